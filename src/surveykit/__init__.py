@@ -1,0 +1,14 @@
+"""surveykit: questionnaires, microdata, weighting and design-based estimation for household surveys.
+
+>>> import surveykit as sk
+>>> sk.__version__
+'0.1.0'
+"""
+
+from .design import SurveyDesign
+from .errors import *  # noqa: F401,F403  (the SurveykitError hierarchy is public API)
+from .errors import __all__ as _error_names
+
+__version__ = "0.1.0"
+
+__all__ = ["SurveyDesign", "__version__", *_error_names]

@@ -1,0 +1,6 @@
+"""Survey designs: sampling structure, weights and the estimators they offer."""
+
+from .base import BaseDesign
+from .survey_design import SurveyDesign
+
+__all__ = ["BaseDesign", "SurveyDesign"]

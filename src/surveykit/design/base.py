@@ -1,0 +1,378 @@
+"""What every design offers: the estimators, domains, subpopulations and weights.
+
+:class:`~surveykit.SurveyDesign` (Taylor linearization) and :class:`~surveykit.ReplicateDesign`
+(replicate weights) differ only in how a variance is computed from an estimator's scores; everything a
+user calls lives here once.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ColumnNotFoundError, EmptyDomainError, EstimationError, SurveykitError, WeightError, \
+    format_rows
+from ..estimation.domains import Domains, make_domains
+from ..estimation.estimators import (Statistics, as_list, estimate_quantiles, estimate_ratios,
+                                     numeric_column, proportion_statistics)
+from ..metadata import value_labels
+
+__all__ = ["BaseDesign"]
+
+_ESTIMATOR_OPTIONS = """ci : {"t", "normal", "logit", "korn-graubard", "wilson"}, default "t"
+        Interval: t with the design degrees of freedom, normal, or (proportions only) logit,
+        Korn-Graubard or Wilson with the effective sample size.
+    level : float, default 0.95
+        Confidence level.
+    df : float, optional
+        Degrees of freedom for the t interval (default: the design's, also for domains).
+    labels : bool, default False
+        Show value labels (from ``df.attrs["surveykit"]`` or categorical columns) instead of codes in
+        the domain and level columns.
+    empty : {"error", "nan"}, default "error"
+        What a (variable, domain) cell without observations gives."""
+
+
+def _doc(f):
+    f.__doc__ = f.__doc__.replace("{options}", _ESTIMATOR_OPTIONS)
+    return f
+
+
+class BaseDesign:
+    """Shared machinery; use :class:`~surveykit.SurveyDesign` or :class:`~surveykit.ReplicateDesign`."""
+
+    _data: pd.DataFrame
+    _w: np.ndarray
+    _subset: np.ndarray | None
+
+    # --- to be provided by each design ---------------------------------------------------------
+    def _ratio_variance(self, num: np.ndarray, den: np.ndarray | None, present: np.ndarray,
+                        dom: Domains, theta: np.ndarray, Tx: np.ndarray | None) -> np.ndarray:
+        raise NotImplementedError
+
+    @property
+    def degf(self) -> float:
+        """Design degrees of freedom used by t intervals."""
+        raise NotImplementedError
+
+    # --- data access ---------------------------------------------------------------------------
+    @property
+    def data(self) -> pd.DataFrame:
+        """The survey data (not copied: do not modify it in place)."""
+        return self._data
+
+    @property
+    def weights(self) -> pd.Series:
+        """The current analysis weights, one per row, indexed like the data."""
+        return pd.Series(self._w, index=self._data.index, name="weight", copy=True)
+
+    @property
+    def n(self) -> int:
+        """Number of rows (sampled elements) in the design."""
+        return len(self._w)
+
+    def _column(self, name: str) -> pd.Series:
+        if not isinstance(name, str):
+            raise EstimationError(f"columns are named by strings; got {name!r}.")
+        if name not in self._data.columns:
+            raise ColumnNotFoundError(_unknown_column_message(name, self._data.columns), column=name)
+        col = self._data[name]
+        if isinstance(col, pd.DataFrame):
+            raise SurveykitError(f"column name '{name}' appears more than once in the data; rename the "
+                                 "duplicates before building the design.", column=name)
+        return col
+
+    def _labels_for(self, column: str) -> dict | None:
+        return value_labels(self._data, column)
+
+    def _domains(self, by: str | Sequence[str] | None) -> Domains:
+        by_cols = as_list(by, "by")
+        for c in by_cols:
+            self._column(c)
+        key = tuple(by_cols)
+        cache = self.__dict__.setdefault("_domain_cache", {})
+        if key not in cache:
+            cache[key] = make_domains(self._data, by_cols, self._subset)
+        return cache[key]
+
+    # --- subpopulations ------------------------------------------------------------------------
+    def subset(self, mask: Sequence[bool] | np.ndarray | pd.Series) -> BaseDesign:
+        """The design restricted to a subpopulation, keeping every PSU and stratum.
+
+        Rows outside ``mask`` stay in the design with zero scores, so standard errors are those of a
+        domain (R's ``subset()`` of a design), never those of a subset file.
+
+        Parameters
+        ----------
+        mask : boolean array or Series
+            One value per row (a Series is aligned on the data's index). Missing counts as False.
+
+        Returns
+        -------
+        A design of the same type.
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "w": [1.0, 1.0, 2.0, 2.0], "s": [1, 1, 2, 2]})
+        >>> d = sk.SurveyDesign(df, weights="w", strata="s")
+        >>> round(float(d.subset(df["y"] > 1).mean("y")["estimate"][0]), 4)
+        3.2
+        """
+        m = self._mask(mask)
+        if not m.any():
+            raise EmptyDomainError("the subpopulation mask selects no rows; check the condition.")
+        new = copy.copy(self)
+        new.__dict__.pop("_domain_cache", None)
+        new._subset = m if self._subset is None else (self._subset & m)
+        if not new._subset.any():
+            raise EmptyDomainError("the subpopulation selects no rows within the current subpopulation.")
+        return new
+
+    def _mask(self, mask) -> np.ndarray:
+        if isinstance(mask, pd.Series):
+            if not mask.index.equals(self._data.index):
+                mask = mask.reindex(self._data.index)
+            arr = mask.to_numpy()
+        else:
+            arr = np.asarray(mask)
+        if arr.shape != (self.n,):
+            raise EstimationError(f"the mask has {arr.shape[0] if arr.ndim else 0} values; the data has "
+                                  f"{self.n} rows.")
+        if arr.dtype == object:
+            arr = pd.Series(arr).fillna(False).to_numpy()
+        if arr.dtype.kind == "f":
+            arr = np.nan_to_num(arr, nan=0.0)
+        if arr.dtype.kind not in "biuf":
+            raise EstimationError("the mask must be boolean (True for rows in the subpopulation).")
+        return arr.astype(bool)
+
+    # --- estimators ----------------------------------------------------------------------------
+    @_doc
+    def mean(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
+             ci: str = "t", level: float = 0.95, df: float | None = None, labels: bool = False,
+             empty: str = "error") -> pd.DataFrame:
+        """Weighted mean of one or several numeric variables, by domain.
+
+        Missing values of a variable are left out as a domain (R's ``na.rm=TRUE``), variable by
+        variable; the design is always kept whole.
+
+        Parameters
+        ----------
+        variables : str or list of str
+            Numeric columns.
+        by : str or list of str, optional
+            Domain columns; one row per observed combination.
+        {options}
+
+        Returns
+        -------
+        DataFrame with columns ``variable``, the ``by`` columns, ``estimate``, ``se``, ``ci_low``,
+        ``ci_high``, ``cv``, ``deff`` and ``n``.
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "w": [1.0, 1.0, 2.0, 2.0], "s": [1, 1, 2, 2]})
+        >>> d = sk.SurveyDesign(df, weights="w", strata="s")
+        >>> float(d.mean("y")["estimate"][0])
+        2.8333333333333335
+        """
+        stats = self._numeric_statistics(variables, "mean", ratio=True)
+        return estimate_ratios(self, stats, self._domains(by), "mean", ci=ci, level=level, df=df,
+                               labels=labels, empty=empty)
+
+    @_doc
+    def total(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
+              ci: str = "t", level: float = 0.95, df: float | None = None, labels: bool = False,
+              empty: str = "error") -> pd.DataFrame:
+        """Weighted total of one or several numeric variables, by domain.
+
+        Parameters
+        ----------
+        variables : str or list of str
+            Numeric columns.
+        by : str or list of str, optional
+            Domain columns.
+        {options}
+
+        Returns
+        -------
+        DataFrame as for :meth:`mean`.
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "w": [1.0, 1.0, 2.0, 2.0], "s": [1, 1, 2, 2]})
+        >>> float(sk.SurveyDesign(df, weights="w", strata="s").total("y")["estimate"][0])
+        17.0
+        """
+        stats = self._numeric_statistics(variables, "total", ratio=False)
+        return estimate_ratios(self, stats, self._domains(by), "total", ci=ci, level=level, df=df,
+                               labels=labels, empty=empty)
+
+    @_doc
+    def proportion(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
+                   ci: str = "t", level: float = 0.95, df: float | None = None, labels: bool = False,
+                   empty: str = "error") -> pd.DataFrame:
+        """Share of each category of one or several variables, by domain (one row per level).
+
+        Levels are the categories of a categorical column, otherwise the sorted distinct values.
+        Missing values are left out; the levels of a domain sum to 1.
+
+        Parameters
+        ----------
+        variables : str or list of str
+            Columns of any type.
+        by : str or list of str, optional
+            Domain columns.
+        {options}
+
+        Returns
+        -------
+        DataFrame with a ``level`` column after the domain columns.
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"x": ["a", "b", "b", "b"], "w": [1.0, 1.0, 2.0, 2.0], "s": [1, 1, 2, 2]})
+        >>> r = sk.SurveyDesign(df, weights="w", strata="s").proportion("x")
+        >>> r[["level", "estimate"]].round(4).values.tolist()
+        [['a', 0.1667], ['b', 0.8333]]
+        """
+        stats = proportion_statistics(self, as_list(variables, "variables"))
+        return estimate_ratios(self, stats, self._domains(by), "proportion", ci=ci, level=level, df=df,
+                               labels=labels, empty=empty, proportion=True)
+
+    @_doc
+    def ratio(self, numerator: str | Sequence[str], denominator: str | Sequence[str],
+              by: str | Sequence[str] | None = None, *, ci: str = "t", level: float = 0.95,
+              df: float | None = None, labels: bool = False, empty: str = "error") -> pd.DataFrame:
+        """Ratio of weighted totals ``T(numerator) / T(denominator)``, by domain.
+
+        Rows where either variable is missing are left out. Several numerators (or denominators)
+        pair up element-wise; a single one is repeated.
+
+        Parameters
+        ----------
+        numerator, denominator : str or list of str
+            Numeric columns.
+        by : str or list of str, optional
+            Domain columns.
+        {options}
+
+        Returns
+        -------
+        DataFrame; ``variable`` reads ``"num/den"``.
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "x": [2.0, 2.0, 2.0, 2.0],
+        ...                    "w": [1.0, 1.0, 2.0, 2.0], "s": [1, 1, 2, 2]})
+        >>> float(sk.SurveyDesign(df, weights="w", strata="s").ratio("y", "x")["estimate"][0])
+        1.4166666666666667
+        """
+        nums = as_list(numerator, "numerator")
+        dens = as_list(denominator, "denominator")
+        if len(nums) != len(dens) and 1 not in (len(nums), len(dens)):
+            raise EstimationError(f"{len(nums)} numerators and {len(dens)} denominators: give one of "
+                                  "each, lists of equal length, or a single one to pair with all.")
+        m = max(len(nums), len(dens))
+        nums = nums * m if len(nums) == 1 else nums
+        dens = dens * m if len(dens) == 1 else dens
+        names, ys, xs, ps = [], [], [], []
+        for a, b in zip(nums, dens):
+            y, oky = numeric_column(self, a, "ratio")
+            x, okx = numeric_column(self, b, "ratio")
+            names.append(f"{a}/{b}")
+            ys.append(y)
+            xs.append(x)
+            ps.append(oky & okx)
+        stats = Statistics(names, None, np.column_stack(ys), np.column_stack(xs), np.column_stack(ps))
+        return estimate_ratios(self, stats, self._domains(by), "ratio", ci=ci, level=level, df=df,
+                               labels=labels, empty=empty)
+
+    @_doc
+    def quantile(self, variables: str | Sequence[str], quantiles: float | Sequence[float] = 0.5,
+                 by: str | Sequence[str] | None = None, *, ci: str = "t", level: float = 0.95,
+                 df: float | None = None, labels: bool = False, empty: str = "error") -> pd.DataFrame:
+        """Weighted quantiles with Woodruff confidence intervals, by domain.
+
+        The quantile is R's ``qrule="math"`` (the inverse of the weighted distribution function);
+        its interval is the interval of the proportion below the quantile mapped back through the
+        distribution function, and the SE is the interval's width over twice the critical value
+        (R's ``svyquantile``). ``ci`` chooses the proportion's interval.
+
+        Parameters
+        ----------
+        variables : str or list of str
+            Numeric columns.
+        quantiles : float or list of float, default 0.5
+            Probabilities in [0, 1].
+        by : str or list of str, optional
+            Domain columns.
+        {options}
+
+        Returns
+        -------
+        DataFrame with a ``quantile`` column (the probability); ``deff`` is NaN.
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "s": [1, 1, 1, 2, 2, 2]})
+        >>> float(sk.SurveyDesign(df, strata="s").quantile("y", 0.5)["estimate"][0])
+        3.0
+        """
+        probs = [float(quantiles)] if np.isscalar(quantiles) else [float(q) for q in quantiles]
+        return estimate_quantiles(self, as_list(variables, "variables"), probs, self._domains(by),
+                                  ci=ci, level=level, df=df, labels=labels, empty=empty)
+
+    def _numeric_statistics(self, variables, estimator: str, ratio: bool) -> Statistics:
+        names = as_list(variables, "variables")
+        if not names:
+            raise EstimationError(f"{estimator}() needs at least one variable.")
+        cols, oks = [], []
+        for v in names:
+            y, ok = numeric_column(self, v, estimator)
+            cols.append(y)
+            oks.append(ok)
+        num = np.column_stack(cols)
+        present = np.column_stack(oks)
+        return Statistics(names, None, num, np.ones_like(num) if ratio else None, present)
+
+
+def _unknown_column_message(name: str, columns: pd.Index) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(name), [str(c) for c in columns], n=3)
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return f"column '{name}' is not in the data.{hint}"
+
+
+def check_weights(values: Any, column: str, index: pd.Index) -> np.ndarray:
+    """Weights as float64, rejecting missing, non-numeric, negative and zero values (rows named)."""
+    s = values if isinstance(values, pd.Series) else pd.Series(values, index=index)
+    if not (pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)):
+        conv = pd.to_numeric(s, errors="coerce")
+        bad = conv.isna() & s.notna()
+        if bad.any():
+            rows = list(index[bad.to_numpy()])
+            raise WeightError(f"weights column '{column}' is not numeric (e.g. {s[bad].iloc[0]!r} in rows "
+                              f"{format_rows(rows)}).", column=column, rows=rows)
+        s = conv
+    w = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    for cond, what in ((np.isnan(w), "missing"), (np.isinf(w), "infinite"), (w < 0, "negative"),
+                       (w == 0, "zero")):
+        if cond.any():
+            rows = list(index[cond])
+            raise WeightError(
+                f"weights column '{column}' has {what} values in rows {format_rows(rows)}. Every sampled "
+                "row needs a positive weight: fix or drop these rows (a zero-weight row is not part of "
+                "the sample), or compute weights with the weighting functions.", column=column, rows=rows)
+    return w

@@ -1,0 +1,184 @@
+"""Stratified multistage designs with Taylor-linearization variance (R's ``svydesign``)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DesignError, SurveykitWarning, format_rows
+from ..estimation.domains import Domains
+from ..estimation.kernel import Scores, calibration_corrections, taylor_variance
+from .base import BaseDesign, check_weights
+from .structure import LONELY_PSU_OPTIONS, DesignStructure
+
+__all__ = ["SurveyDesign"]
+
+
+def _names(value: str | Sequence[str] | None, what: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    out = list(value)
+    if not all(isinstance(v, str) for v in out):
+        raise DesignError(f"{what} must be a column name or a list of column names; got {value!r}.")
+    return out
+
+
+class SurveyDesign(BaseDesign):
+    """A probability sample: weights, strata, sampling units per stage and finite population corrections.
+
+    Variances are Taylor linearization with R's full multistage formula (``svyrecvar``): stage-1
+    units are compared within strata, and, when every stage has an fpc, the variance of later stages
+    is added within their parent units. Without fpc the design is "with replacement" at stage 1
+    (ultimate clusters), as in R.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per sampled element (person, household).
+    weights : str, optional
+        Column of sampling weights (> 0). ``None``: derived from the fpc as the inverse of the
+        product of stage sampling fractions (equal weights 1 when there is no fpc either).
+    strata : str or list of str, optional
+        First-stage strata column (a list gives strata per stage).
+    psu : str or list of str, optional
+        Sampling-unit column, or one column per stage; ``None``: elements are sampled directly.
+    fpc : str or list of str, optional
+        Per stage, population counts of units in the stratum (all > 1) or sampling fractions (all <= 1).
+        Give one per stage of ``psu`` or none.
+    nest : bool, default False
+        PSU ids repeat across strata and identify a PSU only within its stratum.
+    lonely_psu : {"error", "adjust", "average", "remove", "certainty"}, default "error"
+        What a stratum with a single sampled unit does (R's ``survey.lonely.psu``): raise; centre it at
+        the grand mean; give it the average variance of the other strata; contribute nothing (drop it,
+        or treat it as sampled with certainty).
+
+    Examples
+    --------
+    >>> import pandas as pd, surveykit as sk
+    >>> df = pd.DataFrame({"stratum": [1, 1, 1, 1, 2, 2, 2, 2], "psu": [1, 1, 2, 2, 3, 3, 4, 4],
+    ...                    "w": [10.0] * 4 + [20.0] * 4, "y": [1.0, 2, 3, 4, 5, 6, 7, 9]})
+    >>> d = sk.SurveyDesign(df, weights="w", strata="stratum", psu="psu")
+    >>> d.mean("y")[["estimate", "se"]].round(4).values.tolist()
+    [[5.0833, 0.6872]]
+    """
+
+    def __init__(
+        self,
+        df: pd.DataFrame,
+        weights: str | None = None,
+        strata: str | Sequence[str] | None = None,
+        psu: str | Sequence[str] | None = None,
+        fpc: str | Sequence[str] | None = None,
+        nest: bool = False,
+        lonely_psu: str = "error",
+    ) -> None:
+        if not isinstance(df, pd.DataFrame):
+            raise DesignError(f"SurveyDesign needs a pandas DataFrame, not {type(df).__name__}.")
+        if len(df) == 0:
+            raise DesignError("the data has no rows; a design needs at least one sampled element.")
+        if lonely_psu not in LONELY_PSU_OPTIONS:
+            raise DesignError(f"lonely_psu={lonely_psu!r}: use one of {', '.join(LONELY_PSU_OPTIONS)}.")
+        if df.columns.duplicated().any():
+            dup = list(df.columns[df.columns.duplicated()])
+            raise DesignError(f"column names {dup} appear more than once; rename them first.")
+        self._data = df
+        self._subset = None
+        self._calibrations: list = []
+        psu_cols = _names(psu, "psu")
+        strata_cols = _names(strata, "strata")
+        fpc_cols = _names(fpc, "fpc")
+        self._spec = dict(weights=weights, strata=strata_cols, psu=psu_cols, fpc=fpc_cols, nest=nest,
+                          lonely_psu=lonely_psu)
+        for c in [weights] * (weights is not None) + psu_cols + strata_cols + fpc_cols:
+            self._column(c)
+        n_stages = max(1, len(psu_cols))
+        if fpc_cols and len(fpc_cols) != n_stages:
+            raise DesignError(
+                f"{len(fpc_cols)} fpc column(s) for {n_stages} sampling stage(s): give one fpc per stage of "
+                "psu, or none (with-replacement variance at the first stage). For a first-stage fpc "
+                "only, list only the first-stage psu column.", column=fpc_cols[0])
+        if len(strata_cols) > n_stages:
+            raise DesignError(f"{len(strata_cols)} strata columns for {n_stages} stage(s); give at most one "
+                              "per stage.", column=strata_cols[-1])
+        index = df.index
+        psu_values = [self._id_values(c, "psu") for c in psu_cols] or None
+        strata_values = [self._id_values(c, "strata") for c in strata_cols] or None
+        fpc_values = [self._fpc_values(c) for c in fpc_cols] or None
+        self._structure = DesignStructure.build(
+            psu_values, strata_values, fpc_values, len(df), nest, lonely_psu,
+            dict(psu=psu_cols, strata=strata_cols, fpc=fpc_cols), index)
+        if self._structure.stages[0].n_clusters == 1 and not strata_cols:
+            raise DesignError("the design has a single primary sampling unit; a variance needs at least "
+                              "two (check the psu column).", column=psu_cols[0] if psu_cols else None)
+        if weights is not None:
+            self._w = check_weights(df[weights], weights, index)
+        elif fpc_cols:
+            self._w = 1.0 / self._structure.prob()
+        else:
+            warnings.warn("no weights and no fpc: every row gets weight 1 (equal probability).",
+                          SurveykitWarning, stacklevel=2)
+            self._w = np.ones(len(df))
+
+    # --- construction helpers ------------------------------------------------------------------
+    def _id_values(self, col: str, role: str) -> np.ndarray:
+        s = self._column(col)
+        miss = s.isna().to_numpy()
+        if miss.any():
+            rows = list(s.index[miss])
+            raise DesignError(f"{role} column '{col}' is missing in rows {format_rows(rows)}; every row needs "
+                              f"its {role} id.", column=col, rows=rows)
+        return s.to_numpy()
+
+    def _fpc_values(self, col: str) -> np.ndarray:
+        s = self._column(col)
+        if not pd.api.types.is_numeric_dtype(s.dtype):
+            raise DesignError(f"fpc column '{col}' is not numeric.", column=col)
+        v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        if np.isnan(v).any():
+            rows = list(s.index[np.isnan(v)])
+            raise DesignError(f"fpc column '{col}' is missing in rows {format_rows(rows)}.", column=col,
+                              rows=rows)
+        return v
+
+    # --- variance ------------------------------------------------------------------------------
+    @property
+    def degf(self) -> float:
+        """Degrees of freedom: first-stage sampling units minus first-stage strata (R's ``degf``)."""
+        return float(self._structure.degf)
+
+    @property
+    def structure(self) -> DesignStructure:
+        """The integer-coded sampling structure (stages, strata, units)."""
+        return self._structure
+
+    def _ratio_variance(self, num, den, present, dom: Domains, theta, Tx) -> np.ndarray:
+        w = self._w
+        g = dom.group
+        if den is None:
+            z = w[:, None] * num
+        else:
+            gg = np.zeros(len(w), dtype=np.int64) if g is None else g
+            with np.errstate(divide="ignore", invalid="ignore"):
+                z = w[:, None] * (num - theta[gg] * den) / Tx[gg]
+            z = np.where(present, z, 0.0)
+        scores = Scores(values=z, group=g, n_groups=dom.n_groups, present=present)
+        if self._calibrations:
+            scores.corrections = calibration_corrections(self._calibrations, scores)
+        return taylor_variance(self._structure, scores)
+
+    def __repr__(self) -> str:
+        s = self._structure
+        st = s.stages[0]
+        parts = [f"{self.n} rows", f"{s.stages.__len__()} stage(s)",
+                 f"{st.n_strata} strata" if s.has_strata else "no strata",
+                 f"{st.n_clusters} first-stage units", "fpc" if s.has_fpc else "no fpc"]
+        if self._calibrations:
+            parts.append(f"{len(self._calibrations)} calibration step(s)")
+        if self._subset is not None:
+            parts.append(f"subpopulation of {int(self._subset.sum())} rows")
+        return f"SurveyDesign({', '.join(parts)})"

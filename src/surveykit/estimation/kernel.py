@@ -1,0 +1,302 @@
+"""The one variance kernel: linearized scores in, variances out.
+
+Every estimator (total, mean, proportion, ratio, quantile) and every domain reduces to *scores*
+(influence values) ``z[i, g, j]``: row ``i``'s contribution to statistic ``j`` in domain ``g``. A row
+belongs to one domain, so the scores are stored sparsely as an ``(n, k)`` matrix plus the row's domain
+code; calibration adds dense corrections ``- C @ B`` (the residuals of the calibration regression).
+
+* :func:`taylor_variance` sums scores within sampling units by segment sums (``np.bincount``) and adds
+  the stratified between-unit variances of every stage, as R's ``svyrecvar`` does (full multistage
+  recursion with fpc, R's lonely-PSU rules).
+* :func:`replicate_totals` forms the replicate totals of weighted data for all variables and domains
+  in one matrix product of replicate factors and unit totals; :func:`replicate_variance` turns
+  replicate estimates into variances as R's ``svrVar``.
+
+No Python loop runs over rows, strata or units; the only loops are over stages and calibration steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..design.structure import DesignStructure, Stage
+
+__all__ = ["Scores", "segment_sums", "taylor_variance", "replicate_totals", "replicate_variance",
+           "compact_codes", "CalibrationStep", "calibration_corrections"]
+
+# Above this many (unit, domain) cells, cells are coded by sorting instead of a dense table.
+_DENSE_CELLS = 1 << 22
+# Elements per block of dense (unit x domain x statistic) totals when calibration corrections apply.
+_DENSE_BLOCK = 1 << 23
+
+
+@dataclass
+class Scores:
+    """Linearized scores of ``k`` statistics in ``n_groups`` domains.
+
+    Column ``j`` of domain ``g`` is ``values[:, j] * (group == g)`` minus, for every correction
+    ``(C, B)``, ``C @ B[:, g, j]``.
+
+    Attributes
+    ----------
+    values : (n, k) float64
+    group : (n,) int64 or None
+        Domain code of each row (``None``: a single domain, the whole sample).
+    n_groups : int
+    present : (n, k) bool or None
+        Rows that are part of (domain, statistic); only R's ``lonely_psu="average"`` needs it.
+    corrections : list of (C, B)
+        ``C`` is ``(n, p)``, ``B`` is ``(p, n_groups, k)``.
+    """
+
+    values: np.ndarray
+    group: np.ndarray | None = None
+    n_groups: int = 1
+    present: np.ndarray | None = None
+    corrections: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+
+    @property
+    def k(self) -> int:
+        return self.values.shape[1]
+
+
+def compact_codes(key: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """Renumber non-negative integer keys below ``bound`` as 0..P-1; return codes and the keys used.
+
+    >>> codes, used = compact_codes(np.array([5, 2, 5]), 10)
+    >>> codes.tolist(), used.tolist()
+    ([1, 0, 1], [2, 5])
+    """
+    if bound <= max(4 * len(key), _DENSE_CELLS):
+        counts = np.bincount(key, minlength=bound)
+        used = np.flatnonzero(counts)
+        remap = np.empty(bound, dtype=np.int64)
+        remap[used] = np.arange(len(used))
+        return remap[key], used
+    used, codes = np.unique(key, return_inverse=True)
+    return codes.astype(np.int64, copy=False), used
+
+
+def segment_sums(values: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
+    """Column sums of ``values`` (n, k) within the segments ``codes`` (n,) -> (size, k).
+
+    >>> segment_sums(np.array([[1.0], [2.0], [3.0]]), np.array([0, 1, 0]), 2).ravel().tolist()
+    [4.0, 2.0]
+    """
+    if values.ndim == 1:
+        return np.bincount(codes, weights=values, minlength=size)
+    out = np.empty((size, values.shape[1]))
+    for j in range(values.shape[1]):
+        out[:, j] = np.bincount(codes, weights=values[:, j], minlength=size)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Taylor linearization
+# ------------------------------------------------------------------------------------------------
+def taylor_variance(structure: DesignStructure, scores: Scores) -> np.ndarray:
+    """Variance of every (domain, statistic) total of ``scores`` under the design: (n_groups, k).
+
+    Implements R's ``svyrecvar``/``multistage``/``onestage``/``onestrat``: at each stage the unit
+    totals are centred within strata and scaled by ``(1 - n/N) n/(n-1)``; later stages (only when
+    the fpc is given) are added within their parent units, multiplied by the parent fractions ``n/N``.
+    """
+    out = np.zeros((scores.n_groups, scores.k))
+    for s, stage in enumerate(structure.variance_stages):
+        mult = structure.stratum_mult[s]
+        for cells in _unit_totals(stage, scores):
+            out += _between_units(stage, mult, structure.lonely_psu, scores, *cells)
+    return out
+
+
+def _unit_totals(stage: Stage, scores: Scores):
+    """Yield blocks ``(PT, cell_unit, cell_group)``: totals of scores per (unit, domain) cell."""
+    U, g, G = scores.values, scores.group, scores.n_groups
+    n = U.shape[0]
+    if not scores.corrections:
+        if g is None or G == 1:
+            if stage.rows_are_units:
+                yield U, stage.cluster, np.zeros(n, dtype=np.int64)
+            else:
+                PT = segment_sums(U, stage.cluster, stage.n_clusters)
+                yield PT, np.arange(stage.n_clusters), np.zeros(stage.n_clusters, dtype=np.int64)
+            return
+        if stage.rows_are_units:
+            yield U, stage.cluster, g
+            return
+        cell, used = compact_codes(stage.cluster * G + g, stage.n_clusters * G)
+        PT = segment_sums(U, cell, len(used))
+        yield PT, used // G, used % G
+        return
+    # calibration corrections make every unit non-zero in every domain: dense blocks of domains
+    C = stage.n_clusters
+    k = scores.k
+    corr_unit = [(segment_sums(Cm, stage.cluster, C), B) for Cm, B in scores.corrections]
+    gb = max(1, min(G, _DENSE_BLOCK // max(1, C * k)))
+    garr = np.zeros(n, dtype=np.int64) if g is None else g
+    for g0 in range(0, G, gb):
+        g1 = min(G, g0 + gb)
+        width = g1 - g0
+        T = np.zeros((C * width, k))
+        inblock = (garr >= g0) & (garr < g1)
+        if inblock.any():
+            key = stage.cluster[inblock] * width + (garr[inblock] - g0)
+            T += segment_sums(U[inblock], key, C * width)
+        T3 = T.reshape(C, width, k)
+        for Cu, B in corr_unit:
+            T3 -= np.einsum("cp,pgk->cgk", Cu, B[:, g0:g1, :], optimize=True)
+        yield (T3.reshape(C * width, k), np.repeat(np.arange(C), width),
+               np.tile(np.arange(g0, g1), C))
+
+
+def _between_units(stage: Stage, mult: np.ndarray, lonely_psu: str, scores: Scores,
+                   PT: np.ndarray, cell_unit: np.ndarray, cell_group: np.ndarray) -> np.ndarray:
+    """Stratified between-unit variance of the cell totals ``PT``, summed per domain: (G, k)."""
+    G = scores.n_groups
+    H = stage.n_strata
+    cell_stratum = stage.cluster_stratum[cell_unit]
+    sg, sg_used = compact_codes(cell_stratum * G + cell_group, H * G)
+    S = len(sg_used)
+    sg_stratum = sg_used // G
+    sg_group = sg_used % G
+    nh = stage.stratum_n[sg_stratum]
+    sums = segment_sums(PT, sg, S)
+    cells = np.bincount(sg, minlength=S).astype(np.float64)
+    mean = sums / nh[:, None]
+    dev = PT - mean[sg]
+    # units of the stratum without rows in the domain have total 0: they add (0 - mean)^2 each
+    ss = segment_sums(dev * dev, sg, S) + (nh - cells)[:, None] * mean * mean
+    lonely = stage.lonely[sg_stratum]
+    if lonely.any() and lonely_psu == "adjust":
+        # R centres a lonely unit at zero (the population mean of a score) instead of its own value
+        raw = segment_sums(PT * PT, sg, S)
+        ss[lonely] = raw[lonely]
+    scale = (stage.stratum_scale * mult)[sg_stratum]
+    scale = np.where(stage.stratum_f[sg_stratum] < 1e-7, 0.0, scale)
+    v = ss * scale[:, None]
+    if lonely_psu == "average" and stage.lonely.any():
+        return _average_lonely(stage, scores, v, lonely, sg_stratum, sg_group)
+    if lonely.any():
+        v[lonely] = 0.0 if lonely_psu != "adjust" else v[lonely]
+    return segment_sums(v, sg_group, G)
+
+
+def _average_lonely(stage: Stage, scores: Scores, v: np.ndarray, lonely: np.ndarray,
+                    sg_stratum: np.ndarray, sg_group: np.ndarray) -> np.ndarray:
+    """R's lonely_psu="average": drop lonely strata, scale each stage call by strata/ok strata.
+
+    A "call" is R's ``onestage`` invocation: the whole sample at stage 1, one parent unit later on.
+    Strata count only where the (domain, statistic) has rows, as in R's subset designs.
+    """
+    G, k = scores.n_groups, scores.k
+    n = scores.values.shape[0]
+    row_stratum = stage.cluster_stratum[stage.cluster]
+    row_group = np.zeros(n, dtype=np.int64) if scores.group is None else scores.group
+    present = (np.ones((n, k)) if scores.present is None else scores.present.astype(np.float64))
+    key, used = compact_codes(row_stratum * G + row_group, stage.n_strata * G)
+    has_rows = (segment_sums(present, key, len(used)) > 0).astype(np.float64)  # (stratum, group) x k
+    used_stratum = used // G
+    ncall = int(stage.stratum_parent.max()) + 1
+    call_cell = stage.stratum_parent[used_stratum] * G + used % G
+    nstrat = segment_sums(has_rows, call_cell, ncall * G)
+    nlonely = segment_sums(has_rows * stage.lonely[used_stratum][:, None], call_cell, ncall * G)
+    v = np.where(lonely[:, None], 0.0, v)
+    vcall = segment_sums(v, stage.stratum_parent[sg_stratum] * G + sg_group, ncall * G)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vcall = np.where(nstrat > 0, vcall * nstrat / (nstrat - nlonely), 0.0)
+    return segment_sums(vcall, np.arange(ncall * G) % G, G)
+
+
+# ------------------------------------------------------------------------------------------------
+# Replicates
+# ------------------------------------------------------------------------------------------------
+def replicate_totals(values: np.ndarray, group: np.ndarray | None, n_groups: int,
+                     factors: np.ndarray, unit: np.ndarray | None) -> np.ndarray:
+    """Replicate totals ``sum_i factors[unit[i], r] * values[i, j] * (group[i] == g)``: (R, G, k).
+
+    ``factors`` is ``(n_units, R)``: the replicate weight of each unit divided by its full-sample
+    weight (R's compressed replicate weights). ``unit`` maps rows to units (``None``: rows are units).
+    Values are already multiplied by the full-sample weights.
+    """
+    n, k = values.shape
+    G = n_groups
+    R = factors.shape[1]
+    garr = np.zeros(n, dtype=np.int64) if group is None else group
+    n_units = factors.shape[0]
+    if unit is not None and n_units * G * k <= _DENSE_BLOCK * 2:
+        cell, used = compact_codes(unit * G + garr, n_units * G)
+        PT = segment_sums(values, cell, len(used))
+        D = np.zeros((n_units, G * k))
+        cu, cg = used // G, used % G
+        cols = cg[:, None] * k + np.arange(k)[None, :]
+        D[np.repeat(cu, k), cols.ravel()] = PT.ravel()
+        out = factors.T @ D
+        return out.reshape(R, G, k)
+    # rows (or cells) are too many for a dense unit table: one sparse-dense product
+    rows = np.repeat(np.arange(n), k)
+    cols = (garr[:, None] * k + np.arange(k)[None, :]).ravel()
+    M = sp.csr_matrix((values.ravel(), (rows, cols)), shape=(n, G * k))
+    F = factors if unit is None else factors[unit]
+    out = (M.T @ F).T
+    return np.asarray(out).reshape(R, G, k)
+
+
+def replicate_variance(thetas: np.ndarray, estimate: np.ndarray, scale: float, rscales: np.ndarray,
+                       mse: bool) -> np.ndarray:
+    """R's ``svrVar``: ``scale * sum_r rscales[r] (theta_r - centre)^2`` per statistic.
+
+    ``thetas`` is (R, ...); the centre is the mean of the replicates with ``rscales > 0``, or the
+    full-sample ``estimate`` when ``mse``.
+    """
+    if mse:
+        centre = estimate
+    else:
+        centre = thetas[rscales > 0].mean(axis=0)
+    dev = thetas - centre
+    return scale * np.tensordot(rscales, dev * dev, axes=(0, 0))
+
+
+# ------------------------------------------------------------------------------------------------
+# Calibration: residual linearization
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class CalibrationStep:
+    """One calibration of the weights, kept for the variance.
+
+    ``X`` (n, p) are the calibration variables, ``w0`` the weights before and ``g`` the g-weights of
+    the step (weights after = ``w0 * g``), ``Minv`` the pseudo-inverse of ``X' diag(w0) X``.
+    """
+
+    X: np.ndarray
+    w0: np.ndarray
+    g: np.ndarray
+    Minv: np.ndarray
+
+
+def calibration_corrections(steps: list[CalibrationStep], scores: Scores) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Corrections ``(C, B)`` that turn scores into calibration residuals, step after step.
+
+    R (``svyrecvar`` with ``greg_calibration``) replaces a score ``z`` by
+    ``z - w0 g X (X' W0 X)^- X' (z / g)``: the residual of the weighted regression of ``z/(w0 g)`` on
+    the calibration variables. Post-stratification and raking are the same with indicator variables.
+    Every domain gets its own regression coefficients, computed here by segment sums.
+    """
+    U = scores.values
+    n, k = U.shape
+    G = scores.n_groups
+    garr = np.zeros(n, dtype=np.int64) if scores.group is None else scores.group
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    for step in steps:
+        Xg = step.X / step.g[:, None]
+        p = Xg.shape[1]
+        P = np.empty((p, G, k))
+        for j in range(k):
+            P[:, :, j] = segment_sums(Xg * U[:, j:j + 1], garr, G).T
+        for Cp, Bp in out:
+            P -= np.einsum("pq,qgk->pgk", Xg.T @ Cp, Bp, optimize=True)
+        B = np.einsum("pq,qgk->pgk", step.Minv, P, optimize=True)
+        out.append(((step.w0 * step.g)[:, None] * step.X, B))
+    return out
