@@ -5,10 +5,10 @@
 '0.1.0'
 """
 
-from .design import SurveyDesign
+from .design import ReplicateDesign, SurveyDesign
 from .errors import *  # noqa: F401,F403  (the SurveykitError hierarchy is public API)
 from .errors import __all__ as _error_names
 
 __version__ = "0.1.0"
 
-__all__ = ["SurveyDesign", "__version__", *_error_names]
+__all__ = ["ReplicateDesign", "SurveyDesign", "__version__", *_error_names]

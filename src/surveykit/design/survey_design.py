@@ -64,7 +64,7 @@ class SurveyDesign(BaseDesign):
     ...                    "w": [10.0] * 4 + [20.0] * 4, "y": [1.0, 2, 3, 4, 5, 6, 7, 9]})
     >>> d = sk.SurveyDesign(df, weights="w", strata="stratum", psu="psu")
     >>> d.mean("y")[["estimate", "se"]].round(4).values.tolist()
-    [[5.0833, 0.6872]]
+    [[5.3333, 0.8975]]
     """
 
     def __init__(
@@ -182,3 +182,47 @@ class SurveyDesign(BaseDesign):
         if self._subset is not None:
             parts.append(f"subpopulation of {int(self._subset.sum())} rows")
         return f"SurveyDesign({', '.join(parts)})"
+
+    # --- replicate weights ---------------------------------------------------------------------
+    def to_replicate(self, method: str = "jkn", replicates: int | None = None, rho: float | None = None,
+                     seed: int | None = None, mse: bool = False):
+        """Replicate weights for this design: a :class:`~surveykit.ReplicateDesign`.
+
+        Replicates are formed from first-stage units within first-stage strata, as R's
+        ``as.svrepdesign``; the first-stage fpc is kept for the jackknives and the bootstrap.
+
+        Parameters
+        ----------
+        method : {"jk1", "jkn", "brr", "fay", "bootstrap", "sdr"}, default "jkn"
+            ``jk1``: delete one PSU (unstratified designs). ``jkn``: delete one PSU within its stratum,
+            ``rscales = (1 - f_h)(n_h - 1)/n_h``. ``brr``/``fay``: balanced half-samples from a Hadamard
+            matrix (exactly 2 PSUs per stratum); Fay keeps ``rho`` of the dropped half (default 0.5).
+            ``bootstrap``: Rao-Wu rescaled bootstrap (``n_h - 1`` PSUs drawn with replacement), shrunk
+            by ``sqrt(1 - f_h)`` with an fpc; ``scale = 1/(R-1)``. ``sdr``: successive differences
+            over PSUs in stratum and id order (Fay-Train), ``scale = 4/R``.
+        replicates : int, optional
+            Number of replicates (bootstrap: default 50; sdr: default 80, or fewer for small designs).
+            Fixed by the design for the jackknives and BRR.
+        rho : float, optional
+            Fay coefficient.
+        seed : int, optional
+            Seed of the bootstrap draws.
+        mse : bool, default False
+            Centre at the full-sample estimate.
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"s": [1, 1, 2, 2], "p": [1, 2, 3, 4], "y": [1.0, 3.0, 2.0, 6.0]})
+        >>> r = sk.SurveyDesign(df, strata="s", psu="p").to_replicate("brr")
+        >>> r.replicates, r.total("y")[["estimate", "se"]].values.tolist()
+        (4, [[12.0, 4.47213595499958]])
+        """
+        if self._calibrations:
+            raise DesignError("form replicates before calibrating (d.to_replicate(...).calibrate(...)), so "
+                              "that every replicate is calibrated too.")
+        if self._subset is not None:
+            raise DesignError("form replicates from the whole design, then take the subpopulation with subset().")
+        from .replicate import make_replicates
+
+        return make_replicates(self, method, replicates=replicates, rho=rho, seed=seed, mse=mse)
