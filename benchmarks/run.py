@@ -1,0 +1,334 @@
+"""Benchmark surveykit against svy 0.35 and a hand-written numpy loop, in one run (``make bench``).
+
+Workloads on the generated 1M-row survey (``generate.py``), 5 binary variables, domain = 14 departments:
+
+* ``a``: mean and Taylor SE of the 5 variables (stratified, PSUs with replacement at stage 1);
+* ``b``: the same in each of the 14 domains;
+* ``c``: bootstrap (Rao-Wu, 100 replicates, seed 1) SEs by domain: forming the replicates + estimating;
+* ``rake``: raking the weights to three margins (sex 2, dept 14, agegrp 5 levels) -- surveykit, svy
+  and samplics (the numpy loop does not rake).
+
+Each (tool, workload) runs in a fresh process (``worker.py``): data + imports + design are built
+first (the memory baseline), then one warm-up and best-of-``--repeat`` wall time, with the process's
+peak resident memory during the workload. svy runs in its own venv (``svy_env.py``). The run checks
+that the tools agree (estimates and SEs; raked weights), prints a table, writes
+``benchmarks/results/latest.json`` and the generated part of ``docs/performance.md``.
+
+Usage: ``python benchmarks/run.py [--repeat 5] [--workloads a,b,c,rake] [--tools ...] [--no-docs]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402
+import svy_env  # noqa: E402
+
+RESULTS = HERE / "results" / "latest.json"
+DOC = ROOT / "docs" / "performance.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+WORKLOADS = {
+    "a": "(a) mean + SE, 5 variables",
+    "b": "(b) mean + SE by 14 domains",
+    "c": "(c) bootstrap-100 SEs by domain",
+    "rake": "raking to 3 margins (2, 14, 5)",
+}
+TOOLS_FOR = {"a": ["numpy", "surveykit", "svy"], "b": ["numpy", "surveykit", "svy"],
+             "c": ["numpy", "surveykit", "svy"], "rake": ["surveykit", "svy", "samplics"]}
+# targets of issues 2 and 3 at 1M rows
+GB = 1e9
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = None
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal"):
+                mem = round(int(line.split()[1]) / 1024 ** 2, 1)
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": mem, "os": platform.platform(),
+            "python": platform.python_version()}
+
+
+def git_commit() -> str:
+    try:
+        c = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "src"], cwd=ROOT, capture_output=True,
+                               text=True).stdout.strip()
+        return c + ("+uncommitted src changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def run_worker(tool: str, workload: str, data: Path, tmp: Path, repeat: int, cold: int) -> dict:
+    py = str(svy_env.python()) if tool == "svy" else sys.executable
+    out = tmp / f"{tool}-{workload}.json"
+    cmd = [py, str(HERE / "worker.py"), tool, workload, str(data), str(out), "--repeat", str(repeat),
+           "--cold", str(cold)]
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
+    if r.returncode != 0 or not out.exists():
+        tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
+        return {"tool": tool, "workload": workload, "failed": " | ".join(tail)}
+    return json.loads(out.read_text())
+
+
+def rel_diff(a, b) -> float:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        return float("inf")
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300)))
+
+
+def agreement(workload: str, recs: dict[str, dict], taylor_se: np.ndarray | None, controls: dict,
+              data: Path) -> dict:
+    """Max relative disagreement of each tool with the reference (numpy loop; surveykit for raking)."""
+    ok = {t: r for t, r in recs.items() if "best_s" in r}
+    out: dict = {}
+    if workload in ("a", "b"):
+        ref = ok.get("numpy")
+        if ref:
+            for t, r in ok.items():
+                if t != "numpy":
+                    out[t] = {"estimate": rel_diff(r["estimate"], ref["estimate"]),
+                              "se": rel_diff(r["se"], ref["se"])}
+    elif workload == "c":
+        ref = ok.get("numpy")
+        for t, r in ok.items():
+            d = {}
+            if ref and t != "numpy":
+                d["estimate"] = rel_diff(r["estimate"], ref["estimate"])
+            if taylor_se is not None:
+                ratio = np.asarray(r["se"]) / taylor_se
+                d["se/taylor_se"] = [float(ratio.min()), float(np.median(ratio)), float(ratio.max())]
+            out[t] = d
+    elif workload == "rake":
+        w = {t: np.load(r["weights_file"]) for t, r in ok.items() if "weights_file" in r}
+        cols = {m: np.load(data / f"{m}.npy") for m in controls}
+        for t, wt in w.items():
+            worst = 0.0
+            for m, ctl in controls.items():
+                levels = np.array([int(k) for k in ctl])
+                got = np.bincount(cols[m], weights=wt, minlength=levels.max() + 1)[levels]
+                worst = max(worst, rel_diff(got, np.array(list(ctl.values()))))
+            out[t] = {"margin_error": worst}
+        ref = "surveykit" if "surveykit" in w else next(iter(w), None)
+        for t in w:
+            if t != ref:
+                out[t]["weights_vs_" + ref] = rel_diff(w[t], w[ref])
+    return out
+
+
+def _taylor_se(data: Path, meta: dict) -> np.ndarray:
+    """Taylor SEs of (b) from the numpy loop (R-checked), to judge the bootstrap SEs against."""
+    import numpy_loop as nl
+
+    cols = {c: np.load(data / f"{c}.npy") for c in ["weight", "stratum", "psu", "dept", *meta["binary"]]}
+    dom, levels = nl.domain_codes(cols["dept"])
+    d = nl.design(cols["weight"], cols["stratum"], cols["psu"])
+    return nl.taylor_means(d, [cols[v] for v in meta["binary"]], dom, len(levels))[1]
+
+
+def targets(res: dict) -> list[dict]:
+    """The issues' targets (``res``: the workloads' records), each with the measured value and verdict."""
+    def best(w, t):
+        r = res.get(w, {}).get("tools", {}).get(t, {})
+        return r.get("best_s")
+
+    def peak(w, t):
+        return res.get(w, {}).get("tools", {}).get(t, {}).get("peak_mb")
+
+    rows = []
+
+    def add(name, value, ok, shown):
+        rows.append({"target": name, "measured": shown, "value": value, "met": ok})
+
+    def ratio_target(w, num, den, op, limit, name):
+        x, y = best(w, num), best(w, den)
+        if x is None or y is None:
+            add(name, None, None, "not measured")
+            return
+        v = x / y
+        add(name, v, bool(v >= limit if op == ">=" else v <= limit), f"{v:.2f}x")
+
+    ratio_target("a", "surveykit", "numpy", "<=", 2, "(a) surveykit within 2x of the numpy loop")
+    ratio_target("b", "svy", "surveykit", ">=", 15, "(b) surveykit >= 15x faster than svy")
+    ratio_target("b", "surveykit", "numpy", "<=", 3, "(b) surveykit within 3x of the numpy loop")
+    p = peak("b", "surveykit")
+    add("(b) surveykit peak memory < 0.8 GB", p,
+        None if p is None else bool(p * 2 ** 20 < 0.8 * GB),
+        "not measured" if p is None else f"{p * 2 ** 20 / GB:.2f} GB")
+    ratio_target("c", "svy", "surveykit", ">=", 3, "(c) surveykit >= 3x faster than svy")
+    ratio_target("rake", "svy", "surveykit", ">=", 5, "raking: surveykit >= 5x faster than svy")
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------
+# report
+# ------------------------------------------------------------------------------------------------
+def _s(x) -> str:
+    if x is None:
+        return "—"
+    return f"{x:.3f} s" if x < 10 else f"{x:.1f} s"
+
+
+def _x(x) -> str:
+    return "—" if x is None else f"{x:.1f}x"
+
+
+def markdown(res: dict) -> str:
+    m = res["machine"]
+    v = res["versions"]
+    lines = [
+        f"Measured {res['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}; "
+        f"Python {m['python']}. surveykit {v.get('surveykit', '?')} (commit {res['commit']}), "
+        f"svy {v.get('svy', '?')}, samplics {v.get('samplics', '?')}, numpy {v.get('numpy', '?')}. "
+        f"{res['config']['rows']:,} rows, {res['config']['strata']} strata, {res['config']['psus']:,} PSUs; "
+        f"best of {res['config']['repeat']} after a warm-up; each (tool, workload) in a fresh process.",
+        "",
+        "| workload | surveykit | svy | numpy loop | samplics | svy / surveykit | surveykit / numpy |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for w, label in WORKLOADS.items():
+        if w not in res["workloads"]:
+            continue
+        t = res["workloads"][w]["tools"]
+        b = {k: t.get(k, {}).get("best_s") for k in ("surveykit", "svy", "numpy", "samplics")}
+        cell = {k: (_s(b[k]) if b[k] is not None else
+                    ("n/a" if k not in t else ("unavailable" if "unavailable" in t[k] else "failed")))
+                for k in b}
+        sv = b["svy"] / b["surveykit"] if b["svy"] and b["surveykit"] else None
+        sn = b["surveykit"] / b["numpy"] if b["numpy"] and b["surveykit"] else None
+        lines.append(f"| {label} | {cell['surveykit']} | {cell['svy']} | {cell['numpy']} | {cell['samplics']} "
+                     f"| {_x(sv)} | {_x(sn)} |")
+    lines += ["", "Steps, first calls and memory (peak resident memory of the whole process during the "
+              "workload; baseline = imports + data frame + design, before the workload):", "",
+              "| workload | tool | steps (best) | design build | warm-up call | cold (design + workload) "
+              "| baseline MiB | peak MiB |", "|---|---|---|---:|---:|---:|---:|---:|"]
+    for w, label in WORKLOADS.items():
+        if w not in res["workloads"]:
+            continue
+        for tool, r in res["workloads"][w]["tools"].items():
+            if "best_s" not in r:
+                why = r.get("unavailable") or r.get("failed", "")
+                lines.append(f"| {w} | {tool} | {why} | | | | | |")
+                continue
+            steps = ", ".join(f"{n} {_s(s)}" for n, s in zip(r["steps"], r["best_step_s"]))
+            lines.append(f"| {w} | {tool} | {steps} | {_s(r['design_s'])} | {_s(r['warmup_s'])} | "
+                         f"{_s(r['cold_best_s'])} | {r['rss_baseline_mb']:.0f} | {r['peak_mb']:.0f} |")
+    lines += ["", "Targets (issues 2 and 3):", "", "| target | measured | met |", "|---|---:|:---:|"]
+    for t in res["targets"]:
+        met = "—" if t["met"] is None else ("yes" if t["met"] else "**no**")
+        lines.append(f"| {t['target']} | {t['measured']} | {met} |")
+    lines += ["", "Agreement (max relative difference; (a)/(b) against the numpy loop, raked weights "
+              "against surveykit; bootstrap SEs are random, shown as min / median / max of their ratio to "
+              "the Taylor SE):", ""]
+    for w in WORKLOADS:
+        for tool, d in res["workloads"].get(w, {}).get("agreement", {}).items():
+            parts = []
+            for k, val in d.items():
+                if isinstance(val, list):
+                    parts.append(f"{k} {val[0]:.3f} / {val[1]:.3f} / {val[2]:.3f}")
+                else:
+                    parts.append(f"{k} {val:.1e}")
+            lines.append(f"- {w}, {tool}: {'; '.join(parts)}")
+    return "\n".join(lines)
+
+
+def write_doc(text: str) -> None:
+    block = f"{START}\n{text}\n{END}"
+    if DOC.exists():
+        doc = DOC.read_text()
+        if START in doc and END in doc:
+            doc = doc[:doc.index(START)] + block + doc[doc.index(END) + len(END):]
+            DOC.write_text(doc)
+            return
+    DOC.parent.mkdir(parents=True, exist_ok=True)
+    DOC.write_text("# Performance\n\n" + block + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--cold", type=int, default=3, help="cold runs per workload (design built each time)")
+    ap.add_argument("--workloads", default="a,b,c,rake")
+    ap.add_argument("--tools", default="surveykit,svy,numpy,samplics")
+    ap.add_argument("--no-docs", action="store_true", help="do not write results/latest.json and the doc")
+    a = ap.parse_args(argv)
+    workloads = [w for w in a.workloads.split(",") if w]
+    tools = set(a.tools.split(","))
+    data = generate.ensure(a.rows)
+    meta = json.loads((data / "meta.json").read_text())
+    if "svy" in tools:
+        svy_env.ensure()
+    res: dict = {
+        "date": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "machine": machine(), "commit": git_commit(), "versions": {},
+        "config": {"rows": a.rows, "repeat": a.repeat, "cold": a.cold, "strata": meta["strata"],
+                   "psus": meta["psus"], "replicates": 100, "variables": meta["binary"], "domain": "dept"},
+        "workloads": {},
+    }
+    taylor_se: np.ndarray | None = None
+    with tempfile.TemporaryDirectory(prefix="skbench-") as tmpdir:
+        tmp = Path(tmpdir)
+        for w in workloads:
+            recs = {}
+            for tool in TOOLS_FOR[w]:
+                if tool not in tools:
+                    continue
+                print(f"{WORKLOADS[w]:<34} {tool:<10}", end=" ", flush=True)
+                r = run_worker(tool, w, data, tmp, a.repeat, a.cold)
+                recs[tool] = r
+                if "version" in r:
+                    res["versions"][tool] = r["version"]
+                if "best_s" in r:
+                    print(f"best {r['best_s']:.3f} s   peak {r['peak_mb']:.0f} MiB "
+                          f"(baseline {r['rss_baseline_mb']:.0f})")
+                else:
+                    print(r.get("unavailable") or "FAILED: " + r.get("failed", ""))
+            if w == "c" and taylor_se is None:
+                taylor_se = _taylor_se(data, meta)
+            agree = agreement(w, recs, taylor_se, meta["controls"], data)
+            keep = {t: {k: v for k, v in r.items() if k not in ("estimate", "se", "weights_file", "pid")}
+                    for t, r in recs.items()}
+            res["workloads"][w] = {"tools": keep, "agreement": agree}
+    res["targets"] = targets(res["workloads"])
+    text = markdown(res)
+    print()
+    print(text)
+    if not a.no_docs:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(res, indent=1) + "\n")
+        write_doc(text)
+        print(f"\nwrote {RESULTS.relative_to(ROOT)} and {DOC.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
