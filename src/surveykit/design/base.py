@@ -8,7 +8,7 @@ user calls lives here once.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -48,6 +48,8 @@ class BaseDesign:
     _data: pd.DataFrame
     _w: np.ndarray
     _subset: np.ndarray | None
+    #: what the last weighting step did (:class:`~surveykit.weighting.WeightingReport`), or None
+    weighting_report = None
 
     # --- to be provided by each design ---------------------------------------------------------
     def _ratio_variance(self, num: np.ndarray, den: np.ndarray | None, present: np.ndarray,
@@ -332,6 +334,139 @@ class BaseDesign:
         probs = [float(quantiles)] if np.isscalar(quantiles) else [float(q) for q in quantiles]
         return estimate_quantiles(self, as_list(variables, "variables"), probs, self._domains(by),
                                   ci=ci, level=level, df=df, labels=labels, empty=empty)
+
+    # --- weighting -----------------------------------------------------------------------------
+    def calibrate(self, margins: Mapping[str, Any], method: str = "linear",
+                  bounds: tuple[float, float] | None = None, maxit: int = 50, epsilon: float = 1e-7,
+                  population_size: float | None = None, backend: str = "surveykit") -> BaseDesign:
+        """Calibrate the weights to control totals (Deville-Särndal), as R's ``calibrate()``.
+
+        The new design's variance uses the calibration residuals (Taylor designs) or calibrates every
+        replicate again (replicate designs), so standard errors reflect the calibration.
+
+        Parameters
+        ----------
+        margins : mapping or Controls
+            ``{column: {level: count}}`` for categorical margins, ``{column: total}`` for numeric ones.
+        method : {"linear", "raking", "logit"}, default "linear"
+            Distance function (R's ``calfun``). ``logit`` needs finite ``bounds``.
+        bounds : (lower, upper), optional
+            Bounds on the g-weights (new weight / old weight).
+        maxit, epsilon : int, float
+            Newton iterations at most; convergence when every ``|gap| / (1 + |target|) < epsilon``
+            (R's rule; R's defaults).
+        population_size : float, optional
+            Also calibrate the sum of weights (an intercept) to this total.
+        backend : {"surveykit", "samplics"}
+            Who computes the weights (linear without bounds and raking only for samplics); the
+            variance is always surveykit's.
+
+        Returns
+        -------
+        A new design; ``weighting_report`` tells iterations, achieved totals and g-weights.
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"sex": [1, 1, 2, 2, 2], "y": [1.0, 2, 3, 4, 5], "w": [10.0] * 5})
+        >>> c = sk.SurveyDesign(df, weights="w").calibrate({"sex": {1: 30, 2: 30}})
+        >>> c.weights.round(4).tolist()
+        [15.0, 15.0, 10.0, 10.0, 10.0]
+        """
+        from ..weighting.methods import calibrate
+
+        return calibrate(self, margins, method=method, bounds=bounds, maxit=maxit, epsilon=epsilon,
+                         population_size=population_size, backend=backend)
+
+    def rake(self, margins: Mapping[str, Mapping[Any, float]], maxit: int = 100, epsilon: float = 1e-10,
+             backend: str = "surveykit") -> BaseDesign:
+        """Rake the weights to categorical margins (iterative proportional fitting).
+
+        At convergence the weights are those of ``calibrate(margins, method="raking")``, and so is the
+        variance: the calibration residuals of R's ``calibrate(calfun="raking")``. R's ``rake()``
+        instead reports an iterated post-stratification approximation, which differs by a few percent
+        when design weights vary within margins.
+
+        Parameters
+        ----------
+        margins : mapping or Controls
+            ``{column: {level: count}}`` per margin.
+        maxit : int, default 100
+            Passes over the margins at most.
+        epsilon : float, default 1e-10
+            Converged when every level is within this relative gap of its target.
+        backend : {"surveykit", "samplics"}
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"a": [1, 1, 2, 2], "b": [1, 2, 1, 2], "w": [1.0] * 4})
+        >>> r = sk.SurveyDesign(df, weights="w").rake({"a": {1: 4, 2: 6}, "b": {1: 5, 2: 5}})
+        >>> r.weights.round(6).tolist(), r.weighting_report.converged
+        ([2.0, 2.0, 3.0, 3.0], True)
+        """
+        from ..weighting.methods import rake
+
+        return rake(self, margins, maxit=maxit, epsilon=epsilon, backend=backend)
+
+    def poststratify(self, variables: str | Sequence[str], totals: Any, backend: str = "surveykit") -> BaseDesign:
+        """Post-stratify: scale weights so each cell reaches its population count (R's ``postStratify``).
+
+        Parameters
+        ----------
+        variables : str or list of str
+            Post-stratification column(s); cells are their combinations.
+        totals : dict, Series or DataFrame
+            Population count per cell (``{level: N}``, or tuple keys for several variables, or a table
+            with the variables and one count column).
+        backend : {"surveykit", "samplics"}
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"area": ["U", "U", "R"], "w": [1.0, 3.0, 2.0]})
+        >>> sk.SurveyDesign(df, weights="w").poststratify("area", {"U": 8, "R": 4}).weights.tolist()
+        [2.0, 6.0, 4.0]
+        """
+        from ..weighting.methods import poststratify
+
+        return poststratify(self, variables, totals, backend=backend)
+
+    def trim(self, upper: float | None = None, lower: float | None = None, strict: bool = False) -> BaseDesign:
+        """Trim weights to ``[lower, upper]`` and share the trimmed amount equally among the others.
+
+        As R's ``trimWeights``; ``strict=True`` repeats until no weight is outside the bounds. Replicate
+        designs trim every replicate's weights the same way.
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"w": [1.0, 1.0, 10.0]})
+        >>> sk.SurveyDesign(df, weights="w").trim(upper=6).weights.tolist()
+        [3.0, 3.0, 6.0]
+        """
+        from ..weighting.methods import trim
+
+        return trim(self, upper=upper, lower=lower, strict=strict)
+
+    def adjust_nonresponse(self, responded: str | Sequence[bool] | np.ndarray | pd.Series,
+                           by: str | Sequence[str] | None = None) -> BaseDesign:
+        """Weighting-class nonresponse adjustment; returns the design of the respondents.
+
+        In each class of ``by``, respondents' weights are multiplied by (sum of weights of the class) /
+        (sum of weights of its respondents), so they carry the nonrespondents' weight; nonrespondent
+        rows leave the design. Replicate designs redo the adjustment in every replicate.
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"r": [1, 0, 1, 1], "cls": ["a", "a", "b", "b"], "w": [1.0, 1.0, 2.0, 2.0]})
+        >>> sk.SurveyDesign(df, weights="w").adjust_nonresponse("r", by="cls").weights.tolist()
+        [2.0, 2.0, 2.0]
+        """
+        from ..weighting.methods import adjust_nonresponse
+
+        return adjust_nonresponse(self, responded, by=by)
 
     def _numeric_statistics(self, variables, estimator: str, ratio: bool) -> Statistics:
         names = as_list(variables, "variables")

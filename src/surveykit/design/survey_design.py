@@ -40,9 +40,10 @@ class SurveyDesign(BaseDesign):
     ----------
     df : DataFrame
         One row per sampled element (person, household).
-    weights : str, optional
-        Column of sampling weights (> 0). ``None``: derived from the fpc as the inverse of the
-        product of stage sampling fractions (equal weights 1 when there is no fpc either).
+    weights : str or array, optional
+        Column of sampling weights (> 0), or the weights themselves (one per row). ``None``: derived
+        from the fpc as the inverse of the product of stage sampling fractions (equal weights 1 when
+        there is no fpc either).
     strata : str or list of str, optional
         First-stage strata column (a list gives strata per stage).
     psu : str or list of str, optional
@@ -70,7 +71,7 @@ class SurveyDesign(BaseDesign):
     def __init__(
         self,
         df: pd.DataFrame,
-        weights: str | None = None,
+        weights: str | pd.Series | np.ndarray | None = None,
         strata: str | Sequence[str] | None = None,
         psu: str | Sequence[str] | None = None,
         fpc: str | Sequence[str] | None = None,
@@ -94,7 +95,8 @@ class SurveyDesign(BaseDesign):
         fpc_cols = _names(fpc, "fpc")
         self._spec = dict(weights=weights, strata=strata_cols, psu=psu_cols, fpc=fpc_cols, nest=nest,
                           lonely_psu=lonely_psu)
-        for c in [weights] * (weights is not None) + psu_cols + strata_cols + fpc_cols:
+        weight_col = weights if isinstance(weights, str) else None
+        for c in [weight_col] * (weight_col is not None) + psu_cols + strata_cols + fpc_cols:
             self._column(c)
         n_stages = max(1, len(psu_cols))
         if fpc_cols and len(fpc_cols) != n_stages:
@@ -115,8 +117,13 @@ class SurveyDesign(BaseDesign):
         if self._structure.stages[0].n_clusters == 1 and not strata_cols:
             raise DesignError("the design has a single primary sampling unit; a variance needs at least "
                               "two (check the psu column).", column=psu_cols[0] if psu_cols else None)
-        if weights is not None:
-            self._w = check_weights(df[weights], weights, index)
+        if weight_col is not None:
+            self._w = check_weights(df[weight_col], weight_col, index)
+        elif weights is not None:
+            arr = weights.reindex(index) if isinstance(weights, pd.Series) else np.asarray(weights)
+            if len(arr) != len(df):
+                raise DesignError(f"{len(arr)} weights for {len(df)} rows.")
+            self._w = check_weights(arr, "weights", index)
         elif fpc_cols:
             self._w = 1.0 / self._structure.prob()
         else:

@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..design.structure import DesignStructure, Stage
+from .calmatrix import CalMatrix
 
 __all__ = ["Scores", "segment_sums", "taylor_variance", "replicate_totals", "replicate_variance",
            "compact_codes", "CalibrationStep", "calibration_corrections"]
@@ -38,7 +39,7 @@ class Scores:
     """Linearized scores of ``k`` statistics in ``n_groups`` domains.
 
     Column ``j`` of domain ``g`` is ``values[:, j] * (group == g)`` minus, for every correction
-    ``(C, B)``, ``C @ B[:, g, j]``.
+    ``(X, rowscale, B)``, ``rowscale * (X @ B[:, g, j])``.
 
     Attributes
     ----------
@@ -48,15 +49,15 @@ class Scores:
     n_groups : int
     present : (n, k) bool or None
         Rows that are part of (domain, statistic); only R's ``lonely_psu="average"`` needs it.
-    corrections : list of (C, B)
-        ``C`` is ``(n, p)``, ``B`` is ``(p, n_groups, k)``.
+    corrections : list of (X, rowscale, B)
+        Calibration residual terms from :func:`calibration_corrections`.
     """
 
     values: np.ndarray
     group: np.ndarray | None = None
     n_groups: int = 1
     present: np.ndarray | None = None
-    corrections: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    corrections: list = field(default_factory=list)
 
     @property
     def k(self) -> int:
@@ -134,8 +135,7 @@ def _unit_totals(stage: Stage, scores: Scores):
     # calibration corrections make every unit non-zero in every domain: dense blocks of domains
     C = stage.n_clusters
     k = scores.k
-    corr_unit = [(segment_sums(Cm, stage.cluster, C), B) for Cm, B in scores.corrections]
-    gb = max(1, min(G, _DENSE_BLOCK // max(1, C * k)))
+    gb = max(1, min(G, _DENSE_BLOCK // max(1, max(C, n) * k)))
     garr = np.zeros(n, dtype=np.int64) if g is None else g
     for g0 in range(0, G, gb):
         g1 = min(G, g0 + gb)
@@ -145,11 +145,14 @@ def _unit_totals(stage: Stage, scores: Scores):
         if inblock.any():
             key = stage.cluster[inblock] * width + (garr[inblock] - g0)
             T += segment_sums(U[inblock], key, C * width)
-        T3 = T.reshape(C, width, k)
-        for Cu, B in corr_unit:
-            T3 -= np.einsum("cp,pgk->cgk", Cu, B[:, g0:g1, :], optimize=True)
-        yield (T3.reshape(C * width, k), np.repeat(np.arange(C), width),
-               np.tile(np.arange(g0, g1), C))
+        corr = np.zeros((n, width, k))
+        for X, rowscale, B in scores.corrections:
+            corr += rowscale[:, None, None] * X.times(B[:, g0:g1, :])
+        if stage.rows_are_units:
+            T.reshape(C, width, k)[stage.cluster] -= corr     # rows are the units, in some order
+        else:
+            T -= segment_sums(corr.reshape(n, width * k), stage.cluster, C).reshape(C * width, k)
+        yield T, np.repeat(np.arange(C), width), np.tile(np.arange(g0, g1), C)
 
 
 def _between_units(stage: Stage, mult: np.ndarray, lonely_psu: str, scores: Scores,
@@ -266,37 +269,34 @@ def replicate_variance(thetas: np.ndarray, estimate: np.ndarray, scale: float, r
 class CalibrationStep:
     """One calibration of the weights, kept for the variance.
 
-    ``X`` (n, p) are the calibration variables, ``w0`` the weights before and ``g`` the g-weights of
-    the step (weights after = ``w0 * g``), ``Minv`` the pseudo-inverse of ``X' diag(w0) X``.
+    ``X`` are the calibration variables, ``w0`` the weights before and ``g`` the g-weights of the
+    step (weights after = ``w0 * g``), ``Minv`` the pseudo-inverse of ``X' diag(w0) X``.
     """
 
-    X: np.ndarray
+    X: CalMatrix
     w0: np.ndarray
     g: np.ndarray
     Minv: np.ndarray
 
 
-def calibration_corrections(steps: list[CalibrationStep], scores: Scores) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Corrections ``(C, B)`` that turn scores into calibration residuals, step after step.
+def calibration_corrections(steps: list[CalibrationStep], scores: Scores) -> list:
+    """Corrections that turn scores into calibration residuals, step after step.
 
     R (``svyrecvar`` with ``greg_calibration``) replaces a score ``z`` by
     ``z - w0 g X (X' W0 X)^- X' (z / g)``: the residual of the weighted regression of ``z/(w0 g)`` on
     the calibration variables. Post-stratification and raking are the same with indicator variables.
-    Every domain gets its own regression coefficients, computed here by segment sums.
+    Every domain gets its own regression coefficients, computed here by segment sums. Returns
+    ``(X, w0 * g, B)`` triples: the score of domain ``g``, statistic ``j`` loses ``w0 g X @ B[:, g, j]``.
     """
     U = scores.values
     n, k = U.shape
     G = scores.n_groups
     garr = np.zeros(n, dtype=np.int64) if scores.group is None else scores.group
-    out: list[tuple[np.ndarray, np.ndarray]] = []
+    out: list = []
     for step in steps:
-        Xg = step.X / step.g[:, None]
-        p = Xg.shape[1]
-        P = np.empty((p, G, k))
-        for j in range(k):
-            P[:, :, j] = segment_sums(Xg * U[:, j:j + 1], garr, G).T
-        for Cp, Bp in out:
-            P -= np.einsum("pq,qgk->pgk", Xg.T @ Cp, Bp, optimize=True)
+        P = step.X.tdot_grouped(U / step.g[:, None], garr, G)
+        for Xp, rowscale, Bp in out:
+            P -= np.einsum("pq,qgk->pgk", step.X.cross(Xp, rowscale / step.g), Bp, optimize=True)
         B = np.einsum("pq,qgk->pgk", step.Minv, P, optimize=True)
-        out.append(((step.w0 * step.g)[:, None] * step.X, B))
+        out.append((step.X, step.w0 * step.g, B))
     return out

@@ -1,0 +1,11 @@
+"""Weighting: design weights, nonresponse, post-stratification, raking, calibration and trimming.
+
+One calibration engine serves every method (post-stratification and raking are calibrations with
+indicator variables); every step returns a new design whose variance accounts for it.
+"""
+
+from .engine import CalibrationResult, calibrate_g, linear_g, rake_g
+from .report import WeightingReport, effective_n, kish_deff
+
+__all__ = ["CalibrationResult", "WeightingReport", "calibrate_g", "effective_n", "kish_deff", "linear_g",
+           "rake_g"]

@@ -1,0 +1,427 @@
+"""Weighting steps applied to designs: each returns a new design whose variance accounts for it.
+
+* Taylor designs keep every calibration (its variables, weights before and g-weights) so that the
+  variance kernel replaces scores by calibration residuals, exactly as R's ``calibrate()`` and
+  ``postStratify()`` do.
+* Replicate designs calibrate every replicate again, from the replicate's own weights (R's
+  ``calibrate.svyrep.design``); nonresponse adjustments and trimming are redone per replicate too.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from ..design.base import BaseDesign
+from ..errors import ControlTotalsError, WeightingError, format_rows
+from ..estimation.calmatrix import CalMatrix
+from ..estimation.kernel import CalibrationStep, compact_codes, replicate_totals
+from .engine import METHODS, CalibrationResult, _ginv, calibrate_g, check_result, linear_g, rake_g
+from .margins import Margins, build_margins, cell_codes
+from .report import WeightingReport
+
+__all__ = ["calibrate", "poststratify", "rake", "trim", "adjust_nonresponse"]
+
+Solver = Callable[[CalMatrix, np.ndarray, np.ndarray], CalibrationResult]
+
+
+def _whole_sample(design: BaseDesign, step: str) -> None:
+    if design._subset is not None:
+        raise WeightingError(f"{step}() weights the whole sample; call it before subset().")
+
+
+def _is_replicate(design: BaseDesign) -> bool:
+    return hasattr(design, "_factors")
+
+
+def _margins_of(margins: Any) -> Mapping:
+    # a Controls object (sk.load_controls) carries its margins
+    return getattr(margins, "margins", margins)
+
+
+# ------------------------------------------------------------------------------------------------
+def calibrate(design: BaseDesign, margins: Mapping[str, Any], method: str = "linear",
+              bounds: tuple[float, float] | None = None, maxit: int = 50, epsilon: float = 1e-7,
+              population_size: float | None = None, backend: str = "surveykit") -> BaseDesign:
+    """See :meth:`surveykit.SurveyDesign.calibrate`."""
+    _whole_sample(design, "calibrate")
+    if method not in METHODS:
+        raise WeightingError(f"method={method!r}: use one of {', '.join(METHODS)}.")
+    lo, hi = (-np.inf, np.inf) if bounds is None else (float(bounds[0]), float(bounds[1]))
+    if not lo < hi or (lo > 1 or hi < 1):
+        raise WeightingError(f"bounds={bounds}: need lower < upper with 1 inside (bounds on g = new/old weight).")
+    m = build_margins(design._data, _margins_of(margins), population_size=population_size)
+    if backend == "samplics":
+        from .samplics_backend import samplics_solver
+
+        solver = samplics_solver("calibrate", method, (lo, hi), m)
+    elif backend != "surveykit":
+        raise WeightingError(f"backend={backend!r}: use 'surveykit' or 'samplics'.")
+    elif method == "linear" and not np.isfinite([lo, hi]).any():
+        def solver(X, w, t):
+            return CalibrationResult(linear_g(X, w, t), 1, True, 0.0, "linear")
+    else:
+        def solver(X, w, t):
+            return calibrate_g(X, w, t, method, (lo, hi), maxit, epsilon)
+    return _apply(design, m, solver, "calibrate", method, dict(bounds=(lo, hi), backend=backend), (lo, hi))
+
+
+def rake(design: BaseDesign, margins: Mapping[str, Mapping[Any, float]], maxit: int = 100,
+         epsilon: float = 1e-10, backend: str = "surveykit") -> BaseDesign:
+    """See :meth:`surveykit.SurveyDesign.rake`."""
+    _whole_sample(design, "rake")
+    margins = _margins_of(margins)
+    for col, spec in margins.items():
+        if not isinstance(spec, Mapping):
+            raise ControlTotalsError(f"rake() margin '{col}' must map levels to counts; use calibrate() for "
+                                     "numeric totals.", margin=col)
+    m = build_margins(design._data, margins)
+    if backend == "samplics":
+        from .samplics_backend import samplics_solver
+
+        solver = samplics_solver("rake", "raking", (-np.inf, np.inf), m)
+    elif backend != "surveykit":
+        raise WeightingError(f"backend={backend!r}: use 'surveykit' or 'samplics'.")
+    else:
+        def solver(X, w, t):
+            return rake_g(X, w, t, maxit=maxit, epsilon=epsilon)
+    return _apply(design, m, solver, "rake", "raking", dict(maxit=maxit, epsilon=epsilon, backend=backend),
+                  (-np.inf, np.inf))
+
+
+def poststratify(design: BaseDesign, variables: str | Sequence[str], totals: Any,
+                 backend: str = "surveykit") -> BaseDesign:
+    """See :meth:`surveykit.SurveyDesign.poststratify`."""
+    _whole_sample(design, "poststratify")
+    cols = [variables] if isinstance(variables, str) else list(variables)
+    data, spec, label = _poststrata(design._data, cols, totals)
+    m = build_margins(data, {label: spec})
+    if "cells" in data.attrs:          # report cells as tuples of levels, not their internal codes
+        m.X.names = [(label, data.attrs["cells"][lv]) for _, lv in m.X.names]
+    if backend == "samplics":
+        from .samplics_backend import samplics_solver
+
+        solver = samplics_solver("poststratify", "linear", (-np.inf, np.inf), m)
+    elif backend != "surveykit":
+        raise WeightingError(f"backend={backend!r}: use 'surveykit' or 'samplics'.")
+    else:
+        def solver(X, w, t):
+            # the cell ratio N_c / W_c, as R's postStratify computes it
+            codes, L = X.blocks[0]
+            return CalibrationResult((t / np.bincount(codes, weights=w, minlength=L))[codes], 1, True, 0.0,
+                                     "poststratify")
+    return _apply(design, m, solver, "poststratify", "cell ratio", dict(variables=cols, backend=backend),
+                  (-np.inf, np.inf))
+
+
+def _poststrata(data: pd.DataFrame, cols: list[str], totals: Any) -> tuple[pd.DataFrame, dict, str]:
+    """One categorical column for the cells of ``cols`` and its totals as ``{cell: count}``."""
+    for c in cols:
+        if c not in data.columns:
+            from ..errors import ColumnNotFoundError
+
+            raise ColumnNotFoundError(f"post-stratification column '{c}' is not in the data.", column=c)
+    if isinstance(totals, pd.DataFrame):
+        count_col = [c for c in totals.columns if c not in cols]
+        if len(count_col) != 1:
+            raise ControlTotalsError(f"the totals table needs the columns {cols} and one count column; it has "
+                                     f"{list(totals.columns)}.")
+        keys = [tuple(r) if len(cols) > 1 else r[0] for r in totals[cols].itertuples(index=False, name=None)]
+        spec = dict(zip(keys, totals[count_col[0]].tolist()))
+    elif isinstance(totals, pd.Series):
+        spec = dict(totals.items())
+    elif isinstance(totals, Mapping):
+        spec = dict(totals)
+    else:
+        raise ControlTotalsError("totals must map each post-stratum to its population count (dict, Series or "
+                                 "DataFrame).")
+    if len(cols) == 1:
+        return data, spec, cols[0]
+    # cells of several columns: code them as one column of tuples' positions
+    label = " x ".join(cols)
+    for k in spec:
+        if not isinstance(k, tuple) or len(k) != len(cols):
+            raise ControlTotalsError(f"post-stratum {k!r}: with {len(cols)} variables every key is a tuple of "
+                                     f"{len(cols)} levels ({', '.join(cols)}).", margin=label, level=k)
+    codes = []
+    uniques = []
+    for c in cols:
+        s = data[c]
+        if s.isna().any():
+            rows = list(data.index[s.isna().to_numpy()])
+            raise ControlTotalsError(f"post-stratification column '{c}' is missing in rows {format_rows(rows)}.",
+                                     column=c, rows=rows, margin=c)
+        cc, uu = pd.factorize(s, sort=True)
+        codes.append(cc)
+        uniques.append(list(uu))
+    key = np.zeros(len(data), dtype=np.int64)
+    for cc, uu in zip(codes, uniques):
+        key = key * len(uu) + cc
+
+    def encode(t: tuple) -> Any:
+        k = 0
+        for v, uu in zip(t, uniques):
+            if v not in uu:
+                return ("absent",) + t
+            k = k * len(uu) + uu.index(v)
+        return k
+
+    enc = {encode(k): v for k, v in spec.items()}
+    decode = {encode(k): k for k in spec}
+    frame = pd.DataFrame({label: key}, index=data.index)
+    # unknown sample cells are reported by build_margins with their codes; map codes back to tuples there
+    sample_cells = np.unique(key)
+    orphans = [c for c in sample_cells if c not in enc]
+    if orphans:
+        rem = []
+        for c in orphans[:8]:
+            t, x = [], int(c)
+            for uu in reversed(uniques):
+                t.append(uu[x % len(uu)])
+                x //= len(uu)
+            rem.append(tuple(reversed(t)))
+        raise ControlTotalsError(f"post-strata {format_rows([repr(t) for t in rem])} of {label} have sample rows but "
+                                 "no population count; add them to the totals or collapse cells.", margin=label,
+                                 level=rem[0])
+    absent = [decode[k] for k in enc if isinstance(k, tuple) and enc[k] > 0]
+    if absent:
+        raise ControlTotalsError(f"post-strata {format_rows([repr(t) for t in absent])} have a population count but "
+                                 "no sample rows; collapse them with neighbouring cells.", margin=label, level=absent[0])
+    enc = {k: v for k, v in enc.items() if not isinstance(k, tuple)}
+    frame.attrs["cells"] = decode
+    return frame, enc, label
+
+
+# ------------------------------------------------------------------------------------------------
+def _solve(X: CalMatrix, w: np.ndarray, targets: np.ndarray, solver: Solver):
+    """Solve on cells when all margins are categorical; returns row g, result, cells or None."""
+    cells = cell_codes(X)
+    if cells is None:
+        res = solver(X, w, targets)
+        return res.g, res, None
+    cell, Xc = cells
+    wc = np.bincount(cell, weights=w, minlength=Xc.n)
+    res = solver(Xc, wc, targets)
+    return res.g[cell], res, (cell, Xc)
+
+
+def _apply(design: BaseDesign, m: Margins, solver: Solver, step: str, method: str, details: dict,
+           bounds: tuple[float, float]) -> BaseDesign:
+    w0 = design._w
+    g, res, cells = _solve(m.X, w0, m.targets, solver)
+    achieved = m.X.tdot(w0 * g)[:, 0]
+    check_result(res, m.X.names, m.targets, achieved, bounds, f"{step}({method})")
+    report = WeightingReport(step=step, method=method, iterations=res.iterations, converged=res.converged,
+                             margins=m.table(achieved, before=m.X.tdot(w0)[:, 0]), g=g, weights=w0 * g,
+                             details=details)
+    if _is_replicate(design):
+        return _replicates_recalibrated(design, m, solver, g, res, cells, report, bounds, step, method)
+    new = _copy(design)
+    new._w = w0 * g
+    new._calibrations = list(design._calibrations) + [
+        CalibrationStep(X=m.X, w0=w0, g=g, Minv=_ginv(m.X.gram(w0)))]
+    new.weighting_report = report
+    return new
+
+
+def _copy(design: BaseDesign) -> BaseDesign:
+    new = copy.copy(design)
+    new.__dict__.pop("_domain_cache", None)
+    return new
+
+
+def _replicates_recalibrated(design, m: Margins, solver: Solver, g: np.ndarray, res: CalibrationResult, cells,
+                             report: WeightingReport, bounds, step: str, method: str) -> BaseDesign:
+    """Calibrate every replicate from its own weights; factors become (unit, cell)- or row-level."""
+    from ..design.replicate import ReplicateDesign
+
+    w0 = design._w
+    F, unit = design._factors, design._unit
+    R = F.shape[1]
+    n = len(w0)
+    if cells is not None:
+        cell, Xc = cells
+        W = replicate_totals(w0[:, None], cell, Xc.n, F, unit)[:, :, 0]        # (R, cells)
+        grep = np.empty((R, Xc.n))
+        for r in range(R):
+            rr = solver(Xc, W[r], m.targets)
+            _check_replicate(rr, Xc, W[r], m, bounds, step, method, r)
+            grep[r] = rr.g
+        urow = np.arange(n) if unit is None else unit
+        pair, used = compact_codes(urow * Xc.n + cell, F.shape[0] * Xc.n)
+        pu, pc = used // Xc.n, used % Xc.n
+        Fnew = F[pu] * grep.T[pc] / res.g[pc][:, None]
+        new_unit = pair
+    else:
+        Frow = F if unit is None else F[unit]
+        Fnew = np.empty_like(Frow)
+        for r in range(R):
+            rr = solver(m.X, w0 * Frow[:, r], m.targets)
+            _check_replicate(rr, m.X, w0 * Frow[:, r], m, bounds, step, method, r)
+            Fnew[:, r] = Frow[:, r] * rr.g / g
+        new_unit = None
+    report.details["replicates_calibrated"] = R
+    new = ReplicateDesign._from_factors(design._data, w0 * g, Fnew, new_unit, design._scale, design._rscales,
+                                        design._mse, design._method, design._rho, None)
+    new.weighting_report = report
+    return new
+
+
+def _check_replicate(rr: CalibrationResult, X: CalMatrix, w: np.ndarray, m: Margins, bounds, step, method, r):
+    achieved = X.tdot(w * rr.g)[:, 0]
+    try:
+        check_result(rr, m.X.names, m.targets, achieved, bounds, f"{step}({method}) of replicate {r + 1}")
+    except WeightingError as exc:
+        raise type(exc)(f"{exc} A replicate that drops every sample unit of a level cannot reach its control; "
+                        "collapse sparse levels.", **exc.context) from None
+
+
+# ------------------------------------------------------------------------------------------------
+def trim(design: BaseDesign, upper: float | None = None, lower: float | None = None,
+         strict: bool = False) -> BaseDesign:
+    """See :meth:`surveykit.SurveyDesign.trim`."""
+    _whole_sample(design, "trim")
+    up = np.inf if upper is None else float(upper)
+    lo = -np.inf if lower is None else float(lower)
+    if not lo < up:
+        raise WeightingError(f"trim bounds lower={lower} and upper={upper}: need lower < upper.")
+    if lo <= 0 and np.isfinite(lo):
+        raise WeightingError(f"lower={lower}: weights must stay positive; give a positive lower bound or none.")
+    w0 = design._w
+    w, rounds = _trim_vector(w0, lo, up, strict)
+    trimmed = int(((w0 < lo) | (w0 > up)).sum())
+    report = WeightingReport(step="trim", method="redistribute equally (R trimWeights)", iterations=rounds,
+                             converged=True, margins=pd.DataFrame(columns=["margin", "level", "target", "achieved",
+                                                                           "rel_gap"]),
+                             g=w / w0, weights=w, details=dict(upper=up, lower=lo, rows_trimmed=trimmed,
+                                                              strict=strict))
+    if _is_replicate(design):
+        from ..design.replicate import ReplicateDesign
+
+        Frow = design._factors if design._unit is None else design._factors[design._unit]
+        Wr = w0[:, None] * Frow
+        Fnew = np.empty_like(Frow)
+        for r in range(Frow.shape[1]):
+            wr, _ = _trim_vector(Wr[:, r], lo, up, strict, keep_zero=True)
+            Fnew[:, r] = wr / w
+        new = ReplicateDesign._from_factors(design._data, w, Fnew, None, design._scale, design._rscales,
+                                            design._mse, design._method, design._rho, None)
+    else:
+        new = _copy(design)
+        new._w = w
+    new.weighting_report = report
+    return new
+
+
+def _trim_vector(w: np.ndarray, lo: float, up: float, strict: bool, keep_zero: bool = False):
+    """Clip to [lo, up] and share the trimmed amount equally among the untrimmed (R's trimWeights)."""
+    w = w.copy()
+    rounds = 0
+    while True:
+        active = w > 0 if keep_zero else np.ones(len(w), dtype=bool)
+        outside = active & ((w < lo) | (w > up))
+        if not outside.any():
+            break
+        rounds += 1
+        new = np.clip(w, lo, up)
+        new[~active] = w[~active]
+        trimmed = float(np.sum(w - new))
+        inside = active & ~outside
+        if not inside.any():
+            raise WeightingError(f"every weight is outside [{lo}, {up}]; nothing can take the trimmed amount.")
+        new[inside] += trimmed / inside.sum()
+        w = new
+        if not strict:
+            break
+        if rounds > 1000:
+            raise WeightingError("trimming with strict=True did not settle after 1000 rounds; widen the bounds.")
+    return w, rounds
+
+
+# ------------------------------------------------------------------------------------------------
+def adjust_nonresponse(design: BaseDesign, responded: str | Sequence[bool] | np.ndarray | pd.Series,
+                       by: str | Sequence[str] | None = None) -> BaseDesign:
+    """See :meth:`surveykit.SurveyDesign.adjust_nonresponse`."""
+    _whole_sample(design, "adjust_nonresponse")
+    if getattr(design, "_calibrations", None):
+        raise WeightingError("adjust for nonresponse before calibrating: adjust_nonresponse() first, then "
+                             "poststratify/rake/calibrate.")
+    data = design._data
+    if isinstance(responded, str):
+        col = design._column(responded)
+        name = responded
+    else:
+        col = pd.Series(np.asarray(responded), index=data.index)
+        name = "responded"
+    if col.isna().any():
+        rows = list(data.index[col.isna().to_numpy()])
+        raise WeightingError(f"response indicator '{name}' is missing in rows {format_rows(rows)}.",
+                             column=name, rows=rows)
+    vals = col.to_numpy()
+    if vals.dtype.kind not in "biuf" or not np.isin(vals, [0, 1]).all():
+        raise WeightingError(f"response indicator '{name}' must be True/False or 1/0.", column=name)
+    resp = vals.astype(bool)
+    if not resp.any():
+        raise WeightingError(f"no respondents in '{name}'.", column=name)
+    by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    if by_cols:
+        keys = []
+        for c in by_cols:
+            s = design._column(c)
+            if s.isna().any():
+                rows = list(data.index[s.isna().to_numpy()])
+                raise WeightingError(f"weighting-class column '{c}' is missing in rows {format_rows(rows)}.",
+                                     column=c, rows=rows)
+            keys.append(pd.factorize(s, sort=True)[0])
+        cls = np.zeros(len(data), dtype=np.int64)
+        for kk in keys:
+            cls = cls * (kk.max() + 1) + kk
+        cls, _ = compact_codes(cls, int(cls.max()) + 1)
+    else:
+        cls = np.zeros(len(data), dtype=np.int64)
+    K = int(cls.max()) + 1
+    w = design._w
+    tot = np.bincount(cls, weights=w, minlength=K)
+    rtot = np.bincount(cls, weights=w * resp, minlength=K)
+    empty = np.flatnonzero((rtot == 0) & (tot > 0))
+    if len(empty):
+        rows = list(data.index[np.isin(cls, empty)])
+        raise WeightingError(f"{len(empty)} weighting class(es) of {by_cols} have no respondents (rows "
+                             f"{format_rows(rows)}); collapse them with a neighbouring class.",
+                             column=by_cols[0] if by_cols else name, rows=rows)
+    factor = tot / rtot
+    keep = np.flatnonzero(resp)
+    w_new = (w * factor[cls])[keep]
+    details = dict(classes=K, respondents=int(resp.sum()), nonrespondents=int((~resp).sum()),
+                   response_rate_weighted=float(rtot.sum() / tot.sum()))
+    table = pd.DataFrame({"margin": "class", "level": np.arange(K), "before": rtot, "target": tot,
+                          "achieved": tot})
+    table["rel_gap"] = 0.0
+    report = WeightingReport(step="adjust_nonresponse", method="weighting class", iterations=1, converged=True,
+                             margins=table, g=factor[cls][keep], weights=w_new, details=details)
+    sub = data.iloc[keep]
+    if _is_replicate(design):
+        from ..design.replicate import ReplicateDesign
+
+        F, unit = design._factors, design._unit
+        T = replicate_totals(np.column_stack([w, w * resp]), cls, K, F, unit)       # (R, K, 2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frep = T[:, :, 0] / T[:, :, 1]                                          # (R, K)
+        frep = np.where(np.isfinite(frep), frep, 0.0)
+        Frow = (F if unit is None else F[unit])[keep]
+        Fnew = Frow * frep.T[cls[keep]] / factor[cls[keep]][:, None]
+        new = ReplicateDesign._from_factors(sub, w_new, Fnew, None, design._scale, design._rscales,
+                                            design._mse, design._method, design._rho, None)
+    else:
+        from ..design.survey_design import SurveyDesign
+
+        spec = design._spec
+        new = SurveyDesign(sub, weights=pd.Series(w_new, index=sub.index), strata=spec["strata"] or None,
+                           psu=spec["psu"] or None, fpc=spec["fpc"] or None, nest=spec["nest"],
+                           lonely_psu=spec["lonely_psu"])
+    new.weighting_report = report
+    return new
