@@ -8,7 +8,9 @@
 from .design import ReplicateDesign, SurveyDesign
 from .errors import *  # noqa: F401,F403  (the SurveykitError hierarchy is public API)
 from .errors import __all__ as _error_names
+from .io import read_metadata, read_microdata, write_microdata
 
 __version__ = "0.1.0"
 
-__all__ = ["ReplicateDesign", "SurveyDesign", "__version__", *_error_names]
+__all__ = ["ReplicateDesign", "SurveyDesign", "__version__", *_error_names,
+           "read_microdata", "read_metadata", "write_microdata"]

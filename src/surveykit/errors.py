@@ -37,6 +37,9 @@ __all__ = [
     "ExpressionError",
     "SpecFormatError",
     "MicrodataError",
+    "FileFormatError",
+    "FileEncodingError",
+    "FormatCapacityError",
     "IndicatorError",
     "format_rows",
 ]
@@ -159,6 +162,20 @@ class SpecFormatError(QuestionnaireError):
 
 class MicrodataError(SurveykitError):
     """A microdata file cannot be read or written."""
+
+
+class FileFormatError(MicrodataError):
+    """A data file is empty, truncated, corrupt, encrypted, of another format than its name says, or
+    has a layout surveykit cannot read faithfully (duplicate column names, formulas without values)."""
+
+
+class FileEncodingError(FileFormatError):
+    """Text in a data file cannot be decoded with the given (or default) encoding."""
+
+
+class FormatCapacityError(MicrodataError):
+    """The output format cannot hold something in the data or its labels (a label too long, text value
+    labels in Stata, more missing codes than SPSS allows, a name the format rejects)."""
 
 
 class IndicatorError(SurveykitError):
