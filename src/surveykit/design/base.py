@@ -17,7 +17,7 @@ import pandas as pd
 from ..errors import ColumnNotFoundError, EmptyDomainError, EstimationError, SurveykitError, WeightError, \
     format_rows
 from ..estimation.domains import Domains, make_domains
-from ..estimation.estimators import (Statistics, as_list, estimate_quantiles, estimate_ratios,
+from ..estimation.estimators import (Statistics, as_list, estimate_quantiles, estimate_ratios, is_binary,
                                      numeric_column, proportion_statistics)
 from ..metadata import value_labels
 
@@ -52,9 +52,22 @@ class BaseDesign:
     weighting_report = None
 
     # --- to be provided by each design ---------------------------------------------------------
-    def _ratio_variance(self, num: np.ndarray, den: np.ndarray | None, present: np.ndarray,
-                        dom: Domains, theta: np.ndarray, Tx: np.ndarray | None) -> np.ndarray:
+    #: what the variance needs from an estimator: "scores" (Taylor) or "totals" (replicates)
+    _variance_input = "scores"
+
+    def _variance_scores(self, U: np.ndarray, dom: Domains, present: np.ndarray | None) -> np.ndarray:
+        """Variance of each (domain, column) total of the linearized scores ``U`` (n, k)."""
         raise NotImplementedError
+
+    def _variance_totals(self, nums: list[np.ndarray], dens: list[np.ndarray], den_of: np.ndarray, dom: Domains,
+                         theta: np.ndarray, total: bool) -> np.ndarray:
+        """Variance from weighted numerators and the distinct weighted denominators (replicates).
+
+        Column ``j`` is ``T(nums[j]) / T(dens[den_of[j]])`` (a total when ``total``)."""
+        raise NotImplementedError
+
+    def _needs_present(self) -> bool:
+        return False
 
     @property
     def degf(self) -> float:
@@ -294,8 +307,8 @@ class BaseDesign:
             names.append(f"{a}/{b}")
             ys.append(y)
             xs.append(x)
-            ps.append(oky & okx)
-        stats = Statistics(names, None, np.column_stack(ys), np.column_stack(xs), np.column_stack(ps))
+            ps.append(oky if okx is None else (okx if oky is None else oky & okx))
+        stats = Statistics(names, None, ys, xs, ps)
         return estimate_ratios(self, stats, self._domains(by), "ratio", ci=ci, level=level, df=df,
                                labels=labels, empty=empty)
 
@@ -477,9 +490,8 @@ class BaseDesign:
             y, ok = numeric_column(self, v, estimator)
             cols.append(y)
             oks.append(ok)
-        num = np.column_stack(cols)
-        present = np.column_stack(oks)
-        return Statistics(names, None, num, np.ones_like(num) if ratio else None, present)
+        return Statistics(names, None, cols, [None] * len(cols) if ratio else None, oks,
+                          binary=[is_binary(c) for c in cols])
 
 
 def _unknown_column_message(name: str, columns: pd.Index) -> str:

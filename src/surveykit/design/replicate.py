@@ -175,13 +175,17 @@ class ReplicateDesign(BaseDesign):
             self._degf = float(_rank(self._factors) - 1)
         return self._degf
 
-    def _ratio_variance(self, num, den, present, dom: Domains, theta, Tx) -> np.ndarray:
-        w = self._w
-        k = num.shape[1]
-        vals = w[:, None] * num if den is None else np.hstack([w[:, None] * num, w[:, None] * den])
-        T = replicate_totals(vals, dom.group, dom.n_groups, self._factors, self._unit)
+    _variance_input = "totals"
+
+    def _variance_totals(self, nums, dens, den_of, dom: Domains, theta: np.ndarray, total: bool) -> np.ndarray:
+        k = len(nums)
+        cols = nums if total else nums + dens
+        vals = np.empty((len(self._w), len(cols)), order="F")
+        for j, c in enumerate(cols):
+            vals[:, j] = c
+        T = replicate_totals(vals, dom.group, dom.n_groups, self._factors, self._unit, cache=dom.cache)
         with np.errstate(divide="ignore", invalid="ignore"):
-            thetas = T if den is None else T[..., :k] / T[..., k:]
+            thetas = T if total else T[..., :k] / T[..., k + den_of]
         return replicate_variance(thetas, theta, self._scale, self._rscales, self._mse)
 
     def __repr__(self) -> str:

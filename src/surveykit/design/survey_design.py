@@ -163,20 +163,15 @@ class SurveyDesign(BaseDesign):
         """The integer-coded sampling structure (stages, strata, units)."""
         return self._structure
 
-    def _ratio_variance(self, num, den, present, dom: Domains, theta, Tx) -> np.ndarray:
-        w = self._w
-        g = dom.group
-        if den is None:
-            z = w[:, None] * num
-        else:
-            gg = np.zeros(len(w), dtype=np.int64) if g is None else g
-            with np.errstate(divide="ignore", invalid="ignore"):
-                z = w[:, None] * (num - theta[gg] * den) / Tx[gg]
-            z = np.where(present, z, 0.0)
-        scores = Scores(values=z, group=g, n_groups=dom.n_groups, present=present)
+    def _variance_scores(self, U: np.ndarray, dom: Domains, present: np.ndarray | None) -> np.ndarray:
+        scores = Scores(values=U, group=dom.group, n_groups=dom.n_groups, present=present, cache=dom.cache)
         if self._calibrations:
             scores.corrections = calibration_corrections(self._calibrations, scores)
         return taylor_variance(self._structure, scores)
+
+    def _needs_present(self) -> bool:
+        st = self._structure
+        return st.lonely_psu == "average" and any(s.lonely.any() for s in st.variance_stages)
 
     def __repr__(self) -> str:
         s = self._structure

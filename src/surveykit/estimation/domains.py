@@ -7,7 +7,7 @@ contributes zero to the domain's scores. Here the ``by`` columns become one inte
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -40,9 +40,7 @@ class Domains:
     inside: np.ndarray | None
     table: pd.DataFrame
     by: list[str]
-
-    def rows_in(self) -> np.ndarray | None:
-        return self.inside
+    cache: dict = field(default_factory=dict)
 
 
 def make_domains(data: pd.DataFrame, by: list[str], subset: np.ndarray | None) -> Domains:

@@ -18,15 +18,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EmptyDomainError, EstimationError, VariableTypeError, format_rows
-from ..metadata import label_values, value_labels
+from ..metadata import label_values
 from .ci import check_ci, confidence_interval, critical_value
 from .domains import Domains
-from .kernel import segment_sums
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..design.base import BaseDesign
 
-__all__ = ["Statistics", "estimate_ratios", "estimate_quantiles", "numeric_column", "as_list"]
+__all__ = ["Statistics", "RatioResult", "ratio_core", "estimate_ratios", "estimate_quantiles",
+           "numeric_column", "proportion_statistics", "as_list"]
 
 
 def as_list(value: str | Sequence[str] | None, what: str) -> list[str]:
@@ -49,19 +49,26 @@ def as_list(value: str | Sequence[str] | None, what: str) -> list[str]:
 class Statistics:
     """The statistics of one estimator call, one column ``j`` each: ``T(num_j) / T(den_j)``.
 
-    ``den`` is ``None`` for totals. ``present[i, j]``: row ``i`` counts for column ``j`` (non-missing
-    and in a domain). ``variable`` and ``level`` label the columns.
+    Columns are 1-D arrays (one per statistic) so that no (rows x statistics) matrix is built for the
+    inputs. ``den`` is ``None`` for totals; an entry ``None`` in ``den`` means 1 (a mean).
+    ``present[j]`` marks the rows that count for column ``j`` (``None``: every row); values elsewhere
+    are ignored (they may be NaN). ``variable`` and ``level`` label the columns.
     """
 
     variable: list[str]
     level: list[Any] | None
-    num: np.ndarray
-    den: np.ndarray | None
-    present: np.ndarray
+    num: list[np.ndarray]
+    den: list[np.ndarray | None] | None
+    present: list[np.ndarray | None]
+    binary: list[bool] | None = None
+
+    @property
+    def k(self) -> int:
+        return len(self.num)
 
 
-def numeric_column(design: BaseDesign, column: str, estimator: str) -> tuple[np.ndarray, np.ndarray]:
-    """The values of a numeric analysis column as float64 and its non-missing mask.
+def numeric_column(design: BaseDesign, column: str, estimator: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """The values of a numeric analysis column as float64 and its non-missing mask (``None``: complete).
 
     Text and categorical columns raise :class:`VariableTypeError` naming the column and rows.
     """
@@ -70,9 +77,7 @@ def numeric_column(design: BaseDesign, column: str, estimator: str) -> tuple[np.
         raise VariableTypeError(
             f"column '{column}' is categorical; {estimator}() needs numbers. Use proportion('{column}') "
             "for the share of each category.", column=column)
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return s.to_numpy(dtype=np.float64), np.ones(len(s), dtype=bool)
-    if not pd.api.types.is_numeric_dtype(s.dtype):
+    if not pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         conv = pd.to_numeric(s, errors="coerce")
         bad = conv.isna() & s.notna()
         rows = list(s.index[bad.to_numpy()])
@@ -81,17 +86,22 @@ def numeric_column(design: BaseDesign, column: str, estimator: str) -> tuple[np.
             f"column '{column}' holds text (e.g. {example!r} in rows {format_rows(rows)}); {estimator}() "
             f"needs numbers. Convert the column, or use proportion('{column}') for shares of categories.",
             column=column, rows=rows)
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iub":
+        # plain integer and boolean columns cannot be missing; arithmetic upcasts them without a copy
+        values = s.to_numpy()
+        return (values.view(np.int8) if values.dtype == bool else values), None
     values = s.to_numpy(dtype=np.float64, na_value=np.nan)
     notna = ~np.isnan(values)
     if np.isinf(values).any():
         rows = list(s.index[np.isinf(values)])
         raise VariableTypeError(f"column '{column}' has infinite values in rows {format_rows(rows)}.",
                                 column=column, rows=rows)
-    return values, notna
+    return values, (None if notna.all() else notna)
 
 
-def _restrict(present: np.ndarray, dom: Domains) -> np.ndarray:
-    return present if dom.inside is None else present & dom.inside[:, None]
+def is_binary(values: np.ndarray) -> bool:
+    """An integer 0/1 column (its weighted sum of squares is its weighted sum)."""
+    return values.dtype.kind in "iu" and values.size > 0 and values.min() >= 0 and values.max() <= 1
 
 
 def check_empty(design: BaseDesign, stats: Statistics, dom: Domains, n_obs: np.ndarray,
@@ -115,37 +125,158 @@ def check_empty(design: BaseDesign, stats: Statistics, dom: Domains, n_obs: np.n
         column=stats.variable[ji[0]])
 
 
+@dataclass
+class RatioResult:
+    """Point estimates and variances of ``T(num)/T(den)`` per (domain, statistic)."""
+
+    theta: np.ndarray
+    var: np.ndarray
+    vsrs: np.ndarray
+    n_obs: np.ndarray
+
+
+def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str = "error") -> RatioResult:
+    """Estimates, design variances and SRS variances (for deff) of every column in every domain.
+
+    One pass per column over 1-D arrays: weighted totals by domain (``bincount``), the linearized
+    score ``w (y - theta x) / T(x)`` for Taylor designs or the weighted data for replicate designs,
+    and ``sum w lin^2`` for the design effect. Denominators shared by columns without missing values
+    are computed once.
+    """
+    w = design._w
+    n = len(w)
+    G = dom.n_groups
+    g = dom.group
+    inside = dom.inside
+    k = stats.k
+    if g is None:
+        def gsum(v):
+            return np.array([v.sum()])
+
+        def at(t):
+            return t[0]
+    else:
+        def gsum(v):
+            return np.bincount(g, weights=v, minlength=G)
+
+        def at(t):
+            return t[g]
+    mode = design._variance_input
+    U = np.empty((n, k), order="F") if mode == "scores" else None
+    nums: list[np.ndarray] = []           # replicate designs: weighted numerators ...
+    dens: list[np.ndarray] = []           # ... and the distinct weighted denominators
+    den_of = np.zeros(k, dtype=np.int64)
+    theta = np.empty((G, k))
+    S = np.empty((G, k))
+    W_all = np.empty((G, k))
+    n_obs = np.empty((G, k))
+    shared: dict = {}
+    masks = []
+    binary = stats.binary or [False] * k
+    for j in range(k):
+        p = stats.present[j]
+        mask = inside if p is None else (p if inside is None else p & inside)
+        masks.append(mask)
+        y = stats.num[j]
+        if mask is None:
+            wj, yv = w, y
+        else:
+            wj, yv = np.where(mask, w, 0.0), np.where(mask, y, 0)
+        key = "base" if p is None else None
+        if key and key in shared:
+            W, nob = shared[key]
+        else:
+            W = gsum(wj)
+            if g is None:
+                nob = np.array([float(n if mask is None else np.count_nonzero(mask))])
+            else:
+                nob = np.bincount(g, weights=None if mask is None else mask, minlength=G).astype(np.float64)
+            if key:
+                shared[key] = (W, nob)
+        W_all[:, j] = W
+        n_obs[:, j] = nob
+        wy = wj * yv
+        Ty = gsum(wy)
+        if stats.den is None:                                   # a total
+            theta[:, j] = Ty
+            with np.errstate(divide="ignore", invalid="ignore"):
+                if binary[j]:
+                    S[:, j] = Ty * (1 - Ty / W)                 # sum w (y - ybar)^2 of a 0/1 variable
+                else:
+                    d = yv - at(Ty / W)
+                    S[:, j] = gsum(wj * d * d)
+            if U is not None:
+                U[:, j] = wy
+            else:
+                nums.append(wy)
+            continue
+        x = stats.den[j]
+        if x is None:
+            Tx = W
+            wx = wj
+        else:
+            xv = x if mask is None else np.where(mask, x, 0.0)
+            wx = wj * xv
+            Tx = gsum(wx)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            th = Ty / Tx
+            theta[:, j] = th
+            quick = binary[j] and x is None
+            if quick:
+                S[:, j] = Ty * (1 - th) / (Tx * Tx)             # sum w (y - mean)^2 / W^2 of a 0/1 variable
+            if U is None:
+                nums.append(wy)
+                dkey = ("den", key) if key and x is None else None
+                if dkey and dkey in shared:
+                    den_of[j] = shared[dkey]
+                else:
+                    den_of[j] = len(dens)
+                    dens.append(wx)
+                    if dkey:
+                        shared[dkey] = den_of[j]
+                if not quick:
+                    d = yv - at(th) if x is None else yv - at(th) * xv
+                    S[:, j] = gsum(wj * d * d) / (Tx * Tx)
+                continue
+            d = yv - at(th) if x is None else yv - at(th) * xv
+            if x is None and mask is None:
+                if "w/W" not in shared:
+                    shared["w/W"] = w / at(W)
+                z = d * shared["w/W"]
+            else:
+                z = wj * d / at(Tx)
+            U[:, j] = z
+            if not quick:
+                S[:, j] = gsum(z * d) / Tx
+    check_empty(design, stats, dom, n_obs, empty)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if U is not None:
+            present = None
+            if design._needs_present():
+                present = np.column_stack([np.ones(n, dtype=bool) if m is None else m for m in masks])
+            var = design._variance_scores(U, dom, present)
+        else:
+            var = design._variance_totals(nums, dens, den_of, dom, theta, total=stats.den is None)
+        # SRS without replacement of the same size: s^2 (W - n) / (W n) scaled to the statistic
+        vsrs = np.where(W_all < n_obs, np.nan, S * (W_all - n_obs) / (n_obs - 1))
+    return RatioResult(theta=theta, var=var, vsrs=vsrs, n_obs=n_obs)
+
+
 def estimate_ratios(design: BaseDesign, stats: Statistics, dom: Domains, statistic: str, *,
                     ci: str, level: float, df: float | None, labels: bool, empty: str,
                     proportion: bool = False) -> pd.DataFrame:
     """Point estimates, variances and the result table for ``T(num)/T(den)`` in every domain."""
     check_ci(ci, level, proportion)
-    present = _restrict(stats.present, dom)
-    num = np.where(present, stats.num, 0.0)
-    den = None if stats.den is None else np.where(present, stats.den, 0.0)
-    g, G = dom.group, dom.n_groups
-    gcodes = np.zeros(num.shape[0], dtype=np.int64) if g is None else g
-    w = design._w
-    n_obs = segment_sums(present.astype(np.float64), gcodes, G)
-    check_empty(design, stats, dom, n_obs, empty)
-    Ty = segment_sums(w[:, None] * num, gcodes, G)
+    r = ratio_core(design, stats, dom, empty)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if den is None:
-            Tx = None
-            theta = Ty
-            lin = num
-        else:
-            Tx = segment_sums(w[:, None] * den, gcodes, G)
-            theta = Ty / Tx
-            lin = (num - theta[gcodes] * den) / Tx[gcodes]
-        var = design._ratio_variance(num, den, present, dom, theta, Tx)
-        vsrs = _srs_variance(w, lin, present, gcodes, G, n_obs)
-        deff = var / vsrs
-    se = np.sqrt(var)
+        se = np.sqrt(r.var)
+        deff = r.var / r.vsrs
     dfv = design.degf if df is None else df
-    n_rows = n_obs if not proportion else _rows_in_domain(dom, G, num.shape[0])[:, None] * np.ones_like(n_obs)
-    lo, hi = confidence_interval(theta, se, dfv, level, ci, n_rows=n_rows)
-    return _table(design, stats, dom, statistic, theta, se, lo, hi, deff, n_obs, labels,
+    n_rows = None
+    if ci == "korn-graubard":
+        n_rows = _rows_in_domain(dom, dom.n_groups, len(design._w))[:, None] * np.ones_like(r.n_obs)
+    lo, hi = confidence_interval(r.theta, se, dfv, level, ci, n_rows=n_rows)
+    return _table(design, stats, dom, statistic, r.theta, se, lo, hi, deff, r.n_obs, labels,
                   dict(ci=ci, level=level, df=dfv))
 
 
@@ -153,20 +284,6 @@ def _rows_in_domain(dom: Domains, G: int, n: int) -> np.ndarray:
     g = np.zeros(n, dtype=np.int64) if dom.group is None else dom.group
     inside = np.ones(n) if dom.inside is None else dom.inside.astype(np.float64)
     return np.bincount(g, weights=inside, minlength=G)
-
-
-def _srs_variance(w: np.ndarray, lin: np.ndarray, present: np.ndarray, g: np.ndarray, G: int,
-                  n_obs: np.ndarray) -> np.ndarray:
-    """Variance under simple random sampling without replacement of the same size (R's deff)."""
-    wp = np.where(present, w[:, None], 0.0)
-    W = segment_sums(wp, g, G)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        m = segment_sums(wp * lin, g, G) / W
-        dev = lin - m[g]
-        s2 = n_obs / (n_obs - 1) * segment_sums(wp * dev * dev, g, G) / W
-        out = s2 * W * W * (W - n_obs) / (W * n_obs)
-    # R reports NA when the weights sum to less than the sample size (weights not scaled to N)
-    return np.where(W < n_obs, np.nan, out)
 
 
 def _table(design: BaseDesign, stats: Statistics, dom: Domains, statistic: str, est, se, lo, hi,
@@ -264,27 +381,21 @@ def estimate_quantiles(design: BaseDesign, variables: list[str], probs: list[flo
     dfv = design.degf if df is None else df
     crit = float(critical_value(level, dfv, "normal" if ci == "normal" else "t"))
     frames = []
+    P = len(probs)
     for v in variables:
         values, notna = numeric_column(design, v, "quantile")
-        present = notna if dom.inside is None else notna & dom.inside
-        n_obs = np.bincount(g, weights=present.astype(np.float64), minlength=G)
-        stats = Statistics([v] * len(probs), None, values[:, None], None, present[:, None])
-        check_empty(design, stats, dom, n_obs[:, None], empty)
-        xs, gs, cum, base, total, starts, ends = _sorted_cdf(np.where(present, values, 0.0), w, present, g, G)
+        present = notna if dom.inside is None else (dom.inside if notna is None else notna & dom.inside)
+        pres = np.ones(n, dtype=bool) if present is None else present
+        n_obs = np.bincount(g, weights=pres, minlength=G).astype(np.float64)
+        check_empty(design, Statistics([v], None, [values], None, [present]), dom, n_obs[:, None], empty)
+        xs, gs, cum, base, total, starts, ends = _sorted_cdf(np.where(pres, values, 0.0), w, pres, g, G)
         qhat = np.column_stack([_qrule_math(xs, cum, base, total, starts, ends, np.full(G, p))
                                 for p in probs])                     # (G, P)
         # proportion of the domain at or below its quantile, with its design-based SE
-        below = (np.where(present, values, np.inf)[:, None] <= qhat[g]).astype(np.float64)
-        pstats = Statistics([v] * len(probs), None, below, np.ones_like(below),
-                            np.repeat(present[:, None], len(probs), axis=1))
-        pres = pstats.present
-        Ty = segment_sums(w[:, None] * np.where(pres, below, 0.0), g, G)
-        Tx = segment_sums(w[:, None] * pres, g, G)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            phat = Ty / Tx
-            pvar = design._ratio_variance(np.where(pres, below, 0.0), pres.astype(np.float64), pres, dom,
-                                          phat, Tx)
-        pse = np.sqrt(pvar)
+        below = [(values <= qhat[g, j]).view(np.int8) for j in range(P)]
+        r = ratio_core(design, Statistics([v] * P, None, below, [None] * P, [present] * P, [True] * P), dom, "nan")
+        phat = r.theta
+        pse = np.sqrt(r.var)
         n_rows = _rows_in_domain(dom, G, n)[:, None] * np.ones_like(phat)
         plo, phi = confidence_interval(phat, pse, dfv, level, ci, n_rows=n_rows)
         lo = np.full_like(phat, np.nan)
@@ -297,9 +408,9 @@ def estimate_quantiles(design: BaseDesign, variables: list[str], probs: list[flo
             hi[:, j] = np.where(okh, _qrule_math(xs, cum, base, total, starts, ends,
                                                  np.where(okh, phi[:, j], 1.0)), np.nan)
         se = (hi - lo) / (2 * crit)
-        stats_out = Statistics([v] * len(probs), list(probs), below, None, pres)
+        stats_out = Statistics([v] * P, list(probs), below, None, [present] * P)
         t = _table(design, stats_out, dom, "quantile", qhat, se, lo, hi,
-                   np.full_like(qhat, np.nan), np.repeat(n_obs[:, None], len(probs), axis=1), False,
+                   np.full_like(qhat, np.nan), np.repeat(n_obs[:, None], P, axis=1), False,
                    dict(ci=ci, level=level, df=dfv))
         t = t.rename(columns={"level": "quantile"})
         if labels:
@@ -312,39 +423,35 @@ def estimate_quantiles(design: BaseDesign, variables: list[str], probs: list[flo
 
 
 def proportion_statistics(design: BaseDesign, variables: list[str]) -> Statistics:
-    """Indicator columns ``1(y == level)`` for every level of every variable."""
+    """Indicator columns ``1(y == level)`` for every level of every variable (means of indicators)."""
     names: list[str] = []
     levels: list[Any] = []
-    nums = []
-    presents = []
+    nums: list[np.ndarray] = []
+    presents: list[np.ndarray | None] = []
     for v in variables:
         s = design._column(v)
         if isinstance(s.dtype, pd.CategoricalDtype):
             cats = list(s.cat.categories)
-            codes = s.cat.codes.to_numpy()
-            notna = codes >= 0
-            ind = codes[:, None] == np.arange(len(cats))[None, :]
+            codes = s.cat.codes.to_numpy().astype(np.int64)
+            lv_code = np.arange(len(cats))
         else:
-            notna = s.notna().to_numpy()
-            cats = sorted(pd.unique(s[notna]), key=_sort_key)
             codes, uniq = pd.factorize(s, sort=False)
+            cats = sorted(uniq.tolist() if hasattr(uniq, "tolist") else list(uniq), key=_sort_key)
             pos = {u: i for i, u in enumerate(uniq)}
             lv_code = np.array([pos[c] for c in cats], dtype=np.int64)
-            ind = codes[:, None] == lv_code[None, :]
         if not cats:
             raise EmptyDomainError(f"column '{v}' has no non-missing values; there is nothing to tabulate.",
                                    column=v)
+        notna = codes >= 0
+        present = None if notna.all() else notna
         names += [v] * len(cats)
         levels += cats
-        nums.append(ind.astype(np.float64))
-        presents.append(np.repeat(notna[:, None], len(cats), axis=1))
-    num = np.hstack(nums)
-    return Statistics(names, levels, num, np.ones_like(num), np.hstack(presents))
+        nums += [(codes == c).view(np.int8) for c in lv_code]
+        presents += [present] * len(cats)
+    return Statistics(names, levels, nums, [None] * len(nums), presents, binary=[True] * len(nums))
 
 
 def _sort_key(v: Any):
     return (0, v) if isinstance(v, (int, float, np.integer, np.floating)) else (1, str(v))
 
 
-def value_label_lookup(design: BaseDesign, column: str) -> dict | None:
-    return value_labels(design._data, column)

@@ -49,6 +49,8 @@ class Scores:
     n_groups : int
     present : (n, k) bool or None
         Rows that are part of (domain, statistic); only R's ``lonely_psu="average"`` needs it.
+    cache : dict or None
+        Where (unit, domain) cell codes of the same domains are kept between calls.
     corrections : list of (X, rowscale, B)
         Calibration residual terms from :func:`calibration_corrections`.
     """
@@ -58,6 +60,7 @@ class Scores:
     n_groups: int = 1
     present: np.ndarray | None = None
     corrections: list = field(default_factory=list)
+    cache: dict | None = None
 
     @property
     def k(self) -> int:
@@ -89,7 +92,7 @@ def segment_sums(values: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray
     """
     if values.ndim == 1:
         return np.bincount(codes, weights=values, minlength=size)
-    out = np.empty((size, values.shape[1]))
+    out = np.empty((size, values.shape[1]), order="F")
     for j in range(values.shape[1]):
         out[:, j] = np.bincount(codes, weights=values[:, j], minlength=size)
     return out
@@ -128,7 +131,7 @@ def _unit_totals(stage: Stage, scores: Scores):
         if stage.rows_are_units:
             yield U, stage.cluster, g
             return
-        cell, used = compact_codes(stage.cluster * G + g, stage.n_clusters * G)
+        cell, used = cached_cells(scores.cache, stage.cluster, g, stage.n_clusters, G)
         PT = segment_sums(U, cell, len(used))
         yield PT, used // G, used % G
         return
@@ -153,6 +156,17 @@ def _unit_totals(stage: Stage, scores: Scores):
         else:
             T -= segment_sums(corr.reshape(n, width * k), stage.cluster, C).reshape(C * width, k)
         yield T, np.repeat(np.arange(C), width), np.tile(np.arange(g0, g1), C)
+
+
+def cached_cells(cache: dict | None, unit: np.ndarray, g: np.ndarray, n_units: int, G: int):
+    """(unit, domain) cell codes, kept in ``cache`` (the domains' own) for later calls."""
+    key = ("cells", n_units, id(unit))
+    if cache is not None and key in cache and cache[key][0] is unit:
+        return cache[key][1]
+    out = compact_codes(unit * G + g, n_units * G)
+    if cache is not None:
+        cache[key] = (unit, out)
+    return out
 
 
 def _between_units(stage: Stage, mult: np.ndarray, lonely_psu: str, scores: Scores,
@@ -217,7 +231,7 @@ def _average_lonely(stage: Stage, scores: Scores, v: np.ndarray, lonely: np.ndar
 # Replicates
 # ------------------------------------------------------------------------------------------------
 def replicate_totals(values: np.ndarray, group: np.ndarray | None, n_groups: int,
-                     factors: np.ndarray, unit: np.ndarray | None) -> np.ndarray:
+                     factors: np.ndarray, unit: np.ndarray | None, cache: dict | None = None) -> np.ndarray:
     """Replicate totals ``sum_i factors[unit[i], r] * values[i, j] * (group[i] == g)``: (R, G, k).
 
     ``factors`` is ``(n_units, R)``: the replicate weight of each unit divided by its full-sample
@@ -230,13 +244,11 @@ def replicate_totals(values: np.ndarray, group: np.ndarray | None, n_groups: int
     garr = np.zeros(n, dtype=np.int64) if group is None else group
     n_units = factors.shape[0]
     if unit is not None and n_units * G * k <= _DENSE_BLOCK * 2:
-        cell, used = compact_codes(unit * G + garr, n_units * G)
+        cell, used = cached_cells(cache, unit, garr, n_units, G)
         PT = segment_sums(values, cell, len(used))
-        D = np.zeros((n_units, G * k))
-        cu, cg = used // G, used % G
-        cols = cg[:, None] * k + np.arange(k)[None, :]
-        D[np.repeat(cu, k), cols.ravel()] = PT.ravel()
-        out = factors.T @ D
+        D = np.zeros((n_units, G, k))
+        D[used // G, used % G, :] = PT
+        out = factors.T @ D.reshape(n_units, G * k)
         return out.reshape(R, G, k)
     # rows (or cells) are too many for a dense unit table: one sparse-dense product
     rows = np.repeat(np.arange(n), k)
