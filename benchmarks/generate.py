@@ -120,11 +120,11 @@ def raking_controls(cols: dict[str, np.ndarray], seed: int) -> dict[str, dict[in
     return out
 
 
-def write(rows: int = 1_000_000, seed: int = 20240611) -> Path:
-    """Generate and write the survey; return its folder."""
+def write(rows: int = 1_000_000, seed: int = 20240611, folder: Path | None = None) -> Path:
+    """Generate and write the survey (to ``data_dir(rows)`` by default); return its folder."""
     t0 = time.perf_counter()
     cols = generate(rows, seed)
-    folder = data_dir(rows)
+    folder = data_dir(rows) if folder is None else Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for name, arr in cols.items():
         np.save(folder / f"{name}.npy", arr)

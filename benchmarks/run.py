@@ -14,7 +14,8 @@ peak resident memory during the workload. svy runs in its own venv (``svy_env.py
 that the tools agree (estimates and SEs; raked weights), prints a table, writes
 ``benchmarks/results/latest.json`` and the generated part of ``docs/performance.md``.
 
-Usage: ``python benchmarks/run.py [--repeat 5] [--workloads a,b,c,rake] [--tools ...] [--no-docs]``
+Usage: ``python benchmarks/run.py [--repeat 5] [--workloads a,b,c,rake] [--tools ...] [--commit REV]
+[--no-docs]`` (``--commit HEAD`` measures the committed surveykit, leaving uncommitted edits out).
 """
 
 from __future__ import annotations
@@ -71,13 +72,15 @@ def machine() -> dict:
     except OSError:
         pass
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": mem, "os": platform.platform(),
-            "python": platform.python_version()}
+            "python": platform.python_version(), "load_before": round(os.getloadavg()[0], 2)}
 
 
-def git_commit() -> str:
+def git_commit(commit: str | None = None) -> str:
     try:
-        c = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                           check=True).stdout.strip()
+        c = subprocess.run(["git", "rev-parse", "--short", commit or "HEAD"], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout.strip()
+        if commit:
+            return c
         dirty = subprocess.run(["git", "status", "--porcelain", "src"], cwd=ROOT, capture_output=True,
                                text=True).stdout.strip()
         return c + ("+uncommitted src changes" if dirty else "")
@@ -85,12 +88,22 @@ def git_commit() -> str:
         return "unknown"
 
 
-def run_worker(tool: str, workload: str, data: Path, tmp: Path, repeat: int, cold: int) -> dict:
+def export_src(commit: str, dest: Path) -> Path:
+    """``src/`` of a commit, unpacked under ``dest`` (so uncommitted edits are not measured)."""
+    archive = subprocess.run(["git", "archive", commit, "src"], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest / "src"
+
+
+def run_worker(tool: str, workload: str, data: Path, tmp: Path, repeat: int, cold: int,
+               src: Path | None = None) -> dict:
     py = str(svy_env.python()) if tool == "svy" else sys.executable
     out = tmp / f"{tool}-{workload}.json"
     cmd = [py, str(HERE / "worker.py"), tool, workload, str(data), str(out), "--repeat", str(repeat),
            "--cold", str(cold)]
     env = dict(os.environ, PYTHONWARNINGS="ignore")
+    if src is not None and tool != "svy":
+        env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
     if r.returncode != 0 or not out.exists():
         tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
@@ -209,7 +222,8 @@ def markdown(res: dict) -> str:
         f"Python {m['python']}. surveykit {v.get('surveykit', '?')} (commit {res['commit']}), "
         f"svy {v.get('svy', '?')}, samplics {v.get('samplics', '?')}, numpy {v.get('numpy', '?')}. "
         f"{res['config']['rows']:,} rows, {res['config']['strata']} strata, {res['config']['psus']:,} PSUs; "
-        f"best of {res['config']['repeat']} after a warm-up; each (tool, workload) in a fresh process.",
+        f"best of {res['config']['repeat']} after a warm-up; each (tool, workload) in a fresh process "
+        f"(load average {m.get('load_before', '?')} before, {m.get('load_after', '?')} after).",
         "",
         "| workload | surveykit | svy | numpy loop | samplics | svy / surveykit | surveykit / numpy |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -279,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cold", type=int, default=3, help="cold runs per workload (design built each time)")
     ap.add_argument("--workloads", default="a,b,c,rake")
     ap.add_argument("--tools", default="surveykit,svy,numpy,samplics")
+    ap.add_argument("--commit", help="measure surveykit's src/ as of this commit (default: the working tree)")
     ap.add_argument("--no-docs", action="store_true", help="do not write results/latest.json and the doc")
     a = ap.parse_args(argv)
     workloads = [w for w in a.workloads.split(",") if w]
@@ -289,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         svy_env.ensure()
     res: dict = {
         "date": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
-        "machine": machine(), "commit": git_commit(), "versions": {},
+        "machine": machine(), "commit": git_commit(a.commit), "versions": {},
         "config": {"rows": a.rows, "repeat": a.repeat, "cold": a.cold, "strata": meta["strata"],
                    "psus": meta["psus"], "replicates": 100, "variables": meta["binary"], "domain": "dept"},
         "workloads": {},
@@ -297,13 +312,14 @@ def main(argv: list[str] | None = None) -> int:
     taylor_se: np.ndarray | None = None
     with tempfile.TemporaryDirectory(prefix="skbench-") as tmpdir:
         tmp = Path(tmpdir)
+        src = export_src(a.commit, tmp) if a.commit else None
         for w in workloads:
             recs = {}
             for tool in TOOLS_FOR[w]:
                 if tool not in tools:
                     continue
                 print(f"{WORKLOADS[w]:<34} {tool:<10}", end=" ", flush=True)
-                r = run_worker(tool, w, data, tmp, a.repeat, a.cold)
+                r = run_worker(tool, w, data, tmp, a.repeat, a.cold, src)
                 recs[tool] = r
                 if "version" in r:
                     res["versions"][tool] = r["version"]
@@ -318,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
             keep = {t: {k: v for k, v in r.items() if k not in ("estimate", "se", "weights_file", "pid")}
                     for t, r in recs.items()}
             res["workloads"][w] = {"tools": keep, "agreement": agree}
+    # other work on the machine slows every tool; the 1-minute load average tells whether there was any
+    res["machine"]["load_after"] = round(os.getloadavg()[0], 2)
     res["targets"] = targets(res["workloads"])
     text = markdown(res)
     print()
