@@ -18,7 +18,7 @@ from ..errors import ColumnNotFoundError, EmptyDomainError, EstimationError, Sur
     format_rows
 from ..estimation.domains import Domains, make_domains
 from ..estimation.estimators import (Statistics, as_list, estimate_quantiles, estimate_ratios, is_binary,
-                                     numeric_column, proportion_statistics)
+                                     label_of, numeric_column, proportion_statistics)
 from ..metadata import value_labels
 
 __all__ = ["BaseDesign"]
@@ -28,8 +28,12 @@ _ESTIMATOR_OPTIONS = """ci : {"t", "normal", "logit", "korn-graubard", "wilson"}
         Korn-Graubard or Wilson with the effective sample size.
     level : float, default 0.95
         Confidence level.
-    df : float, optional
-        Degrees of freedom for the t interval (default: the design's, also for domains).
+    df : float or {"design", "domain"}, optional
+        Degrees of freedom of t quantiles: the whole design's by default, also for domains
+        (``confint(..., df = degf(design))``); ``"domain"``: first-stage units minus strata with
+        rows in the domain (R's ``degf`` of a subset design). Korn-Graubard's effective-size
+        adjustment uses the domain's own by default, as R's ``svyciprop`` does. The ``df`` column
+        of the result gives the value used.
     labels : bool, default False
         Show value labels (from ``df.attrs["surveykit"]`` or categorical columns) instead of codes in
         the domain and level columns.
@@ -60,14 +64,19 @@ class BaseDesign:
         raise NotImplementedError
 
     def _variance_totals(self, nums: list[np.ndarray], dens: list[np.ndarray], den_of: np.ndarray, dom: Domains,
-                         theta: np.ndarray, total: bool) -> np.ndarray:
+                         theta: np.ndarray, total: bool, logit: bool = False):
         """Variance from weighted numerators and the distinct weighted denominators (replicates).
 
-        Column ``j`` is ``T(nums[j]) / T(dens[den_of[j]])`` (a total when ``total``)."""
+        Column ``j`` is ``T(nums[j]) / T(dens[den_of[j]])`` (a total when ``total``). With ``logit``,
+        also the replicate variance of logit(estimate)."""
         raise NotImplementedError
 
     def _needs_present(self) -> bool:
         return False
+
+    def _domain_df(self, dom: Domains, masks: list) -> np.ndarray:
+        """Degrees of freedom of each (domain, column) restricted to its rows: (G, k)."""
+        raise NotImplementedError
 
     @property
     def degf(self) -> float:
@@ -90,7 +99,14 @@ class BaseDesign:
         """Number of rows (sampled elements) in the design."""
         return len(self._w)
 
-    def _column(self, name: str) -> pd.Series:
+    def _column(self, name: str | pd.Series) -> pd.Series:
+        if isinstance(name, pd.Series):
+            # a derived variable: must line up with the data row for row
+            if len(name) != self.n or not name.index.equals(self._data.index):
+                raise EstimationError(
+                    f"the Series {name.name!r} does not line up with the data ({len(name)} values); build it "
+                    "from the design's data so that it has the same index.", column=str(name.name))
+            return name
         if not isinstance(name, str):
             raise EstimationError(f"columns are named by strings; got {name!r}.")
         if name not in self._data.columns:
@@ -106,12 +122,14 @@ class BaseDesign:
 
     def _domains(self, by: str | Sequence[str] | None) -> Domains:
         by_cols = as_list(by, "by")
-        for c in by_cols:
-            self._column(c)
-        key = tuple(by_cols)
+        series = [self._column(c) for c in by_cols]
+        names = [label_of(c) for c in by_cols]
+        if any(not isinstance(c, str) for c in by_cols):       # derived domains are not cached
+            return make_domains(series, names, self._subset, self._data.index)
         cache = self.__dict__.setdefault("_domain_cache", {})
+        key = tuple(names)
         if key not in cache:
-            cache[key] = make_domains(self._data, by_cols, self._subset)
+            cache[key] = make_domains(series, names, self._subset, self._data.index)
         return cache[key]
 
     # --- subpopulations ------------------------------------------------------------------------
@@ -304,7 +322,7 @@ class BaseDesign:
         for a, b in zip(nums, dens):
             y, oky = numeric_column(self, a, "ratio")
             x, okx = numeric_column(self, b, "ratio")
-            names.append(f"{a}/{b}")
+            names.append(f"{label_of(a)}/{label_of(b)}")
             ys.append(y)
             xs.append(x)
             ps.append(oky if okx is None else (okx if oky is None else oky & okx))
@@ -490,7 +508,7 @@ class BaseDesign:
             y, ok = numeric_column(self, v, estimator)
             cols.append(y)
             oks.append(ok)
-        return Statistics(names, None, cols, [None] * len(cols) if ratio else None, oks,
+        return Statistics([label_of(v) for v in names], None, cols, [None] * len(cols) if ratio else None, oks,
                           binary=[is_binary(c) for c in cols])
 
 

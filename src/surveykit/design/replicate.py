@@ -177,7 +177,26 @@ class ReplicateDesign(BaseDesign):
 
     _variance_input = "totals"
 
-    def _variance_totals(self, nums, dens, den_of, dom: Domains, theta: np.ndarray, total: bool) -> np.ndarray:
+    def _domain_df(self, dom: Domains, masks: list) -> np.ndarray:
+        """Rank of the replicate factors of the units with rows in the domain, minus one (R)."""
+        G = dom.n_groups
+        g = np.zeros(self.n, dtype=np.int64) if dom.group is None else dom.group
+        unit = np.arange(self.n) if self._unit is None else self._unit
+        n_units = self._factors.shape[0]
+        out = np.empty((G, len(masks)))
+        seen: dict = {}
+        for j, m in enumerate(masks):
+            key = id(m)
+            if key not in seen:
+                inside = np.ones(self.n) if m is None else m.astype(np.float64)
+                has = np.bincount(unit * G + g, weights=inside, minlength=n_units * G).reshape(n_units, G) > 0
+                seen[key] = np.array([_rank(self._factors[has[:, gg]]) - 1.0 if has[:, gg].any() else np.nan
+                                      for gg in range(G)])
+            out[:, j] = seen[key]
+        return out
+
+    def _variance_totals(self, nums, dens, den_of, dom: Domains, theta: np.ndarray, total: bool,
+                         logit: bool = False):
         k = len(nums)
         cols = nums if total else nums + dens
         vals = np.empty((len(self._w), len(cols)), order="F")
@@ -186,7 +205,13 @@ class ReplicateDesign(BaseDesign):
         T = replicate_totals(vals, dom.group, dom.n_groups, self._factors, self._unit, cache=dom.cache)
         with np.errstate(divide="ignore", invalid="ignore"):
             thetas = T if total else T[..., :k] / T[..., k + den_of]
-        return replicate_variance(thetas, theta, self._scale, self._rscales, self._mse)
+        var = replicate_variance(thetas, theta, self._scale, self._rscales, self._mse)
+        if not logit:
+            return var
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lt = np.log(thetas / (1 - thetas))
+            var_logit = replicate_variance(lt, np.log(theta / (1 - theta)), self._scale, self._rscales, self._mse)
+        return var, var_logit
 
     def __repr__(self) -> str:
         extra = f", subpopulation of {int(self._subset.sum())} rows" if self._subset is not None else ""

@@ -169,6 +169,25 @@ class SurveyDesign(BaseDesign):
             scores.corrections = calibration_corrections(self._calibrations, scores)
         return taylor_variance(self._structure, scores)
 
+    def _domain_df(self, dom: Domains, masks: list) -> np.ndarray:
+        stage = self._structure.stages[0]
+        G = dom.n_groups
+        g = np.zeros(self.n, dtype=np.int64) if dom.group is None else dom.group
+        row_stratum = stage.cluster_stratum[stage.cluster]
+        out = np.empty((G, len(masks)))
+        seen: dict = {}
+        for j, m in enumerate(masks):
+            key = id(m)
+            if key not in seen:
+                inside = np.ones(self.n) if m is None else m.astype(np.float64)
+                units = np.bincount(stage.cluster * G + g, weights=inside,
+                                    minlength=stage.n_clusters * G).reshape(stage.n_clusters, G) > 0
+                strata = np.bincount(row_stratum * G + g, weights=inside,
+                                     minlength=stage.n_strata * G).reshape(stage.n_strata, G) > 0
+                seen[key] = units.sum(axis=0) - strata.sum(axis=0)
+            out[:, j] = seen[key]
+        return out
+
     def _needs_present(self) -> bool:
         st = self._structure
         return st.lonely_psu == "average" and any(s.lonely.any() for s in st.variance_stages)

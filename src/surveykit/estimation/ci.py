@@ -47,11 +47,16 @@ def critical_value(level: float, df: float | np.ndarray, ci: str) -> np.ndarray:
     return np.where(np.isinf(df), stats.norm.ppf(q), stats.t.ppf(q, np.where(np.isinf(df), 1.0, df)))
 
 
-def confidence_interval(estimate: np.ndarray, se: np.ndarray, df: float, level: float, ci: str,
-                        n_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def confidence_interval(estimate: np.ndarray, se: np.ndarray, df: float | np.ndarray, level: float, ci: str,
+                        n_rows: np.ndarray | None = None,
+                        kg_df: np.ndarray | None = None,
+                        se_logit: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper limits for estimates with standard errors ``se``.
 
-    ``n_rows`` (rows in the domain) is needed by ``korn-graubard`` only.
+    ``korn-graubard`` also needs ``n_rows`` (rows in the domain) and ``kg_df``, the degrees of freedom
+    of its effective-size adjustment (R's ``svyciprop`` uses the domain's own ``degf``; default ``df``).
+    ``logit`` uses ``se_logit``, the SE of logit(p) (default: delta method ``se / (p (1 - p))``;
+    replicate designs give the replicate SE of logit(p), as R's ``svyglm`` does).
 
     >>> lo, hi = confidence_interval(np.array([0.5]), np.array([0.1]), np.inf, 0.95, "normal")
     >>> round(float(lo[0]), 4), round(float(hi[0]), 4)
@@ -70,7 +75,7 @@ def confidence_interval(estimate: np.ndarray, se: np.ndarray, df: float, level: 
             edge = (p <= 0) | (p >= 1)
             pc = np.clip(p, 1e-300, 1 - 1e-16)
             eta = special.logit(pc)
-            half = crit * se / (pc * (1 - pc))
+            half = crit * (se / (pc * (1 - pc)) if se_logit is None else se_logit)
             lo = np.where(edge, p, special.expit(eta - half))
             hi = np.where(edge, p, special.expit(eta + half))
             return lo, hi
@@ -78,7 +83,8 @@ def confidence_interval(estimate: np.ndarray, se: np.ndarray, df: float, level: 
         n_eff = np.where(var > 0, p * (1 - p) / var, n)
         if method == "korn-graubard":
             alpha = 1.0 - level
-            adj = (stats.t.ppf(alpha / 2, np.maximum(n - 1, 1)) / _tq(alpha / 2, df)) ** 2
+            adf = np.asarray(df if kg_df is None else kg_df, dtype=np.float64)
+            adj = (stats.t.ppf(alpha / 2, np.maximum(n - 1, 1)) / _tq(alpha / 2, adf)) ** 2
             n_eff = n_eff * adj
             lo = np.where(p <= 0, 0.0, stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1))
             hi = np.where(p >= 1, 1.0, stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p)))
@@ -91,5 +97,5 @@ def confidence_interval(estimate: np.ndarray, se: np.ndarray, df: float, level: 
     raise EstimationError(f"ci={ci!r} is not an interval method; use one of {', '.join(CI_METHODS)}.")
 
 
-def _tq(q: float, df: float) -> float:
-    return float(stats.norm.ppf(q)) if np.isinf(df) else float(stats.t.ppf(q, df))
+def _tq(q: float, df: np.ndarray) -> np.ndarray:
+    return np.where(np.isinf(df), stats.norm.ppf(q), stats.t.ppf(q, np.where(np.isinf(df), 1.0, df)))

@@ -43,21 +43,20 @@ class Domains:
     cache: dict = field(default_factory=dict)
 
 
-def make_domains(data: pd.DataFrame, by: list[str], subset: np.ndarray | None) -> Domains:
-    """Code the ``by`` columns of ``data`` (already known to exist), restricted to ``subset``.
+def make_domains(columns: list[pd.Series], by: list[str], subset: np.ndarray | None, index: pd.Index) -> Domains:
+    """Code the domain ``columns`` (named ``by``), restricted to ``subset``.
 
     Rows with a missing ``by`` value belong to no domain (as in R's ``svyby``); a
     :class:`~surveykit.SurveykitWarning` says how many there are.
     """
-    n = len(data)
+    n = len(index)
     inside = None if subset is None else subset.copy()
     if not by:
         return Domains(group=None, n_groups=1, inside=inside, table=pd.DataFrame(index=[0]), by=[])
     codes_list = []
     uniques_list = []
     missing = np.zeros(n, dtype=bool)
-    for col in by:
-        series = data[col]
+    for series in columns:
         if isinstance(series.dtype, pd.CategoricalDtype):
             codes = series.cat.codes.to_numpy().astype(np.int64)
             uniq = np.asarray(series.cat.categories)
@@ -71,7 +70,7 @@ def make_domains(data: pd.DataFrame, by: list[str], subset: np.ndarray | None) -
     if missing.any():
         counted = missing if inside is None else (missing & inside)
         if counted.any():
-            idx = data.index[np.flatnonzero(counted)]
+            idx = index[np.flatnonzero(counted)]
             warnings.warn(
                 f"{int(counted.sum())} rows have a missing value in the domain column(s) {by} and belong "
                 f"to no domain (rows {', '.join(map(str, idx[:5]))}{' ...' if len(idx) > 5 else ''}); "
@@ -92,15 +91,14 @@ def make_domains(data: pd.DataFrame, by: list[str], subset: np.ndarray | None) -
         group = np.zeros(n, dtype=np.int64)
         group[inside] = codes_live
     # domain values of each cell, decoded from the mixed-radix key
-    columns = {}
+    values_of = {}
     rem = cells.copy()
     for col, uniq in reversed(list(zip(by, uniques_list))):
         size = len(uniq)
-        columns[col] = np.asarray(uniq, dtype=object)[rem % size]
+        values_of[col] = np.asarray(uniq, dtype=object)[rem % size]
         rem = rem // size
-    table = pd.DataFrame({col: columns[col] for col in by})
-    for col in by:
-        src = data[col]
+    table = pd.DataFrame({col: values_of[col] for col in by})
+    for col, src in zip(by, columns):
         if not isinstance(src.dtype, pd.CategoricalDtype) and src.dtype != object:
             try:
                 table[col] = table[col].astype(src.dtype)

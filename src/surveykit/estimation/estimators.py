@@ -29,20 +29,27 @@ __all__ = ["Statistics", "RatioResult", "ratio_core", "estimate_ratios", "estima
            "numeric_column", "proportion_statistics", "as_list"]
 
 
-def as_list(value: str | Sequence[str] | None, what: str) -> list[str]:
-    """A column name or list of names as a list (``None`` -> empty)."""
+def as_list(value: Any, what: str) -> list:
+    """Column names (or named Series aligned with the data) as a list (``None`` -> empty)."""
     if value is None:
         return []
-    if isinstance(value, str):
+    if isinstance(value, (str, pd.Series)):
         return [value]
     try:
         out = list(value)
     except TypeError:
         raise EstimationError(f"{what} must be a column name or a list of column names, not {value!r}.")
     for v in out:
-        if not isinstance(v, str):
+        if not isinstance(v, (str, pd.Series)):
             raise EstimationError(f"{what} must name columns by their (string) names; got {v!r}.")
     return out
+
+
+def label_of(column: str | pd.Series) -> str:
+    """The name a column (or Series) goes by in result tables."""
+    if isinstance(column, pd.Series):
+        return str(column.name) if column.name is not None else "value"
+    return column
 
 
 @dataclass
@@ -67,7 +74,7 @@ class Statistics:
         return len(self.num)
 
 
-def numeric_column(design: BaseDesign, column: str, estimator: str) -> tuple[np.ndarray, np.ndarray | None]:
+def numeric_column(design: BaseDesign, column: str | pd.Series, estimator: str) -> tuple[np.ndarray, np.ndarray | None]:
     """The values of a numeric analysis column as float64 and its non-missing mask (``None``: complete).
 
     Text and categorical columns raise :class:`VariableTypeError` naming the column and rows.
@@ -133,9 +140,12 @@ class RatioResult:
     var: np.ndarray
     vsrs: np.ndarray
     n_obs: np.ndarray
+    masks: list
+    var_logit: np.ndarray | None = None
 
 
-def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str = "error") -> RatioResult:
+def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str = "error",
+               logit: bool = False) -> RatioResult:
     """Estimates, design variances and SRS variances (for deff) of every column in every domain.
 
     One pass per column over 1-D arrays: weighted totals by domain (``bincount``), the linearized
@@ -256,10 +266,16 @@ def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str =
                 present = np.column_stack([np.ones(n, dtype=bool) if m is None else m for m in masks])
             var = design._variance_scores(U, dom, present)
         else:
-            var = design._variance_totals(nums, dens, den_of, dom, theta, total=stats.den is None)
+            var = design._variance_totals(nums, dens, den_of, dom, theta, total=stats.den is None, logit=logit)
+            if logit:
+                var, var_logit = var
         # SRS without replacement of the same size: s^2 (W - n) / (W n) scaled to the statistic
         vsrs = np.where(W_all < n_obs, np.nan, S * (W_all - n_obs) / (n_obs - 1))
-    return RatioResult(theta=theta, var=var, vsrs=vsrs, n_obs=n_obs)
+    if logit and U is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            var_logit = var / (theta * (1 - theta)) ** 2       # delta method (= R's svyglm sandwich)
+    return RatioResult(theta=theta, var=var, vsrs=vsrs, n_obs=n_obs, masks=masks,
+                       var_logit=var_logit if logit else None)
 
 
 def estimate_ratios(design: BaseDesign, stats: Statistics, dom: Domains, statistic: str, *,
@@ -267,17 +283,40 @@ def estimate_ratios(design: BaseDesign, stats: Statistics, dom: Domains, statist
                     proportion: bool = False) -> pd.DataFrame:
     """Point estimates, variances and the result table for ``T(num)/T(den)`` in every domain."""
     check_ci(ci, level, proportion)
-    r = ratio_core(design, stats, dom, empty)
+    r = ratio_core(design, stats, dom, empty, logit=ci == "logit")
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.sqrt(r.var)
         deff = r.var / r.vsrs
-    dfv = design.degf if df is None else df
-    n_rows = None
+    dfv = resolve_df(design, df, "design", dom, r.masks)
+    n_rows = kg_df = None
     if ci == "korn-graubard":
         n_rows = _rows_in_domain(dom, dom.n_groups, len(design._w))[:, None] * np.ones_like(r.n_obs)
-    lo, hi = confidence_interval(r.theta, se, dfv, level, ci, n_rows=n_rows)
+        kg_df = resolve_df(design, df, "domain", dom, r.masks)
+    lo, hi = confidence_interval(r.theta, se, dfv, level, ci, n_rows=n_rows, kg_df=kg_df,
+                                 se_logit=None if r.var_logit is None else np.sqrt(r.var_logit))
     return _table(design, stats, dom, statistic, r.theta, se, lo, hi, deff, r.n_obs, labels,
-                  dict(ci=ci, level=level, df=dfv))
+                  dict(ci=ci, level=level), dfv)
+
+
+def resolve_df(design: BaseDesign, df: float | str | None, default: str, dom: Domains, masks: list) -> np.ndarray:
+    """Degrees of freedom per (domain, column): the design's, the domain's own, or a number.
+
+    ``"design"``: first-stage units minus strata of the whole design. ``"domain"``: the same count
+    over the units and strata with rows in the domain (R's ``degf`` of a subset design, which its
+    ``svyciprop`` and ``svyquantile`` use inside ``svyby``).
+    """
+    G, k = dom.n_groups, len(masks)
+    choice = default if df is None else df
+    if isinstance(choice, str):
+        if choice == "design":
+            return np.full((G, k), float(design.degf))
+        if choice == "domain":
+            return design._domain_df(dom, masks)
+        raise EstimationError(f"df={df!r}: use 'design', 'domain' or a number.")
+    try:
+        return np.full((G, k), float(choice))
+    except (TypeError, ValueError):
+        raise EstimationError(f"df={df!r}: use 'design', 'domain' or a number.") from None
 
 
 def _rows_in_domain(dom: Domains, G: int, n: int) -> np.ndarray:
@@ -287,7 +326,7 @@ def _rows_in_domain(dom: Domains, G: int, n: int) -> np.ndarray:
 
 
 def _table(design: BaseDesign, stats: Statistics, dom: Domains, statistic: str, est, se, lo, hi,
-           deff, n_obs, labels: bool, info: dict) -> pd.DataFrame:
+           deff, n_obs, labels: bool, info: dict, df: np.ndarray) -> pd.DataFrame:
     """Assemble the tidy result: one row per (variable, domain, level)."""
     G, k = est.shape
     # order: variable (first appearance), domain, level
@@ -314,8 +353,10 @@ def _table(design: BaseDesign, stats: Statistics, dom: Domains, statistic: str, 
                       ("deff", deff)):
         cols[name] = np.asarray(arr, dtype=np.float64)[gsel, jsel]
     cols["n"] = np.asarray(n_obs)[gsel, jsel].astype(np.int64)
+    cols["df"] = np.asarray(df, dtype=np.float64)[gsel, jsel]
     out = pd.DataFrame(cols)
-    out.attrs.update({"statistic": statistic, **info})
+    uniform = np.unique(cols["df"])
+    out.attrs.update({"statistic": statistic, **info, "df": float(uniform[0]) if len(uniform) == 1 else "by domain"})
     return out
 
 
@@ -378,12 +419,11 @@ def estimate_quantiles(design: BaseDesign, variables: list[str], probs: list[flo
     n = len(w)
     G = dom.n_groups
     g = np.zeros(n, dtype=np.int64) if dom.group is None else dom.group
-    dfv = design.degf if df is None else df
-    crit = float(critical_value(level, dfv, "normal" if ci == "normal" else "t"))
     frames = []
     P = len(probs)
-    for v in variables:
-        values, notna = numeric_column(design, v, "quantile")
+    for col in variables:
+        values, notna = numeric_column(design, col, "quantile")
+        v = label_of(col)
         present = notna if dom.inside is None else (dom.inside if notna is None else notna & dom.inside)
         pres = np.ones(n, dtype=bool) if present is None else present
         n_obs = np.bincount(g, weights=pres, minlength=G).astype(np.float64)
@@ -393,11 +433,15 @@ def estimate_quantiles(design: BaseDesign, variables: list[str], probs: list[flo
                                 for p in probs])                     # (G, P)
         # proportion of the domain at or below its quantile, with its design-based SE
         below = [(values <= qhat[g, j]).view(np.int8) for j in range(P)]
+        # R's woodruffCI takes the logit interval by the delta method, replicate designs included
         r = ratio_core(design, Statistics([v] * P, None, below, [None] * P, [present] * P, [True] * P), dom, "nan")
         phat = r.theta
         pse = np.sqrt(r.var)
+        dfv = resolve_df(design, df, "design", dom, r.masks)
+        crit = critical_value(level, dfv, "normal" if ci == "normal" else "t")
+        kg_df = resolve_df(design, df, "domain", dom, r.masks) if ci == "korn-graubard" else None
         n_rows = _rows_in_domain(dom, G, n)[:, None] * np.ones_like(phat)
-        plo, phi = confidence_interval(phat, pse, dfv, level, ci, n_rows=n_rows)
+        plo, phi = confidence_interval(phat, pse, dfv, level, ci, n_rows=n_rows, kg_df=kg_df)
         lo = np.full_like(phat, np.nan)
         hi = np.full_like(phat, np.nan)
         for j in range(len(probs)):
@@ -411,14 +455,16 @@ def estimate_quantiles(design: BaseDesign, variables: list[str], probs: list[flo
         stats_out = Statistics([v] * P, list(probs), below, None, [present] * P)
         t = _table(design, stats_out, dom, "quantile", qhat, se, lo, hi,
                    np.full_like(qhat, np.nan), np.repeat(n_obs[:, None], P, axis=1), False,
-                   dict(ci=ci, level=level, df=dfv))
+                   dict(ci=ci, level=level), dfv)
         t = t.rename(columns={"level": "quantile"})
         if labels:
             for c in dom.by:
                 t[c] = label_values(t[c], design._labels_for(c)).to_numpy()
         frames.append(t)
     out = pd.concat(frames, ignore_index=True)
-    out.attrs.update({"statistic": "quantile", "ci": ci, "level": level, "df": dfv})
+    uniform = np.unique(out["df"])
+    out.attrs.update({"statistic": "quantile", "ci": ci, "level": level,
+                      "df": float(uniform[0]) if len(uniform) == 1 else "by domain"})
     return out
 
 
@@ -428,8 +474,9 @@ def proportion_statistics(design: BaseDesign, variables: list[str]) -> Statistic
     levels: list[Any] = []
     nums: list[np.ndarray] = []
     presents: list[np.ndarray | None] = []
-    for v in variables:
-        s = design._column(v)
+    for col in variables:
+        s = design._column(col)
+        v = label_of(col)
         if isinstance(s.dtype, pd.CategoricalDtype):
             cats = list(s.cat.categories)
             codes = s.cat.codes.to_numpy().astype(np.int64)
