@@ -28,6 +28,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +87,32 @@ def git_commit(commit: str | None = None) -> str:
         return c + ("+uncommitted src changes" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def _cpu_times() -> tuple[float, float]:
+    with open("/proc/stat") as f:
+        v = [float(x) for x in f.readline().split()[1:]]
+    return sum(v), v[3] + v[4]          # all, idle + iowait
+
+
+def idle_share(seconds: float = 1.0) -> float | None:
+    """Share of the machine's CPU time that was idle during the next ``seconds`` (None off Linux)."""
+    try:
+        t0, i0 = _cpu_times()
+        time.sleep(seconds)
+        t1, i1 = _cpu_times()
+    except OSError:
+        return None
+    return (i1 - i0) / (t1 - t0) if t1 > t0 else None
+
+
+def wait_idle(threshold: float, max_wait: float) -> float | None:
+    """Wait (up to ``max_wait`` s) until other processes leave at least ``threshold`` of the CPU idle."""
+    deadline = time.monotonic() + max_wait
+    share = idle_share()
+    while share is not None and share < threshold and time.monotonic() < deadline:
+        share = idle_share()
+    return share
 
 
 def export_src(commit: str, dest: Path) -> Path:
@@ -214,6 +241,14 @@ def _x(x) -> str:
     return "—" if x is None else f"{x:.1f}x"
 
 
+def _idle_note(res: dict) -> str:
+    idle = [r.get("idle_before") for w in res["workloads"].values() for r in w["tools"].values()]
+    idle = [x for x in idle if x is not None]
+    if not idle:
+        return "CPU idle share before each measurement not known"
+    return f"CPU idle before each measurement at least {min(idle):.0%}"
+
+
 def markdown(res: dict) -> str:
     m = res["machine"]
     v = res["versions"]
@@ -223,7 +258,8 @@ def markdown(res: dict) -> str:
         f"svy {v.get('svy', '?')}, samplics {v.get('samplics', '?')}, numpy {v.get('numpy', '?')}. "
         f"{res['config']['rows']:,} rows, {res['config']['strata']} strata, {res['config']['psus']:,} PSUs; "
         f"best of {res['config']['repeat']} after a warm-up; each (tool, workload) in a fresh process "
-        f"(load average {m.get('load_before', '?')} before, {m.get('load_after', '?')} after).",
+        f"(load average {m.get('load_before', '?')} before, {m.get('load_after', '?')} after; "
+        f"{_idle_note(res)}).",
         "",
         "| workload | surveykit | svy | numpy loop | samplics | svy / surveykit | surveykit / numpy |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -293,6 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cold", type=int, default=3, help="cold runs per workload (design built each time)")
     ap.add_argument("--workloads", default="a,b,c,rake")
     ap.add_argument("--tools", default="surveykit,svy,numpy,samplics")
+    ap.add_argument("--idle", type=float, default=0.9,
+                    help="before each measurement wait (up to --max-wait s) until this share of the CPU is idle")
+    ap.add_argument("--max-wait", type=float, default=120.0)
     ap.add_argument("--commit", help="measure surveykit's src/ as of this commit (default: the working tree)")
     ap.add_argument("--no-docs", action="store_true", help="do not write results/latest.json and the doc")
     a = ap.parse_args(argv)
@@ -319,13 +358,15 @@ def main(argv: list[str] | None = None) -> int:
                 if tool not in tools:
                     continue
                 print(f"{WORKLOADS[w]:<34} {tool:<10}", end=" ", flush=True)
+                idle = wait_idle(a.idle, a.max_wait) if a.idle > 0 else None
                 r = run_worker(tool, w, data, tmp, a.repeat, a.cold, src)
+                r["idle_before"] = None if idle is None else round(idle, 3)
                 recs[tool] = r
                 if "version" in r:
                     res["versions"][tool] = r["version"]
                 if "best_s" in r:
                     print(f"best {r['best_s']:.3f} s   peak {r['peak_mb']:.0f} MiB "
-                          f"(baseline {r['rss_baseline_mb']:.0f})")
+                          f"(baseline {r['rss_baseline_mb']:.0f}; CPU idle before: {r['idle_before']})")
                 else:
                     print(r.get("unavailable") or "FAILED: " + r.get("failed", ""))
             if w == "c" and taylor_se is None:
