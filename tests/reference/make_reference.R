@@ -696,6 +696,10 @@ add_case("rep/jkn_strat_fpc/subset", reps$jkn_strat_fpc, "total", "enroll",
          subset = list(column = "awards", op = "==", value = "Yes"))
 add_case("rep/brr/ratio_by", reps$brr, "ratio", "y", denominator = "x", by = "dom")
 add_case("rep/fay/logit", reps$fay, "proportion", "cat3", ci = "logit")
+add_case("rep/fay/quantile_logit", reps$fay, "quantile", "y", quantiles = c(0.25, 0.5), ci = "logit")
+add_case("rep/fay/korn-graubard", reps$fay, "proportion", "cat3", ci = "korn-graubard")
+add_case("rep/jkn_strat_fpc/korn-graubard_by", reps$jkn_strat_fpc, "proportion", "awards", by = "yr.rnd",
+         ci = "korn-graubard")
 
 # =================================================================================================
 # 5. Write
