@@ -64,11 +64,13 @@ class BaseDesign:
         raise NotImplementedError
 
     def _variance_totals(self, nums: list[np.ndarray], dens: list[np.ndarray], den_of: np.ndarray, dom: Domains,
-                         theta: np.ndarray, total: bool, logit: bool = False):
+                         theta: np.ndarray, total: bool, logit: bool = False,
+                         combine: np.ndarray | None = None):
         """Variance from weighted numerators and the distinct weighted denominators (replicates).
 
         Column ``j`` is ``T(nums[j]) / T(dens[den_of[j]])`` (a total when ``total``). With ``logit``,
-        also the replicate variance of logit(estimate)."""
+        also the replicate variance of logit(estimate); with ``combine`` (k, m), the variances of
+        the linear combinations of the columns."""
         raise NotImplementedError
 
     def _needs_present(self) -> bool:
@@ -216,8 +218,51 @@ class BaseDesign:
         2.8333333333333335
         """
         stats = self._numeric_statistics(variables, "mean", ratio=True)
+        # a mean of a 0/1 variable is a proportion: its intervals are allowed
         return estimate_ratios(self, stats, self._domains(by), "mean", ci=ci, level=level, df=df,
-                               labels=labels, empty=empty)
+                               labels=labels, empty=empty, proportion=all(stats.binary))
+
+    @_doc
+    def mean_of_means(self, variables: Sequence[str], by: str | Sequence[str] | None = None, *,
+                      name: str | None = None, ci: str = "t", level: float = 0.95, df: float | None = None,
+                      labels: bool = False, empty: str = "error") -> pd.DataFrame:
+        """The simple average of the means of several variables, with its joint standard error.
+
+        Each mean uses its own non-missing rows (e.g. "don't know" excluded item by item), and the
+        SE accounts for the correlation between the items: the average's linearized score is the
+        average of the items' scores (replicate designs average the replicate estimates). SDG
+        16.6.2 and 16.7.2 are averages of item proportions computed this way.
+
+        Parameters
+        ----------
+        variables : list of str
+            Numeric columns (at least two).
+        by : str or list of str, optional
+            Domain columns.
+        name : str, optional
+            The ``variable`` label of the result (default: the names joined by "+").
+        {options}
+
+        Returns
+        -------
+        DataFrame as for :meth:`mean`, one row per domain; ``deff`` is NaN.
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"a": [1, 0, 1, 1], "b": [0, 0, 1, None], "w": [1.0, 1, 2, 2], "s": [1, 1, 2, 2]})
+        >>> d = sk.SurveyDesign(df, weights="w", strata="s")
+        >>> round(float(d.mean_of_means(["a", "b"])["estimate"][0]), 6)
+        0.666667
+        """
+        stats = self._numeric_statistics(variables, "mean_of_means", ratio=True)
+        if stats.k < 2:
+            raise EstimationError("mean_of_means() needs at least two variables.")
+        label = name or "+".join(stats.variable)
+        comb = Statistics([label], None, stats.num, stats.den, stats.present, stats.binary)
+        return estimate_ratios(self, comb, self._domains(by), "mean_of_means", ci=ci, level=level, df=df,
+                               labels=labels, empty=empty, proportion=all(stats.binary),
+                               combine=np.full((stats.k, 1), 1.0 / stats.k))
 
     @_doc
     def total(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,

@@ -196,7 +196,7 @@ class ReplicateDesign(BaseDesign):
         return out
 
     def _variance_totals(self, nums, dens, den_of, dom: Domains, theta: np.ndarray, total: bool,
-                         logit: bool = False):
+                         logit: bool = False, combine: np.ndarray | None = None):
         k = len(nums)
         cols = nums if total else nums + dens
         vals = np.empty((len(self._w), len(cols)), order="F")
@@ -205,6 +205,8 @@ class ReplicateDesign(BaseDesign):
         T = replicate_totals(vals, dom.group, dom.n_groups, self._factors, self._unit, cache=dom.cache)
         with np.errstate(divide="ignore", invalid="ignore"):
             thetas = T if total else T[..., :k] / T[..., k + den_of]
+        if combine is not None:
+            thetas, theta = thetas @ combine, theta @ combine
         var = replicate_variance(thetas, theta, self._scale, self._rscales, self._mse)
         if not logit:
             return var

@@ -145,13 +145,15 @@ class RatioResult:
 
 
 def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str = "error",
-               logit: bool = False) -> RatioResult:
+               logit: bool = False, combine: np.ndarray | None = None) -> RatioResult:
     """Estimates, design variances and SRS variances (for deff) of every column in every domain.
 
     One pass per column over 1-D arrays: weighted totals by domain (``bincount``), the linearized
     score ``w (y - theta x) / T(x)`` for Taylor designs or the weighted data for replicate designs,
     and ``sum w lin^2`` for the design effect. Denominators shared by columns without missing values
-    are computed once.
+    are computed once. ``combine`` (k, m) asks instead for the m linear combinations
+    ``theta @ combine`` with their joint variance (scores or replicate estimates combined the same
+    way); their SRS variance is NaN.
     """
     w = design._w
     n = len(w)
@@ -259,6 +261,21 @@ def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str =
             if not quick:
                 S[:, j] = gsum(z * d) / Tx
     check_empty(design, stats, dom, n_obs, empty)
+    if combine is not None:
+        C = np.asarray(combine, dtype=np.float64)
+        union = [None if all(masks[j] is None for j in np.flatnonzero(C[:, i]))
+                 else np.logical_or.reduce([np.ones(n, dtype=bool) if masks[j] is None else masks[j]
+                                            for j in np.flatnonzero(C[:, i])]) for i in range(C.shape[1])]
+        if U is not None:
+            U = np.asfortranarray(U @ C)
+        masks = union
+        theta_in = theta
+        theta = theta @ C
+        n_obs = np.column_stack([np.full(G, float(n)) if m is None else
+                                 (np.array([float(m.sum())]) if g is None else np.bincount(g, weights=m, minlength=G))
+                                 for m in union])
+        W_all = np.full_like(theta, np.nan)
+        S = np.full_like(theta, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         if U is not None:
             present = None
@@ -266,7 +283,8 @@ def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str =
                 present = np.column_stack([np.ones(n, dtype=bool) if m is None else m for m in masks])
             var = design._variance_scores(U, dom, present)
         else:
-            var = design._variance_totals(nums, dens, den_of, dom, theta, total=stats.den is None, logit=logit)
+            var = design._variance_totals(nums, dens, den_of, dom, theta if combine is None else theta_in,
+                                          total=stats.den is None, logit=logit, combine=combine)
             if logit:
                 var, var_logit = var
         # SRS without replacement of the same size: s^2 (W - n) / (W n) scaled to the statistic
@@ -280,10 +298,13 @@ def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str =
 
 def estimate_ratios(design: BaseDesign, stats: Statistics, dom: Domains, statistic: str, *,
                     ci: str, level: float, df: float | None, labels: bool, empty: str,
-                    proportion: bool = False) -> pd.DataFrame:
-    """Point estimates, variances and the result table for ``T(num)/T(den)`` in every domain."""
+                    proportion: bool = False, combine: np.ndarray | None = None) -> pd.DataFrame:
+    """Point estimates, variances and the result table for ``T(num)/T(den)`` in every domain.
+
+    With ``combine`` the table has one column per combination; ``stats.variable`` then names them.
+    """
     check_ci(ci, level, proportion)
-    r = ratio_core(design, stats, dom, empty, logit=ci == "logit")
+    r = ratio_core(design, stats, dom, empty, logit=ci == "logit", combine=combine)
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.sqrt(r.var)
         deff = r.var / r.vsrs

@@ -1,0 +1,153 @@
+"""Publication quality flags for survey estimates.
+
+Each rule set reads an estimate table (``estimate``, ``se``, ``cv``, ``n``, ``df``) and adds
+``flag`` (a short code or empty), ``publish`` (``True``, ``False`` for suppression) and ``flag_reason``
+(why, in words). Rule sets and their sources:
+
+``"inegi"``
+    INEGI (Mexico) household surveys, agreement CAC-007/01/2018: CV below 15% high precision; 15% to
+    30% moderate (flag "moderada"); 30% or more low (flag "baja"). A flag, never a suppression.
+``"statcan"``
+    Statistics Canada (GSS victimization, CCHS): CV up to 16.5% release; 16.6% to 33.3% release with
+    caution ("E"); above 33.3% suppress ("F"); fewer than 10 observations suppress.
+``"nchs"``
+    NCHS Data Presentation Standards for Proportions (Parker et al. 2017, Vital Health Stat 2(175)):
+    effective sample size ``p(1-p)/SE^2`` capped at the sample size (the sample size when p is 0 or
+    1); suppress when it is below 30; present when the Korn-Graubard interval is at most 0.05 wide
+    (0 when p is 0 or 1); otherwise suppress when it is 0.30 wide or wider, or when its width
+    relative to p exceeds 130%; among the presented, flag for review a width above 130% of 1-p (when
+    the interval is wider than 0.05), df < 8, or p equal to 0 or 1. The same decisions as CDC's
+    ``surveytable``. ``df`` should be the domain's (``df="domain"`` in the estimator).
+``"nchs-counts"``
+    NCHS counts (Series 2 No. 200): present when n >= 10 and the relative CI width is at most 160%;
+    flag when df < 8.
+
+Examples
+--------
+>>> import pandas as pd
+>>> t = pd.DataFrame({"estimate": [0.2, 0.02], "se": [0.01, 0.009], "n": [900, 300], "df": [60, 60]})
+>>> t["cv"] = t["se"] / t["estimate"]
+>>> quality_flags(t, "inegi")[["flag", "publish"]].values.tolist()
+[['', True], ['baja', True]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import EstimationError
+from .ci import confidence_interval
+
+__all__ = ["QUALITY_RULES", "quality_flags"]
+
+QUALITY_RULES = ("inegi", "statcan", "nchs", "nchs-counts")
+
+
+def _need(table: pd.DataFrame, cols: list[str], rule: str) -> None:
+    missing = [c for c in cols if c not in table.columns]
+    if missing:
+        raise EstimationError(f"quality rule '{rule}' needs the columns {missing}; pass an estimate table "
+                              "from a surveykit estimator.")
+
+
+def quality_flags(table: pd.DataFrame, rule: str = "inegi", level: float = 0.95,
+                  scale: float | pd.Series = 1.0) -> pd.DataFrame:
+    """A copy of ``table`` with ``flag``, ``publish`` and ``flag_reason`` columns under ``rule``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of an estimator (``estimate``, ``se``, ``cv``, ``n``, ``df`` columns).
+    rule : {"inegi", "statcan", "nchs", "nchs-counts"}
+        See the module documentation for thresholds and sources.
+    level : float
+        Confidence level of the Korn-Graubard interval (NCHS rules).
+    scale : float or Series
+        What the estimates were multiplied by (100 for percentages): NCHS proportion rules work on
+        the 0-1 scale.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"estimate": [0.30], "se": [0.02], "n": [1000], "df": [50], "cv": [0.0667]})
+    >>> quality_flags(t, "nchs")[["flag", "publish"]].values.tolist()
+    [['', True]]
+    """
+    if rule not in QUALITY_RULES:
+        raise EstimationError(f"rule={rule!r}: use one of {', '.join(QUALITY_RULES)}.")
+    out = table.copy()
+    flag = np.full(len(out), "", dtype=object)
+    reason = np.full(len(out), "", dtype=object)
+    publish = np.ones(len(out), dtype=bool)
+    if rule == "inegi":
+        _need(out, ["cv"], rule)
+        cv = out["cv"].to_numpy(dtype=float)
+        mod = (cv >= 0.15) & (cv < 0.30)
+        low = ~(cv < 0.30)
+        flag[mod], reason[mod] = "moderada", "CV between 15% and 30%: moderate precision (INEGI)"
+        flag[low], reason[low] = "baja", "CV of 30% or more, or not computable: low precision (INEGI)"
+    elif rule == "statcan":
+        _need(out, ["cv", "n"], rule)
+        cv = out["cv"].to_numpy(dtype=float)
+        n = out["n"].to_numpy(dtype=float)
+        caution = (cv > 0.165) & (cv <= 0.333)
+        suppress = ~(cv <= 0.333) | (n < 10)
+        flag[caution], reason[caution] = "E", "CV between 16.6% and 33.3%: use with caution (Statistics Canada)"
+        flag[suppress] = "F"
+        reason[suppress] = np.where(n[suppress] < 10, "fewer than 10 observations: too unreliable to publish "
+                                    "(Statistics Canada)", "CV above 33.3%: too unreliable to publish (Statistics Canada)")
+        publish[suppress] = False
+    elif rule == "nchs":
+        _need(out, ["estimate", "se", "n", "df"], rule)
+        sc = np.asarray(scale, dtype=float) if np.ndim(scale) else float(scale)
+        p = out["estimate"].to_numpy(dtype=float) / sc
+        se = out["se"].to_numpy(dtype=float) / sc
+        n = out["n"].to_numpy(dtype=float)
+        df = out["df"].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            edge = (p <= 0) | (p >= 1)
+            ess = np.where(edge, n, np.minimum(p * (1 - p) / (se * se), n))
+            lo, hi = confidence_interval(p, se, df, level, "korn-graubard", n_rows=n, kg_df=df)
+            width = np.where(edge, 0.0, hi - lo)
+            rel = width / p
+            rel_c = width / (1 - p)
+        small = ess < 30
+        narrow = ~small & (width <= 0.05)
+        wide = ~small & ~narrow & (width >= 0.30)
+        relwide = ~small & ~narrow & ~wide & (rel > 1.30)
+        suppress = small | wide | relwide
+        flag[suppress] = "suppress"
+        reason[small] = "effective sample size below 30 (NCHS)"
+        reason[wide] = "Korn-Graubard CI width of 0.30 or more (NCHS)"
+        reason[relwide] = "Korn-Graubard CI width above 130% of the estimate (NCHS)"
+        publish[suppress] = False
+        complement = ~suppress & ~narrow & (rel_c > 1.30)
+        review = complement | (~suppress & ((df < 8) | edge))
+        flag[review] = "review"
+        reason[review] = np.where(edge[review], "estimate is 0 or 1: review (NCHS)",
+                                  np.where(df[review] < 8, "fewer than 8 degrees of freedom: review (NCHS)",
+                                           "CI width above 130% of the complement: review (NCHS)"))
+        out["ci_low_kg"] = lo * sc
+        out["ci_high_kg"] = hi * sc
+        out["effective_n"] = ess
+    else:  # nchs-counts
+        _need(out, ["estimate", "ci_low", "ci_high", "n", "df"], rule)
+        est = out["estimate"].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            relw = (out["ci_high"].to_numpy(dtype=float) - out["ci_low"].to_numpy(dtype=float)) / est
+        n = out["n"].to_numpy(dtype=float)
+        df = out["df"].to_numpy(dtype=float)
+        suppress = (n < 10) | ~(relw <= 1.60)
+        flag[suppress] = "suppress"
+        reason[suppress] = np.where(n[suppress] < 10, "fewer than 10 observations (NCHS counts)",
+                                    "CI width above 160% of the estimate (NCHS counts)")
+        publish[suppress] = False
+        review = ~suppress & (df < 8)
+        flag[review], reason[review] = "review", "fewer than 8 degrees of freedom: review (NCHS counts)"
+    out["flag"] = flag
+    out["publish"] = publish
+    out["flag_reason"] = reason
+    out.attrs.update(table.attrs)
+    out.attrs["quality_rule"] = rule
+    return out
