@@ -273,3 +273,14 @@ def test_every_error_is_a_surveykit_error():
     for name in ("DesignError", "ColumnNotFoundError", "WeightError", "LonelyPSUError", "EstimationError",
                  "VariableTypeError", "EmptyDomainError"):
         assert issubclass(getattr(sk, name), sk.SurveykitError)
+
+
+def test_empty_domain_in_proportion_is_named_once(df):
+    """One (variable, domain) cell is one problem, however many levels the variable has."""
+    df.loc[df["dom"] == "y", "name"] = None
+    d = sk.SurveyDesign(df, weights="w", strata="stratum", psu="psu")
+    err = raised(sk.EmptyDomainError, d.proportion, "name", by="dom")
+    assert str(err).count("dom='y'") == 1, str(err)
+    r = d.proportion("name", by="dom", empty="nan")
+    assert r.loc[r["dom"] == "y", "estimate"].isna().all()
+    assert np.isclose(r.loc[r["dom"] == "x", "estimate"].sum(), 1.0)
