@@ -11,7 +11,8 @@ A workbook holds the data on the sheet ``data`` and its metadata on three more s
     ``variable | kind | value | high`` — ``kind`` is ``value`` (a discrete missing code), ``range``
     (``value`` to ``high``) or ``stata`` (``value`` is a Stata letter such as ``.a``).
 
-A ``file`` sheet (``key | value``) keeps the file label and notes.
+A ``file`` sheet (``key | value``) keeps the number of data rows (``rows``: data rows left entirely
+empty at the end of the sheet are data, not formatting), the file label and notes.
 """
 
 from __future__ import annotations
@@ -103,11 +104,14 @@ def read_label_sheets(wb: Any, path: str) -> dict[str, Any]:
             meta["file_label"] = str(value)
         elif key == "note" and value not in (None, ""):
             meta["notes"].append(str(value))
+        elif key == "rows" and isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            meta["n_rows"] = value
     return meta
 
 
-def label_sheet_rows(meta: Mapping[str, Any], columns: list[str]) -> dict[str, list[list[Any]]]:
-    """Rows (header first) of each labels sheet for the variables ``columns``; empty sheets left out."""
+def label_sheet_rows(meta: Mapping[str, Any], columns: list[str], n_rows: int) -> dict[str, list[list[Any]]]:
+    """Rows (header first) of each labels sheet for the variables ``columns``; empty sheets left out.
+    ``n_rows`` is recorded so that data rows left entirely empty at the end are not lost."""
     vl = meta.get("variable_labels") or {}
     ms = meta.get("measure") or {}
     fm = meta.get("formats") or {}
@@ -127,10 +131,9 @@ def label_sheet_rows(meta: Mapping[str, Any], columns: list[str]) -> dict[str, l
         miss += [[c, "stata", x, None] for x in e.get("stata", [])]
     if len(miss) > 1:
         out["missing"] = miss
-    info = [list(_SHEETS["file"])]
+    info = [list(_SHEETS["file"]), ["rows", int(n_rows)]]
     if meta.get("file_label"):
         info.append(["file_label", meta["file_label"]])
     info += [["note", n] for n in meta.get("notes") or []]
-    if len(info) > 1:
-        out["file"] = info
+    out["file"] = info
     return out

@@ -31,7 +31,7 @@ __all__ = ["read_microdata", "read_metadata", "MicrodataChunks", "SIDECAR_SUFFIX
 
 #: CSV files keep their labels in a JSON file next to them, named as in W3C "CSV on the Web"
 SIDECAR_SUFFIX = "-metadata.json"
-_EXCEL_META_SHEETS = ("variables", "value_labels", "missing")
+_EXCEL_META_SHEETS = ("variables", "value_labels", "missing", "file")
 _NUMERIC_STORAGE = {"int8", "int16", "int32", "int64", "float", "double"}
 _INT_TEXT = re.compile(r"^[+-]?\d+$")
 
@@ -529,7 +529,9 @@ class _ReadstatSource(_Source):
         those columns with ``user_missing=False`` gives the right numbers and NaN for every missing
         cell; the letters are then put back where the first read saw them."""
         storage = self.metadata()["storage"]
-        cands = [c for c in df.columns if storage.get(c) in _NUMERIC_STORAGE and df[c].dtype == object]
+        # a numeric column holding letters comes back as objects (or as text when it holds nothing else)
+        cands = [c for c in df.columns if storage.get(c) in _NUMERIC_STORAGE
+                 and not pd.api.types.is_numeric_dtype(df[c].dtype)]
         if not cands:
             return df, {}
         clean, _m = self._call(usecols=cands, row_offset=offset, row_limit=limit, user_missing=False)
@@ -568,8 +570,10 @@ class _ReadstatSource(_Source):
 def _readstat_error(name: str, fmt: str, exc: Exception, encoding: str | None) -> Exception:
     msg = str(exc)
     kind = {"sav": "SPSS", "zsav": "SPSS", "por": "SPSS portable", "dta": "Stata"}[fmt]
+    article = "an" if kind.startswith("S") and kind != "Stata" else "a"
     low = msg.lower()
-    if "encoding" in low or "iconv" in low or isinstance(exc, (UnicodeDecodeError, LookupError)):
+    if "encoding" in low or "character set" in low or "iconv" in low or \
+            isinstance(exc, (UnicodeDecodeError, LookupError)):
         tried = f" (tried {encoding!r})" if encoding else ""
         return FileEncodingError(
             f"{name}: the text in this {kind} file cannot be decoded{tried}: {msg}. Old files made on Windows "
@@ -580,7 +584,7 @@ def _readstat_error(name: str, fmt: str, exc: Exception, encoding: str | None) -
             f"{name} is truncated or incomplete ({os.path.getsize(name):,} bytes): the {kind} reader stopped "
             f"early ({msg}). Export or copy the file again.", file=name)
     return FileFormatError(
-        f"{name} is damaged or is not a {kind} file that can be read ({msg}). Export or copy it again from "
+        f"{name} is damaged or is not {article} {kind} file that can be read ({msg}). Export or copy it again from "
         "its source; if it opens in SPSS/Stata/PSPP, save it again from there.", file=name)
 
 
@@ -806,9 +810,11 @@ class _ExcelSource(_Source):
 
         if self._wb is None:
             try:
+                # from a file object, so that format='xlsx' works whatever the file is called
+                self._fh = open(self.name, "rb")
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", UserWarning)  # openpyxl's "no default style" noise
-                    self._wb = openpyxl.load_workbook(self.name, read_only=True, data_only=True)
+                    self._wb = openpyxl.load_workbook(self._fh, read_only=True, data_only=True)
             except (zipfile.BadZipFile, EOFError) as exc:
                 raise FileFormatError(
                     f"{self.name} is truncated or damaged (not a complete .xlsx workbook: {exc}). Save it again "
@@ -851,7 +857,7 @@ class _ExcelSource(_Source):
             rows.pop()
         return rows
 
-    def _load(self) -> pd.DataFrame:
+    def _load(self, n_rows: int | None = None) -> pd.DataFrame:
         if self._cache is not None:
             return self._cache
         from openpyxl.utils import get_column_letter
@@ -859,6 +865,9 @@ class _ExcelSource(_Source):
         sheet = self._sheet_name()
         self.sheet = sheet
         rows = self._rows(sheet)
+        if n_rows is not None and rows and len(rows) - 1 < n_rows:
+            # rows left entirely empty at the end, which the workbook's 'file' sheet counts as data
+            rows += [()] * (n_rows - (len(rows) - 1))
         if not rows:
             raise FileFormatError(f"{self.name}: sheet {sheet!r} is empty. Choose the sheet with the data "
                                   f"(sheet=...); the workbook has {', '.join(self._open().sheetnames)}.",
@@ -902,14 +911,26 @@ class _ExcelSource(_Source):
 
     def metadata(self) -> dict[str, Any]:
         if self._meta_cache is None:
-            df = self._load()
-            meta = self._labels_sheets() or _meta.empty_metadata()
+            try:
+                self.sheet = self._sheet_name()
+                meta = self._labels_sheets() or _meta.empty_metadata()
+                df = self._load(meta.get("n_rows"))
+            finally:
+                self._close()
             meta["file"], meta["format"] = self.name, "xlsx"
             meta["sheet"] = self.sheet
             meta["columns"] = list(df.columns)
             meta["n_rows"] = len(df)
             self._meta_cache = meta
         return _meta.restrict(self._meta_cache, self._meta_cache["columns"])
+
+    def _close(self) -> None:
+        # a read-only workbook keeps its file open until closed
+        if self._wb is not None:
+            self._wb.close()
+        if getattr(self, "_fh", None) is not None:
+            self._fh.close()
+            self._fh = None
 
     def _labels_sheets(self) -> dict[str, Any] | None:
         from ._excel import read_label_sheets
@@ -920,6 +941,7 @@ class _ExcelSource(_Source):
         return read_label_sheets(wb, self.name)
 
     def read(self, columns: list[str]) -> pd.DataFrame:
+        self.metadata()  # loads the sheet once, then closes the file
         df = self._load()[columns].copy()
         for col, want in self.opts.dtype.items():
             if col in df.columns:

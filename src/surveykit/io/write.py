@@ -289,6 +289,17 @@ def _kind(s: pd.Series) -> str:
     return "mixed"
 
 
+def _kind_in(s: pd.Series, col: str, meta: dict[str, Any]) -> str:
+    """:func:`_kind`, where a column holding nothing but Stata letters ('.a') counts as numeric with
+    extended missing values when the metadata declares letters for it (read with user_missing='keep')."""
+    kind = _kind(s)
+    if kind == "text" and (meta["missing"].get(col) or {}).get("stata"):
+        present = s.dropna().astype(str)
+        if len(present) and present.str.match(_STATA_LETTER).all():
+            return "letters"
+    return kind
+
+
 def _plain(s: pd.Series) -> pd.Series:
     """Categorical -> its values, so what is written is the data, not pandas' internal codes."""
     if isinstance(s.dtype, pd.CategoricalDtype):
@@ -357,7 +368,7 @@ def _write_sav(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[s
     kinds: dict[str, str] = {}
     for col in df.columns:
         s = _plain(df[col])
-        kind = _kind(s)
+        kind = _kind_in(s, col, meta)
         b = len(col.encode("utf-8"))
         if b > lim["name_bytes"]:
             problems.append(f"variable name {col!r} is {b} bytes; {ext} allows {lim['name_bytes']}. Rename it")
@@ -421,6 +432,9 @@ def _write_sav(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[s
         if e.get("stata") and kinds.get(col) != "letters":
             pass  # letters found in a Stata file that are NaN now: nothing to write in SPSS terms
         values, ranges = list(e.get("values") or []), list(e.get("ranges") or [])
+        # a one-value range is a discrete value (and is read back as one)
+        values += [lo for lo, hi in ranges if lo == hi and lo not in values]
+        ranges = [[lo, hi] for lo, hi in ranges if lo != hi]
         if not values and not ranges:
             continue
         if kinds.get(col) == "text":
@@ -499,7 +513,7 @@ def _write_dta(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[s
     undeclarable: list[str] = []
     for col in df.columns:
         s = _plain(df[col])
-        kind = _kind(s)
+        kind = _kind_in(s, col, meta)
         if len(col) > lim["name_chars"]:
             problems.append(f"variable name {col!r} is {len(col)} characters; {ext} allows {lim['name_chars']}. "
                             "Rename it")
@@ -657,7 +671,7 @@ def _write_xlsx(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[
         obj = s.astype(object)
         columns[col] = obj.where(s.notna(), None)
     rows_df = pd.DataFrame(columns, index=df.index)
-    sheets = label_sheet_rows(meta, list(df.columns))
+    sheets = label_sheet_rows(meta, list(df.columns), len(df))
 
     def job(tmp: str) -> None:
         wb = Workbook(write_only=True)
