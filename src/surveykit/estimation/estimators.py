@@ -121,11 +121,13 @@ def check_empty(design: BaseDesign, stats: Statistics, dom: Domains, n_obs: np.n
     gi, ji = np.nonzero(n_obs == 0)
     if len(gi) == 0:
         return
+    # one message per (variable, domain): a proportion has a column per level of the same variable
+    pairs = list(dict.fromkeys((stats.variable[j], g) for g, j in zip(gi, ji)))
     cells = []
-    for g, j in list(zip(gi, ji))[:10]:
+    for v, g in pairs[:10]:
         where = ", ".join(f"{c}={dom.table.iloc[g][c]!r}" for c in dom.by) or "the whole sample"
-        cells.append(f"'{stats.variable[j]}' in {where}")
-    more = f" (and {len(gi) - 10} more)" if len(gi) > 10 else ""
+        cells.append(f"'{v}' in {where}")
+    more = f" (and {len(pairs) - 10} more)" if len(pairs) > 10 else ""
     raise EmptyDomainError(
         f"no observations for {'; '.join(cells)}{more}: every row there is missing or outside the domain. "
         "Check the domain definition, or pass empty='nan' to report these cells as NaN.",

@@ -222,6 +222,16 @@ def _average_lonely(stage: Stage, scores: Scores, v: np.ndarray, lonely: np.ndar
     nlonely = segment_sums(has_rows * stage.lonely[used_stratum][:, None], call_cell, ncall * G)
     v = np.where(lonely[:, None], 0.0, v)
     vcall = segment_sums(v, stage.stratum_parent[sg_stratum] * G + sg_group, ncall * G)
+    hopeless = (nstrat > 0) & (nstrat == nlonely)
+    if hopeless.any():
+        import warnings
+
+        from ..errors import SurveykitWarning
+        calls = np.unique(np.flatnonzero(hopeless.any(axis=1)) // G)
+        where = "the first stage" if ncall == 1 else f"{len(calls)} sampling unit(s) of the previous stage"
+        warnings.warn(f"lonely_psu='average': every stratum within {where} has a single sampled unit, so there "
+                      "is no variance to average and the SE is NaN (as in R). Use lonely_psu='adjust' or "
+                      "'certainty', or collapse strata.", SurveykitWarning, stacklevel=6)
     with np.errstate(divide="ignore", invalid="ignore"):
         vcall = np.where(nstrat > 0, vcall * nstrat / (nstrat - nlonely), 0.0)
     return segment_sums(vcall, np.arange(ncall * G) % G, G)
