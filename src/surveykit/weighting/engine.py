@@ -76,8 +76,14 @@ def distance(method: str, bounds: tuple[float, float]):
 
 
 def _ginv(M: np.ndarray) -> np.ndarray:
-    """MASS::ginv with tol = 256 * machine epsilon (R's grake)."""
-    return np.linalg.pinv(M, rcond=256 * np.finfo(float).eps, hermitian=True)
+    """MASS::ginv with tol = 256 * machine epsilon (R's grake), on the equilibrated matrix.
+
+    Scaling rows and columns by sqrt(diag) first keeps a numeric margin in large units (income)
+    from swamping the indicator columns (which the tolerance would otherwise zero out).
+    """
+    d = np.sqrt(np.abs(np.diag(M)))
+    d[d == 0] = 1.0
+    return np.linalg.pinv(M / np.outer(d, d), rcond=256 * np.finfo(float).eps, hermitian=True) / np.outer(d, d)
 
 
 def linear_g(X: CalMatrix, w: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -200,8 +206,8 @@ def rake_g(X: CalMatrix, w: np.ndarray, targets: np.ndarray, maxit: int = 100,
         if worst < epsilon:
             converged = True
             break
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g = wc / w
+    # cells with no weight (a replicate that drops them) keep g = 1: their weight stays 0, as in R
+    g = np.divide(wc, w, out=np.ones_like(wc), where=np.asarray(w) != 0)
     return CalibrationResult(g=g, iterations=it, converged=converged, worst_gap=worst, method="raking",
                              history=history)
 
