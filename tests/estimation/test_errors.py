@@ -284,3 +284,14 @@ def test_empty_domain_in_proportion_is_named_once(df):
     r = d.proportion("name", by="dom", empty="nan")
     assert r.loc[r["dom"] == "y", "estimate"].isna().all()
     assert np.isclose(r.loc[r["dom"] == "x", "estimate"].sum(), 1.0)
+
+
+def test_average_with_nothing_to_average_warns(df):
+    """R gives a NaN SE when a PSU's only sampled SSU is lonely under "average"; say so (R is silent)."""
+    df["ssu"] = [1, 2, 2, 1, 1, 2, 1, 1, 1, 1, 2, 2]   # PSU 3 has a single SSU
+    df["N2"] = 5.0
+    d = sk.SurveyDesign(df, weights="w", strata="stratum", psu=["psu", "ssu"], fpc=["N", "N2"],
+                        lonely_psu="average")
+    with pytest.warns(sk.SurveykitWarning, match="lonely_psu='average'"):
+        r = d.mean("api00")
+    assert np.isnan(r["se"][0]) and np.isfinite(r["estimate"][0])
