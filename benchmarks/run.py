@@ -331,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tools", default="surveykit,svy,numpy,samplics")
     ap.add_argument("--idle", type=float, default=0.9,
                     help="before each measurement wait (up to --max-wait s) until this share of the CPU is idle")
-    ap.add_argument("--max-wait", type=float, default=120.0)
+    ap.add_argument("--max-wait", type=float, default=60.0)
     ap.add_argument("--commit", help="measure surveykit's src/ as of this commit (default: the working tree)")
     ap.add_argument("--no-docs", action="store_true", help="do not write results/latest.json and the doc")
     a = ap.parse_args(argv)

@@ -339,7 +339,9 @@ def main(argv: list[str] | None = None) -> int:
     del out
     gc.collect()
     runs = []
+    out = None
     for _ in range(a.repeat):
+        out = None                      # the previous result must not count in this run's peak
         times, out = run_steps(steps, design)
         runs.append(times)
     record["peak_mb"] = peak_mb()
