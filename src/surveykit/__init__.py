@@ -9,8 +9,10 @@ from .design import ReplicateDesign, SurveyDesign
 from .errors import *  # noqa: F401,F403  (the SurveykitError hierarchy is public API)
 from .errors import __all__ as _error_names
 from .io import read_metadata, read_microdata, write_microdata
+from .spec import *  # noqa: F401,F403  (questionnaire models, lint, expressions)
+from .spec import __all__ as _spec_names
 
 __version__ = "0.1.0"
 
 __all__ = ["ReplicateDesign", "SurveyDesign", "__version__", *_error_names,
-           "read_microdata", "read_metadata", "write_microdata"]
+           "read_microdata", "read_metadata", "write_microdata", *_spec_names]

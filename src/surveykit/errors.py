@@ -36,6 +36,8 @@ __all__ = [
     "QuestionnaireError",
     "ExpressionError",
     "SpecFormatError",
+    "ExpressionSyntaxError",
+    "ExpressionEvaluationError",
     "MicrodataError",
     "FileFormatError",
     "FileEncodingError",
@@ -158,6 +160,28 @@ class ExpressionError(QuestionnaireError):
 
 class SpecFormatError(QuestionnaireError):
     """A questionnaire file (YAML, JSON, XLSForm) is malformed."""
+
+
+class _ExpressionLocation:
+    """``expression`` (the text) and ``offset`` (0-based character where the problem is)."""
+
+    context: dict
+
+    @property
+    def expression(self) -> str | None:
+        return self.context.get("expression")
+
+    @property
+    def offset(self) -> int | None:
+        return self.context.get("offset")
+
+
+class ExpressionSyntaxError(_ExpressionLocation, ExpressionError):
+    """An expression does not parse, or is too long or too deeply nested."""
+
+
+class ExpressionEvaluationError(_ExpressionLocation, ExpressionError):
+    """An expression cannot be evaluated on the data (unknown column, type mismatch, ...)."""
 
 
 class MicrodataError(SurveykitError):

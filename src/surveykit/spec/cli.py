@@ -1,0 +1,132 @@
+"""``surveykit lint FILE`` and ``surveykit convert IN OUT``.
+
+``lint`` reads a YAML, JSON or XLSForm questionnaire and prints every problem with its location
+(file, sheet/row/column or line, character in the expression); it exits 0 when there is none, 1 when
+there are problems (``--warnings-ok``: only errors count). ``convert`` writes the questionnaire in the
+format the output name says: ``.yaml``/``.yml``/``.json`` spec, ``.xlsx`` XLSForm, ``.md``/``.html``
+codebook, ``.xml`` DDI-Codebook 2.5, or ``.schema.json`` (the JSON Schema of the spec format).
+
+>>> import tempfile, pathlib
+>>> from surveykit.cli import main
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "q.yaml").write_text("id: q\\nlanguages: [es]\\nitems:\\n  - {type: integer, name: edad, label: Edad, min: 18, max: 5}\\n")
+>>> main(["lint", str(d / "q.yaml")])  # doctest: +ELLIPSIS
+/...q.yaml:4:51 (/items/0/min): SK601 error: min (18) is greater than max (5) for edad; swap them or fix one
+1 error, 0 warnings
+1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import SpecFormatError, SurveykitError
+from .problems import Problem, sort_problems
+
+__all__ = ["register", "lint_file"]
+
+_OUTPUTS = ".yaml .yml .json .xlsx .md .html .xml .schema.json"
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``lint`` and ``convert`` subcommands."""
+    p = subparsers.add_parser(
+        "lint", help="check a questionnaire (YAML, JSON or XLSForm) and list every problem",
+        description="Check a questionnaire and list every problem with its location. Exit status: 0 clean, "
+                    "1 problems found, 2 the file cannot be read.")
+    p.add_argument("file", help="questionnaire: .yaml, .yml, .json or .xlsx (XLSForm)")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
+    p.add_argument("--warnings-ok", action="store_true", help="exit 0 when there are only warnings")
+    p.set_defaults(func=_lint)
+    c = subparsers.add_parser(
+        "convert", help="convert a questionnaire between YAML, JSON and XLSForm, or write its codebook/DDI",
+        description=f"Convert a questionnaire; the output format follows its name: {_OUTPUTS}")
+    c.add_argument("input", help="questionnaire: .yaml, .yml, .json or .xlsx (XLSForm)")
+    c.add_argument("output", help=f"output file ({_OUTPUTS})")
+    c.add_argument("--language", help="language of the codebook (default: the default language)")
+    c.set_defaults(func=_convert)
+
+
+def lint_file(path: str | Path) -> list[Problem]:
+    """Every problem of the questionnaire file ``path``: those of the file itself (malformed YAML, an
+    XLSForm row that cannot be read) and, when it loads, those of :meth:`Questionnaire.lint`.
+
+    Raises :class:`~surveykit.SpecFormatError` only when the file cannot be read at all.
+    """
+    from .formats import load_questionnaire
+    from .formats.xlsform import read_xlsform_lenient
+
+    p = Path(path)
+    if p.suffix.lower() in (".xlsx", ".xlsm") and p.is_file():
+        q, problems = read_xlsform_lenient(p)
+        if q is not None:
+            problems = problems + q.lint()
+        return sort_problems(problems)
+    try:
+        q = load_questionnaire(p)
+    except SpecFormatError as exc:
+        problems = exc.context.get("problems")
+        if problems:
+            return sort_problems(list(problems))
+        raise
+    return q.lint()
+
+
+def _lint(args: argparse.Namespace) -> int:
+    problems = lint_file(args.file)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if args.format == "json":
+        print(json.dumps({"file": args.file, "errors": errors, "warnings": warnings,
+                          "problems": [p.to_dict() for p in problems]}, ensure_ascii=False, indent=2))
+    else:
+        for p in problems:
+            print(p)
+            caret = p.caret()
+            if caret:
+                print(caret)
+        print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
+    if errors or (warnings and not args.warnings_ok):
+        return 1
+    return 0
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from .formats import load_questionnaire
+    from .models import Questionnaire
+
+    out = Path(args.output)
+    name = out.name.lower()
+    if name.endswith(".schema.json"):
+        out.write_text(json.dumps(Questionnaire.json_schema(), ensure_ascii=False, indent=2) + "\n",
+                       encoding="utf-8")
+        print(f"wrote {out}")
+        return 0
+    suffix = out.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".json", ".xlsx", ".md", ".html", ".htm", ".xml"):
+        raise SurveykitError(f"cannot write {out}: the output name must end in one of {_OUTPUTS}")
+    q = load_questionnaire(args.input)
+    if suffix in (".yaml", ".yml"):
+        q.to_yaml(out)
+    elif suffix == ".json":
+        q.to_json(out)
+    elif suffix == ".xlsx":
+        q.to_xlsform(out)
+    elif suffix == ".md":
+        q.to_codebook(out, format="markdown", language=args.language)
+    elif suffix in (".html", ".htm"):
+        q.to_codebook(out, format="html", language=args.language)
+    else:
+        q.to_ddi(out)
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    from ..cli import main
+
+    sys.exit(main(["lint", *sys.argv[1:]]))

@@ -1,0 +1,82 @@
+"""Variable names that SPSS, Stata and XLSForm can all hold.
+
+A portable name is ASCII, starts with a letter, has only letters, digits and underscores, is at most
+32 characters long (Stata's limit; SPSS allows 64 bytes, XLSForm more) and is not a word SPSS or
+Stata reserve. SPSS compares names case-insensitively, so ``Edad`` and ``edad`` cannot both be
+variables of one .sav file.
+
+>>> name_problem("p12_a")
+>>> name_problem("_uuid")
+'it must start with a letter (SPSS and Stata); rename it, e.g. to uuid'
+>>> name_problem("with")
+"'with' is a reserved word in SPSS and Stata; rename it, e.g. to with_"
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "MAX_NAME_LENGTH",
+    "NAME_PATTERN",
+    "SPSS_RESERVED",
+    "STATA_RESERVED",
+    "is_portable_name",
+    "name_problem",
+]
+
+#: Stata's limit, the tightest of SPSS (64 bytes), Stata (32 characters) and XLSForm.
+MAX_NAME_LENGTH = 32
+#: A name every target accepts.
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,31}$"
+_NAME_RE = re.compile(NAME_PATTERN)
+
+# SPSS Statistics Command Syntax Reference, "Reserved keywords".
+SPSS_RESERVED = frozenset({"all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with"})
+# Stata [U] 11.3 "Naming conventions" (plus str1 ... str2045, checked by pattern below).
+STATA_RESERVED = frozenset({
+    "_all", "_b", "byte", "_coef", "_cons", "double", "float", "if", "in", "int", "long", "_n", "_N",
+    "_pi", "_pred", "_rc", "_skip", "strl", "using", "with",
+})
+_STATA_STR = re.compile(r"^str([1-9][0-9]{0,3})$")
+
+
+def is_portable_name(name: str) -> bool:
+    """Whether ``name`` fits SPSS, Stata and XLSForm at once.
+
+    >>> is_portable_name("edad"), is_portable_name("1edad"), is_portable_name("a" * 33)
+    (True, False, False)
+    """
+    return name_problem(name) is None
+
+
+def _suggest(name: str) -> str:
+    ascii_name = re.sub(r"[^A-Za-z0-9_]", "_", name.encode("ascii", "ignore").decode() or "v")
+    ascii_name = ascii_name.lstrip("_0123456789") or "v"
+    return ascii_name[:MAX_NAME_LENGTH]
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` is not a portable variable name (with a suggested fix), or ``None`` if it is.
+
+    >>> name_problem("número")
+    "it must be ASCII letters, digits and '_' only (SPSS and Stata); rename it, e.g. to nmero"
+    >>> name_problem("a" * 40)[:35]
+    'it has 40 characters; Stata allows '
+    """
+    if not name:
+        return "it is empty; give every variable a name"
+    if _NAME_RE.match(name):
+        lower = name.lower()
+        if lower in SPSS_RESERVED or lower in STATA_RESERVED or _STATA_STR.match(lower):
+            which = ("SPSS and Stata" if lower in SPSS_RESERVED and lower in STATA_RESERVED
+                     else "SPSS" if lower in SPSS_RESERVED else "Stata")
+            return f"'{name}' is a reserved word in {which}; rename it, e.g. to {name}_"
+        return None
+    if len(name) > MAX_NAME_LENGTH:
+        return (f"it has {len(name)} characters; Stata allows at most {MAX_NAME_LENGTH}; "
+                f"shorten it, e.g. to {_suggest(name)}")
+    if not name.isascii() or re.search(r"[^A-Za-z0-9_]", name):
+        return (f"it must be ASCII letters, digits and '_' only (SPSS and Stata); "
+                f"rename it, e.g. to {_suggest(name)}")
+    return f"it must start with a letter (SPSS and Stata); rename it, e.g. to {_suggest(name)}"

@@ -1,0 +1,468 @@
+"""Static type checking of expressions against the questions they refer to.
+
+Each question has a value type (:class:`VType`): a number, text, a date, a select-one code, a set of
+select-multiple codes, a boolean (a calculate declared boolean) or unknown. :func:`check` walks the
+syntax tree and returns the type of the expression and every problem found, each with its span, so
+lint can point at the exact characters. Unknown references are not reported here (lint does, with
+their own code); they are typed as unknown.
+
+>>> from surveykit.spec.expression import parse_expression
+>>> ctx = CheckContext(lookup={"edad": RefInfo(VType.NUMBER)}.get, role="relevant")
+>>> t, issues = check(parse_expression("${edad} + 'x' > 1").ast, ctx)
+>>> t, [i.message for i in issues]
+(<VType.BOOLEAN: 'boolean'>, ["'+' needs numbers but 'x' is text"])
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from .expression import (
+    Binary,
+    Call,
+    Current,
+    Name,
+    Negate,
+    Node,
+    Number,
+    Parent,
+    Ref,
+    String,
+    to_source,
+)
+
+__all__ = [
+    "VType",
+    "RefInfo",
+    "CheckContext",
+    "TypeIssue",
+    "check",
+    "EVALUATED_FUNCTIONS",
+    "KNOWN_FUNCTIONS",
+    "code_key",
+]
+
+
+class VType(str, Enum):
+    """The value type of an expression or a question."""
+
+    BOOLEAN = "boolean"
+    NUMBER = "number"
+    TEXT = "text"
+    DATE = "date"
+    CODE = "code"          # a select_one answer
+    CODES = "codes"        # a select_multiple answer
+    ANY = "any"            # unknown: compatible with everything
+    NONE = "none"          # a note: holds no value
+
+
+@dataclass(frozen=True)
+class RefInfo:
+    """What the checker knows of a referenced question: its value type and, for selects, its codes
+    (as text, missing codes included)."""
+
+    vtype: VType
+    codes: frozenset[str] | None = None
+    label: str = ""
+
+
+@dataclass
+class CheckContext:
+    """Where an expression sits.
+
+    ``lookup(name)`` gives the :class:`RefInfo` of a question (``None`` if unknown); ``current`` the
+    question ``.`` stands for (``None``: ``.`` is not allowed here); ``choice_columns`` the columns a
+    bare name may name (``None``: not a choice filter); ``role`` one of ``relevant``, ``constraint``,
+    ``calculation``, ``required``, ``choice_filter``, ``repeat_count``.
+    """
+
+    lookup: Callable[[str], RefInfo | None]
+    role: str = "relevant"
+    current: RefInfo | None = None
+    choice_columns: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class TypeIssue:
+    """A problem found by the checker: lint code, severity, message and span in the source."""
+
+    code: str
+    severity: str
+    message: str
+    span: tuple[int, int] = field(default=(0, 0))
+
+
+# name -> (min args, max args or None for any number); evaluated by surveykit.spec.evaluate
+EVALUATED_FUNCTIONS: dict[str, tuple[int, int | None]] = {
+    "not": (1, 1), "true": (0, 0), "false": (0, 0), "boolean": (1, 1),
+    "selected": (2, 2), "count-selected": (1, 1), "if": (3, 3), "coalesce": (2, 2),
+    "string-length": (1, 1), "concat": (1, None), "string": (1, 1), "number": (1, 1),
+    "int": (1, 1), "round": (1, 2), "abs": (1, 1), "floor": (1, 1), "ceiling": (1, 1),
+    "pow": (2, 2), "sqrt": (1, 1),
+    "today": (0, 0), "now": (0, 0), "date": (1, 1),
+    "regex": (2, 2), "contains": (2, 2), "starts-with": (2, 2), "ends-with": (2, 2),
+    "substr": (2, 3),
+}
+# known to XLSForm / ODK, accepted by lint but not evaluated on data (a warning says so)
+_NOT_EVALUATED = frozenset({
+    "count", "sum", "max", "min", "indexed-repeat", "join", "position", "jr:choice-name", "pulldata",
+    "once", "uuid", "random", "selected-at", "format-date", "format-date-time", "decimal-date-time",
+    "decimal-time", "date-time", "substring-before", "substring-after", "translate", "normalize-space",
+    "log", "log10", "exp", "exp10", "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "pi",
+    "digest", "base64-decode", "checklist", "weighted-checklist", "boolean-from-string", "jr:itext",
+    "area", "distance", "instance", "current", "last", "count-non-empty", "randomize", "geofence",
+    "version", "property", "extract-signed", "lower-case", "upper-case",
+})
+KNOWN_FUNCTIONS = frozenset(EVALUATED_FUNCTIONS) | _NOT_EVALUATED
+# aggregates that may refer into a repeat from outside it
+REPEAT_AGGREGATES = frozenset({"count", "sum", "max", "min", "indexed-repeat", "join", "count-non-empty"})
+
+_NUMERIC_TEXT = re.compile(r"^\s*-?([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*$")
+_ARITH = frozenset({"+", "-", "*", "div", "mod"})
+_ORDER = frozenset({"<", "<=", ">", ">="})
+
+
+def code_key(code: object) -> str:
+    """A choice code as text, the way XLSForm compares select answers (``1`` and ``'1'`` agree).
+
+    >>> code_key(1), code_key("01"), code_key(2.0)
+    ('1', '01', '2')
+    """
+    if isinstance(code, float) and code.is_integer():
+        return str(int(code))
+    return str(code)
+
+
+def _describe(node: Node, t: VType) -> str:
+    text = to_source(node) if not isinstance(node, String) else repr(node.value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return text
+
+
+class _Checker:
+    def __init__(self, ctx: CheckContext) -> None:
+        self.ctx = ctx
+        self.issues: list[TypeIssue] = []
+
+    def issue(self, node: Node, message: str, code: str = "SK302", severity: str = "error") -> None:
+        self.issues.append(TypeIssue(code, severity, message, node.span))
+
+    # -- literals and references -----------------------------------------------------------
+    def visit(self, node: Node) -> VType:
+        if isinstance(node, Number):
+            return VType.NUMBER
+        if isinstance(node, String):
+            return VType.TEXT
+        if isinstance(node, Ref):
+            info = self.ctx.lookup(node.name)
+            if info is None:
+                return VType.ANY
+            if info.vtype is VType.NONE:
+                self.issue(node, f"${{{node.name}}} is a note and holds no value; refer to a question")
+                return VType.ANY
+            return info.vtype
+        if isinstance(node, Current):
+            if self.ctx.current is None:
+                self.issue(node, f"'.' (the current answer) is only meaningful in a constraint, not in "
+                           f"a {self.ctx.role.replace('_', ' ')}; refer to the question with ${{name}}",
+                           code="SK305")
+                return VType.ANY
+            return self.ctx.current.vtype
+        if isinstance(node, Parent):
+            self.issue(node, "'..' is only meaningful inside position(..)", code="SK305")
+            return VType.ANY
+        if isinstance(node, Name):
+            return self.visit_name(node)
+        if isinstance(node, Negate):
+            t = self.visit(node.operand)
+            if t not in (VType.NUMBER, VType.ANY, VType.CODE):
+                self.issue(node, f"'-' needs a number but {_describe(node.operand, t)} is {t.value}")
+            return VType.NUMBER
+        if isinstance(node, Binary):
+            return self.visit_binary(node)
+        if isinstance(node, Call):
+            return self.visit_call(node)
+        raise TypeError(node)  # pragma: no cover
+
+    def visit_name(self, node: Name) -> VType:
+        columns = self.ctx.choice_columns
+        if columns is None:
+            if self.ctx.role == "required":
+                self.issue(node, f"required must be yes, no or a condition, not {node.name!r}", code="SK306")
+            else:
+                self.issue(node, f"bare name {node.name!r}: refer to a question as ${{{node.name}}}",
+                           code="SK309")
+            return VType.ANY
+        if node.name not in columns and node.name not in ("name", "label"):
+            self.issue(node, f"{node.name!r} is not a column of the choice list; add the column to the "
+                       "choices (filters) or fix the name", code="SK411")
+        return VType.TEXT
+
+    # -- operators ---------------------------------------------------------------------------
+    def _codes_of(self, node: Node) -> frozenset[str] | None:
+        if isinstance(node, Ref):
+            info = self.ctx.lookup(node.name)
+            return info.codes if info else None
+        if isinstance(node, Current) and self.ctx.current is not None:
+            return self.ctx.current.codes
+        return None
+
+    def _check_code_literal(self, select: Node, literal: Node) -> None:
+        codes = self._codes_of(select)
+        if codes is None or not isinstance(literal, (String, Number)):
+            return
+        value = literal.value if isinstance(literal, String) else code_key(literal.value)
+        if value == "":
+            return
+        if value not in codes:
+            listed = ", ".join(sorted(codes, key=lambda c: (len(c), c))[:12])
+            self.issue(literal, f"{value!r} is not a code of {to_source(select)} (codes: {listed}); "
+                       "use one of its codes", code="SK308", severity="warning")
+
+    def visit_binary(self, node: Binary) -> VType:
+        lt = self.visit(node.left)
+        rt = self.visit(node.right)
+        op = node.op
+        if op in ("and", "or"):
+            for side, t in ((node.left, lt), (node.right, rt)):
+                if t not in (VType.BOOLEAN, VType.ANY):
+                    self.issue(side, f"'{op}' joins conditions but {_describe(side, t)} is "
+                               f"{'a ' if t is not VType.CODES else ''}{t.value}; compare it, "
+                               f"e.g. {_describe(side, t)} = ...")
+            return VType.BOOLEAN
+        if op in _ARITH:
+            for side, t in ((node.left, lt), (node.right, rt)):
+                if t in (VType.TEXT, VType.BOOLEAN, VType.CODES):
+                    hint = "; use count-selected()" if t is VType.CODES else ""
+                    self.issue(side, f"'{op}' needs numbers but {_describe(side, t)} is {t.value}{hint}")
+            return VType.NUMBER
+        # comparisons
+        for select, st, other in ((node.left, lt, node.right), (node.right, rt, node.left)):
+            if st is VType.CODES and not (isinstance(other, String) and other.value == ""):
+                self.issue(node, f"{to_source(select)} is a select_multiple: test one answer with "
+                           f"selected({to_source(select)}, 'code') or count them with count-selected()")
+                return VType.BOOLEAN
+            if st is VType.CODE:
+                self._check_code_literal(select, other)
+        pair = {lt, rt}
+        if VType.ANY in pair or lt == rt or pair <= {VType.CODE, VType.NUMBER, VType.TEXT}:
+            if op in _ORDER and (lt is VType.BOOLEAN or rt is VType.BOOLEAN):
+                self.issue(node, f"'{op}' compares numbers or dates, not conditions")
+            elif op in _ORDER and pair == {VType.TEXT} and not (
+                    _is_numeric_literal(node.left) or _is_numeric_literal(node.right)):
+                self.issue(node, f"'{op}' compares numbers or dates, but both sides are text", severity="warning")
+            elif VType.TEXT in pair and VType.NUMBER in pair:
+                self._number_vs_text(node)
+            return VType.BOOLEAN
+        if pair == {VType.DATE, VType.TEXT}:
+            return VType.BOOLEAN  # a date against a literal 'YYYY-MM-DD' (checked at evaluation)
+        if pair == {VType.DATE, VType.NUMBER} and op in _ORDER:
+            return VType.BOOLEAN  # ODK dates are numbers of days
+        self.issue(node, f"'{op}' compares {_describe(node.left, lt)} ({lt.value}) with "
+                   f"{_describe(node.right, rt)} ({rt.value}); compare values of the same type")
+        return VType.BOOLEAN
+
+    def _number_vs_text(self, node: Binary) -> None:
+        for side in (node.left, node.right):
+            if isinstance(side, String) and side.value != "" and not _NUMERIC_TEXT.match(side.value):
+                self.issue(side, f"a number is compared with the text {side.value!r}; write a number")
+            elif not isinstance(side, (String, Number)):
+                continue
+
+    # -- functions ---------------------------------------------------------------------------
+    def visit_call(self, node: Call) -> VType:
+        name = node.name
+        if name not in KNOWN_FUNCTIONS:
+            self.issue(node, f"unknown function {name}(); surveykit knows "
+                       + ", ".join(sorted(EVALUATED_FUNCTIONS)), code="SK303")
+            for a in node.args:
+                self.visit(a)
+            return VType.ANY
+        if name == "position" and len(node.args) == 1 and isinstance(node.args[0], Parent):
+            self.issue(node, "position(..) cannot be evaluated on a flat table; surveykit data checks "
+                       "skip this expression", code="SK304", severity="warning")
+            return VType.NUMBER
+        if name not in EVALUATED_FUNCTIONS:
+            self.issue(node, f"{name}() is valid XLSForm but surveykit cannot evaluate it on data; the "
+                       "data checks skip this expression", code="SK304", severity="warning")
+            for a in node.args:
+                t = self.visit(a)
+            return VType.NUMBER if name in ("count", "sum", "max", "min", "count-non-empty") else VType.ANY
+        lo, hi = EVALUATED_FUNCTIONS[name]
+        n = len(node.args)
+        if n < lo or (hi is not None and n > hi):
+            want = f"{lo}" if lo == hi else f"{lo} or more" if hi is None else f"{lo} to {hi}"
+            self.issue(node, f"{name}() takes {want} argument{'s' if (hi or 2) != 1 else ''}, got {n}")
+            for a in node.args:
+                self.visit(a)
+            return VType.ANY
+        method = getattr(self, "fn_" + name.replace("-", "_"), None)
+        if method is not None:
+            return method(node)
+        types = [self.visit(a) for a in node.args]
+        return self._simple(node, types)
+
+    def _expect(self, node: Node, t: VType, allowed: tuple[VType, ...], fn: str) -> None:
+        if t not in allowed and t is not VType.ANY:
+            want = " or ".join(a.value for a in allowed)
+            self.issue(node, f"{fn}() needs {want} here but {_describe(node, t)} is {t.value}")
+
+    def _simple(self, node: Call, types: list[VType]) -> VType:
+        name, args = node.name, node.args
+        num = (VType.NUMBER, VType.CODE)
+        if name in ("true", "false", "boolean"):
+            return VType.BOOLEAN
+        if name == "not":
+            self._expect(args[0], types[0], (VType.BOOLEAN,), name)
+            return VType.BOOLEAN
+        if name in ("string-length",):
+            self._expect(args[0], types[0], (VType.TEXT, VType.CODE), name)
+            return VType.NUMBER
+        if name in ("int", "abs", "floor", "ceiling", "sqrt", "round", "pow"):
+            for a, t in zip(args, types):
+                self._expect(a, t, num, name)
+            return VType.NUMBER
+        if name == "number":
+            return VType.NUMBER
+        if name in ("string", "concat"):
+            return VType.TEXT
+        if name in ("today", "now"):
+            return VType.DATE
+        if name == "date":
+            self._expect(args[0], types[0], (VType.TEXT,), name)
+            return VType.DATE
+        if name in ("contains", "starts-with", "ends-with"):
+            for a, t in zip(args, types):
+                self._expect(a, t, (VType.TEXT, VType.CODE), name)
+            return VType.BOOLEAN
+        if name == "substr":
+            self._expect(args[0], types[0], (VType.TEXT, VType.CODE), name)
+            for a, t in zip(args[1:], types[1:]):
+                self._expect(a, t, num, name)
+            return VType.TEXT
+        return VType.ANY  # pragma: no cover
+
+    def fn_selected(self, node: Call) -> VType:
+        target, code = node.args
+        t = self.visit(target)
+        self.visit(code)
+        if not isinstance(target, (Ref, Current)):
+            self.issue(target, "selected() takes a question, e.g. selected(${q}, 'code')")
+        elif t is VType.CODE:
+            self.issue(node, f"selected() is for select_multiple questions; for the select_one "
+                       f"{to_source(target)} write {to_source(target)} = {to_source(code)}",
+                       severity="warning")
+        elif t not in (VType.CODES, VType.ANY):
+            self.issue(target, f"selected() needs a select question but {to_source(target)} is {t.value}")
+        if not isinstance(code, (String, Number)):
+            self.issue(code, "the code in selected() must be a literal, e.g. '1'", severity="warning")
+        elif t in (VType.CODES, VType.CODE):
+            self._check_code_literal(target, code)
+        return VType.BOOLEAN
+
+    def fn_count_selected(self, node: Call) -> VType:
+        target = node.args[0]
+        t = self.visit(target)
+        if not isinstance(target, (Ref, Current)) or t not in (VType.CODES, VType.ANY):
+            self.issue(target, f"count-selected() needs a select_multiple question, e.g. "
+                       f"count-selected(${{q}}); {to_source(target)} is {t.value}")
+        return VType.NUMBER
+
+    def _unify(self, node: Call, a: Node, at: VType, b: Node, bt: VType) -> VType:
+        if at is VType.ANY:
+            return bt
+        if bt is VType.ANY or at == bt:
+            return at
+        if {at, bt} <= {VType.CODE, VType.NUMBER, VType.TEXT}:
+            return VType.CODE if VType.CODE in (at, bt) else VType.ANY
+        self.issue(node, f"{node.name}() mixes {at.value} ({_describe(a, at)}) and {bt.value} "
+                   f"({_describe(b, bt)}); give both the same type")
+        return VType.ANY
+
+    def fn_if(self, node: Call) -> VType:
+        cond, yes, no = node.args
+        ct = self.visit(cond)
+        if ct not in (VType.BOOLEAN, VType.ANY):
+            self.issue(cond, f"the first argument of if() must be a condition but {_describe(cond, ct)} is "
+                       f"{ct.value}")
+        return self._unify(node, yes, self.visit(yes), no, self.visit(no))
+
+    def fn_coalesce(self, node: Call) -> VType:
+        a, b = node.args
+        return self._unify(node, a, self.visit(a), b, self.visit(b))
+
+    def fn_regex(self, node: Call) -> VType:
+        text, pattern = node.args
+        self._expect(text, self.visit(text), (VType.TEXT, VType.CODE), "regex")
+        self.visit(pattern)
+        if not isinstance(pattern, String):
+            self.issue(pattern, "the pattern of regex() must be a literal text, e.g. '^[0-9]{8}$'")
+        else:
+            problem = regex_problem(pattern.value)
+            if problem:
+                self.issue(pattern, problem)
+        return VType.BOOLEAN
+
+    def fn_date(self, node: Call) -> VType:
+        arg = node.args[0]
+        self._expect(arg, self.visit(arg), (VType.TEXT,), "date")
+        if isinstance(arg, String) and not re.match(r"^\d{4}-\d{2}-\d{2}$", arg.value):
+            self.issue(arg, f"date() needs 'YYYY-MM-DD', got {arg.value!r}")
+        return VType.DATE
+
+
+def _is_numeric_literal(node: Node) -> bool:
+    return isinstance(node, Number) or (isinstance(node, String) and bool(_NUMERIC_TEXT.match(node.value)))
+
+
+#: Longest regex() pattern accepted (patterns run on every row).
+MAX_REGEX_LENGTH = 500
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why a regex() pattern cannot be used, or ``None``.
+
+    >>> regex_problem("^[0-9]{8}$") is None
+    True
+    >>> regex_problem("([a-z]")[:30]
+    'the regex() pattern is invalid'
+    """
+    if len(pattern) > MAX_REGEX_LENGTH:
+        return f"the regex() pattern has {len(pattern)} characters, more than {MAX_REGEX_LENGTH}"
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"the regex() pattern is invalid: {exc}"
+    return None
+
+
+_ROLE_NEEDS = {
+    "relevant": "a relevance", "constraint": "a constraint", "required": "required",
+    "choice_filter": "a choice filter",
+}
+
+
+def check(node: Node, ctx: CheckContext) -> tuple[VType, list[TypeIssue]]:
+    """Type-check ``node`` in its context; returns its type and the problems found.
+
+    Relevance, constraints, required and choice filters must be conditions; a repeat count a number.
+
+    >>> from surveykit.spec.expression import parse_expression
+    >>> ctx = CheckContext(lookup={"p5": RefInfo(VType.CODES, frozenset({"1", "2"}))}.get)
+    >>> [i.message for i in check(parse_expression("${p5} = '1'").ast, ctx)[1]]
+    ["${p5} is a select_multiple: test one answer with selected(${p5}, 'code') or count them with count-selected()"]
+    """
+    checker = _Checker(ctx)
+    t = checker.visit(node)
+    if ctx.role in _ROLE_NEEDS and t not in (VType.BOOLEAN, VType.ANY):
+        what = _ROLE_NEEDS[ctx.role]
+        checker.issue(node, f"{what} must be a condition (true or false) but this is {t.value}; "
+                      f"compare it, e.g. {_describe(node, t)} = ...",
+                      code="SK306" if ctx.role == "required" else "SK302")
+    elif ctx.role == "repeat_count" and t not in (VType.NUMBER, VType.CODE, VType.ANY):
+        checker.issue(node, f"a repeat count must be a number but this is {t.value}")
+    return t, checker.issues
