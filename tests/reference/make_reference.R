@@ -366,7 +366,18 @@ r_estimate <- function(design, call, df_t) {
     itype <- switch(ci, t = "mean", normal = "mean", logit = "xlogit", "korn-graubard" = "beta")
     q <- call$quantiles
     for (v in call$variables) {
-      if (is.null(by)) {
+      if (is.null(by) && inherits(design, "svyrep.design") && itype != "mean") {
+        # survey 4.1-1's svyquantile.svyrep.design calls woodruffCI without method = interval.type, so
+        # it silently gives the "mean" interval. The reference is woodruffCI with the method, as
+        # svyquantile.survey.design calls it (docs/parity.md, known R deviations).
+        d2 <- design[!is.na(design$variables[[v]]), ]
+        xv <- d2$variables[[v]]
+        qh <- sapply(q, function(p) survey:::qrule_math(xv, weights(d2, "sampling"), p))
+        lim <- t(sapply(seq_along(q), function(j)
+          survey:::woodruffCI(xv, qh[j], q[j], d2, survey:::qrule_math, 1 - level, df_ci, method = itype)))
+        crit <- if (is.finite(df_ci)) qt(1 - (1 - level) / 2, df_ci) else qnorm(1 - (1 - level) / 2)
+        add(rowdf(v, NA, q, qh, (lim[, 2] - lim[, 1]) / (2 * crit), lim[, 1], lim[, 2]))
+      } else if (is.null(by)) {
         x <- svyquantile(fml(v), design, quantiles = q, ci = TRUE, na.rm = TRUE, alpha = 1 - level,
                          df = df_ci, interval.type = itype, qrule = "math")[[1]]
         add(rowdf(v, NA, q, x[, 1], x[, 4], x[, 2], x[, 3]))
