@@ -5,14 +5,17 @@
 '0.1.0'
 """
 
+from . import indicators
 from .design import ReplicateDesign, SurveyDesign
+from .estimation.quality import QUALITY_RULES, quality_flags
 from .errors import *  # noqa: F401,F403  (the SurveykitError hierarchy is public API)
 from .errors import __all__ as _error_names
-from .io import read_metadata, read_microdata, write_microdata
+from .io import check_microdata, read_metadata, read_microdata, write_microdata
 from .spec import *  # noqa: F401,F403  (questionnaire models, lint, expressions)
 from .spec import __all__ as _spec_names
 
 __version__ = "0.1.0"
 
-__all__ = ["ReplicateDesign", "SurveyDesign", "__version__", *_error_names,
-           "read_microdata", "read_metadata", "write_microdata", *_spec_names]
+__all__ = ["ReplicateDesign", "SurveyDesign", "__version__", "indicators", "quality_flags", "QUALITY_RULES",
+           *_error_names,
+           "read_microdata", "read_metadata", "write_microdata", "check_microdata", *_spec_names]

@@ -1,0 +1,360 @@
+"""Computing indicators from a design: each one is exactly one estimator call.
+
+For every indicator the expressions are evaluated on the design's data (vectorised, never ``eval``),
+the universe becomes a subpopulation of the full design (``d.subset``), and the numerator and
+denominator become derived variables of one estimator call — so an indicator's estimate and SE are
+those of the estimator it stands for. Quality flags follow the chosen publication rules.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from ..design.base import BaseDesign
+from ..errors import IndicatorError, SurveykitError
+from ..estimation.quality import quality_flags
+from ..metadata import label_values, value_labels
+from .model import Indicator
+
+__all__ = ["catalog", "load_catalog", "get_indicator", "compute", "compute_breakdowns", "evaluate_indicator"]
+
+CATALOG_DIR = Path(__file__).with_name("catalog")
+
+
+# ------------------------------------------------------------------------------------------------
+# catalogue
+# ------------------------------------------------------------------------------------------------
+def load_catalog(paths: str | Path | Sequence[str | Path] | None = None) -> dict[str, Indicator]:
+    """Indicator definitions from YAML files (default: the shipped catalogue), keyed by code.
+
+    Each file holds ``indicators: [...]`` (a list of :class:`Indicator` fields). Duplicate codes and
+    invalid definitions raise :class:`~surveykit.IndicatorError` naming the file and the indicator.
+
+    Examples
+    --------
+    >>> cat = load_catalog()
+    >>> all(code == ind.code for code, ind in cat.items())
+    True
+    """
+    if paths is None:
+        return dict(_shipped())
+    return _load_files([Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)])
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped() -> tuple:
+    return tuple(_load_files(sorted(CATALOG_DIR.glob("*.yaml"))).items())
+
+
+def _load_files(files: list[Path]) -> dict[str, Indicator]:
+    out: dict[str, Indicator] = {}
+    for f in files:
+        try:
+            doc = yaml.safe_load(f.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise IndicatorError(f"indicator file {f} does not exist.", file=str(f)) from None
+        except yaml.YAMLError as exc:
+            raise IndicatorError(f"{f}: not valid YAML ({exc}).", file=str(f)) from None
+        if not isinstance(doc, dict) or not isinstance(doc.get("indicators"), list):
+            raise IndicatorError(f"{f}: expected a mapping with a list under 'indicators'.", file=str(f))
+        for i, item in enumerate(doc["indicators"]):
+            code = item.get("code", f"#{i}") if isinstance(item, dict) else f"#{i}"
+            try:
+                ind = Indicator.model_validate(item)
+            except Exception as exc:  # pydantic ValidationError: report every field problem
+                raise IndicatorError(f"{f}: indicator {code} (item {i}) is not valid: {exc}", file=str(f),
+                                     indicator=code) from None
+            if ind.code in out:
+                raise IndicatorError(f"{f}: indicator code {ind.code} is defined twice.", file=str(f),
+                                     indicator=ind.code)
+            out[ind.code] = ind
+    return out
+
+
+def catalog(language: str = "en", indicators: Mapping[str, Indicator] | None = None) -> pd.DataFrame:
+    """Every shipped indicator as a table: code, family, name, unit, universe, estimator, scale, source.
+
+    Examples
+    --------
+    >>> import surveykit as sk
+    >>> cat = sk.indicators.catalog()
+    >>> {"code", "name", "source"} <= set(cat.columns)
+    True
+    """
+    cat = load_catalog() if indicators is None else indicators
+    rows = [{
+        "code": ind.code, "family": ind.family, "name": ind.text("name", language),
+        "questionnaire": ind.questionnaire, "unit": ind.unit, "universe": ind.universe,
+        "estimator": ind.estimator, "numerator": ind.numerator, "denominator": ind.denominator,
+        "scale": ind.scale, "unit_label": ind.text("unit_label", language) if ind.unit_label else "",
+        "disaggregations": ", ".join(ind.disaggregations), "source": ind.source,
+    } for ind in cat.values()]
+    return pd.DataFrame(rows, columns=["code", "family", "name", "questionnaire", "unit", "universe", "estimator",
+                                       "numerator", "denominator", "scale", "unit_label", "disaggregations",
+                                       "source"])
+
+
+def get_indicator(code: str, indicators: Mapping[str, Indicator] | None = None) -> Indicator:
+    """The definition of one indicator; unknown codes raise IndicatorError with close matches."""
+    cat = load_catalog() if indicators is None else indicators
+    if code not in cat:
+        import difflib
+
+        close = difflib.get_close_matches(code, list(cat), n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else " See sk.indicators.catalog() for the codes."
+        raise IndicatorError(f"unknown indicator {code!r}.{hint}", indicator=code)
+    return cat[code]
+
+
+# ------------------------------------------------------------------------------------------------
+# evaluation
+# ------------------------------------------------------------------------------------------------
+def _eval(ind: Indicator, field: str, text: str, data: pd.DataFrame, questionnaire: Any) -> pd.Series:
+    from ..spec.expression import parse_expression
+
+    try:
+        expr = parse_expression(text)
+        kwargs = {"questionnaire": questionnaire} if questionnaire is not None else {}
+        out = expr.evaluate(data, **kwargs)
+    except SurveykitError as exc:
+        raise IndicatorError(f"indicator {ind.code}, {field} `{text}`: {exc}", indicator=ind.code,
+                             field=field) from None
+    if not isinstance(out, pd.Series):           # a constant expression
+        out = pd.Series(out, index=data.index)
+    return out
+
+
+def _as_mask(s: pd.Series) -> np.ndarray:
+    """A boolean expression's value as a mask; missing counts as not satisfied."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.fillna(False).to_numpy(dtype=bool)
+    return (pd.to_numeric(s, errors="coerce").fillna(0) != 0).to_numpy()
+
+
+def _as_number(s: pd.Series, name: str) -> pd.Series:
+    """Booleans as 1/0 and numbers as floats; missing stays missing."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return pd.Series(s.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan), index=s.index, name=name)
+    return pd.Series(pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan),
+                     index=s.index, name=name)
+
+
+def evaluate_indicator(design: BaseDesign, ind: Indicator, by: Any = None, *, ci: str = "t", level: float = 0.95,
+                       df: Any = None, questionnaire: Any = None, empty: str = "nan") -> pd.DataFrame:
+    """The estimator call an indicator stands for, on ``design``; estimates on the published scale.
+
+    Examples
+    --------
+    >>> import pandas as pd, surveykit as sk
+    >>> from surveykit.indicators.model import Indicator
+    >>> df = pd.DataFrame({"p1": [1, 2, 3, 1], "edad": [20, 30, 40, 15], "w": [1.0, 2, 1, 1]})
+    >>> ind = Indicator(code="X", family="sdg16", name={"en": "safe"}, questionnaire="q",
+    ...                 universe="${edad} >= 18", estimator="proportion", numerator="${p1} = 1",
+    ...                 scale=100, source="example [U]")
+    >>> float(evaluate_indicator(sk.SurveyDesign(df, weights="w"), ind)["estimate"][0])
+    25.0
+    """
+    data = design.data
+    universe = np.ones(len(data), dtype=bool) if not ind.universe else \
+        _as_mask(_eval(ind, "universe", ind.universe, data, questionnaire))
+    code = ind.code
+    e = ind.estimator
+    if e == "mean_of_proportions":
+        items = []
+        for i, c in enumerate(ind.components):
+            y = _as_number(_eval(ind, f"components[{i}].numerator", c.numerator, data, questionnaire), c.name)
+            if c.denominator:
+                base = _as_mask(_eval(ind, f"components[{i}].denominator", c.denominator, data, questionnaire))
+                y = y.where(base)
+            items.append(y)
+        sub = design.subset(universe) if not universe.all() else design
+        out = sub.mean_of_means(items, by=by, name=code, ci=ci, level=level, df=df, empty=empty)
+    else:
+        num = _as_number(_eval(ind, "numerator", ind.numerator, data, questionnaire), code)
+        if e == "proportion":
+            base = universe
+            if ind.denominator:
+                base = base & _as_mask(_eval(ind, "denominator", ind.denominator, data, questionnaire))
+            sub = _subset(design, base, ind)
+            out = sub.mean(num, by=by, ci=ci, level=level, df=df, empty=empty)
+        elif e in ("ratio", "rate"):
+            den = _as_number(_eval(ind, "denominator", ind.denominator, data, questionnaire), f"{code}_den")
+            sub = _subset(design, universe, ind)
+            out = sub.ratio(num, den, by=by, ci="t" if ci not in ("t", "normal") else ci, level=level, df=df,
+                            empty=empty)
+        elif e == "mean":
+            out = _subset(design, universe, ind).mean(num, by=by, ci=ci if ci in ("t", "normal") else "t",
+                                                     level=level, df=df, empty=empty)
+        else:  # total
+            out = _subset(design, universe, ind).total(num, by=by, ci=ci if ci in ("t", "normal") else "t",
+                                                      level=level, df=df, empty=empty)
+    out = out.copy()
+    out["variable"] = code
+    for c in ("estimate", "se", "ci_low", "ci_high"):
+        out[c] = out[c] * ind.scale
+    out.attrs["scale"] = ind.scale
+    return out
+
+
+def _subset(design: BaseDesign, mask: np.ndarray, ind: Indicator) -> BaseDesign:
+    if mask.all():
+        return design
+    if not mask.any():
+        raise IndicatorError(f"indicator {ind.code}: no row of the data is in its universe/base "
+                             f"({ind.universe or ''} {ind.denominator or ''}); check the data against the "
+                             f"questionnaire '{ind.questionnaire}'.", indicator=ind.code)
+    return design.subset(mask)
+
+
+def _designs(design: BaseDesign | Mapping[str, BaseDesign]) -> Mapping[str, BaseDesign] | BaseDesign:
+    if isinstance(design, BaseDesign):
+        return design
+    if isinstance(design, Mapping) and all(isinstance(d, BaseDesign) for d in design.values()):
+        return design
+    raise IndicatorError("design must be a survey design, or a mapping of unit ('person', 'household', "
+                         "'incident') to designs.")
+
+
+def _design_for(designs, ind: Indicator) -> BaseDesign | None:
+    if isinstance(designs, BaseDesign):
+        return designs
+    return designs.get(ind.unit)
+
+
+def _labels(table: pd.DataFrame, cols: list[str], data: pd.DataFrame, questionnaire: Any,
+            language: str) -> pd.DataFrame:
+    dicts = None
+    if questionnaire is not None:
+        try:
+            dicts = questionnaire.label_dictionaries(language).value_labels
+        except Exception:  # noqa: BLE001 - a questionnaire without that language: fall back to the data
+            dicts = None
+    for c in cols:
+        labs = (dicts or {}).get(c) or value_labels(data, c)
+        table[c] = label_values(table[c], labs).to_numpy()
+    return table
+
+
+def compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] | str | None = None,
+            by: str | Sequence[str] | None = None, *, rule: str = "inegi", ci: str = "t", level: float = 0.95,
+            language: str = "es", labels: bool = True, questionnaire: Any = None,
+            indicators: Mapping[str, Indicator] | None = None) -> pd.DataFrame:
+    """Indicators with their SE, CI, CV, design effect, n and a quality flag, as a tidy table.
+
+    Parameters
+    ----------
+    design : design or mapping of unit -> design
+        The survey design (weights, strata, PSUs; calibrated or not), or one per unit of analysis
+        (``{"person": dp, "household": dh, "incident": di}``); each indicator uses its unit's.
+    codes : list of str, optional
+        Indicator codes (default: every catalogue indicator whose unit has a design).
+    by : str or list of str, optional
+        Domain columns (cross-classified). See :func:`compute_breakdowns` for one breakdown at a time.
+    rule : {"inegi", "statcan", "nchs", "nchs-counts"}
+        Publication quality rules (see :func:`surveykit.quality_flags`). With ``"nchs"`` the degrees
+        of freedom are the domain's, as NCHS asks.
+    ci : {"t", "normal", "logit", "korn-graubard", "wilson"}
+        Interval for proportions (ratios, means and totals use t).
+    language : str
+        Language of names and labels.
+    labels : bool
+        Label the domain values (from ``questionnaire`` or the data's value labels).
+    questionnaire : Questionnaire, optional
+        For select_multiple layouts and labels.
+    indicators : mapping, optional
+        A catalogue other than the shipped one (:func:`load_catalog`).
+
+    Returns
+    -------
+    DataFrame: ``code``, ``name``, ``family``, the domain columns, ``estimate``, ``se``, ``ci_low``,
+    ``ci_high``, ``cv``, ``deff``, ``n``, ``df``, ``flag``, ``publish``, ``flag_reason``, ``unit_label``,
+    ``source``.
+
+    Examples
+    --------
+    >>> import pandas as pd, surveykit as sk
+    >>> from surveykit.indicators.model import Indicator
+    >>> df = pd.DataFrame({"p1": [1, 2, 3, 1, 1, 2], "sexo": [1, 1, 1, 2, 2, 2], "w": [1.0] * 6})
+    >>> ind = Indicator(code="SAFE", family="sdg16", name={"en": "Feels safe"}, questionnaire="q",
+    ...                 estimator="proportion", numerator="${p1} = 1", scale=100, source="example [U]")
+    >>> t = sk.indicators.compute(sk.SurveyDesign(df, weights="w"), ["SAFE"], by="sexo",
+    ...                           indicators={"SAFE": ind}, labels=False)
+    >>> t["sexo"].tolist(), t["estimate"].round(2).tolist()
+    ([1, 2], [33.33, 66.67])
+    """
+    designs = _designs(design)
+    cat = load_catalog() if indicators is None else indicators
+    if codes is None:
+        chosen = [c for c, ind in cat.items() if _design_for(designs, ind) is not None]
+    else:
+        chosen = [codes] if isinstance(codes, str) else list(codes)
+    by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    frames = []
+    for code in chosen:
+        ind = get_indicator(code, cat)
+        d = _design_for(designs, ind)
+        if d is None:
+            raise IndicatorError(f"indicator {code} is about the unit '{ind.unit}' but no design for it was given; "
+                                 f"pass compute({{'{ind.unit}': design, ...}}).", indicator=code)
+        proportionish = ind.estimator in ("proportion", "mean_of_proportions")
+        df_choice = "domain" if rule == "nchs" else None
+        t = evaluate_indicator(d, ind, by=by_cols or None, ci=ci if proportionish else "t", level=level,
+                               df=df_choice, questionnaire=questionnaire)
+        t = quality_flags(t, rule, level=level, scale=ind.scale) if (rule != "nchs" or proportionish) \
+            else quality_flags(t, "nchs-counts", level=level)
+        if labels and by_cols:
+            t = _labels(t, by_cols, d.data, questionnaire, language)
+        t.insert(0, "code", code)
+        t.insert(1, "name", ind.text("name", language))
+        t.insert(2, "family", ind.family)
+        t["unit_label"] = ind.text("unit_label", language) if ind.unit_label else ""
+        t["source"] = ind.source
+        frames.append(t.drop(columns=["variable"]))
+    if not frames:
+        raise IndicatorError("no indicator to compute: give codes, or designs for the catalogue's units.")
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs.update({"rule": rule, "ci": ci, "level": level, "language": language})
+    return out
+
+
+def compute_breakdowns(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] | str | None = None,
+                       breakdowns: Sequence[str | None] = (None,), **kwargs: Any) -> pd.DataFrame:
+    """Indicators for the whole population and by each breakdown in turn, in one long table.
+
+    The result has ``breakdown`` (the variable, or "total") and ``category`` (its value) instead of
+    one column per domain variable: the shape of a publication table.
+
+    Examples
+    --------
+    >>> import pandas as pd, surveykit as sk
+    >>> from surveykit.indicators.model import Indicator
+    >>> df = pd.DataFrame({"p1": [1, 2, 3, 1], "sexo": [1, 1, 2, 2], "w": [1.0] * 4})
+    >>> ind = Indicator(code="SAFE", family="sdg16", name={"en": "Feels safe"}, questionnaire="q",
+    ...                 estimator="proportion", numerator="${p1} = 1", scale=100, source="example [U]")
+    >>> t = compute_breakdowns(sk.SurveyDesign(df, weights="w"), ["SAFE"], [None, "sexo"],
+    ...                        indicators={"SAFE": ind}, labels=False)
+    >>> t[["breakdown", "category", "estimate"]].values.tolist()
+    [['total', '', 50.0], ['sexo', 1, 50.0], ['sexo', 2, 50.0]]
+    """
+    frames = []
+    for b in breakdowns:
+        t = compute(design, codes, by=b, **kwargs)
+        if b is None:
+            t.insert(3, "breakdown", "total")
+            t.insert(4, "category", "")
+        else:
+            t.insert(3, "breakdown", b)
+            t.insert(4, "category", t.pop(b))
+        frames.append(t)
+    out = pd.concat(frames, ignore_index=True)
+    order = {c: i for i, c in enumerate(dict.fromkeys(out["code"]))}
+    out = out.iloc[np.argsort(out["code"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
+    out.attrs.update(frames[0].attrs)
+    return out
