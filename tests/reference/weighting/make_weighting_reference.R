@@ -286,9 +286,11 @@ add_case("apiclus1_linear_bounded_taylor", "apiclus1", NULL, cal("linear", c(0.7
 add_case("apiclus1_raking_bounded_taylor", "apiclus1", NULL, cal("raking", c(0.7, 1.7)), m_api)
 add_case("apiclus1_logit_taylor", "apiclus1", NULL, cal("logit", c(0.7, 1.7)), m_api)
 add_case("apiclus1_raking_tight_taylor", "apiclus1", NULL, cal("raking", NULL, 100, 1e-12), m_api)
-add_case("apiclus1_linear_bounded_jk1", "apiclus1", "jk1", cal("linear", c(0.3, 3)), m_api)
-add_case("apiclus1_raking_bounded_jk1", "apiclus1", "jk1", cal("raking", c(0.3, 3)), m_api)
-add_case("apiclus1_logit_jk1", "apiclus1", "jk1", cal("logit", c(0.3, 3)), m_api)
+# tight epsilon: at R's 1e-7 a replicate stops within 3% of the threshold, where one rounding more
+# or less decides an extra Newton step (an SE difference of 8.5e-7)
+add_case("apiclus1_linear_bounded_jk1", "apiclus1", "jk1", cal("linear", c(0.3, 3), 100, 1e-10), m_api)
+add_case("apiclus1_raking_bounded_jk1", "apiclus1", "jk1", cal("raking", c(0.3, 3), 100, 1e-10), m_api)
+add_case("apiclus1_logit_jk1", "apiclus1", "jk1", cal("logit", c(0.3, 3), 100, 1e-10), m_api)
 
 # --- api: stratified element sample (Taylor) ---------------------------------------------------------
 m_strat <- pop_api[c("sch.wide", "comp.imp", "meals")]
