@@ -4,8 +4,9 @@ One calibration engine serves every method (post-stratification and raking are c
 indicator variables); every step returns a new design whose variance accounts for it.
 """
 
+from .controls import Controls, load_controls
 from .engine import CalibrationResult, calibrate_g, linear_g, rake_g
 from .report import WeightingReport, effective_n, kish_deff
 
-__all__ = ["CalibrationResult", "WeightingReport", "calibrate_g", "effective_n", "kish_deff", "linear_g",
-           "rake_g"]
+__all__ = ["CalibrationResult", "Controls", "WeightingReport", "calibrate_g", "effective_n", "kish_deff",
+           "linear_g", "load_controls", "rake_g"]

@@ -83,7 +83,7 @@ def rake(design: BaseDesign, margins: Mapping[str, Mapping[Any, float]], maxit: 
     if backend == "samplics":
         from .samplics_backend import samplics_solver
 
-        solver = samplics_solver("rake", "raking", (-np.inf, np.inf), m)
+        solver = samplics_solver("rake", "raking", (-np.inf, np.inf), m, maxit=maxit, epsilon=epsilon)
     elif backend != "surveykit":
         raise WeightingError(f"backend={backend!r}: use 'surveykit' or 'samplics'.")
     else:

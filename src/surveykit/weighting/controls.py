@@ -1,0 +1,696 @@
+"""Population control totals as data files that state their source, year and universe.
+
+A control file (YAML, JSON or CSV; the shipped ones are in the repository's ``weights/``) holds the
+totals a sample is weighted to, and says where they come from::
+
+    surveykit_controls: 1
+    metadata:
+      title: El Salvador, census 2024, persons by sex
+      source: VII Censo de Población y VI de Vivienda 2024, first results (BCR/ONEC)
+      citation: ...
+      year: 2024
+      universe: total resident population of El Salvador
+      unit: persons                  # persons | households | dwellings
+      status: official               # official | illustrative (no official figure verified)
+      notes: ...
+    population_size: 6029976         # optional: the universe's total
+    margins:
+      sexo:                          # a categorical margin: level -> total ...
+        label: Sexo
+        levels:
+          1: {label: Hombre, total: 2848533}
+          2: {label: Mujer, total: 3181443}
+      ingreso: 1.2e9                 # ... or a numeric margin: the column's population total
+
+The short forms ``sexo: {1: 2848533, 2: 3181443}`` and ``ingreso: {total: 1.2e9}`` work too. A CSV file
+has the same metadata as ``# key: value`` lines before a table with columns ``margin, level, total``
+and optionally ``label`` (empty level for a numeric margin).
+
+:func:`load_controls` reads and validates a file (every problem names the file and the key);
+:meth:`Controls.check` matches the controls against a sample; ``Controls`` goes straight into
+``d.calibrate``, ``d.rake`` (which read its ``.margins``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from ..errors import ColumnNotFoundError, ControlTotalsError, SurveykitWarning, format_rows
+
+__all__ = ["Controls", "load_controls"]
+
+FORMAT_VERSION = 1
+UNITS = ("persons", "households", "dwellings")
+STATUSES = ("official", "illustrative")
+_METADATA_REQUIRED = ("source", "year", "universe", "unit", "status")
+_METADATA_KEYS = ("title", "source", "citation", "year", "universe", "unit", "status", "notes", "url",
+                  "derivation", "date")
+_TOP_KEYS = ("surveykit_controls", "metadata", "population_size", "margins")
+_MARGIN_KEYS = ("label", "status", "source", "notes", "derivation", "levels", "total", "level_type")
+_LEVEL_KEYS = ("label", "total")
+# margins describing the same universe may differ by rounding in published tables (as build_margins)
+_TOTAL_RTOL = 1e-6
+_INT_TEXT = re.compile(r"^-?(0|[1-9][0-9]*)$")
+
+
+# ------------------------------------------------------------------------------------------------
+# YAML without surprises: "yes"/"no"/"on" stay text (levels such as Yes/No), dates stay text,
+# 1e9 is a number, and a key given twice is an error instead of a silent overwrite.
+# ------------------------------------------------------------------------------------------------
+class _ControlsLoader(yaml.SafeLoader):
+    pass
+
+
+_DROP = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp"}
+_ControlsLoader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag not in _DROP]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_ControlsLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"))
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: Any, line: int | None):
+        self.key, self.line = key, line
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    loader.flatten_mapping(node)
+    out: dict = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in out:
+            raise _DuplicateKey(key, key_node.start_mark.line + 1)
+        out[key] = loader.construct_object(value_node, deep=True)
+    return out
+
+
+_ControlsLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class Controls:
+    """Population control totals with their provenance.
+
+    Attributes
+    ----------
+    margins : dict
+        ``{column: {level: total}}`` for categorical margins and ``{column: total}`` for numeric ones:
+        what ``d.calibrate`` / ``d.rake`` take (they accept the ``Controls`` object itself too).
+    metadata : dict
+        ``source``, ``citation``, ``year``, ``universe``, ``unit``, ``status`` (``"official"`` or
+        ``"illustrative"``), ``notes``, ...
+    population_size : float or None
+        The universe's total when the file states it (every categorical margin adds up to it).
+    labels : dict
+        ``{column: {level: label}}`` where the file labels levels.
+    margin_info : dict
+        Per margin: ``label``, ``status``, ``source``, ``notes`` as given in the file.
+    path : str or None
+        The file the controls were read from.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ctl = Controls({"sex": {1: 60, 2: 40}}, {"source": "example", "year": 2024, "universe": "persons",
+    ...                                          "unit": "persons", "status": "illustrative"})
+    >>> df = pd.DataFrame({"sex": [1, 1, 2], "w": [10.0, 20.0, 30.0]})
+    >>> ctl.check(df, weights="w")[["margin", "level", "target", "n", "weighted", "status"]]
+      margin  level  target  n  weighted status
+    0    sex      1    60.0  2      30.0     ok
+    1    sex      2    40.0  1      30.0     ok
+    """
+
+    margins: dict[str, Any]
+    metadata: dict[str, Any] = field(default_factory=dict)
+    population_size: float | None = None
+    labels: dict[str, dict[Any, str]] = field(default_factory=dict)
+    margin_info: dict[str, dict[str, Any]] = field(default_factory=dict)
+    path: str | None = None
+
+    # --- facts -----------------------------------------------------------------------------------
+    @property
+    def is_illustrative(self) -> bool:
+        """True when the file (or any of its margins) is not an official, verified figure."""
+        return self.metadata.get("status") == "illustrative" or any(
+            i.get("status") == "illustrative" for i in self.margin_info.values())
+
+    @property
+    def categorical(self) -> list[str]:
+        """Names of the categorical margins."""
+        return [k for k, v in self.margins.items() if isinstance(v, Mapping)]
+
+    @property
+    def numeric(self) -> list[str]:
+        """Names of the numeric margins."""
+        return [k for k, v in self.margins.items() if not isinstance(v, Mapping)]
+
+    def select(self, *names: str) -> Controls:
+        """The same controls restricted to some margins (e.g. to calibrate on fewer variables).
+
+        >>> ctl = Controls({"a": {1: 5, 2: 5}, "b": {"x": 10}})
+        >>> list(ctl.select("b").margins)
+        ['b']
+        """
+        unknown = [n for n in names if n not in self.margins]
+        if unknown:
+            raise ControlTotalsError(f"{self._where()}: no margin {', '.join(map(repr, unknown))}; the margins are "
+                                     f"{', '.join(map(repr, self.margins))}.", file=self.path, margin=unknown[0])
+        return Controls({n: self.margins[n] for n in names}, dict(self.metadata), self.population_size,
+                        {n: self.labels[n] for n in names if n in self.labels},
+                        {n: self.margin_info[n] for n in names if n in self.margin_info}, self.path)
+
+    def table(self) -> pd.DataFrame:
+        """The controls as a tidy table: margin, level, label, total and share of the margin's total.
+
+        >>> Controls({"sex": {1: 60, 2: 40}}, labels={"sex": {1: "M", 2: "F"}}).table()
+          margin  level label  total  share
+        0    sex      1     M   60.0    0.6
+        1    sex      2     F   40.0    0.4
+        """
+        rows = []
+        for m, spec in self.margins.items():
+            if isinstance(spec, Mapping):
+                tot = float(sum(spec.values()))
+                labels = self.labels.get(m, {})
+                for lv, v in spec.items():
+                    rows.append((m, lv, labels.get(lv), float(v), float(v) / tot if tot else np.nan))
+            else:
+                rows.append((m, None, None, float(spec), np.nan))
+        return pd.DataFrame(rows, columns=["margin", "level", "label", "total", "share"])
+
+    def __repr__(self) -> str:
+        md = self.metadata
+        status = "ILLUSTRATIVE" if self.is_illustrative else md.get("status", "?")
+        size = f", population_size={self.population_size:,.0f}" if self.population_size is not None else ""
+        return (f"Controls({md.get('title') or self.path or 'control totals'}: {status}, year {md.get('year', '?')}, "
+                f"unit {md.get('unit', '?')}, margins {list(self.margins)}{size})")
+
+    def _where(self) -> str:
+        return f"control file {self.path}" if self.path else "controls"
+
+    # --- matching against a sample ---------------------------------------------------------------
+    def check(self, data: Any, weights: str | Sequence[float] | np.ndarray | pd.Series | None = None,
+              errors: str = "raise") -> pd.DataFrame:
+        """Match the controls against a sample: every level present, nothing missing, one population size.
+
+        Parameters
+        ----------
+        data : SurveyDesign, ReplicateDesign or DataFrame
+            The sample. A design brings its current weights.
+        weights : str or array, optional
+            With a DataFrame: a weight column (or values) to report weighted totals against targets.
+        errors : {"raise", "report"}
+            ``"raise"`` (default) raises :class:`~surveykit.ControlTotalsError` listing every problem
+            (naming margin and level; the table is kept as ``exc.context["report"]``); ``"report"``
+            returns the table with the problems in its ``status`` column.
+
+        Returns
+        -------
+        DataFrame
+            One row per margin level (and per problem): ``margin``, ``level``, ``label``, ``target``,
+            ``n`` (sample rows), ``weighted`` (weighted sample total, when weights are known),
+            ``ratio`` (target / weighted) and ``status`` (``"ok"`` or what is wrong).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> ctl = Controls({"area": {1: 70, 2: 30}})
+        >>> try:
+        ...     ctl.check(pd.DataFrame({"area": [1, 1, 3]}))
+        ... except Exception as e:
+        ...     print(type(e).__name__, e.context["margin"], e.context["level"])
+        ControlTotalsError area 2
+        """
+        if errors not in ("raise", "report"):
+            raise ControlTotalsError(f"errors={errors!r}: use 'raise' or 'report'.")
+        df, w = _sample_of(data, weights)
+        rows: list[dict] = []
+        if self.population_size is not None:
+            rows.append(_row("(population_size)", None, None, float(self.population_size), len(df),
+                             float(np.sum(w)) if w is not None else None, "ok"))
+        for m, spec in self.margins.items():
+            rows += _check_margin(m, spec, df, w, self.labels.get(m, {}))
+        rows += self._check_sizes()
+        table = pd.DataFrame(rows, columns=["margin", "level", "label", "target", "n", "weighted", "ratio",
+                                            "status"])
+        if w is None:
+            table = table.drop(columns=["weighted", "ratio"])
+        bad = table[table["status"] != "ok"]
+        if errors == "raise" and len(bad):
+            lines = [f"margin '{r.margin}'" + (f", level {r.level!r}" if r.level is not None else "") +
+                     f": {r.status}" for r in bad.itertuples()]
+            more = f" (and {len(lines) - 20} more)" if len(lines) > 20 else ""
+            first = bad.iloc[0]
+            raise ControlTotalsError(
+                f"{self._where()} does not match the sample ({len(lines)} problem(s)): " + "; ".join(lines[:20]) +
+                f"{more}. Recode the data or the controls so every level has both sample rows and a total; "
+                "see check(..., errors='report') for the full table.", file=self.path, margin=first["margin"],
+                level=first["level"], report=table)
+        return table
+
+    def _check_sizes(self) -> list[dict]:
+        sizes = {m: float(sum(v.values())) for m, v in self.margins.items() if isinstance(v, Mapping)}
+        if self.population_size is not None:
+            sizes = {"population_size": float(self.population_size), **sizes}
+        if len(sizes) < 2:
+            return []
+        ref_name, ref = next(iter(sizes.items()))
+        out = []
+        for m, v in sizes.items():
+            if abs(v - ref) > _TOTAL_RTOL * max(abs(ref), 1.0):
+                out.append(dict(margin=m, level=None, label=None, target=v, n=None, weighted=None, ratio=None,
+                                status=f"adds up to {v:,.6g} but '{ref_name}' to {ref:,.6g}: the margins disagree on "
+                                       "the population total"))
+        return out
+
+
+def _sample_of(data: Any, weights) -> tuple[pd.DataFrame, np.ndarray | None]:
+    if isinstance(data, pd.DataFrame):
+        df = data
+        if weights is None:
+            return df, None
+        if isinstance(weights, str):
+            if weights not in df.columns:
+                raise ColumnNotFoundError(f"weights column '{weights}' is not in the data.", column=weights)
+            w = pd.to_numeric(df[weights], errors="coerce").to_numpy(dtype=np.float64)
+        else:
+            w = np.asarray(weights, dtype=np.float64)
+        if w.shape != (len(df),):
+            raise ControlTotalsError(f"weights have {w.size} values; the data has {len(df)} rows.")
+        return df, w
+    if hasattr(data, "data") and hasattr(data, "weights"):
+        if weights is not None:
+            raise ControlTotalsError("a design brings its own weights; leave weights=None.")
+        return data.data, data.weights.to_numpy(dtype=np.float64)
+    raise ControlTotalsError(f"check() needs a design or a DataFrame, not {type(data).__name__}.")
+
+
+def _row(margin, level, label, target, n, weighted, status) -> dict:
+    ratio = target / weighted if (weighted not in (None, 0) and target is not None and
+                                  np.isfinite(weighted)) else None
+    return dict(margin=margin, level=level, label=label, target=target, n=n, weighted=weighted, ratio=ratio,
+                status=status)
+
+
+def _check_margin(m: str, spec: Any, df: pd.DataFrame, w: np.ndarray | None, labels: dict) -> list[dict]:
+    if m not in df.columns:
+        return [_row(m, None, None, None, 0, None, f"column '{m}' is not in the data")]
+    s = df[m]
+    miss = s.isna().to_numpy()
+    out = []
+    if miss.any():
+        rows = list(df.index[miss])
+        out.append(_row(m, None, None, None, int(miss.sum()), None,
+                        f"missing in {int(miss.sum())} sample row(s) ({format_rows(rows, 5)}); impute or give them "
+                        "a level with its own control"))
+    if not isinstance(spec, Mapping):
+        if not (pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)):
+            return out + [_row(m, None, None, float(spec), int((~miss).sum()), None,
+                               f"has a numeric total but the column is {s.dtype}, not numeric")]
+        x = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        weighted = float(np.nansum(x * w)) if w is not None else None
+        return out + [_row(m, None, None, float(spec), int((~miss).sum()), weighted, "ok")]
+    ok = ~miss
+    codes, uniq = pd.factorize(s[ok], sort=True)
+    counts = np.bincount(codes, minlength=len(uniq))
+    wsum = np.bincount(codes, weights=w[ok], minlength=len(uniq)) if w is not None else None
+    index = {}
+    for i, v in enumerate(uniq):
+        index.setdefault(v, i)
+    matched = set()
+    sample_text = {str(v) for v in uniq}
+    for lv, target in spec.items():
+        i = index.get(lv)
+        label = labels.get(lv)
+        if i is None:
+            if target > 0:
+                hint = (f" (the sample has {str(lv)!r} as another type: check that codes match, e.g. 1 vs '1')"
+                        if str(lv) in sample_text else "")
+                out.append(_row(m, lv, label, float(target), 0, 0.0 if w is not None else None,
+                                "absent from the sample: collapse it with a neighbouring level in both the "
+                                f"controls and the data{hint}"))
+            else:
+                out.append(_row(m, lv, label, float(target), 0, 0.0 if w is not None else None, "ok"))
+            continue
+        matched.add(i)
+        weighted = float(wsum[i]) if wsum is not None else None
+        status = "ok" if target > 0 else "has sample rows but a control total of 0"
+        out.append(_row(m, lv, label, float(target), int(counts[i]), weighted, status))
+    for i, v in enumerate(uniq):
+        if i not in matched:
+            out.append(_row(m, v, None, None, int(counts[i]), float(wsum[i]) if wsum is not None else None,
+                            "in the sample but not in the controls: add its total or recode it"))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Reading files
+# ------------------------------------------------------------------------------------------------
+def load_controls(path: str | Path) -> Controls:
+    """Read a control-totals file (``.yaml``/``.yml``, ``.json`` or ``.csv``) and validate it.
+
+    Every problem raises :class:`~surveykit.ControlTotalsError` naming the file and the key (or CSV
+    line): unknown or missing keys, totals that are not finite non-negative numbers, a level given
+    twice, categorical margins (and ``population_size``) that add up to different totals, a margin
+    marked ``illustrative`` in a file marked ``official``. Illustrative controls load with a
+    :class:`~surveykit.SurveykitWarning`.
+
+    Level codes: YAML keeps its types (``1`` is a number, ``"01"`` text; ``yes``/``no`` stay text).
+    JSON object keys and CSV cells are text, so canonical integers (``"1"``, ``"14"``, not ``"01"``)
+    become numbers; ``level_type: str`` on a margin keeps them as text.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    Controls
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> text = '''
+    ... metadata: {source: example, year: 2024, universe: adults, unit: persons, status: official}
+    ... margins:
+    ...   sex: {1: 40, 2: 60}
+    ...   income: 1.5e6
+    ... '''
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     p = os.path.join(tmp, "c.yaml")
+    ...     _ = open(p, "w").write(text)
+    ...     ctl = load_controls(p)
+    >>> ctl.margins
+    {'sex': {1: 40.0, 2: 60.0}, 'income': 1500000.0}
+    """
+    p = Path(path)
+    where = str(path)
+    if not p.is_file():
+        raise ControlTotalsError(f"control file {where} does not exist (or is not a file).", file=where)
+    ext = p.suffix.lower()
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ControlTotalsError(f"control file {where} is not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                                 "save it as UTF-8.", file=where) from None
+    if ext in (".yaml", ".yml"):
+        ctl = _build(_read_yaml(text, where), where, text_keys=False)
+    elif ext == ".json":
+        ctl = _build(_read_json(text, where), where, text_keys=True)
+    elif ext == ".csv":
+        ctl = _read_csv(text, where)
+    else:
+        raise ControlTotalsError(f"control file {where}: use .yaml, .yml, .json or .csv (not "
+                                 f"'{ext or 'no extension'}').", file=where)
+    if ctl.is_illustrative:
+        warnings.warn(f"control totals in {where} are illustrative (not verified official figures); estimates "
+                      "weighted to them are for demonstration only.", SurveykitWarning, stacklevel=2)
+    return ctl
+
+
+def _read_yaml(text: str, where: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_ControlsLoader)  # noqa: S506 - a SafeLoader subclass
+    except _DuplicateKey as exc:
+        raise ControlTotalsError(f"control file {where}, line {exc.line}: key {exc.key!r} appears twice; keep one.",
+                                 file=where, key=exc.key) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        loc = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise ControlTotalsError(f"control file {where}{loc} is not valid YAML: "
+                                 f"{getattr(exc, 'problem', None) or exc}.", file=where) from None
+
+
+def _read_json(text: str, where: str) -> Any:
+    def pairs(items):
+        out = {}
+        for k, v in items:
+            if k in out:
+                raise _DuplicateKey(k, None)
+            out[k] = v
+        return out
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs)
+    except _DuplicateKey as exc:
+        raise ControlTotalsError(f"control file {where}: key {exc.key!r} appears twice in one object; keep one.",
+                                 file=where, key=exc.key) from None
+    except json.JSONDecodeError as exc:
+        raise ControlTotalsError(f"control file {where}, line {exc.lineno}, column {exc.colno} is not valid JSON: "
+                                 f"{exc.msg}.", file=where) from None
+
+
+def _fail(where: str, key: str, msg: str, **ctx) -> ControlTotalsError:
+    return ControlTotalsError(f"control file {where}, key '{key}': {msg}", file=where, key=key, **ctx)
+
+
+def _unknown_keys(where: str, key: str, given: Mapping, allowed: Sequence[str]) -> None:
+    unknown = [k for k in given if k not in allowed]
+    if unknown:
+        at = f"{key}.{unknown[0]}" if key else str(unknown[0])
+        raise _fail(where, at, f"unknown key {unknown[0]!r}; allowed here: {', '.join(allowed)}.")
+
+
+def _number(where: str, key: str, value: Any, margin: str | None = None, level: Any = None) -> float:
+    ctx = dict(margin=margin, level=level)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        hint = " (write numbers without thousands separators, e.g. 6029976)" if isinstance(value, str) else ""
+        raise _fail(where, key, f"the total {value!r} is not a number{hint}.", **ctx)
+    v = float(value)
+    if math.isnan(v) or math.isinf(v):
+        raise _fail(where, key, f"the total is {value!r}; give a finite number.", **ctx)
+    if v < 0:
+        raise _fail(where, key, f"the total {value!r} is negative.", **ctx)
+    return v
+
+
+def _level_key(where: str, key: str, lv: Any, level_type: str | None, text_keys: bool) -> Any:
+    if level_type == "str":
+        return str(lv)
+    if level_type == "int":
+        if isinstance(lv, int) and not isinstance(lv, bool):
+            return lv
+        if isinstance(lv, str) and _INT_TEXT.match(lv.strip()):
+            return int(lv)
+        raise _fail(where, key, f"level {lv!r} is not an integer code (level_type: int).")
+    if text_keys and isinstance(lv, str) and _INT_TEXT.match(lv):
+        return int(lv)
+    if lv is None:
+        raise _fail(where, key, "a level is empty (null); name it.")
+    return lv
+
+
+def _build(doc: Any, where: str, text_keys: bool) -> Controls:
+    if not isinstance(doc, Mapping):
+        raise ControlTotalsError(f"control file {where}: the top level must be a mapping with 'metadata' and "
+                                 "'margins'.", file=where)
+    _unknown_keys(where, "", doc, _TOP_KEYS)
+    version = doc.get("surveykit_controls", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        raise _fail(where, "surveykit_controls", f"format version {version!r}; this surveykit reads version "
+                                                 f"{FORMAT_VERSION}.")
+    metadata = _metadata(doc.get("metadata"), where)
+    population_size = None
+    if doc.get("population_size") is not None:
+        population_size = _number(where, "population_size", doc["population_size"])
+    raw = doc.get("margins")
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise _fail(where, "margins", "must map each margin (a column of the data) to its totals.")
+    if not raw and population_size is None:
+        raise _fail(where, "margins", "no margins and no population_size: nothing to calibrate to.")
+    margins: dict[str, Any] = {}
+    labels: dict[str, dict] = {}
+    info: dict[str, dict] = {}
+    for name, spec in raw.items():
+        if not isinstance(name, str) or not name:
+            raise _fail(where, f"margins.{name}", "margin names are column names (text).")
+        margins[name], lab, inf = _margin(where, name, spec, text_keys)
+        if lab:
+            labels[name] = lab
+        if inf:
+            info[name] = inf
+    ctl = Controls(margins, metadata, population_size, labels, info, where)
+    _validate(ctl, where)
+    return ctl
+
+
+def _metadata(md: Any, where: str) -> dict:
+    if not isinstance(md, Mapping):
+        raise _fail(where, "metadata", "missing or not a mapping; state at least "
+                                       f"{', '.join(_METADATA_REQUIRED)}.")
+    _unknown_keys(where, "metadata", md, _METADATA_KEYS)
+    missing = [k for k in _METADATA_REQUIRED if md.get(k) in (None, "")]
+    if missing:
+        raise _fail(where, f"metadata.{missing[0]}", f"missing; a control file states {', '.join(_METADATA_REQUIRED)}.")
+    out = {k: md[k] for k in _METADATA_KEYS if k in md}
+    year = out["year"]
+    if isinstance(year, str) and _INT_TEXT.match(year.strip()):
+        year = int(year)
+    if isinstance(year, bool) or not isinstance(year, int) or not 1800 <= year <= 2200:
+        raise _fail(where, "metadata.year", f"{out['year']!r} is not a year (e.g. 2024).")
+    out["year"] = year
+    if out["unit"] not in UNITS:
+        raise _fail(where, "metadata.unit", f"{out['unit']!r}; use one of {', '.join(UNITS)}.")
+    if out["status"] not in STATUSES:
+        raise _fail(where, "metadata.status", f"{out['status']!r}; use 'official' (a verified published figure) or "
+                                              "'illustrative' (anything else).")
+    for k, v in out.items():
+        if not isinstance(v, (str, int)):
+            raise _fail(where, f"metadata.{k}", f"{v!r} should be text.")
+    return out
+
+
+def _margin(where: str, name: str, spec: Any, text_keys: bool) -> tuple[Any, dict, dict]:
+    key = f"margins.{name}"
+    if isinstance(spec, (int, float)) and not isinstance(spec, bool):
+        return _number(where, key, spec, margin=name), {}, {}
+    if not isinstance(spec, Mapping) or not spec:
+        raise _fail(where, key, "give level -> total for a categorical margin, or a number for a numeric one.",
+                    margin=name)
+    if "levels" not in spec and "total" not in spec:   # short form {level: total}
+        return _levels(where, key, name, spec, None, text_keys), {}, {}
+    _unknown_keys(where, key, spec, _MARGIN_KEYS)
+    info = {k: spec[k] for k in ("label", "status", "source", "notes", "derivation") if k in spec}
+    if "status" in info and info["status"] not in STATUSES:
+        raise _fail(where, f"{key}.status", f"{info['status']!r}; use 'official' or 'illustrative'.", margin=name)
+    level_type = spec.get("level_type")
+    if level_type not in (None, "str", "int"):
+        raise _fail(where, f"{key}.level_type", f"{level_type!r}; use 'str' or 'int'.", margin=name)
+    if ("levels" in spec) == ("total" in spec):
+        raise _fail(where, key, "give either 'levels' (categorical) or 'total' (numeric), not both or neither.",
+                    margin=name)
+    if "total" in spec:
+        return _number(where, f"{key}.total", spec["total"], margin=name), {}, info
+    levels = spec["levels"]
+    if not isinstance(levels, Mapping) or not levels:
+        raise _fail(where, f"{key}.levels", "must map each level to its total.", margin=name)
+    labels: dict = {}
+    totals: dict = {}
+    for lv, entry in levels.items():
+        lkey = f"{key}.levels.{lv}"
+        if isinstance(entry, Mapping):
+            _unknown_keys(where, lkey, entry, _LEVEL_KEYS)
+            if "total" not in entry:
+                raise _fail(where, f"{lkey}.total", "missing.", margin=name, level=lv)
+            totals[lv] = entry["total"]
+            if entry.get("label") is not None:
+                labels[lv] = str(entry["label"])
+        else:
+            totals[lv] = entry
+    out = _levels(where, key + ".levels", name, totals, level_type, text_keys)
+    keymap = dict(zip(totals, out))
+    return out, {keymap[k]: v for k, v in labels.items()}, info
+
+
+def _levels(where: str, key: str, name: str, spec: Mapping, level_type, text_keys: bool) -> dict:
+    out: dict = {}
+    for lv, v in spec.items():
+        code = _level_key(where, f"{key}.{lv}", lv, level_type, text_keys)
+        if code in out:
+            raise _fail(where, f"{key}.{lv}", f"level {code!r} is given twice (as {lv!r} and another spelling).",
+                        margin=name, level=code)
+        out[code] = _number(where, f"{key}.{lv}", v, margin=name, level=code)
+    return out
+
+
+def _validate(ctl: Controls, where: str) -> None:
+    problems = ctl._check_sizes()
+    if problems:
+        listing = "; ".join(f"'{p['margin']}' {p['status'].split(':')[0]}" for p in problems)
+        raise ControlTotalsError(f"control file {where}: the margins disagree on the population total ({listing}). "
+                                 "Every categorical margin (and population_size) describes the same universe.",
+                                 file=where, key=f"margins.{problems[0]['margin']}", margin=problems[0]["margin"])
+    if ctl.metadata.get("status") == "official":
+        ill = [m for m, i in ctl.margin_info.items() if i.get("status") == "illustrative"]
+        if ill:
+            raise _fail(where, "metadata.status", f"'official' but margin(s) {', '.join(map(repr, ill))} are "
+                                                  "illustrative; mark the file illustrative.", margin=ill[0])
+
+
+def _read_csv(text: str, where: str) -> Controls:
+    lines = text.splitlines(keepends=True)
+    header, start = [], 0
+    for i, line in enumerate(lines):
+        if line.startswith("#"):
+            header.append(line[1:].removeprefix(" "))
+            start = i + 1
+        elif line.strip():
+            break
+        else:
+            start = i + 1
+    meta = _read_yaml("".join(header), where) if header else None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, Mapping):
+        raise ControlTotalsError(f"control file {where}: the '# key: value' lines before the table must be "
+                                 "metadata (source, year, universe, unit, status, ...).", file=where)
+    top = {k: meta[k] for k in ("surveykit_controls", "population_size") if k in meta}
+    level_types = meta.get("level_type") or {}
+    if not isinstance(level_types, Mapping):
+        raise _fail(where, "level_type", "must map margins to 'str' or 'int'.")
+    md = {k: v for k, v in meta.items() if k not in ("surveykit_controls", "population_size", "level_type")}
+    try:
+        table = pd.read_csv(io.StringIO("".join(lines[start:])), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ControlTotalsError(f"control file {where}: the table cannot be read ({exc}).", file=where) from None
+    table.columns = [c.strip() for c in table.columns]
+    need = ["margin", "level", "total"]
+    missing = [c for c in need if c not in table.columns]
+    if missing:
+        raise _fail(where, missing[0], f"the table needs columns margin, level, total (and optionally label); it has "
+                                       f"{', '.join(table.columns)}.")
+    extra = [c for c in table.columns if c not in need + ["label"]]
+    if extra:
+        raise _fail(where, extra[0], "unknown column; the table has margin, level, total and optionally label.")
+    unknown = [m for m in level_types if m not in set(table["margin"].str.strip())]
+    if unknown:
+        raise _fail(where, f"level_type.{unknown[0]}", "no such margin in the table.", margin=unknown[0])
+    margins: dict[str, Any] = {}
+    first_line = start + 2          # 1-based line of the first data row (after the column names)
+    for i, r in enumerate(table.itertuples(index=False)):
+        line = first_line + i
+        name = r.margin.strip()
+        total_text = r.total.strip()
+        try:
+            total = float(total_text)
+        except ValueError:
+            raise _fail(where, f"line {line}, total", f"{total_text!r} is not a number (write it without thousands "
+                                                      "separators).", margin=name) from None
+        if not name:
+            raise _fail(where, f"line {line}, margin", "empty; name the margin (a column of the data).")
+        level = r.level.strip()
+        if level == "":
+            if name in margins:
+                raise _fail(where, f"line {line}", f"margin '{name}' has a row without level besides other rows.",
+                            margin=name)
+            margins[name] = total
+            continue
+        entry = margins.setdefault(name, {"levels": {}, **({"level_type": level_types[name]}
+                                                           if name in level_types else {})})
+        if not isinstance(entry, Mapping):
+            raise _fail(where, f"line {line}", f"margin '{name}' has a numeric total and levels.", margin=name)
+        if level in entry["levels"]:
+            raise _fail(where, f"line {line}, level", f"level {level!r} of margin '{name}' appears twice.",
+                        margin=name, level=level)
+        label = getattr(r, "label", "").strip() if "label" in table.columns else ""
+        entry["levels"][level] = {"total": total, **({"label": label} if label else {})}
+    doc = {**top, "metadata": md, "margins": margins}
+    return _build(doc, where, text_keys=True)
