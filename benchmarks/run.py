@@ -10,11 +10,11 @@ Workloads on the generated 1M-row survey (``generate.py``), 5 binary variables, 
 
 Each (tool, workload) runs in a fresh process (``worker.py``): data + imports + design are built
 first (the memory baseline), then one warm-up and best-of-``--repeat`` wall time, with the process's
-peak resident memory during the workload. svy runs in its own venv (``svy_env.py``). The run checks
+peak resident memory of the first call. svy runs in its own venv (``svy_env.py``). The run checks
 that the tools agree (estimates and SEs; raked weights), prints a table, writes
 ``benchmarks/results/latest.json`` and the generated part of ``docs/performance.md``.
 
-Usage: ``python benchmarks/run.py [--repeat 5] [--workloads a,b,c,rake] [--tools ...] [--commit REV]
+Usage: ``python benchmarks/run.py [--repeat 7] [--workloads a,b,c,rake] [--tools ...] [--commit REV]
 [--no-docs]`` (``--commit HEAD`` measures the committed surveykit, leaving uncommitted edits out).
 """
 
@@ -276,21 +276,23 @@ def markdown(res: dict) -> str:
         sn = b["surveykit"] / b["numpy"] if b["numpy"] and b["surveykit"] else None
         lines.append(f"| {label} | {cell['surveykit']} | {cell['svy']} | {cell['numpy']} | {cell['samplics']} "
                      f"| {_x(sv)} | {_x(sn)} |")
-    lines += ["", "Steps, first calls and memory (peak resident memory of the whole process during the "
-              "workload; baseline = imports + data frame + design, before the workload):", "",
+    lines += ["", "Steps, first calls and memory (baseline: resident memory of the process with imports, "
+              "data frame and design; peak: the process's highest resident memory during one call, and "
+              f"during all {res['config']['repeat'] + 1} calls, which adds what the allocator keeps):", "",
               "| workload | tool | steps (best) | design build | warm-up call | cold (design + workload) "
-              "| baseline MiB | peak MiB |", "|---|---|---|---:|---:|---:|---:|---:|"]
+              "| baseline MiB | peak MiB, one call | all calls |", "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for w, label in WORKLOADS.items():
         if w not in res["workloads"]:
             continue
         for tool, r in res["workloads"][w]["tools"].items():
             if "best_s" not in r:
                 why = r.get("unavailable") or r.get("failed", "")
-                lines.append(f"| {w} | {tool} | {why} | | | | | |")
+                lines.append(f"| {w} | {tool} | {why} | | | | | | |")
                 continue
             steps = ", ".join(f"{n} {_s(s)}" for n, s in zip(r["steps"], r["best_step_s"]))
             lines.append(f"| {w} | {tool} | {steps} | {_s(r['design_s'])} | {_s(r['warmup_s'])} | "
-                         f"{_s(r['cold_best_s'])} | {r['rss_baseline_mb']:.0f} | {r['peak_mb']:.0f} |")
+                         f"{_s(r['cold_best_s'])} | {r['rss_baseline_mb']:.0f} | {r['peak_mb']:.0f} | "
+                         f"{r.get('peak_all_runs_mb', float('nan')):.0f} |")
     lines += ["", "Targets (issues 2 and 3):", "", "| target | measured | met |", "|---|---:|:---:|"]
     for t in res["targets"]:
         met = "—" if t["met"] is None else ("yes" if t["met"] else "**no**")
@@ -325,7 +327,7 @@ def write_doc(text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--cold", type=int, default=3, help="cold runs per workload (design built each time)")
     ap.add_argument("--workloads", default="a,b,c,rake")
     ap.add_argument("--tools", default="surveykit,svy,numpy,samplics")

@@ -6,8 +6,8 @@ workload's alone. The process
 1. imports the tool, loads the survey arrays and builds the tool's frame and design
    (surveykit: pandas + ``SurveyDesign``; svy: polars + ``svy.Sample``; numpy: integer codes);
 2. records the resident memory of that baseline, resets the kernel's high-water mark
-   (``/proc/self/clear_refs``) and runs the workload once to warm up, then ``repeat`` times,
-   keeping each step's wall time; the high-water mark after that is the workload's peak;
+   (``/proc/self/clear_refs``) and runs the workload once to warm up (the high-water mark after it
+   is the peak of one call), then ``repeat`` times, keeping each step's wall time;
 3. times ``repeat`` "cold" runs that also build the design from the frame (what a first call costs);
 4. writes the timings, memory and the numbers (estimates and SEs, or the raked weights to a
    ``.npy`` file) for ``run.py`` to compare across tools.
@@ -336,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     record["peak_reset"] = reset_peak()
     warm_times, out = run_steps(steps, design)
     record["warmup_s"] = sum(warm_times)
+    # the peak of one call: repeated calls can only add the allocator's retained memory to it
+    record["peak_mb"] = peak_mb()
     del out
     gc.collect()
     runs = []
@@ -344,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         out = None                      # the previous result must not count in this run's peak
         times, out = run_steps(steps, design)
         runs.append(times)
-    record["peak_mb"] = peak_mb()
+    record["peak_all_runs_mb"] = peak_mb()
     record["steps"] = [name for name, _ in steps]
     record["runs_s"] = runs
     record["best_s"] = min(sum(r) for r in runs)
