@@ -255,19 +255,24 @@ def default_scales(method: str, R: int, scale: float | None, rscales, rho: float
 
 
 def _compress(factors: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Rows with identical replicate factors share one unit (R's compressWeights), found by hashing."""
+    """Rows with the same replicate factors share one unit (R's compressWeights), found by hashing.
+
+    Factors computed as replicate weight / weight differ in the last bits between rows of one PSU,
+    so rows are grouped on a rounded random projection and then checked to agree to 1e-10.
+    """
     n = factors.shape[0]
     if n == 0:
         return factors, None
     rng = np.random.default_rng(12345)
-    h = factors @ rng.standard_normal(factors.shape[1])
-    codes, uniq = pd.factorize(h)
+    h = factors @ rng.uniform(0.5, 1.5, factors.shape[1])
+    top = float(np.max(np.abs(h))) or 1.0
+    codes, uniq = pd.factorize(np.round(h / top, 9))
     if len(uniq) > n // 2:
         return factors, None
     first = np.zeros(len(uniq), dtype=np.int64)
     first[codes[::-1]] = np.arange(n)[::-1]
     unit_factors = factors[first]
-    if not np.array_equal(unit_factors[codes], factors):
+    if not np.allclose(unit_factors[codes], factors, rtol=1e-10, atol=1e-12):
         return factors, None
     return unit_factors, codes.astype(np.int64)
 

@@ -107,8 +107,17 @@ def numeric_column(design: BaseDesign, column: str | pd.Series, estimator: str) 
 
 
 def is_binary(values: np.ndarray) -> bool:
-    """An integer 0/1 column (its weighted sum of squares is its weighted sum)."""
-    return values.dtype.kind in "iu" and values.size > 0 and values.min() >= 0 and values.max() <= 1
+    """A 0/1 column, missing values aside (its weighted sum of squares is its weighted sum)."""
+    if values.size == 0:
+        return False
+    if values.dtype.kind in "iu":
+        return bool(values.min() >= 0 and values.max() <= 1)
+    if values.dtype.kind == "f":
+        with np.errstate(invalid="ignore"):
+            if np.isnan(values).all() or np.nanmin(values) < 0 or np.nanmax(values) > 1:
+                return False
+            return not bool(((values > 0) & (values < 1)).any())
+    return False
 
 
 def check_empty(design: BaseDesign, stats: Statistics, dom: Domains, n_obs: np.ndarray,
