@@ -20,4 +20,5 @@ __version__ = "0.1.0"
 __all__ = ["ReplicateDesign", "SurveyDesign", "__version__", "indicators", "quality_flags", "QUALITY_RULES",
            *_error_names,
            "read_microdata", "read_metadata", "write_microdata", "check_microdata", *_spec_names,
-           "Controls", "load_controls"]
+           "Controls", "load_controls",
+           "questionnaire_from_metadata"]

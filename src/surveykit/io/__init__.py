@@ -5,7 +5,10 @@
 True
 """
 
+from .check import check_microdata
+from .draft import questionnaire_from_metadata
 from .read import MicrodataChunks, read_metadata, read_microdata
 from .write import write_microdata
 
-__all__ = ["read_microdata", "read_metadata", "write_microdata", "MicrodataChunks"]
+__all__ = ["read_microdata", "read_metadata", "write_microdata", "check_microdata", "questionnaire_from_metadata",
+           "MicrodataChunks"]

@@ -176,3 +176,31 @@ def from_json(obj: Mapping[str, Any]) -> dict[str, Any]:
         else:
             meta[key] = value
     return meta
+
+
+def questionnaire_dicts(q: Any, language: str | None = None) -> dict[str, Any]:
+    """The questionnaire's label dictionaries as surveykit metadata (plain dicts).
+
+    Missing declarations become ``{"values", "ranges", "stata": [letters]}`` and the code -> Stata
+    letter map of each variable is returned under ``"stata_codes"``.
+    """
+    d = q.label_dictionaries(language=language)
+    get = (lambda k: getattr(d, k, None)) if not isinstance(d, Mapping) else d.get
+    out: dict[str, Any] = {
+        "variable_labels": {c: v for c, v in (get("variable_labels") or {}).items() if v},
+        "value_labels": {c: {norm_code(k): str(v) for k, v in labels.items()}
+                         for c, labels in (get("value_labels") or {}).items() if labels},
+        "measure": dict(get("measure") or {}),
+        "types": dict(get("types") or {}),
+        "missing": {}, "stata_codes": {},
+    }
+    for col, e in (get("missing") or {}).items():
+        stata = e.get("stata") or {}
+        if isinstance(stata, Mapping):
+            codes = {norm_code(k): "." + str(v).lstrip(".") for k, v in stata.items()}
+        else:
+            codes = {}
+        out["missing"][col] = _missing_entry(e.get("values") or [], e.get("ranges") or [], sorted(set(codes.values())))
+        if codes:
+            out["stata_codes"][col] = codes
+    return out

@@ -147,7 +147,7 @@ def read_microdata(
     cols = _check_columns(columns, meta["columns"], source.name)
     meta = _meta.restrict(meta, cols)
     if opts.questionnaire is not None:
-        _merge_questionnaire(meta, opts.questionnaire, opts.language)
+        _merge_questionnaire(meta, opts.questionnaire, opts.language, opts)
     if chunksize is not None:
         if not isinstance(chunksize, (int, np.integer)) or isinstance(chunksize, bool) or chunksize < 1:
             raise MicrodataError(f"chunksize must be a positive number of rows; got {chunksize!r}.",
@@ -267,6 +267,8 @@ class _Options:
         if "" not in self.na_values:
             self.na_values.append("")
         self.dtype = dict(dtype or {})
+        #: column -> {Stata letter: code} from the questionnaire, used when keeping missing codes
+        self.letter_codes: dict[str, dict[str, Any]] = {}
 
 
 def _check_columns(columns: Sequence[str] | None, available: list[str], name: str) -> list[str]:
@@ -292,19 +294,21 @@ def _check_columns(columns: Sequence[str] | None, available: list[str], name: st
     return cols
 
 
-def _merge_questionnaire(meta: dict[str, Any], q: Any, language: str | None) -> None:
-    """Fill labels and missing declarations the file lacks from the questionnaire's dictionaries."""
-    dicts = q.label_dictionaries(language=language) if language is not None else q.label_dictionaries()
+def _merge_questionnaire(meta: dict[str, Any], q: Any, language: str | None, opts: _Options) -> None:
+    """Fill labels and missing declarations the file lacks from the questionnaire (the file's own
+    labels win); remember each column's Stata letter -> code map."""
+    dicts = _meta.questionnaire_dicts(q, language)
     cols = set(meta["columns"])
-    for key in ("variable_labels", "value_labels", "measure"):
-        for col, value in (dicts.get(key) or {}).items():
+    for key in ("variable_labels", "value_labels", "measure", "missing"):
+        for col, value in dicts[key].items():
             if col in cols and col not in meta[key]:
-                meta[key][col] = ({_meta.norm_code(k): v for k, v in value.items()}
-                                  if key == "value_labels" else value)
-    for col, entry in (dicts.get("missing") or {}).items():
-        if col in cols and col not in meta["missing"]:
-            meta["missing"][col] = _meta._missing_entry(entry.get("values", []), entry.get("ranges", []),
-                                                        entry.get("stata", []))
+                meta[key][col] = value
+    for col, codes in dicts["stata_codes"].items():
+        if col in cols:
+            by_letter: dict[str, Any] = {}
+            for code, letter in codes.items():
+                by_letter.setdefault(letter, []).append(code)
+            opts.letter_codes[col] = {k: v[0] for k, v in by_letter.items() if len(v) == 1}
 
 
 def _finish(raw: pd.DataFrame, meta_in: dict[str, Any], source: _Source,
@@ -320,6 +324,13 @@ def _finish(raw: pd.DataFrame, meta_in: dict[str, Any], source: _Source,
     for col, letters in found_letters.items():
         entry = meta["missing"].setdefault(col, _meta._missing_entry())
         entry["stata"] = sorted(set(entry.get("stata", [])) | letters)
+    if opts.user_missing == "keep":
+        # with a questionnaire, a kept Stata letter becomes its missing code (".d" -> 98)
+        for col, by_letter in opts.letter_codes.items():
+            if col in df.columns and col in found_letters and by_letter:
+                s = df[col].replace(by_letter)
+                num = pd.to_numeric(s, errors="coerce")
+                df[col] = num.astype("float64") if not (num.isna() & s.notna()).any() else s
     converted: dict[str, int] = {}
     if opts.user_missing == "nan":
         for col, entry in meta["missing"].items():

@@ -216,18 +216,12 @@ def _collect_metadata(df: pd.DataFrame, q: Any, language: str | None) -> dict[st
         if src.get(key):
             meta[key] = src[key]
     if q is not None:
-        dicts = q.label_dictionaries(language=language)
-        for key in ("variable_labels", "measure"):
-            for c, v in (dicts.get(key) or {}).items():
+        # the questionnaire wins for the columns it describes
+        dicts = _meta.questionnaire_dicts(q, language)
+        for key in ("variable_labels", "measure", "value_labels", "missing"):
+            for c, v in dicts[key].items():
                 if c in cols and v not in (None, ""):
                     meta[key][c] = v
-        for c, d in (dicts.get("value_labels") or {}).items():
-            if c in cols and d:
-                meta["value_labels"][c] = {_meta.norm_code(k): str(v) for k, v in d.items()}
-        for c, e in (dicts.get("missing") or {}).items():
-            if c in cols and e:
-                meta["missing"][c] = _meta._missing_entry(e.get("values") or [], e.get("ranges") or [],
-                                                          e.get("stata") or [])
     return meta
 
 
@@ -236,8 +230,7 @@ def _letter_map(stata_missing: Mapping[Any, Any] | None, q: Any, language: str |
     """Per column: code -> Stata letter ('.d')."""
     out: dict[str, dict[Any, str]] = {}
     if q is not None:
-        dicts = q.label_dictionaries(language=language)
-        for c, mapping in (dicts.get("stata_missing") or {}).items():
+        for c, mapping in _meta.questionnaire_dicts(q, language)["stata_codes"].items():
             if c in cols:
                 out[c] = {_meta.norm_code(k): _letter(v, c) for k, v in mapping.items()}
     if stata_missing:
