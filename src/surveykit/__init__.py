@@ -10,7 +10,7 @@ from .design import ReplicateDesign, SurveyDesign
 from .estimation.quality import QUALITY_RULES, quality_flags
 from .errors import *  # noqa: F401,F403  (the SurveykitError hierarchy is public API)
 from .errors import __all__ as _error_names
-from .io import check_microdata, read_metadata, read_microdata, write_microdata
+from .io import check_microdata, questionnaire_from_metadata, read_metadata, read_microdata, write_microdata
 from .spec import *  # noqa: F401,F403  (questionnaire models, lint, expressions)
 from .spec import __all__ as _spec_names
 from .weighting import Controls, load_controls
