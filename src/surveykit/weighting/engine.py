@@ -213,22 +213,34 @@ def rake_g(X: CalMatrix, w: np.ndarray, targets: np.ndarray, maxit: int = 100,
 
 
 def check_result(result: CalibrationResult, names: list, targets: np.ndarray, achieved: np.ndarray,
-                 bounds: tuple[float, float], what: str) -> None:
-    """Raise when calibration failed: non-convergence (worst margin and gap) or infeasible bounds."""
-    if result.converged and np.all(np.isfinite(result.g)) and np.all(result.g > 0):
-        return
+                 bounds: tuple[float, float], what: str, weights: np.ndarray | None = None,
+                 nonpositive: str = "warn") -> bool:
+    """Raise when calibration failed: non-convergence (worst margin and gap) or infeasible bounds.
+
+    Zero or negative g-weights (possible with unbounded linear calibration, and kept by R) are
+    reported as a :class:`~surveykit.SurveykitWarning` (``nonpositive="warn"``) or left to the caller
+    (``"ignore"``); only rows with positive weight count. Returns whether some g-weight is not positive.
+    """
+    g = result.g
+    live = np.ones(len(g), dtype=bool) if weights is None else np.asarray(weights) > 0
+    finite = bool(np.all(np.isfinite(g[live])))
+    bad_sign = bool(np.any(g[live] <= 0))
+    if result.converged and finite:
+        if bad_sign and nonpositive == "warn":
+            import warnings
+
+            from ..errors import SurveykitWarning
+            warnings.warn(f"{what} gives zero or negative weights (g down to {np.min(g[live]):.4g}), as R would; "
+                          "set bounds, e.g. bounds=(0.1, 10), or use method='raking' or 'logit' to keep them "
+                          "positive.", SurveykitWarning, stacklevel=4)
+        return bad_sign
     with np.errstate(divide="ignore", invalid="ignore"):
         gaps = np.abs(achieved - targets) / np.maximum(np.abs(targets), 1.0)
-    j = int(np.nanargmax(gaps)) if len(gaps) else 0
+    j = int(np.nanargmax(gaps)) if len(gaps) and not np.all(np.isnan(gaps)) else 0
     margin, level = names[j] if names else ("?", None)
     where = f"margin '{margin}'" + (f", level {level!r}" if level is not None else "")
     gap = f"target {targets[j]:,.6g}, achieved {achieved[j]:,.6g}"
     bounded = np.isfinite(bounds[0]) or np.isfinite(bounds[1])
-    if not np.all(result.g > 0) and result.converged:
-        raise InfeasibleBoundsError(
-            f"{what} gives zero or negative weights (g down to {np.nanmin(result.g):.4g}); set bounds, e.g. "
-            "bounds=(0.1, 10), or use method='raking' or 'logit', which keep weights positive.",
-            margin=margin, level=level)
     if bounded:
         raise InfeasibleBoundsError(
             f"{what} did not reach the control totals within bounds {bounds} after {result.iterations} "

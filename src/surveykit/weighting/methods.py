@@ -213,17 +213,20 @@ def _apply(design: BaseDesign, m: Margins, solver: Solver, step: str, method: st
            bounds: tuple[float, float]) -> BaseDesign:
     w0 = design._w
     g, res, cells = _solve(m.X, w0, m.targets, solver)
-    achieved = m.X.tdot(w0 * g)[:, 0]
-    check_result(res, m.X.names, m.targets, achieved, bounds, f"{step}({method})")
+    # totals and cross-products of categorical margins are the same on cells, at a fraction of the cost
+    X, wx = (m.X, w0) if cells is None else (cells[1], np.bincount(cells[0], weights=w0, minlength=cells[1].n))
+    gx = g if cells is None else res.g
+    achieved = X.tdot(wx * gx)[:, 0]
+    check_result(res, m.X.names, m.targets, achieved, bounds, f"{step}({method})", weights=wx)
     report = WeightingReport(step=step, method=method, iterations=res.iterations, converged=res.converged,
-                             margins=m.table(achieved, before=m.X.tdot(w0)[:, 0]), g=g, weights=w0 * g,
+                             margins=m.table(achieved, before=X.tdot(wx)[:, 0]), g=g, weights=w0 * g,
                              details=details)
     if _is_replicate(design):
         return _replicates_recalibrated(design, m, solver, g, res, cells, report, bounds, step, method)
     new = _copy(design)
     new._w = w0 * g
     new._calibrations = list(design._calibrations) + [
-        CalibrationStep(X=m.X, w0=w0, g=g, Minv=_ginv(m.X.gram(w0)))]
+        CalibrationStep(X=m.X, w0=w0, g=g, Minv=_ginv(X.gram(wx)))]
     new.weighting_report = report
     return new
 
@@ -247,9 +250,10 @@ def _replicates_recalibrated(design, m: Margins, solver: Solver, g: np.ndarray, 
         cell, Xc = cells
         W = replicate_totals(w0[:, None], cell, Xc.n, F, unit)[:, :, 0]        # (R, cells)
         grep = np.empty((R, Xc.n))
+        negative = 0
         for r in range(R):
             rr = solver(Xc, W[r], m.targets)
-            _check_replicate(rr, Xc, W[r], m, bounds, step, method, r)
+            negative += _check_replicate(rr, Xc, W[r], m, bounds, step, method, r)
             grep[r] = rr.g
         urow = np.arange(n) if unit is None else unit
         pair, used = compact_codes(urow * Xc.n + cell, F.shape[0] * Xc.n)
@@ -259,11 +263,20 @@ def _replicates_recalibrated(design, m: Margins, solver: Solver, g: np.ndarray, 
     else:
         Frow = F if unit is None else F[unit]
         Fnew = np.empty_like(Frow)
+        negative = 0
         for r in range(R):
             rr = solver(m.X, w0 * Frow[:, r], m.targets)
-            _check_replicate(rr, m.X, w0 * Frow[:, r], m, bounds, step, method, r)
+            negative += _check_replicate(rr, m.X, w0 * Frow[:, r], m, bounds, step, method, r)
             Fnew[:, r] = Frow[:, r] * rr.g / g
         new_unit = None
+    if negative:
+        import warnings
+
+        from ..errors import SurveykitWarning
+        warnings.warn(f"{step}({method}) gives zero or negative weights in {negative} of {R} replicates; they are "
+                      "kept, as R keeps them. Bounds (e.g. bounds=(0.1, 10)) or method='raking' avoid them.",
+                      SurveykitWarning, stacklevel=3)
+        report.details["replicates_with_nonpositive_weights"] = int(negative)
     report.details["replicates_calibrated"] = R
     new = ReplicateDesign._from_factors(design._data, w0 * g, Fnew, new_unit, design._scale, design._rscales,
                                         design._mse, design._method, design._rho, None)
@@ -271,10 +284,12 @@ def _replicates_recalibrated(design, m: Margins, solver: Solver, g: np.ndarray, 
     return new
 
 
-def _check_replicate(rr: CalibrationResult, X: CalMatrix, w: np.ndarray, m: Margins, bounds, step, method, r):
+def _check_replicate(rr: CalibrationResult, X: CalMatrix, w: np.ndarray, m: Margins, bounds, step, method,
+                     r) -> bool:
     achieved = X.tdot(w * rr.g)[:, 0]
     try:
-        check_result(rr, m.X.names, m.targets, achieved, bounds, f"{step}({method}) of replicate {r + 1}")
+        return check_result(rr, m.X.names, m.targets, achieved, bounds, f"{step}({method}) of replicate {r + 1}",
+                            weights=w, nonpositive="ignore")
     except WeightingError as exc:
         raise type(exc)(f"{exc} A replicate that drops every sample unit of a level cannot reach its control; "
                         "collapse sparse levels.", **exc.context) from None
