@@ -10,6 +10,11 @@ missing-value declarations in ``df.attrs["surveykit"]``::
         "missing": {"p12": {"values": [98, 99], "ranges": []}},
     }
 
+``read_microdata`` also fills ``columns``, ``measure``, ``formats``, ``display_width``, ``storage``,
+``file_label``, ``file_encoding``, ``notes``, ``n_rows``, ``user_missing`` and ``converted_missing``,
+and adds ``"stata": [".a", ...]`` (Stata extended missing values found) to each ``missing`` entry; see
+``docs/microdata.md``.
+
 Any DataFrame can carry the same keys (set them by hand, or from a questionnaire). Estimators use the
 value labels when called with ``labels=True``. Value labels may also come from a pandas
 ``Categorical`` column, whose categories are then the labels themselves.
