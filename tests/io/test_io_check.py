@@ -150,3 +150,23 @@ def test_bad_arguments():
         sk.check_microdata({"hogares": hogares()}, q)
     with pytest.raises(sk.MicrodataError, match="id column\\(s\\) \\['folio'\\] are not in table"):
         sk.check_microdata(hogares(), q, id="folio")
+
+
+def test_write_with_questionnaire_labels_and_stata_letters(tmp_path):
+    q = victim_questionnaire()
+    h = hogares().iloc[[0, 1, 2, 3, 5]]                       # one row per household
+    sk.write_microdata(h, tmp_path / "h.sav", questionnaire=q)
+    meta = sk.read_metadata(tmp_path / "h.sav")
+    assert meta["variable_labels"]["victima"] == "¿Fue víctima?"
+    assert meta["value_labels"]["victima"] == {1: "Sí", 2: "No", 98: "No sabe", 99: "No responde", 96: "No aplica"}
+    assert meta["missing"]["victima"] == {"values": [96, 98, 99], "ranges": [], "stata": []}
+    assert meta["variable_labels"]["donde"] == "¿Dónde denunció?"      # select_multiple as a text column
+    # Stata: the questionnaire's missing codes carry letters (.d don't know, .r refused, .n not applicable)
+    sk.write_microdata(h.drop(columns=["obs", "donde"]), tmp_path / "h.dta", questionnaire=q)
+    raw = sk.read_microdata(tmp_path / "h.dta", user_missing="keep")
+    assert raw["victima"].tolist()[3] == ".d" and raw["denuncia"].tolist()[4] == ".n"
+    # read back with the questionnaire: the letters become its codes again
+    back = sk.read_microdata(tmp_path / "h.dta", user_missing="keep", questionnaire=q)
+    assert back["victima"].tolist() == [1, 2, 1, 98, 2] and back["denuncia"].tolist()[4] == 96
+    report = sk.check_microdata(back, q, id="id_hogar")
+    assert ("4", "victima") not in set(zip(report["id"], report["variable"]))
