@@ -188,24 +188,35 @@ def rake_se_differences() -> list[tuple[str, str, float]]:
     return out
 
 
-if __name__ == "__main__":   # the parity table of docs/weighting.md
-    groups: dict[tuple[str, str], list[dict]] = {}
+def step_label(case: dict) -> str:
+    step = case["step"]
+    if step["kind"] != "calibrate":
+        return step["kind"]
+    return f"calibrate {step['method']}" + (f" bounds {tuple(step['bounds'])}" if step.get("bounds") else "")
+
+
+if __name__ == "__main__":   # the parity tables of docs/weighting.md
+    warnings.simplefilter("ignore", sk.SurveykitWarning)
+    tables = {"data": {}, "step": {}}
     for cid, case in cases().items():
-        if cid in NEGATIVE_REPLICATE_G:
-            continue
-        data = case["data"].removesuffix(".csv")
-        design = "taylor" if case["replicate"] is None else case["replicate"]["method"]
-        groups.setdefault((data, design), []).append(measure(case))
-    print("| data | design | cases | rows | max rel. error weights | estimates | SEs |")
-    print("|---|---|---|---|---|---|---|")
-    for (data, design), ms in groups.items():
-        print(f"| {data} | {design} | {len(ms)} | {sum(m['rows'] for m in ms)} | "
-              f"{max(m['weights'] for m in ms):.1e} | {max(m['estimate'] for m in ms):.1e} | "
-              f"{max(m['se'] for m in ms):.1e} |")
-    print()
+        design = "Taylor" if case["replicate"] is None else case["replicate"]["method"]
+        m = measure(case)
+        tables["data"].setdefault((case["data"].removesuffix(".csv"), design), []).append(m)
+        tables["step"].setdefault((step_label(case).split(" bounds")[0] + (" bounded" if "bounds" in step_label(case)
+                                                                          else ""), design), []).append(m)
+    for what, groups in tables.items():
+        print(f"| {what} | design | cases | rows | weights | estimates | SEs |")
+        print("|---|---|---|---|---|---|---|")
+        for (key, design), ms in sorted(groups.items()):
+            print(f"| {key} | {design} | {len(ms)} | {sum(m['rows'] for m in ms)} | "
+                  f"{max(m['weights'] for m in ms):.1e} | {max(m['estimate'] for m in ms):.1e} | "
+                  f"{max(m['se'] for m in ms):.1e} |")
+        print()
     diffs = rake_se_differences()
     by_case: dict[str, list[float]] = {}
     for cid, _, d in diffs:
         by_case.setdefault(cid, []).append(abs(d))
     for cid, v in by_case.items():
         print(f"{cid}: R rake() SE vs calibrate(raking) SE: median {np.median(v):.1%}, max {max(v):.1%}")
+    for cid, label, d in diffs:
+        print(f"  {cid} {label}: {d:+.2%}")
