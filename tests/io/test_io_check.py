@@ -170,3 +170,14 @@ def test_write_with_questionnaire_labels_and_stata_letters(tmp_path):
     assert back["victima"].tolist() == [1, 2, 1, 98, 2] and back["denuncia"].tolist()[4] == 96
     report = sk.check_microdata(back, q, id="id_hogar")
     assert ("4", "victima") not in set(zip(report["id"], report["variable"]))
+
+
+def test_labels_in_cells_mapped_with_the_questionnaire(tmp_path):
+    q = victim_questionnaire()
+    path = tmp_path / "captura.csv"
+    pd.DataFrame({"id_hogar": [1, 2, 3], "victima": ["Sí", "No sabe", "2"],
+                  "depto": ["Santa Ana", "Cuscatlán", "Ahuachapán"]}).to_csv(path, index=False)
+    df = sk.read_microdata(path, questionnaire=q, user_missing="keep")
+    assert df["victima"].tolist() == [1, 98, 2] and df["depto"].tolist() == [2, 3, 1]
+    assert df.attrs["surveykit"]["value_labels"]["depto"][3] == "Cuscatlán"
+    assert sk.read_microdata(path, questionnaire=q)["victima"].isna().tolist() == [False, True, False]

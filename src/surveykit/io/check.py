@@ -232,6 +232,7 @@ class _Context:
     _frames: dict[tuple[str, tuple[str, ...]], pd.DataFrame] = field(default_factory=dict)
     #: the tables as expressions see them (numeric questions as numbers; see ``prepare``)
     eval_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _id_cache: dict[str, np.ndarray] = field(default_factory=dict)
 
     def prepare(self) -> None:
         """Expressions compare numbers: a numeric question's column holding text (a typing error,
@@ -253,16 +254,28 @@ class _Context:
     # -- helpers --------------------------------------------------------------------------------
     def add(self, unit: str, mask: np.ndarray, variable: str, rule: str, values: Any, message: Any,
             order: int) -> None:
+        """Record the rows where ``mask`` holds. ``values``: a Series or array aligned with the table
+        (or None); ``message``: a text, or a function of the positions giving one text per row --
+        only the flagged rows are ever converted or formatted."""
         pos = np.flatnonzero(mask)
         if len(pos) == 0:
             return
-        if values is not None and not np.isscalar(values):
-            values = np.asarray(values, dtype=object)[pos] if len(values) == len(mask) else values
-        if not isinstance(message, str):
-            message = np.asarray(message, dtype=object)
-            if len(message) == len(mask):
-                message = message[pos]
+        if isinstance(values, pd.Series):
+            values = values.iloc[pos].to_numpy(dtype=object)
+        elif values is not None:
+            values = np.asarray(values, dtype=object)[pos]
+        if callable(message):
+            message = np.asarray(message(pos), dtype=object)
         self.found.append(_Found(unit, pos, variable, rule, values, message, order))
+
+    def id_text(self, unit: str) -> np.ndarray | None:
+        """The id of every row of ``unit`` as text (computed once)."""
+        cols = self.ids.get(unit)
+        if not cols:
+            return None
+        if unit not in self._id_cache:
+            self._id_cache[unit] = _id_text(self.tables[unit], cols).to_numpy(dtype=object)
+        return self._id_cache[unit]
 
     def skip(self, unit: str, variable: str, rule: str, why: str) -> None:
         self.not_checked.append({"unit": unit, "variable": variable, "rule": rule, "why": why})
@@ -310,15 +323,16 @@ class _Context:
         cols = self.ids.get(unit)
         if not cols:
             return
-        dup = df.duplicated(subset=cols, keep=False).to_numpy()
-        label = "/".join(cols)
-        idtext = _id_text(df, cols)
-        self.add(unit, dup, label, "duplicate_id", idtext.to_numpy(dtype=object),
-                 "id " + idtext.to_numpy(dtype=object) + f" appears more than once in table {unit!r}; give "
-                 "each row its own id or remove the repeated row", order=-2)
         blank = df[cols].isna().any(axis=1).to_numpy()
-        self.add(unit, blank, label, "duplicate_id", idtext.to_numpy(dtype=object),
-                 f"the id ({label}) is empty; every row needs an id", order=-2)
+        dup = df.duplicated(subset=cols, keep=False).to_numpy() & ~blank
+        label = "/".join(cols)
+        if dup.any() or blank.any():
+            idtext = self.id_text(unit)
+            self.add(unit, dup, label, "duplicate_id", idtext,
+                     lambda pos: "id " + idtext[pos] + f" appears more than once in table {unit!r}; give each "
+                     "row its own id or remove the repeated row", order=-2)
+            self.add(unit, blank, label, "duplicate_id", idtext,
+                     f"the id ({label}) is empty; every row needs an id", order=-2)
 
     def check_parent(self, unit: str) -> None:
         parent = self.parent_of(unit)
@@ -339,11 +353,12 @@ class _Context:
             return
         keys = pd.MultiIndex.from_frame(ptable[pid]) if len(pid) > 1 else pd.Index(ptable[pid[0]])
         mine = pd.MultiIndex.from_frame(df[pid]) if len(pid) > 1 else pd.Index(df[pid[0]])
-        orphan = ~mine.isin(keys)
-        idtext = _id_text(df, pid).to_numpy(dtype=object)
-        self.add(unit, np.asarray(orphan), "/".join(pid), "parent", idtext,
-                 "no row of table " + repr(parent) + " has id " + idtext + "; the " + repr(unit) +
-                 " row belongs to a missing " + repr(parent) + " row", order=-1)
+        orphan = np.asarray(~mine.isin(keys))
+        if orphan.any():
+            idtext = _id_text(df, pid).to_numpy(dtype=object)
+            self.add(unit, orphan, "/".join(pid), "parent", idtext,
+                     lambda pos: "no row of table " + repr(parent) + " has id " + idtext[pos] + "; the " +
+                     repr(unit) + " row belongs to a missing " + repr(parent) + " row", order=-1)
         self.check_count(unit, parent, pid, mine)
 
     def check_count(self, unit: str, parent: str, pid: list[str], child_keys: pd.Index) -> None:
@@ -361,10 +376,15 @@ class _Context:
         have = counts.reindex(keys).fillna(0).to_numpy(dtype=float)
         want = pd.to_numeric(expected, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         bad = np.isfinite(want) & (have != want)
-        idtext = _id_text(ptable, pid).to_numpy(dtype=object)
-        msg = (f"{unit!r} has " + pd.Series(have).astype(int).astype(str).to_numpy(dtype=object) + " row(s) for id "
-               + idtext + f" but {rep.count.src} is " + _code_text(pd.Series(want)).to_numpy(dtype=object))
-        self.add(parent, bad, unit, "count", have.astype(object), msg, order=-1)
+        if bad.any():
+            idtext = _id_text(ptable, pid).to_numpy(dtype=object)
+
+            def msg(pos: np.ndarray) -> np.ndarray:
+                return (f"{unit!r} has " + pd.Series(have[pos]).astype(int).astype(str).to_numpy(dtype=object)
+                        + " row(s) for id " + idtext[pos] + f" but {rep.count.src} is "
+                        + _code_text(pd.Series(want[pos])).to_numpy(dtype=object))
+
+            self.add(parent, bad, unit, "count", have.astype(object), msg, order=-1)
 
     # -- questions ------------------------------------------------------------------------------
     def check_question(self, info: Any) -> None:
@@ -397,18 +417,18 @@ class _Context:
         if model.type in _NUMERIC_TYPES or (model.type == "select_one" and vtype == "numeric"):
             numeric, bad_type = _as_number(col, value_present)
             if bad_type.any():
-                self.add(unit, bad_type, name, "type", col.to_numpy(dtype=object),
+                self.add(unit, bad_type, name, "type", col,
                          f"{name!r} must be a number; this value is not", order)
             value_present &= ~bad_type
             if model.type == "integer":
                 with np.errstate(invalid="ignore"):
                     frac = value_present & (numeric != np.round(numeric))
-                self.add(unit, frac, name, "type", col.to_numpy(dtype=object),
+                self.add(unit, frac, name, "type", col,
                          f"{name!r} must be a whole number", order)
                 value_present &= ~frac
         elif model.type in ("date", "datetime"):
             bad = value_present & ~_parses_as_date(col)
-            self.add(unit, bad, name, "type", col.to_numpy(dtype=object), f"{name!r} must be a date", order)
+            self.add(unit, bad, name, "type", col, f"{name!r} must be a date", order)
             value_present &= ~bad
         if model.type == "select_one":
             codes = info.choice_codes()
@@ -419,7 +439,7 @@ class _Context:
             bad = value_present & ~valid
             listed = ", ".join(str(c) for c in codes[:12]) + (" ..." if len(codes) > 12 else "")
             extra = (", or a missing code " + ", ".join(str(m.code) for m in missing_codes)) if missing_codes else ""
-            self.add(unit, bad, name, "choice", col.to_numpy(dtype=object),
+            self.add(unit, bad, name, "choice", col,
                      f"code not in the choice list of {name!r} ({listed}{extra})", order)
             value_present &= ~bad
         if model.type in _NUMERIC_TYPES and numeric is not None:
@@ -428,21 +448,21 @@ class _Context:
                 with np.errstate(invalid="ignore"):
                     out = value_present & (((numeric < lo) if lo is not None else False) |
                                            ((numeric > hi) if hi is not None else False))
-                self.add(unit, np.asarray(out, dtype=bool), name, "range", col.to_numpy(dtype=object),
+                self.add(unit, np.asarray(out, dtype=bool), name, "range", col,
                          f"{name!r} must be between {_num(lo) if lo is not None else '-inf'} and "
                          f"{_num(hi) if hi is not None else 'inf'}", order)
                 value_present &= ~np.asarray(out, dtype=bool)
-        self._relevance_required(info, unit, df, name, present, is_filler, order, col.to_numpy(dtype=object))
+        self._relevance_required(info, unit, df, name, present, is_filler, order, col)
         if model.constraint is not None:
             ok = self._evaluate(model.constraint, unit, name, "constraint", current=name)
             if ok is not None:
                 bad = value_present & (ok.to_numpy(dtype=object, na_value=True) == False)  # noqa: E712
                 msg = _lang_text(model.constraint_message, self.q) or f"constraint {model.constraint.src} is false"
-                self.add(unit, np.asarray(bad, dtype=bool), name, "constraint", col.to_numpy(dtype=object),
+                self.add(unit, np.asarray(bad, dtype=bool), name, "constraint", col,
                          f"{name!r}: {msg}", order)
 
     def _relevance_required(self, info: Any, unit: str, df: pd.DataFrame, name: str, present: np.ndarray,
-                            is_filler: np.ndarray, order: int, values: np.ndarray) -> None:
+                            is_filler: np.ndarray, order: int, values: Any) -> None:
         model = info.model
         conditions = [*info.inherited_relevant, *([model.relevant] if model.relevant is not None else [])]
         relevant_true = np.ones(len(df), dtype=bool)
@@ -505,10 +525,10 @@ class _Context:
             if len(tokens):
                 bad_idx = tokens.index[~tokens.isin(allowed)]
                 bad_rows = df.index.isin(bad_idx)
-            self.add(unit, bad_rows, name, "choice", col.to_numpy(dtype=object),
+            self.add(unit, bad_rows, name, "choice", col,
                      f"{name!r} holds a code not in its choice list ({', '.join(str(c) for c in codes[:12])})", order)
             is_filler = np.asarray(text.isin([str(c) for c in filler[0]] + list(filler[1]) + list(filler[2])), dtype=bool)
-            self._relevance_required(info, unit, df, name, present, is_filler, order, col.to_numpy(dtype=object))
+            self._relevance_required(info, unit, df, name, present, is_filler, order, col)
         elif have_binary:
             block = df[have_binary]
             answered = np.zeros(len(df), dtype=bool)
@@ -518,13 +538,12 @@ class _Context:
                 num, bad_type = _as_number(s, _present(s))
                 ok = np.isin(num, [0.0, 1.0]) | np.isin(num, np.array([m for m in miss_num if isinstance(m, (int, float))], dtype=float))
                 bad = _present(s) & (~ok | bad_type)
-                self.add(unit, bad, c, "choice", s.to_numpy(dtype=object),
+                self.add(unit, bad, c, "choice", s,
                          f"{c!r} (a choice of {name!r}) must be 0 or 1", order)
                 answered |= _present(s)
                 is_filler &= np.asarray(np.isin(num, np.array(filler[0], dtype=float)) | ~_present(s), dtype=bool)
             is_filler &= answered
-            self._relevance_required(info, unit, df, name, answered, is_filler, order,
-                                     np.full(len(df), None, dtype=object))
+            self._relevance_required(info, unit, df, name, answered, is_filler, order, None)
             if len(have_binary) < len(binary):
                 self.skip(unit, name, "choice", f"0/1 columns {sorted(set(binary) - set(have_binary))} are not in "
                           f"table {unit!r}")
@@ -551,8 +570,8 @@ class _Context:
         for f in self.found:
             df = self.tables[f.unit]
             n = len(f.positions)
-            idtext = _id_text(df, self.ids.get(f.unit, [])).to_numpy(dtype=object)[f.positions] \
-                if self.ids.get(f.unit) else np.full(n, pd.NA, dtype=object)
+            ids = self.id_text(f.unit)
+            idtext = ids[f.positions] if ids is not None else np.full(n, pd.NA, dtype=object)
             values = f.values if f.values is not None else np.full(n, pd.NA, dtype=object)
             values = np.asarray(values, dtype=object)
             values = np.where(pd.isna(values), pd.NA, values) if n else values
