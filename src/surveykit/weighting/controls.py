@@ -131,9 +131,9 @@ class Controls:
     ...                                          "unit": "persons", "status": "illustrative"})
     >>> df = pd.DataFrame({"sex": [1, 1, 2], "w": [10.0, 20.0, 30.0]})
     >>> ctl.check(df, weights="w")[["margin", "level", "target", "n", "weighted", "status"]]
-      margin  level  target  n  weighted status
-    0    sex      1    60.0  2      30.0     ok
-    1    sex      2    40.0  1      30.0     ok
+      margin level  target  n  weighted status
+    0    sex     1    60.0  2      30.0     ok
+    1    sex     2    40.0  1      30.0     ok
     """
 
     margins: dict[str, Any]
@@ -249,6 +249,8 @@ class Controls:
         rows += self._check_sizes()
         table = pd.DataFrame(rows, columns=["margin", "level", "label", "target", "n", "weighted", "ratio",
                                             "status"])
+        # levels keep their codes (1 stays 1, not 1.0 next to a None)
+        table["level"] = pd.Series([r["level"] for r in rows], index=table.index, dtype=object)
         if w is None:
             table = table.drop(columns=["weighted", "ratio"])
         bad = table[table["status"] != "ok"]
