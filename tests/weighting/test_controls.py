@@ -335,3 +335,11 @@ def test_controls_object_goes_into_calibrate_and_rake(tmp_path):
     for new in (d.calibrate(ctl), d.rake(ctl), d.calibrate(ctl, method="raking")):
         assert new.weights.groupby(df["sex"]).sum().tolist() == pytest.approx([40, 60], rel=1e-9)
         assert new.weights.groupby(df["area"]).sum().to_dict() == pytest.approx({"R": 30, "U": 70}, rel=1e-9)
+
+
+@pytest.mark.parametrize("margins, where", [({"sex": {1: -1}}, ("sex", 1)), ({"sex": {"a": float("nan")}}, ("sex", "a")),
+                                            ({"inc": "1e9"}, ("inc", None)), ({"sex": {1: True}}, ("sex", 1))])
+def test_hand_built_controls_are_checked(margins, where):
+    with pytest.raises(sk.ControlTotalsError, match="must be a finite number") as exc:
+        sk.Controls(margins)
+    assert (exc.value.context["margin"], exc.value.context["level"]) == where

@@ -143,6 +143,20 @@ class Controls:
     margin_info: dict[str, dict[str, Any]] = field(default_factory=dict)
     path: str | None = None
 
+    def __post_init__(self) -> None:
+        # a hand-built Controls gets the same checks on its numbers as a file
+        if not isinstance(self.margins, Mapping):
+            raise ControlTotalsError("Controls margins must map each margin to {level: total} or a total.")
+        for m, spec in self.margins.items():
+            items = spec.items() if isinstance(spec, Mapping) else [(None, spec)]
+            for lv, v in items:
+                where = f"margin '{m}'" + (f", level {lv!r}" if lv is not None else "")
+                ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                if not ok or not math.isfinite(float(v)) or (float(v) < 0 and isinstance(spec, Mapping)):
+                    raise ControlTotalsError(f"{where}: the total {v!r} must be a finite number"
+                                             f"{' >= 0' if isinstance(spec, Mapping) else ''}.",
+                                             file=self.path, margin=m, level=lv)
+
     # --- facts -----------------------------------------------------------------------------------
     @property
     def is_illustrative(self) -> bool:
