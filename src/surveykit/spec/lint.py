@@ -38,7 +38,8 @@ SK410   warning   a choice list is never used
 SK411   error     a choice filter names a column the choice list does not have
 SK412   error     missing codes: a kind defined twice, or a Stata letter missing or shared
 SK413   error     a code outside Stata's integer range
-SK501   error     a text is missing in a declared language (label, hint, choice label, ...)
+SK501   error     a text is missing in a declared language (label, hint, choice label, ...; the title:
+                  warning)
 SK502   error     a language code is not valid BCP-47, is not declared, or the default language is not
                   among the languages
 SK503   warning   a variable label too long for SPSS (256 bytes) or Stata (80 characters)
@@ -90,10 +91,24 @@ _SPSS_VAR_LABEL_BYTES = 256
 _STATA_VAR_LABEL_CHARS = 80
 _SPSS_VALUE_LABEL_BYTES = 120
 
-RULES: dict[str, str] = {
-    line[:5]: line[16:].strip()
-    for line in (__doc__ or "").splitlines() if re.match(r"^SK\d{3}\s", line)
-}
+
+
+def _rules_from_doc(doc: str) -> dict[str, str]:
+    rules: dict[str, str] = {}
+    last = None
+    for line in doc.splitlines():
+        if re.match(r"^SK\d{3}\s", line):
+            last = line[:5]
+            rules[last] = line[16:].strip()
+        elif last and line.startswith(" " * 18) and line.strip():
+            rules[last] += " " + line.strip()
+        elif not line.startswith(" "):
+            last = None
+    return rules
+
+
+#: Lint codes and what each checks (from the table above).
+RULES: dict[str, str] = _rules_from_doc(__doc__ or "")
 
 _TEXT_FIELDS = ("label", "hint", "guidance_hint", "constraint_message", "required_message", "universe",
                 "short_label")
@@ -465,7 +480,8 @@ class _Linter:
         langs = q.languages
         declared = set(langs)
 
-        def check(ptr: str, texts: dict[str, str], what: str, needed: bool = False) -> None:
+        def check(ptr: str, texts: dict[str, str], what: str, needed: bool = False,
+                  severity: str = "error", how: str = "") -> None:
             for lang in texts:
                 if lang not in declared:
                     self.add("SK502", "error", f"{what} has text in {lang!r}, which is not among the languages "
@@ -476,11 +492,14 @@ class _Linter:
             for lang in langs:
                 if lang not in present:
                     example = next((texts[k] for k in langs if k in present), "")
-                    self.add("SK501", "error", f"{what} has no {lang!r} text" +
+                    self.add("SK501", severity, f"{what} has no {lang!r} text" +
                              (f" (the {next(k for k in langs if k in present)!r} one is {_clip(example)!r})"
-                              if present else "") + f"; write the {lang!r} translation", f"{ptr}/{lang}")
+                              if present else "") + f"; write the {lang!r} translation{how}", f"{ptr}/{lang}")
 
-        check("/title", q.title, "the title")
+        # XLSForm has no translated title column: a warning, with surveykit's column named
+        check("/title", q.title, "the title", severity="warning",
+              how=" (XLSForm: a settings column sk_title::<Language> (<code>))" if q.source is not None
+              and q.source.kind == "xlsform" else "")
         for e in self.entries:
             item = e.item
             kind = item.type if not e.is_question else f"question {item.name!r}"

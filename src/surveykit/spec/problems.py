@@ -151,6 +151,16 @@ class Problem:
 _SHEET_RANK = {"survey": 0, "choices": 1, "settings": 2}
 
 
+def _column_index(cell: str | None) -> int:
+    """1-based column of a cell reference such as 'AB12' (0 when unknown)."""
+    index = 0
+    for ch in cell or "":
+        if not ch.isalpha():
+            break
+        index = index * 26 + (ord(ch.upper()) - 64)
+    return index
+
+
 def _pointer_key(ptr: str) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in _split_pointer(ptr))
 
@@ -167,7 +177,8 @@ def sort_problems(problems: list[Problem]) -> list[Problem]:
         loc = p.location
         sheet = (_SHEET_RANK.get(loc.sheet.lower(), 3), loc.sheet.lower()) if loc.sheet else (-1, "")
         position = loc.row if loc.row is not None else (loc.line if loc.line is not None else -1)
-        return (loc.file or "", sheet, position, _pointer_key(loc.pointer), loc.offset or 0, p.code)
+        column = loc.col if loc.col is not None else _column_index(loc.cell)
+        return (loc.file or "", sheet, position, column, _pointer_key(loc.pointer), loc.offset or 0, p.code)
 
     return sorted(problems, key=key)
 

@@ -240,7 +240,9 @@ class _Checker:
                     hint = "; use count-selected()" if t is VType.CODES else ""
                     self.issue(side, f"'{op}' needs numbers but {_describe(side, t)} is {t.value}{hint}")
             return VType.NUMBER
-        # comparisons
+        # comparisons; "= ''" tests whether any answer is empty
+        if op in ("=", "!=") and any(isinstance(x, String) and x.value == "" for x in (node.left, node.right)):
+            return VType.BOOLEAN
         for select, st, other in ((node.left, lt, node.right), (node.right, rt, node.left)):
             if st is VType.CODES and not (isinstance(other, String) and other.value == ""):
                 self.issue(node, f"{to_source(select)} is a select_multiple: test one answer with "

@@ -148,7 +148,7 @@ def codebook(q: Questionnaire, path: str | Path | None = None, format: str = "ma
         if not item.stores_value:
             continue
         label = _t(item.short_label or item.label, lang, default)
-        doc.heading(level + 1, f"{item.name}: {label}" if label else item.name)
+        doc.heading(level, f"{item.name}: {label}" if label else item.name)
         rows: list[list[str]] = []
         question_text = _t(item.label, lang, default)
         if question_text:

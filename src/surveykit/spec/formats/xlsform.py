@@ -189,8 +189,8 @@ class _Sheet:
                 return base_norm, None
             lowered = text.strip().lower()
             return _ALIASES.get(lowered, base_norm), None
-        if base_norm not in _TRANSLATABLE and base_norm not in ("image", "audio", "video", "big-image", "media"):
-            return text, None  # e.g. bind::odk:length: kept verbatim
+        if base_norm not in _TRANSLATABLE:
+            return text, None  # media::image, image::English (en), bind::odk:length...: kept verbatim
         return base_norm, self.reader.language(lang_spec.strip(), self.name, row, text,
                                                f"{_column_letter(index)}{row}")
 

@@ -59,8 +59,42 @@ def _read(path: Path) -> str:
                               file=str(path)) from None
 
 
+def _expanded_size(root: yaml.Node, file: str) -> int:
+    """How many values the document holds once aliases are expanded, counted on the node graph
+    (each distinct node once), so an alias bomb is refused before anything is expanded."""
+    size: dict[int, int] = {}
+    visiting: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in size:
+            continue
+        if not done and id(node) in visiting:
+            raise SpecFormatError(f"{file}:{node.start_mark.line + 1}: an alias refers to a value that contains it "
+                                  "(a recursive structure); remove it", file=file)
+        if isinstance(node, yaml.MappingNode):
+            children = [v for _k, v in node.value]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            size[id(node)] = 1
+            continue
+        if done:
+            visiting.discard(id(node))
+            size[id(node)] = 1 + sum(size[id(c)] for c in children)
+            if size[id(node)] > MAX_VALUES:
+                raise SpecFormatError(f"{file}: the spec holds more than {MAX_VALUES} values once its aliases are "
+                                      "expanded; remove the aliases (&/*) that multiply it", file=file)
+            continue
+        visiting.add(id(node))
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in size)
+    return size[id(root)]
+
+
 def _walk_nodes(root: yaml.Node, smap: SourceMap, file: str) -> None:
     """Record the line/column of every value, by JSON pointer; bounded against alias bombs."""
+    _expanded_size(root, file)
     count = 0
     stack: list[tuple[yaml.Node, tuple, int]] = [(root, (), 0)]
     while stack:
