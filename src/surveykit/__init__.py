@@ -12,6 +12,7 @@ from .errors import *  # noqa: F401,F403  (the SurveykitError hierarchy is publi
 from .errors import __all__ as _error_names
 from .io import check_microdata, questionnaire_from_metadata, read_metadata, read_microdata, write_microdata
 from .spec import *  # noqa: F401,F403  (questionnaire models, lint, expressions)
+from .simulate import Simulation, simulate
 from .spec import __all__ as _spec_names
 from .weighting import Controls, load_controls
 
@@ -19,6 +20,6 @@ __version__ = "0.1.0"
 
 __all__ = ["ReplicateDesign", "SurveyDesign", "__version__", "indicators", "quality_flags", "QUALITY_RULES",
            *_error_names,
-           "read_microdata", "read_metadata", "write_microdata", "check_microdata", *_spec_names,
+           "read_microdata", "read_metadata", "write_microdata", "check_microdata", "simulate", "Simulation", *_spec_names,
            "Controls", "load_controls",
            "questionnaire_from_metadata"]

@@ -43,6 +43,8 @@ __all__ = [
     "FileEncodingError",
     "FormatCapacityError",
     "IndicatorError",
+    "SimulationError",
+    "ReportError",
     "format_rows",
 ]
 
@@ -204,3 +206,11 @@ class FormatCapacityError(MicrodataError):
 
 class IndicatorError(SurveykitError):
     """An indicator is unknown or cannot be computed from the data."""
+
+
+class SimulationError(SurveykitError):
+    """Synthetic data cannot be generated as asked (a bad override, frame or unsatisfiable constraint)."""
+
+
+class ReportError(SurveykitError):
+    """A publication workbook or chart cannot be made from the given results."""
