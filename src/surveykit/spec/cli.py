@@ -56,6 +56,12 @@ def lint_file(path: str | Path) -> list[Problem]:
     XLSForm row that cannot be read) and, when it loads, those of :meth:`Questionnaire.lint`.
 
     Raises :class:`~surveykit.SpecFormatError` only when the file cannot be read at all.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "q.yaml"
+    >>> _ = path.write_text("id: q\\nlanguages: [es]\\nitems: [{type: text, name: a, label: [A}\\n")
+    >>> [(p.code, p.location.line) for p in lint_file(path)]
+    [('SK001', 3)]
     """
     from .formats import load_questionnaire
     from .formats.xlsform import read_xlsform_lenient

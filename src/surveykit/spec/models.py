@@ -844,55 +844,136 @@ class Questionnaire(_SpecModel):
         return cls.model_json_schema(by_alias=True)
 
     def to_dict(self) -> dict[str, Any]:
-        """The spec as plain data (defaults left out), in a stable key order."""
+        """The spec as plain data (defaults left out), in a stable key order.
+
+        >>> Questionnaire(id="x", languages=["es"]).to_dict()
+        {'id': 'x', 'languages': ['es']}
+        """
         return self.model_dump(mode="json", exclude_defaults=True, by_alias=True)
 
     def to_yaml(self, path: str | Path | None = None) -> str:
         """Write the spec as YAML (deterministic; ``load_questionnaire`` reads it back equal).
 
-        Returns the YAML text; writes it to ``path`` when given.
+        Parameters
+        ----------
+        path
+            File to write (UTF-8); ``None`` only returns the text.
+
+        Returns
+        -------
+        str
+            The YAML text.
+
+        Examples
+        --------
+        >>> print(Questionnaire(id="x", languages=["es"], items=[NoteQuestion(name="hola")]).to_yaml(), end="")
+        id: x
+        languages:
+        - es
+        items:
+        - type: note
+          name: hola
         """
         from .formats.yamljson import dump_yaml
 
         return dump_yaml(self, path)
 
     def to_json(self, path: str | Path | None = None) -> str:
-        """Write the spec as JSON; returns the text and writes it to ``path`` when given."""
+        """Write the spec as JSON; returns the text and writes it to ``path`` when given.
+
+        >>> import json
+        >>> json.loads(Questionnaire(id="x", languages=["es"]).to_json())
+        {'id': 'x', 'languages': ['es']}
+        """
         from .formats.yamljson import dump_json
 
         return dump_json(self, path)
 
     def to_xlsform(self, path: str | Path) -> Path:
         """Write an XLSForm workbook (survey, choices, settings sheets) that pyxform converts and
-        :meth:`from_xlsform` reads back equal; surveykit-only fields go in ``sk_*`` columns."""
+        :meth:`from_xlsform` reads back equal; surveykit-only fields go in ``sk_*`` columns.
+
+        Parameters
+        ----------
+        path
+            The .xlsx file to write.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> q = Questionnaire(id="x", languages=["es", "en"],
+        ...                   items=[TextQuestion(name="obs", label={"es": "Observaciones", "en": "Remarks"})])
+        >>> path = q.to_xlsform(pathlib.Path(tempfile.mkdtemp()) / "x.xlsx")
+        >>> Questionnaire.from_xlsform(path) == q
+        True
+        """
         from .formats.xlsform import write_xlsform
 
         return write_xlsform(self, path)
 
     @classmethod
     def from_xlsform(cls, path: str | Path) -> Questionnaire:
-        """Read an XLSForm workbook (.xlsx), keeping each part's sheet, row and column for lint."""
+        """Read an XLSForm workbook (.xlsx), keeping each part's sheet, row and column for lint.
+
+        Raises :class:`~surveykit.SpecFormatError` listing every row that cannot be read (see
+        :mod:`surveykit.spec.formats.xlsform`); the example of :meth:`to_xlsform` reads one back.
+        """
         from .formats.xlsform import read_xlsform
 
         return read_xlsform(path)
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Questionnaire:
-        """Read a YAML spec (safe load), keeping line numbers for lint."""
+        """Read a YAML spec (safe load), keeping line numbers for lint.
+
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.yaml"
+        >>> _ = path.write_text("id: x\\nlanguages: [es]\\nitems: [{type: integer, name: a, label: A, min: 9, max: 1}]\\n")
+        >>> [(p.code, p.location.line) for p in Questionnaire.from_yaml(path).lint()]
+        [('SK601', 3)]
+        """
         from .formats.yamljson import load_yaml
 
         return load_yaml(path)
 
     @classmethod
     def from_json(cls, path: str | Path) -> Questionnaire:
-        """Read a JSON spec, keeping line numbers for lint."""
+        """Read a JSON spec, keeping line numbers for lint.
+
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.json"
+        >>> _ = path.write_text('{"id": "x", "languages": ["es"]}')
+        >>> Questionnaire.from_json(path).id
+        'x'
+        """
         from .formats.yamljson import load_json
 
         return load_json(path)
 
     def label_dictionaries(self, language: str | None = None, layout: str = "both") -> LabelDictionaries:
         """Variable labels, value labels, missing-value declarations, measures and storage types of
-        every variable, for writing SPSS/Stata files (see :class:`~surveykit.spec.labels.LabelDictionaries`)."""
+        every variable, for writing SPSS/Stata files (see :class:`~surveykit.spec.labels.LabelDictionaries`).
+
+        Parameters
+        ----------
+        language
+            Language of the labels; default: the default language.
+        layout
+            Columns of select_multiple questions: ``"binary"``, ``"text"`` or ``"both"``.
+
+        Examples
+        --------
+        >>> q = Questionnaire(id="x", languages=["es"], missing_codes=[MissingCode(kind="refused", code=-9)],
+        ...                   items=[IntegerQuestion(name="edad", label={"es": "Edad"})])
+        >>> d = q.label_dictionaries()
+        >>> d.variable_labels, d.missing["edad"]["stata"]
+        ({'edad': 'Edad'}, {-9: '.r'})
+        """
         from .labels import label_dictionaries
 
         return label_dictionaries(self, language=language, layout=layout)
@@ -900,13 +981,24 @@ class Questionnaire(_SpecModel):
     def to_codebook(self, path: str | Path | None = None, format: str = "markdown",
                     language: str | None = None) -> str:
         """A codebook (``"markdown"`` or ``"html"``): every variable with its question text, universe,
-        relevance, type and codes. Returns the text; writes it to ``path`` when given."""
+        relevance, type and codes. Returns the text; writes it to ``path`` when given.
+
+        >>> q = Questionnaire(id="x", title={"en": "Survey"}, languages=["en"],
+        ...                   items=[IntegerQuestion(name="age", label={"en": "Age"}, min=0, max=110)])
+        >>> print(q.to_codebook().splitlines()[4])
+        ## age: Age
+        """
         from .formats.codebook import codebook
 
         return codebook(self, path, format=format, language=language)
 
     def to_ddi(self, path: str | Path | None = None) -> str:
-        """A DDI-Codebook 2.5 XML document of the questionnaire; returns it, writes ``path`` when given."""
+        """A DDI-Codebook 2.5 XML document of the questionnaire; returns it, writes ``path`` when given.
+
+        >>> q = Questionnaire(id="x", languages=["en"], items=[IntegerQuestion(name="age", label={"en": "Age"})])
+        >>> '<var ID="V1" name="age" files="F1" intrvl="contin">' in q.to_ddi()
+        True
+        """
         from .formats.ddi import to_ddi
 
         return to_ddi(self, path)

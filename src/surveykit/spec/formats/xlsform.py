@@ -686,7 +686,17 @@ def read_xlsform_lenient(path: str | Path) -> tuple[Questionnaire | None, list[P
     """Read an XLSForm, returning the questionnaire built from the rows that could be read and the
     problems of the workbook (rows left out are among them). For ``surveykit lint``: the workbook's
     problems and the lint problems are shown together. Raises :class:`~surveykit.SpecFormatError` only
-    when nothing can be read (not a workbook, no survey sheet)."""
+    when nothing can be read (not a workbook, no survey sheet).
+
+    >>> import tempfile, pathlib, openpyxl
+    >>> wb = openpyxl.Workbook(); ws = wb.active; ws.title = "survey"
+    >>> for row in (["type", "name", "label"], ["integr", "edad", "Edad"], ["text", "obs", "Obs"]):
+    ...     ws.append(row)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "f.xlsx"; wb.save(path)
+    >>> q, problems = read_xlsform_lenient(path)
+    >>> [q.questions()[0].name], [(p.code, p.location.row) for p in problems]
+    (['obs'], [('SK010', 2)])
+    """
     p = Path(path)
     reader = _Reader(p)
     data = reader.read()
