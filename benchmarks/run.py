@@ -123,9 +123,9 @@ def export_src(commit: str, dest: Path) -> Path:
 
 
 def run_worker(tool: str, workload: str, data: Path, tmp: Path, repeat: int, cold: int,
-               src: Path | None = None) -> dict:
+               src: Path | None = None, attempt: int = 0) -> dict:
     py = str(svy_env.python()) if tool == "svy" else sys.executable
-    out = tmp / f"{tool}-{workload}.json"
+    out = tmp / f"{tool}-{workload}-{attempt}.json"
     cmd = [py, str(HERE / "worker.py"), tool, workload, str(data), str(out), "--repeat", str(repeat),
            "--cold", str(cold)]
     env = dict(os.environ, PYTHONWARNINGS="ignore")
@@ -286,7 +286,7 @@ def markdown(res: dict) -> str:
             continue
         for tool, r in res["workloads"][w]["tools"].items():
             if "best_s" not in r:
-                why = r.get("unavailable") or r.get("failed", "")
+                why = r.get("unavailable") or "failed: " + r.get("failed", "").split(" | ")[-1][:160]
                 lines.append(f"| {w} | {tool} | {why} | | | | | | |")
                 continue
             steps = ", ".join(f"{n} {_s(s)}" for n, s in zip(r["steps"], r["best_step_s"]))
@@ -334,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--idle", type=float, default=0.9,
                     help="before each measurement wait (up to --max-wait s) until this share of the CPU is idle")
     ap.add_argument("--max-wait", type=float, default=60.0)
+    ap.add_argument("--retries", type=int, default=2, help="times a measurement started on a busy CPU is taken again")
     ap.add_argument("--commit", help="measure surveykit's src/ as of this commit (default: the working tree)")
     ap.add_argument("--no-docs", action="store_true", help="do not write results/latest.json and the doc")
     a = ap.parse_args(argv)
@@ -354,28 +355,45 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="skbench-") as tmpdir:
         tmp = Path(tmpdir)
         src = export_src(a.commit, tmp) if a.commit else None
+        def measure(w: str, tool: str, attempt: int) -> dict:
+            print(f"{WORKLOADS[w]:<34} {tool:<10}", end=" ", flush=True)
+            idle = wait_idle(a.idle, a.max_wait) if a.idle > 0 else None
+            r = run_worker(tool, w, data, tmp, a.repeat, a.cold, src, attempt)
+            r["idle_before"] = None if idle is None else round(idle, 3)
+            if "version" in r:
+                res["versions"][tool] = r["version"]
+            if "best_s" in r:
+                print(f"best {r['best_s']:.3f} s   peak {r['peak_mb']:.0f} MiB "
+                      f"(baseline {r['rss_baseline_mb']:.0f}; CPU idle before: {r['idle_before']})")
+            else:
+                print(r.get("unavailable") or "FAILED: " + r.get("failed", ""))
+            return r
+
+        recs: dict[str, dict[str, dict]] = {w: {} for w in workloads}
         for w in workloads:
-            recs = {}
             for tool in TOOLS_FOR[w]:
-                if tool not in tools:
-                    continue
-                print(f"{WORKLOADS[w]:<34} {tool:<10}", end=" ", flush=True)
-                idle = wait_idle(a.idle, a.max_wait) if a.idle > 0 else None
-                r = run_worker(tool, w, data, tmp, a.repeat, a.cold, src)
-                r["idle_before"] = None if idle is None else round(idle, 3)
-                recs[tool] = r
-                if "version" in r:
-                    res["versions"][tool] = r["version"]
-                if "best_s" in r:
-                    print(f"best {r['best_s']:.3f} s   peak {r['peak_mb']:.0f} MiB "
-                          f"(baseline {r['rss_baseline_mb']:.0f}; CPU idle before: {r['idle_before']})")
+                if tool in tools:
+                    recs[w][tool] = measure(w, tool, 0)
+        # measurements started on a busy machine are taken again at the end; the faster one counts
+        for attempt in range(1, a.retries + 1):
+            busy = [(w, t) for w in workloads for t, r in recs[w].items()
+                    if "best_s" in r and r["idle_before"] is not None and r["idle_before"] < a.idle]
+            if not busy:
+                break
+            print(f"again, started on a busy machine: {', '.join(f'{t} {w}' for w, t in busy)}")
+            for w, t in busy:
+                r = measure(w, t, attempt)
+                r["attempts"] = recs[w][t].get("attempts", 1) + 1
+                if "best_s" in r and r["best_s"] < recs[w][t]["best_s"]:
+                    recs[w][t] = r
                 else:
-                    print(r.get("unavailable") or "FAILED: " + r.get("failed", ""))
+                    recs[w][t]["attempts"] = r["attempts"]
+        for w in workloads:
             if w == "c" and taylor_se is None:
                 taylor_se = _taylor_se(data, meta)
-            agree = agreement(w, recs, taylor_se, meta["controls"], data)
+            agree = agreement(w, recs[w], taylor_se, meta["controls"], data)
             keep = {t: {k: v for k, v in r.items() if k not in ("estimate", "se", "weights_file", "pid")}
-                    for t, r in recs.items()}
+                    for t, r in recs[w].items()}
             res["workloads"][w] = {"tools": keep, "agreement": agree}
     # other work on the machine slows every tool; the 1-minute load average tells whether there was any
     res["machine"]["load_after"] = round(os.getloadavg()[0], 2)
