@@ -759,6 +759,12 @@ class Questionnaire(_SpecModel):
             return list(self.missing_codes)
         return []
 
+    def _info(self, item: Any, parents: tuple, ptr: str, index: int) -> QuestionInfo:
+        return QuestionInfo(item, tuple(p.name for p in parents),
+                            tuple(p.name for p in parents if isinstance(p, Repeat)),
+                            tuple(p.relevant for p in parents if p.relevant is not None),
+                            ptr, index, self.missing_codes_for(item), self)
+
     def questions(self) -> list[QuestionInfo]:
         """Every question in form order, through groups and repeats, with its group path, repeat
         (unit) and inherited relevance.
@@ -773,12 +779,7 @@ class Questionnaire(_SpecModel):
         for ptr, item, parents in self.walk():
             if isinstance(item, (Group, Repeat)):
                 continue
-            out.append(QuestionInfo(
-                item,
-                tuple(p.name for p in parents),
-                tuple(p.name for p in parents if isinstance(p, Repeat)),
-                tuple(p.relevant for p in parents if p.relevant is not None),
-                ptr, len(out), self.missing_codes_for(item), self))
+            out.append(self._info(item, parents, ptr, len(out)))
         return out
 
     def question(self, name: str) -> QuestionInfo:
@@ -787,14 +788,18 @@ class Questionnaire(_SpecModel):
         >>> Questionnaire(id="x", languages=["es"], items=[TextQuestion(name="obs")]).question("obs").type
         'text'
         """
-        found = [x for x in self.questions() if x.model.name == name]
-        if not found:
-            names = [x.model.name for x in self.questions()]
-            close = difflib.get_close_matches(name, names, n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise QuestionnaireError(f"questionnaire {self.id!r} has no question named {name!r}{hint}",
-                                     question=name)
-        return found[0]
+        index = 0
+        for ptr, item, parents in self.walk():  # one walk, one view built (called per expression)
+            if isinstance(item, (Group, Repeat)):
+                continue
+            if item.name == name:
+                return self._info(item, parents, ptr, index)
+            index += 1
+        names = [x.model.name for x in self.questions()]
+        close = difflib.get_close_matches(name, names, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise QuestionnaireError(f"questionnaire {self.id!r} has no question named {name!r}{hint}",
+                                 question=name)
 
     def repeats(self) -> list[RepeatInfo]:
         """Every repeat (unit below the main one) in form order, with the questions of its unit.
