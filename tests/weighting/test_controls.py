@@ -319,6 +319,11 @@ def test_check_argument_errors():
         ctl.check(df, errors="ignore")
     with pytest.raises(sk.ColumnNotFoundError):
         ctl.check(df, weights="pw")
+    with pytest.raises(sk.WeightError, match="not numeric"):
+        ctl.check(df.assign(pw=["1", "x"]), weights="pw")
+    with pytest.raises(sk.ControlTotalsError, match="weights have 3 values"):
+        ctl.check(df, weights=[1.0, 2.0, 3.0])
+    assert ctl.check(df, weights=np.array([2.0, 3.0]))["weighted"].tolist() == [5.0]
     with pytest.raises(sk.ControlTotalsError, match="own weights"):
         ctl.check(sk.SurveyDesign(df.assign(w=1.0), weights="w"), weights="w")
     with pytest.raises(sk.ControlTotalsError, match="a design or a DataFrame"):

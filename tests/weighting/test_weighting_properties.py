@@ -142,6 +142,20 @@ def test_poststratification_equals_linear_calibration_on_the_cells(problem):
     assert np.allclose(one.weights, df["w"] * ratio, rtol=1e-13)
 
 
+def loses_rank(df: pd.DataFrame, margins: dict, W: pd.DataFrame) -> bool:
+    """Whether some replicate's weighted calibration matrix has lower rank than the full sample's."""
+    from surveykit.weighting.margins import build_margins
+
+    X = build_margins(df, margins).X.dense()
+    X = X / np.abs(X).max(axis=0)
+
+    def rank(w):
+        return np.linalg.matrix_rank(np.sqrt(w)[:, None] * X, tol=1e-9)
+
+    full = rank(df["w"].to_numpy())
+    return any(rank(W[c].to_numpy()) < full for c in W.columns)
+
+
 @settings(max_examples=15, deadline=None)
 @given(problems(), st.sampled_from(["jkn", "bootstrap"]),
        st.sampled_from(["poststratify", "rake", "linear", "raking", "logit"]))
@@ -149,6 +163,11 @@ def test_replicate_calibration_reproduces_totals_in_every_replicate(problem, rep
     df, margins = problem
     cat = {k: v for k, v in margins.items() if isinstance(v, dict)}
     r = design(df).to_replicate(rep_method, replicates=20 if rep_method == "bootstrap" else None, seed=3)
+    if step in ("linear", "poststratify") and loses_rank(df, margins if step == "linear" else {"m0": cat["m0"]},
+                                                         r.replicate_weights):
+        # a replicate without a level (or a combination the margins need) cannot reach the totals; the
+        # closed forms do not say so yet (strict xfails in test_weighting_errors.py, findings #5 and #7)
+        return
     try:
         if step == "poststratify":
             new, margins = r.poststratify("m0", cat["m0"]), {"m0": cat["m0"]}
@@ -158,8 +177,9 @@ def test_replicate_calibration_reproduces_totals_in_every_replicate(problem, rep
             bounds = (0.05, 20.0) if step == "logit" else None
             new = r.calibrate(margins, method=step, bounds=bounds, epsilon=1e-11, maxit=200)
     except sk.WeightingError as exc:
-        # a replicate that drops every unit of a level cannot reach it: said so, naming the replicate
-        assert "replicate" in str(exc)
+        # a replicate whose units cannot reach the totals (a level or combination missing): said so,
+        # naming the replicate, margin and level
+        assert "replicate" in str(exc) and exc.context["margin"] in margins
         return
     assert_reaches(df, new.weights, margins, 1e-8)
     W = new.replicate_weights

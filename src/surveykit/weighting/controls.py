@@ -301,15 +301,15 @@ def _sample_of(data: Any, weights) -> tuple[pd.DataFrame, np.ndarray | None]:
         df = data
         if weights is None:
             return df, None
+        from ..design.base import check_weights
+
         if isinstance(weights, str):
             if weights not in df.columns:
                 raise ColumnNotFoundError(f"weights column '{weights}' is not in the data.", column=weights)
-            w = pd.to_numeric(df[weights], errors="coerce").to_numpy(dtype=np.float64)
-        else:
-            w = np.asarray(weights, dtype=np.float64)
-        if w.shape != (len(df),):
-            raise ControlTotalsError(f"weights have {w.size} values; the data has {len(df)} rows.")
-        return df, w
+            return df, check_weights(df[weights], weights, df.index)
+        if np.shape(weights) != (len(df),):
+            raise ControlTotalsError(f"weights have {np.size(weights)} values; the data has {len(df)} rows.")
+        return df, check_weights(weights, "weights", df.index)
     if hasattr(data, "data") and hasattr(data, "weights"):
         if weights is not None:
             raise ControlTotalsError("a design brings its own weights; leave weights=None.")
