@@ -176,12 +176,8 @@ MARGINS = {"sex": {1: 100, 2: 120}, "area": {"U": 200, "R": 20}}
     pytest.param(lambda r: r.calibrate(MARGINS, method="raking"), id="calibrate-raking"),
     pytest.param(lambda r: r.rake(MARGINS), id="rake"),
     pytest.param(lambda r: r.calibrate(MARGINS, method="logit", bounds=(0.1, 10)), id="calibrate-logit"),
-    pytest.param(lambda r: r.calibrate(MARGINS), id="calibrate-linear", marks=pytest.mark.xfail(
-        strict=True, reason="closed-form linear calibration does not check the totals are reached "
-                            "(weighting-findings.md #5): the replicate silently misses 'R'")),
-    pytest.param(lambda r: r.poststratify("area", MARGINS["area"]), id="poststratify", marks=pytest.mark.xfail(
-        strict=True, reason="the empty post-stratum gives infinite g and NaN replicate factors; estimates then "
-                            "fail with numpy's LinAlgError (weighting-findings.md #7)")),
+    pytest.param(lambda r: r.calibrate(MARGINS), id="calibrate-linear"),
+    pytest.param(lambda r: r.poststratify("area", MARGINS["area"]), id="poststratify"),
 ])
 def test_replicate_without_a_level_is_an_error_naming_it(rep, call):
     with warnings.catch_warnings():

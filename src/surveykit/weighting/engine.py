@@ -200,8 +200,9 @@ def rake_g(X: CalMatrix, w: np.ndarray, targets: np.ndarray, maxit: int = 100,
             tgt = targets[offsets[b]:offsets[b + 1]]
             cur = np.bincount(codes, weights=wc, minlength=L)
             worst = max(worst, float(np.max(np.abs(cur - tgt) / np.maximum(np.abs(tgt), 1e-300))))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                wc *= (tgt / cur)[codes]
+            # a level without weight cannot be scaled: it keeps its (zero) total and the run fails on it
+            factor = np.divide(tgt, cur, out=np.ones(L), where=cur > 0)
+            wc *= factor[codes]
         history.append(worst)
         if worst < epsilon:
             converged = True
@@ -236,7 +237,8 @@ def check_result(result: CalibrationResult, names: list, targets: np.ndarray, ac
         return bad_sign
     with np.errstate(divide="ignore", invalid="ignore"):
         gaps = np.abs(achieved - targets) / np.maximum(np.abs(targets), 1.0)
-    j = int(np.nanargmax(gaps)) if len(gaps) and not np.all(np.isnan(gaps)) else 0
+    gaps = np.where(np.isfinite(gaps), gaps, np.inf)          # a total that cannot be formed is the worst
+    j = int(np.argmax(gaps)) if len(gaps) else 0
     margin, level = names[j] if names else ("?", None)
     where = f"margin '{margin}'" + (f", level {level!r}" if level is not None else "")
     gap = f"target {targets[j]:,.6g}, achieved {achieved[j]:,.6g}"
@@ -246,6 +248,10 @@ def check_result(result: CalibrationResult, names: list, targets: np.ndarray, ac
             f"{what} did not reach the control totals within bounds {bounds} after {result.iterations} "
             f"iterations; worst: {where} ({gap}). Widen the bounds or collapse sparse levels.",
             margin=margin, level=level)
+    if not finite or not np.isfinite(achieved[j]):
+        raise ConvergenceError(
+            f"{what} cannot reach the control totals: {where} has no sample weight to scale ({gap}). Collapse "
+            "sparse levels with a neighbour.", margin=margin, level=level)
     raise ConvergenceError(
         f"{what} did not converge in {result.iterations} iterations; worst: {where} ({gap}, relative gap "
         f"{gaps[j]:.3g}). Raise maxit, loosen epsilon, or collapse sparse levels.", margin=margin, level=level)

@@ -63,7 +63,7 @@ def calibrate(design: BaseDesign, margins: Mapping[str, Any], method: str = "lin
         raise WeightingError(f"backend={backend!r}: use 'surveykit' or 'samplics'.")
     elif method == "linear" and not np.isfinite([lo, hi]).any():
         def solver(X, w, t):
-            return CalibrationResult(linear_g(X, w, t), 1, True, 0.0, "linear")
+            return _closed_form(linear_g(X, w, t), X, w, t, "linear")
     else:
         def solver(X, w, t):
             return calibrate_g(X, w, t, method, (lo, hi), maxit, epsilon)
@@ -112,10 +112,27 @@ def poststratify(design: BaseDesign, variables: str | Sequence[str], totals: Any
         def solver(X, w, t):
             # the cell ratio N_c / W_c, as R's postStratify computes it
             codes, L = X.blocks[0]
-            return CalibrationResult((t / np.bincount(codes, weights=w, minlength=L))[codes], 1, True, 0.0,
-                                     "poststratify")
+            with np.errstate(divide="ignore", invalid="ignore"):
+                g = (t / np.bincount(codes, weights=w, minlength=L))[codes]
+            return _closed_form(g, X, w, t, "poststratify")
     return _apply(design, m, solver, "poststratify", "cell ratio", dict(variables=cols, backend=backend),
                   (-np.inf, np.inf))
+
+
+def _closed_form(g: np.ndarray, X: CalMatrix, w: np.ndarray, t: np.ndarray, method: str,
+                 tol: float = 1e-7) -> CalibrationResult:
+    """A closed-form solution, checked: every total reached (R's rule) with finite g-weights.
+
+    A replicate without sample weight in a level cannot reach that level's total: its g-weights are
+    infinite or the total is missed, and the result says so instead of passing it on silently.
+    """
+    g = np.where(w > 0, g, 1.0)              # rows without weight: any g; keep replicate factors finite
+    with np.errstate(invalid="ignore"):
+        achieved = X.tdot(w * g)[:, 0]
+    gap = np.abs(achieved - t) / (1 + np.abs(t))
+    worst = float(np.nanmax(np.where(np.isfinite(gap), gap, np.inf))) if len(gap) else 0.0
+    ok = bool(np.all(np.isfinite(g)) and worst < tol)
+    return CalibrationResult(g, 1, ok, worst, method)
 
 
 def _poststrata(data: pd.DataFrame, cols: list[str], totals: Any) -> tuple[pd.DataFrame, dict, str]:
