@@ -1,0 +1,390 @@
+"""``surveykit indicators DATA --questionnaire SPEC --design DESIGN.yaml --out report.xlsx``.
+
+Reads the microdata (declared missing codes kept as codes: indicator definitions treat "don't know"
+explicitly), builds the survey design(s) a design file describes, calibrates them if it asks,
+computes every catalogue indicator of the questionnaire for the total and by each breakdown, and
+writes the publication workbook (and PNG charts with ``--charts DIR``).
+
+Repeat tables (an incident file) are given as ``REPEAT=FILE`` after the main file. Exit status: 0
+every indicator computed; 1 the workbook was written but some indicators could not be computed (they
+are listed on its contents sheet and on stderr); 2 a file or the design cannot be read.
+
+The design file (YAML, safe-loaded; paths relative to it)::
+
+    weights: fexp                 # the main unit's (person) weights
+    strata: estrato
+    psu: upm
+    fpc: null                     # optional: column of population counts or fractions
+    lonely_psu: adjust            # error | adjust | average | remove | certainty
+    calibration:                  # optional
+      controls: ../weights/el_salvador_2024_adults_illustrative.yaml
+      method: raking              # linear | raking | logit
+      bounds: [0.2, 5.0]          # optional bounds on the g-weights
+      margins: [sexo, departamento, area, grupo_edad]   # optional: a subset of the controls
+    units:                        # optional: other units of analysis
+      household: {weights: fexp_hogar}
+      incident:
+        table: incidentes         # a repeat of the questionnaire, given as incidentes=FILE
+        weights: fexp
+        key: id_hogar             # links its rows to the main table ...
+        inherit_calibration: true # ... to carry the person calibration's g-weights over
+
+>>> import tempfile, pathlib, surveykit as sk
+>>> from surveykit.cli import main
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> q = sk.Questionnaire(id="mini", languages=["es"], items=[
+...     sk.SelectOneQuestion(name="sexo", choices="sexo", label={"es": "Sexo"}),
+...     sk.IntegerQuestion(name="edad", label={"es": "Edad"}, min=18, max=99)],
+...     choice_lists={"sexo": sk.ChoiceList(choices=[sk.Choice(code=1, label={"es": "Hombre"}),
+...                                                    sk.Choice(code=2, label={"es": "Mujer"})])})
+>>> _ = q.to_yaml(d / "mini.yaml")
+>>> from surveykit.simulate import el_salvador_frame
+>>> sim = sk.simulate(q, seed=1, frame=el_salvador_frame(psus=60))
+>>> _ = sk.write_microdata(sim.data, d / "mini.sav", questionnaire=q)
+>>> _ = (d / "design.yaml").write_text("weights: fexp\\nstrata: estrato\\npsu: upm\\n")
+>>> _ = (d / "cat.yaml").write_text(
+...     "indicators:\\n  - {code: EDAD, family: sdg16, name: {es: Edad media}, questionnaire: mini,\\n"
+...     "     estimator: mean, numerator: '${edad}', source: 'example [U]', unit_label: {es: años}}\\n")
+>>> main(["indicators", str(d / "mini.sav"), "-q", str(d / "mini.yaml"), "--design", str(d / "design.yaml"),
+...       "--catalog", str(d / "cat.yaml"), "--by", "sexo", "--out", str(d / "r.xlsx")])  # doctest: +ELLIPSIS
+computed 1 indicator (total, sexo) from 595 rows of 'mini'
+wrote .../r.xlsx
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import DesignError, IndicatorError, SurveykitError
+
+__all__ = ["register", "load_design_file", "build_designs"]
+
+_TOP_KEYS = {"weights", "strata", "psu", "fpc", "nest", "lonely_psu", "calibration", "units", "unit"}
+_UNIT_KEYS = {"table", "weights", "strata", "psu", "fpc", "nest", "lonely_psu", "calibration", "key",
+              "inherit_calibration"}
+_CAL_KEYS = {"controls", "method", "bounds", "margins"}
+_LONELY = ("error", "adjust", "average", "remove", "certainty")
+_METHODS = ("linear", "raking", "logit")
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``indicators`` subcommand."""
+    from ..estimation.quality import QUALITY_RULES
+
+    p = subparsers.add_parser(
+        "indicators", help="compute the catalogue's indicators and write the publication workbook",
+        description="Compute every catalogue indicator of a questionnaire from microdata and a design file, for "
+                    "the total and by each breakdown, and write the Excel workbook a statistics office publishes "
+                    "(and PNG charts). Exit status: 0 all computed, 1 some indicators could not be computed, "
+                    "2 a file cannot be read.")
+    p.add_argument("data", nargs="+", metavar="DATA",
+                   help="the main data file (.sav .dta .csv .xlsx ...); repeat tables as REPEAT=FILE")
+    p.add_argument("--questionnaire", "-q", required=True, help="questionnaire spec (.yaml .json .xlsx)")
+    p.add_argument("--design", "-d", required=True, help="design file (YAML): weights, strata, psu, calibration")
+    p.add_argument("--out", "-o", required=True, help="the workbook to write (.xlsx)")
+    p.add_argument("--charts", metavar="DIR", help="also write a PNG chart per indicator to DIR")
+    p.add_argument("--rule", default="inegi", choices=QUALITY_RULES, help="quality flag rules (default inegi)")
+    p.add_argument("--by", nargs="*", default=None, metavar="VAR",
+                   help="breakdown variables (default: sexo area departamento, those in the data)")
+    p.add_argument("--language", default=None, help="language of names and labels (default: the questionnaire's)")
+    p.add_argument("--codes", nargs="*", default=None, metavar="CODE", help="only these indicators")
+    p.add_argument("--catalog", action="append", default=None, metavar="FILE",
+                   help="indicator definitions (YAML) instead of the shipped catalogue; repeat for several")
+    p.add_argument("--ci", default="t", choices=("t", "normal", "logit", "korn-graubard", "wilson"),
+                   help="confidence interval of proportions (default t)")
+    p.add_argument("--title", help="title on the contents sheet")
+    p.add_argument("--subtitle", help="subtitle on the contents sheet (survey, year)")
+    p.set_defaults(func=_run)
+
+
+# ------------------------------------------------------------------------------------------------
+# the design file
+# ------------------------------------------------------------------------------------------------
+def _fail(file: str, key: str, message: str) -> DesignError:
+    return DesignError(f"design file {file}, {key}: {message}", file=file, key=key)
+
+
+def _columns(value: Any, file: str, key: str, optional: bool = True) -> str | list[str] | None:
+    if value is None:
+        if optional:
+            return None
+        raise _fail(file, key, "is required (a column name).")
+    if isinstance(value, str) and value.strip():
+        return value
+    if isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value):
+        return value
+    raise _fail(file, key, f"must be a column name or a list of them, not {value!r}.")
+
+
+def _unknown(given: Mapping, allowed: set[str], file: str, where: str) -> None:
+    import difflib
+
+    for k in given:
+        if k not in allowed:
+            close = difflib.get_close_matches(str(k), sorted(allowed), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise _fail(file, f"{where}{k}", f"unknown key{hint}; the keys are {', '.join(sorted(allowed))}.")
+
+
+def _calibration(spec: Any, file: str, where: str, base: Path) -> dict[str, Any] | None:
+    if spec is None:
+        return None
+    if not isinstance(spec, Mapping):
+        raise _fail(file, where, "must be a mapping with controls, method, bounds, margins.")
+    _unknown(spec, _CAL_KEYS, file, f"{where}.")
+    controls = spec.get("controls")
+    if not isinstance(controls, str) or not controls.strip():
+        raise _fail(file, f"{where}.controls", "is required: the control-totals file (see weights/).")
+    path = Path(controls)
+    path = path if path.is_absolute() else (base / path)
+    if not path.is_file():
+        raise _fail(file, f"{where}.controls", f"the file {path} does not exist.")
+    method = spec.get("method", "linear")
+    if method not in _METHODS:
+        raise _fail(file, f"{where}.method", f"{method!r} is not one of {', '.join(_METHODS)}.")
+    bounds = spec.get("bounds")
+    if bounds is not None:
+        if not (isinstance(bounds, list) and len(bounds) == 2 and all(
+                isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds) and 0 <= bounds[0] < 1 < bounds[1]):
+            raise _fail(file, f"{where}.bounds", f"must be [lower, upper] with 0 <= lower < 1 < upper, not {bounds!r}.")
+        bounds = (float(bounds[0]), float(bounds[1]))
+    if method == "logit" and bounds is None:
+        raise _fail(file, f"{where}.bounds", "logit calibration needs bounds, e.g. [0.3, 3].")
+    margins = spec.get("margins")
+    if margins is not None and not (isinstance(margins, list) and all(isinstance(m, str) for m in margins)):
+        raise _fail(file, f"{where}.margins", f"must be a list of margin names, not {margins!r}.")
+    return {"controls": path, "method": method, "bounds": bounds, "margins": margins}
+
+
+def _design_spec(spec: Mapping, file: str, where: str, base: Path, table: bool) -> dict[str, Any]:
+    out = {"weights": _columns(spec.get("weights"), file, f"{where}weights", optional=False)}
+    if isinstance(out["weights"], list):
+        raise _fail(file, f"{where}weights", "must be one column name.")
+    for k in ("strata", "psu", "fpc"):
+        out[k] = _columns(spec.get(k), file, f"{where}{k}")
+    nest = spec.get("nest", False)
+    if not isinstance(nest, bool):
+        raise _fail(file, f"{where}nest", f"must be true or false, not {nest!r}.")
+    out["nest"] = nest
+    lonely = spec.get("lonely_psu", "error")
+    if lonely not in _LONELY:
+        raise _fail(file, f"{where}lonely_psu", f"{lonely!r} is not one of {', '.join(_LONELY)}.")
+    out["lonely_psu"] = lonely
+    out["calibration"] = _calibration(spec.get("calibration"), file, f"{where}calibration", base)
+    if table:
+        t = spec.get("table")
+        out["table"] = t if isinstance(t, str) and t.strip() else None
+        key = spec.get("key")
+        if key is not None and not isinstance(key, str):
+            raise _fail(file, f"{where}key", "must be a column name.")
+        out["key"] = key
+        inherit = spec.get("inherit_calibration", key is not None)
+        if not isinstance(inherit, bool):
+            raise _fail(file, f"{where}inherit_calibration", "must be true or false.")
+        if inherit and key is None:
+            raise _fail(file, f"{where}inherit_calibration", "needs key: the column linking rows to the main table.")
+        out["inherit_calibration"] = inherit
+    return out
+
+
+def load_design_file(path: str | Path) -> dict[str, Any]:
+    """Read and validate a design file; every problem raises :class:`~surveykit.DesignError` naming the key.
+
+    Returns ``{"unit": main unit name, "main": spec, "units": {unit: spec}}``; specs have ``weights``,
+    ``strata``, ``psu``, ``fpc``, ``nest``, ``lonely_psu``, ``calibration`` (controls path resolved,
+    method, bounds, margins) and, for other units, ``table``, ``key``, ``inherit_calibration``.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     p = os.path.join(tmp, "d.yaml")
+    ...     _ = open(p, "w").write("weights: fexp\\nstrata: estrato\\npsu: upm\\nunits: {household: {weights: fexp_hogar}}\\n")
+    ...     spec = load_design_file(p)
+    >>> spec["main"]["weights"], spec["units"]["household"]["weights"]
+    ('fexp', 'fexp_hogar')
+    """
+    import yaml
+
+    p = Path(path)
+    file = str(path)
+    try:
+        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DesignError(f"design file {file} does not exist.", file=file) from None
+    except UnicodeDecodeError as exc:
+        raise DesignError(f"design file {file} is not UTF-8 text ({exc.reason}); save it as UTF-8.", file=file) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise DesignError(f"design file {file} is not valid YAML{where}: {getattr(exc, 'problem', exc)}.",
+                          file=file) from None
+    if not isinstance(doc, Mapping):
+        raise DesignError(f"design file {file} must hold a mapping (weights: ..., strata: ..., psu: ...).", file=file)
+    _unknown(doc, _TOP_KEYS, file, "")
+    unit = doc.get("unit", "person")
+    if not isinstance(unit, str):
+        raise _fail(file, "unit", "must be the name of the main unit of analysis (default person).")
+    main = _design_spec(doc, file, "", p.parent, table=False)
+    units: dict[str, dict[str, Any]] = {}
+    given = doc.get("units") or {}
+    if not isinstance(given, Mapping):
+        raise _fail(file, "units", "must map a unit name (household, incident) to its design.")
+    for name, spec in given.items():
+        if not isinstance(spec, Mapping):
+            raise _fail(file, f"units.{name}", "must be a mapping (weights, table, ...).")
+        _unknown(spec, _UNIT_KEYS, file, f"units.{name}.")
+        merged = {k: v for k, v in doc.items() if k in ("strata", "psu", "fpc", "nest", "lonely_psu")}
+        merged.update(spec)
+        units[str(name)] = _design_spec(merged, file, f"units.{name}.", p.parent, table=True)
+    return {"unit": unit, "main": main, "units": units, "file": file}
+
+
+def _design(df: pd.DataFrame, spec: dict[str, Any], file: str, where: str, weights: Any = None) -> Any:
+    from ..design import SurveyDesign
+
+    try:
+        d = SurveyDesign(df, weights=spec["weights"] if weights is None else weights, strata=spec["strata"],
+                         psu=spec["psu"], fpc=spec["fpc"], nest=spec["nest"], lonely_psu=spec["lonely_psu"])
+    except SurveykitError as exc:
+        raise DesignError(f"design file {file}, {where}: {exc}", file=file) from None
+    cal = spec.get("calibration")
+    if cal:
+        from ..weighting import load_controls
+
+        ctl = load_controls(cal["controls"])
+        if cal["margins"]:
+            ctl = ctl.select(*cal["margins"])
+        d = d.calibrate(ctl, method=cal["method"], bounds=cal["bounds"])
+    return d
+
+
+def build_designs(spec: dict[str, Any], data: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    """The designs by unit of analysis from a loaded design file (see :func:`load_design_file`)."""
+    file = spec["file"]
+    main = _design(data, spec["main"], file, "main design")
+    out = {spec["unit"]: main}
+    g = None
+    if spec["main"].get("calibration"):
+        g = pd.Series(main.weights.to_numpy() / data[spec["main"]["weights"]].to_numpy(dtype=float), index=data.index)
+    for name, u in spec["units"].items():
+        if u["table"] is None:
+            df = data
+        elif u["table"] in tables:
+            df = tables[u["table"]]
+        else:
+            raise DesignError(f"design file {file}, units.{name}.table: no data file was given for table "
+                              f"{u['table']!r}; add {u['table']}=FILE after the main data file.", file=file)
+        weights = None
+        if u.get("inherit_calibration") and g is not None and df is not data:
+            key = u["key"]
+            for t, label in ((df, f"table {u['table']!r}"), (data, "the main table")):
+                if key not in t.columns:
+                    raise DesignError(f"design file {file}, units.{name}.key: column {key!r} is not in {label}.",
+                                      file=file, column=key)
+            if data[key].duplicated().any():
+                raise DesignError(f"design file {file}, units.{name}.key: {key!r} does not identify the main table's "
+                                  "rows (it repeats); name its id column.", file=file, column=key)
+            factor = df[key].map(pd.Series(g.to_numpy(), index=data[key].to_numpy()))
+            if factor.isna().any():
+                raise DesignError(f"design file {file}, units.{name}: {int(factor.isna().sum())} row(s) of table "
+                                  f"{u['table']!r} have no row of the main table with the same {key!r}.", file=file)
+            if u["weights"] not in df.columns:
+                raise DesignError(f"design file {file}, units.{name}.weights: column {u['weights']!r} is not in table "
+                                  f"{u['table']!r}.", file=file, column=u["weights"])
+            weights = df[u["weights"]].to_numpy(dtype=float) * factor.to_numpy(dtype=float)
+        out[name] = _design(df, u, file, f"units.{name}", weights=weights)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# the command
+# ------------------------------------------------------------------------------------------------
+def _parse_tables(items: list[str]) -> tuple[str, dict[str, str]]:
+    main, tables = None, {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if sep and not Path(item).exists():
+            if name in tables:
+                raise DesignError(f"two data files for table {name!r}; give each table once, as REPEAT=FILE.")
+            tables[name] = path
+        elif main is None:
+            main = item
+        else:
+            raise DesignError(f"two main data files ({main} and {item}); give repeat tables as REPEAT=FILE.")
+    if main is None:
+        raise DesignError("no main data file was given (only REPEAT=FILE tables).")
+    return main, tables
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..io import read_microdata
+    from ..report import write_charts, write_workbook
+    from ..spec import load_questionnaire
+    from .compute import compute_breakdowns, load_catalog
+
+    q = load_questionnaire(args.questionnaire)
+    lang = args.language or q.main_language
+    spec = load_design_file(args.design)
+    main_path, table_paths = _parse_tables(args.data)
+    repeats = {r.name for r in q.repeats()}
+    unknown = [t for t in table_paths if t not in repeats]
+    if unknown:
+        raise DesignError(f"table {unknown[0]!r} is not a repeat of questionnaire {q.id!r} "
+                          f"({', '.join(sorted(repeats)) or 'it has none'}).")
+    data = read_microdata(main_path, user_missing="keep", questionnaire=q)
+    tables = {t: read_microdata(p, user_missing="keep", questionnaire=q) for t, p in table_paths.items()}
+    designs = build_designs(spec, data, tables)
+    catalog = load_catalog(args.catalog) if args.catalog else load_catalog()
+    mine = {c: ind for c, ind in catalog.items() if ind.questionnaire == q.id}
+    if args.codes:
+        absent = [c for c in args.codes if c not in mine]
+        if absent:
+            raise IndicatorError(f"indicators {absent} are not in the catalogue for questionnaire {q.id!r}.",
+                                 indicator=absent[0])
+        mine = {c: mine[c] for c in args.codes}
+    if not mine:
+        raise IndicatorError(f"the catalogue has no indicator for questionnaire {q.id!r}; give --catalog FILE with "
+                             "indicators whose questionnaire is that id.")
+    by = args.by if args.by is not None else [b for b in ("sexo", "area", "departamento") if b in data.columns]
+    absent = [b for b in by if b not in data.columns]
+    if absent:
+        raise DesignError(f"breakdown {absent[0]!r} is not a column of {main_path}.", column=absent[0])
+    not_computed: dict[str, str] = {}
+    frames = []
+    for code, ind in mine.items():
+        if ind.unit not in designs:
+            not_computed[code] = (f"unit '{ind.unit}' has no design: add units.{ind.unit} to {args.design}"
+                                  + (" and its table as REPEAT=FILE" if ind.unit not in ("person", "household") else ""))
+            continue
+        usable = [b for b in by if b in designs[ind.unit].data.columns]
+        try:
+            frames.append(compute_breakdowns(designs, [code], breakdowns=[None, *usable], rule=args.rule, ci=args.ci,
+                                             language=lang, questionnaire=q, indicators=mine))
+        except SurveykitError as exc:
+            not_computed[code] = str(exc)
+    if not frames:
+        raise IndicatorError("no indicator could be computed:\n  " + "\n  ".join(f"{c}: {w}" for c, w in
+                                                                                 not_computed.items()))
+    results = pd.concat(frames, ignore_index=True)
+    results.attrs.update(frames[0].attrs)
+    n_ok = results["code"].nunique()
+    print(f"computed {n_ok:,} indicator{'' if n_ok == 1 else 's'} ({', '.join(['total', *by])}) from "
+          f"{len(data):,} rows of {q.id!r}")
+    for code, why in not_computed.items():
+        print(f"  not computed: {code}: {why}", file=sys.stderr)
+    path = write_workbook(results, args.out, language=lang, title=args.title, subtitle=args.subtitle,
+                          questionnaire=q, indicators=mine, not_computed=not_computed)
+    print(f"wrote {path}")
+    if args.charts:
+        order = list(dict.fromkeys([b for b in ("departamento", "sexo", "area") if b in by] + list(by)))
+        paths = write_charts(results, args.charts, breakdowns=order, language=lang)
+        print(f"wrote {len(paths)} chart{'' if len(paths) == 1 else 's'} to {args.charts}")
+    return 1 if not_computed else 0

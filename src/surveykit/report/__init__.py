@@ -1,0 +1,11 @@
+"""Publication outputs: the Excel workbook a statistics office publishes and PNG charts by domain.
+
+>>> import surveykit as sk
+>>> sorted(n for n in sk.report.__all__ if not n.isupper())
+['plot_breakdowns', 'plot_indicator', 'write_charts', 'write_workbook']
+"""
+
+from .charts import plot_breakdowns, plot_indicator, write_charts
+from .workbook import FLAG_FILLS, REQUIRED_COLUMNS, write_workbook
+
+__all__ = ["write_workbook", "plot_indicator", "plot_breakdowns", "write_charts", "REQUIRED_COLUMNS", "FLAG_FILLS"]

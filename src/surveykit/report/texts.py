@@ -1,0 +1,168 @@
+"""Words of the publication outputs, in Spanish and English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["TEXTS", "text", "FAMILY_ORDER", "RULE_DESCRIPTIONS", "BREAKDOWN_LABELS", "REASONS_ES", "reason_text"]
+
+#: Families in publication order.
+FAMILY_ORDER = ("victimization", "discrimination", "sdg16")
+
+TEXTS: dict[str, dict[str, Any]] = {
+    "es": {
+        "title": "Indicadores de victimización, discriminación y ODS 16",
+        "contents": "Contenido", "sources": "Fuentes", "data": "Datos",
+        "families": {"victimization": "Victimización", "discrimination": "Discriminación", "sdg16": "ODS 16"},
+        "family_titles": {"victimization": "Indicadores de victimización y percepción de inseguridad",
+                          "discrimination": "Indicadores de discriminación",
+                          "sdg16": "Indicadores del Objetivo de Desarrollo Sostenible 16"},
+        "generated": "Generado el {date} con surveykit {version}.",
+        "sheet": "Hoja", "description": "Descripción", "indicators": "Indicadores",
+        "n_indicators": "{n} indicadores", "one_indicator": "1 indicador",
+        "code": "Código", "indicator": "Indicador", "family": "Familia", "unit": "Unidad", "source": "Fuente",
+        "evidence": "Evidencia", "notes": "Notas",
+        "breakdown": "Desagregación", "category": "Categoría", "estimate": "Estimación", "se": "Error estándar",
+        "ci_low": "IC {level}% inferior", "ci_high": "IC {level}% superior", "cv": "CV (%)", "deff": "Efecto de diseño",
+        "n": "n (casos)", "note": "Nota", "total": "Total",
+        "unit_line": "Unidad: {unit}.", "source_line": "Fuente: {source}",
+        "quality": "Calidad de las estimaciones",
+        "rule_line": "Criterio de calidad: {rule}.",
+        "ci_line": "Intervalos de confianza al {level}% ({method}); CV = error estándar / estimación.",
+        "ci_methods": {"t": "t de Student con los grados de libertad del diseño", "normal": "normal",
+                       "logit": "logit", "korn-graubard": "Korn-Graubard", "wilson": "Wilson"},
+        "suppressed": "{symbol}: estimación suprimida, no es suficientemente confiable para publicarse.",
+        "marked": "Celdas marcadas con color y letra: estimación publicada con una advertencia de precisión.",
+        "footnotes": "Notas",
+        "legend": "Leyenda",
+        "not_computed": "Indicadores no calculados",
+        "see_sources": "Las fuentes de cada definición están en la hoja «Fuentes».",
+        "evidence_legend": "Evidencia: [V] verificada en la fuente oficial; [S] fuente secundaria; [U] no verificada.",
+        "simulated": "",
+        "chart_total": "Total nacional: {value}",
+        "chart_ci": "IC {level}%",
+        "chart_flagged": "Marcada ({flags})",
+        "chart_suppressed": "suprimida",
+        "chart_legend_suppressed": "{symbol} = suprimida",
+        "page": "Página &P de &N",
+    },
+    "en": {
+        "title": "Victimization, discrimination and SDG 16 indicators",
+        "contents": "Contents", "sources": "Sources", "data": "Data",
+        "families": {"victimization": "Victimization", "discrimination": "Discrimination", "sdg16": "SDG 16"},
+        "family_titles": {"victimization": "Victimization and perception of insecurity indicators",
+                          "discrimination": "Discrimination indicators",
+                          "sdg16": "Sustainable Development Goal 16 indicators"},
+        "generated": "Generated on {date} with surveykit {version}.",
+        "sheet": "Sheet", "description": "Description", "indicators": "Indicators",
+        "n_indicators": "{n} indicators", "one_indicator": "1 indicator",
+        "code": "Code", "indicator": "Indicator", "family": "Family", "unit": "Unit", "source": "Source",
+        "evidence": "Evidence", "notes": "Notes",
+        "breakdown": "Breakdown", "category": "Category", "estimate": "Estimate", "se": "Standard error",
+        "ci_low": "{level}% CI lower", "ci_high": "{level}% CI upper", "cv": "CV (%)", "deff": "Design effect",
+        "n": "n (cases)", "note": "Note", "total": "Total",
+        "unit_line": "Unit: {unit}.", "source_line": "Source: {source}",
+        "quality": "Quality of the estimates",
+        "rule_line": "Quality rule: {rule}.",
+        "ci_line": "{level}% confidence intervals ({method}); CV = standard error / estimate.",
+        "ci_methods": {"t": "Student's t with the design degrees of freedom", "normal": "normal", "logit": "logit",
+                       "korn-graubard": "Korn-Graubard", "wilson": "Wilson"},
+        "suppressed": "{symbol}: estimate suppressed, not reliable enough to publish.",
+        "marked": "Cells marked with a colour and a letter: estimate published with a precision warning.",
+        "footnotes": "Notes",
+        "legend": "Legend",
+        "not_computed": "Indicators not computed",
+        "see_sources": "The source of each definition is on the 'Sources' sheet.",
+        "evidence_legend": "Evidence: [V] verified in the official source; [S] secondary source; [U] unverified.",
+        "simulated": "",
+        "chart_total": "National total: {value}",
+        "chart_ci": "{level}% CI",
+        "chart_flagged": "Flagged ({flags})",
+        "chart_suppressed": "suppressed",
+        "chart_legend_suppressed": "{symbol} = suppressed",
+        "page": "Page &P of &N",
+    },
+}
+
+#: What each quality rule set is, for the footnotes.
+RULE_DESCRIPTIONS = {
+    "es": {
+        "inegi": "INEGI (México), acuerdo CAC-007/01/2018: CV menor que 15% precisión alta; de 15% a menos de 30% "
+                 "moderada; 30% o más baja (se publica con advertencia)",
+        "statcan": "Statistics Canada: CV hasta 16.5% se publica; de 16.6% a 33.3% se publica con cautela (E); "
+                   "más de 33.3% o menos de 10 casos se suprime (F)",
+        "nchs": "NCHS (EE. UU.), normas para proporciones (Parker et al. 2017): tamaño efectivo de muestra, "
+                "amplitud absoluta y relativa del intervalo de Korn-Graubard y grados de libertad",
+        "nchs-counts": "NCHS (EE. UU.), normas para conteos: al menos 10 casos y amplitud relativa del intervalo "
+                       "de 160% o menos",
+    },
+    "en": {
+        "inegi": "INEGI (Mexico), agreement CAC-007/01/2018: CV below 15% high precision; 15% to under 30% "
+                 "moderate; 30% or more low (published with a warning)",
+        "statcan": "Statistics Canada: CV up to 16.5% released; 16.6% to 33.3% released with caution (E); above "
+                   "33.3% or fewer than 10 cases suppressed (F)",
+        "nchs": "NCHS (US) data presentation standards for proportions (Parker et al. 2017): effective sample "
+                "size, absolute and relative Korn-Graubard interval width and degrees of freedom",
+        "nchs-counts": "NCHS (US) standards for counts: at least 10 cases and a relative CI width of 160% or less",
+    },
+}
+
+#: Names of the conventions' disaggregation variables.
+BREAKDOWN_LABELS = {
+    "es": {"sexo": "Sexo", "area": "Área", "departamento": "Departamento", "grupo_edad": "Grupo de edad"},
+    "en": {"sexo": "Sex", "area": "Area", "departamento": "Department", "grupo_edad": "Age group"},
+}
+
+
+def text(language: str, key: str) -> Any:
+    """A word in ``language`` (Spanish or English; other languages fall back to English).
+
+    >>> text("es", "estimate"), text("fr", "estimate")
+    ('Estimación', 'Estimate')
+    """
+    lang = language.split("-")[0].lower()
+    return TEXTS.get(lang, TEXTS["en"])[key]
+
+
+def lang_key(language: str) -> str:
+    lang = language.split("-")[0].lower()
+    return lang if lang in TEXTS else "en"
+
+
+#: The reasons :func:`surveykit.quality_flags` gives, in Spanish (other texts are shown as they are).
+REASONS_ES = {
+    "CV between 15% and 30%: moderate precision (INEGI)": "CV entre 15% y 30%: precisión moderada (INEGI)",
+    "CV of 30% or more, or not computable: low precision (INEGI)":
+        "CV de 30% o más, o no calculable: precisión baja (INEGI)",
+    "CV between 16.6% and 33.3%: use with caution (Statistics Canada)":
+        "CV entre 16.6% y 33.3%: usar con cautela (Statistics Canada)",
+    "fewer than 10 observations: too unreliable to publish (Statistics Canada)":
+        "menos de 10 observaciones: demasiado inestable para publicarse (Statistics Canada)",
+    "CV above 33.3%: too unreliable to publish (Statistics Canada)":
+        "CV mayor que 33.3%: demasiado inestable para publicarse (Statistics Canada)",
+    "effective sample size below 30 (NCHS)": "tamaño de muestra efectivo menor que 30 (NCHS)",
+    "Korn-Graubard CI width of 0.30 or more (NCHS)": "amplitud del IC de Korn-Graubard de 0.30 o más (NCHS)",
+    "Korn-Graubard CI width above 130% of the estimate (NCHS)":
+        "amplitud del IC de Korn-Graubard mayor que 130% de la estimación (NCHS)",
+    "estimate is 0 or 1: review (NCHS)": "la estimación es 0 o 1: revisar (NCHS)",
+    "fewer than 8 degrees of freedom: review (NCHS)": "menos de 8 grados de libertad: revisar (NCHS)",
+    "CI width above 130% of the complement: review (NCHS)":
+        "amplitud del IC mayor que 130% del complemento: revisar (NCHS)",
+    "fewer than 10 observations (NCHS counts)": "menos de 10 observaciones (NCHS, conteos)",
+    "CI width above 160% of the estimate (NCHS counts)": "amplitud del IC mayor que 160% de la estimación (NCHS, conteos)",
+    "fewer than 8 degrees of freedom: review (NCHS counts)": "menos de 8 grados de libertad: revisar (NCHS, conteos)",
+}
+
+
+def reason_text(reason: str, language: str) -> str:
+    """A quality flag's reason in ``language`` (Spanish translations of surveykit's own reasons).
+
+    >>> reason_text("effective sample size below 30 (NCHS)", "es")
+    'tamaño de muestra efectivo menor que 30 (NCHS)'
+    """
+    return REASONS_ES.get(reason, reason) if lang_key(language) == "es" else reason
+
+
+def count_text(language: str, n: int) -> str:
+    """'1 indicador', '3 indicadores'."""
+    return text(language, "one_indicator") if n == 1 else text(language, "n_indicators").format(n=n)
