@@ -26,9 +26,39 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["META_KEY", "get_metadata", "value_labels", "variable_label", "label_values"]
+__all__ = ["META_KEY", "Metadata", "attach_metadata", "get_metadata", "value_labels", "variable_label",
+           "label_values"]
 
 META_KEY = "surveykit"
+
+
+class Metadata(dict):
+    """The metadata dict, shared (not copied) by the frames and columns derived from a frame.
+
+    pandas deep-copies ``attrs`` into every column taken and every result computed from a frame; for
+    a file with hundreds of labelled variables that copy costs more than the arithmetic. Labels describe
+    the data, not one object, so every derived frame sees the same metadata.
+
+    >>> import copy
+    >>> m = Metadata(value_labels={"sexo": {1: "Hombre"}})
+    >>> copy.deepcopy(m) is m
+    True
+    """
+
+    def __deepcopy__(self, memo: dict) -> Metadata:
+        return self
+
+
+def attach_metadata(df: pd.DataFrame, meta: dict[str, Any]) -> pd.DataFrame:
+    """Put ``meta`` in ``df.attrs["surveykit"]`` (as a shared :class:`Metadata`); returns ``df``.
+
+    >>> import pandas as pd
+    >>> df = attach_metadata(pd.DataFrame({"sexo": [1, 2]}), {"value_labels": {"sexo": {1: "Hombre"}}})
+    >>> df["sexo"].attrs["surveykit"] is df.attrs["surveykit"]
+    True
+    """
+    df.attrs[META_KEY] = meta if isinstance(meta, Metadata) else Metadata(meta)
+    return df
 
 
 def get_metadata(df: pd.DataFrame) -> dict[str, Any]:

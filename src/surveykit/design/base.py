@@ -119,6 +119,14 @@ class BaseDesign:
                                  "duplicates before building the design.", column=name)
         return col
 
+    def _bare(self) -> pd.DataFrame:
+        """The data as it is now, without ``attrs``: pandas deep-copies ``attrs`` (labels metadata set
+        by hand as a plain dict) into every column and result derived from a frame, which costs more
+        than the arithmetic when many steps run (expressions, margins)."""
+        frame = self._data.copy(deep=False)
+        frame.attrs = {}
+        return frame
+
     def _labels_for(self, column: str) -> dict | None:
         return value_labels(self._data, column)
 

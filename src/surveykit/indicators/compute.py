@@ -161,7 +161,12 @@ def evaluate_indicator(design: BaseDesign, ind: Indicator, by: Any = None, *, ci
     >>> float(evaluate_indicator(sk.SurveyDesign(df, weights="w"), ind)["estimate"][0])
     25.0
     """
-    data = design.data
+    return _prepare(design, ind, questionnaire)(by, ci=ci, level=level, df=df, empty=empty)
+
+
+def _prepare(design: BaseDesign, ind: Indicator, questionnaire: Any):
+    """Evaluate an indicator's expressions once; return ``run(by, ...)`` doing the estimator call."""
+    data = design._bare()          # without attrs: pandas would deep-copy the labels into every step
     universe = np.ones(len(data), dtype=bool) if not ind.universe else \
         _as_mask(_eval(ind, "universe", ind.universe, data, questionnaire))
     code = ind.code
@@ -174,8 +179,10 @@ def evaluate_indicator(design: BaseDesign, ind: Indicator, by: Any = None, *, ci
                 base = _as_mask(_eval(ind, f"components[{i}].denominator", c.denominator, data, questionnaire))
                 y = y.where(base)
             items.append(y)
-        sub = design.subset(universe) if not universe.all() else design
-        out = sub.mean_of_means(items, by=by, name=code, ci=ci, level=level, df=df, empty=empty)
+        sub = _subset(design, universe, ind)
+
+        def call(by, ci, level, df, empty):
+            return sub.mean_of_means(items, by=by, name=code, ci=ci, level=level, df=df, empty=empty)
     else:
         num = _as_number(_eval(ind, "numerator", ind.numerator, data, questionnaire), code)
         if e == "proportion":
@@ -183,24 +190,36 @@ def evaluate_indicator(design: BaseDesign, ind: Indicator, by: Any = None, *, ci
             if ind.denominator:
                 base = base & _as_mask(_eval(ind, "denominator", ind.denominator, data, questionnaire))
             sub = _subset(design, base, ind)
-            out = sub.mean(num, by=by, ci=ci, level=level, df=df, empty=empty)
+
+            def call(by, ci, level, df, empty):
+                return sub.mean(num, by=by, ci=ci, level=level, df=df, empty=empty)
         elif e in ("ratio", "rate"):
             den = _as_number(_eval(ind, "denominator", ind.denominator, data, questionnaire), f"{code}_den")
             sub = _subset(design, universe, ind)
-            out = sub.ratio(num, den, by=by, ci="t" if ci not in ("t", "normal") else ci, level=level, df=df,
-                            empty=empty)
-        elif e == "mean":
-            out = _subset(design, universe, ind).mean(num, by=by, ci=ci if ci in ("t", "normal") else "t",
-                                                     level=level, df=df, empty=empty)
-        else:  # total
-            out = _subset(design, universe, ind).total(num, by=by, ci=ci if ci in ("t", "normal") else "t",
-                                                      level=level, df=df, empty=empty)
-    out = out.copy()
-    out["variable"] = code
-    for c in ("estimate", "se", "ci_low", "ci_high"):
-        out[c] = out[c] * ind.scale
-    out.attrs["scale"] = ind.scale
-    return out
+
+            def call(by, ci, level, df, empty):
+                return sub.ratio(num, den, by=by, ci=_plain(ci), level=level, df=df, empty=empty)
+        else:
+            sub = _subset(design, universe, ind)
+            method = sub.mean if e == "mean" else sub.total
+
+            def call(by, ci, level, df, empty):
+                return method(num, by=by, ci=_plain(ci), level=level, df=df, empty=empty)
+
+    def run(by: Any = None, *, ci: str = "t", level: float = 0.95, df: Any = None, empty: str = "nan"):
+        out = call(by, ci, level, df, empty).copy()
+        out["variable"] = code
+        for col in ("estimate", "se", "ci_low", "ci_high"):
+            out[col] = out[col] * ind.scale
+        out.attrs["scale"] = ind.scale
+        return out
+
+    return run
+
+
+def _plain(ci: str) -> str:
+    """Ratios, means and totals take t or normal intervals (the others are for proportions)."""
+    return ci if ci in ("t", "normal") else "t"
 
 
 def _subset(design: BaseDesign, mask: np.ndarray, ind: Indicator) -> BaseDesign:
@@ -229,13 +248,19 @@ def _design_for(designs, ind: Indicator) -> BaseDesign | None:
 
 
 def _labels(table: pd.DataFrame, cols: list[str], data: pd.DataFrame, questionnaire: Any,
-            language: str) -> pd.DataFrame:
-    dicts = None
-    if questionnaire is not None:
-        try:
-            dicts = questionnaire.label_dictionaries(language).value_labels
-        except Exception:  # noqa: BLE001 - a questionnaire without that language: fall back to the data
-            dicts = None
+            language: str, cache: dict | None = None) -> pd.DataFrame:
+    key = ("labels", id(questionnaire), language)
+    if cache is not None and key in cache:
+        dicts = cache[key]
+    else:
+        dicts = None
+        if questionnaire is not None:
+            try:
+                dicts = questionnaire.label_dictionaries(language).value_labels
+            except Exception:  # noqa: BLE001 - a questionnaire without that language: fall back to the data
+                dicts = None
+        if cache is not None:
+            cache[key] = dicts
     for c in cols:
         labs = (dicts or {}).get(c) or value_labels(data, c)
         table[c] = label_values(table[c], labs).to_numpy()
@@ -289,6 +314,12 @@ def compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] 
     >>> t["sexo"].tolist(), t["estimate"].round(2).tolist()
     ([1, 2], [33.33, 66.67])
     """
+    return _compute(design, codes, by, rule=rule, ci=ci, level=level, language=language, labels=labels,
+                    questionnaire=questionnaire, indicators=indicators, prepared={})
+
+
+def _compute(design, codes, by, *, rule, ci, level, language, labels, questionnaire, indicators,
+             prepared: dict) -> pd.DataFrame:
     designs = _designs(design)
     cat = load_catalog() if indicators is None else indicators
     if codes is None:
@@ -303,14 +334,15 @@ def compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] 
         if d is None:
             raise IndicatorError(f"indicator {code} is about the unit '{ind.unit}' but no design for it was given; "
                                  f"pass compute({{'{ind.unit}': design, ...}}).", indicator=code)
+        if code not in prepared:
+            prepared[code] = _prepare(d, ind, questionnaire)
         proportionish = ind.estimator in ("proportion", "mean_of_proportions")
         df_choice = "domain" if rule == "nchs" else None
-        t = evaluate_indicator(d, ind, by=by_cols or None, ci=ci if proportionish else "t", level=level,
-                               df=df_choice, questionnaire=questionnaire)
+        t = prepared[code](by_cols or None, ci=ci if proportionish else "t", level=level, df=df_choice)
         t = quality_flags(t, rule, level=level, scale=ind.scale) if (rule != "nchs" or proportionish) \
             else quality_flags(t, "nchs-counts", level=level)
         if labels and by_cols:
-            t = _labels(t, by_cols, d.data, questionnaire, language)
+            t = _labels(t, by_cols, d.data, questionnaire, language, cache=prepared)
         t.insert(0, "code", code)
         t.insert(1, "name", ind.text("name", language))
         t.insert(2, "family", ind.family)
@@ -343,9 +375,15 @@ def compute_breakdowns(design: BaseDesign | Mapping[str, BaseDesign], codes: Seq
     >>> t[["breakdown", "category", "estimate"]].values.tolist()
     [['total', '', 50.0], ['sexo', 1, 50.0], ['sexo', 2, 50.0]]
     """
+    opts = dict(rule="inegi", ci="t", level=0.95, language="es", labels=True, questionnaire=None, indicators=None)
+    unknown = set(kwargs) - set(opts)
+    if unknown:
+        raise TypeError(f"compute_breakdowns() got unexpected arguments {sorted(unknown)}")
+    opts.update(kwargs)
+    prepared: dict = {}                      # expressions are evaluated once for all breakdowns
     frames = []
     for b in breakdowns:
-        t = compute(design, codes, by=b, **kwargs)
+        t = _compute(design, codes, b, prepared=prepared, **opts)
         if b is None:
             t.insert(3, "breakdown", "total")
             t.insert(4, "category", "")

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FileEncodingError, FileFormatError, MicrodataError, SurveykitWarning, format_rows
-from ..metadata import META_KEY
+from ..metadata import META_KEY, attach_metadata
 from . import _meta
 from ._progress import Progress, progress_wanted
 from ._sniff import resolve_format
@@ -155,7 +155,7 @@ def read_microdata(
         return MicrodataChunks(source, meta, cols, int(chunksize), opts, progress)
     raw = source.read(cols)
     df, meta = _finish(raw, meta, source, opts)
-    df.attrs[META_KEY] = meta
+    attach_metadata(df, meta)          # shared, not deep-copied into every derived frame
     return df
 
 

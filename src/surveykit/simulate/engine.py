@@ -14,6 +14,7 @@ import pandas as pd
 from scipy.special import ndtr
 
 from ..errors import ExpressionError, QuestionnaireError, SimulationError, format_rows
+from ..metadata import attach_metadata
 from ..spec.expression import Binary, Call, Expr, Name, Negate, Node, String, to_source
 from ..spec.models import Group, Repeat
 from .frame import check_frame, draw_sample, el_salvador_frame
@@ -23,6 +24,8 @@ __all__ = ["simulate", "Simulation"]
 
 _FILLER_KINDS = {"not_applicable", "skipped"}
 _MAX_REDRAWS = 100
+_RANDOM_ROUNDS = 20      # then choose among the answers the constraint accepts
+_MAX_CANDIDATES = 1000   # integer ranges up to this size are searched that way
 _TEXT_TYPES = {"text", "deviceid", "username", "phonenumber", "simserial", "subscriberid", "email", "audit",
                "barcode", "acknowledge", "hidden", "image", "audio", "video", "file", "background-audio",
                "geopoint", "geotrace", "geoshape", "start-geopoint"}
@@ -701,23 +704,47 @@ class _Engine:
         return dk, chosen
 
     def _constraint_loop(self, unit: _Unit, info: Any, values: np.ndarray, check_rows: np.ndarray,
-                         redraw: Any, as_current: Any) -> np.ndarray:
+                         redraw: Any, as_current: Any, candidates: Any = None) -> np.ndarray:
+        """Draw again where the constraint is false. With ``candidates`` (a function of the failing rows
+        giving the possible answers and their weights), rows still failing after a few rounds choose
+        among the answers the constraint accepts for them (one evaluation per candidate answer)."""
         model = info.model
         if model.constraint is None:
             return values
         where = f"constraint of {model.name!r} ({model.constraint.src})"
         rng = self.rng(model.name, 5)
-        for _round in range(_MAX_REDRAWS + 1):
+        rounds = _RANDOM_ROUNDS if candidates is not None else _MAX_REDRAWS
+        for _round in range(rounds + 1):
             current = as_current(values)
             ok = self.evaluate(unit, model.constraint, where, current=current)
             bad = check_rows & (ok.to_numpy(dtype=object, na_value=True) == False)  # noqa: E712
             if not bad.any():
                 return values
-            if _round == _MAX_REDRAWS:
+            if _round == rounds:
                 break
             idx = np.flatnonzero(bad)
             values = redraw(values, idx, rng.random(len(idx)))
         idx = np.flatnonzero(bad)
+        if candidates is not None:
+            cand, weights = candidates(idx, values)
+            frame = self.context(unit, self._refs([model.constraint]), where).iloc[idx]
+            accept = np.zeros((len(idx), len(cand)), dtype=bool)
+            for j, v in enumerate(cand):  # one evaluation per possible answer, over the failing rows at once
+                cur = pd.Series(np.full(len(idx), v, dtype=values.dtype), index=frame.index, name=model.name)
+                try:
+                    accept[:, j] = _truth_na(model.constraint.evaluate(frame, current=cur, questionnaire=self.q))
+                except ExpressionError as exc:
+                    raise SimulationError(f"{where}: {exc}", expression=model.constraint.src) from None
+            w = weights * accept
+            solvable = w.sum(axis=1) > 0
+            if solvable.all():
+                values = values.copy()
+                values[idx] = np.asarray(cand, dtype=values.dtype)[categorical(rng.random(len(idx)), w)]
+                return values
+            idx = idx[~solvable]
+            raise SimulationError(f"{where} is false for every possible answer in {len(idx)} row(s) (rows "
+                                  f"{format_rows(idx.tolist(), 5)} of {unit.name!r}); check the constraint against the "
+                                  "questions it refers to.", question=model.name)
         raise SimulationError(f"{where} is still false in {len(idx)} row(s) after {_MAX_REDRAWS} draws (rows "
                               f"{format_rows(idx.tolist(), 5)} of {unit.name!r}); set overrides[{model.name!r}] so that "
                               "valid answers are likely, or check the constraint.", question=model.name)
@@ -805,7 +832,9 @@ class _Engine:
         values = self._constraint_loop(
             unit, info, values, answer & ~dk,
             lambda v, i, uu: _put(v, answer, i, draw(i, uu)),
-            lambda v: pd.Series(v, index=pd.RangeIndex(unit.n), name=name))
+            lambda v: pd.Series(v, index=pd.RangeIndex(unit.n), name=name),
+            candidates=lambda i, _v: (code_arr, np.where(const[i, None] >= 0,
+                                                         np.arange(len(codes)) == const[i, None], prob_rows[i])))
         if dk.any():
             values = values.copy()
             values[dk] = chosen[dk].astype(values.dtype) if numeric else chosen[dk]
@@ -888,8 +917,20 @@ class _Engine:
             return v
 
         dk, chosen = self._apply_missing(unit, info, ov, rel)
+        candidates = None
+        lo, hi = info.model.min, info.model.max
+        if info.model.type == "integer" and lo is not None and hi is not None and hi - lo < _MAX_CANDIDATES:
+            cand = np.arange(lo, hi + 1, dtype=float)
+
+            def candidates(i: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                # weights: how often each value was drawn where the constraint holds (keeps the shape)
+                good = v[rel & ~dk]
+                good = good[np.isfinite(good)]
+                freq = np.bincount((good - lo).astype(int), minlength=len(cand))[:len(cand)] + 0.5
+                return cand, np.broadcast_to(freq, (len(i), len(cand)))
+
         values = self._constraint_loop(unit, info, values, rel & ~dk, redraw,
-                                       lambda v: pd.Series(v, index=pd.RangeIndex(unit.n), name=name))
+                                       lambda v: pd.Series(v, index=pd.RangeIndex(unit.n), name=name), candidates)
         if dk.any():
             values[dk] = chosen[dk].astype(float)
         unit.cols[name] = values
@@ -992,7 +1033,7 @@ class _Engine:
         main = self.units[self.main]
         lead = ["id_hogar", "estrato", "upm", "fexp_hogar", "fexp"]
         data = self._table(main, lead, {c: main.cols[c] for c in lead})
-        data.attrs["surveykit"] = self._metadata(data, dicts, None)
+        attach_metadata(data, self._metadata(data, dicts, None))
         repeats = {}
         for r in self.q.repeats():
             unit = self.units[r.name]
@@ -1012,7 +1053,7 @@ class _Engine:
                 if c in main.cols and c not in own and c not in first:
                     first[c] = main.cols[c][top_pos]
             table = self._table(unit, list(first), first)
-            table.attrs["surveykit"] = self._metadata(table, dicts, r)
+            attach_metadata(table, self._metadata(table, dicts, r))
             repeats[r.name] = table
         return data, repeats
 
@@ -1088,6 +1129,14 @@ def _truth(s: pd.Series) -> np.ndarray:
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.to_numpy(dtype=bool, na_value=False)
     return (pd.to_numeric(s, errors="coerce").fillna(0) != 0).to_numpy()
+
+
+def _truth_na(s: pd.Series) -> np.ndarray:
+    """A constraint's result as a mask; missing (cannot tell) passes, as check_microdata reads it."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.to_numpy(dtype=bool, na_value=True)
+    num = pd.to_numeric(s, errors="coerce")
+    return (num.isna() | (num != 0)).to_numpy()
 
 
 def _numbers(s: pd.Series) -> np.ndarray:

@@ -54,7 +54,7 @@ def calibrate(design: BaseDesign, margins: Mapping[str, Any], method: str = "lin
     lo, hi = (-np.inf, np.inf) if bounds is None else (float(bounds[0]), float(bounds[1]))
     if not lo < hi or (lo > 1 or hi < 1):
         raise WeightingError(f"bounds={bounds}: need lower < upper with 1 inside (bounds on g = new/old weight).")
-    m = build_margins(design._data, _margins_of(margins), population_size=population_size)
+    m = build_margins(design._bare(), _margins_of(margins), population_size=population_size)
     if backend == "samplics":
         from .samplics_backend import samplics_solver
 
@@ -79,7 +79,7 @@ def rake(design: BaseDesign, margins: Mapping[str, Mapping[Any, float]], maxit: 
         if not isinstance(spec, Mapping):
             raise ControlTotalsError(f"rake() margin '{col}' must map levels to counts; use calibrate() for "
                                      "numeric totals.", margin=col)
-    m = build_margins(design._data, margins)
+    m = build_margins(design._bare(), margins)
     if backend == "samplics":
         from .samplics_backend import samplics_solver
 
@@ -98,7 +98,7 @@ def poststratify(design: BaseDesign, variables: str | Sequence[str], totals: Any
     """See :meth:`surveykit.SurveyDesign.poststratify`."""
     _whole_sample(design, "poststratify")
     cols = [variables] if isinstance(variables, str) else list(variables)
-    data, spec, label = _poststrata(design._data, cols, totals)
+    data, spec, label = _poststrata(design._bare(), cols, totals)
     m = build_margins(data, {label: spec})
     if "cells" in data.attrs:          # report cells as tuples of levels, not their internal codes
         m.X.names = [(label, data.attrs["cells"][lv]) for _, lv in m.X.names]
