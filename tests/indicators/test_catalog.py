@@ -96,6 +96,14 @@ def test_texts_are_bilingual(cat):
             assert set(ind.notes) == {"es", "en"}, f"{code}.notes"
 
 
+def test_the_documentation_lists_every_indicator(cat):
+    doc = (ROOT / "docs" / "indicators.md").read_text(encoding="utf-8")
+    tables = doc.split("## The catalogue")[1].split("\n## ")[0]
+    listed = re.findall(r"^\| `([^`]+)` \|", tables, flags=re.M)
+    assert sorted(listed) == sorted(cat)
+    assert f"**{len(cat)} survey-based indicators**" in doc
+
+
 def test_scale_and_unit_match_the_estimator(cat):
     for code, ind in cat.items():
         if ind.estimator in ("proportion", "mean_of_proportions"):
