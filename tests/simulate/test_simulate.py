@@ -301,9 +301,28 @@ def test_bad_overrides_name_the_question(questionnaire, overrides, message):
 
 def test_unsatisfiable_constraint_is_an_error():
     q = sk.Questionnaire(id="c", languages=["es"], items=[
-        sk.IntegerQuestion(name="x", min=1, max=10, constraint=". > 10")])
-    with pytest.raises(sk.SimulationError, match=r"constraint of 'x' \(. > 10\) is still false"):
+        sk.IntegerQuestion(name="x", min=1, max=10, constraint=". > 10"),
+        sk.DecimalQuestion(name="y", min=0, max=1, constraint=". > 2")])
+    with pytest.raises(sk.SimulationError, match=r"constraint of 'x' \(. > 10\) is false for every possible answer"):
         sk.simulate(q, frame=el_salvador_frame(psus=60), seed=1)
+    q.items.pop(0)
+    with pytest.raises(sk.SimulationError, match=r"constraint of 'y' \(. > 2\) is still false .* after 100 draws"):
+        sk.simulate(q, frame=el_salvador_frame(psus=60), seed=1)
+
+
+def test_narrow_constraints_are_met_by_choosing_among_valid_answers():
+    """A constraint that random draws rarely meet (. <= ${n} with n mostly 1) is met for every row."""
+    lists = {"t": sk.ChoiceList(choices=[sk.Choice(code=i) for i in range(1, 11)])}
+    q = sk.Questionnaire(id="c", languages=["es"], choice_lists=lists, items=[
+        sk.IntegerQuestion(name="n", min=1, max=200),
+        sk.IntegerQuestion(name="k", min=1, max=200, constraint=". <= ${n}"),
+        sk.SelectOneQuestion(name="tipo", choices="t", constraint=". = ${n} or . = 10")])
+    s = sk.simulate(q, frame=el_salvador_frame(psus=100), seed=3,
+                    overrides={"n": {"distribution": "poisson", "mean": 1.3}})
+    d = s.data
+    assert (d["k"] <= d["n"]).all()
+    assert ((d["tipo"] == d["n"]) | (d["tipo"] == 10)).all()
+    assert len(s.check()) == 0
 
 
 def test_repeat_counts_and_distributions(questionnaire):

@@ -227,7 +227,8 @@ def simulate(
         Overrides to start from. ``"auto"``: the shipped preset for the questionnaire's id
         (``surveykit/simulate/presets/{id}.yaml``, realistic rates for the shipped questionnaires),
         if there is one, else the built-in distributions of ``sexo`` and ``edad`` (El Salvador adults)
-        when the questionnaire has those questions. ``None``: neither.
+        when the questionnaire has those questions. ``None``: neither. A preset or overrides file holds
+        ``overrides: {question: settings}`` and optionally ``eligible: question``.
     missing_rate : float, default 0.02
         Share of relevant answers given as a missing code (don't know, refused: every declared missing
         code except not-applicable/skipped kinds, equally likely), for questions that have them.
@@ -237,8 +238,8 @@ def simulate(
         Default: the repeat's ``count`` expression, else 1 to 3 instances.
     eligible : str, optional
         Integer question holding the number of eligible persons in the household (the selected
-        person's weight is the household weight times it; it is then never don't know). Default: drawn
-        as 1 + Poisson(1.2) (about 2.2 adults per household, as census 2024).
+        person's weight is the household weight times it; it is then never don't know). Default: the
+        preset's, else drawn as 1 + Poisson(1.2) (about 2.2 adults per household, as census 2024).
     carry : tuple of str
         Main-unit variables copied onto every repeat row.
     reference_date : str
@@ -296,7 +297,8 @@ def simulate(
     entropy = int(ss.entropy) if seed is None else int(seed)
     sample_rng = np.random.default_rng([entropy, 0])
     notes: list[str] = []
-    ovs = _overrides(q, preset, overrides, set(f.columns), notes)
+    ovs, preset_eligible = _overrides(q, preset, overrides, set(f.columns), notes)
+    eligible = eligible if eligible is not None else preset_eligible
     sim = _Engine(q, f, stratum_vars, households_per_psu, icc, ovs, missing_rate, repeat_counts or {}, eligible,
                   carry, pd.Timestamp(reference_date), lang, layout, entropy, sample_rng, notes)
     return sim.run()
@@ -317,7 +319,8 @@ def _questionnaire(q: Any) -> Any:
 PRESET_DIR = Path(__file__).with_name("presets")
 
 
-def _read_yaml(path: Path, what: str) -> dict[str, Any]:
+def _read_yaml(path: Path, what: str) -> tuple[dict[str, Any], str | None]:
+    """The overrides of a preset/overrides file and its ``eligible`` setting (if any)."""
     import yaml
 
     try:
@@ -327,38 +330,54 @@ def _read_yaml(path: Path, what: str) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         raise SimulationError(f"{what} file {path} is not valid YAML: {exc}", file=str(path)) from None
     if doc is None:
-        return {}
+        return {}, None
     if not isinstance(doc, dict):
         raise SimulationError(f"{what} file {path} must hold a mapping of question name to settings "
-                              "(optionally under 'overrides:').", file=str(path))
-    return doc.get("overrides", doc) if isinstance(doc.get("overrides"), dict) else doc
+                              "(or 'overrides:' and 'eligible:').", file=str(path))
+    if "overrides" not in doc:
+        return doc, None
+    extra = [k for k in doc if k not in ("overrides", "eligible")]
+    if extra or not isinstance(doc["overrides"], dict):
+        raise SimulationError(f"{what} file {path}: the keys are 'overrides' (a mapping of question name to settings) "
+                              f"and 'eligible'; not {extra or ['overrides: ' + type(doc['overrides']).__name__]}.",
+                              file=str(path))
+    eligible = doc.get("eligible")
+    if eligible is not None and not isinstance(eligible, str):
+        raise SimulationError(f"{what} file {path}: eligible must be a question name.", file=str(path))
+    return doc["overrides"], eligible
 
 
-def _overrides(q: Any, preset: Any, overrides: Any, frame_cols: set[str], notes: list[str]) -> dict[str, Override]:
+def _overrides(q: Any, preset: Any, overrides: Any, frame_cols: set[str],
+               notes: list[str]) -> tuple[dict[str, Override], str | None]:
     names = {i.model.name for i in q.questions()}
     base: dict[str, Any] = {}
+    eligible = None
     if preset == "auto":
         shipped = PRESET_DIR / f"{q.id}.yaml"
         if shipped.is_file():
-            base = _read_yaml(shipped, "preset")
+            base, eligible = _read_yaml(shipped, "preset")
         else:
             base = {k: v for k, v in CONVENTION_DEFAULTS.items() if k in names}
     elif preset is not None:
-        base = _read_yaml(Path(preset), "preset")
+        base, eligible = _read_yaml(Path(preset), "preset")
     # a preset made for a shipped questionnaire may mention questions a user's edited copy lacks
     dropped = [k for k in base if k not in names]
     if dropped:
         notes.append(f"preset settings for {', '.join(map(str, dropped))} were not used: the questionnaire has no "
                      "such questions")
+    if eligible is not None and eligible not in names:
+        notes.append(f"the preset's eligible question {eligible!r} is not in the questionnaire; eligible persons "
+                     "were drawn instead")
+        eligible = None
     base = {k: v for k, v in base.items() if k in names}
     if isinstance(overrides, (str, Path)):
-        path = Path(overrides)
-        overrides = _read_yaml(path, "overrides")
+        overrides, given = _read_yaml(Path(overrides), "overrides")
+        eligible = given or eligible
     if overrides is not None and not isinstance(overrides, Mapping):
         raise SimulationError(f"overrides must be a mapping of question name to settings, or a YAML file; got "
                               f"{type(overrides).__name__}.")
     merged = {**base, **dict(overrides or {})}
-    return parse_overrides(merged, q, frame_cols)
+    return parse_overrides(merged, q, frame_cols), eligible
 
 
 # ================================================================================================
@@ -707,7 +726,10 @@ class _Engine:
                          redraw: Any, as_current: Any, candidates: Any = None) -> np.ndarray:
         """Draw again where the constraint is false. With ``candidates`` (a function of the failing rows
         giving the possible answers and their weights), rows still failing after a few rounds choose
-        among the answers the constraint accepts for them (one evaluation per candidate answer)."""
+        among the answers the constraint accepts for them (one evaluation per candidate answer).
+
+        A constraint that cannot tell (missing, e.g. it reads a question that was skipped) passes, as
+        in check_microdata; answers that make it true are preferred while drawing again."""
         model = info.model
         if model.constraint is None:
             return values
@@ -716,26 +738,33 @@ class _Engine:
         rounds = _RANDOM_ROUNDS if candidates is not None else _MAX_REDRAWS
         for _round in range(rounds + 1):
             current = as_current(values)
-            ok = self.evaluate(unit, model.constraint, where, current=current)
-            bad = check_rows & (ok.to_numpy(dtype=object, na_value=True) == False)  # noqa: E712
-            if not bad.any():
+            ok = self.evaluate(unit, model.constraint, where, current=current).to_numpy(dtype=object, na_value=None)
+            false = check_rows & np.asarray(ok == False, dtype=bool)  # noqa: E712
+            unsure = check_rows & np.asarray([v is None for v in ok], dtype=bool)
+            if not (false | unsure).any():
                 return values
             if _round == rounds:
                 break
-            idx = np.flatnonzero(bad)
+            idx = np.flatnonzero(false | unsure)
             values = redraw(values, idx, rng.random(len(idx)))
-        idx = np.flatnonzero(bad)
+        if not false.any():
+            return values  # the rest cannot be told either way: they pass, as check_microdata reads them
+        idx = np.flatnonzero(false | unsure) if candidates is not None else np.flatnonzero(false)
         if candidates is not None:
             cand, weights = candidates(idx, values)
             frame = self.context(unit, self._refs([model.constraint]), where).iloc[idx]
-            accept = np.zeros((len(idx), len(cand)), dtype=bool)
+            true_ = np.zeros((len(idx), len(cand)), dtype=bool)
+            maybe = np.zeros((len(idx), len(cand)), dtype=bool)
             for j, v in enumerate(cand):  # one evaluation per possible answer, over the failing rows at once
                 cur = pd.Series(np.full(len(idx), v, dtype=values.dtype), index=frame.index, name=model.name)
                 try:
-                    accept[:, j] = _truth_na(model.constraint.evaluate(frame, current=cur, questionnaire=self.q))
+                    r = model.constraint.evaluate(frame, current=cur, questionnaire=self.q)
                 except ExpressionError as exc:
                     raise SimulationError(f"{where}: {exc}", expression=model.constraint.src) from None
-            w = weights * accept
+                true_[:, j] = _truth(r)
+                maybe[:, j] = _truth_na(r)
+            w_true = weights * true_
+            w = np.where((w_true.sum(axis=1) > 0)[:, None], w_true, weights * maybe)
             solvable = w.sum(axis=1) > 0
             if solvable.all():
                 values = values.copy()
