@@ -49,6 +49,14 @@ def test_xlsform_converts_with_pyxform_and_reads_back(name, qs, tmp_path):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_shipped_xlsform_matches_the_yaml(name, qs):
+    """questionnaires/xlsform/*.xlsx are for ODK/Kobo users; the YAML is the source."""
+    shipped = sk.Questionnaire.from_xlsform(QDIR / "xlsform" / f"{name}.xlsx")
+    assert shipped == qs[name], (f"questionnaires/xlsform/{name}.xlsx is out of date: run surveykit convert "
+                                 f"questionnaires/{name}.yaml questionnaires/xlsform/{name}.xlsx")
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_yaml_and_json_round_trip(name, qs):
     q = qs[name]
     assert loads_yaml(q.to_yaml()) == q
