@@ -498,7 +498,9 @@ class _Context:
             self.skip(unit, name, rule, f"{expr.src}: {exc}")
             return None
         frame = self.frame(unit, refs)
-        absent = [r for r in refs if r not in frame.columns]
+        # a select_multiple may be stored as 0/1 columns {name}_{code}, which evaluate() reads
+        absent = [r for r in refs if r not in frame.columns
+                  and not frame.columns.astype(str).str.startswith(f"{r}_").any()]
         if absent:
             self.skip(unit, name, rule, f"{expr.src} refers to {absent}, not in the data given")
             return None
