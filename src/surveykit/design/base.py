@@ -76,6 +76,15 @@ class BaseDesign:
     def _needs_present(self) -> bool:
         return False
 
+    def _score_cells(self, dom: Domains):
+        """``(cell of each row, number of cells, domain of each cell)`` when the variance needs only the
+        first-stage (unit x domain) totals of the scores, else None."""
+        return None
+
+    def _variance_cells(self, PT: np.ndarray, dom: Domains) -> np.ndarray:
+        """Variance from the (unit x domain) cell totals of the scores (see :meth:`_score_cells`)."""
+        raise NotImplementedError
+
     def _domain_df(self, dom: Domains, masks: list) -> np.ndarray:
         """Degrees of freedom of each (domain, column) restricted to its rows: (G, k)."""
         raise NotImplementedError

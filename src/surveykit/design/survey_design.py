@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..errors import DesignError, SurveykitWarning, format_rows
 from ..estimation.domains import Domains
-from ..estimation.kernel import Scores, calibration_corrections, taylor_variance
+from ..estimation.kernel import Scores, cached_cells, calibration_corrections, cell_variance, taylor_variance
 from .base import BaseDesign, check_weights
 from .structure import LONELY_PSU_OPTIONS, DesignStructure
 
@@ -187,6 +187,24 @@ class SurveyDesign(BaseDesign):
                 seen[key] = units.sum(axis=0) - strata.sum(axis=0)
             out[:, j] = seen[key]
         return out
+
+    def _score_cells(self, dom: Domains):
+        st = self._structure
+        stage = st.stages[0]
+        if self._calibrations or len(st.variance_stages) > 1 or stage.rows_are_units or self._needs_present():
+            return None
+        G = dom.n_groups
+        g = np.zeros(self.n, dtype=np.int64) if dom.group is None else dom.group
+        cell, used = cached_cells(dom.cache, stage.cluster, g, stage.n_clusters, G)
+        return cell, len(used), used % G
+
+    def _variance_cells(self, PT: np.ndarray, dom: Domains) -> np.ndarray:
+        stage = self._structure.stages[0]
+        G = dom.n_groups
+        _, used = cached_cells(dom.cache, stage.cluster,
+                               np.zeros(self.n, dtype=np.int64) if dom.group is None else dom.group,
+                               stage.n_clusters, G)
+        return cell_variance(self._structure, PT, used // G, used % G, G)
 
     def _needs_present(self) -> bool:
         st = self._structure

@@ -14,7 +14,7 @@ three more, as used for publication:
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
+from scipy import special  # scipy.stats would add half a second to `import surveykit`
 
 from ..errors import EstimationError
 
@@ -42,9 +42,9 @@ def critical_value(level: float, df: float | np.ndarray, ci: str) -> np.ndarray:
     """
     q = 1.0 - (1.0 - level) / 2.0
     if ci == "normal":
-        return np.asarray(stats.norm.ppf(q))
+        return np.asarray(special.ndtri(q))
     df = np.asarray(df, dtype=np.float64)
-    return np.where(np.isinf(df), stats.norm.ppf(q), stats.t.ppf(q, np.where(np.isinf(df), 1.0, df)))
+    return np.where(np.isinf(df), special.ndtri(q), special.stdtrit(np.where(np.isinf(df), 1.0, df), q))
 
 
 def confidence_interval(estimate: np.ndarray, se: np.ndarray, df: float | np.ndarray, level: float, ci: str,
@@ -84,10 +84,10 @@ def confidence_interval(estimate: np.ndarray, se: np.ndarray, df: float | np.nda
         if method == "korn-graubard":
             alpha = 1.0 - level
             adf = np.asarray(df if kg_df is None else kg_df, dtype=np.float64)
-            adj = (stats.t.ppf(alpha / 2, np.maximum(n - 1, 1)) / _tq(alpha / 2, adf)) ** 2
+            adj = (special.stdtrit(np.maximum(n - 1, 1), alpha / 2) / _tq(alpha / 2, adf)) ** 2
             n_eff = n_eff * adj
-            lo = np.where(p <= 0, 0.0, stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1))
-            hi = np.where(p >= 1, 1.0, stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p)))
+            lo = np.where(p <= 0, 0.0, special.betaincinv(n_eff * p, n_eff * (1 - p) + 1, alpha / 2))
+            hi = np.where(p >= 1, 1.0, special.betaincinv(n_eff * p + 1, n_eff * (1 - p), 1 - alpha / 2))
             return lo, hi
         if method == "wilson":
             z2 = crit * crit
@@ -98,4 +98,4 @@ def confidence_interval(estimate: np.ndarray, se: np.ndarray, df: float | np.nda
 
 
 def _tq(q: float, df: np.ndarray) -> np.ndarray:
-    return np.where(np.isinf(df), stats.norm.ppf(q), stats.t.ppf(q, np.where(np.isinf(df), 1.0, df)))
+    return np.where(np.isinf(df), special.ndtri(q), special.stdtrit(np.where(np.isinf(df), 1.0, df), q))

@@ -186,6 +186,19 @@ def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str =
             return t[g]
     mode = design._variance_input
     U = np.empty((n, k), order="F") if mode == "scores" else None
+    # Taylor designs whose variance needs only first-stage (PSU x domain) totals: sum the weighted data
+    # into those cells once and form the score totals there (no row-level scores at all)
+    cells = design._score_cells(dom) if U is not None else None
+    if cells is not None:
+        cell, ncell, cell_group = cells
+        U = None
+        PT = np.empty((ncell, k), order="F")
+
+        def csum(v):
+            return np.bincount(cell, weights=v, minlength=ncell)
+
+        def cgsum(a):
+            return np.bincount(cell_group, weights=a, minlength=G)
     nums: list[np.ndarray] = []           # replicate designs: weighted numerators ...
     dens: list[np.ndarray] = []           # ... and the distinct weighted denominators
     den_of = np.zeros(k, dtype=np.int64)
@@ -207,19 +220,24 @@ def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str =
             wj, yv = np.where(mask, w, 0.0), np.where(mask, y, 0)
         key = "base" if p is None else None
         if key and key in shared:
-            W, nob = shared[key]
+            W, nob, Aw = shared[key]
         else:
-            W = gsum(wj)
+            Aw = csum(wj) if cells is not None else None
+            W = cgsum(Aw) if cells is not None else gsum(wj)
             if g is None:
                 nob = np.array([float(n if mask is None else np.count_nonzero(mask))])
             else:
                 nob = np.bincount(g, weights=None if mask is None else mask, minlength=G).astype(np.float64)
             if key:
-                shared[key] = (W, nob)
+                shared[key] = (W, nob, Aw)
         W_all[:, j] = W
         n_obs[:, j] = nob
         wy = wj * yv
-        Ty = gsum(wy)
+        if cells is not None:
+            Ay = csum(wy)
+            Ty = cgsum(Ay)
+        else:
+            Ty = gsum(wy)
         if stats.den is None:                                   # a total
             theta[:, j] = Ty
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -228,7 +246,9 @@ def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str =
                 else:
                     d = yv - at(Ty / W)
                     S[:, j] = gsum(wj * d * d)
-            if U is not None:
+            if cells is not None:
+                PT[:, j] = Ay
+            elif U is not None:
                 U[:, j] = wy
             else:
                 nums.append(wy)
@@ -237,16 +257,25 @@ def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str =
         if x is None:
             Tx = W
             wx = wj
+            Ax = Aw
         else:
             xv = x if mask is None else np.where(mask, x, 0.0)
             wx = wj * xv
-            Tx = gsum(wx)
+            Ax = csum(wx) if cells is not None else None
+            Tx = cgsum(Ax) if cells is not None else gsum(wx)
         with np.errstate(divide="ignore", invalid="ignore"):
             th = Ty / Tx
             theta[:, j] = th
             quick = binary[j] and x is None
             if quick:
                 S[:, j] = Ty * (1 - th) / (Tx * Tx)             # sum w (y - mean)^2 / W^2 of a 0/1 variable
+            if cells is not None:
+                # cell totals of the score w (y - theta x) / T(x)
+                PT[:, j] = (Ay - th[cell_group] * Ax) / Tx[cell_group]
+                if not quick:
+                    d = yv - at(th) if x is None else yv - at(th) * xv
+                    S[:, j] = gsum(wj * d * d) / (Tx * Tx)
+                continue
             if U is None:
                 nums.append(wy)
                 dkey = ("den", key) if key and x is None else None
@@ -279,6 +308,8 @@ def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str =
                                             for j in np.flatnonzero(C[:, i])]) for i in range(C.shape[1])]
         if U is not None:
             U = np.asfortranarray(U @ C)
+        if cells is not None:
+            PT = np.asfortranarray(PT @ C)
         masks = union
         theta_in = theta
         theta = theta @ C
@@ -288,7 +319,9 @@ def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str =
         W_all = np.full_like(theta, np.nan)
         S = np.full_like(theta, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if U is not None:
+        if cells is not None:
+            var = design._variance_cells(PT, dom)
+        elif U is not None:
             present = None
             if design._needs_present():
                 present = np.column_stack([np.ones(n, dtype=bool) if m is None else m for m in masks])
@@ -300,7 +333,7 @@ def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str =
                 var, var_logit = var
         # SRS without replacement of the same size: s^2 (W - n) / (W n) scaled to the statistic
         vsrs = np.where(W_all < n_obs, np.nan, S * (W_all - n_obs) / (n_obs - 1))
-    if logit and U is not None:
+    if logit and (U is not None or cells is not None):
         with np.errstate(divide="ignore", invalid="ignore"):
             var_logit = var / (theta * (1 - theta)) ** 2       # delta method (= R's svyglm sandwich)
     return RatioResult(theta=theta, var=var, vsrs=vsrs, n_obs=n_obs, masks=masks,

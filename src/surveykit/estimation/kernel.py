@@ -26,7 +26,7 @@ from ..design.structure import DesignStructure, Stage
 from .calmatrix import CalMatrix
 
 __all__ = ["Scores", "segment_sums", "taylor_variance", "replicate_totals", "replicate_variance",
-           "compact_codes", "CalibrationStep", "calibration_corrections"]
+           "compact_codes", "CalibrationStep", "calibration_corrections", "cell_variance", "cached_cells"]
 
 # Above this many (unit, domain) cells, cells are coded by sorting instead of a dense table.
 _DENSE_CELLS = 1 << 22
@@ -114,6 +114,18 @@ def taylor_variance(structure: DesignStructure, scores: Scores) -> np.ndarray:
         for cells in _unit_totals(stage, scores):
             out += _between_units(stage, mult, structure.lonely_psu, scores, *cells)
     return out
+
+
+def cell_variance(structure: DesignStructure, PT: np.ndarray, cell_unit: np.ndarray, cell_group: np.ndarray,
+                  G: int) -> np.ndarray:
+    """Variance from first-stage (unit x domain) cell totals of the scores: (G, k).
+
+    For designs whose variance is the first stage's only (no later-stage fpc, no calibration): the
+    estimators then sum weighted data into cells directly instead of forming row-level scores.
+    """
+    stage = structure.stages[0]
+    scores = Scores(values=np.empty((0, PT.shape[1])), n_groups=G)
+    return _between_units(stage, structure.stratum_mult[0], structure.lonely_psu, scores, PT, cell_unit, cell_group)
 
 
 def _unit_totals(stage: Stage, scores: Scores):

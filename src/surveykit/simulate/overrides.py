@@ -40,7 +40,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..errors import SimulationError
 
@@ -304,6 +303,7 @@ def _trunc_continuous(u: np.ndarray, dist: Any, lo: float, hi: float, question: 
 
 def numeric_values(u: np.ndarray, ov: Override | None, info: Any, rng: np.random.Generator) -> np.ndarray:
     """Answers of an integer or decimal question for uniforms ``u`` (see the module notes)."""
+    from scipy import stats  # imported here: scipy.stats costs half a second at import
     model = info.model
     name = model.name
     integer = model.type == "integer" or (model.type == "range")
