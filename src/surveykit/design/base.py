@@ -65,12 +65,13 @@ class BaseDesign:
 
     def _variance_totals(self, nums: list[np.ndarray], dens: list[np.ndarray], den_of: np.ndarray, dom: Domains,
                          theta: np.ndarray, total: bool, logit: bool = False,
-                         combine: np.ndarray | None = None):
+                         combine: np.ndarray | None = None, in_cells: bool = False):
         """Variance from weighted numerators and the distinct weighted denominators (replicates).
 
         Column ``j`` is ``T(nums[j]) / T(dens[den_of[j]])`` (a total when ``total``). With ``logit``,
         also the replicate variance of logit(estimate); with ``combine`` (k, m), the variances of
-        the linear combinations of the columns."""
+        the linear combinations of the columns. ``in_cells``: the columns are already summed into the
+        cells of :meth:`_score_cells`."""
         raise NotImplementedError
 
     def _needs_present(self) -> bool:

@@ -18,7 +18,10 @@ import pandas as pd
 
 from ..errors import DesignError, WeightError, format_rows
 from ..estimation.domains import Domains
-from ..estimation.kernel import replicate_totals, replicate_variance
+from ..estimation.kernel import cached_cells, replicate_totals, replicate_variance
+
+# (unit x domain x statistic) cells beyond which replicate totals are not formed densely
+_DENSE_CELLS = 1 << 26
 from .base import BaseDesign, check_weights
 from .hadamard import hadamard
 
@@ -195,14 +198,31 @@ class ReplicateDesign(BaseDesign):
             out[:, j] = seen[key]
         return out
 
+    def _score_cells(self, dom: Domains):
+        # replicate factors are per unit: (unit x domain) cells carry everything the replicates need
+        G = dom.n_groups
+        if self._unit is None or self._factors.shape[0] * G * 8 > _DENSE_CELLS:
+            return None
+        g = np.zeros(self.n, dtype=np.int64) if dom.group is None else dom.group
+        cell, used = cached_cells(dom.cache, self._unit, g, self._factors.shape[0], G)
+        return cell, len(used), used % G
+
     def _variance_totals(self, nums, dens, den_of, dom: Domains, theta: np.ndarray, total: bool,
-                         logit: bool = False, combine: np.ndarray | None = None):
+                         logit: bool = False, combine: np.ndarray | None = None, in_cells: bool = False):
         k = len(nums)
         cols = nums if total else nums + dens
-        vals = np.empty((len(self._w), len(cols)), order="F")
-        for j, c in enumerate(cols):
-            vals[:, j] = c
-        T = replicate_totals(vals, dom.group, dom.n_groups, self._factors, self._unit, cache=dom.cache)
+        if in_cells:
+            G = dom.n_groups
+            g = np.zeros(self.n, dtype=np.int64) if dom.group is None else dom.group
+            _, used = cached_cells(dom.cache, self._unit, g, self._factors.shape[0], G)
+            D = np.zeros((self._factors.shape[0], G, len(cols)))
+            D[used // G, used % G, :] = np.column_stack(cols)
+            T = (self._factors.T @ D.reshape(D.shape[0], -1)).reshape(-1, G, len(cols))
+        else:
+            vals = np.empty((len(self._w), len(cols)), order="F")
+            for j, c in enumerate(cols):
+                vals[:, j] = c
+            T = replicate_totals(vals, dom.group, dom.n_groups, self._factors, self._unit, cache=dom.cache)
         with np.errstate(divide="ignore", invalid="ignore"):
             thetas = T if total else T[..., :k] / T[..., k + den_of]
         if combine is not None:
@@ -447,8 +467,11 @@ def _bootstrap(strat: np.ndarray, nh: np.ndarray, f: np.ndarray, R: int, seed: i
     n_u = nh[strat]
     with np.errstate(divide="ignore", invalid="ignore"):
         boot = counts * (n_u / (n_u - 1.0))[:, None]
-    shrink = np.sqrt(f[strat])[:, None]
-    F = 1.0 - shrink + shrink * boot
+    if np.all(f == 1.0):
+        F = boot                                 # no fpc: the Rao-Wu factors themselves
+    else:
+        shrink = np.sqrt(f[strat])[:, None]
+        F = 1.0 - shrink + shrink * boot
     F[single] = 1.0
     return F
 

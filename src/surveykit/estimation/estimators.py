@@ -186,13 +186,15 @@ def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str =
             return t[g]
     mode = design._variance_input
     U = np.empty((n, k), order="F") if mode == "scores" else None
-    # Taylor designs whose variance needs only first-stage (PSU x domain) totals: sum the weighted data
-    # into those cells once and form the score totals there (no row-level scores at all)
-    cells = design._score_cells(dom) if U is not None else None
+    PT = None
+    # when the variance needs only (PSU x domain) totals — Taylor designs without later-stage fpc or
+    # calibration, replicate designs with per-PSU factors — sum the weighted data into those cells once
+    # and work there (no row-level scores or stacked columns at all)
+    cells = design._score_cells(dom)
     if cells is not None:
         cell, ncell, cell_group = cells
         U = None
-        PT = np.empty((ncell, k), order="F")
+        PT = np.empty((ncell, k), order="F") if mode == "scores" else None
 
         def csum(v):
             return np.bincount(cell, weights=v, minlength=ncell)
@@ -246,12 +248,12 @@ def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str =
                 else:
                     d = yv - at(Ty / W)
                     S[:, j] = gsum(wj * d * d)
-            if cells is not None:
+            if PT is not None:
                 PT[:, j] = Ay
             elif U is not None:
                 U[:, j] = wy
             else:
-                nums.append(wy)
+                nums.append(wy if cells is None else Ay)
             continue
         x = stats.den[j]
         if x is None:
@@ -269,7 +271,7 @@ def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str =
             quick = binary[j] and x is None
             if quick:
                 S[:, j] = Ty * (1 - th) / (Tx * Tx)             # sum w (y - mean)^2 / W^2 of a 0/1 variable
-            if cells is not None:
+            if PT is not None:
                 # cell totals of the score w (y - theta x) / T(x)
                 PT[:, j] = (Ay - th[cell_group] * Ax) / Tx[cell_group]
                 if not quick:
@@ -277,13 +279,13 @@ def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str =
                     S[:, j] = gsum(wj * d * d) / (Tx * Tx)
                 continue
             if U is None:
-                nums.append(wy)
+                nums.append(wy if cells is None else Ay)
                 dkey = ("den", key) if key and x is None else None
                 if dkey and dkey in shared:
                     den_of[j] = shared[dkey]
                 else:
                     den_of[j] = len(dens)
-                    dens.append(wx)
+                    dens.append(wx if cells is None else Ax)
                     if dkey:
                         shared[dkey] = den_of[j]
                 if not quick:
@@ -308,7 +310,7 @@ def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str =
                                             for j in np.flatnonzero(C[:, i])]) for i in range(C.shape[1])]
         if U is not None:
             U = np.asfortranarray(U @ C)
-        if cells is not None:
+        if PT is not None:
             PT = np.asfortranarray(PT @ C)
         masks = union
         theta_in = theta
@@ -319,7 +321,7 @@ def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str =
         W_all = np.full_like(theta, np.nan)
         S = np.full_like(theta, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if cells is not None:
+        if PT is not None:
             var = design._variance_cells(PT, dom)
         elif U is not None:
             present = None
@@ -328,12 +330,13 @@ def ratio_core(design: BaseDesign, stats: Statistics, dom: Domains, empty: str =
             var = design._variance_scores(U, dom, present)
         else:
             var = design._variance_totals(nums, dens, den_of, dom, theta if combine is None else theta_in,
-                                          total=stats.den is None, logit=logit, combine=combine)
+                                          total=stats.den is None, logit=logit, combine=combine,
+                                          in_cells=cells is not None)
             if logit:
                 var, var_logit = var
         # SRS without replacement of the same size: s^2 (W - n) / (W n) scaled to the statistic
         vsrs = np.where(W_all < n_obs, np.nan, S * (W_all - n_obs) / (n_obs - 1))
-    if logit and (U is not None or cells is not None):
+    if logit and (U is not None or PT is not None):
         with np.errstate(divide="ignore", invalid="ignore"):
             var_logit = var / (theta * (1 - theta)) ** 2       # delta method (= R's svyglm sandwich)
     return RatioResult(theta=theta, var=var, vsrs=vsrs, n_obs=n_obs, masks=masks,
