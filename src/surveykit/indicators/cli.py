@@ -250,24 +250,43 @@ def load_design_file(path: str | Path) -> dict[str, Any]:
 def _design(df: pd.DataFrame, spec: dict[str, Any], file: str, where: str, weights: Any = None) -> Any:
     from ..design import SurveyDesign
 
-    try:
-        d = SurveyDesign(df, weights=spec["weights"] if weights is None else weights, strata=spec["strata"],
-                         psu=spec["psu"], fpc=spec["fpc"], nest=spec["nest"], lonely_psu=spec["lonely_psu"])
-    except SurveykitError as exc:
-        raise DesignError(f"design file {file}, {where}: {exc}", file=file) from None
     cal = spec.get("calibration")
+    ctl = None
     if cal:
         from ..weighting import load_controls
 
         ctl = load_controls(cal["controls"])
         if cal["margins"]:
             ctl = ctl.select(*cal["margins"])
-        d = d.calibrate(ctl, method=cal["method"], bounds=cal["bounds"])
+        if not ctl.margins and ctl.population_size:
+            # a file with only the population size (e.g. the census count of households): calibrate to
+            # it as to a margin with a single level, which the calibration engine (and its variance) takes
+            df = df.assign(**{_POPULATION: 1})
+    try:
+        d = SurveyDesign(df, weights=spec["weights"] if weights is None else weights, strata=spec["strata"],
+                         psu=spec["psu"], fpc=spec["fpc"], nest=spec["nest"], lonely_psu=spec["lonely_psu"])
+    except SurveykitError as exc:
+        raise DesignError(f"design file {file}, {where}: {exc}", file=file) from None
+    if ctl is not None:
+        if ctl.margins:
+            d = d.calibrate(ctl, method=cal["method"], bounds=cal["bounds"])
+        elif ctl.population_size:
+            d = d.calibrate({_POPULATION: {1: float(ctl.population_size)}}, method=cal["method"], bounds=cal["bounds"])
+        else:
+            raise DesignError(f"design file {file}, {where}.calibration.controls: {cal['controls']} has neither margins "
+                              "nor a population size.", file=file)
     return d
 
 
-def build_designs(spec: dict[str, Any], data: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
-    """The designs by unit of analysis from a loaded design file (see :func:`load_design_file`)."""
+_POPULATION = "_sk_population"
+
+
+def build_designs(spec: dict[str, Any], data: pd.DataFrame, tables: Mapping[str, pd.DataFrame],
+                  absent: dict[str, str] | None = None) -> dict[str, Any]:
+    """The designs by unit of analysis from a loaded design file (see :func:`load_design_file`).
+
+    A unit whose table was not given has no design; why is written to ``absent`` (by unit).
+    """
     file = spec["file"]
     main = _design(data, spec["main"], file, "main design")
     out = {spec["unit"]: main}
@@ -280,8 +299,9 @@ def build_designs(spec: dict[str, Any], data: pd.DataFrame, tables: Mapping[str,
         elif u["table"] in tables:
             df = tables[u["table"]]
         else:
-            raise DesignError(f"design file {file}, units.{name}.table: no data file was given for table "
-                              f"{u['table']!r}; add {u['table']}=FILE after the main data file.", file=file)
+            if absent is not None:
+                absent[name] = f"no data file was given for table {u['table']!r} (add {u['table']}=FILE)"
+            continue
         weights = None
         if u.get("inherit_calibration") and g is not None and df is not data:
             key = u["key"]
@@ -325,6 +345,27 @@ def _parse_tables(items: list[str]) -> tuple[str, dict[str, str]]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import warnings
+
+    from ..errors import SurveykitWarning
+
+    # surveykit's warnings (illustrative control totals, lonely PSUs) become one plain line each on stderr
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SurveykitWarning)
+        try:
+            return _indicators(args)
+        finally:
+            seen = set()
+            for w in caught:
+                text = str(w.message)
+                if not issubclass(w.category, SurveykitWarning):
+                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+                elif text not in seen:
+                    seen.add(text)
+                    print(f"surveykit indicators: warning: {text}", file=sys.stderr)
+
+
+def _indicators(args: argparse.Namespace) -> int:
     from ..io import read_microdata
     from ..report import write_charts, write_workbook
     from ..spec import load_questionnaire
@@ -341,7 +382,8 @@ def _run(args: argparse.Namespace) -> int:
                           f"({', '.join(sorted(repeats)) or 'it has none'}).")
     data = read_microdata(main_path, user_missing="keep", questionnaire=q)
     tables = {t: read_microdata(p, user_missing="keep", questionnaire=q) for t, p in table_paths.items()}
-    designs = build_designs(spec, data, tables)
+    no_table: dict[str, str] = {}
+    designs = build_designs(spec, data, tables, no_table)
     catalog = load_catalog(args.catalog) if args.catalog else load_catalog()
     mine = {c: ind for c, ind in catalog.items() if ind.questionnaire == q.id}
     if args.codes:
@@ -361,8 +403,8 @@ def _run(args: argparse.Namespace) -> int:
     frames = []
     for code, ind in mine.items():
         if ind.unit not in designs:
-            not_computed[code] = (f"unit '{ind.unit}' has no design: add units.{ind.unit} to {args.design}"
-                                  + (" and its table as REPEAT=FILE" if ind.unit not in ("person", "household") else ""))
+            not_computed[code] = (f"unit '{ind.unit}': {no_table[ind.unit]}" if ind.unit in no_table else
+                                  f"unit '{ind.unit}' has no design: add units.{ind.unit} to {args.design}")
             continue
         usable = [b for b in by if b in designs[ind.unit].data.columns]
         try:
