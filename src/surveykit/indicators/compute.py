@@ -268,7 +268,7 @@ def _labels(table: pd.DataFrame, cols: list[str], data: pd.DataFrame, questionna
 
 
 def compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] | str | None = None,
-            by: str | Sequence[str] | None = None, *, rule: str = "inegi", ci: str = "t", level: float = 0.95,
+            by: str | Sequence[str] | None = None, *, rule: str = "inegi", ci: str | None = None, level: float = 0.95,
             language: str = "es", labels: bool = True, questionnaire: Any = None,
             indicators: Mapping[str, Indicator] | None = None) -> pd.DataFrame:
     """Indicators with their SE, CI, CV, design effect, n and a quality flag, as a tidy table.
@@ -279,14 +279,16 @@ def compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] 
         The survey design (weights, strata, PSUs; calibrated or not), or one per unit of analysis
         (``{"person": dp, "household": dh, "incident": di}``); each indicator uses its unit's.
     codes : list of str, optional
-        Indicator codes (default: every catalogue indicator whose unit has a design).
+        Indicator codes (default: every catalogue indicator whose unit has a design — and, given a
+        ``questionnaire``, that is defined on it).
     by : str or list of str, optional
         Domain columns (cross-classified). See :func:`compute_breakdowns` for one breakdown at a time.
     rule : {"inegi", "statcan", "nchs", "nchs-counts"}
         Publication quality rules (see :func:`surveykit.quality_flags`). With ``"nchs"`` the degrees
         of freedom are the domain's, as NCHS asks.
-    ci : {"t", "normal", "logit", "korn-graubard", "wilson"}
-        Interval for proportions (ratios, means and totals use t).
+    ci : {"t", "normal", "logit", "korn-graubard", "wilson"}, optional
+        Interval for proportions (ratios, means and totals use t or normal); default: each
+        indicator's own choice (its ``ci`` field), else t.
     language : str
         Language of names and labels.
     labels : bool
@@ -323,7 +325,9 @@ def _compute(design, codes, by, *, rule, ci, level, language, labels, questionna
     designs = _designs(design)
     cat = load_catalog() if indicators is None else indicators
     if codes is None:
-        chosen = [c for c, ind in cat.items() if _design_for(designs, ind) is not None]
+        qid = getattr(questionnaire, "id", None)
+        chosen = [c for c, ind in cat.items() if _design_for(designs, ind) is not None
+                  and (qid is None or ind.questionnaire == qid)]
     else:
         chosen = [codes] if isinstance(codes, str) else list(codes)
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
@@ -338,7 +342,8 @@ def _compute(design, codes, by, *, rule, ci, level, language, labels, questionna
             prepared[code] = _prepare(d, ind, questionnaire)
         proportionish = ind.estimator in ("proportion", "mean_of_proportions")
         df_choice = "domain" if rule == "nchs" else None
-        t = prepared[code](by_cols or None, ci=ci if proportionish else "t", level=level, df=df_choice)
+        chosen_ci = (ci or ind.ci or "t") if proportionish else _plain(ci or "t")
+        t = prepared[code](by_cols or None, ci=chosen_ci, level=level, df=df_choice)
         t = quality_flags(t, rule, level=level, scale=ind.scale) if (rule != "nchs" or proportionish) \
             else quality_flags(t, "nchs-counts", level=level)
         if labels and by_cols:
@@ -375,7 +380,7 @@ def compute_breakdowns(design: BaseDesign | Mapping[str, BaseDesign], codes: Seq
     >>> t[["breakdown", "category", "estimate"]].values.tolist()
     [['total', '', 50.0], ['sexo', 1, 50.0], ['sexo', 2, 50.0]]
     """
-    opts = dict(rule="inegi", ci="t", level=0.95, language="es", labels=True, questionnaire=None, indicators=None)
+    opts = dict(rule="inegi", ci=None, level=0.95, language="es", labels=True, questionnaire=None, indicators=None)
     unknown = set(kwargs) - set(opts)
     if unknown:
         raise TypeError(f"compute_breakdowns() got unexpected arguments {sorted(unknown)}")

@@ -57,6 +57,9 @@ class Indicator(BaseModel):
         For ``mean_of_proportions``.
     scale : float
         Multiplier of estimate, SE and CI (100 for percentages, 100000 for rates per 100,000).
+    ci : {"t", "normal", "logit", "korn-graubard", "wilson"}, optional
+        The interval this indicator is published with (e.g. Korn-Graubard for a proportion on a small
+        base); a ``ci`` given to :func:`compute` overrides it.
     unit_label : dict of language -> text
         What the published number is ("%", "per 100,000 population").
     disaggregations : list of str
@@ -81,6 +84,7 @@ class Indicator(BaseModel):
     denominator: str | None = None
     components: list[Component] = []
     scale: float = 1.0
+    ci: Literal["t", "normal", "logit", "korn-graubard", "wilson"] | None = None
     unit_label: LocalizedText = {}
     disaggregations: list[str] = []
     source: str
