@@ -47,6 +47,9 @@ def test_shipped_questionnaires_simulate_without_problems(shipped):
     # the selected person's weight uses the household's adults (the preset's eligible question)
     assert np.allclose(s.data["fexp"], s.data["fexp_hogar"] * s.data["n_adultos"])
     assert s.data["estrato"].nunique() == 28
+    # the built-in El Salvador adult age and sex shares apply under every preset
+    assert (s.data["grupo_edad"] == 2).mean() == pytest.approx(0.293, abs=0.03)
+    assert (s.data["sexo"] == 2).mean() == pytest.approx(0.528, abs=0.03)
 
 
 def test_victimization_rates_are_those_of_the_preset():

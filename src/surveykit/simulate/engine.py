@@ -224,11 +224,12 @@ def simulate(
         Per-question settings: choice probabilities, numeric distributions, ``by`` other answers (see
         :mod:`surveykit.simulate.overrides`). Applied on top of the preset.
     preset : "auto", path or None
-        Overrides to start from. ``"auto"``: the shipped preset for the questionnaire's id
-        (``surveykit/simulate/presets/{id}.yaml``, realistic rates for the shipped questionnaires),
-        if there is one, else the built-in distributions of ``sexo`` and ``edad`` (El Salvador adults)
-        when the questionnaire has those questions. ``None``: neither. A preset or overrides file holds
-        ``overrides: {question: settings}`` and optionally ``eligible: question``.
+        Overrides to start from: the built-in distributions of ``sexo`` and ``edad`` (El Salvador
+        adults, when the questionnaire has those questions), then ``"auto"``: the shipped preset for
+        the questionnaire's id (``surveykit/simulate/presets/{id}.yaml``, plausible rates for the
+        shipped questionnaires) if there is one, or the preset file given. ``None``: none of these.
+        A preset or overrides file holds ``overrides: {question: settings}`` and optionally
+        ``eligible: question``.
     missing_rate : float, default 0.02
         Share of relevant answers given as a missing code (don't know, refused: every declared missing
         code except not-applicable/skipped kinds, equally likely), for questions that have them.
@@ -352,14 +353,12 @@ def _overrides(q: Any, preset: Any, overrides: Any, frame_cols: set[str],
     names = {i.model.name for i in q.questions()}
     base: dict[str, Any] = {}
     eligible = None
-    if preset == "auto":
-        shipped = PRESET_DIR / f"{q.id}.yaml"
-        if shipped.is_file():
-            base, eligible = _read_yaml(shipped, "preset")
-        else:
-            base = {k: v for k, v in CONVENTION_DEFAULTS.items() if k in names}
-    elif preset is not None:
-        base, eligible = _read_yaml(Path(preset), "preset")
+    if preset is not None:
+        base = {k: v for k, v in CONVENTION_DEFAULTS.items() if k in names}
+        path = PRESET_DIR / f"{q.id}.yaml" if preset == "auto" else Path(preset)
+        if preset != "auto" or path.is_file():
+            given, eligible = _read_yaml(path, "preset")
+            base.update(given)
     # a preset made for a shipped questionnaire may mention questions a user's edited copy lacks
     dropped = [k for k in base if k not in names]
     if dropped:
