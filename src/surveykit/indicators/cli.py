@@ -286,6 +286,18 @@ def build_designs(spec: dict[str, Any], data: pd.DataFrame, tables: Mapping[str,
     """The designs by unit of analysis from a loaded design file (see :func:`load_design_file`).
 
     A unit whose table was not given has no design; why is written to ``absent`` (by unit).
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, os
+    >>> df = pd.DataFrame({"w": [10.0, 20.0, 30.0, 40.0], "s": [1, 1, 2, 2], "u": [1, 2, 3, 4]})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     p = os.path.join(tmp, "d.yaml")
+    ...     _ = open(p, "w").write("weights: w\\nstrata: s\\npsu: u\\nunits: {incident: {table: inc, weights: w}}\\n")
+    ...     absent = {}
+    ...     designs = build_designs(load_design_file(p), df, {}, absent)
+    >>> sorted(designs), absent
+    (['person'], {'incident': "no data file was given for table 'inc' (add inc=FILE)"})
     """
     file = spec["file"]
     main = _design(data, spec["main"], file, "main design")

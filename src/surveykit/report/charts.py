@@ -189,6 +189,17 @@ def plot_breakdowns(results: pd.DataFrame, code: str, breakdowns: Sequence[str] 
 
     Breakdowns the results do not have for this indicator are left out; with none,
     :class:`~surveykit.ReportError`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"code": "X", "name": "Seguridad", "family": "sdg16",
+    ...     "breakdown": ["total", "sexo", "sexo", "area", "area"],
+    ...     "category": ["", "Hombre", "Mujer", "Urbano", "Rural"], "estimate": [50.0, 55, 45, 48, 53],
+    ...     "se": 2.0, "ci_low": [46.0, 51, 41, 44, 49], "ci_high": [54.0, 59, 49, 52, 57], "cv": 0.04,
+    ...     "n": 500, "flag": "", "publish": True, "flag_reason": "", "unit_label": "%", "source": "x [U]"})
+    >>> [ax.get_title(loc="left") for ax in plot_breakdowns(t, "X").axes]
+    ['Sexo', 'Área']
     """
     table = prepare_results(results)
     lang = lang_key(language or table.attrs.get("language") or "es")

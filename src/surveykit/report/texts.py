@@ -164,5 +164,9 @@ def reason_text(reason: str, language: str) -> str:
 
 
 def count_text(language: str, n: int) -> str:
-    """'1 indicador', '3 indicadores'."""
+    """'1 indicador', '3 indicadores'.
+
+    >>> count_text("es", 1), count_text("en", 3)
+    ('1 indicador', '3 indicators')
+    """
     return text(language, "one_indicator") if n == 1 else text(language, "n_indicators").format(n=n)

@@ -10,12 +10,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import ReportError
 from .texts import BREAKDOWN_LABELS, FAMILY_ORDER, RULE_DESCRIPTIONS, count_text, lang_key, reason_text, text
@@ -29,16 +27,33 @@ _COLUMNS = ("estimate", "se", "ci", "cv", "deff", "n")
 #: Fill colours: published with a warning (by severity) and suppressed.
 FLAG_FILLS = {1: "FFF2CC", 2: "F8CBAD", "suppressed": "D9D9D9"}
 _SEVERITY = {"moderada": 1, "E": 1, "review": 1, "baja": 2}
-_TITLE_FILL = PatternFill("solid", fgColor="DDEBF7")
-_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-_THIN = Side(style="thin", color="A6A6A6")
 _NOT_AVAILABLE = ".."
+
+if TYPE_CHECKING:  # pragma: no cover
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
+
+
+def _styles() -> None:
+    """Import openpyxl when a workbook is written (it costs 75 ms at ``import surveykit``)."""
+    global Alignment, Border, Font, PatternFill, Side, get_column_letter, _TITLE_FILL, _HEADER_FILL, _THIN
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side  # noqa: F811
+    from openpyxl.utils import get_column_letter  # noqa: F811
+
+    _TITLE_FILL = PatternFill("solid", fgColor="DDEBF7")
+    _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+    _THIN = Side(style="thin", color="A6A6A6")
 
 
 def prepare_results(results: pd.DataFrame) -> pd.DataFrame:
     """Check a results table and give it ``breakdown``/``category`` when it has none (a national table).
 
     Raises :class:`~surveykit.ReportError` naming the columns that are missing.
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({c: [1.0] for c in REQUIRED_COLUMNS}).assign(family="sdg16")
+    >>> prepare_results(t)[["breakdown", "category"]].values.tolist()
+    [['total', '']]
     """
     if not isinstance(results, pd.DataFrame):
         raise ReportError(f"results must be the DataFrame of sk.indicators.compute_breakdowns(...), not "
@@ -216,6 +231,9 @@ def write_workbook(
     markers = _markers(table)
     labels = _breakdown_labels(table, lang, breakdown_labels, questionnaire)
     defs = _definitions(indicators)
+
+    _styles()
+    from openpyxl import Workbook
 
     wb = Workbook()
     contents = wb.active

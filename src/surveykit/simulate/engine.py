@@ -94,6 +94,22 @@ class Simulation:
         The seed that reproduces this simulation.
     notes : list of str
         Deliberate departures from the questionnaire (e.g. a choice filter that left no choice).
+
+    Examples
+    --------
+    >>> import surveykit as sk
+    >>> from surveykit.simulate import el_salvador_frame
+    >>> q = sk.Questionnaire(id="mini", languages=["es"], items=[
+    ...     sk.IntegerQuestion(name="n", label={"es": "Incidentes"}, min=0, max=3),
+    ...     sk.Repeat(name="incidentes", unit="incident", count="${n}",
+    ...               children=[sk.IntegerQuestion(name="mes", label={"es": "Mes"}, min=1, max=12)])])
+    >>> sim = sk.simulate(q, seed=1, frame=el_salvador_frame(psus=60))
+    >>> sim.ids()
+    {'main': ['id_hogar'], 'incidentes': ['id_hogar', 'id_incidentes']}
+    >>> len(sim.check()), sorted(sim.designs())
+    (0, ['household', 'incident', 'person'])
+    >>> int(sim.data["n"].sum()) == len(sim.repeats["incidentes"])
+    True
     """
 
     data: pd.DataFrame
@@ -617,7 +633,7 @@ class _Engine:
 
             info = _CountInfo(name)
             ov = _parse_one(info, spec, {}, set(), nested=True)
-            counts = numeric_values(self.rng(name, 2).random(parent.n), ov, info, self.rng(name, 3))
+            counts = numeric_values(self.rng(name, 2).random(parent.n), ov, info)
         else:
             raise SimulationError(f"repeat_counts[{name!r}] must be a number, an expression or a distribution.")
         counts = np.where(np.isnan(counts), 0.0, counts)
@@ -859,7 +875,7 @@ class _Engine:
         dk, chosen = self._apply_missing(unit, info, ov, answer)
         values = self._constraint_loop(
             unit, info, values, answer & ~dk,
-            lambda v, i, uu: _put(v, answer, i, draw(i, uu)),
+            lambda v, i, uu: _put_rows(v, i, draw(i, uu)),
             lambda v: pd.Series(v, index=pd.RangeIndex(unit.n), name=name),
             candidates=lambda i, _v: (code_arr, np.where(const[i, None] >= 0,
                                                          np.arange(len(codes)) == const[i, None], prob_rows[i])))
@@ -927,11 +943,10 @@ class _Engine:
         u = self.uniforms(unit, name, self._icc(ov))
         values = np.full(unit.n, np.nan)
         groups = self._groups(unit, ov, rel)
-        rng = self.rng(name, 7)
         for mask, o in groups:
             idx = np.flatnonzero(mask)
             if len(idx):
-                values[idx] = numeric_values(u[idx], o, info, rng)
+                values[idx] = numeric_values(u[idx], o, info)
         group_of = np.full(unit.n, -1)
         for gi, (mask, _o) in enumerate(groups):
             group_of[mask] = gi
@@ -941,7 +956,7 @@ class _Engine:
             for gi, (_mask, o) in enumerate(groups):
                 sel = group_of[idx] == gi
                 if sel.any():
-                    v[idx[sel]] = numeric_values(uu[sel], o, info, rng)
+                    v[idx[sel]] = numeric_values(uu[sel], o, info)
             return v
 
         dk, chosen = self._apply_missing(unit, info, ov, rel)
@@ -1189,12 +1204,6 @@ def _codes_text(block: np.ndarray, codes: list[Any], index: pd.Index) -> pd.Seri
     absent = np.isnan(block).all(axis=1) if block.size else np.ones(len(block), dtype=bool)
     s = pd.Series(out, index=index, dtype="string")
     return s.mask(absent)
-
-
-def _put(values: np.ndarray, _answer: np.ndarray, idx: np.ndarray, new: np.ndarray) -> np.ndarray:
-    values = values.copy()
-    values[idx] = new
-    return values
 
 
 def _put_rows(block: np.ndarray, idx: np.ndarray, new: np.ndarray) -> np.ndarray:

@@ -116,7 +116,16 @@ def _number(question: str, key: str, v: Any, lo: float | None = None, hi: float 
 
 
 def parse_overrides(overrides: Mapping[str, Any] | None, questionnaire: Any, frame_columns: set[str]) -> dict[str, Override]:
-    """Validate ``overrides`` against the questionnaire; every problem names the question and key."""
+    """Validate ``overrides`` against the questionnaire; every problem names the question and key.
+
+    Examples
+    --------
+    >>> import surveykit as sk
+    >>> q = sk.Questionnaire(id="x", languages=["es"], items=[sk.SelectOneQuestion(name="p", choices="l")],
+    ...     choice_lists={"l": sk.ChoiceList(choices=[sk.Choice(code=c) for c in (1, 2, 3)])})
+    >>> parse_overrides({"p": {"probabilities": {1: 0.5}}}, q, set())["p"].spec["probabilities"]
+    {1: 0.5, 2: 0.25, 3: 0.25}
+    """
     if overrides is None:
         return {}
     if not isinstance(overrides, Mapping):
@@ -301,7 +310,7 @@ def _trunc_continuous(u: np.ndarray, dist: Any, lo: float, hi: float, question: 
     return dist.ppf(a + np.clip(u, _EPS, 1 - _EPS) * (b - a))
 
 
-def numeric_values(u: np.ndarray, ov: Override | None, info: Any, rng: np.random.Generator) -> np.ndarray:
+def numeric_values(u: np.ndarray, ov: Override | None, info: Any) -> np.ndarray:
     """Answers of an integer or decimal question for uniforms ``u`` (see the module notes)."""
     from scipy import stats  # imported here: scipy.stats costs half a second at import
     model = info.model
