@@ -299,6 +299,10 @@ def simulate(
     0
     """
     q = _questionnaire(questionnaire)
+    try:
+        ref_date = pd.Timestamp(reference_date)
+    except (ValueError, TypeError):
+        raise SimulationError(f"reference_date={reference_date!r} is not a date; write YYYY-MM-DD.") from None
     if layout not in ("binary", "text", "both"):
         raise SimulationError(f"layout must be 'binary', 'text' or 'both', not {layout!r}.")
     if not 0 <= icc < 1:
@@ -317,7 +321,7 @@ def simulate(
     ovs, preset_eligible = _overrides(q, preset, overrides, set(f.columns), notes)
     eligible = eligible if eligible is not None else preset_eligible
     sim = _Engine(q, f, stratum_vars, households_per_psu, icc, ovs, missing_rate, repeat_counts or {}, eligible,
-                  carry, pd.Timestamp(reference_date), lang, layout, entropy, sample_rng, notes)
+                  carry, ref_date, lang, layout, entropy, sample_rng, notes)
     return sim.run()
 
 
@@ -594,6 +598,14 @@ class _Engine:
                 owner, pos = found
                 values = owner.cols[c]
                 cols[c] = values if owner is unit else values[pos]
+            info = self.by_name.get(r)
+            if info is not None and info.model.type == "select_multiple":
+                # the text column too, so ${q} = '' and the like work as in ODK (selected() reads either)
+                found = self._owner(unit, f"__text__{r}")
+                if found is not None:
+                    owner, pos = found
+                    values = owner.cols[f"__text__{r}"]
+                    cols[r] = pd.array(values if owner is unit else values[pos], dtype="string")
         return pd.DataFrame(cols, index=pd.RangeIndex(unit.n), copy=False)
 
     def evaluate(self, unit: _Unit, expr: Any, where: str, current: pd.Series | None = None) -> pd.Series:
