@@ -356,3 +356,23 @@ def test_numeric_distributions_have_the_asked_moments():
     assert (d["hist"] < 50).mean() == pytest.approx(0.75, abs=0.02)
     assert d["lnorm"].median() == pytest.approx(200, rel=0.05)
     assert set(d["vals"].unique()) == {1, 5} and (d["vals"] == 5).mean() == pytest.approx(0.75, abs=0.02)
+
+
+def test_select_multiple_read_as_text_in_expressions():
+    """${q} != '' (ODK's emptiness test) works on a select_multiple while simulating."""
+    lists = {"l": sk.ChoiceList(choices=[sk.Choice(code=c) for c in (1, 2, 3)])}
+    q = sk.Questionnaire(id="m", languages=["es"], choice_lists=lists, items=[
+        sk.SelectOneQuestion(name="asked", choices="l"),
+        sk.SelectMultipleQuestion(name="p", choices="l", relevant="${asked} = 1"),
+        sk.IntegerQuestion(name="k", min=0, max=5, relevant="${p} != ''"),
+        sk.IntegerQuestion(name="two", min=0, max=5, relevant="count-selected(${p}) >= 2")])
+    d = sk.simulate(q, seed=1, frame=el_salvador_frame(psus=60)).data
+    asked = d["asked"] == 1
+    assert d.loc[asked, "k"].notna().all() and d.loc[~asked, "k"].isna().all()
+    two = d[["p_1", "p_2", "p_3"]].sum(axis=1) >= 2
+    assert d.loc[two, "two"].notna().all() and d.loc[~two, "two"].isna().all()
+
+
+def test_bad_reference_date(questionnaire):
+    with pytest.raises(sk.SimulationError, match="reference_date='2024-13-01' is not a date"):
+        sk.simulate(questionnaire, reference_date="2024-13-01")
