@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import surveykit as sk
@@ -72,3 +73,14 @@ def test_unknown_indicator_or_breakdown(results):
         sk.report.plot_indicator(results, "T.PREV", "grupo_edad")
     with pytest.raises(sk.ReportError, match="has none of the breakdowns"):
         sk.report.write_charts(results, "unused", codes=["T.PREV"], breakdowns=("grupo_edad",))
+
+
+def test_every_breakdown_gets_a_panel(results):
+    """Two long breakdowns: one column of panels, none left out."""
+    extra = results[results["breakdown"] == "departamento"].assign(breakdown="region")
+    table = pd.concat([results, extra], ignore_index=True)
+    table.attrs.update(results.attrs)
+    fig = sk.report.plot_breakdowns(table, "T.PREV", ("departamento", "region", "sexo"))
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["Departamento", "region", "Sexo"]
+    fig = sk.report.plot_breakdowns(results, "T.PREV")
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["Departamento", "Sexo", "Área"]

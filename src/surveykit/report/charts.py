@@ -212,25 +212,25 @@ def plot_breakdowns(results: pd.DataFrame, code: str, breakdowns: Sequence[str] 
                           indicator=code)
     first = ind.iloc[0]
     labels = {**BREAKDOWN_LABELS[lang], **(breakdown_labels or {})}
-    big = [b for b in present if (ind["breakdown"] == b).sum() > 4]
+    sizes = {b: int((ind["breakdown"] == b).sum()) for b in present}
+    big = [b for b in present if sizes[b] > 4]
     small = [b for b in present if b not in big]
-    n_big = max([(ind["breakdown"] == b).sum() for b in big], default=0)
-    height = max(3.2, 0.36 * n_big + 1.8, 1.3 * sum((ind["breakdown"] == b).sum() * 0.5 + 1 for b in small))
-    fig = _figure(11 if big and small else 8, height)
-    if big and small:
+    if len(big) == 1 and small:
+        # departments on the left, the short breakdowns stacked on the right
+        height = max(3.2, 0.36 * sizes[big[0]] + 1.8, sum(0.5 * sizes[b] + 1.3 for b in small))
+        fig = _figure(11, height)
         grid = fig.add_gridspec(len(small), 2, width_ratios=[1.25, 1])
         axes = [fig.add_subplot(grid[:, 0])] + [fig.add_subplot(grid[i, 1]) for i in range(len(small))]
-        order = big[:1] + small
-        extra = big[1:]
+        order = big + small
     else:
+        # one column, each panel as tall as its categories need
         order = present
-        extra = []
-        grid = fig.add_gridspec(len(order), 1)
+        fig = _figure(8, max(3.2, sum(0.36 * sizes[b] + 1.0 for b in order) + 0.8))
+        grid = fig.add_gridspec(len(order), 1, height_ratios=[sizes[b] + 2 for b in order])
         axes = [fig.add_subplot(grid[i, 0]) for i in range(len(order))]
     for b, ax in zip(order, axes):
         plot_indicator(table, code, b, language=lang, ax=ax, suppressed_symbol=suppressed_symbol,
                        breakdown_label=labels.get(b, b))
-    del extra  # more than one large breakdown: only the first gets a panel (call plot_indicator for others)
     fig.suptitle("\n".join(textwrap.wrap(f"{code}. {first['name']}", 95)), fontsize=11, x=0.01,
                  horizontalalignment="left")
     flags = ind.loc[ind["publish"].fillna(True).astype(bool) & (ind["flag"].fillna("") != ""), "flag"].to_numpy()
