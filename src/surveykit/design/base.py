@@ -421,8 +421,8 @@ class BaseDesign:
         Examples
         --------
         >>> import pandas as pd, surveykit as sk
-        >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "s": [1, 1, 1, 2, 2, 2]})
-        >>> float(sk.SurveyDesign(df, strata="s").quantile("y", 0.5)["estimate"][0])
+        >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "s": [1, 1, 1, 2, 2, 2], "w": [1.0] * 6})
+        >>> float(sk.SurveyDesign(df, weights="w", strata="s").quantile("y", 0.5)["estimate"][0])
         3.0
         """
         probs = [float(quantiles)] if np.isscalar(quantiles) else [float(q) for q in quantiles]

@@ -252,8 +252,8 @@ class SurveyDesign(BaseDesign):
         Examples
         --------
         >>> import pandas as pd, surveykit as sk
-        >>> df = pd.DataFrame({"s": [1, 1, 2, 2], "p": [1, 2, 3, 4], "y": [1.0, 3.0, 2.0, 6.0]})
-        >>> r = sk.SurveyDesign(df, strata="s", psu="p").to_replicate("brr")
+        >>> df = pd.DataFrame({"s": [1, 1, 2, 2], "p": [1, 2, 3, 4], "y": [1.0, 3.0, 2.0, 6.0], "w": [1.0] * 4})
+        >>> r = sk.SurveyDesign(df, weights="w", strata="s", psu="p").to_replicate("brr")
         >>> r.replicates, r.total("y")[["estimate", "se"]].values.tolist()
         (4, [[12.0, 4.47213595499958]])
         """
