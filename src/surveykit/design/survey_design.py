@@ -57,6 +57,9 @@ class SurveyDesign(BaseDesign):
         What a stratum with a single sampled unit does (R's ``survey.lonely.psu``): raise; centre it at
         the grand mean; give it the average variance of the other strata; contribute nothing (drop it,
         or treat it as sampled with certainty).
+    probs : str or list of str, optional
+        Inclusion probabilities instead of weights: one column, or one per stage (conditional on the
+        previous stages); the design weight is the inverse of their product (R's ``probs=``).
 
     Examples
     --------
@@ -77,6 +80,7 @@ class SurveyDesign(BaseDesign):
         fpc: str | Sequence[str] | None = None,
         nest: bool = False,
         lonely_psu: str = "error",
+        probs: str | Sequence[str] | None = None,
     ) -> None:
         if not isinstance(df, pd.DataFrame):
             raise DesignError(f"SurveyDesign needs a pandas DataFrame, not {type(df).__name__}.")
@@ -96,7 +100,10 @@ class SurveyDesign(BaseDesign):
         self._spec = dict(weights=weights, strata=strata_cols, psu=psu_cols, fpc=fpc_cols, nest=nest,
                           lonely_psu=lonely_psu)
         weight_col = weights if isinstance(weights, str) else None
-        for c in [weight_col] * (weight_col is not None) + psu_cols + strata_cols + fpc_cols:
+        prob_cols = _names(probs, "probs")
+        if prob_cols and weights is not None:
+            raise DesignError("give weights or probs (inclusion probabilities), not both.")
+        for c in [weight_col] * (weight_col is not None) + psu_cols + strata_cols + fpc_cols + prob_cols:
             self._column(c)
         n_stages = max(1, len(psu_cols))
         if fpc_cols and len(fpc_cols) != n_stages:
@@ -124,6 +131,8 @@ class SurveyDesign(BaseDesign):
             if len(arr) != len(df):
                 raise DesignError(f"{len(arr)} weights for {len(df)} rows.")
             self._w = check_weights(arr, "weights", index)
+        elif prob_cols:
+            self._w = 1.0 / self._stage_probs(prob_cols)
         elif fpc_cols:
             self._w = 1.0 / self._structure.prob()
         else:
@@ -132,6 +141,20 @@ class SurveyDesign(BaseDesign):
             self._w = np.ones(len(df))
 
     # --- construction helpers ------------------------------------------------------------------
+    def _stage_probs(self, cols: list[str]) -> np.ndarray:
+        """Product of per-stage inclusion probabilities, each checked to lie in (0, 1]."""
+        p = np.ones(len(self._data))
+        for c in cols:
+            s = self._column(c)
+            v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            bad = ~((v > 0) & (v <= 1))
+            if bad.any():
+                rows = list(s.index[bad])
+                raise DesignError(f"inclusion probability column '{c}' has values outside (0, 1] (or missing) in "
+                                  f"rows {format_rows(rows)}.", column=c, rows=rows)
+            p *= v
+        return p
+
     def _id_values(self, col: str, role: str) -> np.ndarray:
         s = self._column(col)
         miss = s.isna().to_numpy()
