@@ -86,9 +86,10 @@ def build_margins(data: pd.DataFrame, margins: Mapping[str, Any], population_siz
     >>> m.targets.tolist(), m.X.names
     ([10.0, 20.0, 1200.0], [('sex', 1), ('sex', 2), ('age', None)])
     """
-    if not isinstance(margins, Mapping) or not margins:
+    if not isinstance(margins, Mapping) or (not margins and population_size is None):
         raise ControlTotalsError("give the control totals as a mapping: {column: {level: count}} for a "
-                                 "categorical margin or {column: total} for a numeric one.")
+                                 "categorical margin or {column: total} for a numeric one (or only "
+                                 "population_size, to scale the weights to a known total).")
     n = len(data)
     blocks: list[tuple[np.ndarray, int]] = []
     names: list[tuple[str, Any]] = []

@@ -54,7 +54,11 @@ def calibrate(design: BaseDesign, margins: Mapping[str, Any], method: str = "lin
     lo, hi = (-np.inf, np.inf) if bounds is None else (float(bounds[0]), float(bounds[1]))
     if not lo < hi or (lo > 1 or hi < 1):
         raise WeightingError(f"bounds={bounds}: need lower < upper with 1 inside (bounds on g = new/old weight).")
-    m = build_margins(design._bare(), _margins_of(margins), population_size=population_size)
+    spec = _margins_of(margins)
+    if population_size is None and not any(isinstance(v, Mapping) for v in spec.values()):
+        # a Controls file with a population size but no categorical margin (e.g. households): use it
+        population_size = getattr(margins, "population_size", None)
+    m = build_margins(design._bare(), spec, population_size=population_size)
     if backend == "samplics":
         from .samplics_backend import samplics_solver
 
