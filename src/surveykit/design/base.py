@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ColumnNotFoundError, EmptyDomainError, EstimationError, SurveykitError, WeightError, \
-    format_rows
+from ..errors import ColumnNotFoundError, DesignError, EmptyDomainError, EstimationError, SurveykitError, \
+    WeightError, format_rows
 from ..estimation.domains import Domains, make_domains
 from ..estimation.estimators import (Statistics, as_list, estimate_quantiles, estimate_ratios, is_binary,
                                      label_of, numeric_column, proportion_statistics)
@@ -96,6 +96,17 @@ class BaseDesign:
         raise NotImplementedError
 
     # --- data access ---------------------------------------------------------------------------
+    @staticmethod
+    def _check_frame(df: Any, what: str) -> None:
+        """The survey data must be a non-empty DataFrame with unique column names."""
+        if not isinstance(df, pd.DataFrame):
+            raise DesignError(f"{what} needs a pandas DataFrame, not {type(df).__name__}.")
+        if len(df) == 0:
+            raise DesignError("the data has no rows; a design needs at least one sampled element.")
+        if df.columns.duplicated().any():
+            dup = list(df.columns[df.columns.duplicated()])
+            raise DesignError(f"column names {dup} appear more than once; rename them first.")
+
     @property
     def data(self) -> pd.DataFrame:
         """The survey data (not copied: do not modify it in place)."""

@@ -86,8 +86,7 @@ class ReplicateDesign(BaseDesign):
         mse: bool = False,
         degf: float | None = None,
     ) -> None:
-        if not isinstance(df, pd.DataFrame):
-            raise DesignError(f"ReplicateDesign needs a pandas DataFrame, not {type(df).__name__}.")
+        self._check_frame(df, "ReplicateDesign")
         if method not in REPLICATE_METHODS:
             raise DesignError(f"method={method!r}: use one of {', '.join(REPLICATE_METHODS)}.")
         self._data = df

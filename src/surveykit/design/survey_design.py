@@ -82,15 +82,9 @@ class SurveyDesign(BaseDesign):
         lonely_psu: str = "error",
         probs: str | Sequence[str] | None = None,
     ) -> None:
-        if not isinstance(df, pd.DataFrame):
-            raise DesignError(f"SurveyDesign needs a pandas DataFrame, not {type(df).__name__}.")
-        if len(df) == 0:
-            raise DesignError("the data has no rows; a design needs at least one sampled element.")
+        self._check_frame(df, "SurveyDesign")
         if lonely_psu not in LONELY_PSU_OPTIONS:
             raise DesignError(f"lonely_psu={lonely_psu!r}: use one of {', '.join(LONELY_PSU_OPTIONS)}.")
-        if df.columns.duplicated().any():
-            dup = list(df.columns[df.columns.duplicated()])
-            raise DesignError(f"column names {dup} appear more than once; rename them first.")
         self._data = df
         self._subset = None
         self._calibrations: list = []

@@ -211,21 +211,11 @@ def load_design_file(path: str | Path) -> dict[str, Any]:
     >>> spec["main"]["weights"], spec["units"]["household"]["weights"]
     ('fexp', 'fexp_hogar')
     """
-    import yaml
+    from .._files import load_yaml_file
 
     p = Path(path)
     file = str(path)
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DesignError(f"design file {file} does not exist.", file=file) from None
-    except UnicodeDecodeError as exc:
-        raise DesignError(f"design file {file} is not UTF-8 text ({exc.reason}); save it as UTF-8.", file=file) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise DesignError(f"design file {file} is not valid YAML{where}: {getattr(exc, 'problem', exc)}.",
-                          file=file) from None
+    doc = load_yaml_file(p, "design", DesignError)
     if not isinstance(doc, Mapping):
         raise DesignError(f"design file {file} must hold a mapping (weights: ..., strata: ..., psu: ...).", file=file)
     _unknown(doc, _TOP_KEYS, file, "")

@@ -15,8 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
-
+from .._files import load_yaml_file
 from ..design.base import BaseDesign
 from ..errors import IndicatorError, SurveykitError
 from ..estimation.quality import quality_flags
@@ -56,12 +55,7 @@ def _shipped() -> tuple:
 def _load_files(files: list[Path]) -> dict[str, Indicator]:
     out: dict[str, Indicator] = {}
     for f in files:
-        try:
-            doc = yaml.safe_load(f.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise IndicatorError(f"indicator file {f} does not exist.", file=str(f)) from None
-        except yaml.YAMLError as exc:
-            raise IndicatorError(f"{f}: not valid YAML ({exc}).", file=str(f)) from None
+        doc = load_yaml_file(f, "indicator", IndicatorError)
         if not isinstance(doc, dict) or not isinstance(doc.get("indicators"), list):
             raise IndicatorError(f"{f}: expected a mapping with a list under 'indicators'.", file=str(f))
         for i, item in enumerate(doc["indicators"]):

@@ -342,14 +342,9 @@ PRESET_DIR = Path(__file__).with_name("presets")
 
 def _read_yaml(path: Path, what: str) -> tuple[dict[str, Any], str | None]:
     """The overrides of a preset/overrides file and its ``eligible`` setting (if any)."""
-    import yaml
+    from .._files import load_yaml_file
 
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SimulationError(f"{what} file {path} does not exist.", file=str(path)) from None
-    except yaml.YAMLError as exc:
-        raise SimulationError(f"{what} file {path} is not valid YAML: {exc}", file=str(path)) from None
+    doc = load_yaml_file(path, what, SimulationError)
     if doc is None:
         return {}, None
     if not isinstance(doc, dict):
