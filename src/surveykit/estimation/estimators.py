@@ -10,7 +10,6 @@ transformed back through the weighted distribution function (R's ``svyquantile``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 

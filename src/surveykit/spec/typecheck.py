@@ -292,7 +292,7 @@ class _Checker:
             self.issue(node, f"{name}() is valid XLSForm but surveykit cannot evaluate it on data; the "
                        "data checks skip this expression", code="SK304", severity="warning")
             for a in node.args:
-                t = self.visit(a)
+                self.visit(a)           # for the problems inside the arguments
             return VType.NUMBER if name in ("count", "sum", "max", "min", "count-non-empty") else VType.ANY
         lo, hi = EVALUATED_FUNCTIONS[name]
         n = len(node.args)
