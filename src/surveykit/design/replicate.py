@@ -18,10 +18,8 @@ import pandas as pd
 
 from ..errors import DesignError, WeightError, format_rows
 from ..estimation.domains import Domains
-from ..estimation.kernel import cached_cells, replicate_totals, replicate_variance
-
-# (unit x domain x statistic) cells beyond which replicate totals are not formed densely
-_DENSE_CELLS = 1 << 26
+from ..estimation.kernel import (DENSE_UNIT_CELLS, cached_cells, cell_replicate_totals, replicate_totals,
+                                 replicate_variance)
 from .base import BaseDesign, check_weights
 from .hadamard import hadamard
 
@@ -200,7 +198,8 @@ class ReplicateDesign(BaseDesign):
     def _score_cells(self, dom: Domains):
         # replicate factors are per unit: (unit x domain) cells carry everything the replicates need
         G = dom.n_groups
-        if self._unit is None or self._factors.shape[0] * G * 8 > _DENSE_CELLS:
+        # (room for about 8 statistics; more columns than that take the row path, same numbers)
+        if self._unit is None or self._factors.shape[0] * G * 8 > DENSE_UNIT_CELLS:
             return None
         g = np.zeros(self.n, dtype=np.int64) if dom.group is None else dom.group
         cell, used = cached_cells(dom.cache, self._unit, g, self._factors.shape[0], G)
@@ -214,9 +213,7 @@ class ReplicateDesign(BaseDesign):
             G = dom.n_groups
             g = np.zeros(self.n, dtype=np.int64) if dom.group is None else dom.group
             _, used = cached_cells(dom.cache, self._unit, g, self._factors.shape[0], G)
-            D = np.zeros((self._factors.shape[0], G, len(cols)))
-            D[used // G, used % G, :] = np.column_stack(cols)
-            T = (self._factors.T @ D.reshape(D.shape[0], -1)).reshape(-1, G, len(cols))
+            T = cell_replicate_totals(self._factors, np.column_stack(cols), used, G)
         else:
             vals = np.empty((len(self._w), len(cols)), order="F")
             for j, c in enumerate(cols):

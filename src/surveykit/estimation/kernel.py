@@ -26,12 +26,15 @@ from ..design.structure import DesignStructure, Stage
 from .calmatrix import CalMatrix
 
 __all__ = ["Scores", "segment_sums", "taylor_variance", "replicate_totals", "replicate_variance",
-           "compact_codes", "CalibrationStep", "calibration_corrections", "cell_variance", "cached_cells"]
+           "compact_codes", "CalibrationStep", "calibration_corrections", "cell_variance", "cached_cells",
+           "cell_replicate_totals", "DENSE_UNIT_CELLS"]
 
 # Above this many (unit, domain) cells, cells are coded by sorting instead of a dense table.
 _DENSE_CELLS = 1 << 22
 # Elements per block of dense (unit x domain x statistic) totals when calibration corrections apply.
 _DENSE_BLOCK = 1 << 23
+# Largest dense (unit x domain x statistic) table of replicate totals; beyond it a sparse product.
+DENSE_UNIT_CELLS = _DENSE_BLOCK * 2
 
 
 @dataclass
@@ -265,13 +268,9 @@ def replicate_totals(values: np.ndarray, group: np.ndarray | None, n_groups: int
     R = factors.shape[1]
     garr = np.zeros(n, dtype=np.int64) if group is None else group
     n_units = factors.shape[0]
-    if unit is not None and n_units * G * k <= _DENSE_BLOCK * 2:
+    if unit is not None and n_units * G * k <= DENSE_UNIT_CELLS:
         cell, used = cached_cells(cache, unit, garr, n_units, G)
-        PT = segment_sums(values, cell, len(used))
-        D = np.zeros((n_units, G, k))
-        D[used // G, used % G, :] = PT
-        out = factors.T @ D.reshape(n_units, G * k)
-        return out.reshape(R, G, k)
+        return cell_replicate_totals(factors, segment_sums(values, cell, len(used)), used, G)
     # rows (or cells) are too many for a dense unit table: one sparse-dense product
     rows = np.repeat(np.arange(n), k)
     cols = (garr[:, None] * k + np.arange(k)[None, :]).ravel()
@@ -279,6 +278,19 @@ def replicate_totals(values: np.ndarray, group: np.ndarray | None, n_groups: int
     F = factors if unit is None else factors[unit]
     out = (M.T @ F).T
     return np.asarray(out).reshape(R, G, k)
+
+
+def cell_replicate_totals(factors: np.ndarray, PT: np.ndarray, used: np.ndarray, G: int) -> np.ndarray:
+    """Replicate totals from (unit x domain) cell totals ``PT`` of cells ``used`` (unit * G + domain).
+
+    One product of the (unit x replicate) factors with the dense (unit x domain x statistic) table:
+    (R, G, k).
+    """
+    n_units, R = factors.shape
+    k = PT.shape[1]
+    D = np.zeros((n_units, G, k))
+    D[used // G, used % G, :] = PT
+    return (factors.T @ D.reshape(n_units, G * k)).reshape(R, G, k)
 
 
 def replicate_variance(thetas: np.ndarray, estimate: np.ndarray, scale: float, rscales: np.ndarray,
