@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import surveykit as sk
-from surveykit.estimation.calmatrix import CalMatrix
+from surveykit.variance.calmatrix import CalMatrix
 from surveykit.weighting.margins import build_margins
 from surveykit.weighting.samplics_backend import MAX_ROWS, samplics_solver
 

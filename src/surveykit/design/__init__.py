@@ -1,4 +1,11 @@
-"""Survey designs: sampling structure, weights and the estimators they offer."""
+"""Survey designs: the user's handle on a sample.
+
+A design holds the data, the weights and the sampling structure, and owns its variance: given the
+linearization of any estimates (:mod:`surveykit.variance`), a :class:`SurveyDesign` applies the
+Taylor kernel (with calibration residuals) and a :class:`ReplicateDesign` re-estimates on replicate
+weights. Estimators, weighting steps and tests are offered as methods that delegate to the layers
+below (:mod:`surveykit.estimation`, :mod:`surveykit.weighting`).
+"""
 
 from .base import BaseDesign
 from .replicate import ReplicateDesign

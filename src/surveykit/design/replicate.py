@@ -11,22 +11,19 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from ..errors import DesignError, WeightError, format_rows
-from ..estimation.domains import Domains
-from ..estimation.kernel import (DENSE_UNIT_CELLS, cached_cells, cell_replicate_totals, replicate_totals,
-                                 replicate_variance)
-from .base import BaseDesign, check_weights
-from .hadamard import hadamard
+from ..errors import DesignError, EstimationError, WeightError, format_rows
+from ..variance import Block, Linearization, Transform
+from ..variance.kernel import (DENSE_UNIT_CELLS, cached_cells, cell_replicate_totals, replicate_covariance,
+                               replicate_totals, replicate_variance)
+from ..variance.weights import check_weights
+from ..weighting.methods import CalibrationPlan, NonresponsePlan, nonresponse_replicates, trim_replicates
+from .base import BaseDesign
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .survey_design import SurveyDesign
-
-__all__ = ["ReplicateDesign", "REPLICATE_METHODS", "make_replicates"]
+__all__ = ["ReplicateDesign", "REPLICATE_METHODS", "default_scales"]
 
 REPLICATE_METHODS = ("jk1", "jkn", "brr", "fay", "bootstrap", "sdr", "other")
 
@@ -92,26 +89,26 @@ class ReplicateDesign(BaseDesign):
         cols = _replicate_columns(df, replicate_weights)
         self._w = check_weights(df[self._require(weights)], weights, df.index)
         R = len(cols)
-        repw = np.empty((len(df), R))
-        for j, c in enumerate(cols):
+        columns = []
+        for c in cols:
             s = df[c]
             if not pd.api.types.is_numeric_dtype(s.dtype):
                 raise WeightError(f"replicate weight column '{c}' is not numeric.", column=c)
             v = s.to_numpy(dtype=np.float64, na_value=np.nan)
-            bad = np.isnan(v) | (v < 0) | np.isinf(v)
+            bad = ~(v >= 0) | np.isinf(v)
             if bad.any():
                 rows = list(df.index[bad])
                 raise WeightError(f"replicate weight column '{c}' has missing, negative or infinite values in "
                                   f"rows {format_rows(rows)}.", column=c, rows=rows)
-            repw[:, j] = v
-        factors, unit = _compress(repw / self._w[:, None])
+            columns.append(v)
+        factors, unit = _compress(columns, self._w)
         scale, rscales = default_scales(method, R, scale, rscales, rho)
         self._set_replicates(factors, unit, scale, rscales, mse, method, rho, degf)
         self._replicate_columns = cols
 
     # --- internal construction -----------------------------------------------------------------
     def _require(self, column: str) -> str:
-        self._column(column)
+        self.column(column)
         return column
 
     def _set_replicates(self, factors: np.ndarray, unit: np.ndarray | None, scale: float,
@@ -127,9 +124,13 @@ class ReplicateDesign(BaseDesign):
         self._degf = degf
 
     @classmethod
-    def _from_factors(cls, data: pd.DataFrame, w: np.ndarray, factors: np.ndarray, unit: np.ndarray | None,
+    def from_factors(cls, data: pd.DataFrame, w: np.ndarray, factors: np.ndarray, unit: np.ndarray | None,
                       scale: float, rscales: np.ndarray, mse: bool, method: str, rho: float | None = None,
                       degf: float | None = None) -> ReplicateDesign:
+        """A design from per-unit replicate factors (replicate weight / full-sample weight).
+
+        ``factors`` is (units x R); ``unit`` maps rows to units (``None``: rows are units).
+        """
         new = cls.__new__(cls)
         new._data = data
         new._subset = None
@@ -175,12 +176,116 @@ class ReplicateDesign(BaseDesign):
             self._degf = float(_rank(self._factors) - 1)
         return self._degf
 
-    _variance_input = "totals"
+    # --- the design's variance: re-estimation on replicate weights -----------------------------
+    def replicate_block(self, block: Block) -> np.ndarray:
+        """Replicate estimates of a linearization block: (R, G, k).
 
-    def _domain_df(self, dom: Domains, masks: list) -> np.ndarray:
+        Totals-form statistics are re-evaluated on the replicate totals of their columns (one product
+        of the unit factors with the (unit x domain) totals); influence-form statistics need their
+        ``replicate`` function (R's ``withReplicates``).
+        """
+        if block.columns is not None:
+            if block.cells is not None and block.cells[0] is self._cells_of(block):
+                T = cell_replicate_totals(self._factors, block.cells[2], block.cells[1], block.n_groups)
+            else:
+                T = replicate_totals(block.weighted_columns(self._w), block.group, block.n_groups, self._factors,
+                                     self._unit, cache=block.cache)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return block.function(T)
+        if block.replicate is not None:
+            return np.asarray(block.replicate(self.replicate_weights.to_numpy()), dtype=np.float64)
+        raise EstimationError("this statistic gives influence values only; a replicate design re-estimates it on "
+                              "every replicate: pass replicate= (a function of the (n, R) replicate weights).")
+
+    def variance_cells(self, group: np.ndarray | None, n_groups: int, cache: dict | None = None):
+        """(cell of each row, cells used as ``unit * G + domain``) when replicate factors are per unit and
+        the (unit x domain) table is small enough to multiply densely; else None."""
+        if self._unit is None or self._factors.shape[0] * n_groups * 8 > DENSE_UNIT_CELLS:
+            return None
+        g = np.zeros(self.n, dtype=np.int64) if group is None else group
+        return cached_cells(cache, self._unit, g, self._factors.shape[0], n_groups)
+
+    def _cells_of(self, block: Block):
+        hit = self.variance_cells(block.group, block.n_groups, block.cache)
+        return None if hit is None else hit[0]
+
+    def replicate_estimates(self, lin: Linearization) -> np.ndarray:
+        """Replicate estimates of every estimate of ``lin``, in its row order: (R, m)."""
+        R = self.replicates
+        flat = np.hstack([self.replicate_block(b).reshape(R, -1) for b in lin.blocks])
+        return flat[:, lin.positions]
+
+    def block_variance(self, block: Block, transform: Transform | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Replicate variance of each (domain, statistic) of ``block`` (R's ``svrVar``): (G, k)."""
+        thetas = self.replicate_block(block)
+        var = replicate_variance(thetas, block.estimate, self._scale, self._rscales, self._mse)
+        if transform is None:
+            return var, None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            vt = replicate_variance(transform.fn(thetas), transform.fn(block.estimate), self._scale, self._rscales,
+                                    self._mse)
+        return var, vt
+
+    def covariance_matrix(self, lin: Linearization) -> np.ndarray:
+        """Covariance of the estimates of ``lin`` from their replicate estimates (row order)."""
+        return replicate_covariance(self.replicate_estimates(lin), lin.estimate, self._scale, self._rscales,
+                                    self._mse)
+
+    def function_covariance(self, lin: Linearization, fn, J: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Value and covariance of ``fn(estimates)``: ``fn`` applied to every replicate's estimates."""
+        theta = lin.estimate
+        value = np.asarray(fn(theta), dtype=np.float64).ravel()
+        reps = self.replicate_estimates(lin)
+        if J is not None:
+            vals = reps @ J.T
+        else:
+            vals = np.array([np.asarray(fn(r), dtype=np.float64).ravel() for r in reps])
+        return value, replicate_covariance(vals, value, self._scale, self._rscales, self._mse)
+
+    def with_replicates(self, fn, *, names: Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
+        """Any statistic of the data and weights, with its replicate SE (R's ``withReplicates``).
+
+        Parameters
+        ----------
+        fn : callable
+            ``fn(weights, data)`` -> a number or a vector, for one weight vector (numpy, one per row)
+            and the design's data. It is called once with the full-sample weights and once per replicate.
+        names : list of str, optional
+            Labels of the statistics.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "w": [2.0] * 4,
+        ...                    "r1": [0, 8/3, 8/3, 8/3], "r2": [8/3, 0, 8/3, 8/3],
+        ...                    "r3": [8/3, 8/3, 0, 8/3], "r4": [8/3, 8/3, 8/3, 0]})
+        >>> r = sk.ReplicateDesign(df, weights="w", replicate_weights="r*", method="jk1")
+        >>> t = r.with_replicates(lambda w, d: np.average(d["y"], weights=w), names=["mean"])
+        >>> t[["estimate", "se"]].round(4).values.tolist()
+        [[2.5, 0.6455]]
+        """
+        from ..estimation.contrasts import inference_columns
+
+        theta = np.atleast_1d(np.asarray(fn(self._w.copy(), self._data), dtype=np.float64)).ravel()
+        W = self.replicate_weights.to_numpy()
+        reps = np.array([np.atleast_1d(np.asarray(fn(W[:, r], self._data), dtype=np.float64)).ravel()
+                         for r in range(W.shape[1])])
+        if reps.shape[1:] != theta.shape:
+            raise EstimationError(f"fn gave {theta.size} value(s) on the full sample but {reps.shape[1]} on a "
+                                  "replicate; it must give the same number each time.")
+        var = replicate_variance(reps, theta, self._scale, self._rscales, self._mse)
+        names = list(names) if names is not None else [f"statistic{j + 1}" for j in range(theta.size)]
+        cols = inference_columns(theta, np.sqrt(var), self.degf, level)
+        out = pd.DataFrame({"variable": names, **{k: cols[k] for k in ("estimate", "se", "ci_low", "ci_high")}})
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["cv"] = out["se"] / out["estimate"].abs()
+        out["df"] = cols["df"]
+        return out
+
+    def domain_df(self, group: np.ndarray | None, n_groups: int, masks: list) -> np.ndarray:
         """Rank of the replicate factors of the units with rows in the domain, minus one (R)."""
-        G = dom.n_groups
-        g = np.zeros(self.n, dtype=np.int64) if dom.group is None else dom.group
+        G = n_groups
+        g = np.zeros(self.n, dtype=np.int64) if group is None else group
         unit = np.arange(self.n) if self._unit is None else self._unit
         n_units = self._factors.shape[0]
         out = np.empty((G, len(masks)))
@@ -195,41 +300,25 @@ class ReplicateDesign(BaseDesign):
             out[:, j] = seen[key]
         return out
 
-    def _score_cells(self, dom: Domains):
-        # replicate factors are per unit: (unit x domain) cells carry everything the replicates need
-        G = dom.n_groups
-        # (room for about 8 statistics; more columns than that take the row path, same numbers)
-        if self._unit is None or self._factors.shape[0] * G * 8 > DENSE_UNIT_CELLS:
-            return None
-        g = np.zeros(self.n, dtype=np.int64) if dom.group is None else dom.group
-        cell, used = cached_cells(dom.cache, self._unit, g, self._factors.shape[0], G)
-        return cell, len(used), used % G
+    # --- weighting steps: redone in every replicate ---------------------------------------------
+    def _rebuilt(self, data: pd.DataFrame, w: np.ndarray, factors: np.ndarray, unit: np.ndarray | None,
+                 report) -> ReplicateDesign:
+        new = ReplicateDesign.from_factors(data, w, factors, unit, self._scale, self._rscales, self._mse,
+                                           self._method, self._rho, None)
+        new.weighting_report = report
+        return new
 
-    def _variance_totals(self, nums, dens, den_of, dom: Domains, theta: np.ndarray, total: bool,
-                         logit: bool = False, combine: np.ndarray | None = None, in_cells: bool = False):
-        k = len(nums)
-        cols = nums if total else nums + dens
-        if in_cells:
-            G = dom.n_groups
-            g = np.zeros(self.n, dtype=np.int64) if dom.group is None else dom.group
-            _, used = cached_cells(dom.cache, self._unit, g, self._factors.shape[0], G)
-            T = cell_replicate_totals(self._factors, np.column_stack(cols), used, G)
-        else:
-            vals = np.empty((len(self._w), len(cols)), order="F")
-            for j, c in enumerate(cols):
-                vals[:, j] = c
-            T = replicate_totals(vals, dom.group, dom.n_groups, self._factors, self._unit, cache=dom.cache)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            thetas = T if total else T[..., :k] / T[..., k + den_of]
-        if combine is not None:
-            thetas, theta = thetas @ combine, theta @ combine
-        var = replicate_variance(thetas, theta, self._scale, self._rscales, self._mse)
-        if not logit:
-            return var
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lt = np.log(thetas / (1 - thetas))
-            var_logit = replicate_variance(lt, np.log(theta / (1 - theta)), self._scale, self._rscales, self._mse)
-        return var, var_logit
+    def _with_calibration(self, plan: CalibrationPlan) -> ReplicateDesign:
+        F, unit = plan.replicate_factors(self._factors, self._unit)
+        return self._rebuilt(self._data, plan.weights, F, unit, plan.report)
+
+    def _with_trim(self, w: np.ndarray, report) -> ReplicateDesign:
+        Frow = self._factors if self._unit is None else self._factors[self._unit]
+        return self._rebuilt(self._data, w, trim_replicates(self._w, w, Frow, report), None, report)
+
+    def _with_nonresponse(self, plan: NonresponsePlan) -> ReplicateDesign:
+        F = nonresponse_replicates(plan, self._w, self._factors, self._unit)
+        return self._rebuilt(self._data.iloc[plan.keep], plan.weights, F, None, plan.report)
 
     def __repr__(self) -> str:
         extra = f", subpopulation of {int(self._subset.sum())} rows" if self._subset is not None else ""
@@ -270,27 +359,40 @@ def default_scales(method: str, R: int, scale: float | None, rscales, rho: float
     return float(scale), rs
 
 
-def _compress(factors: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Rows with the same replicate factors share one unit (R's compressWeights), found by hashing.
+def _compress(columns: list[np.ndarray], w: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Replicate factors (replicate weight / weight) per unit: rows with the same factors share a unit.
 
-    Factors computed as replicate weight / weight differ in the last bits between rows of one PSU,
-    so rows are grouped on a rounded random projection and then checked to agree to 1e-10.
+    Replicate weights shipped by a data producer are, for most methods, per-PSU multiples of the
+    full-sample weight (R's ``compressWeights``): rows are grouped on two rounded random projections of
+    their factors, column by column (no rows x replicates matrix), and the grouping is then checked to
+    reproduce every factor to 1e-10. Otherwise the factors stay per row (same numbers, slower).
     """
-    n = factors.shape[0]
-    if n == 0:
-        return factors, None
+    n, R = len(w), len(columns)
+    if n == 0 or R == 0:
+        return np.zeros((n, R)), None
     rng = np.random.default_rng(12345)
-    h = factors @ rng.uniform(0.5, 1.5, factors.shape[1])
-    top = float(np.max(np.abs(h))) or 1.0
-    codes, uniq = pd.factorize(np.round(h / top, 9))
+    u = rng.uniform(0.5, 1.5, (2, R))
+    h = np.zeros((2, n))
+    for r, c in enumerate(columns):
+        f = c / w
+        h += u[:, r, None] * f
+    key = None
+    for hh in h:
+        top = float(np.max(np.abs(hh))) or 1.0
+        codes, uniq = pd.factorize(np.round(hh / top, 9))
+        key = codes if key is None else key * np.int64(len(uniq)) + codes
+    codes, uniq = pd.factorize(key)
     if len(uniq) > n // 2:
-        return factors, None
+        return np.column_stack([c / w for c in columns]), None
     first = np.zeros(len(uniq), dtype=np.int64)
     first[codes[::-1]] = np.arange(n)[::-1]
-    unit_factors = factors[first]
-    if not np.allclose(unit_factors[codes], factors, rtol=1e-10, atol=1e-12):
-        return factors, None
-    return unit_factors, codes.astype(np.int64)
+    F = np.empty((len(uniq), R))
+    for r, c in enumerate(columns):
+        f = c / w
+        F[:, r] = f[first]
+        if not np.allclose(F[codes, r], f, rtol=1e-10, atol=1e-12):
+            return np.column_stack([c / w for c in columns]), None
+    return F, codes.astype(np.int64)
 
 
 def _rank(factors: np.ndarray) -> int:
@@ -308,184 +410,3 @@ def _rank(factors: np.ndarray) -> int:
     ev = np.linalg.eigvalsh(G)
     top = max(float(ev.max()), 0.0)
     return int((ev > 1e-10 * top).sum()) if top > 0 else 0
-
-
-# ------------------------------------------------------------------------------------------------
-# Replicate factors from a design (SurveyDesign.to_replicate)
-# ------------------------------------------------------------------------------------------------
-def make_replicates(design: SurveyDesign, method: str, replicates: int | None = None, rho: float | None = None,
-                    seed: int | None = None, mse: bool = False) -> ReplicateDesign:
-    """Replicate factors per first-stage unit for ``design`` (see :meth:`SurveyDesign.to_replicate`)."""
-    if method not in REPLICATE_METHODS or method == "other":
-        raise DesignError(f"method={method!r}: use one of jk1, jkn, brr, fay, bootstrap, sdr.")
-    st = design.structure
-    stage = st.stages[0]
-    degf = None
-    C = stage.n_clusters
-    strat = stage.cluster_stratum
-    nh = stage.stratum_n
-    # first-stage fpc kept as R's as.svrepdesign does (jackknives and bootstrap)
-    f = stage.stratum_f if st.has_fpc else np.ones(stage.n_strata)
-    lonely = design._spec["lonely_psu"]
-    if method in ("brr", "fay") and st.has_fpc:
-        import warnings
-
-        from ..errors import SurveykitWarning
-        warnings.warn("BRR/Fay replicates cannot carry the finite population correction; it is dropped "
-                      "(as in R).", SurveykitWarning, stacklevel=3)
-    if method == "jk1":
-        if st.has_strata and stage.n_strata > 1:
-            raise DesignError("JK1 is for unstratified designs; use 'jkn' (delete one PSU within its stratum).")
-        n = float(C)
-        _check_size(C, C, "jk1")
-        F = np.full((C, C), n / (n - 1))
-        np.fill_diagonal(F, 0.0)
-        fpc = f[0]
-        scale, rscales = fpc * (n - 1) / n, np.ones(C)
-        degf = C - 1.0                     # the C x C delete-one factors have full rank
-        if fpc == 0:
-            F, rscales, scale = np.zeros((C, 0)), np.zeros(0), 0.0
-    elif method == "jkn":
-        F, rscales, scale = _jkn(strat, nh, f, lonely, C)
-        # each stratum's replicates average to 1: rank = PSUs - strata + 1 (when no lonely adjustments)
-        degf = float(C - stage.n_strata) if F.shape[1] == C else None
-    elif method in ("brr", "fay"):
-        if method == "fay":
-            rho = 0.5 if rho is None else float(rho)
-            if not 0.0 <= rho < 1.0:
-                raise DesignError(f"rho={rho} must be in [0, 1).")
-        else:
-            rho = 0.0
-        F = _brr(strat, nh, rho, design)
-        scale, rscales = 1.0 / (F.shape[1] * (1 - rho) ** 2), np.ones(F.shape[1])
-    elif method == "bootstrap":
-        R = 50 if replicates is None else int(replicates)
-        F = _bootstrap(strat, nh, f, R, seed, lonely, design)
-        scale, rscales = 1.0 / (R - 1), np.ones(R)
-    else:  # sdr
-        F, R = _sdr(strat, C, replicates)
-        scale, rscales = 4.0 / R, np.ones(R)
-    if replicates is not None and method in ("jk1", "jkn", "brr", "fay") and replicates != F.shape[1]:
-        raise DesignError(f"{method} replicates are determined by the design ({F.shape[1]} here); "
-                          "leave replicates=None.")
-    return ReplicateDesign._from_factors(design._data, design._w, F, stage.cluster, scale, rscales, mse,
-                                         method, rho=rho if method == "fay" else None, degf=degf)
-
-
-def _jkn(strat: np.ndarray, nh: np.ndarray, f: np.ndarray, lonely: str, C: int):
-    """Delete-one-unit jackknife within strata (R's ``jknweights``)."""
-    H = len(nh)
-    n_of_unit = nh[strat]
-    keep_stratum = (nh > 1) & (f != 0)           # fully sampled strata have no replicates
-    lonely_strata = (nh == 1) & (f != 0)
-    if lonely_strata.any() and lonely == "error":
-        raise DesignError(f"{int(lonely_strata.sum())} strata have a single PSU; the jackknife needs a "
-                          "lonely_psu choice other than 'error' (adjust, average, remove, certainty).")
-    units = np.flatnonzero(keep_stratum[strat])
-    R = len(units)
-    _check_size(C, R, "jkn")
-    # within the deleted unit's stratum the other units get n_h/(n_h-1); elsewhere 1
-    same = strat[:, None] == strat[units][None, :]
-    F = np.where(same, (n_of_unit / (n_of_unit - 1.0))[:, None], 1.0)
-    F[units, np.arange(R)] = 0.0
-    rscales = (f * (nh - 1) / np.where(nh > 0, nh, 1))[strat[units]]
-    scale = 1.0
-    if lonely_strata.any() and lonely == "adjust":
-        ls = np.flatnonzero(lonely_strata)
-        extra = np.where(np.isin(strat, ls)[:, None] & (strat[:, None] == ls[None, :]), 0.0, H / (H - 1.0))
-        F = np.hstack([F, extra])
-        rscales = np.concatenate([rscales, np.full(len(ls), (H - 1.0) / H)])
-    elif lonely_strata.any() and lonely == "average":
-        scale = C / R
-    if F.shape[1] == 0:
-        raise DesignError("every stratum is fully sampled (fpc = sample size): there is no sampling variance.")
-    return F, rscales, scale
-
-
-def _check_size(C: int, R: int, method: str) -> None:
-    if C * R > 150_000_000:
-        raise DesignError(f"{method} would need {R} replicates for {C} PSUs ({C * R * 8 / 1e9:.1f} GB of "
-                          "factors); use the bootstrap or BRR for designs with this many PSUs.")
-
-
-def _pairs(strat: np.ndarray, nh: np.ndarray, design) -> np.ndarray:
-    if not (nh == 2).all():
-        bad = np.flatnonzero(nh != 2)
-        raise DesignError(
-            f"BRR needs exactly 2 PSUs in every stratum; {len(bad)} strata have "
-            f"{sorted(set(nh[bad].astype(int).tolist()))[:5]} PSUs. Pair PSUs into variance strata first, "
-            "or use 'jkn' or 'bootstrap'.", column=(design._spec["strata"] or [None])[0])
-    # first unit of each stratum (in unit order) is "A", the other "B"
-    C = len(strat)
-    order = np.lexsort((np.arange(C), strat))
-    is_first = np.zeros(C, dtype=bool)
-    is_first[order[::2]] = True
-    return is_first
-
-
-def _brr(strat: np.ndarray, nh: np.ndarray, rho: float, design) -> np.ndarray:
-    """Balanced half-samples from a Hadamard matrix (rows 2.. for strata: full orthogonal balance)."""
-    is_first = _pairs(strat, nh, design)
-    H = len(nh)
-    Hm = hadamard(H + 1)
-    signs = Hm[1 + strat, :]                       # (C, R): +1 keeps the first unit of the stratum
-    inside = np.where(is_first[:, None], signs == 1, signs == -1)
-    return np.where(inside, 2.0 - rho, rho)
-
-
-def _bootstrap(strat: np.ndarray, nh: np.ndarray, f: np.ndarray, R: int, seed: int | None, lonely: str,
-               design) -> np.ndarray:
-    """Rao-Wu rescaled bootstrap: n_h - 1 units drawn with replacement within each stratum.
-
-    With a first-stage fpc the factors are shrunk towards 1 by ``sqrt(1 - n_h/N_h)`` (Rao, Wu and Yue
-    1992), so the finite population correction is kept.
-    """
-    if R < 2:
-        raise DesignError("the bootstrap needs at least 2 replicates.")
-    C = len(strat)
-    single = nh[strat] < 2
-    if single.any() and lonely not in ("certainty", "remove"):
-        raise DesignError("strata with a single PSU cannot be resampled; choose lonely_psu='certainty' or "
-                          "'remove' (no variance from them) or collapse them with a neighbour.")
-    rng = np.random.default_rng(seed)
-    order = np.lexsort((np.arange(C), strat))
-    s_sorted = strat[order]
-    starts = np.searchsorted(s_sorted, np.arange(len(nh)))
-    m = np.maximum(nh - 1, 0).astype(np.int64)   # draws per stratum
-    # all draws for all strata and replicates at once: a stratum's draws pick a unit uniformly in it
-    draw_stratum = np.repeat(np.arange(len(nh)), m)
-    counts = np.zeros((C, R))
-    if len(draw_stratum):
-        u = rng.random((len(draw_stratum), R))
-        pick = starts[draw_stratum][:, None] + np.floor(u * nh[draw_stratum][:, None]).astype(np.int64)
-        cell = order[pick] * R + np.arange(R)[None, :]
-        counts = np.bincount(cell.ravel(), minlength=C * R).reshape(C, R).astype(np.float64)
-    n_u = nh[strat]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        boot = counts * (n_u / (n_u - 1.0))[:, None]
-    if np.all(f == 1.0):
-        F = boot                                 # no fpc: the Rao-Wu factors themselves
-    else:
-        shrink = np.sqrt(f[strat])[:, None]
-        F = 1.0 - shrink + shrink * boot
-    F[single] = 1.0
-    return F
-
-
-def _sdr(strat: np.ndarray, C: int, replicates: int | None) -> tuple[np.ndarray, int]:
-    """Successive-difference replication (Fay and Train 1995) over units in stratum, then id, order."""
-    if replicates is None:
-        R = hadamard(min(C + 1, 80)).shape[0] if C + 1 <= 80 else 80
-    else:
-        R = int(replicates)
-    Hm = hadamard(R)
-    if Hm.shape[0] != R:
-        raise DesignError(f"no Hadamard matrix of order {R}; use replicates={Hm.shape[0]}.")
-    order = np.lexsort((np.arange(C), strat))
-    pos = np.empty(C, dtype=np.int64)
-    pos[order] = np.arange(C)
-    rows = Hm[1:]                                  # the all-ones row is not used
-    a = rows[pos % (R - 1)]
-    b = rows[(pos + 1) % (R - 1)]
-    return 1.0 + 2 ** -1.5 * (a - b), R
-

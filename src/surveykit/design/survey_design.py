@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..errors import DesignError, SurveykitWarning, format_rows
-from ..estimation.domains import Domains
-from ..estimation.kernel import Scores, cached_cells, calibration_corrections, cell_variance, taylor_variance
-from .base import BaseDesign, check_weights
-from .structure import LONELY_PSU_OPTIONS, DesignStructure
+from ..errors import DesignError, SurveykitWarning, WeightingError, format_rows
+from ..estimation.contrasts import jacobian
+from ..variance import LONELY_PSU_OPTIONS, Block, DesignStructure, Linearization, Scores, Transform
+from ..variance.kernel import (cached_cells, calibration_corrections, cell_variance, taylor_covariance,
+                               taylor_variance)
+from ..variance.weights import check_weights
+from ..weighting.methods import CalibrationPlan, NonresponsePlan
+from .base import BaseDesign
+from .replicate_factors import make_replicates
 
 __all__ = ["SurveyDesign"]
 
@@ -98,7 +103,7 @@ class SurveyDesign(BaseDesign):
         if prob_cols and weights is not None:
             raise DesignError("give weights or probs (inclusion probabilities), not both.")
         for c in [weight_col] * (weight_col is not None) + psu_cols + strata_cols + fpc_cols + prob_cols:
-            self._column(c)
+            self.column(c)
         n_stages = max(1, len(psu_cols))
         if fpc_cols and len(fpc_cols) != n_stages:
             raise DesignError(
@@ -139,7 +144,7 @@ class SurveyDesign(BaseDesign):
         """Product of per-stage inclusion probabilities, each checked to lie in (0, 1]."""
         p = np.ones(len(self._data))
         for c in cols:
-            s = self._column(c)
+            s = self.column(c)
             v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
             bad = ~((v > 0) & (v <= 1))
             if bad.any():
@@ -150,7 +155,7 @@ class SurveyDesign(BaseDesign):
         return p
 
     def _id_values(self, col: str, role: str) -> np.ndarray:
-        s = self._column(col)
+        s = self.column(col)
         miss = s.isna().to_numpy()
         if miss.any():
             rows = list(s.index[miss])
@@ -159,7 +164,7 @@ class SurveyDesign(BaseDesign):
         return s.to_numpy()
 
     def _fpc_values(self, col: str) -> np.ndarray:
-        s = self._column(col)
+        s = self.column(col)
         if not pd.api.types.is_numeric_dtype(s.dtype):
             raise DesignError(f"fpc column '{col}' is not numeric.", column=col)
         v = s.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -180,16 +185,74 @@ class SurveyDesign(BaseDesign):
         """The integer-coded sampling structure (stages, strata, units)."""
         return self._structure
 
-    def _variance_scores(self, U: np.ndarray, dom: Domains, present: np.ndarray | None) -> np.ndarray:
-        scores = Scores(values=U, group=dom.group, n_groups=dom.n_groups, present=present, cache=dom.cache)
+    # --- the design's variance of a linearization ---------------------------------------------
+    def block_variance(self, block: Block, transform: Transform | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Taylor variance of each (domain, statistic) of ``block``: (G, k) (R's ``svyrecvar``).
+
+        Without calibration, later-stage fpc or lonely-PSU averaging, the influence values are summed
+        straight into (first-stage unit x domain) cells from the totals-form columns; otherwise row-level
+        influence values go through the kernel with calibration residuals.
+        """
+        cells = self._cells(block)
+        if cells is not None:
+            cell, used = cells
+            G = block.n_groups
+            PT = block.cell_scores(self._w, cell, len(used), used % G)
+            var = cell_variance(self._structure, PT, used // G, used % G, G)
+        else:
+            var = taylor_variance(self._structure, self._scores(block))
+        if transform is None:
+            return var, None
+        return var, var * transform.deriv(block.estimate) ** 2
+
+    def covariance_matrix(self, lin: Linearization) -> np.ndarray:
+        """Covariance of the estimates of ``lin`` (row order): the kernel on all influence values at once."""
+        V = taylor_covariance(self._structure, [self._scores(b) for b in lin.blocks])
+        pos = lin.positions
+        return V[np.ix_(pos, pos)]
+
+    def function_covariance(self, lin: Linearization, fn, J: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Value and covariance of ``fn(estimates)`` by the delta method (``J``: its Jacobian, if known)."""
+        theta = lin.estimate
+        value = np.asarray(fn(theta), dtype=np.float64).ravel()
+        if J is None:
+            J = jacobian(fn, theta)
+        V = self.covariance_matrix(lin)
+        return value, J @ V @ J.T
+
+    def _scores(self, block: Block) -> Scores:
+        present = None
+        if self._needs_present():
+            present = np.column_stack([np.ones(self.n, dtype=bool) if m is None else m for m in block.masks])
+        scores = Scores(values=block.scores(self._w), group=block.group, n_groups=block.n_groups,
+                        present=present, cache=block.cache)
         if self._calibrations:
             scores.corrections = calibration_corrections(self._calibrations, scores)
-        return taylor_variance(self._structure, scores)
+        return scores
 
-    def _domain_df(self, dom: Domains, masks: list) -> np.ndarray:
+    def _cells(self, block: Block):
+        if block.influence is not None:
+            return None
+        if block.cells is not None:
+            return block.cells[0], block.cells[1]
+        return self.variance_cells(block.group, block.n_groups, block.cache)
+
+    def variance_cells(self, group: np.ndarray | None, n_groups: int, cache: dict | None = None):
+        """(cell of each row, cells used as ``unit * G + domain``) when the variance needs only the
+        first-stage (unit x domain) totals of influence values -- no calibration, no later-stage fpc,
+        no lonely-PSU averaging -- else None. Estimators sum their columns into these cells once."""
+        st = self._structure
+        stage = st.stages[0]
+        if self._calibrations or len(st.variance_stages) > 1 or stage.rows_are_units or self._needs_present():
+            return None
+        g = np.zeros(self.n, dtype=np.int64) if group is None else group
+        return cached_cells(cache, stage.cluster, g, stage.n_clusters, n_groups)
+
+    def domain_df(self, group: np.ndarray | None, n_groups: int, masks: list) -> np.ndarray:
+        """First-stage units minus strata with rows in each (domain, statistic) (R's ``degf`` of a subset)."""
         stage = self._structure.stages[0]
-        G = dom.n_groups
-        g = np.zeros(self.n, dtype=np.int64) if dom.group is None else dom.group
+        G = n_groups
+        g = np.zeros(self.n, dtype=np.int64) if group is None else group
         row_stratum = stage.cluster_stratum[stage.cluster]
         out = np.empty((G, len(masks)))
         seen: dict = {}
@@ -205,27 +268,50 @@ class SurveyDesign(BaseDesign):
             out[:, j] = seen[key]
         return out
 
-    def _score_cells(self, dom: Domains):
-        st = self._structure
-        stage = st.stages[0]
-        if self._calibrations or len(st.variance_stages) > 1 or stage.rows_are_units or self._needs_present():
-            return None
-        G = dom.n_groups
-        g = np.zeros(self.n, dtype=np.int64) if dom.group is None else dom.group
-        cell, used = cached_cells(dom.cache, stage.cluster, g, stage.n_clusters, G)
-        return cell, len(used), used % G
-
-    def _variance_cells(self, PT: np.ndarray, dom: Domains) -> np.ndarray:
-        stage = self._structure.stages[0]
-        G = dom.n_groups
-        _, used = cached_cells(dom.cache, stage.cluster,
-                               np.zeros(self.n, dtype=np.int64) if dom.group is None else dom.group,
-                               stage.n_clusters, G)
-        return cell_variance(self._structure, PT, used // G, used % G, G)
-
     def _needs_present(self) -> bool:
         st = self._structure
         return st.lonely_psu == "average" and any(s.lonely.any() for s in st.variance_stages)
+
+    # --- weighting steps: a Taylor design keeps each calibration for its residuals ---------------
+    def _with_calibration(self, plan: CalibrationPlan) -> SurveyDesign:
+        new = self._copy()
+        new._w = plan.weights
+        new._calibrations = list(self._calibrations) + [plan.variance_step()]
+        new.weighting_report = plan.report
+        return new
+
+    def _with_trim(self, w: np.ndarray, report) -> SurveyDesign:
+        new = self._copy()
+        new._w = w
+        new.weighting_report = report
+        return new
+
+    def _with_nonresponse(self, plan: NonresponsePlan) -> SurveyDesign:
+        if self._calibrations:
+            raise WeightingError("adjust for nonresponse before calibrating: adjust_nonresponse() first, then "
+                                 "poststratify/rake/calibrate.")
+        sub = self._data.iloc[plan.keep]
+        spec = self._spec
+        new = SurveyDesign(sub, weights=pd.Series(plan.weights, index=sub.index), strata=spec["strata"] or None,
+                           psu=spec["psu"] or None, fpc=spec["fpc"] or None, nest=spec["nest"],
+                           lonely_psu=spec["lonely_psu"])
+        new.weighting_report = plan.report
+        return new
+
+    def _copy(self) -> SurveyDesign:
+        new = copy.copy(self)
+        new.__dict__.pop("_domain_cache", None)
+        return new
+
+    @property
+    def lonely_psu(self) -> str:
+        """The design's lonely-PSU rule."""
+        return str(self._spec["lonely_psu"])
+
+    @property
+    def strata_columns(self) -> list[str]:
+        """The strata column(s), one per stage given."""
+        return list(self._spec["strata"])
 
     def __repr__(self) -> str:
         s = self._structure
@@ -279,6 +365,4 @@ class SurveyDesign(BaseDesign):
                               "that every replicate is calibrated too.")
         if self._subset is not None:
             raise DesignError("form replicates from the whole design, then take the subpopulation with subset().")
-        from .replicate import make_replicates
-
         return make_replicates(self, method, replicates=replicates, rho=rho, seed=seed, mse=mse)

@@ -160,7 +160,7 @@ def evaluate_indicator(design: BaseDesign, ind: Indicator, by: Any = None, *, ci
 
 def _prepare(design: BaseDesign, ind: Indicator, questionnaire: Any):
     """Evaluate an indicator's expressions once; return ``run(by, ...)`` doing the estimator call."""
-    data = design._bare()          # without attrs: pandas would deep-copy the labels into every step
+    data = design.analysis_frame()          # without attrs: pandas would deep-copy the labels into every step
     universe = np.ones(len(data), dtype=bool) if not ind.universe else \
         _as_mask(_eval(ind, "universe", ind.universe, data, questionnaire))
     code = ind.code

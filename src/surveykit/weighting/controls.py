@@ -301,7 +301,7 @@ def _sample_of(data: Any, weights) -> tuple[pd.DataFrame, np.ndarray | None]:
         df = data
         if weights is None:
             return df, None
-        from ..design.base import check_weights
+        from ..variance.weights import check_weights
 
         if isinstance(weights, str):
             if weights not in df.columns:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ConvergenceError, InfeasibleBoundsError, WeightingError
-from ..estimation.calmatrix import CalMatrix
+from ..variance.calmatrix import CalMatrix
 
 __all__ = ["CalibrationResult", "calibrate_g", "linear_g", "rake_g", "METHODS", "distance"]
 

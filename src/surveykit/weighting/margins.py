@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ColumnNotFoundError, ControlTotalsError, format_rows
-from ..estimation.calmatrix import CalMatrix
-from ..estimation.kernel import compact_codes
+from ..variance.calmatrix import CalMatrix
+from ..variance.kernel import compact_codes
 
 __all__ = ["Margins", "build_margins", "cell_codes"]
 

@@ -1,41 +1,36 @@
-"""Weighting steps applied to designs: each returns a new design whose variance accounts for it.
+"""Weighting steps as plans: what a step does to the weights, for any design to apply.
 
-* Taylor designs keep every calibration (its variables, weights before and g-weights) so that the
-  variance kernel replaces scores by calibration residuals, exactly as R's ``calibrate()`` and
-  ``postStratify()`` do.
-* Replicate designs calibrate every replicate again, from the replicate's own weights (R's
-  ``calibrate.svyrep.design``); nonresponse adjustments and trimming are redone per replicate too.
+Nothing here knows a design. Each function takes the data and the current weights, solves the step
+on the full sample and returns a plan; the design applies it in its own way (dispatched by class):
+
+* a Taylor design keeps the plan's calibration step (its variables, weights before and g-weights), so
+  that the variance kernel replaces scores by calibration residuals, exactly as R's ``calibrate()``
+  and ``postStratify()`` do;
+* a replicate design re-solves the plan on every replicate's weights (R's
+  ``calibrate.svyrep.design``) with :meth:`CalibrationPlan.replicate_factors`,
+  :func:`trim_replicates` and :func:`nonresponse_replicates`.
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Mapping, Sequence
-from typing import Any, Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..design.base import BaseDesign
-from ..errors import ControlTotalsError, WeightingError, format_rows
-from ..estimation.calmatrix import CalMatrix
-from ..estimation.kernel import CalibrationStep, compact_codes, replicate_totals
+from ..errors import ColumnNotFoundError, ControlTotalsError, WeightingError, format_rows
+from ..variance.calmatrix import CalMatrix
+from ..variance.kernel import CalibrationStep, compact_codes, replicate_totals
 from .engine import METHODS, CalibrationResult, _ginv, calibrate_g, check_result, linear_g, rake_g
 from .margins import Margins, build_margins, cell_codes
 from .report import WeightingReport
 
-__all__ = ["calibrate", "poststratify", "rake", "trim", "adjust_nonresponse"]
+__all__ = ["CalibrationPlan", "plan_calibration", "plan_rake", "plan_poststratify", "trim_weights",
+           "trim_replicates", "NonresponsePlan", "plan_nonresponse", "nonresponse_replicates"]
 
 Solver = Callable[[CalMatrix, np.ndarray, np.ndarray], CalibrationResult]
-
-
-def _whole_sample(design: BaseDesign, step: str) -> None:
-    if design._subset is not None:
-        raise WeightingError(f"{step}() weights the whole sample; call it before subset().")
-
-
-def _is_replicate(design: BaseDesign) -> bool:
-    return hasattr(design, "_factors")
 
 
 def _margins_of(margins: Any) -> Mapping:
@@ -43,12 +38,99 @@ def _margins_of(margins: Any) -> Mapping:
     return getattr(margins, "margins", margins)
 
 
+@dataclass
+class CalibrationPlan:
+    """A calibration solved on the full sample: new weights ``w0 * g`` and how to redo it.
+
+    Attributes
+    ----------
+    margins : Margins
+        Calibration variables and targets.
+    solver : callable
+        ``(X, w, targets) -> CalibrationResult``.
+    w0, g : ndarray
+        Weights before and g-weights per row.
+    result : CalibrationResult
+    cells : (cell of each row, CalMatrix of cells) or None
+        Categorical margins are solved on cells (all rows of a cell share their g).
+    report : WeightingReport
+    """
+
+    margins: Margins
+    solver: Solver
+    w0: np.ndarray
+    g: np.ndarray
+    result: CalibrationResult
+    cells: tuple[np.ndarray, CalMatrix] | None
+    report: WeightingReport
+    bounds: tuple[float, float]
+    step: str
+    method: str
+
+    @property
+    def weights(self) -> np.ndarray:
+        return self.w0 * self.g
+
+    def variance_step(self) -> CalibrationStep:
+        """The step a Taylor design keeps for its calibration residuals."""
+        X, wx = self._gram_inputs()
+        return CalibrationStep(X=self.margins.X, w0=self.w0, g=self.g, Minv=_ginv(X.gram(wx)))
+
+    def _gram_inputs(self) -> tuple[CalMatrix, np.ndarray]:
+        if self.cells is None:
+            return self.margins.X, self.w0
+        cell, Xc = self.cells
+        return Xc, np.bincount(cell, weights=self.w0, minlength=Xc.n)
+
+    def replicate_factors(self, factors: np.ndarray, unit: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Calibrate every replicate from its own weights; new (unit-or-row, replicate) factors.
+
+        ``factors`` (units x R) are the replicate weights over the full-sample weights ``w0``;
+        ``unit`` maps rows to units (``None``: rows). The new factors are relative to the
+        calibrated full-sample weights; with categorical margins they live on (unit x cell) pairs.
+        """
+        m, w0 = self.margins, self.w0
+        R = factors.shape[1]
+        n = len(w0)
+        negative = 0
+        if self.cells is not None:
+            cell, Xc = self.cells
+            W = replicate_totals(w0[:, None], cell, Xc.n, factors, unit)[:, :, 0]        # (R, cells)
+            grep = np.empty((R, Xc.n))
+            for r in range(R):          # one small solve per replicate, on cells
+                rr = self.solver(Xc, W[r], m.targets)
+                negative += _check_replicate(rr, Xc, W[r], m, self.bounds, self.step, self.method, r)
+                grep[r] = rr.g
+            urow = np.arange(n) if unit is None else unit
+            pair, used = compact_codes(urow * Xc.n + cell, factors.shape[0] * Xc.n)
+            pu, pc = used // Xc.n, used % Xc.n
+            Fnew = factors[pu] * grep.T[pc] / self.result.g[pc][:, None]
+            new_unit: np.ndarray | None = pair
+        else:
+            Frow = factors if unit is None else factors[unit]
+            Fnew = np.empty_like(Frow)
+            for r in range(R):
+                rr = self.solver(m.X, w0 * Frow[:, r], m.targets)
+                negative += _check_replicate(rr, m.X, w0 * Frow[:, r], m, self.bounds, self.step, self.method, r)
+                Fnew[:, r] = Frow[:, r] * rr.g / self.g
+            new_unit = None
+        if negative:
+            import warnings
+
+            from ..errors import SurveykitWarning
+            warnings.warn(f"{self.step}({self.method}) gives zero or negative weights in {negative} of {R} replicates; "
+                          "they are kept, as R keeps them. Bounds (e.g. bounds=(0.1, 10)) or method='raking' avoid "
+                          "them.", SurveykitWarning, stacklevel=4)
+            self.report.details["replicates_with_nonpositive_weights"] = int(negative)
+        self.report.details["replicates_calibrated"] = R
+        return Fnew, new_unit
+
+
 # ------------------------------------------------------------------------------------------------
-def calibrate(design: BaseDesign, margins: Mapping[str, Any], method: str = "linear",
-              bounds: tuple[float, float] | None = None, maxit: int = 50, epsilon: float = 1e-7,
-              population_size: float | None = None, backend: str = "surveykit") -> BaseDesign:
-    """See :meth:`surveykit.SurveyDesign.calibrate`."""
-    _whole_sample(design, "calibrate")
+def plan_calibration(data: pd.DataFrame, w0: np.ndarray, margins: Mapping[str, Any], *, method: str = "linear",
+                     bounds: tuple[float, float] | None = None, maxit: int = 50, epsilon: float = 1e-7,
+                     population_size: float | None = None, backend: str = "surveykit") -> CalibrationPlan:
+    """Calibration to control totals (see :meth:`surveykit.SurveyDesign.calibrate`)."""
     if method not in METHODS:
         raise WeightingError(f"method={method!r}: use one of {', '.join(METHODS)}.")
     lo, hi = (-np.inf, np.inf) if bounds is None else (float(bounds[0]), float(bounds[1]))
@@ -58,7 +140,8 @@ def calibrate(design: BaseDesign, margins: Mapping[str, Any], method: str = "lin
     if population_size is None and not any(isinstance(v, Mapping) for v in spec.values()):
         # a Controls file with a population size but no categorical margin (e.g. households): use it
         population_size = getattr(margins, "population_size", None)
-    m = build_margins(design._bare(), spec, population_size=population_size)
+    m = build_margins(data, spec, population_size=population_size)
+    solver: Solver
     if backend == "samplics":
         from .samplics_backend import samplics_solver
 
@@ -71,19 +154,19 @@ def calibrate(design: BaseDesign, margins: Mapping[str, Any], method: str = "lin
     else:
         def solver(X, w, t):
             return calibrate_g(X, w, t, method, (lo, hi), maxit, epsilon)
-    return _apply(design, m, solver, "calibrate", method, dict(bounds=(lo, hi), backend=backend), (lo, hi))
+    return _plan(w0, m, solver, "calibrate", method, dict(bounds=(lo, hi), backend=backend), (lo, hi))
 
 
-def rake(design: BaseDesign, margins: Mapping[str, Mapping[Any, float]], maxit: int = 100,
-         epsilon: float = 1e-10, backend: str = "surveykit") -> BaseDesign:
-    """See :meth:`surveykit.SurveyDesign.rake`."""
-    _whole_sample(design, "rake")
+def plan_rake(data: pd.DataFrame, w0: np.ndarray, margins: Mapping[str, Mapping[Any, float]], *, maxit: int = 100,
+              epsilon: float = 1e-10, backend: str = "surveykit") -> CalibrationPlan:
+    """Raking by iterative proportional fitting (see :meth:`surveykit.SurveyDesign.rake`)."""
     margins = _margins_of(margins)
     for col, spec in margins.items():
         if not isinstance(spec, Mapping):
             raise ControlTotalsError(f"rake() margin '{col}' must map levels to counts; use calibrate() for "
                                      "numeric totals.", margin=col)
-    m = build_margins(design._bare(), margins)
+    m = build_margins(data, margins)
+    solver: Solver
     if backend == "samplics":
         from .samplics_backend import samplics_solver
 
@@ -93,19 +176,19 @@ def rake(design: BaseDesign, margins: Mapping[str, Mapping[Any, float]], maxit: 
     else:
         def solver(X, w, t):
             return rake_g(X, w, t, maxit=maxit, epsilon=epsilon)
-    return _apply(design, m, solver, "rake", "raking", dict(maxit=maxit, epsilon=epsilon, backend=backend),
-                  (-np.inf, np.inf))
+    return _plan(w0, m, solver, "rake", "raking", dict(maxit=maxit, epsilon=epsilon, backend=backend),
+                 (-np.inf, np.inf))
 
 
-def poststratify(design: BaseDesign, variables: str | Sequence[str], totals: Any,
-                 backend: str = "surveykit") -> BaseDesign:
-    """See :meth:`surveykit.SurveyDesign.poststratify`."""
-    _whole_sample(design, "poststratify")
+def plan_poststratify(data: pd.DataFrame, w0: np.ndarray, variables: str | Sequence[str], totals: Any, *,
+                      backend: str = "surveykit") -> CalibrationPlan:
+    """Post-stratification (see :meth:`surveykit.SurveyDesign.poststratify`)."""
     cols = [variables] if isinstance(variables, str) else list(variables)
-    data, spec, label = _poststrata(design._bare(), cols, totals)
-    m = build_margins(data, {label: spec})
-    if "cells" in data.attrs:          # report cells as tuples of levels, not their internal codes
-        m.X.names = [(label, data.attrs["cells"][lv]) for _, lv in m.X.names]
+    frame, spec, label = _poststrata(data, cols, totals)
+    m = build_margins(frame, {label: spec})
+    if "cells" in frame.attrs:          # report cells as tuples of levels, not their internal codes
+        m.X.names = [(label, frame.attrs["cells"][lv]) for _, lv in m.X.names]
+    solver: Solver
     if backend == "samplics":
         from .samplics_backend import samplics_solver
 
@@ -119,8 +202,8 @@ def poststratify(design: BaseDesign, variables: str | Sequence[str], totals: Any
             with np.errstate(divide="ignore", invalid="ignore"):
                 g = (t / np.bincount(codes, weights=w, minlength=L))[codes]
             return _closed_form(g, X, w, t, "poststratify")
-    return _apply(design, m, solver, "poststratify", "cell ratio", dict(variables=cols, backend=backend),
-                  (-np.inf, np.inf))
+    return _plan(w0, m, solver, "poststratify", "cell ratio", dict(variables=cols, backend=backend),
+                 (-np.inf, np.inf))
 
 
 def _closed_form(g: np.ndarray, X: CalMatrix, w: np.ndarray, t: np.ndarray, method: str,
@@ -143,8 +226,6 @@ def _poststrata(data: pd.DataFrame, cols: list[str], totals: Any) -> tuple[pd.Da
     """One categorical column for the cells of ``cols`` and its totals as ``{cell: count}``."""
     for c in cols:
         if c not in data.columns:
-            from ..errors import ColumnNotFoundError
-
             raise ColumnNotFoundError(f"post-stratification column '{c}' is not in the data.", column=c)
     if isinstance(totals, pd.DataFrame):
         count_col = [c for c in totals.columns if c not in cols]
@@ -230,9 +311,8 @@ def _solve(X: CalMatrix, w: np.ndarray, targets: np.ndarray, solver: Solver):
     return res.g[cell], res, (cell, Xc)
 
 
-def _apply(design: BaseDesign, m: Margins, solver: Solver, step: str, method: str, details: dict,
-           bounds: tuple[float, float]) -> BaseDesign:
-    w0 = design._w
+def _plan(w0: np.ndarray, m: Margins, solver: Solver, step: str, method: str, details: dict,
+          bounds: tuple[float, float]) -> CalibrationPlan:
     g, res, cells = _solve(m.X, w0, m.targets, solver)
     # totals and cross-products of categorical margins are the same on cells, at a fraction of the cost
     X, wx = (m.X, w0) if cells is None else (cells[1], np.bincount(cells[0], weights=w0, minlength=cells[1].n))
@@ -242,67 +322,7 @@ def _apply(design: BaseDesign, m: Margins, solver: Solver, step: str, method: st
     report = WeightingReport(step=step, method=method, iterations=res.iterations, converged=res.converged,
                              margins=m.table(achieved, before=X.tdot(wx)[:, 0]), g=g, weights=w0 * g,
                              details=details)
-    if _is_replicate(design):
-        return _replicates_recalibrated(design, m, solver, g, res, cells, report, bounds, step, method)
-    new = _copy(design)
-    new._w = w0 * g
-    new._calibrations = list(design._calibrations) + [
-        CalibrationStep(X=m.X, w0=w0, g=g, Minv=_ginv(X.gram(wx)))]
-    new.weighting_report = report
-    return new
-
-
-def _copy(design: BaseDesign) -> BaseDesign:
-    new = copy.copy(design)
-    new.__dict__.pop("_domain_cache", None)
-    return new
-
-
-def _replicates_recalibrated(design, m: Margins, solver: Solver, g: np.ndarray, res: CalibrationResult, cells,
-                             report: WeightingReport, bounds, step: str, method: str) -> BaseDesign:
-    """Calibrate every replicate from its own weights; factors become (unit, cell)- or row-level."""
-    from ..design.replicate import ReplicateDesign
-
-    w0 = design._w
-    F, unit = design._factors, design._unit
-    R = F.shape[1]
-    n = len(w0)
-    if cells is not None:
-        cell, Xc = cells
-        W = replicate_totals(w0[:, None], cell, Xc.n, F, unit)[:, :, 0]        # (R, cells)
-        grep = np.empty((R, Xc.n))
-        negative = 0
-        for r in range(R):
-            rr = solver(Xc, W[r], m.targets)
-            negative += _check_replicate(rr, Xc, W[r], m, bounds, step, method, r)
-            grep[r] = rr.g
-        urow = np.arange(n) if unit is None else unit
-        pair, used = compact_codes(urow * Xc.n + cell, F.shape[0] * Xc.n)
-        pu, pc = used // Xc.n, used % Xc.n
-        Fnew = F[pu] * grep.T[pc] / res.g[pc][:, None]
-        new_unit = pair
-    else:
-        Frow = F if unit is None else F[unit]
-        Fnew = np.empty_like(Frow)
-        negative = 0
-        for r in range(R):
-            rr = solver(m.X, w0 * Frow[:, r], m.targets)
-            negative += _check_replicate(rr, m.X, w0 * Frow[:, r], m, bounds, step, method, r)
-            Fnew[:, r] = Frow[:, r] * rr.g / g
-        new_unit = None
-    if negative:
-        import warnings
-
-        from ..errors import SurveykitWarning
-        warnings.warn(f"{step}({method}) gives zero or negative weights in {negative} of {R} replicates; they are "
-                      "kept, as R keeps them. Bounds (e.g. bounds=(0.1, 10)) or method='raking' avoid them.",
-                      SurveykitWarning, stacklevel=3)
-        report.details["replicates_with_nonpositive_weights"] = int(negative)
-    report.details["replicates_calibrated"] = R
-    new = ReplicateDesign._from_factors(design._data, w0 * g, Fnew, new_unit, design._scale, design._rscales,
-                                        design._mse, design._method, design._rho, None)
-    new.weighting_report = report
-    return new
+    return CalibrationPlan(m, solver, w0, g, res, cells, report, bounds, step, method)
 
 
 def _check_replicate(rr: CalibrationResult, X: CalMatrix, w: np.ndarray, m: Margins, bounds, step, method,
@@ -317,17 +337,15 @@ def _check_replicate(rr: CalibrationResult, X: CalMatrix, w: np.ndarray, m: Marg
 
 
 # ------------------------------------------------------------------------------------------------
-def trim(design: BaseDesign, upper: float | None = None, lower: float | None = None,
-         strict: bool = False) -> BaseDesign:
-    """See :meth:`surveykit.SurveyDesign.trim`."""
-    _whole_sample(design, "trim")
+def trim_weights(w0: np.ndarray, upper: float | None = None, lower: float | None = None,
+                 strict: bool = False) -> tuple[np.ndarray, WeightingReport]:
+    """Trimmed weights and the report (see :meth:`surveykit.SurveyDesign.trim`)."""
     up = np.inf if upper is None else float(upper)
     lo = -np.inf if lower is None else float(lower)
     if not lo < up:
         raise WeightingError(f"trim bounds lower={lower} and upper={upper}: need lower < upper.")
     if lo <= 0 and np.isfinite(lo):
         raise WeightingError(f"lower={lower}: weights must stay positive; give a positive lower bound or none.")
-    w0 = design._w
     w, rounds = _trim_vector(w0, lo, up, strict)
     trimmed = int(((w0 < lo) | (w0 > up)).sum())
     report = WeightingReport(step="trim", method="redistribute equally (R trimWeights)", iterations=rounds,
@@ -335,22 +353,100 @@ def trim(design: BaseDesign, upper: float | None = None, lower: float | None = N
                                                                            "rel_gap"]),
                              g=w / w0, weights=w, details=dict(upper=up, lower=lo, rows_trimmed=trimmed,
                                                               strict=strict))
-    if _is_replicate(design):
-        from ..design.replicate import ReplicateDesign
+    return w, report
 
-        Frow = design._factors if design._unit is None else design._factors[design._unit]
-        Wr = w0[:, None] * Frow
-        Fnew = np.empty_like(Frow)
-        for r in range(Frow.shape[1]):
-            wr, _ = _trim_vector(Wr[:, r], lo, up, strict, keep_zero=True)
-            Fnew[:, r] = wr / w
-        new = ReplicateDesign._from_factors(design._data, w, Fnew, None, design._scale, design._rscales,
-                                            design._mse, design._method, design._rho, None)
+
+def trim_replicates(w0: np.ndarray, w: np.ndarray, row_factors: np.ndarray, report: WeightingReport) -> np.ndarray:
+    """Trim every replicate's weights as the full sample's; factors relative to the trimmed ``w``."""
+    d = report.details
+    Wr = w0[:, None] * row_factors
+    Fnew = np.empty_like(row_factors)
+    for r in range(row_factors.shape[1]):
+        wr, _ = _trim_vector(Wr[:, r], d["lower"], d["upper"], d["strict"], keep_zero=True)
+        Fnew[:, r] = wr / w
+    return Fnew
+
+
+@dataclass
+class NonresponsePlan:
+    """A weighting-class adjustment: respondent rows kept, their class and the class factors."""
+
+    keep: np.ndarray
+    cls: np.ndarray
+    n_classes: int
+    respondent: np.ndarray
+    factor: np.ndarray
+    weights: np.ndarray
+    report: WeightingReport
+
+
+def plan_nonresponse(data: pd.DataFrame, w: np.ndarray, responded: Any, by: Sequence[str],
+                     name: str) -> NonresponsePlan:
+    """Weighting-class nonresponse adjustment (see :meth:`surveykit.SurveyDesign.adjust_nonresponse`).
+
+    ``responded`` is the response indicator as a Series aligned with ``data`` (named ``name``).
+    """
+    col = responded
+    if col.isna().any():
+        rows = list(data.index[col.isna().to_numpy()])
+        raise WeightingError(f"response indicator '{name}' is missing in rows {format_rows(rows)}.",
+                             column=name, rows=rows)
+    vals = col.to_numpy()
+    if vals.dtype.kind not in "biuf" or not np.isin(vals, [0, 1]).all():
+        raise WeightingError(f"response indicator '{name}' must be True/False or 1/0.", column=name)
+    resp = vals.astype(bool)
+    if not resp.any():
+        raise WeightingError(f"no respondents in '{name}'.", column=name)
+    by_cols = list(by)
+    if by_cols:
+        keys = []
+        for c in by_cols:
+            if c not in data.columns:
+                raise ColumnNotFoundError(f"weighting-class column '{c}' is not in the data.", column=c)
+            s = data[c]
+            if s.isna().any():
+                rows = list(data.index[s.isna().to_numpy()])
+                raise WeightingError(f"weighting-class column '{c}' is missing in rows {format_rows(rows)}.",
+                                     column=c, rows=rows)
+            keys.append(pd.factorize(s, sort=True)[0])
+        cls = np.zeros(len(data), dtype=np.int64)
+        for kk in keys:
+            cls = cls * (kk.max() + 1) + kk
+        cls, _ = compact_codes(cls, int(cls.max()) + 1)
     else:
-        new = _copy(design)
-        new._w = w
-    new.weighting_report = report
-    return new
+        cls = np.zeros(len(data), dtype=np.int64)
+    K = int(cls.max()) + 1
+    tot = np.bincount(cls, weights=w, minlength=K)
+    rtot = np.bincount(cls, weights=w * resp, minlength=K)
+    empty = np.flatnonzero((rtot == 0) & (tot > 0))
+    if len(empty):
+        rows = list(data.index[np.isin(cls, empty)])
+        raise WeightingError(f"{len(empty)} weighting class(es) of {by_cols} have no respondents (rows "
+                             f"{format_rows(rows)}); collapse them with a neighbouring class.",
+                             column=by_cols[0] if by_cols else name, rows=rows)
+    factor = tot / rtot
+    keep = np.flatnonzero(resp)
+    w_new = (w * factor[cls])[keep]
+    details = dict(classes=K, respondents=int(resp.sum()), nonrespondents=int((~resp).sum()),
+                   response_rate_weighted=float(rtot.sum() / tot.sum()))
+    table = pd.DataFrame({"margin": "class", "level": np.arange(K), "before": rtot, "target": tot,
+                          "achieved": tot})
+    table["rel_gap"] = 0.0
+    report = WeightingReport(step="adjust_nonresponse", method="weighting class", iterations=1, converged=True,
+                             margins=table, g=factor[cls][keep], weights=w_new, details=details)
+    return NonresponsePlan(keep, cls, K, resp, factor, w_new, report)
+
+
+def nonresponse_replicates(plan: NonresponsePlan, w: np.ndarray, factors: np.ndarray,
+                           unit: np.ndarray | None) -> np.ndarray:
+    """Redo the class adjustment in every replicate: row factors of the respondents."""
+    T = replicate_totals(np.column_stack([w, w * plan.respondent]), plan.cls, plan.n_classes, factors, unit)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frep = T[:, :, 0] / T[:, :, 1]                                          # (R, K)
+    frep = np.where(np.isfinite(frep), frep, 0.0)
+    keep = plan.keep
+    Frow = (factors if unit is None else factors[unit])[keep]
+    return Frow * frep.T[plan.cls[keep]] / plan.factor[plan.cls[keep]][:, None]
 
 
 def _trim_vector(w: np.ndarray, lo: float, up: float, strict: bool, keep_zero: bool = False):
@@ -376,88 +472,3 @@ def _trim_vector(w: np.ndarray, lo: float, up: float, strict: bool, keep_zero: b
         if rounds > 1000:
             raise WeightingError("trimming with strict=True did not settle after 1000 rounds; widen the bounds.")
     return w, rounds
-
-
-# ------------------------------------------------------------------------------------------------
-def adjust_nonresponse(design: BaseDesign, responded: str | Sequence[bool] | np.ndarray | pd.Series,
-                       by: str | Sequence[str] | None = None) -> BaseDesign:
-    """See :meth:`surveykit.SurveyDesign.adjust_nonresponse`."""
-    _whole_sample(design, "adjust_nonresponse")
-    if getattr(design, "_calibrations", None):
-        raise WeightingError("adjust for nonresponse before calibrating: adjust_nonresponse() first, then "
-                             "poststratify/rake/calibrate.")
-    data = design._data
-    if isinstance(responded, str):
-        col = design._column(responded)
-        name = responded
-    else:
-        col = pd.Series(np.asarray(responded), index=data.index)
-        name = "responded"
-    if col.isna().any():
-        rows = list(data.index[col.isna().to_numpy()])
-        raise WeightingError(f"response indicator '{name}' is missing in rows {format_rows(rows)}.",
-                             column=name, rows=rows)
-    vals = col.to_numpy()
-    if vals.dtype.kind not in "biuf" or not np.isin(vals, [0, 1]).all():
-        raise WeightingError(f"response indicator '{name}' must be True/False or 1/0.", column=name)
-    resp = vals.astype(bool)
-    if not resp.any():
-        raise WeightingError(f"no respondents in '{name}'.", column=name)
-    by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    if by_cols:
-        keys = []
-        for c in by_cols:
-            s = design._column(c)
-            if s.isna().any():
-                rows = list(data.index[s.isna().to_numpy()])
-                raise WeightingError(f"weighting-class column '{c}' is missing in rows {format_rows(rows)}.",
-                                     column=c, rows=rows)
-            keys.append(pd.factorize(s, sort=True)[0])
-        cls = np.zeros(len(data), dtype=np.int64)
-        for kk in keys:
-            cls = cls * (kk.max() + 1) + kk
-        cls, _ = compact_codes(cls, int(cls.max()) + 1)
-    else:
-        cls = np.zeros(len(data), dtype=np.int64)
-    K = int(cls.max()) + 1
-    w = design._w
-    tot = np.bincount(cls, weights=w, minlength=K)
-    rtot = np.bincount(cls, weights=w * resp, minlength=K)
-    empty = np.flatnonzero((rtot == 0) & (tot > 0))
-    if len(empty):
-        rows = list(data.index[np.isin(cls, empty)])
-        raise WeightingError(f"{len(empty)} weighting class(es) of {by_cols} have no respondents (rows "
-                             f"{format_rows(rows)}); collapse them with a neighbouring class.",
-                             column=by_cols[0] if by_cols else name, rows=rows)
-    factor = tot / rtot
-    keep = np.flatnonzero(resp)
-    w_new = (w * factor[cls])[keep]
-    details = dict(classes=K, respondents=int(resp.sum()), nonrespondents=int((~resp).sum()),
-                   response_rate_weighted=float(rtot.sum() / tot.sum()))
-    table = pd.DataFrame({"margin": "class", "level": np.arange(K), "before": rtot, "target": tot,
-                          "achieved": tot})
-    table["rel_gap"] = 0.0
-    report = WeightingReport(step="adjust_nonresponse", method="weighting class", iterations=1, converged=True,
-                             margins=table, g=factor[cls][keep], weights=w_new, details=details)
-    sub = data.iloc[keep]
-    if _is_replicate(design):
-        from ..design.replicate import ReplicateDesign
-
-        F, unit = design._factors, design._unit
-        T = replicate_totals(np.column_stack([w, w * resp]), cls, K, F, unit)       # (R, K, 2)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            frep = T[:, :, 0] / T[:, :, 1]                                          # (R, K)
-        frep = np.where(np.isfinite(frep), frep, 0.0)
-        Frow = (F if unit is None else F[unit])[keep]
-        Fnew = Frow * frep.T[cls[keep]] / factor[cls[keep]][:, None]
-        new = ReplicateDesign._from_factors(sub, w_new, Fnew, None, design._scale, design._rscales,
-                                            design._mse, design._method, design._rho, None)
-    else:
-        from ..design.survey_design import SurveyDesign
-
-        spec = design._spec
-        new = SurveyDesign(sub, weights=pd.Series(w_new, index=sub.index), strata=spec["strata"] or None,
-                           psu=spec["psu"] or None, fpc=spec["fpc"] or None, nest=spec["nest"],
-                           lonely_psu=spec["lonely_psu"])
-    new.weighting_report = report
-    return new

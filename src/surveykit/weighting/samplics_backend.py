@@ -22,7 +22,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import WeightingError
-from ..estimation.calmatrix import CalMatrix
+from ..variance.calmatrix import CalMatrix
 from .engine import CalibrationResult
 
 __all__ = ["samplics_solver", "MAX_ROWS"]
@@ -78,7 +78,7 @@ def samplics_solver(kind: str, method: str, bounds: tuple[float, float], margins
     Examples
     --------
     >>> import numpy as np
-    >>> from surveykit.estimation.calmatrix import CalMatrix
+    >>> from surveykit.variance.calmatrix import CalMatrix
     >>> X = CalMatrix(4, [(np.array([0, 0, 1, 1]), 2)], None, [("sex", 1), ("sex", 2)])
     >>> solve = samplics_solver("poststratify", "linear", (-np.inf, np.inf), None)
     >>> solve(X, np.ones(4), np.array([4.0, 6.0])).g.tolist()

@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from ..design.structure import DesignStructure, Stage
+from .structure import DesignStructure, Stage
 from .calmatrix import CalMatrix
 
-__all__ = ["Scores", "segment_sums", "taylor_variance", "replicate_totals", "replicate_variance",
-           "compact_codes", "CalibrationStep", "calibration_corrections", "cell_variance", "cached_cells",
-           "cell_replicate_totals", "DENSE_UNIT_CELLS"]
+__all__ = ["Scores", "segment_sums", "taylor_variance", "taylor_covariance", "replicate_totals",
+           "replicate_variance", "replicate_covariance", "compact_codes", "CalibrationStep", "Correction",
+           "calibration_corrections", "cell_variance", "cached_cells", "cell_replicate_totals",
+           "dense_unit_totals", "DENSE_UNIT_CELLS"]
 
 # Above this many (unit, domain) cells, cells are coded by sorting instead of a dense table.
 _DENSE_CELLS = 1 << 22
@@ -35,6 +36,8 @@ _DENSE_CELLS = 1 << 22
 _DENSE_BLOCK = 1 << 23
 # Largest dense (unit x domain x statistic) table of replicate totals; beyond it a sparse product.
 DENSE_UNIT_CELLS = _DENSE_BLOCK * 2
+# Largest dense (unit x estimate) table a covariance is formed from.
+_MAX_DENSE_COV = 1 << 27
 
 
 @dataclass
@@ -54,7 +57,7 @@ class Scores:
         Rows that are part of (domain, statistic); only R's ``lonely_psu="average"`` needs it.
     cache : dict or None
         Where (unit, domain) cell codes of the same domains are kept between calls.
-    corrections : list of (X, rowscale, B)
+    corrections : list of Correction
         Calibration residual terms from :func:`calibration_corrections`.
     """
 
@@ -119,6 +122,48 @@ def taylor_variance(structure: DesignStructure, scores: Scores) -> np.ndarray:
     return out
 
 
+def taylor_covariance(structure: DesignStructure, blocks: list[Scores]) -> np.ndarray:
+    """Covariance of every (domain, statistic) total of every block of scores: (m, m).
+
+    Blocks may have different domains; block ``b`` contributes ``G_b * k_b`` estimates, domain-major.
+    Per stage, unit totals are centred within strata and cross-multiplied with R's stratum scale
+    (``svyrecvar`` applied to the matrix of influence values, as ``svyby(covmat=TRUE)`` does): the
+    diagonal is the variance of :func:`taylor_variance`, except that ``lonely_psu="average"`` counts
+    the strata of the whole design rather than those with rows in each domain.
+    """
+    m = sum(b.n_groups * b.k for b in blocks)
+    out = np.zeros((m, m))
+    for s, stage in enumerate(structure.variance_stages):
+        D = np.hstack([dense_unit_totals(stage, b) for b in blocks])
+        out += _between_units_cov(stage, structure.stratum_mult[s], structure.lonely_psu, D)
+    return out
+
+
+def _between_units_cov(stage: Stage, mult: np.ndarray, lonely_psu: str, D: np.ndarray) -> np.ndarray:
+    """Stratified between-unit covariance of the unit totals ``D`` (units x m)."""
+    h = stage.cluster_stratum
+    nh = stage.stratum_n
+    mean = segment_sums(D, h, stage.n_strata) / nh[:, None]
+    dev = D - mean[h]
+    lonely = stage.lonely
+    scale = np.where(stage.stratum_f < 1e-7, 0.0, stage.stratum_scale * mult)
+    if lonely.any():
+        if lonely_psu == "adjust":
+            dev[lonely[h]] = D[lonely[h]]          # centred at zero, as in taylor_variance
+        else:
+            scale = np.where(lonely, 0.0, scale)
+        if lonely_psu == "average":
+            parent = stage.stratum_parent
+            ncall = int(parent.max()) + 1
+            nstrat = np.bincount(parent, minlength=ncall).astype(np.float64)
+            nlonely = np.bincount(parent, weights=lonely.astype(np.float64), minlength=ncall)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                factor = np.where(nstrat > nlonely, nstrat / (nstrat - nlonely), np.nan)
+            scale = scale * factor[parent]
+    wu = scale[h]
+    return dev.T @ (dev * wu[:, None])
+
+
 def cell_variance(structure: DesignStructure, PT: np.ndarray, cell_unit: np.ndarray, cell_group: np.ndarray,
                   G: int) -> np.ndarray:
     """Variance from first-stage (unit x domain) cell totals of the scores: (G, k).
@@ -153,8 +198,12 @@ def _unit_totals(stage: Stage, scores: Scores):
     # calibration corrections make every unit non-zero in every domain: dense blocks of domains
     C = stage.n_clusters
     k = scores.k
-    gb = max(1, min(G, _DENSE_BLOCK // max(1, max(C, n) * k)))
+    # rows that are their own units take the corrections row by row; clustered stages take them as
+    # (unit x calibration column) sums times B, which never touches rows per domain
+    per_row = stage.rows_are_units
+    gb = max(1, min(G, _DENSE_BLOCK // max(1, (n if per_row else C) * k)))
     garr = np.zeros(n, dtype=np.int64) if g is None else g
+    sums = [] if per_row else [corr.unit_sums(stage) for corr in scores.corrections]
     for g0 in range(0, G, gb):
         g1 = min(G, g0 + gb)
         width = g1 - g0
@@ -163,14 +212,32 @@ def _unit_totals(stage: Stage, scores: Scores):
         if inblock.any():
             key = stage.cluster[inblock] * width + (garr[inblock] - g0)
             T += segment_sums(U[inblock], key, C * width)
-        corr = np.zeros((n, width, k))
-        for X, rowscale, B in scores.corrections:
-            corr += rowscale[:, None, None] * X.times(B[:, g0:g1, :])
-        if stage.rows_are_units:
+        if per_row:
+            corr = np.zeros((n, width, k))
+            for c in scores.corrections:
+                corr += c.rowscale[:, None, None] * c.X.times(c.B[:, g0:g1, :])
             T.reshape(C, width, k)[stage.cluster] -= corr     # rows are the units, in some order
         else:
-            T -= segment_sums(corr.reshape(n, width * k), stage.cluster, C).reshape(C * width, k)
+            for c, A in zip(scores.corrections, sums):
+                T -= (A @ c.B[:, g0:g1, :].reshape(c.B.shape[0], width * k)).reshape(C * width, k)
         yield T, np.repeat(np.arange(C), width), np.tile(np.arange(g0, g1), C)
+
+
+def dense_unit_totals(stage: Stage, scores: Scores) -> np.ndarray:
+    """Totals of the scores per unit of ``stage``, every (domain, statistic) a column: (units, G * k).
+
+    Columns are ordered domain-major (``g * k + j``). Units without rows in a domain hold 0.
+    """
+    C, G, k = stage.n_clusters, scores.n_groups, scores.k
+    if C * G * k > _MAX_DENSE_COV:
+        from ..errors import EstimationError
+
+        raise EstimationError(f"a covariance of {G * k} estimates over {C} sampling units needs "
+                              f"{C * G * k * 8 / 1e9:.1f} GB; ask for fewer domains or variables at once.")
+    T = np.zeros((C, G, k))
+    for PT, cu, cg in _unit_totals(stage, scores):
+        T[cu, cg, :] += PT
+    return T.reshape(C, G * k)
 
 
 def cached_cells(cache: dict | None, unit: np.ndarray, g: np.ndarray, n_units: int, G: int):
@@ -293,6 +360,14 @@ def cell_replicate_totals(factors: np.ndarray, PT: np.ndarray, used: np.ndarray,
     return (factors.T @ D.reshape(n_units, G * k)).reshape(R, G, k)
 
 
+def replicate_covariance(thetas: np.ndarray, estimate: np.ndarray, scale: float, rscales: np.ndarray,
+                         mse: bool) -> np.ndarray:
+    """R's ``svrVar`` for a vector of statistics: (m, m) from replicate estimates ``thetas`` (R, m)."""
+    centre = estimate if mse else thetas[rscales > 0].mean(axis=0)
+    dev = thetas - centre
+    return scale * (dev.T @ (dev * rscales[:, None]))
+
+
 def replicate_variance(thetas: np.ndarray, estimate: np.ndarray, scale: float, rscales: np.ndarray,
                        mse: bool) -> np.ndarray:
     """R's ``svrVar``: ``scale * sum_r rscales[r] (theta_r - centre)^2`` per statistic.
@@ -323,26 +398,50 @@ class CalibrationStep:
     w0: np.ndarray
     g: np.ndarray
     Minv: np.ndarray
+    # unit sums of w0 g X per stage (keyed by the stage's cluster array), kept between estimates
+    _unit_sums: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def unit_sums(self, stage: Stage) -> np.ndarray:
+        """``sum_{i in u} w0_i g_i x_i`` per unit of ``stage``: (units, p), computed once."""
+        key = id(stage.cluster)
+        hit = self._unit_sums.get(key)
+        if hit is None or hit[0] is not stage.cluster:
+            hit = (stage.cluster, self.X.unit_sums(stage.cluster, stage.n_clusters, self.w0 * self.g))
+            self._unit_sums[key] = hit
+        return hit[1]
 
 
-def calibration_corrections(steps: list[CalibrationStep], scores: Scores) -> list:
+@dataclass
+class Correction:
+    """A calibration residual term: the score of domain ``g``, statistic ``j`` loses
+    ``rowscale * X @ B[:, g, j]``."""
+
+    X: CalMatrix
+    rowscale: np.ndarray
+    B: np.ndarray
+    step: CalibrationStep
+
+    def unit_sums(self, stage: Stage) -> np.ndarray:
+        return self.step.unit_sums(stage)
+
+
+def calibration_corrections(steps: list[CalibrationStep], scores: Scores) -> list[Correction]:
     """Corrections that turn scores into calibration residuals, step after step.
 
     R (``svyrecvar`` with ``greg_calibration``) replaces a score ``z`` by
     ``z - w0 g X (X' W0 X)^- X' (z / g)``: the residual of the weighted regression of ``z/(w0 g)`` on
     the calibration variables. Post-stratification and raking are the same with indicator variables.
-    Every domain gets its own regression coefficients, computed here by segment sums. Returns
-    ``(X, w0 * g, B)`` triples: the score of domain ``g``, statistic ``j`` loses ``w0 g X @ B[:, g, j]``.
+    Every domain gets its own regression coefficients, computed here by segment sums.
     """
     U = scores.values
     n, k = U.shape
     G = scores.n_groups
     garr = np.zeros(n, dtype=np.int64) if scores.group is None else scores.group
-    out: list = []
+    out: list[Correction] = []
     for step in steps:
         P = step.X.tdot_grouped(U / step.g[:, None], garr, G)
-        for Xp, rowscale, Bp in out:
-            P -= np.einsum("pq,qgk->pgk", step.X.cross(Xp, rowscale / step.g), Bp, optimize=True)
+        for c in out:
+            P -= np.einsum("pq,qgk->pgk", step.X.cross(c.X, c.rowscale / step.g), c.B, optimize=True)
         B = np.einsum("pq,qgk->pgk", step.Minv, P, optimize=True)
-        out.append((step.X, step.w0 * step.g, B))
+        out.append(Correction(step.X, step.w0 * step.g, B, step))
     return out

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..design.structure import factorize
+from .structure import factorize
 from ..errors import SurveykitWarning
 from .kernel import compact_codes
 

@@ -1,0 +1,463 @@
+"""The estimators a design offers, as methods: each builds its statistics and delegates to estimation.
+
+Point estimates and linearizations come from :mod:`surveykit.estimation`; the variances from the
+design itself (:meth:`~surveykit.design.base.BaseDesign.block_variance`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import EstimationError
+from ..estimation import contrasts as _contrasts
+from ..estimation.quantiles import estimate_quantiles
+from ..estimation.ratios import estimate_ratios
+from ..estimation.statistics import (Statistics, as_list, numeric_statistics, proportion_statistics,
+                                     ratio_statistics)
+from ..variance import Linearization
+
+if TYPE_CHECKING:  # pragma: no cover
+    pass
+
+__all__ = ["EstimatorMethods"]
+
+_ESTIMATOR_OPTIONS = """ci : {"t", "normal", "logit", "korn-graubard", "wilson"}, default "t"
+        Interval: t with the design degrees of freedom, normal, or (proportions only) logit,
+        Korn-Graubard or Wilson with the effective sample size.
+    level : float, default 0.95
+        Confidence level.
+    df : float or {"design", "domain"}, optional
+        Degrees of freedom of t quantiles: the whole design's by default, also for domains
+        (``confint(..., df = degf(design))``); ``"domain"``: first-stage units minus strata with
+        rows in the domain (R's ``degf`` of a subset design). Korn-Graubard's effective-size
+        adjustment uses the domain's own by default, as R's ``svyciprop`` does. The ``df`` column
+        of the result gives the value used.
+    labels : bool, default False
+        Show value labels (from ``df.attrs["surveykit"]`` or categorical columns) instead of codes in
+        the domain and level columns.
+    empty : {"error", "nan"}, default "error"
+        What a (variable, domain) cell without observations gives."""
+
+
+def _doc(f):
+    f.__doc__ = f.__doc__.replace("{options}", _ESTIMATOR_OPTIONS)
+    return f
+
+
+class EstimatorMethods:
+    """Estimators of :class:`~surveykit.design.base.BaseDesign` (mixed in)."""
+
+    # --- estimators ----------------------------------------------------------------------------
+    @_doc
+    def mean(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
+             ci: str = "t", level: float = 0.95, df: float | None = None, labels: bool = False,
+             empty: str = "error") -> pd.DataFrame:
+        """Weighted mean of one or several numeric variables, by domain.
+
+        Missing values of a variable are left out as a domain (R's ``na.rm=TRUE``), variable by
+        variable; the design is always kept whole.
+
+        Parameters
+        ----------
+        variables : str or list of str
+            Numeric columns.
+        by : str or list of str, optional
+            Domain columns; one row per observed combination.
+        {options}
+
+        Returns
+        -------
+        DataFrame with columns ``variable``, the ``by`` columns, ``estimate``, ``se``, ``ci_low``,
+        ``ci_high``, ``cv``, ``deff`` and ``n``.
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "w": [1.0, 1.0, 2.0, 2.0], "s": [1, 1, 2, 2]})
+        >>> d = sk.SurveyDesign(df, weights="w", strata="s")
+        >>> float(d.mean("y")["estimate"][0])
+        2.8333333333333335
+        """
+        stats = numeric_statistics(self, variables, "mean", ratio=True)
+        # a mean of a 0/1 variable is a proportion: its intervals are allowed
+        return estimate_ratios(self, stats, self.domains(by), "mean", ci=ci, level=level, df=df,
+                               labels=labels, empty=empty, proportion=all(stats.binary))
+
+    @_doc
+    def mean_of_means(self, variables: Sequence[str], by: str | Sequence[str] | None = None, *,
+                      name: str | None = None, ci: str = "t", level: float = 0.95, df: float | None = None,
+                      labels: bool = False, empty: str = "error") -> pd.DataFrame:
+        """The simple average of the means of several variables, with its joint standard error.
+
+        Each mean uses its own non-missing rows (e.g. "don't know" excluded item by item), and the
+        SE accounts for the correlation between the items: the average's linearized score is the
+        average of the items' scores (replicate designs average the replicate estimates). SDG
+        16.6.2 and 16.7.2 are averages of item proportions computed this way.
+
+        Parameters
+        ----------
+        variables : list of str
+            Numeric columns (at least two).
+        by : str or list of str, optional
+            Domain columns.
+        name : str, optional
+            The ``variable`` label of the result (default: the names joined by "+").
+        {options}
+
+        Returns
+        -------
+        DataFrame as for :meth:`mean`, one row per domain; ``deff`` is NaN.
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"a": [1, 0, 1, 1], "b": [0, 0, 1, None], "w": [1.0, 1, 2, 2], "s": [1, 1, 2, 2]})
+        >>> d = sk.SurveyDesign(df, weights="w", strata="s")
+        >>> round(float(d.mean_of_means(["a", "b"])["estimate"][0]), 6)
+        0.666667
+        """
+        stats = numeric_statistics(self, variables, "mean_of_means", ratio=True)
+        if stats.k < 2:
+            raise EstimationError("mean_of_means() needs at least two variables.")
+        label = name or "+".join(stats.variable)
+        comb = Statistics([label], None, stats.num, stats.den, stats.present, stats.binary)
+        return estimate_ratios(self, comb, self.domains(by), "mean_of_means", ci=ci, level=level, df=df,
+                               labels=labels, empty=empty, proportion=all(stats.binary),
+                               combine=np.full((stats.k, 1), 1.0 / stats.k))
+
+    @_doc
+    def total(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
+              ci: str = "t", level: float = 0.95, df: float | None = None, labels: bool = False,
+              empty: str = "error") -> pd.DataFrame:
+        """Weighted total of one or several numeric variables, by domain.
+
+        Parameters
+        ----------
+        variables : str or list of str
+            Numeric columns.
+        by : str or list of str, optional
+            Domain columns.
+        {options}
+
+        Returns
+        -------
+        DataFrame as for :meth:`mean`.
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "w": [1.0, 1.0, 2.0, 2.0], "s": [1, 1, 2, 2]})
+        >>> float(sk.SurveyDesign(df, weights="w", strata="s").total("y")["estimate"][0])
+        17.0
+        """
+        stats = numeric_statistics(self, variables, "total", ratio=False)
+        return estimate_ratios(self, stats, self.domains(by), "total", ci=ci, level=level, df=df,
+                               labels=labels, empty=empty)
+
+    @_doc
+    def proportion(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
+                   ci: str = "t", level: float = 0.95, df: float | None = None, labels: bool = False,
+                   empty: str = "error") -> pd.DataFrame:
+        """Share of each category of one or several variables, by domain (one row per level).
+
+        Levels are the categories of a categorical column, otherwise the sorted distinct values.
+        Missing values are left out; the levels of a domain sum to 1.
+
+        Parameters
+        ----------
+        variables : str or list of str
+            Columns of any type.
+        by : str or list of str, optional
+            Domain columns.
+        {options}
+
+        Returns
+        -------
+        DataFrame with a ``level`` column after the domain columns.
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"x": ["a", "b", "b", "b"], "w": [1.0, 1.0, 2.0, 2.0], "s": [1, 1, 2, 2]})
+        >>> r = sk.SurveyDesign(df, weights="w", strata="s").proportion("x")
+        >>> r[["level", "estimate"]].round(4).values.tolist()
+        [['a', 0.1667], ['b', 0.8333]]
+        """
+        stats = proportion_statistics(self, as_list(variables, "variables"))
+        return estimate_ratios(self, stats, self.domains(by), "proportion", ci=ci, level=level, df=df,
+                               labels=labels, empty=empty, proportion=True)
+
+    @_doc
+    def ratio(self, numerator: str | Sequence[str], denominator: str | Sequence[str],
+              by: str | Sequence[str] | None = None, *, ci: str = "t", level: float = 0.95,
+              df: float | None = None, labels: bool = False, empty: str = "error") -> pd.DataFrame:
+        """Ratio of weighted totals ``T(numerator) / T(denominator)``, by domain.
+
+        Rows where either variable is missing are left out. Several numerators (or denominators)
+        pair up element-wise; a single one is repeated.
+
+        Parameters
+        ----------
+        numerator, denominator : str or list of str
+            Numeric columns.
+        by : str or list of str, optional
+            Domain columns.
+        {options}
+
+        Returns
+        -------
+        DataFrame; ``variable`` reads ``"num/den"``.
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "x": [2.0, 2.0, 2.0, 2.0],
+        ...                    "w": [1.0, 1.0, 2.0, 2.0], "s": [1, 1, 2, 2]})
+        >>> float(sk.SurveyDesign(df, weights="w", strata="s").ratio("y", "x")["estimate"][0])
+        1.4166666666666667
+        """
+        stats = ratio_statistics(self, numerator, denominator)
+        return estimate_ratios(self, stats, self.domains(by), "ratio", ci=ci, level=level, df=df,
+                               labels=labels, empty=empty)
+
+    @_doc
+    def quantile(self, variables: str | Sequence[str], quantiles: float | Sequence[float] = 0.5,
+                 by: str | Sequence[str] | None = None, *, ci: str = "t", level: float = 0.95,
+                 df: float | None = None, labels: bool = False, empty: str = "error") -> pd.DataFrame:
+        """Weighted quantiles with Woodruff confidence intervals, by domain.
+
+        The quantile is R's ``qrule="math"`` (the inverse of the weighted distribution function);
+        its interval is the interval of the proportion below the quantile mapped back through the
+        distribution function, and the SE is the interval's width over twice the critical value
+        (R's ``svyquantile``). ``ci`` chooses the proportion's interval.
+
+        Parameters
+        ----------
+        variables : str or list of str
+            Numeric columns.
+        quantiles : float or list of float, default 0.5
+            Probabilities in [0, 1].
+        by : str or list of str, optional
+            Domain columns.
+        {options}
+
+        Returns
+        -------
+        DataFrame with a ``quantile`` column (the probability); ``deff`` is NaN.
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "s": [1, 1, 1, 2, 2, 2], "w": [1.0] * 6})
+        >>> float(sk.SurveyDesign(df, weights="w", strata="s").quantile("y", 0.5)["estimate"][0])
+        3.0
+        """
+        probs = [float(quantiles)] if np.isscalar(quantiles) else [float(q) for q in quantiles]
+        return estimate_quantiles(self, as_list(variables, "variables"), probs, self.domains(by),
+                                  ci=ci, level=level, df=df, labels=labels, empty=empty)
+
+
+    # --- covariance, contrasts and differences ---------------------------------------------------
+    def linearize(self, statistic: str, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
+                  denominator: str | Sequence[str] | None = None, labels: bool = False,
+                  empty: str = "error") -> Linearization:
+        """The estimates of ``statistic`` with their linearization, for covariances and contrasts.
+
+        Parameters
+        ----------
+        statistic : {"mean", "total", "proportion", "ratio"}
+        variables, by : as for the estimator (``denominator=`` for ratios).
+        labels, empty : as for the estimator.
+
+        Returns
+        -------
+        :class:`~surveykit.variance.Linearization` whose ``rows`` are the estimator's result rows;
+        several stack with ``Linearization.stack([...])`` for the joint covariance of different
+        statistics (a mean and a proportion).
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"y": [1.0, 2, 3, 4], "w": [1.0, 1, 2, 2], "s": [1, 1, 2, 2]})
+        >>> lin = sk.SurveyDesign(df, weights="w", strata="s").linearize("mean", "y")
+        >>> lin.estimate.round(4).tolist()
+        [2.8333]
+        """
+        return _contrasts.linearize(self, statistic, variables, by, denominator=denominator, labels=labels,
+                                    empty=empty)
+
+    def covariance(self, statistic: str | Linearization, variables: str | Sequence[str] | None = None,
+                   by: str | Sequence[str] | None = None, *, denominator: str | Sequence[str] | None = None,
+                   labels: bool = False, empty: str = "error") -> pd.DataFrame:
+        """Covariance matrix of the estimates of one estimator call (R's ``vcov``, ``svyby(covmat=TRUE)``).
+
+        Taylor designs: the stratified cross-products of the linearized estimates' unit totals, with
+        calibration residuals; replicate designs: the cross-products of the replicate estimates. Its
+        diagonal is the square of the estimator's ``se`` (except with ``lonely_psu="average"`` by domain,
+        where R's ``svyby`` also differs, see docs/parity.md).
+
+        Parameters
+        ----------
+        statistic : {"mean", "total", "proportion", "ratio"} or Linearization
+        variables, by, denominator, labels, empty : as for the estimator.
+
+        Returns
+        -------
+        Square DataFrame whose index and columns are the estimator's result rows, in its order
+        (labelled by the key columns that vary: variable, domain values, level).
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"y": [1.0, 2, 3, 4, 5, 7], "g": ["a", "b", "a", "b", "a", "b"],
+        ...                    "w": [1.0, 1, 2, 2, 1, 1], "s": [1, 1, 2, 2, 3, 3]})
+        >>> d = sk.SurveyDesign(df, weights="w", strata="s")
+        >>> V = d.covariance("mean", "y", by="g")
+        >>> list(V.index), bool(abs(V.loc["a", "a"] - d.mean("y", by="g")["se"][0] ** 2) < 1e-12)
+        (['a', 'b'], True)
+        """
+        lin = self._linearization(statistic, variables, by, denominator, labels, empty)
+        return _contrasts.covariance_table(self, lin)
+
+    def contrast(self, statistic: str | Linearization, contrasts: Mapping[str, Any] | Sequence[Any],
+                 variables: str | Sequence[str] | None = None, by: str | Sequence[str] | None = None, *,
+                 denominator: str | Sequence[str] | None = None, labels: bool = False, level: float = 0.95,
+                 df: float | None = None) -> pd.DataFrame:
+        """Linear and nonlinear functions of estimates with standard errors (R's ``svycontrast``).
+
+        Parameters
+        ----------
+        statistic : {"mean", "total", "proportion", "ratio"} or Linearization
+            The estimates the contrasts combine (a Linearization may stack several calls).
+        contrasts : mapping of name to coefficients or function
+            Coefficients: ``{key: coefficient}`` over the estimates' keys (the index of
+            :meth:`covariance`), or a vector in row order. Function: takes the estimates as a Series
+            indexed by their keys and returns a number (e.g. ``lambda e: np.log(e["F"] / e["M"])``);
+            its derivative is taken numerically (complex step, exact to rounding with numpy
+            arithmetic and ``np.log``/``np.exp``). Taylor designs use the delta method; replicate
+            designs apply the function to every replicate's estimates.
+        variables, by, denominator, labels : as for the estimator.
+        level : float
+        df : float, optional
+            Degrees of freedom of t intervals and p-values (default: the design's).
+
+        Returns
+        -------
+        DataFrame [contrast, estimate, se, ci_low, ci_high, t, df, p_value].
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"v": [1, 0, 1, 1, 0, 1], "sex": ["F", "M", "F", "M", "F", "M"],
+        ...                    "w": [1.0, 1, 2, 2, 1, 1], "s": [1, 1, 2, 2, 3, 3]})
+        >>> d = sk.SurveyDesign(df, weights="w", strata="s")
+        >>> c = d.contrast("mean", {"F - M": {"F": 1, "M": -1}, "F / M": lambda e: e["F"] / e["M"]},
+        ...                "v", by="sex")
+        >>> c[["contrast", "estimate"]].round(4).values.tolist()
+        [['F - M', 0.0], ['F / M', 1.0]]
+        """
+        lin = self._linearization(statistic, variables, by, denominator, labels, "error")
+        return _contrasts.contrast_table(self, lin, contrasts, level=level, df=df)
+
+    def difference(self, variable: str | Sequence[str], by: str | Sequence[str], *, statistic: str = "mean",
+                   reference: Any = None, pairs: str = "reference", denominator: str | Sequence[str] | None = None,
+                   level: float = 0.95, labels: bool = False, df: float | None = None) -> pd.DataFrame:
+        """Differences between domain categories with t tests (women - men; a department - the country).
+
+        The last ``by`` column is compared; earlier ``by`` columns define cells within which the
+        comparison is made (``by=["depto", "sexo"]``: women - men in each department). Each difference
+        has the SE from the covariance of the two estimates (so a domain against the total, of which it
+        is part, is right), a t interval and a two-sided p-value with the design's degrees of freedom.
+
+        Parameters
+        ----------
+        variable : str or list of str
+        by : str or list of str
+        statistic : {"mean", "proportion", "total", "ratio"}, default "mean"
+        reference : category, "total" or None
+            None: the first category; a category: every other against it; ``"total"``: every category
+            against the whole population (or the cell of the earlier ``by`` columns).
+        pairs : {"reference", "all"}
+            ``"all"``: every pair (later category minus earlier).
+        denominator, level, labels, df : as for the estimators and :meth:`contrast`.
+
+        Returns
+        -------
+        DataFrame [variable, <earlier by columns>, by, group, reference, <level>, estimate, se, ci_low,
+        ci_high, t, df, p_value]; ``estimate`` is group minus reference.
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"y": [1.0, 2, 3, 4, 5, 7], "sex": ["F", "M", "F", "M", "F", "M"],
+        ...                    "w": [1.0, 1, 2, 2, 1, 1], "s": [1, 1, 2, 2, 3, 3]})
+        >>> t = sk.SurveyDesign(df, weights="w", strata="s").difference("y", by="sex")
+        >>> t[["group", "reference", "estimate"]].values.tolist()
+        [['M', 'F', 1.25]]
+        """
+        return _contrasts.difference_table(self, variable, by, statistic=statistic, reference=reference, pairs=pairs,
+                                           denominator=denominator, level=level, labels=labels, df=df)
+
+    def linearization(self, estimate: Any, influence: Any, *, names: Sequence[str] | None = None,
+                      replicate: Callable[[np.ndarray], np.ndarray] | None = None) -> Linearization:
+        """Your own statistic: estimates and influence values in, a linearization the design can use.
+
+        The design then gives its SEs (:meth:`estimate`), covariance (:meth:`covariance`) and
+        contrasts (:meth:`contrast`), Taylor or replicate, calibrated or not: calibration residuals
+        are applied to the influence values as to any built-in statistic.
+
+        Parameters
+        ----------
+        estimate : float or sequence of float
+            The statistics' point estimates (k).
+        influence : array (n, k), DataFrame or Series
+            Weighted influence values ``z_i`` of each row: the estimate's first-order change when row
+            ``i``'s weight grows by one unit times its weight (for a total of ``y``: ``w_i y_i``; for a
+            mean: ``w_i (y_i - mean) / sum(w)``). Rows outside a domain hold 0.
+        names : list of str, optional
+            Labels of the estimates (the ``variable`` column).
+        replicate : callable, optional
+            For replicate designs: ``(n, R)`` replicate weights -> ``(R, k)`` re-estimates (required
+            there; R's ``withReplicates``).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"y": [1.0, 2, 3, 4], "w": [1.0, 1, 2, 2], "s": [1, 1, 2, 2]})
+        >>> d = sk.SurveyDesign(df, weights="w", strata="s")
+        >>> w, y = d.weight_array, df["y"].to_numpy()
+        >>> m = (w * y).sum() / w.sum()
+        >>> lin = d.linearization(m, w * (y - m) / w.sum(), names=["my mean"])
+        >>> bool(np.isclose(d.estimate(lin)["se"][0], d.mean("y")["se"][0]))
+        True
+        """
+        return _contrasts.influence_linearization(self, estimate, influence, names=names, replicate=replicate)
+
+    def estimate(self, linearization: Linearization, *, level: float = 0.95, df: float | None = None) -> pd.DataFrame:
+        """Estimates, SEs, t intervals, CVs and t tests (against 0) of any linearization.
+
+        Examples
+        --------
+        >>> import pandas as pd, surveykit as sk
+        >>> df = pd.DataFrame({"y": [1.0, 2, 3, 4], "w": [1.0, 1, 2, 2], "s": [1, 1, 2, 2]})
+        >>> d = sk.SurveyDesign(df, weights="w", strata="s")
+        >>> d.estimate(d.linearize("total", "y"))[["variable", "estimate"]].values.tolist()
+        [['y', 17.0]]
+        """
+        if not isinstance(linearization, Linearization):
+            raise EstimationError("estimate() takes a Linearization (from linearize() or linearization()).")
+        return _contrasts.estimate_table(self, linearization, level=level, df=df)
+
+    def _linearization(self, statistic, variables, by, denominator, labels, empty) -> Linearization:
+        if isinstance(statistic, Linearization):
+            if variables is not None or by is not None:
+                raise EstimationError("a Linearization already names its estimates; leave variables and by out.")
+            return statistic
+        if variables is None:
+            raise EstimationError(f"{statistic}: give the variables (or a Linearization).")
+        return _contrasts.linearize(self, statistic, variables, by, denominator=denominator, labels=labels,
+                                    empty=empty)
