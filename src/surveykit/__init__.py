@@ -16,7 +16,7 @@ from .simulate import Simulation, simulate
 from .spec import __all__ as _spec_names
 from .weighting import Controls, load_controls
 
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = ["ReplicateDesign", "SurveyDesign", "__version__", "indicators", "report", "quality_flags", "QUALITY_RULES",
            *_error_names,

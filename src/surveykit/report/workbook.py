@@ -512,7 +512,7 @@ def _contents_sheet(ws: Worksheet, table: pd.DataFrame, families: list[str], anc
                     lang: str, title: str | None, subtitle: str | None, rule: str | None, ci: str, level: float,
                     markers: dict[tuple[str, str], str], not_computed: Mapping[str, str] | None, ctx: _Ctx,
                     sheetnames: list[str]) -> None:
-    from .. import __version__
+    from ..version import __version__
 
     ws["A1"] = title or text(lang, "title")
     ws["A1"].font = Font(bold=True, size=16, color="1F4E78")

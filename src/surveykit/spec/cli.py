@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -131,8 +130,3 @@ def _convert(args: argparse.Namespace) -> int:
     print(f"wrote {out}")
     return 0
 
-
-if __name__ == "__main__":  # pragma: no cover
-    from ..cli import main
-
-    sys.exit(main(["lint", *sys.argv[1:]]))

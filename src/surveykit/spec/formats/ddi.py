@@ -50,7 +50,7 @@ def _num(x: float) -> str:
 
 def to_ddi(q: Questionnaire, path: str | Path | None = None) -> str:
     """The DDI-Codebook 2.5 XML of ``q`` as text (UTF-8); also written to ``path`` when given."""
-    from ... import __version__
+    from ...version import __version__
 
     ET.register_namespace("", DDI_NAMESPACE)
     main = q.main_language
