@@ -14,11 +14,12 @@ from .io import check_microdata, questionnaire_from_metadata, read_metadata, rea
 from .spec import *  # noqa: F401,F403  (questionnaire models, lint, expressions)
 from .simulate import Simulation, simulate
 from .spec import __all__ as _spec_names
+from .variance import Linearization
 from .weighting import Controls, load_controls
 
 from .version import __version__
 
-__all__ = ["ReplicateDesign", "SurveyDesign", "__version__", "indicators", "report", "quality_flags", "QUALITY_RULES",
+__all__ = ["ReplicateDesign", "SurveyDesign", "Linearization", "__version__", "indicators", "report", "quality_flags", "QUALITY_RULES",
            *_error_names,
            "read_microdata", "read_metadata", "write_microdata", "check_microdata", "simulate", "Simulation", *_spec_names,
            "Controls", "load_controls",
