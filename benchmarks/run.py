@@ -48,10 +48,13 @@ WORKLOADS = {
     "a": "(a) mean + SE, 5 variables",
     "b": "(b) mean + SE by 14 domains",
     "c": "(c) bootstrap-100 SEs by domain",
+    "d": "(d) mean + SE by 14 domains, raked",
+    "e": "(e) supplied bootstrap-100 weights",
     "rake": "raking to 3 margins (2, 14, 5)",
 }
 TOOLS_FOR = {"a": ["numpy", "surveykit", "svy"], "b": ["numpy", "surveykit", "svy"],
-             "c": ["numpy", "surveykit", "svy"], "rake": ["surveykit", "svy", "samplics"]}
+             "c": ["numpy", "surveykit", "svy"], "d": ["surveykit", "svy"], "e": ["surveykit", "svy"],
+             "rake": ["surveykit", "svy", "samplics"]}
 # targets of issues 2 and 3 at 1M rows
 GB = 1e9
 
@@ -167,6 +170,13 @@ def agreement(workload: str, recs: dict[str, dict], taylor_se: np.ndarray | None
                 ratio = np.asarray(r["se"]) / taylor_se
                 d["se/taylor_se"] = [float(ratio.min()), float(np.median(ratio)), float(ratio.max())]
             out[t] = d
+    elif workload in ("d", "e"):
+        ref = ok.get("surveykit")
+        if ref:
+            for t, r in ok.items():
+                if t != "surveykit":
+                    out[t] = {"estimate_vs_surveykit": rel_diff(r["estimate"], ref["estimate"]),
+                              "se_vs_surveykit": rel_diff(r["se"], ref["se"])}
     elif workload == "rake":
         w = {t: np.load(r["weights_file"]) for t, r in ok.items() if "weights_file" in r}
         cols = {m: np.load(data / f"{m}.npy") for m in controls}
@@ -225,6 +235,17 @@ def targets(res: dict) -> list[dict]:
         "not measured" if p is None else f"{p * 2 ** 20 / GB:.2f} GB")
     ratio_target("c", "svy", "surveykit", ">=", 3, "(c) surveykit >= 3x faster than svy")
     ratio_target("rake", "svy", "surveykit", ">=", 5, "raking: surveykit >= 5x faster than svy")
+    # issue 9: calibrated designs at full speed, supplied replicate weights
+    x, y = best("d", "surveykit"), best("b", "surveykit")
+    add("(d) raked within 3x of unraked (b)", None if x is None or y is None else x / y,
+        None if x is None or y is None else bool(x / y <= 3), "not measured" if x is None or y is None
+        else f"{x / y:.2f}x")
+    ratio_target("d", "svy", "surveykit", ">=", 50, "(d) surveykit >= 50x faster than svy (raked)")
+    p = peak("d", "surveykit")
+    add("(d) surveykit peak memory < 1 GB", p, None if p is None else bool(p * 2 ** 20 < GB),
+        "not measured" if p is None else f"{p * 2 ** 20 / GB:.2f} GB")
+    ratio_target("e", "svy", "surveykit", ">=", 10, "(e) surveykit >= 10x faster than svy (supplied weights)")
+    ratio_target("b", "surveykit", "numpy", "<=", 1, "(b) unraked domains at or below the numpy loop")
     return rows
 
 
@@ -293,7 +314,7 @@ def markdown(res: dict) -> str:
             lines.append(f"| {w} | {tool} | {steps} | {_s(r['design_s'])} | {_s(r['warmup_s'])} | "
                          f"{_s(r['cold_best_s'])} | {r['rss_baseline_mb']:.0f} | {r['peak_mb']:.0f} | "
                          f"{r.get('peak_all_runs_mb', float('nan')):.0f} |")
-    lines += ["", "Targets (issues 2 and 3):", "", "| target | measured | met |", "|---|---:|:---:|"]
+    lines += ["", "Targets (issues 2, 3 and 9):", "", "| target | measured | met |", "|---|---:|:---:|"]
     for t in res["targets"]:
         met = "—" if t["met"] is None else ("yes" if t["met"] else "**no**")
         lines.append(f"| {t['target']} | {t['measured']} | {met} |")
@@ -329,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--cold", type=int, default=3, help="cold runs per workload (design built each time)")
-    ap.add_argument("--workloads", default="a,b,c,rake")
+    ap.add_argument("--workloads", default="a,b,c,d,e,rake")
     ap.add_argument("--tools", default="surveykit,svy,numpy,samplics")
     ap.add_argument("--idle", type=float, default=0.9,
                     help="before each measurement wait (up to --max-wait s) until this share of the CPU is idle")

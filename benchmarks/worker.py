@@ -82,6 +82,8 @@ def peak_mb() -> float:
 class Tool:
     name = ""
     uses_frame = True
+    workload = ""
+    meta: dict = {}
 
     def version(self) -> str:
         raise NotImplementedError
@@ -97,6 +99,21 @@ class Tool:
 
     def numbers(self, workload: str, out: Any) -> dict:
         raise NotImplementedError
+
+
+def replicate_columns() -> list[str]:
+    return [f"bw{r + 1}" for r in range(REPLICATES)]
+
+
+def add_replicate_weights(cols: dict[str, np.ndarray]) -> None:
+    """Rao-Wu bootstrap replicate weights as a data producer ships them: weight x factor of the PSU."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import numpy_loop as nl
+
+    d = nl.design(cols["weight"], cols["stratum"], cols["psu"])
+    F = nl.bootstrap_factors(d, REPLICATES, SEED)                     # (R, PSUs)
+    for r, name in enumerate(replicate_columns()):
+        cols[name] = cols["weight"] * F[r][d.psu]
 
 
 def _controls(meta: dict) -> dict[str, dict[int, float]]:
@@ -119,12 +136,18 @@ class Surveykit(Tool):
     def design(self, frame):
         import surveykit as sk
 
-        return sk.SurveyDesign(frame, weights="weight", strata="stratum", psu="psu")
+        if self.workload == "e":              # the replicate weights a data producer ships
+            return sk.ReplicateDesign(frame, weights="weight", replicate_weights=replicate_columns(),
+                                      method="bootstrap")
+        d = sk.SurveyDesign(frame, weights="weight", strata="stratum", psu="psu")
+        if self.workload == "d":
+            d = d.rake(_controls(self.meta), maxit=RAKE_MAX_ITER, epsilon=1e-10)
+        return d
 
     def steps(self, workload, meta):
         if workload == "a":
             return [("estimate", lambda d: d.mean(YS))]
-        if workload == "b":
+        if workload in ("b", "d", "e"):
             return [("estimate", lambda d: d.mean(YS, by=DOMAIN))]
         if workload == "c":
             return [("replicates", lambda d: d.to_replicate("bootstrap", replicates=REPLICATES, seed=SEED)),
@@ -188,13 +211,23 @@ class Svy(Tool):
     def design(self, frame):
         import svy
 
-        return svy.Sample(frame, svy.Design(stratum="stratum", psu="psu", wgt="weight"))
+        if self.workload == "e":
+            from svy.core.repwgts import BootstrapWgts
+
+            reps = BootstrapWgts(prefix="bw", n_reps=REPLICATES, scale=1.0 / (REPLICATES - 1))
+            return svy.Sample(frame, svy.Design(stratum="stratum", psu="psu", wgt="weight", rep_wgts=reps))
+        s = svy.Sample(frame, svy.Design(stratum="stratum", psu="psu", wgt="weight"))
+        if self.workload == "d":
+            s = s.weighting.rake(controls=_controls(self.meta), tol=RAKE_TOL, max_iter=RAKE_MAX_ITER)
+        return s
 
     def steps(self, workload, meta):
         if workload == "a":
             return [("estimate", lambda s: s.estimation.mean(YS))]
-        if workload == "b":
+        if workload in ("b", "d"):
             return [("estimate", lambda s: s.estimation.mean(YS, by=DOMAIN))]
+        if workload == "e":
+            return [("estimate", lambda s: s.estimation.mean(YS, by=DOMAIN, method="replication"))]
         if workload == "c":
             return [("replicates", lambda s: s.weighting.create_bs_wgts(n_reps=REPLICATES, rstate=SEED)),
                     ("estimate", lambda r: r.estimation.mean(YS, by=DOMAIN, method="replication"))]
@@ -244,7 +277,7 @@ class NumpyLoop(Tool):
         if workload == "c":
             return [("replicates", lambda x: {**x, "f": nl.bootstrap_factors(x["design"], REPLICATES, SEED)}),
                     ("estimate", lambda x: nl.bootstrap_means(x["design"], x["ys"], x["f"], x["dom"], x["G"]))]
-        raise NotImplementedError("the numpy loop does not rake")
+        raise NotImplementedError("the numpy loop does not rake or read replicate weights")
 
     def numbers(self, workload, out):
         est, se = out
@@ -305,7 +338,7 @@ def run_steps(steps, design) -> tuple[list[float], Any]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("tool", choices=sorted(TOOLS))
-    ap.add_argument("workload", choices=["a", "b", "c", "rake"])
+    ap.add_argument("workload", choices=["a", "b", "c", "d", "e", "rake"])
     ap.add_argument("data", type=Path)
     ap.add_argument("out", type=Path)
     ap.add_argument("--repeat", type=int, default=5)
@@ -318,6 +351,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         record["version"] = tool.version()
         cols, meta = load(a.data)
+        tool.workload, tool.meta = a.workload, meta
+        if a.workload == "e":
+            add_replicate_weights(cols)
         t0 = time.perf_counter()
         frame = tool.frame(cols)
         record["frame_s"] = time.perf_counter() - t0
