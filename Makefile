@@ -23,11 +23,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-# ruff (pyflakes + pycodestyle, pyproject [tool.ruff]) and the import-linter layer contracts
+# ruff (pyflakes + pycodestyle, pyproject [tool.ruff]), the import-linter layer contracts and mypy
 # (pyproject [tool.importlinter]: each layer imports only the layers below it)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -21,6 +21,7 @@ from ..estimation.statistics import as_list, label_of
 from ..metadata import value_labels
 from ..variance import Block, Domains, Linearization, Transform, make_domains
 from ..weighting.methods import CalibrationPlan, NonresponsePlan
+from ..weighting.report import WeightingReport
 from .estimates import EstimatorMethods
 from .weighting import WeightingMethods
 
@@ -33,7 +34,7 @@ class BaseDesign(EstimatorMethods, WeightingMethods):
     _w: np.ndarray
     _subset: np.ndarray | None
     #: what the last weighting step did (:class:`~surveykit.weighting.WeightingReport`), or None
-    weighting_report = None
+    weighting_report: WeightingReport | None = None
 
     # --- to be provided by each design: its variance and how it applies weighting steps -----------
     def block_variance(self, block: Block, transform: Transform | None = None) -> tuple[np.ndarray, np.ndarray | None]:

@@ -21,7 +21,7 @@ from ..estimation.statistics import (Statistics, as_list, numeric_statistics, pr
 from ..variance import Linearization
 
 if TYPE_CHECKING:  # pragma: no cover
-    pass
+    from ..variance import Domains
 
 __all__ = ["EstimatorMethods"]
 
@@ -50,6 +50,9 @@ def _doc(f):
 
 class EstimatorMethods:
     """Estimators of :class:`~surveykit.design.base.BaseDesign` (mixed in)."""
+
+    if TYPE_CHECKING:  # provided by BaseDesign
+        def domains(self, by: str | Sequence[str] | pd.Series | None) -> Domains: ...
 
     # --- estimators ----------------------------------------------------------------------------
     @_doc
@@ -85,7 +88,7 @@ class EstimatorMethods:
         stats = numeric_statistics(self, variables, "mean", ratio=True)
         # a mean of a 0/1 variable is a proportion: its intervals are allowed
         return estimate_ratios(self, stats, self.domains(by), "mean", ci=ci, level=level, df=df,
-                               labels=labels, empty=empty, proportion=all(stats.binary))
+                               labels=labels, empty=empty, proportion=all(stats.binary or [False]))
 
     @_doc
     def mean_of_means(self, variables: Sequence[str], by: str | Sequence[str] | None = None, *,
@@ -126,7 +129,7 @@ class EstimatorMethods:
         label = name or "+".join(stats.variable)
         comb = Statistics([label], None, stats.num, stats.den, stats.present, stats.binary)
         return estimate_ratios(self, comb, self.domains(by), "mean_of_means", ci=ci, level=level, df=df,
-                               labels=labels, empty=empty, proportion=all(stats.binary),
+                               labels=labels, empty=empty, proportion=all(stats.binary or [False]),
                                combine=np.full((stats.k, 1), 1.0 / stats.k))
 
     @_doc
@@ -256,7 +259,8 @@ class EstimatorMethods:
         >>> float(sk.SurveyDesign(df, weights="w", strata="s").quantile("y", 0.5)["estimate"][0])
         3.0
         """
-        probs = [float(quantiles)] if np.isscalar(quantiles) else [float(q) for q in quantiles]
+        probs = [float(quantiles)] if isinstance(quantiles, (int, float, np.number)) else \
+            [float(q) for q in quantiles]
         return estimate_quantiles(self, as_list(variables, "variables"), probs, self.domains(by),
                                   ci=ci, level=level, df=df, labels=labels, empty=empty)
 

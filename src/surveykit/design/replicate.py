@@ -102,9 +102,9 @@ class ReplicateDesign(BaseDesign):
                                   f"rows {format_rows(rows)}.", column=c, rows=rows)
             columns.append(v)
         factors, unit = _compress(columns, self._w)
-        scale, rscales = default_scales(method, R, scale, rscales, rho)
-        self._set_replicates(factors, unit, scale, rscales, mse, method, rho, degf)
-        self._replicate_columns = cols
+        scale_, rscales_ = default_scales(method, R, scale, rscales, rho)
+        self._set_replicates(factors, unit, scale_, rscales_, mse, method, rho, degf)
+        self._replicate_columns: list[str] | None = cols
 
     # --- internal construction -----------------------------------------------------------------
     def _require(self, column: str) -> str:
@@ -190,6 +190,7 @@ class ReplicateDesign(BaseDesign):
             else:
                 T = replicate_totals(block.weighted_columns(self._w), block.group, block.n_groups, self._factors,
                                      self._unit, cache=block.cache)
+            assert block.function is not None
             with np.errstate(divide="ignore", invalid="ignore"):
                 return block.function(T)
         if block.replicate is not None:

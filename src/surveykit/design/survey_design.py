@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -96,7 +97,7 @@ class SurveyDesign(BaseDesign):
         psu_cols = _names(psu, "psu")
         strata_cols = _names(strata, "strata")
         fpc_cols = _names(fpc, "fpc")
-        self._spec = dict(weights=weights, strata=strata_cols, psu=psu_cols, fpc=fpc_cols, nest=nest,
+        self._spec: dict[str, Any] = dict(weights=weights, strata=strata_cols, psu=psu_cols, fpc=fpc_cols, nest=nest,
                           lonely_psu=lonely_psu)
         weight_col = weights if isinstance(weights, str) else None
         prob_cols = _names(probs, "probs")

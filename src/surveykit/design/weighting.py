@@ -20,6 +20,21 @@ __all__ = ["WeightingMethods"]
 class WeightingMethods:
     """Weighting steps of :class:`~surveykit.design.base.BaseDesign` (mixed in)."""
 
+    _w: np.ndarray
+    _data: pd.DataFrame
+    _subset: np.ndarray | None
+
+    if TYPE_CHECKING:  # provided by BaseDesign and each design class
+        def analysis_frame(self) -> pd.DataFrame: ...
+
+        def column(self, name: str | pd.Series) -> pd.Series: ...
+
+        def _with_calibration(self, plan: _plans.CalibrationPlan) -> BaseDesign: ...
+
+        def _with_trim(self, w: np.ndarray, report: Any) -> BaseDesign: ...
+
+        def _with_nonresponse(self, plan: _plans.NonresponsePlan) -> BaseDesign: ...
+
     # --- weighting -----------------------------------------------------------------------------
     def calibrate(self, margins: Mapping[str, Any], method: str = "linear",
                   bounds: tuple[float, float] | None = None, maxit: int = 50, epsilon: float = 1e-7,

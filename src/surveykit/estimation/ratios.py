@@ -133,7 +133,7 @@ def ratio_block_of(design: Any, stats: Statistics, dom: Domains, empty: str = "e
                     d = yv - at(Ty / W)
                     S[:, j] = gsum(wj * d * d)
             continue
-        x = stats.den[j]
+        x = stats.den[j] if stats.den is not None else None
         xv = ones if x is None else (x if mask is None else np.where(mask, x, 0.0))
         Tx = total(xv)
         dens.append(xv)

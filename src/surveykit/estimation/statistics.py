@@ -196,7 +196,10 @@ def ratio_statistics(design: Any, numerator: Any, denominator: Any) -> Statistic
     m = max(len(nums), len(dens))
     nums = nums * m if len(nums) == 1 else nums
     dens = dens * m if len(dens) == 1 else dens
-    names, ys, xs, ps = [], [], [], []
+    names: list[str] = []
+    ys: list[np.ndarray] = []
+    xs: list[np.ndarray | None] = []
+    ps: list[np.ndarray | None] = []
     for a, b in zip(nums, dens):
         y, oky = numeric_column(design, a, "ratio")
         x, okx = numeric_column(design, b, "ratio")

@@ -160,7 +160,7 @@ class DesignStructure:
                 ids.append(c)
                 nids.append(k)
         has_strata = bool(strata_values)
-        if has_strata:
+        if strata_values:
             strat_raw = [factorize(v, sort=True) for v in strata_values]
         else:
             strat_raw = [(np.zeros(n, dtype=np.int64), np.array([0]))]
@@ -210,7 +210,7 @@ class DesignStructure:
             else:
                 parent = np.zeros(H, dtype=np.int64)
                 parent[strata_codes[s]] = ids[s - 1]
-            if has_fpc:
+            if fpc_values:
                 stratum_N = _popsize(fpc_values[s], strata_codes[s], H, stratum_n,
                                      names["fpc"][s], index)
             else:

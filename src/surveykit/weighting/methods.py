@@ -292,7 +292,8 @@ def _poststrata(data: pd.DataFrame, cols: list[str], totals: Any) -> tuple[pd.Da
     absent = [decode[k] for k in enc if isinstance(k, tuple) and enc[k] > 0]
     if absent:
         raise ControlTotalsError(f"post-strata {format_rows([repr(t) for t in absent])} have a population count but "
-                                 "no sample rows; collapse them with neighbouring cells.", margin=label, level=absent[0])
+                                 "no sample rows; collapse them with neighbouring cells.", margin=label,
+                                 level=absent[0])
     enc = {k: v for k, v in enc.items() if not isinstance(k, tuple)}
     frame.attrs["cells"] = decode
     return frame, enc, label
