@@ -199,7 +199,12 @@ class BaseDesign(EstimatorMethods, WeightingMethods):
             raise EstimationError(f"the mask has {arr.shape[0] if arr.ndim else 0} values; the data has "
                                   f"{self.n} rows.")
         if arr.dtype == object:
-            arr = pd.Series(arr).fillna(False).to_numpy()
+            # nullable booleans (pd.NA) count as False, as the docs say; other objects are refused below
+            filled = pd.Series(arr).fillna(False)
+            if filled.map(lambda v: isinstance(v, (bool, np.bool_))).all():
+                arr = filled.to_numpy(dtype=bool)
+            else:
+                arr = filled.to_numpy()
         if arr.dtype.kind == "f":
             arr = np.nan_to_num(arr, nan=0.0)
         if arr.dtype.kind not in "biuf":

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..errors import EstimationError
 from ..estimation import contrasts as _contrasts
-from ..estimation.quantiles import estimate_quantiles
+from ..estimation.quantiles import estimate_quantiles, quantile_probabilities
 from ..estimation.ratios import estimate_ratios
 from ..estimation.statistics import (Statistics, as_list, numeric_statistics, proportion_statistics,
                                      ratio_statistics)
@@ -259,8 +259,7 @@ class EstimatorMethods:
         >>> float(sk.SurveyDesign(df, weights="w", strata="s").quantile("y", 0.5)["estimate"][0])
         3.0
         """
-        probs = [float(quantiles)] if isinstance(quantiles, (int, float, np.number)) else \
-            [float(q) for q in quantiles]
+        probs = quantile_probabilities(quantiles)
         return estimate_quantiles(self, as_list(variables, "variables"), probs, self.domains(by),
                                   ci=ci, level=level, df=df, labels=labels, empty=empty)
 

@@ -82,6 +82,8 @@ class ReplicateDesign(BaseDesign):
         degf: float | None = None,
     ) -> None:
         self._check_frame(df, "ReplicateDesign")
+        if degf is not None and not (isinstance(degf, (int, float, np.number)) and np.isfinite(degf) and degf > 0):
+            raise DesignError(f"degf={degf!r}: the degrees of freedom must be a positive number.")
         if method not in REPLICATE_METHODS:
             raise DesignError(f"method={method!r}: use one of {', '.join(REPLICATE_METHODS)}.")
         self._data = df
@@ -354,10 +356,19 @@ def default_scales(method: str, R: int, scale: float | None, rscales, rho: float
         scale = {"jk1": (R - 1) / R, "jkn": 1.0, "brr": 1.0 / R,
                  "fay": 1.0 / (R * (1 - (rho or 0.0)) ** 2),
                  "bootstrap": 1.0 / (R - 1) if R > 1 else 1.0, "sdr": 4.0 / R, "other": 1.0}[method]
-    rs = np.ones(R) if rscales is None else np.broadcast_to(np.asarray(rscales, dtype=np.float64), (R,)).copy()
     if rscales is not None and np.size(rscales) not in (1, R):
-        raise DesignError(f"rscales has {np.size(rscales)} values for {R} replicates.")
-    return float(scale), rs
+        raise DesignError(f"rscales has {np.size(rscales)} values for {R} replicates; give one per replicate "
+                          "(or a single value for all).")
+    try:
+        rs = np.ones(R) if rscales is None else np.broadcast_to(np.asarray(rscales, dtype=np.float64), (R,)).copy()
+        scale = float(scale)
+    except (TypeError, ValueError):
+        raise DesignError(f"scale={scale!r} and rscales must be numbers.") from None
+    if not (np.isfinite(scale) and scale > 0):
+        raise DesignError(f"scale={scale!r}: the variance multiplier must be a positive number.")
+    if not (np.all(np.isfinite(rs)) and np.all(rs >= 0)):
+        raise DesignError("rscales must be finite and non-negative (one multiplier per replicate).")
+    return scale, rs
 
 
 def _compress(columns: list[np.ndarray], w: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:

@@ -28,6 +28,8 @@ def _names(value: str | Sequence[str] | None, what: str) -> list[str]:
         return []
     if isinstance(value, str):
         return [value]
+    if not isinstance(value, Sequence):
+        raise DesignError(f"{what} must be a column name or a list of column names; got {value!r}.")
     out = list(value)
     if not all(isinstance(v, str) for v in out):
         raise DesignError(f"{what} must be a column name or a list of column names; got {value!r}.")
@@ -128,6 +130,8 @@ class SurveyDesign(BaseDesign):
             self._w = check_weights(df[weight_col], weight_col, index)
         elif weights is not None:
             arr = weights.reindex(index) if isinstance(weights, pd.Series) else np.asarray(weights)
+            if arr.ndim != 1:
+                raise DesignError(f"weights={weights!r}: give the weights column's name or one weight per row.")
             if len(arr) != len(df):
                 raise DesignError(f"{len(arr)} weights for {len(df)} rows.")
             self._w = check_weights(arr, "weights", index)
@@ -361,6 +365,11 @@ class SurveyDesign(BaseDesign):
         >>> r.replicates, r.total("y")[["estimate", "se"]].values.tolist()
         (4, [[12.0, 4.47213595499958]])
         """
+        if replicates is not None and (isinstance(replicates, bool) or not isinstance(replicates, (int, np.integer))
+                                       or replicates < 2):
+            raise DesignError(f"replicates={replicates!r}: give a whole number of replicates, at least 2.")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise DesignError(f"seed={seed!r}: give a non-negative whole number (or None for a fresh draw).")
         if self._calibrations:
             raise DesignError("form replicates before calibrating (d.to_replicate(...).calibrate(...)), so "
                               "that every replicate is calibrated too.")

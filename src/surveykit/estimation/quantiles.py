@@ -19,7 +19,29 @@ from .ci import check_ci, confidence_interval, critical_value
 from .ratios import ratio_core, resolve_df, result_table, rows_in_domain
 from .statistics import Statistics, check_empty, label_of, numeric_column
 
-__all__ = ["estimate_quantiles"]
+__all__ = ["estimate_quantiles", "quantile_probabilities"]
+
+
+def quantile_probabilities(quantiles: Any) -> list[float]:
+    """The probabilities asked for, checked: one number or a non-empty list, each in [0, 1].
+
+    >>> quantile_probabilities(0.5), quantile_probabilities([0.25, 0.75])
+    ([0.5], [0.25, 0.75])
+    """
+    items = [quantiles] if isinstance(quantiles, (int, float, np.number, str)) else quantiles
+    try:
+        items = list(items)
+    except TypeError:
+        raise EstimationError(f"quantiles={quantiles!r}: give a probability or a list of them, e.g. [0.25, 0.5].") \
+            from None
+    if not items:
+        raise EstimationError("quantiles=[]: give at least one probability, e.g. 0.5.")
+    out = []
+    for q in items:
+        if isinstance(q, bool) or not isinstance(q, (int, float, np.number)) or not 0.0 <= float(q) <= 1.0:
+            raise EstimationError(f"quantile probability {q!r} is not a number in [0, 1].")
+        out.append(float(q))
+    return out
 
 
 def _sorted_cdf(values: np.ndarray, w: np.ndarray, present: np.ndarray, g: np.ndarray, G: int):

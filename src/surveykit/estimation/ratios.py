@@ -217,9 +217,12 @@ def resolve_df(design: Any, df: float | str | None, default: str, dom: Domains, 
             return design.domain_df(dom.group, G, masks)
         raise EstimationError(f"df={df!r}: use 'design', 'domain' or a number.")
     try:
-        return np.full((G, k), float(choice))
+        value = float(choice)
     except (TypeError, ValueError):
         raise EstimationError(f"df={df!r}: use 'design', 'domain' or a number.") from None
+    if not value > 0:
+        raise EstimationError(f"df={df!r}: degrees of freedom must be positive (use np.inf for normal quantiles).")
+    return np.full((G, k), value)
 
 
 def rows_in_domain(dom: Domains, n: int) -> np.ndarray:

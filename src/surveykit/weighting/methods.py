@@ -33,6 +33,14 @@ __all__ = ["CalibrationPlan", "plan_calibration", "plan_rake", "plan_poststratif
 Solver = Callable[[CalMatrix, np.ndarray, np.ndarray], CalibrationResult]
 
 
+def _check_iterations(maxit: Any, epsilon: Any, step: str) -> None:
+    if isinstance(maxit, bool) or not isinstance(maxit, (int, np.integer)) or maxit < 1:
+        raise WeightingError(f"{step}(maxit={maxit!r}): give a whole number of iterations, at least 1.")
+    if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, np.number)) or not (0 < epsilon < 1):
+        raise WeightingError(f"{step}(epsilon={epsilon!r}): the convergence tolerance must be a number in (0, 1), "
+                             "e.g. 1e-7.")
+
+
 def _margins_of(margins: Any) -> Mapping:
     # a Controls object (sk.load_controls) carries its margins
     return getattr(margins, "margins", margins)
@@ -133,6 +141,7 @@ def plan_calibration(data: pd.DataFrame, w0: np.ndarray, margins: Mapping[str, A
     """Calibration to control totals (see :meth:`surveykit.SurveyDesign.calibrate`)."""
     if method not in METHODS:
         raise WeightingError(f"method={method!r}: use one of {', '.join(METHODS)}.")
+    _check_iterations(maxit, epsilon, "calibrate")
     lo, hi = (-np.inf, np.inf) if bounds is None else (float(bounds[0]), float(bounds[1]))
     if not lo < hi or (lo > 1 or hi < 1):
         raise WeightingError(f"bounds={bounds}: need lower < upper with 1 inside (bounds on g = new/old weight).")
@@ -160,6 +169,7 @@ def plan_calibration(data: pd.DataFrame, w0: np.ndarray, margins: Mapping[str, A
 def plan_rake(data: pd.DataFrame, w0: np.ndarray, margins: Mapping[str, Mapping[Any, float]], *, maxit: int = 100,
               epsilon: float = 1e-10, backend: str = "surveykit") -> CalibrationPlan:
     """Raking by iterative proportional fitting (see :meth:`surveykit.SurveyDesign.rake`)."""
+    _check_iterations(maxit, epsilon, "rake")
     margins = _margins_of(margins)
     for col, spec in margins.items():
         if not isinstance(spec, Mapping):
@@ -222,6 +232,20 @@ def _closed_form(g: np.ndarray, X: CalMatrix, w: np.ndarray, t: np.ndarray, meth
     return CalibrationResult(g, 1, ok, worst, method)
 
 
+def _no_duplicate_cells(keys: list, cols: list[str]) -> None:
+    """A post-stratum given twice is refused: keeping one count would silently drop the other."""
+    seen: set = set()
+    dup = []
+    for k in keys:
+        if k in seen:
+            dup.append(k)
+        seen.add(k)
+    if dup:
+        raise ControlTotalsError(f"post-strata {format_rows([repr(k) for k in dup])} of {' x '.join(cols)} appear more "
+                                 "than once in the totals; give each cell once (sum the counts first if they are "
+                                 "parts of one cell).", margin=" x ".join(cols), level=dup[0])
+
+
 def _poststrata(data: pd.DataFrame, cols: list[str], totals: Any) -> tuple[pd.DataFrame, dict, str]:
     """One categorical column for the cells of ``cols`` and its totals as ``{cell: count}``."""
     for c in cols:
@@ -233,8 +257,10 @@ def _poststrata(data: pd.DataFrame, cols: list[str], totals: Any) -> tuple[pd.Da
             raise ControlTotalsError(f"the totals table needs the columns {cols} and one count column; it has "
                                      f"{list(totals.columns)}.")
         keys = [tuple(r) if len(cols) > 1 else r[0] for r in totals[cols].itertuples(index=False, name=None)]
+        _no_duplicate_cells(keys, cols)
         spec = dict(zip(keys, totals[count_col[0]].tolist()))
     elif isinstance(totals, pd.Series):
+        _no_duplicate_cells(list(totals.index), cols)
         spec = dict(totals.items())
     elif isinstance(totals, Mapping):
         spec = dict(totals)
