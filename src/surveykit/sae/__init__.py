@@ -11,8 +11,8 @@
 from .benchmark import benchmark
 from .bootstrap import BootstrapResult, parametric_bootstrap
 from .fayherriot import FayHerriotFit, fay_herriot
-from .inputs import direct_estimates, gvf
+from .inputs import GVF, direct_estimates, gvf
 from .ranking import priority_ranking
 
 __all__ = ["fay_herriot", "FayHerriotFit", "parametric_bootstrap", "BootstrapResult", "benchmark",
-           "direct_estimates", "gvf", "priority_ranking"]
+           "direct_estimates", "gvf", "GVF", "priority_ranking"]

@@ -249,7 +249,9 @@ def fay_herriot(direct: pd.Series | np.ndarray, variance: pd.Series | np.ndarray
     y_all = pd.to_numeric(direct.reindex(areas), errors="coerce").to_numpy(float)
     v_all = pd.to_numeric(variance.reindex(areas), errors="coerce").to_numpy(float)
     sampled = np.isfinite(y_all)
-    bad = sampled & ~(np.isfinite(v_all) & (v_all > 0))
+    # a variance that is 0 up to rounding (a one-PSU domain) is as bad as 0: it would give gamma = 1
+    tiny = np.sqrt(np.where(np.isfinite(v_all) & (v_all > 0), v_all, 0.0)) <= 1e-9 * np.maximum(np.abs(y_all), 1.0)
+    bad = sampled & (~np.isfinite(v_all) | tiny)
     if bad.any():
         rows = list(areas[bad])
         raise DirectVarianceError(
