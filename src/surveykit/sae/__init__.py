@@ -10,9 +10,10 @@
 
 from .benchmark import benchmark
 from .bootstrap import BootstrapResult, parametric_bootstrap
+from .charts import plot_direct_vs_eblup, plot_ranking
 from .fayherriot import FayHerriotFit, fay_herriot
 from .inputs import GVF, direct_estimates, gvf
 from .ranking import priority_ranking
 
 __all__ = ["fay_herriot", "FayHerriotFit", "parametric_bootstrap", "BootstrapResult", "benchmark",
-           "direct_estimates", "gvf", "GVF", "priority_ranking"]
+           "direct_estimates", "gvf", "GVF", "priority_ranking", "plot_direct_vs_eblup", "plot_ranking"]
