@@ -173,7 +173,8 @@ def fay_herriot(direct: pd.Series | np.ndarray, variance: pd.Series | np.ndarray
         present in ``covariates`` is a non-sampled area (it gets the synthetic estimate).
     variance : Series
         Design variances of the direct estimates (``se**2``), same index; each must be > 0 where there
-        is a direct estimate (smooth zero or unstable variances first: :func:`surveykit.sae.gvf`).
+        is a direct estimate (smooth zero or unstable variances first: :func:`surveykit.sae.gvf`). With
+        ``transform="arcsin"`` and ``n_eff`` given it is only reported (``direct_se``) and may be 0 or NaN.
     covariates : DataFrame
         Area covariates indexed by area, one row per area including the non-sampled ones; numeric
         columns enter as they are, text or categorical ones as dummies (first level is the reference).
@@ -252,6 +253,8 @@ def fay_herriot(direct: pd.Series | np.ndarray, variance: pd.Series | np.ndarray
     # a variance that is 0 up to rounding (a one-PSU domain) is as bad as 0: it would give gamma = 1
     tiny = np.sqrt(np.where(np.isfinite(v_all) & (v_all > 0), v_all, 0.0)) <= 1e-9 * np.maximum(np.abs(y_all), 1.0)
     bad = sampled & (~np.isfinite(v_all) | tiny)
+    if transform == "arcsin" and n_eff is not None:
+        bad[:] = False          # the arcsine variance comes from n_eff; 0 (a proportion of 0 or 1) is fine
     if bad.any():
         rows = list(areas[bad])
         raise DirectVarianceError(
