@@ -40,12 +40,15 @@ class BootstrapResult:
     point : ndarray
         The fitted EBLUPs of the original data (one per area).
     areas : Index
+    bounds : (low, high), optional
+        Range of the true values ((0, 1) for proportions with the arcsine model): draws are clipped to it.
     """
 
     truth: np.ndarray
     estimate: np.ndarray
     point: np.ndarray
     areas: object
+    bounds: tuple[float, float] | None = None
 
     @property
     def B(self) -> int:
@@ -59,7 +62,8 @@ class BootstrapResult:
     def draws(self) -> np.ndarray:
         """Plausible true values ``eblup + (theta* - eblup*)`` (B, areas): the bootstrap distribution of
         the estimation error re-centred on the estimates, used for intervals and rankings."""
-        return self.point[None, :] + (self.truth - self.estimate)
+        d = self.point[None, :] + (self.truth - self.estimate)
+        return d if self.bounds is None else np.clip(d, *self.bounds)
 
     def intervals(self, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
         """Basic bootstrap intervals: quantiles of :meth:`draws` per area."""
@@ -119,4 +123,4 @@ def parametric_bootstrap(fit, B: int = 500, *, seed: int | None = None) -> Boots
     else:
         estimate, truth = eta, theta
     return BootstrapResult(truth=truth, estimate=estimate, point=fit.table["eblup"].to_numpy(float),
-                           areas=md["areas"])
+                           areas=md["areas"], bounds=(0.0, 1.0) if md["transform"] == "arcsin" else None)

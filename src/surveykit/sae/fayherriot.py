@@ -85,8 +85,8 @@ class FayHerriotFit:
                  f"loglike = {d['loglike']:.4f}, AIC = {d['AIC']:.4f}, BIC = {d['BIC']:.4f}",
                  "coefficients:", self.beta.to_string(index=False)]
         s = t[t["sampled"]]
-        lines.append(f"median gamma = {s['gamma'].median():.3f}; median CV direct = "
-                     f"{(s['direct_se'] / s['direct'].abs()).median():.3f}, EBLUP = {t['cv'].median():.3f}")
+        lines.append(f"sampled areas: median gamma = {s['gamma'].median():.3f}; median CV direct = "
+                     f"{(s['direct_se'] / s['direct'].abs()).median():.3f}, EBLUP = {s['cv'].median():.3f}")
         return "\n".join(lines)
 
     def benchmark(self, target: float | pd.Series, shares: pd.Series, *, by: pd.Series | None = None,
