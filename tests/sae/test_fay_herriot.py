@@ -152,3 +152,20 @@ def test_no_truncation_warning_on_regular_data(milk):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         sae.fay_herriot(y, v, cov, method="ML")
+
+
+# --- invariants ------------------------------------------------------------------------------------
+@settings(max_examples=25, deadline=None)
+@given(scale=st.floats(0.01, 100), shift=st.floats(-50, 50), method=st.sampled_from(["REML", "ML", "FH"]))
+def test_equivariance_under_change_of_units(synthetic, scale, shift, method):
+    """Measuring the variable in other units (y -> c y + k, psi -> c^2 psi) changes the EBLUP the same way
+    and the MSE by c^2: the estimator does not depend on the units (the iterations start at median(psi)
+    and stop on a relative change, both scale-free)."""
+    y, v, cov = synthetic
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        base = sae.fay_herriot(y, v, cov, method=method, tol=1e-12).table
+        moved = sae.fay_herriot(scale * y + shift, scale ** 2 * v, cov, method=method, tol=1e-12).table
+    np.testing.assert_allclose(moved["eblup"], scale * base["eblup"] + shift, rtol=1e-7, atol=1e-9 * (1 + abs(shift)))
+    np.testing.assert_allclose(moved["mse"], scale ** 2 * base["mse"], rtol=1e-7)
+    np.testing.assert_allclose(moved["gamma"], base["gamma"], rtol=1e-7)

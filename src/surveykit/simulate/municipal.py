@@ -74,11 +74,11 @@ def el_salvador_municipalities(seed: int = 2024) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     counts = MUNICIPALITIES_PER_DEPARTMENT
     dept = np.repeat(np.arange(1, 15), counts)
-    order = np.concatenate([np.arange(1, c + 1) for c in counts])
+    order = np.arange(dept.size) - np.repeat(np.cumsum(counts) - counts, counts) + 1   # 1.. within department
     code = dept * 100 + order
     # new municipality: consecutive blocks of the department's old ones (invented grouping)
-    new_k = np.concatenate([np.minimum(np.arange(c) * k // c, k - 1) + 1
-                            for c, k in zip(counts, MUNICIPALITIES_2024_PER_DEPARTMENT)])
+    c, k = counts[dept - 1], MUNICIPALITIES_2024_PER_DEPARTMENT[dept - 1]
+    new_k = np.minimum((order - 1) * k // c, k - 1) + 1
     size = np.exp(rng.normal(0.0, 0.8, dept.size)) * np.where(order == 1, 4.0, 1.0)
     dept_hh = EL_SALVADOR_HOUSEHOLDS * _DEPARTMENT_ADULTS / _DEPARTMENT_ADULTS.sum()
     share = size / np.bincount(dept - 1, weights=size)[dept - 1]
@@ -89,7 +89,7 @@ def el_salvador_municipalities(seed: int = 2024) -> pd.DataFrame:
     urban = 1 / (1 + np.exp(-urban_logit))
     poverty = 1 / (1 + np.exp(-(-0.6 - 1.5 * (urban - 0.5) + rng.normal(0, 0.35, dept.size))))
     crime = np.exp(np.log(35.0) + 0.9 * (urban - 0.5) + 0.15 * rel + rng.normal(0, 0.45, dept.size))
-    t = pd.DataFrame({"departamento": dept, "departamento_nombre": [EL_SALVADOR_DEPARTMENTS[d] for d in dept],
+    t = pd.DataFrame({"departamento": dept, "departamento_nombre": np.array(list(EL_SALVADOR_DEPARTMENTS.values()))[dept - 1],
                       "municipio_2024": dept * 100 + new_k, "households": households,
                       "urban_share": urban.round(4), "poverty": poverty.round(4), "crime_rate": crime.round(2),
                       "log_households": np.log(households).round(6)},
