@@ -40,9 +40,15 @@ def gls(Y: np.ndarray, X: np.ndarray, psi: np.ndarray, A: np.ndarray):
     [[2.3333]]
     """
     v = 1.0 / (A[:, None] + psi[None, :])
-    Q = np.linalg.inv(np.einsum("bi,ij,ik->bjk", v, X, X))
-    beta = np.einsum("bjk,bk->bj", Q, np.einsum("bi,ij,bi->bj", v, X, Y))
+    Q = np.linalg.inv(_xtwx(v, X))
+    beta = np.einsum("bjk,bk->bj", Q, (v * Y) @ X)
     return v, Q, beta, Y - beta @ X.T
+
+
+def _xtwx(w: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """``X' diag(w_b) X`` for each row ``w_b`` of ``w`` (B, m): (B, p, p), as one (B, m) x (m, p*p) product."""
+    p = X.shape[1]
+    return (w @ (X[:, :, None] * X[:, None, :]).reshape(len(X), p * p)).reshape(len(w), p, p)
 
 
 def _trace(M: np.ndarray) -> np.ndarray:
@@ -76,8 +82,8 @@ def fisher_scoring(Y: np.ndarray, X: np.ndarray, psi: np.ndarray, method: str, t
         Py = v * r
         if method == "REML":
             # traces of P = V - V X Q X' V and of P^2 without forming the m x m matrix
-            QM2 = Q @ np.einsum("bi,ij,ik->bjk", v ** 2, X, X)
-            QM3 = Q @ np.einsum("bi,ij,ik->bjk", v ** 3, X, X)
+            QM2 = Q @ _xtwx(v ** 2, X)
+            QM3 = Q @ _xtwx(v ** 3, X)
             trP = v.sum(1) - _trace(QM2)
             trPP = (v ** 2).sum(1) - 2 * _trace(QM3) + np.einsum("bjk,bkj->b", QM2, QM2)
             step = (-0.5 * trP + 0.5 * (Py ** 2).sum(1)) / (0.5 * trPP)
@@ -113,7 +119,7 @@ def _bias(v: np.ndarray, Q: np.ndarray, X: np.ndarray, method: str) -> np.ndarra
     s2 = (v ** 2).sum(1)
     if method == "ML":
         # Datta & Lahiri (2000): -tr[(X'V^-1X)^-1 X'V^-2 X] / sum V^-2
-        return -np.einsum("bjk,bkj->b", Q, np.einsum("bi,ij,ik->bjk", v ** 2, X, X)) / s2
+        return -np.einsum("bjk,bkj->b", Q, _xtwx(v ** 2, X)) / s2
     s1 = v.sum(1)
     m = v.shape[1]
     return 2 * (m * s2 - s1 ** 2) / s1 ** 3
