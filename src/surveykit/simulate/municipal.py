@@ -6,7 +6,8 @@ Legislativo 762 of June 2023, grouped into 44 new municipalities whose former mu
 *distritos*). Only these facts are real:
 
 * the number of municipalities per department (262 in all) and of new municipalities per department
-  (44 in all) -- the 2024 reform's published counts;
+  (44 in all) after the 2024 reform -- from public knowledge of the territorial division, not checked
+  against an official table offline (verify before any real use);
 * department household totals: census 2024 first results (1,920,668 private households, BCR/ONEC, as
   reported by the press) split by the illustrative department shares of
   ``weights/el_salvador_2024_adults_illustrative.yaml``.
