@@ -13,7 +13,9 @@
 #   data/synthetic.csv     a seeded Fay-Herriot data set, 60 areas, 3 covariates
 #   data/truncated.csv     a seeded set whose variance component estimates are negative (truncated at 0)
 #   fixtures/eblupFH.json  eblupFH + mseFH for every (data, method, precision) case
-#   fixtures/arcsin.json   emdi's bias-corrected arcsine back-transformation integral, by R's integrate()
+#   data/arcsin.csv        a seeded proportion data set (40 areas) for the arcsine variant
+#   fixtures/arcsin.json   emdi's bias-corrected arcsine back-transformation integral, by R's integrate(),
+#                          on 9 (mu, var) pairs and end to end on data/arcsin.csv
 suppressPackageStartupMessages(library(jsonlite))
 
 args_all <- commandArgs(trailingOnly = FALSE)
@@ -83,6 +85,26 @@ mu <- c(0.05, 0.3, 0.6, 0.785, 1.0, 1.3, 1.52, 0.2, 0.9)
 vv <- c(0.002, 0.01, 0.03, 0.05, 0.004, 0.02, 0.01, 0.0001, 0.15)
 val <- mapply(function(a, b) integrate(function(x) sin(x)^2 * dnorm(x, a, sqrt(b)), 0, pi / 2,
                                         rel.tol = 1e-12, abs.tol = 0)$value, mu, vv)
-writeLines(toJSON(list(mu = mu, var = vv, value = val), digits = NA, pretty = TRUE),
-           file.path(fix_dir, "arcsin.json"))
+# ---- the arcsine Fay-Herriot point estimate, end to end, as emdi computes it ----------------------
+# emdi::fh(transformation = "arcsin", backtransformation = "bc") (R/framework_fh.R, R/back_transformation.R):
+# direct -> asin(sqrt(direct)), vardir -> 1 / (4 * eff_smpsize); REML fit; EBLUP eta; back-transformed by
+# integrate(sin(x)^2 * dnorm(x, eta, sqrt(sigma2_u * (1 - gamma))), 0, pi/2), gamma = sigma2_u / (sigma2_u + vardir).
+# emdi itself cannot be installed here (formula.tools, saeRobust, HLMdiag, ... are missing), so the fit is
+# sae::eblupFH (the same REML estimator) and the back-transformation is emdi's formula, typed from its source.
+set.seed(99)
+ma <- 40
+arc <- data.frame(area = sprintf("P%02d", 1:ma), x = rnorm(ma), neff = round(runif(ma, 10, 150)))
+theta <- 0.55 + 0.12 * arc$x + rnorm(ma, sd = 0.12)
+arc$direct <- rbinom(ma, arc$neff, sin(pmin(pmax(theta, 0), pi / 2))^2) / arc$neff
+write.csv(arc, file.path(data_dir, "arcsin.csv"), row.names = FALSE)
+arc <- read.csv(file.path(data_dir, "arcsin.csv"))
+yt <- asin(sqrt(arc$direct)); vt <- 1 / (4 * arc$neff)
+fa <- eblupFH(yt ~ arc$x, vt, method = "REML", PRECISION = 1e-12)
+A <- fa$fit$refvar; g <- A / (A + vt)
+bc <- mapply(function(mu, v) integrate(function(x) sin(x)^2 * dnorm(x, mu, sqrt(v)), 0, pi / 2,
+                                       rel.tol = 1e-12, abs.tol = 0)$value, as.vector(fa$eblup), A * (1 - g))
+writeLines(toJSON(list(mu = mu, var = vv, value = val,
+                       fit = list(sigma2_u = A, beta = unname(fa$fit$estcoef$beta), eta = as.vector(fa$eblup),
+                                  gamma = g, eblup_bc = bc, naive = sin(pmin(pmax(as.vector(fa$eblup), 0), pi / 2))^2)),
+                  digits = NA, pretty = TRUE), file.path(fix_dir, "arcsin.json"))
 cat("wrote", length(cases), "eblupFH cases\n")
