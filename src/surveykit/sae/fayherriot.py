@@ -64,6 +64,11 @@ class FayHerriotFit:
     level: float
     _model: dict = field(repr=False, default_factory=dict)
 
+    def __repr__(self) -> str:
+        t = self.table
+        return (f"<FayHerriotFit {self.method}{', ' + self.transform if self.transform else ''}: {len(t)} areas "
+                f"({int(t['sampled'].sum())} sampled), sigma2_u={self.sigma2_u:.6g}, MSE {t['mse_method'].iloc[0]}>")
+
     def summary(self) -> str:
         """A short text summary of the model (variance component, coefficients, fit, shrinkage).
 
@@ -223,8 +228,8 @@ def fay_herriot(direct: pd.Series | np.ndarray, variance: pd.Series | np.ndarray
     >>> cov = pd.DataFrame({"x": [1.0, 2, 3, 4, 5, 6, 7]}, index=list("abcdefg"))
     >>> direct = pd.Series([1.9, 1.1, 3.9, 3.2, 6.4, 5.1], index=list("abcdef"))   # g not sampled
     >>> fit = sae.fay_herriot(direct, pd.Series(0.2, index=direct.index), cov)
-    >>> round(fit.sigma2_u, 4)
-    1.1934
+    >>> fit
+    <FayHerriotFit REML: 7 areas (6 sampled), sigma2_u=1.19343, MSE prasad-rao>
     >>> fit.table[["area", "eblup", "mse", "gamma"]].round(3).tail(2).values.tolist()
     [['f', 5.205, 0.205, 0.856], ['g', 6.72, 2.401, 0.0]]
     """
