@@ -45,6 +45,11 @@ __all__ = [
     "IndicatorError",
     "SimulationError",
     "ReportError",
+    "SamplingError",
+    "FrameError",
+    "SampleTooLargeError",
+    "InfeasibleTargetError",
+    "MissingCostError",
     "format_rows",
 ]
 
@@ -214,3 +219,24 @@ class SimulationError(SurveykitError):
 
 class ReportError(SurveykitError):
     """A publication workbook or chart cannot be made from the given results."""
+
+
+# --- sample design ---------------------------------------------------------------------------
+class SamplingError(SurveykitError):
+    """A sample size, allocation or selection cannot be computed as asked."""
+
+
+class FrameError(SamplingError):
+    """A sampling frame or its measures of size are unusable (missing, non-positive, non-numeric sizes)."""
+
+
+class SampleTooLargeError(SamplingError):
+    """More units are asked for than the frame, or a stratum, holds."""
+
+
+class InfeasibleTargetError(SamplingError):
+    """A precision target (CV, margin of error) cannot be met within the bounds, budget or population."""
+
+
+class MissingCostError(SamplingError):
+    """A cost-based allocation lacks the cost of some stratum."""
