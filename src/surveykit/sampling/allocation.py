@@ -219,7 +219,7 @@ def allocate(
     >>> allocate(sizes, method="optimal", sd=[10, 2, 1], cost=[4, 1, 1], budget=500, integer=False).round(2).tolist()
     [78.12, 93.75, 93.75]
     >>> allocate(sizes, 120, method="power", power=0.5).tolist()
-    [20, 35, 50]
+    [23, 40, 57]
     """
     if method not in METHODS:
         raise SamplingError(f"method={method!r}: use one of {', '.join(METHODS)}.")
