@@ -11,3 +11,7 @@ from .size import SampleSize, TwoSampleSize, design_effect, power_difference, sa
 
 __all__ = ["sample_size", "two_sample_size", "power_difference", "design_effect", "SampleSize", "TwoSampleSize",
            "allocate", "anticipated_cv", "METHODS", "inclusion_probabilities", "joint_inclusion_probabilities"]
+from .draws import DRAW_METHODS, draw_samples  # noqa: E402
+from .selection import SELECT_METHODS, select  # noqa: E402
+
+__all__ += ["select", "SELECT_METHODS", "draw_samples", "DRAW_METHODS"]
