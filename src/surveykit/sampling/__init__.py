@@ -15,3 +15,6 @@ from .draws import DRAW_METHODS, draw_samples  # noqa: E402
 from .selection import SELECT_METHODS, select  # noqa: E402
 
 __all__ += ["select", "SELECT_METHODS", "draw_samples", "DRAW_METHODS"]
+from .frame import el_salvador_segments, list_units  # noqa: E402
+
+__all__ += ["el_salvador_segments", "list_units"]
