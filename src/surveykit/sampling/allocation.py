@@ -34,7 +34,7 @@ def _per_stratum(value: Any, name: str, index: pd.Index | None, h: int, error: t
     """A per-stratum parameter as an array aligned with the strata (Mapping/Series by stratum label)."""
     if isinstance(value, (Mapping, pd.Series)) and index is not None:
         m = dict(value)
-        missing = [k for k in index if k not in m]
+        missing = [k for k in index.tolist() if k not in m]
         if missing:
             raise error(f"{name} is missing for strata {missing[:10]}; give it for every stratum.", strata=missing)
         value = [m[k] for k in index]
@@ -45,7 +45,7 @@ def _per_stratum(value: Any, name: str, index: pd.Index | None, h: int, error: t
         raise SamplingError(f"{name} has {arr.size} values for {h} strata; give one per stratum.")
     bad = ~np.isfinite(arr)
     if bad.any():
-        where = [index[i] for i in np.flatnonzero(bad)] if index is not None else np.flatnonzero(bad).tolist()
+        where = [index.tolist()[i] for i in np.flatnonzero(bad)] if index is not None else np.flatnonzero(bad).tolist()
         raise error(f"{name} is missing for strata {where[:10]}; give it for every stratum.", strata=where)
     return arr
 
@@ -223,7 +223,7 @@ def allocate(
     """
     if method not in METHODS:
         raise SamplingError(f"method={method!r}: use one of {', '.join(METHODS)}.")
-    index = sizes.index if isinstance(sizes, pd.Series) else None
+    index = pd.Index(sizes.index.tolist(), tupleize_cols=False) if isinstance(sizes, pd.Series) else None
     big_n = _sizes(sizes, "sizes")
     h = len(big_n)
     w = big_n / big_n.sum()
@@ -231,7 +231,7 @@ def allocate(
     high = big_n.copy() if maximum is None else np.minimum(_per_stratum(maximum, "maximum", index, h), big_n)
     if np.any(low > high):
         i = int(np.flatnonzero(low > high)[0])
-        raise InfeasibleTargetError(f"stratum {index[i] if index is not None else i}: minimum {low[i]:g} exceeds "
+        raise InfeasibleTargetError(f"stratum {index.tolist()[i] if index is not None else i}: minimum {low[i]:g} exceeds "
                                     f"its maximum or its {big_n[i]:g} units.")
     if integer and (np.any(low != np.round(low)) or np.any(high != np.floor(high))):
         low, high = np.ceil(low), np.floor(high)

@@ -82,6 +82,7 @@ def inclusion_probabilities(sizes: Any, n: Any, strata: Any = None) -> np.ndarra
             raise SamplingError("n must be one number without strata.")
     else:
         codes, labels = pd.factorize(pd.Series(np.asarray(strata).ravel()), sort=True)
+        labels = pd.Index(labels.tolist(), tupleize_cols=False)
         if len(codes) != len(a):
             raise SamplingError(f"{len(codes)} strata for {len(a)} sizes.")
         if (codes < 0).any():
@@ -94,9 +95,9 @@ def inclusion_probabilities(sizes: Any, n: Any, strata: Any = None) -> np.ndarra
     over = n_h > counts
     if over.any():
         h = int(np.flatnonzero(over)[0])
-        where = f" in stratum {labels[h]!r}" if strata is not None else ""
+        where = f" in stratum {labels.tolist()[h]!r}" if strata is not None else ""
         raise SampleTooLargeError(f"n={int(n_h[h])} is more than the {counts[h]} units{where}; select at most "
-                                  f"{counts[h]} (or merge strata).", stratum=labels[h])
+                                  f"{counts[h]} (or merge strata).", stratum=labels.tolist()[h])
     certain = np.zeros(len(a), dtype=bool)
     while True:
         free = np.bincount(codes, weights=np.where(certain, 0.0, a), minlength=len(labels))
@@ -114,7 +115,7 @@ def stratum_sizes(n: Any, labels: pd.Index) -> np.ndarray:
     """Per-stratum sizes aligned with ``labels`` from a scalar, a Mapping/Series or an aligned array."""
     if isinstance(n, (dict, pd.Series)):
         m = dict(n)
-        missing = [h for h in labels if h not in m]
+        missing = [h for h in labels.tolist() if h not in m]
         if missing:
             raise SamplingError(f"n gives no sample size for strata {missing[:10]}; give one for every stratum.",
                                 strata=missing)

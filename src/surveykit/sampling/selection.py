@@ -43,6 +43,7 @@ def _codes(df: pd.DataFrame, strata: list[str], what: str) -> tuple[np.ndarray, 
         return np.zeros(len(df), dtype=np.int64), pd.Index([None])
     key = df[strata[0]] if len(strata) == 1 else pd.MultiIndex.from_frame(df[strata]).to_flat_index()
     codes, labels = pd.factorize(pd.Series(key, index=df.index), sort=True)
+    labels = pd.Index(labels.tolist(), tupleize_cols=False)            # plain Python labels for messages
     if (codes < 0).any():
         rows = list(df.index[codes < 0])
         raise FrameError(f"the {what} has no stratum ({', '.join(strata)}) in rows {rows[:10]}.", rows=rows)
@@ -184,7 +185,7 @@ def select(
     counts = np.bincount(codes, minlength=len(labels))
     over = n_h > counts
     if over.any():
-        bad = [(labels[h], int(n_h[h]), int(counts[h])) for h in np.flatnonzero(over)]
+        bad = [(labels.tolist()[h], int(n_h[h]), int(counts[h])) for h in np.flatnonzero(over)]
         where = ", ".join(f"stratum {lab!r}: {a} of {b}" for lab, a, b in bad[:10]) if strata_cols else \
             f"{bad[0][1]} of {bad[0][2]}"
         raise SampleTooLargeError(f"more units asked for than the frame holds ({where}); lower n or merge strata.",
