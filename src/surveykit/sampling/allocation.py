@@ -358,21 +358,22 @@ def _compromise(big_n, s, mean, c, domains, cv, deff, index, h, low, high, integ
         bad = [names[i] for i in np.flatnonzero(slack < -1e-12 * np.abs(b))]
         raise InfeasibleTargetError(f"CV targets cannot be met even with the largest allowed sample in every "
                                     f"stratum: {', '.join(bad[:10])}. Relax the targets or raise the maxima.")
-    scale = np.sum(c * big_n)
-
-    def cost_fn(x):
-        return np.sum(c / x) / scale
-
-    def grad(x):
-        return -c / x ** 2 / scale
-
-    x0 = x_lo.copy()
+    # in sampling fractions y = n/N the cost is linear and each CV constraint convex (Σ a/(yN) ≤ b):
+    # well scaled for SLSQP, started from the largest allowed sample (feasible, checked above)
+    weight = c * big_n / np.sum(c * big_n)
     norm_ = np.where(b > 0, b, 1.0)
-    res = minimize(cost_fn, x0, jac=grad, method="SLSQP", bounds=list(zip(x_lo, x_hi)),
-                   constraints=[{"type": "ineq", "fun": lambda x: (b - a_mat @ x) / norm_,
-                                 "jac": lambda x: -a_mat / norm_[:, None]}],
-                   options={"ftol": 1e-14, "maxiter": 1000})
-    x = np.clip(res.x, x_lo, x_hi)
+
+    def cons(y):
+        return 1.0 - (a_mat @ (1.0 / (y * big_n))) / norm_
+
+    def cons_jac(y):
+        return a_mat / (y ** 2 * big_n)[None, :] / norm_[:, None]
+
+    res = minimize(lambda y: float(weight @ y), high / big_n, jac=lambda y: weight, method="SLSQP",
+                   bounds=list(zip(low / big_n, high / big_n)),
+                   constraints=[{"type": "ineq", "fun": cons, "jac": cons_jac}],
+                   options={"ftol": 1e-15, "maxiter": 2000})
+    x = 1.0 / np.clip(res.x * big_n, low, high)
     alloc = 1.0 / x
     if np.any(a_mat @ x > b * (1 + 1e-6)):
         raise InfeasibleTargetError(f"the compromise allocation did not converge ({res.message}).")
