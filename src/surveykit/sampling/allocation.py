@@ -183,7 +183,7 @@ def allocate(
         Total variable cost (optimal, fixed cost).
     cv : float or Mapping, optional
         Target CV of the mean (optimal, fixed variance); for ``"compromise"`` a number for every domain
-        or a Mapping domain set → number (or → Mapping domain → number). ``"all"`` in ``domains`` ...
+        or a Mapping domain set → number (or → Mapping domain → number; domains left out have no target).
     variance : float, optional
         Target variance of the mean (optimal, fixed variance).
     power : float, default 0.5
@@ -306,7 +306,7 @@ def _optimal_total(shares, w, s, c, big_n, budget, cv, variance, mean, index, h,
         total_n = d1 * np.sum(w * s * np.sqrt(c)) / (variance + np.sum(w * s ** 2) / big_n.sum())
     alloc = total_n * shares / d1
     if np.any(alloc > high) or np.any(alloc < low):
-        # keep the optimal shares within the bounds at the same cost (budget) or the same total (variance)
+        # the optimal shares within the bounds, keeping the unbounded total sample size
         alloc = _bounded(shares, float(min(total_n, high.sum())), low, high)
     if not integer:
         return _finish(alloc, index)

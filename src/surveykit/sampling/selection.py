@@ -65,9 +65,10 @@ def _systematic_within(pi: np.ndarray, codes: np.ndarray, n_groups: int, rng: np
     p = np.where(certain, 0.0, pi)
     v = np.cumsum(p)
     start = np.concatenate([[0.0], v])[np.searchsorted(codes, np.arange(n_groups))]
-    v_local = v - start[codes]                          # cumulated π within the group
-    u = rng.random(n_groups)[codes]
-    hit = np.floor(v_local - u) - np.floor(v_local - p - u) >= 1
+    prev = np.concatenate([[0.0], v[:-1]])
+    u = rng.random(n_groups)[codes] + start[codes]      # cumulated π within the group, minus the start
+    # consecutive differences of one array telescope: exactly n per group, whatever the rounding
+    hit = np.floor(v - u) - np.floor(prev - u) >= 1
     return hit | certain
 
 
@@ -251,7 +252,6 @@ def _second_stage(psus: pd.DataFrame, units: pd.DataFrame, psu: str | None, take
                                   psus=bad)
     sub = units.iloc[inside]
     if method == "srs":
-        chosen_sorted = None
         order = np.lexsort([rng.random(len(c)), c])
         sc = c[order]
         rank = np.arange(len(sc)) - np.searchsorted(sc, sc)
@@ -261,8 +261,7 @@ def _second_stage(psus: pd.DataFrame, units: pd.DataFrame, psu: str | None, take
         order = _order(sub, c, sort_cols)
         sc = c[order]
         p2 = take / listed[sc]
-        chosen_sorted = _systematic_within(p2, sc, len(ids), rng)
-        pick = order[chosen_sorted]
+        pick = order[_systematic_within(p2, sc, len(ids), rng)]
     out = sub.iloc[pick].copy()
     pc = c[pick]
     extra = [col for col in psus.columns if col not in out.columns or col in ("pi_1", "certainty")]
