@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 
 from ..errors import InfeasibleTargetError, MissingCostError, SampleTooLargeError, SamplingError
 from .probabilities import _sizes
@@ -352,7 +351,7 @@ def _compromise(big_n, s, mean, c, domains, cv, deff, index, h, low, high, integ
             bounds.append((t * ybar[k]) ** 2 + np.sum(coef / big_n))
             names.append(f"{set_name}={level!r} (cv {t:g})")
     a_mat, b = np.array(rows), np.array(bounds)
-    x_lo, x_hi = 1.0 / high, 1.0 / low
+    x_lo = 1.0 / high                                 # the largest allowed sample
     slack = b - a_mat @ x_lo
     if np.any(slack < -1e-12 * np.abs(b)):
         bad = [names[i] for i in np.flatnonzero(slack < -1e-12 * np.abs(b))]
@@ -368,6 +367,8 @@ def _compromise(big_n, s, mean, c, domains, cv, deff, index, h, low, high, integ
 
     def cons_jac(y):
         return a_mat / (y ** 2 * big_n)[None, :] / norm_[:, None]
+
+    from scipy.optimize import minimize   # only here: keeps `import surveykit.sampling` light
 
     res = minimize(lambda y: float(weight @ y), high / big_n, jac=lambda y: weight, method="SLSQP",
                    bounds=list(zip(low / big_n, high / big_n)),

@@ -185,7 +185,6 @@ def _sampford_pi2(pik: np.ndarray) -> np.ndarray:
 
 
 def _systematic_pi2(pik: np.ndarray) -> np.ndarray:
-    N = len(pik)
     v = np.cumsum(pik)
     frac = v % 1.0
     frac[-1] = 0.0

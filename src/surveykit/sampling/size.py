@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtr, ndtri     # Φ and Φ⁻¹ (scipy.stats is slow to import)
 
 from ..errors import InfeasibleTargetError, SamplingError
 
@@ -209,7 +209,7 @@ def sample_size(
     _check(e, target, 0.0, math.inf)
     if not 0 < confidence < 1:
         raise SamplingError(f"confidence={confidence!r} must lie in (0, 1), e.g. 0.95.")
-    z = norm.ppf(1 - (1 - confidence) / 2)
+    z = ndtri(1 - (1 - confidence) / 2)
     p, mean, sd, cv_pop = (_arg(v, k, table) for k, v in (("p", p), ("mean", mean), ("sd", sd), ("cv_pop", cv_pop)))
     pop = _arg(N, "N", table)
     if pop is None:
@@ -368,8 +368,8 @@ def two_sample_size(
     if not 0 < alpha < 1 or not 0 < power < 1:
         raise SamplingError("alpha and power must lie in (0, 1).")
     delta, v = _two_sample_variance(p1, p2, p12, mean_difference, sd1, sd2, rho, overlap, ratio)
-    za = norm.ppf(1 - alpha / 2) if alternative == "two-sided" else norm.ppf(1 - alpha)
-    zb = norm.ppf(1 - power)
+    za = ndtri(1 - alpha / 2) if alternative == "two-sided" else ndtri(1 - alpha)
+    zb = ndtri(1 - power)
     n1 = deff * v / delta ** 2 * (za - zb) ** 2
     return TwoSampleSize(n1=math.ceil(n1), n2=math.ceil(n1 / ratio), n1_exact=float(n1))
 
@@ -405,5 +405,5 @@ def power_difference(
     if not n1 > 0:
         raise SamplingError(f"n1={n1!r} must be positive.")
     delta, v = _two_sample_variance(p1, p2, p12, mean_difference, sd1, sd2, rho, overlap, ratio)
-    za = norm.ppf(1 - alpha / 2) if alternative == "two-sided" else norm.ppf(1 - alpha)
-    return float(norm.cdf(abs(delta) * math.sqrt(n1 / (deff * v)) - za))
+    za = ndtri(1 - alpha / 2) if alternative == "two-sided" else ndtri(1 - alpha)
+    return float(ndtr(abs(delta) * math.sqrt(n1 / (deff * v)) - za))
