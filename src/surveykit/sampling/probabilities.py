@@ -171,15 +171,14 @@ def _sampford_pi2(pik: np.ndarray) -> np.ndarray:
     s1, s2 = li + lj, li * lj
     a_ = pik[:, None] * li + pik[None, :] * lj
     b_ = s2 * (pik[:, None] + pik[None, :])
-    e2 = [np.ones((N, N))]
-    g2 = [np.zeros((N, N))]
+    # E and G of the units other than i and j, degree by degree; only the last two degrees are kept
+    e_prev2, e_prev = np.zeros((N, N)), np.ones((N, N))
+    g_prev2, g_prev = np.zeros((N, N)), np.zeros((N, N))
     for k in range(1, n - 1):             # divide out (1 + λᵢt)(1 + λⱼt): the samples holding both
-        ek = big_e[k] - s1 * e2[k - 1] - (s2 * e2[k - 2] if k >= 2 else 0.0)
-        rk = big_g[k] - a_ * e2[k - 1] - (b_ * e2[k - 2] if k >= 2 else 0.0)
-        gk = rk - s1 * g2[k - 1] - (s2 * g2[k - 2] if k >= 2 else 0.0)
-        e2.append(ek)
-        g2.append(gk)
-    pi2 = s2 * ((n - pik[:, None] - pik[None, :]) * e2[n - 2] - g2[n - 2]) / inv_c
+        ek = big_e[k] - s1 * e_prev - s2 * e_prev2
+        gk = big_g[k] - a_ * e_prev - b_ * e_prev2 - s1 * g_prev - s2 * g_prev2
+        e_prev2, e_prev, g_prev2, g_prev = e_prev, ek, g_prev, gk
+    pi2 = s2 * ((n - pik[:, None] - pik[None, :]) * e_prev - g_prev) / inv_c
     np.fill_diagonal(pi2, pik)
     return pi2
 
