@@ -26,7 +26,8 @@ def test_sample_two_stages_from_plan(tmp_path, capsys):
     assert len(s) == 28 and s.groupby("estrato")["seg"].nunique().tolist() == [3, 4]
     np.testing.assert_allclose(s.groupby("estrato")["design_weight"].sum(), f.groupby("estrato")["hog"].sum())
     # the same plan and seed reproduce the file
-    main(["sample", str(tmp_path / "frame.csv"), "--plan", str(tmp_path / "plan.yaml"), "--out", str(tmp_path / "t.csv")])
+    main(["sample", str(tmp_path / "frame.csv"), "--plan", str(tmp_path / "plan.yaml"),
+          "--out", str(tmp_path / "t.csv")])
     assert (tmp_path / "s.csv").read_text() == (tmp_path / "t.csv").read_text()
     d = sk.SurveyDesign(s, strata="estrato", psu=["seg", "hogar"], probs=["pi_1", "pi_2"])
     assert d.total("hog")["estimate"].iloc[0] > 0

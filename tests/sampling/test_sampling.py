@@ -269,3 +269,18 @@ def test_el_salvador_frame_matches_derivation_script():
     from surveykit.simulate import el_salvador_frame
     strata = el_salvador_frame().set_index("estrato")["households"]
     pd.testing.assert_series_equal(shipped.groupby("estrato")["hogares"].sum(), strata, check_names=False)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(0.5, 50, allow_nan=False), min_size=3, max_size=15), st.data())
+def test_sampford_joint_probability_properties(sizes, data):
+    n = data.draw(st.integers(2, len(sizes) - 1))
+    pik = sks.inclusion_probabilities(sizes, n)
+    pi2 = sks.joint_inclusion_probabilities(pik, "sampford")
+    np.testing.assert_allclose(pi2, pi2.T, atol=1e-12)
+    np.testing.assert_allclose(pi2.sum(axis=1), n * pik, rtol=1e-9)          # Σ_j π_ij = n π_i
+    off = ~np.eye(len(pik), dtype=bool)
+    inner = pik < 1
+    if inner.sum() >= 2 and round(pik[inner].sum()) >= 2:                    # every pair possible
+        assert np.all(pi2[np.ix_(inner, inner)][off[np.ix_(inner, inner)]] > 0)
+    assert np.all(pi2 <= np.minimum.outer(pik, pik) + 1e-12)

@@ -119,7 +119,8 @@ def anticipated_cv(n: Any, sizes: Any, sd: Any, mean: Any, domains: Any = None, 
         dom, labels = pd.factorize(pd.Series(np.asarray(domains).ravel()), sort=True)
     nd = np.bincount(dom, weights=big_n, minlength=len(labels))
     with np.errstate(divide="ignore"):
-        var = np.bincount(dom, weights=(big_n / nd[dom]) ** 2 * d * s ** 2 * (1 / nn - 1 / big_n), minlength=len(labels))
+        terms = (big_n / nd[dom]) ** 2 * d * s ** 2 * (1 / nn - 1 / big_n)
+        var = np.bincount(dom, weights=terms, minlength=len(labels))
     ybar = np.bincount(dom, weights=big_n * y, minlength=len(labels)) / nd
     return pd.Series(np.sqrt(np.maximum(var, 0)) / ybar, index=labels, name="cv")
 
@@ -230,7 +231,8 @@ def allocate(
     high = big_n.copy() if maximum is None else np.minimum(_per_stratum(maximum, "maximum", index, h), big_n)
     if np.any(low > high):
         i = int(np.flatnonzero(low > high)[0])
-        raise InfeasibleTargetError(f"stratum {index.tolist()[i] if index is not None else i}: minimum {low[i]:g} exceeds "
+        label = index.tolist()[i] if index is not None else i
+        raise InfeasibleTargetError(f"stratum {label}: minimum {low[i]:g} exceeds "
                                     f"its maximum or its {big_n[i]:g} units.")
     if integer and (np.any(low != np.round(low)) or np.any(high != np.floor(high))):
         low, high = np.ceil(low), np.floor(high)

@@ -135,7 +135,7 @@ def select(
     DataFrame
         The selected rows of ``frame`` (one stage) or of ``units`` with their PSU's frame columns (two
         stages), in stratum and frame order, with ``pi_1`` (first-stage inclusion probability),
-        ``pi_2`` (second stage, conditional on the PSU), ``certainty`` (a PSU taken with probability 1)
+        ``pi_2`` (second stage, conditional on the PSU), ``certainty`` (PPS methods: taken with probability 1)
         and ``design_weight = 1/(pi_1·pi_2)``; pass ``probs=["pi_1", "pi_2"]`` to
         :class:`~surveykit.SurveyDesign`. The original row labels are kept as the index.
 
