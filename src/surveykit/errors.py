@@ -51,6 +51,11 @@ __all__ = [
     "CollinearityError",
     "ModelConvergenceError",
     "VarianceComponentWarning",
+    "SamplingError",
+    "FrameError",
+    "SampleTooLargeError",
+    "InfeasibleTargetError",
+    "MissingCostError",
     "format_rows",
 ]
 
@@ -245,3 +250,24 @@ class ModelConvergenceError(SmallAreaError):
 
 class VarianceComponentWarning(SurveykitWarning):
     """The estimated area-effect variance was negative and set to 0 (the synthetic estimator is used)."""
+
+
+# --- sample design ---------------------------------------------------------------------------
+class SamplingError(SurveykitError):
+    """A sample size, allocation or selection cannot be computed as asked."""
+
+
+class FrameError(SamplingError):
+    """A sampling frame or its measures of size are unusable (missing, non-positive, non-numeric sizes)."""
+
+
+class SampleTooLargeError(SamplingError):
+    """More units are asked for than the frame, or a stratum, holds."""
+
+
+class InfeasibleTargetError(SamplingError):
+    """A precision target (CV, margin of error) cannot be met within the bounds, budget or population."""
+
+
+class MissingCostError(SamplingError):
+    """A cost-based allocation lacks the cost of some stratum."""
