@@ -42,9 +42,13 @@ _ESTIMATOR_OPTIONS = """ci : {"t", "normal", "logit", "korn-graubard", "wilson"}
     empty : {"error", "nan"}, default "error"
         What a (variable, domain) cell without observations gives."""
 
+_DEFF_OPTION = """deff : {"wor", "replace"}, default "wor"
+        Reference of the design effect: simple random sampling of the same size without
+        replacement (R's ``deff=TRUE``) or with replacement (R's ``deff="replace"``)."""
+
 
 def _doc(f):
-    f.__doc__ = f.__doc__.replace("{options}", _ESTIMATOR_OPTIONS)
+    f.__doc__ = f.__doc__.replace("{options}", _ESTIMATOR_OPTIONS).replace("{deff}", _DEFF_OPTION)
     return f
 
 
@@ -58,7 +62,7 @@ class EstimatorMethods:
     @_doc
     def mean(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
              ci: str = "t", level: float = 0.95, df: float | None = None, labels: bool = False,
-             empty: str = "error") -> pd.DataFrame:
+             empty: str = "error", deff: str = "wor") -> pd.DataFrame:
         """Weighted mean of one or several numeric variables, by domain.
 
         Missing values of a variable are left out as a domain (R's ``na.rm=TRUE``), variable by
@@ -71,6 +75,7 @@ class EstimatorMethods:
         by : str or list of str, optional
             Domain columns; one row per observed combination.
         {options}
+    {deff}
 
         Returns
         -------
@@ -88,7 +93,7 @@ class EstimatorMethods:
         stats = numeric_statistics(self, variables, "mean", ratio=True)
         # a mean of a 0/1 variable is a proportion: its intervals are allowed
         return estimate_ratios(self, stats, self.domains(by), "mean", ci=ci, level=level, df=df,
-                               labels=labels, empty=empty, proportion=all(stats.binary or [False]))
+                               labels=labels, empty=empty, deff=deff, proportion=all(stats.binary or [False]))
 
     @_doc
     def mean_of_means(self, variables: Sequence[str], by: str | Sequence[str] | None = None, *,
@@ -135,7 +140,7 @@ class EstimatorMethods:
     @_doc
     def total(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
               ci: str = "t", level: float = 0.95, df: float | None = None, labels: bool = False,
-              empty: str = "error") -> pd.DataFrame:
+              empty: str = "error", deff: str = "wor") -> pd.DataFrame:
         """Weighted total of one or several numeric variables, by domain.
 
         Parameters
@@ -145,6 +150,7 @@ class EstimatorMethods:
         by : str or list of str, optional
             Domain columns.
         {options}
+    {deff}
 
         Returns
         -------
@@ -159,12 +165,12 @@ class EstimatorMethods:
         """
         stats = numeric_statistics(self, variables, "total", ratio=False)
         return estimate_ratios(self, stats, self.domains(by), "total", ci=ci, level=level, df=df,
-                               labels=labels, empty=empty)
+                               labels=labels, empty=empty, deff=deff)
 
     @_doc
     def proportion(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
                    ci: str = "t", level: float = 0.95, df: float | None = None, labels: bool = False,
-                   empty: str = "error") -> pd.DataFrame:
+                   empty: str = "error", deff: str = "wor") -> pd.DataFrame:
         """Share of each category of one or several variables, by domain (one row per level).
 
         Levels are the categories of a categorical column, otherwise the sorted distinct values.
@@ -177,6 +183,7 @@ class EstimatorMethods:
         by : str or list of str, optional
             Domain columns.
         {options}
+    {deff}
 
         Returns
         -------
@@ -192,12 +199,12 @@ class EstimatorMethods:
         """
         stats = proportion_statistics(self, as_list(variables, "variables"))
         return estimate_ratios(self, stats, self.domains(by), "proportion", ci=ci, level=level, df=df,
-                               labels=labels, empty=empty, proportion=True)
+                               labels=labels, empty=empty, deff=deff, proportion=True)
 
     @_doc
     def ratio(self, numerator: str | Sequence[str], denominator: str | Sequence[str],
               by: str | Sequence[str] | None = None, *, ci: str = "t", level: float = 0.95,
-              df: float | None = None, labels: bool = False, empty: str = "error") -> pd.DataFrame:
+              df: float | None = None, labels: bool = False, empty: str = "error", deff: str = "wor") -> pd.DataFrame:
         """Ratio of weighted totals ``T(numerator) / T(denominator)``, by domain.
 
         Rows where either variable is missing are left out. Several numerators (or denominators)
@@ -210,6 +217,7 @@ class EstimatorMethods:
         by : str or list of str, optional
             Domain columns.
         {options}
+    {deff}
 
         Returns
         -------
@@ -225,7 +233,7 @@ class EstimatorMethods:
         """
         stats = ratio_statistics(self, numerator, denominator)
         return estimate_ratios(self, stats, self.domains(by), "ratio", ci=ci, level=level, df=df,
-                               labels=labels, empty=empty)
+                               labels=labels, empty=empty, deff=deff)
 
     @_doc
     def quantile(self, variables: str | Sequence[str], quantiles: float | Sequence[float] = 0.5,

@@ -68,6 +68,12 @@ class SurveyDesign(BaseDesign):
     probs : str or list of str, optional
         Inclusion probabilities instead of weights: one column, or one per stage (conditional on the
         previous stages); the design weight is the inverse of their product (R's ``probs=``).
+    adjust_domain_lonely : bool, default False
+        R's ``options(survey.adjust.domain.lonely=TRUE)``: a domain (or subpopulation) with rows in a
+        single unit of a stratum that has several is treated by ``lonely_psu`` ("adjust": that unit
+        is centred at zero; "average": the stratum is left out and the others scaled up). Without
+        it the domain's unit is compared with the stratum's zero-total units, as R does by default.
+        Calibrated designs keep every row in their domains, as R's do, so it does not apply to them.
 
     Examples
     --------
@@ -89,6 +95,7 @@ class SurveyDesign(BaseDesign):
         nest: bool = False,
         lonely_psu: str = "error",
         probs: str | Sequence[str] | None = None,
+        adjust_domain_lonely: bool = False,
     ) -> None:
         self._check_frame(df, "SurveyDesign")
         if lonely_psu not in LONELY_PSU_OPTIONS:
@@ -99,8 +106,9 @@ class SurveyDesign(BaseDesign):
         psu_cols = _names(psu, "psu")
         strata_cols = _names(strata, "strata")
         fpc_cols = _names(fpc, "fpc")
-        self._spec: dict[str, Any] = dict(weights=weights, strata=strata_cols, psu=psu_cols, fpc=fpc_cols, nest=nest,
-                          lonely_psu=lonely_psu)
+        self._spec: dict[str, Any] = dict(adjust_domain_lonely=adjust_domain_lonely, weights=weights,
+                                          strata=strata_cols, psu=psu_cols, fpc=fpc_cols, nest=nest,
+                                          lonely_psu=lonely_psu)
         weight_col = weights if isinstance(weights, str) else None
         prob_cols = _names(probs, "probs")
         if prob_cols and weights is not None:
@@ -123,6 +131,9 @@ class SurveyDesign(BaseDesign):
         self._structure = DesignStructure.build(
             psu_values, strata_values, fpc_values, len(df), nest, lonely_psu,
             dict(psu=psu_cols, strata=strata_cols, fpc=fpc_cols), index)
+        if not isinstance(adjust_domain_lonely, (bool, np.bool_)):
+            raise DesignError(f"adjust_domain_lonely={adjust_domain_lonely!r}: give True or False.")
+        self._structure.adjust_domain_lonely = bool(adjust_domain_lonely)
         if self._structure.stages[0].n_clusters == 1 and not strata_cols:
             raise DesignError("the design has a single primary sampling unit; a variance needs at least "
                               "two (check the psu column).", column=psu_cols[0] if psu_cols else None)
@@ -275,6 +286,8 @@ class SurveyDesign(BaseDesign):
 
     def _needs_present(self) -> bool:
         st = self._structure
+        if st.adjust_domain_lonely and st.lonely_psu in ("adjust", "average") and not self._calibrations:
+            return True
         return st.lonely_psu == "average" and any(s.lonely.any() for s in st.variance_stages)
 
     # --- weighting steps: a Taylor design keeps each calibration for its residuals ---------------
@@ -299,7 +312,7 @@ class SurveyDesign(BaseDesign):
         spec = self._spec
         new = SurveyDesign(sub, weights=pd.Series(plan.weights, index=sub.index), strata=spec["strata"] or None,
                            psu=spec["psu"] or None, fpc=spec["fpc"] or None, nest=spec["nest"],
-                           lonely_psu=spec["lonely_psu"])
+                           lonely_psu=spec["lonely_psu"], adjust_domain_lonely=spec["adjust_domain_lonely"])
         new.weighting_report = plan.report
         return new
 

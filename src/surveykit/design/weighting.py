@@ -38,7 +38,8 @@ class WeightingMethods:
     # --- weighting -----------------------------------------------------------------------------
     def calibrate(self, margins: Mapping[str, Any], method: str = "linear",
                   bounds: tuple[float, float] | None = None, maxit: int = 50, epsilon: float = 1e-7,
-                  population_size: float | None = None, backend: str = "surveykit") -> BaseDesign:
+                  population_size: float | None = None, backend: str = "surveykit",
+                  aggregate: str | None = None) -> BaseDesign:
         """Calibrate the weights to control totals (Deville-Särndal), as R's ``calibrate()``.
 
         The new design's variance uses the calibration residuals (Taylor designs) or calibrates every
@@ -60,6 +61,12 @@ class WeightingMethods:
         backend : {"surveykit", "samplics"}
             Who computes the weights (linear without bounds and raking only for samplics); the
             variance is always surveykit's.
+        aggregate : str, optional
+            Integrated weighting: a column of group ids (e.g. the household) within which every row
+            gets the same g-weight, so one weight per household reproduces person totals. The
+            calibration variables and weights are averaged within groups first, and the variance
+            uses those averages (R's ``calibrate(aggregate.stage=)`` on Taylor designs and
+            ``aggregate.index=`` on replicate designs). Weights should be constant within groups.
 
         Returns
         -------
@@ -72,11 +79,25 @@ class WeightingMethods:
         >>> c = sk.SurveyDesign(df, weights="w").calibrate({"sex": {1: 30, 2: 30}})
         >>> c.weights.round(4).tolist()
         [15.0, 15.0, 10.0, 10.0, 10.0]
+        >>> hh = df.assign(hogar=[1, 2, 2, 3, 3])            # persons in households
+        >>> c = sk.SurveyDesign(hh, weights="w").calibrate({"sex": {1: 30, 2: 30}}, aggregate="hogar")
+        >>> c.weights.round(4).tolist()                         # one weight per household
+        [17.1429, 12.8571, 12.8571, 8.5714, 8.5714]
         """
         self._whole_sample("calibrate")
+        groups = None
+        if aggregate is not None:
+            col = self.column(aggregate)
+            if col.isna().any():
+                from ..errors import format_rows
+
+                rows = list(col.index[col.isna().to_numpy()])
+                raise WeightingError(f"aggregate column '{aggregate}' is missing in rows {format_rows(rows)}; "
+                                     "every row needs its group (household) id.", column=str(aggregate), rows=rows)
+            groups = pd.factorize(col)[0].astype(np.int64)
         return self._with_calibration(_plans.plan_calibration(
             self.analysis_frame(), self._w, margins, method=method, bounds=bounds, maxit=maxit, epsilon=epsilon,
-            population_size=population_size, backend=backend))
+            population_size=population_size, backend=backend, aggregate=groups))
 
     def rake(self, margins: Mapping[str, Mapping[Any, float]], maxit: int = 100, epsilon: float = 1e-10,
              backend: str = "surveykit") -> BaseDesign:

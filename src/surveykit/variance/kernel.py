@@ -117,8 +117,9 @@ def taylor_variance(structure: DesignStructure, scores: Scores) -> np.ndarray:
     out = np.zeros((scores.n_groups, scores.k))
     for s, stage in enumerate(structure.variance_stages):
         mult = structure.stratum_mult[s]
-        for cells in _unit_totals(stage, scores):
-            out += _between_units(stage, mult, structure.lonely_psu, scores, *cells)
+        for PT, cell_unit, cell_group in _unit_totals(stage, scores):
+            out += _between_units(stage, mult, structure.lonely_psu, scores, PT, cell_unit, cell_group,
+                                  domain_lonely=structure.adjust_domain_lonely and not scores.corrections)
     return out
 
 
@@ -252,8 +253,15 @@ def cached_cells(cache: dict | None, unit: np.ndarray, g: np.ndarray, n_units: i
 
 
 def _between_units(stage: Stage, mult: np.ndarray, lonely_psu: str, scores: Scores,
-                   PT: np.ndarray, cell_unit: np.ndarray, cell_group: np.ndarray) -> np.ndarray:
-    """Stratified between-unit variance of the cell totals ``PT``, summed per domain: (G, k)."""
+                   PT: np.ndarray, cell_unit: np.ndarray, cell_group: np.ndarray,
+                   domain_lonely: bool = False) -> np.ndarray:
+    """Stratified between-unit variance of the cell totals ``PT``, summed per domain: (G, k).
+
+    ``domain_lonely`` (R's ``options(survey.adjust.domain.lonely=TRUE)``): a stratum where a domain
+    (and statistic) has rows in a single unit although the stratum has several is treated by the
+    lonely-PSU rule: ``"adjust"`` centres that unit at zero, ``"average"`` leaves the stratum out and
+    scales up the rest; other rules keep the usual centring. Needs row-level scores with ``present``.
+    """
     G = scores.n_groups
     H = stage.n_strata
     cell_stratum = stage.cluster_stratum[cell_unit]
@@ -273,18 +281,51 @@ def _between_units(stage: Stage, mult: np.ndarray, lonely_psu: str, scores: Scor
         # R centres a lonely unit at zero (the population mean of a score) instead of its own value
         raw = segment_sums(PT * PT, sg, S)
         ss[lonely] = raw[lonely]
+    dlon = None
+    if domain_lonely and lonely_psu in ("adjust", "average") and scores.values.shape[0]:
+        nsub = _units_present(stage, scores, sg_used)
+        dlon = (nsub == 1) & (nh[:, None] > 1) & (stage.stratum_f[sg_stratum] >= 1e-7)[:, None]
+        if dlon.any():
+            _warn_domain_lonely(int(dlon.any(axis=1).sum()), lonely_psu)
+            if lonely_psu == "adjust":
+                ss = np.where(dlon, segment_sums(PT * PT, sg, S), ss)
+        else:
+            dlon = None
     scale = (stage.stratum_scale * mult)[sg_stratum]
     scale = np.where(stage.stratum_f[sg_stratum] < 1e-7, 0.0, scale)
     v = ss * scale[:, None]
-    if lonely_psu == "average" and stage.lonely.any():
-        return _average_lonely(stage, scores, v, lonely, sg_stratum, sg_group)
+    if lonely_psu == "average" and (stage.lonely.any() or dlon is not None):
+        return _average_lonely(stage, scores, v, lonely, sg_stratum, sg_group,
+                               None if dlon is None else (sg_used, dlon))
     if lonely.any():
         v[lonely] = 0.0 if lonely_psu != "adjust" else v[lonely]
     return segment_sums(v, sg_group, G)
 
 
+def _units_present(stage: Stage, scores: Scores, sg_used: np.ndarray) -> np.ndarray:
+    """Units with rows present, per (stratum-domain cell of ``sg_used``, statistic): (S, k)."""
+    G, k = scores.n_groups, scores.k
+    n = scores.values.shape[0]
+    g = np.zeros(n, dtype=np.int64) if scores.group is None else scores.group
+    present = np.ones((n, k)) if scores.present is None else scores.present.astype(np.float64)
+    key, used = compact_codes(stage.cluster * G + g, stage.n_clusters * G)
+    has = (segment_sums(present, key, len(used)) > 0).astype(np.float64)
+    cell_sg = stage.cluster_stratum[used // G] * G + used % G
+    return segment_sums(has, np.searchsorted(sg_used, cell_sg), len(sg_used))
+
+
+def _warn_domain_lonely(count: int, rule: str) -> None:
+    import warnings
+
+    from ..errors import SurveykitWarning
+    warnings.warn(f"{count} stratum-domain cell(s) have a single sampling unit with rows although the stratum has "
+                  f"several; adjust_domain_lonely=True treats them with lonely_psu={rule!r} (R's "
+                  "survey.adjust.domain.lonely).", SurveykitWarning, stacklevel=7)
+
+
 def _average_lonely(stage: Stage, scores: Scores, v: np.ndarray, lonely: np.ndarray,
-                    sg_stratum: np.ndarray, sg_group: np.ndarray) -> np.ndarray:
+                    sg_stratum: np.ndarray, sg_group: np.ndarray,
+                    domain: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """R's lonely_psu="average": drop lonely strata, scale each stage call by strata/ok strata.
 
     A "call" is R's ``onestage`` invocation: the whole sample at stage 1, one parent unit later on.
@@ -301,8 +342,15 @@ def _average_lonely(stage: Stage, scores: Scores, v: np.ndarray, lonely: np.ndar
     ncall = int(stage.stratum_parent.max()) + 1
     call_cell = stage.stratum_parent[used_stratum] * G + used % G
     nstrat = segment_sums(has_rows, call_cell, ncall * G)
-    nlonely = segment_sums(has_rows * stage.lonely[used_stratum][:, None], call_cell, ncall * G)
-    v = np.where(lonely[:, None], 0.0, v)
+    out_of = np.broadcast_to(stage.lonely[used_stratum][:, None], has_rows.shape)
+    drop = np.broadcast_to(lonely[:, None], v.shape)
+    if domain is not None:
+        # strata lonely within the domain (R's survey.adjust.domain.lonely): left out like lonely strata
+        sg_used, dlon = domain
+        out_of = out_of | dlon[np.searchsorted(sg_used, used)]
+        drop = drop | dlon
+    nlonely = segment_sums(has_rows * out_of, call_cell, ncall * G)
+    v = np.where(drop, 0.0, v)
     vcall = segment_sums(v, stage.stratum_parent[sg_stratum] * G + sg_group, ncall * G)
     hopeless = (nstrat > 0) & (nstrat == nlonely)
     if hopeless.any():

@@ -118,6 +118,8 @@ class DesignStructure:
     lonely_psu: str
     # multiplier of each stage's stratum variance: product of ancestor sampling fractions n/N
     stratum_mult: list[np.ndarray] = field(default_factory=list)
+    # R's survey.adjust.domain.lonely: a domain with one unit in a stratum follows lonely_psu
+    adjust_domain_lonely: bool = False
 
     @property
     def variance_stages(self) -> list[Stage]:
