@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..errors import EstimationError
 from ..estimation import contrasts as _contrasts
+from ..estimation.ci import CIMethod, DeffReference, DegreesOfFreedom, Empty
 from ..estimation.quantiles import estimate_quantiles, quantile_probabilities
 from ..estimation.ratios import estimate_ratios
 from ..estimation.statistics import (Statistics, as_list, numeric_statistics, proportion_statistics,
@@ -61,8 +62,8 @@ class EstimatorMethods:
     # --- estimators ----------------------------------------------------------------------------
     @_doc
     def mean(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
-             ci: str = "t", level: float = 0.95, df: float | None = None, labels: bool = False,
-             empty: str = "error", deff: str = "wor") -> pd.DataFrame:
+             ci: CIMethod = "t", level: float = 0.95, df: DegreesOfFreedom = None, labels: bool = False,
+             empty: Empty = "error", deff: DeffReference = "wor") -> pd.DataFrame:
         """Weighted mean of one or several numeric variables, by domain.
 
         Missing values of a variable are left out as a domain (R's ``na.rm=TRUE``), variable by
@@ -97,8 +98,8 @@ class EstimatorMethods:
 
     @_doc
     def mean_of_means(self, variables: Sequence[str], by: str | Sequence[str] | None = None, *,
-                      name: str | None = None, ci: str = "t", level: float = 0.95, df: float | None = None,
-                      labels: bool = False, empty: str = "error") -> pd.DataFrame:
+                      name: str | None = None, ci: CIMethod = "t", level: float = 0.95, df: DegreesOfFreedom = None,
+                      labels: bool = False, empty: Empty = "error") -> pd.DataFrame:
         """The simple average of the means of several variables, with its joint standard error.
 
         Each mean uses its own non-missing rows (e.g. "don't know" excluded item by item), and the
@@ -139,8 +140,8 @@ class EstimatorMethods:
 
     @_doc
     def total(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
-              ci: str = "t", level: float = 0.95, df: float | None = None, labels: bool = False,
-              empty: str = "error", deff: str = "wor") -> pd.DataFrame:
+              ci: CIMethod = "t", level: float = 0.95, df: DegreesOfFreedom = None, labels: bool = False,
+              empty: Empty = "error", deff: DeffReference = "wor") -> pd.DataFrame:
         """Weighted total of one or several numeric variables, by domain.
 
         Parameters
@@ -169,8 +170,8 @@ class EstimatorMethods:
 
     @_doc
     def proportion(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
-                   ci: str = "t", level: float = 0.95, df: float | None = None, labels: bool = False,
-                   empty: str = "error", deff: str = "wor") -> pd.DataFrame:
+                   ci: CIMethod = "t", level: float = 0.95, df: DegreesOfFreedom = None, labels: bool = False,
+                   empty: Empty = "error", deff: DeffReference = "wor") -> pd.DataFrame:
         """Share of each category of one or several variables, by domain (one row per level).
 
         Levels are the categories of a categorical column, otherwise the sorted distinct values.
@@ -203,8 +204,9 @@ class EstimatorMethods:
 
     @_doc
     def ratio(self, numerator: str | Sequence[str], denominator: str | Sequence[str],
-              by: str | Sequence[str] | None = None, *, ci: str = "t", level: float = 0.95,
-              df: float | None = None, labels: bool = False, empty: str = "error", deff: str = "wor") -> pd.DataFrame:
+              by: str | Sequence[str] | None = None, *, ci: CIMethod = "t", level: float = 0.95,
+              df: DegreesOfFreedom = None, labels: bool = False, empty: Empty = "error",
+              deff: DeffReference = "wor") -> pd.DataFrame:
         """Ratio of weighted totals ``T(numerator) / T(denominator)``, by domain.
 
         Rows where either variable is missing are left out. Several numerators (or denominators)
@@ -237,8 +239,8 @@ class EstimatorMethods:
 
     @_doc
     def quantile(self, variables: str | Sequence[str], quantiles: float | Sequence[float] = 0.5,
-                 by: str | Sequence[str] | None = None, *, ci: str = "t", level: float = 0.95,
-                 df: float | None = None, labels: bool = False, empty: str = "error") -> pd.DataFrame:
+                 by: str | Sequence[str] | None = None, *, ci: CIMethod = "t", level: float = 0.95,
+                 df: DegreesOfFreedom = None, labels: bool = False, empty: Empty = "error") -> pd.DataFrame:
         """Weighted quantiles with Woodruff confidence intervals, by domain.
 
         The quantile is R's ``qrule="math"`` (the inverse of the weighted distribution function);
@@ -275,7 +277,7 @@ class EstimatorMethods:
     # --- covariance, contrasts and differences ---------------------------------------------------
     def linearize(self, statistic: str, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
                   denominator: str | Sequence[str] | None = None, labels: bool = False,
-                  empty: str = "error") -> Linearization:
+                  empty: Empty = "error") -> Linearization:
         """The estimates of ``statistic`` with their linearization, for covariances and contrasts.
 
         Parameters
@@ -303,7 +305,7 @@ class EstimatorMethods:
 
     def covariance(self, statistic: str | Linearization, variables: str | Sequence[str] | None = None,
                    by: str | Sequence[str] | None = None, *, denominator: str | Sequence[str] | None = None,
-                   labels: bool = False, empty: str = "error") -> pd.DataFrame:
+                   labels: bool = False, empty: Empty = "error") -> pd.DataFrame:
         """Covariance matrix of the estimates of one estimator call (R's ``vcov``, ``svyby(covmat=TRUE)``).
 
         Taylor designs: the stratified cross-products of the linearized estimates' unit totals, with

@@ -148,6 +148,22 @@ class ReplicateDesign(BaseDesign):
         return self._method
 
     @property
+    def factors(self) -> np.ndarray:
+        """Replicate factors per unit (units x replicates): replicate weight / full-sample weight.
+
+        Rows with the same factors share a unit (R's compressed replicate weights); :attr:`units`
+        maps each row to its unit. Read-only.
+        """
+        view = self._factors.view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def units(self) -> np.ndarray | None:
+        """The unit (row of :attr:`factors`) of each data row, or None when every row is its own unit."""
+        return None if self._unit is None else self._unit.copy()
+
+    @property
     def replicates(self) -> int:
         """Number of replicates."""
         return self._factors.shape[1]

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..errors import DesignError, SurveykitWarning, WeightingError, format_rows
 from ..estimation.contrasts import jacobian
+from ..variance.structure import LonelyPSU
 from ..variance import LONELY_PSU_OPTIONS, Block, DesignStructure, Linearization, Scores, Transform
 from ..variance.kernel import (cached_cells, calibration_corrections, cell_variance, taylor_covariance,
                                taylor_variance)
@@ -93,7 +94,7 @@ class SurveyDesign(BaseDesign):
         psu: str | Sequence[str] | None = None,
         fpc: str | Sequence[str] | None = None,
         nest: bool = False,
-        lonely_psu: str = "error",
+        lonely_psu: LonelyPSU = "error",
         probs: str | Sequence[str] | None = None,
         adjust_domain_lonely: bool = False,
     ) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -14,7 +14,10 @@ from ..weighting import methods as _plans
 if TYPE_CHECKING:  # pragma: no cover
     from .base import BaseDesign
 
-__all__ = ["WeightingMethods"]
+__all__ = ["WeightingMethods", "CalibrationMethod", "Backend"]
+
+CalibrationMethod = Literal["linear", "raking", "logit"]
+Backend = Literal["surveykit", "samplics"]
 
 
 class WeightingMethods:
@@ -36,9 +39,9 @@ class WeightingMethods:
         def _with_nonresponse(self, plan: _plans.NonresponsePlan) -> BaseDesign: ...
 
     # --- weighting -----------------------------------------------------------------------------
-    def calibrate(self, margins: Mapping[str, Any], method: str = "linear",
+    def calibrate(self, margins: Mapping[str, Any], *, method: CalibrationMethod = "linear",
                   bounds: tuple[float, float] | None = None, maxit: int = 50, epsilon: float = 1e-7,
-                  population_size: float | None = None, backend: str = "surveykit",
+                  population_size: float | None = None, backend: Backend = "surveykit",
                   aggregate: str | None = None) -> BaseDesign:
         """Calibrate the weights to control totals (Deville-Särndal), as R's ``calibrate()``.
 
@@ -99,8 +102,8 @@ class WeightingMethods:
             self.analysis_frame(), self._w, margins, method=method, bounds=bounds, maxit=maxit, epsilon=epsilon,
             population_size=population_size, backend=backend, aggregate=groups))
 
-    def rake(self, margins: Mapping[str, Mapping[Any, float]], maxit: int = 100, epsilon: float = 1e-10,
-             backend: str = "surveykit") -> BaseDesign:
+    def rake(self, margins: Mapping[str, Mapping[Any, float]], *, maxit: int = 100, epsilon: float = 1e-10,
+             backend: Backend = "surveykit") -> BaseDesign:
         """Rake the weights to categorical margins (iterative proportional fitting).
 
         At convergence the weights are those of ``calibrate(margins, method="raking")``, and so is the
@@ -130,7 +133,8 @@ class WeightingMethods:
         return self._with_calibration(_plans.plan_rake(self.analysis_frame(), self._w, margins, maxit=maxit,
                                                        epsilon=epsilon, backend=backend))
 
-    def poststratify(self, variables: str | Sequence[str], totals: Any, backend: str = "surveykit") -> BaseDesign:
+    def poststratify(self, variables: str | Sequence[str], totals: Any, *,
+                     backend: Backend = "surveykit") -> BaseDesign:
         """Post-stratify: scale weights so each cell reaches its population count (R's ``postStratify``).
 
         Parameters
@@ -153,7 +157,7 @@ class WeightingMethods:
         return self._with_calibration(_plans.plan_poststratify(self.analysis_frame(), self._w, variables, totals,
                                                                backend=backend))
 
-    def trim(self, upper: float | None = None, lower: float | None = None, strict: bool = False) -> BaseDesign:
+    def trim(self, *, upper: float | None = None, lower: float | None = None, strict: bool = False) -> BaseDesign:
         """Trim weights to ``[lower, upper]`` and share the trimmed amount equally among the others.
 
         As R's ``trimWeights``; ``strict=True`` repeats until no weight is outside the bounds. Replicate
@@ -170,7 +174,7 @@ class WeightingMethods:
         w, report = _plans.trim_weights(self._w, upper=upper, lower=lower, strict=strict)
         return self._with_trim(w, report)
 
-    def adjust_nonresponse(self, responded: str | Sequence[bool] | np.ndarray | pd.Series,
+    def adjust_nonresponse(self, responded: str | Sequence[bool] | np.ndarray | pd.Series, *,
                            by: str | Sequence[str] | None = None) -> BaseDesign:
         """Weighting-class nonresponse adjustment; returns the design of the respondents.
 

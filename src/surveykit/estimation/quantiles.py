@@ -90,7 +90,7 @@ def _qrule_math(xs, cum, base, total, starts, ends, p: np.ndarray) -> np.ndarray
 
 
 def estimate_quantiles(design: Any, variables: list[str], probs: list[float], dom: Domains, *,
-                       ci: str, level: float, df: float | None, labels: bool, empty: str) -> pd.DataFrame:
+                       ci: str, level: float, df: float | str | None, labels: bool, empty: str) -> pd.DataFrame:
     """Quantiles with Woodruff intervals for each variable, probability and domain."""
     check_ci(ci, level, True)  # the interval is one for the proportion below the quantile
     for p in probs:

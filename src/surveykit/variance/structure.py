@@ -17,15 +17,18 @@ The coding follows R's ``svydesign`` exactly, because the variance depends on it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DesignError, LonelyPSUError, format_rows
 
-__all__ = ["Stage", "DesignStructure", "LONELY_PSU_OPTIONS", "factorize", "combine_codes"]
+__all__ = ["Stage", "DesignStructure", "LONELY_PSU_OPTIONS", "LonelyPSU", "factorize", "combine_codes"]
 
 LONELY_PSU_OPTIONS = ("error", "adjust", "average", "remove", "certainty")
+#: what a stratum with a single sampled unit does (``lonely_psu=``)
+LonelyPSU = Literal["error", "adjust", "average", "remove", "certainty"]
 
 # R's onestrat treats a stratum with sampling fraction f = 1 - n/N below this as fully sampled.
 _CERTAINTY_TOL = 1e-7
