@@ -176,3 +176,97 @@ def error_table() -> dict:
 if __name__ == "__main__":  # pragma: no cover
     for (it, rule), errs in sorted(error_table().items()):
         print(f"| {it} | {rule} | " + " / ".join(f"{errs[q]:.0e}" for q in QUANTITIES) + " |")
+
+
+# --- properties: with equal weights R's rules are Hyndman and Fan's sample quantiles ---------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from surveykit.estimation.qrules import domain_quantiles, qrule_value  # noqa: E402
+from surveykit.estimation.quantile_intervals import zeroin  # noqa: E402
+
+NUMPY_METHOD = {"hf4": "interpolated_inverted_cdf", "hf5": "hazen", "hf6": "weibull", "hf7": "linear",
+                "hf8": "median_unbiased", "hf9": "normal_unbiased", "math": "inverted_cdf",
+                "school": "averaged_inverted_cdf"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-1000, 1000), min_size=2, max_size=40, unique=True),
+       st.floats(0.0, 1.0), st.sampled_from([0.5, 1.0, 4.0]))
+def test_equal_weights_give_sample_quantile_types(xs, p, w):
+    x = np.sort(np.array(xs, dtype=np.float64))
+    n = len(x)
+    p = max(p, 1.0 / n)      # R's "math"/"hf4" step to the second value below 1/n (R's qs default)
+    for rule, method in NUMPY_METHOD.items():
+        got = qrule_value(rule, x, np.full(n, w), p)
+        if rule == "hf4" and p == 1.0:
+            assert np.isnan(got)        # R: gamma = 0/0 at the top
+            continue
+        want = float(np.quantile(x, p, method=method))
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-9), (rule, p)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(1, 9), st.integers(0, 2)), min_size=3, max_size=40),
+       st.floats(0.0, 1.0), st.sampled_from(RULES))
+def test_domains_equal_each_domain_alone_and_scale_free(rows, p, rule):
+    x = np.array([r[0] for r in rows], dtype=np.float64)
+    w = np.array([r[1] for r in rows], dtype=np.float64)
+    g = np.array([r[2] for r in rows])
+    all_rows = np.ones(len(x), dtype=bool)
+    got = domain_quantiles(rule, x, w, all_rows, g, 3, np.full((3, 1), p))[:, 0]
+    for d in range(3):
+        m = g == d
+        o = np.argsort(x[m], kind="stable")
+        alone = qrule_value(rule, x[m][o], w[m][o], p) if m.any() else np.nan
+        assert (np.isnan(got[d]) and np.isnan(alone)) or got[d] == pytest.approx(alone, rel=1e-12)
+    # weights times a power of two: the same cumulative shares, the same quantiles (not Shah-Vaish:
+    # R subtracts the unscaled weight from the scaled cumulative weight)
+    if rule == "shahvaish":
+        return
+    twice = domain_quantiles(rule, x, 4 * w, all_rows, g, 3, np.full((3, 1), p))[:, 0]
+    np.testing.assert_allclose(twice, got, rtol=1e-12)
+
+
+def test_zero_weights_are_left_out():
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    w = np.array([1.0, 0.0, 1.0, 1.0])
+    rows = np.ones(4, dtype=bool)
+    g = np.zeros(4, dtype=np.int64)
+    for rule in RULES:
+        with_zero = domain_quantiles(rule, x, w, rows, g, 1, np.array([[0.5]]))
+        without = domain_quantiles(rule, x[w > 0], w[w > 0], rows[:3], g[:3], 1, np.array([[0.5]]))
+        assert with_zero[0, 0] == without[0, 0], rule
+
+
+def test_zeroin_smooth_and_step_functions():
+    # smooth: converges to the tolerance; several problems at once, one without a sign change
+    r = zeroin(lambda b: np.cos(b) - b, np.array([0.0, 0.0]), np.array([1.0, 0.5]),
+               np.array([1.0, 1.0]), np.array([np.cos(1.0) - 1.0, np.cos(0.5) - 0.5]), np.array([1e-12, 1e-12]))
+    assert r[0] == pytest.approx(0.7390851332151607, abs=1e-11)
+    assert np.isnan(r[1])
+
+    # a step function: the root is within the tolerance of the jump
+    def step(b):
+        return np.where(b < 2.5, 1.0, -1.0)
+
+    r = zeroin(step, np.array([0.0]), np.array([10.0]), np.array([1.0]), np.array([-1.0]), np.array([1e-3]))
+    assert abs(r[0] - 2.5) <= 1e-3
+
+
+def test_score_interval_contains_the_estimate_and_replicate_se_is_the_replicate_sd():
+    d = design("api_clus1")
+    t = d.quantile("api00", [0.25, 0.5, 0.75], interval_type="score")
+    assert (t["ci_low"] <= t["estimate"]).all() and (t["estimate"] <= t["ci_high"]).all()
+    r = design("apiclus1_bootstrap")
+    q = r.quantile("api00", 0.5, interval_type="quantile")
+    W = r.replicate_weights.to_numpy()
+    x = r.data["api00"].to_numpy(dtype=float)
+    reps = []
+    for j in range(W.shape[1]):
+        keep = W[:, j] > 0
+        o = np.argsort(x[keep], kind="stable")
+        reps.append(qrule_value("math", x[keep][o], W[keep, j][o], 0.5))
+    reps = np.array(reps)
+    se = np.sqrt(r.scale * np.sum(np.asarray(r.rscales) * (reps - reps.mean()) ** 2))
+    assert float(q["se"][0]) == pytest.approx(se, rel=1e-12)

@@ -104,6 +104,7 @@ def qrule_value(rule: str, x: np.ndarray, w: np.ndarray, p: float) -> float:
     >>> [qrule_value(r, x, w, 0.5) for r in ("math", "school", "hf4", "hf7")]
     [2.0, 2.5, 2.0, 2.5]
     """
+    rule = _ALIAS.get(rule, rule)
     n = len(x)
     if n == 0 or np.isnan(p):
         return np.nan
@@ -112,8 +113,8 @@ def qrule_value(rule: str, x: np.ndarray, w: np.ndarray, p: float) -> float:
         qlow, qup, _, wlow, wup = _qs(x, cumw, cumw[-1], p)
         if rule == "hf4":
             with np.errstate(divide="ignore", invalid="ignore"):
-                gamma = wlow / (wup + wlow)
-            return float(qlow * (1 - gamma) + qup * gamma)
+                gamma = wlow / (wup + wlow)         # 0/0 at p = 1: NaN, as in R
+                return float(qlow * (1 - gamma) + qup * gamma)
         if wlow == 0:
             return float((qlow + qup) / 2) if rule == "school" else float(qlow)
         return float(qup)
@@ -201,6 +202,7 @@ def domain_quantiles(rule: str, values: np.ndarray, w: np.ndarray, rows: np.ndar
     >>> domain_quantiles("school", v, w, np.ones(4, bool), g, 2, np.full((2, 1), 0.5)).ravel().tolist()
     [2.0, 3.5]
     """
+    rule = _ALIAS.get(rule, rule)
     probs = np.asarray(probs, dtype=np.float64)
     order, starts, ends = _sorted_rows(values, w, rows, g, G)
     xs, ws = values[order], w[order]
