@@ -26,7 +26,7 @@ from .qrules import domain_quantiles
 from .ratios import ratio_core
 from .statistics import Statistics
 
-__all__ = ["zeroin", "score_limits", "replicate_limits"]
+__all__ = ["zeroin", "score_limits", "replicate_quantile_variance"]
 
 _EPS = np.finfo(np.float64).eps
 _BIG = np.finfo(np.float64).max
@@ -173,7 +173,7 @@ def score_limits(design: Any, v: str, values: np.ndarray, present: np.ndarray | 
     return lim[:, :P], lim[:, P:]
 
 
-def replicate_limits(design: Any, v: str, values: np.ndarray, present: np.ndarray | None, g: np.ndarray,
+def replicate_quantile_variance(design: Any, v: str, values: np.ndarray, present: np.ndarray | None, g: np.ndarray,
                      G: int, probs: list[float], rule: str, qhat: np.ndarray) -> np.ndarray:
     """Replicate variance (G, P) of the quantiles: every replicate's weights (R's ``repCI``)."""
     n = len(values)

@@ -20,7 +20,7 @@ from ..metadata import label_values
 from ..variance import Domains
 from .ci import check_ci, confidence_interval, critical_value
 from .qrules import check_qrule, domain_quantiles
-from .quantile_intervals import replicate_limits, score_limits
+from .quantile_intervals import replicate_quantile_variance, score_limits
 from .ratios import ratio_core, resolve_df, result_table, rows_in_domain
 from .statistics import Statistics, check_empty, label_of, numeric_column
 
@@ -102,16 +102,12 @@ def estimate_quantiles(design: Any, variables: list[str], probs: list[float], do
         below = [(values <= qhat[g, j]).view(np.int8) for j in range(P)]
         if interval_type == "woodruff":
             lo, hi = _woodruff(design, v, vals, pres, present, g, G, dom, below, rule, ci, level, df, dfv)
-            se = (hi - lo) / (2 * crit)
         elif interval_type == "score":
-            lo, hi = score_limits(design, v, vals, present, g, G, dom, probs, rule,
-                                  critical_value(level, dfv, "normal" if ci == "normal" else "t"))
-            se = (hi - lo) / (2 * crit)
+            lo, hi = score_limits(design, v, vals, present, g, G, dom, probs, rule, crit)
         else:
-            var = replicate_limits(design, v, vals, present, g, G, probs, rule, qhat)
-            lo = qhat - np.sqrt(var) * crit
-            hi = qhat + np.sqrt(var) * crit
-            se = (hi - lo) / (2 * crit)
+            half = np.sqrt(replicate_quantile_variance(design, v, vals, present, g, G, probs, rule, qhat)) * crit
+            lo, hi = qhat - half, qhat + half
+        se = (hi - lo) / (2 * crit)                                      # as R, for every interval
         stats_out = Statistics([v] * P, list(probs), below, None, [present] * P)
         t = result_table(design, stats_out, dom, "quantile", qhat, se, lo, hi,
                          np.full_like(qhat, np.nan), np.repeat(n_obs[:, None], P, axis=1), False,
