@@ -35,6 +35,8 @@ class BaseDesign(EstimatorMethods, WeightingMethods):
     _subset: np.ndarray | None
     #: what the last weighting step did (:class:`~surveykit.weighting.WeightingReport`), or None
     weighting_report: WeightingReport | None = None
+    #: True for designs whose variance comes from replicate weights
+    is_replicate: bool = False
 
     # --- to be provided by each design: its variance and how it applies weighting steps -----------
     def block_variance(self, block: Block, transform: Transform | None = None) -> tuple[np.ndarray, np.ndarray | None]:

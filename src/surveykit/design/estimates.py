@@ -15,7 +15,8 @@ import pandas as pd
 from ..errors import EstimationError
 from ..estimation import contrasts as _contrasts
 from ..estimation.ci import CIMethod, DeffReference, DegreesOfFreedom, Empty
-from ..estimation.quantiles import estimate_quantiles, quantile_probabilities
+from ..estimation.qrules import QuantileRule
+from ..estimation.quantiles import QuantileInterval, estimate_quantiles, quantile_probabilities
 from ..estimation.ratios import estimate_ratios
 from ..estimation.statistics import (Statistics, as_list, numeric_statistics, proportion_statistics,
                                      ratio_statistics)
@@ -240,13 +241,15 @@ class EstimatorMethods:
     @_doc
     def quantile(self, variables: str | Sequence[str], quantiles: float | Sequence[float] = 0.5,
                  by: str | Sequence[str] | None = None, *, ci: CIMethod = "t", level: float = 0.95,
-                 df: DegreesOfFreedom = None, labels: bool = False, empty: Empty = "error") -> pd.DataFrame:
-        """Weighted quantiles with Woodruff confidence intervals, by domain.
+                 df: DegreesOfFreedom = None, qrule: QuantileRule = "math",
+                 interval_type: QuantileInterval = "woodruff", labels: bool = False,
+                 empty: Empty = "error") -> pd.DataFrame:
+        """Weighted quantiles with confidence intervals, by domain (R's ``svyquantile``).
 
-        The quantile is R's ``qrule="math"`` (the inverse of the weighted distribution function);
-        its interval is the interval of the proportion below the quantile mapped back through the
-        distribution function, and the SE is the interval's width over twice the critical value
-        (R's ``svyquantile``). ``ci`` chooses the proportion's interval.
+        The quantile follows R's rule ``qrule`` (default ``"math"``, the inverse of the weighted
+        distribution function). The interval is Woodruff's by default: the interval of the proportion
+        below the quantile (``ci`` chooses it) mapped back through the same rule; the SE is the
+        interval's width over twice the critical value, as in R.
 
         Parameters
         ----------
@@ -256,6 +259,16 @@ class EstimatorMethods:
             Probabilities in [0, 1].
         by : str or list of str, optional
             Domain columns.
+        qrule : str, default "math"
+            R's quantile rule: ``"math"`` (= ``"hf1"``), ``"school"`` (= ``"hf2"``, averages at an
+            exact hit), ``"shahvaish"``, ``"hf3"`` .. ``"hf9"`` (Hyndman and Fan's types with weights).
+        interval_type : {"woodruff", "score", "quantile"}, default "woodruff"
+            ``"woodruff"``: with ``ci`` ``"t"``/``"normal"`` R's ``interval.type="mean"``, ``"logit"``
+            R's ``"xlogit"``, ``"korn-graubard"`` R's ``"beta"``. ``"score"``: Francisco and Fuller's
+            score interval (R's ``"score"``; Taylor designs only). ``"quantile"``: the quantile
+            recomputed on every replicate's weights, SE from the replicate variance and interval
+            ``estimate +/- crit * SE`` (R's ``"quantile"``; replicate designs only). With ``"score"``
+            and ``"quantile"``, ``ci`` is ``"t"`` or ``"normal"``.
         {options}
 
         Returns
@@ -266,13 +279,16 @@ class EstimatorMethods:
         --------
         >>> import pandas as pd, surveykit as sk
         >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "s": [1, 1, 1, 2, 2, 2], "w": [1.0] * 6})
-        >>> float(sk.SurveyDesign(df, weights="w", strata="s").quantile("y", 0.5)["estimate"][0])
-        3.0
+        >>> d = sk.SurveyDesign(df, weights="w", strata="s")
+        >>> float(d.quantile("y", 0.5)["estimate"][0]), float(d.quantile("y", 0.5, qrule="school")["estimate"][0])
+        (3.0, 3.5)
+        >>> float(d.quantile("y", 0.5, qrule="hf7")["estimate"][0])
+        3.5
         """
         probs = quantile_probabilities(quantiles)
         return estimate_quantiles(self, as_list(variables, "variables"), probs, self.domains(by),
-                                  ci=ci, level=level, df=df, labels=labels, empty=empty)
-
+                                  ci=ci, level=level, df=df, labels=labels, empty=empty, qrule=qrule,
+                                  interval_type=interval_type)
 
     # --- covariance, contrasts and differences ---------------------------------------------------
     def linearize(self, statistic: str, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,

@@ -69,6 +69,8 @@ class ReplicateDesign(BaseDesign):
     [[2.5, 0.6455]]
     """
 
+    is_replicate = True
+
     def __init__(
         self,
         df: pd.DataFrame,
