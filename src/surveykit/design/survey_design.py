@@ -14,7 +14,8 @@ from ..errors import DesignError, SurveykitWarning, WeightingError, format_rows
 from ..estimation.contrasts import jacobian
 from ..variance.structure import LonelyPSU
 from ..variance import LONELY_PSU_OPTIONS, Block, DesignStructure, Linearization, Scores, Transform
-from ..variance.kernel import (cached_cells, calibration_corrections, cell_variance, taylor_covariance,
+from ..variance.kernel import (cached_cells, calibrated_cell_variance, calibration_corrections, cell_variance,
+                               taylor_covariance,
                                taylor_variance)
 from ..variance.weights import check_weights
 from ..weighting.methods import CalibrationPlan, NonresponsePlan
@@ -215,7 +216,10 @@ class SurveyDesign(BaseDesign):
             cell, used = cells
             G = block.n_groups
             PT = block.cell_scores(self._w, cell, len(used), used % G)
-            var = cell_variance(self._structure, PT, used // G, used % G, G)
+            if self._calibrations:
+                var = calibrated_cell_variance(self._structure, self._calibrations[0], PT, used, G)
+            else:
+                var = cell_variance(self._structure, PT, used // G, used % G, G)
         else:
             var = taylor_variance(self._structure, self._scores(block))
         if transform is None:
@@ -260,10 +264,16 @@ class SurveyDesign(BaseDesign):
         no lonely-PSU averaging -- else None. Estimators sum their columns into these cells once."""
         st = self._structure
         stage = st.stages[0]
-        if self._calibrations or len(st.variance_stages) > 1 or stage.rows_are_units or self._needs_present():
+        if len(st.variance_stages) > 1 or stage.rows_are_units or self._needs_present():
             return None
         g = np.zeros(self.n, dtype=np.int64) if group is None else group
-        return cached_cells(cache, stage.cluster, g, stage.n_clusters, n_groups)
+        if not self._calibrations:
+            return cached_cells(cache, stage.cluster, g, stage.n_clusters, n_groups)
+        # one calibration on categorical margins: (unit, calibration cell, domain) cells
+        step = self._calibrations[0]
+        if len(self._calibrations) > 1 or step.cells is None:
+            return None
+        return cached_cells(cache, step.unit_cells(stage), g, stage.n_clusters * step.cells[1].n, n_groups)
 
     def domain_df(self, group: np.ndarray | None, n_groups: int, masks: list) -> np.ndarray:
         """First-stage units minus strata with rows in each (domain, statistic) (R's ``degf`` of a subset)."""

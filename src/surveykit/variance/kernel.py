@@ -27,8 +27,8 @@ from .calmatrix import CalMatrix
 
 __all__ = ["Scores", "segment_sums", "taylor_variance", "taylor_covariance", "replicate_totals",
            "replicate_variance", "replicate_covariance", "compact_codes", "CalibrationStep", "Correction",
-           "calibration_corrections", "cell_variance", "cached_cells", "cell_replicate_totals",
-           "dense_unit_totals", "DENSE_UNIT_CELLS"]
+           "calibration_corrections", "calibrated_cell_variance", "cell_variance", "cached_cells",
+           "cell_replicate_totals", "dense_unit_totals", "DENSE_UNIT_CELLS"]
 
 # Above this many (unit, domain) cells, cells are coded by sorting instead of a dense table.
 _DENSE_CELLS = 1 << 22
@@ -446,8 +446,33 @@ class CalibrationStep:
     w0: np.ndarray
     g: np.ndarray
     Minv: np.ndarray
+    #: categorical margins only: the calibration cell of each row and the variables on cells (rows of
+    #: a cell share their x and their g), which lets estimators work on (unit, cell, domain) totals
+    cells: tuple[np.ndarray, CalMatrix] | None = None
     # unit sums of w0 g X per stage (keyed by the stage's cluster array), kept between estimates
     _unit_sums: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def unit_cells(self, stage: Stage) -> np.ndarray:
+        """``unit * n_cells + calibration cell`` of each row, computed once per stage."""
+        assert self.cells is not None
+        key = ("unit_cells", id(stage.cluster))
+        hit = self._unit_sums.get(key)
+        if hit is None or hit[0] is not stage.cluster:
+            hit = (stage.cluster, stage.cluster * self.cells[1].n + self.cells[0])
+            self._unit_sums[key] = hit
+        return hit[1]
+
+    @property
+    def g_cells(self) -> np.ndarray:
+        """The g-weight of each calibration cell (``cells`` must be set)."""
+        assert self.cells is not None
+        hit = self._unit_sums.get("g_cells")
+        if hit is None:
+            cell, Xc = self.cells
+            hit = np.empty(Xc.n)
+            hit[cell] = self.g
+            self._unit_sums["g_cells"] = hit
+        return hit
 
     def unit_sums(self, stage: Stage) -> np.ndarray:
         """``sum_{i in u} w0_i g_i x_i`` per unit of ``stage``: (units, p), computed once."""
@@ -471,6 +496,54 @@ class Correction:
 
     def unit_sums(self, stage: Stage) -> np.ndarray:
         return self.step.unit_sums(stage)
+
+
+def calibrated_cell_variance(structure: DesignStructure, step: CalibrationStep, PT: np.ndarray, used: np.ndarray,
+                             G: int) -> np.ndarray:
+    """Variance of calibration residuals from (first-stage unit, calibration cell, domain) totals: (G, k).
+
+    For one calibration on categorical margins and a first-stage-only variance: the rows of a
+    calibration cell share x and g, so ``X' (z / g)`` per domain is a sum over cells, and the unit
+    totals of the corrections are ``(unit x calibration column) sums @ B`` -- nothing runs over rows.
+    ``used`` are the cells as ``(unit * n_cells + cell) * G + domain``; ``PT`` their score totals.
+    """
+    stage = structure.stages[0]
+    assert step.cells is not None
+    Xc = step.cells[1]
+    ncal, C, k = Xc.n, stage.n_clusters, PT.shape[1]
+    uc = used // G
+    g = used % G
+    unit, cal = uc // ncal, uc % ncal
+    S = segment_sums(PT / step.g_cells[cal][:, None], cal * G + g, ncal * G).reshape(ncal, G, k)
+    P = np.einsum("cp,cgk->pgk", Xc.dense(), S, optimize=True)
+    B = np.einsum("pq,qgk->pgk", step.Minv, P, optimize=True)
+    T = segment_sums(PT, unit * G + g, C * G).reshape(C, G * k)
+    T -= step.unit_sums(stage) @ B.reshape(B.shape[0], G * k)
+    return _between_units_dense(stage, structure.stratum_mult[0], structure.lonely_psu, T).reshape(G, k)
+
+
+def _between_units_dense(stage: Stage, mult: np.ndarray, lonely_psu: str, T: np.ndarray) -> np.ndarray:
+    """Stratified between-unit variance of dense unit totals ``T`` (every unit, every column): (columns,).
+
+    The diagonal of :func:`_between_units_cov`; lonely strata follow ``lonely_psu`` except
+    ``"average"`` (designs with lonely strata under "average" take the row path).
+    """
+    h = stage.cluster_stratum
+    nh = stage.stratum_n
+    C = stage.n_clusters
+    # strata x units indicator: stratum sums of every column in one sparse product
+    M = sp.csr_matrix((np.ones(C), (h, np.arange(C))), shape=(stage.n_strata, C))
+    mean = (M @ T) / nh[:, None]
+    dev = T - mean[h]
+    ss = M @ (dev * dev)
+    lonely = stage.lonely
+    scale = np.where(stage.stratum_f < 1e-7, 0.0, stage.stratum_scale * mult)
+    if lonely.any():
+        if lonely_psu == "adjust":
+            ss[lonely] = (M @ (T * T))[lonely]   # centred at zero, as R
+        else:
+            scale = np.where(lonely, 0.0, scale)
+    return scale @ ss
 
 
 def calibration_corrections(steps: list[CalibrationStep], scores: Scores) -> list[Correction]:

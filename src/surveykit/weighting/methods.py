@@ -91,7 +91,7 @@ class CalibrationPlan:
         """The step a Taylor design keeps for its calibration residuals (R keeps the same with
         ``aggregate.stage``: the averaged variables and weights)."""
         X, wx = self._gram_inputs()
-        return CalibrationStep(X=self.margins.X, w0=self.w_solve, g=self.g, Minv=_ginv(X.gram(wx)))
+        return CalibrationStep(X=self.margins.X, w0=self.w_solve, g=self.g, Minv=_ginv(X.gram(wx)), cells=self.cells)
 
     def _gram_inputs(self) -> tuple[CalMatrix, np.ndarray]:
         if self.cells is None:
