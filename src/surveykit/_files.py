@@ -120,15 +120,17 @@ def check_nesting(data: Any, limit: int = MAX_NESTING) -> None:
 
 def compose_yaml(text: str, loader_class: type[StrictLoader] = StrictLoader) -> tuple[Any, yaml.Node | None]:
     """The data and the root node of a YAML text (for callers that map values to lines)."""
-    loader = loader_class(text)
+    loader = None
     try:
+        loader = loader_class(text)  # the reader refuses control characters already here
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
         check_nesting(data)
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         raise _yaml_failure(exc, text, loader) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, node
 
 

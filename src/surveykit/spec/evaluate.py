@@ -197,7 +197,9 @@ class _Evaluator:
             return (v != 0).astype("boolean") if isinstance(v, pd.Series) else v != 0
         if kind == "str":
             return (v.str.len() > 0).astype("boolean") if isinstance(v, pd.Series) else len(v) > 0
-        return v.notna().astype("boolean")  # a date: true where present (XPath boolean of a node)
+        if isinstance(v, pd.Series):
+            return v.notna().astype("boolean")  # a date: true where present (XPath boolean of a node)
+        return not pd.isna(v)
 
     def _what(self, node: Node) -> str:
         col = self._column_of(node)
