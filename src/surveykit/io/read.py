@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+from collections import Counter
 import json
 import os
 import re
@@ -131,7 +132,7 @@ def read_microdata(
     ...     "value_labels": {"sexo": {1: "Hombre", 2: "Mujer", 9: "No responde"}},
     ...     "missing": {"sexo": {"values": [9]}, "edad": {"values": [99]}}}
     >>> path = os.path.join(tempfile.mkdtemp(), "personas.sav")
-    >>> sk.write_microdata(df, path)
+    >>> _ = sk.write_microdata(df, path)
     >>> back = sk.read_microdata(path)
     >>> back["sexo"].tolist(), back["edad"].tolist()
     ([1.0, 2.0, 2.0, nan], [34.0, 51.0, 19.0, nan])
@@ -182,7 +183,7 @@ def read_metadata(
     >>> df.attrs["surveykit"] = {"variable_labels": {"p1": "¿Se siente seguro?"},
     ...     "value_labels": {"p1": {1: "Sí", 2: "No", 98: "No sabe"}}, "missing": {"p1": {"values": [98]}}}
     >>> path = os.path.join(tempfile.mkdtemp(), "e.sav")
-    >>> sk.write_microdata(df, path)
+    >>> _ = sk.write_microdata(df, path)
     >>> m = sk.read_metadata(path)
     >>> m["variable_labels"]["p1"], m["missing"]["p1"]["values"], m["n_rows"]
     ('¿Se siente seguro?', [98], 3)
@@ -208,7 +209,7 @@ class MicrodataChunks:
     --------
     >>> import os, tempfile, pandas as pd, surveykit as sk
     >>> path = os.path.join(tempfile.mkdtemp(), "big.sav")
-    >>> sk.write_microdata(pd.DataFrame({"x": range(10)}), path)
+    >>> _ = sk.write_microdata(pd.DataFrame({"x": range(10)}), path)
     >>> chunks = sk.read_microdata(path, chunksize=4, progress=False)
     >>> [len(c) for c in chunks], chunks.n_rows
     ([4, 4, 2], 10)
@@ -541,8 +542,10 @@ class _ReadstatSource(_Source):
         cell; the letters are then put back where the first read saw them."""
         storage = self.metadata()["storage"]
         # a numeric column holding letters comes back as objects (or as text when it holds nothing else)
+        # (dates, %td/%tc, are numeric storage too but already right: re-reading them would give numbers)
         cands = [c for c in df.columns if storage.get(c) in _NUMERIC_STORAGE
-                 and not pd.api.types.is_numeric_dtype(df[c].dtype)]
+                 and not pd.api.types.is_numeric_dtype(df[c].dtype)
+                 and not pd.api.types.is_datetime64_any_dtype(df[c].dtype)]
         if not cands:
             return df, {}
         clean, _m = self._call(usecols=cands, row_offset=offset, row_limit=limit, user_missing=False)
@@ -590,6 +593,11 @@ def _readstat_error(name: str, fmt: str, exc: Exception, encoding: str | None) -
             f"{name}: the text in this {kind} file cannot be decoded{tried}: {msg}. Old files made on Windows "
             "are usually encoding='cp1252' (or 'latin1'); pass the right encoding= to read_microdata.",
             file=name)
+    if isinstance(exc, OverflowError) and "days=" in msg:
+        return FileFormatError(
+            f"{name}: a date column holds numbers outside any calendar ({msg}); typically a %td (days) column "
+            "that holds milliseconds, as written by tools that store datetimes with a %td format. Give that column "
+            "the format %tc in Stata (format f %tc) and save it again.", file=name)
     if "expected number of rows" in low or "unable to read from file" in low:
         return FileFormatError(
             f"{name} is truncated or incomplete ({os.path.getsize(name):,} bytes): the {kind} reader stopped "
@@ -608,7 +616,12 @@ class _CsvSource(_Source):
         self.opts = opts
         if sep is None:
             sep = "\t" if Path(name).suffix.lower() == ".tsv" else ","
+        if not isinstance(sep, str) or len(sep) != 1 or sep in "\r\n\"":
+            raise MicrodataError(f"{name}: sep must be one character that separates the fields (',', ';', '\\t' "
+                                 f"or '|'); got {sep!r}.", file=name)
         self.sep = sep
+        self._fields_checked = False
+        self._datetimes: set[str] = set()
         self.encoding = encoding or "utf-8-sig"
         try:
             import codecs
@@ -622,16 +635,56 @@ class _CsvSource(_Source):
         self._types: dict[str, str] = {}
 
     def _read_header(self) -> list[str]:
+        _allow_long_fields()
         try:
             with open(self.name, encoding=self.encoding, newline="") as fh:
                 header = next(csv.reader(fh, delimiter=self.sep), None)
         except UnicodeDecodeError as exc:
             raise self._decode_error(exc) from exc
+        except csv.Error as exc:
+            raise FileFormatError(f"{self.name}: the header line cannot be read as CSV ({exc}).",
+                                  file=self.name) from exc
         if not header or all(h.strip() == "" for h in header):
             raise FileFormatError(f"{self.name} has no header line (the first line is empty). The first line "
                                   "must name the columns.", file=self.name)
         _check_header(header, self.name, lambda i: f"field {i + 1} of the header line")
         return header
+
+    def _check_fields(self) -> None:
+        """Every line must have as many fields as the header: pandas silently drops extra fields when
+        columns are chosen and pads short lines, which would shift or lose values. One pass with the
+        csv module's C reader counts them (the lines are only located when some are wrong)."""
+        if self._fields_checked:
+            return
+        n = len(self._header)
+        try:
+            with open(self.name, encoding=self.encoding, newline="") as fh:
+                counts = Counter(map(len, csv.reader(fh, delimiter=self.sep)))
+        except UnicodeDecodeError as exc:
+            raise self._decode_error(exc) from exc
+        except csv.Error as exc:
+            raise FileFormatError(f"{self.name} is not a well-formed CSV file ({exc}). Check the separator "
+                                  f"(sep={self.sep!r}) and the quotes.", file=self.name) from exc
+        if any(k not in (n, 0) for k in counts):   # 0: a blank line, read as an empty row
+            bad = []
+            with open(self.name, encoding=self.encoding, newline="") as fh:
+                reader = csv.reader(fh, delimiter=self.sep)
+                start = 1
+                for fields in reader:
+                    if len(fields) not in (n, 0):
+                        bad.append((start, len(fields), fields))
+                    start = reader.line_num + 1
+            line, k, fields = bad[0]
+            what = (f"{k} fields but the header has {n}: the value(s) {fields[n:][:3]} have no column and would "
+                    "be lost" if k > n else
+                    f"only {k} field(s) but the header has {n}: a value is missing (a truncated file, or a "
+                    "separator missing)")
+            more = f" ({len(bad)} such lines: {format_rows([b[0] for b in bad])})" if len(bad) > 1 else ""
+            raise FileFormatError(
+                f"{self.name}: line {line} has {what}{more}. Fix those lines; check the separator "
+                f"(sep={self.sep!r}) and that values holding it are in quotes.", file=self.name,
+                rows=[b[0] for b in bad])
+        self._fields_checked = True
 
     def _decode_error(self, exc: UnicodeDecodeError) -> FileEncodingError:
         line_no, col = _locate_bad_bytes(self.name, self.encoding)
@@ -652,10 +705,24 @@ class _CsvSource(_Source):
         except (ValueError, UnicodeDecodeError) as exc:
             raise FileFormatError(f"{side}: the metadata file next to {self.name} is not valid JSON ({exc}). "
                                   "Fix or delete it.", file=str(side)) from exc
-        sk_meta = obj.get("surveykit") if isinstance(obj, dict) else None
-        if not isinstance(sk_meta, dict):
+        if not isinstance(obj, dict):
+            raise FileFormatError(f"{side}: the metadata file next to {self.name} must hold a JSON object. Fix or "
+                                  "delete it.", file=str(side))
+        schema = obj.get("tableSchema")
+        columns = schema.get("columns") if isinstance(schema, dict) else None
+        if isinstance(columns, list):
+            # the writer records dates; without this they would come back as text
+            self._datetimes = {c.get("name") for c in columns if isinstance(c, dict)
+                               and c.get("datatype") in ("datetime", "date", "dateTime")}
+        sk_meta = obj.get("surveykit")
+        if sk_meta is None:
             return None
-        return _meta.from_json(sk_meta)
+        try:
+            return _meta.from_json(sk_meta)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise FileFormatError(f"{side}: the surveykit labels in the metadata file next to {self.name} are "
+                                  f"malformed ({type(exc).__name__}: {exc}). Fix or delete it.",
+                                  file=str(side)) from exc
 
     def metadata(self) -> dict[str, Any]:
         meta = self._sidecar() or _meta.empty_metadata()
@@ -666,27 +733,41 @@ class _CsvSource(_Source):
         return meta
 
     def _reader(self, columns: list[str], chunksize: int | None) -> Any:
-        kw: dict[str, Any] = dict(sep=self.sep, dtype=str, keep_default_na=False, na_values=self.opts.na_values,
-                                  encoding=self.encoding, usecols=columns, chunksize=chunksize,
+        # arrow-backed text is fast per column but costs ~0.1 ms of set-up per column: wide files as objects
+        kind = object if len(self._header) > 1000 else str
+        kw: dict[str, Any] = dict(sep=self.sep, dtype=kind, keep_default_na=False, na_values=self.opts.na_values,
+                                  encoding=self.encoding, chunksize=chunksize,
+                                  usecols=None if columns == self._header else columns,
                                   skip_blank_lines=False)
         # the header was checked for duplicates: let pandas see the names as they are
         return pd.read_csv(self.name, **kw)
 
     def _convert(self, df: pd.DataFrame, first: bool) -> pd.DataFrame:
+        out: dict[str, pd.Series] = {}   # built whole: assigning 20,000 columns one by one is quadratic
         for col in df.columns:
             want = self.opts.dtype.get(col)
+            if want is None and col in self._datetimes:
+                want = "datetime"
             if want is not None:
-                df[col] = _apply_dtype(df[col], want, self, col)
+                out[col] = _apply_dtype(df[col], want, self, col)
                 continue
             if first or col not in self._types:
-                kind, values = _infer_text(df[col])
-                self._types[col] = kind
-                df[col] = values
+                continue  # typed below, all columns at once
             else:
-                df[col] = _convert_text(df[col], self._types[col], self, col)
-        return df
+                out[col] = _convert_text(df[col], self._types[col], self, col)
+        todo = [c for c in df.columns if c not in out]
+        if not todo:
+            return pd.DataFrame(out, index=df.index, columns=df.columns)
+        kinds, typed = _infer_frame(df[todo] if out else df, self)
+        self._types.update(kinds)
+        if not out:
+            return typed
+        for col, values in out.items():   # the few columns with a dtype= of their own
+            typed[col] = values
+        return typed[list(df.columns)]
 
     def read(self, columns: list[str]) -> pd.DataFrame:
+        self._check_fields()
         try:
             df = self._reader(columns, None)
         except UnicodeDecodeError as exc:
@@ -694,10 +775,12 @@ class _CsvSource(_Source):
         except pd.errors.ParserError as exc:
             raise FileFormatError(f"{self.name} is not a well-formed CSV file: {exc}. Check the separator "
                                   f"(sep={self.sep!r}) and quoting around that line.", file=self.name) from exc
-        df = df[columns]
+        if list(df.columns) != columns:
+            df = df[columns]
         return self._convert(df, first=True)
 
     def chunks(self, columns: list[str], chunksize: int, state: dict[str, Any]) -> Iterator[pd.DataFrame]:
+        self._check_fields()
         try:
             with self._reader(columns, chunksize) as reader:
                 first = True
@@ -709,6 +792,12 @@ class _CsvSource(_Source):
         except pd.errors.ParserError as exc:
             raise FileFormatError(f"{self.name} is not a well-formed CSV file: {exc}. Check the separator "
                                   f"(sep={self.sep!r}) and quoting around that line.", file=self.name) from exc
+
+
+def _allow_long_fields() -> None:
+    # the csv module refuses fields over 128 KiB by default; long open answers are data, not damage
+    if csv.field_size_limit() < 2**30:
+        csv.field_size_limit(2**30)
 
 
 def _locate_bad_bytes(path: str, encoding: str) -> tuple[int | None, int | None]:
@@ -740,9 +829,10 @@ def _check_header(header: Sequence[Any], name: str, where: Any) -> None:
         seen[key] = i
 
 
-def _infer_text(s: pd.Series) -> tuple[str, pd.Series]:
+def _infer_text(s: pd.Series, source: _Source | None = None, col: str | None = None) -> tuple[str, pd.Series]:
     """Type of a column read as text: integers, decimals, else text. Codes with leading zeros
-    ("01"), padded numbers and words stay text, so nothing is silently reinterpreted."""
+    ("01"), padded numbers, words and integers too long for int64 (20-digit ids) stay text, so
+    nothing is silently reinterpreted or rounded."""
     present = s.notna()
     if not present.any():
         return "float", pd.Series(np.nan, index=s.index, dtype="float64")
@@ -753,8 +843,79 @@ def _infer_text(s: pd.Series) -> tuple[str, pd.Series]:
     if txt.str.match(r"^[+-]?0\d").any() or (txt.str.strip() != txt).any():
         return "str", s.astype("str")
     if txt.str.match(_INT_TEXT).all():
+        too_long = txt.str.lstrip("+-").str.len() >= 19
+        if too_long.any() and (num[too_long].abs() >= 2**63 - 1024).any():
+            first = txt[too_long].iloc[0]
+            where = f"{source.name}: column {col!r}" if source is not None else f"column {col!r}"
+            warnings.warn(f"{where} holds integers too long for 64-bit numbers (e.g. {first}); it is read as text "
+                          "so that no digit is lost (as a number it would be rounded). Pass dtype={"
+                          f"{col!r}: 'float'}} to read rounded numbers instead.", SurveykitWarning, stacklevel=6)
+            return "str", s.astype("str")
         return "int", _convert_text(s, "int", None, None)
     return "float", pd.to_numeric(s, errors="coerce").astype("float64")
+
+
+def _infer_frame(df: pd.DataFrame, source: _Source) -> tuple[dict[str, str], pd.DataFrame]:
+    """:func:`_infer_text` for every column at once: the tests run on all cells together and are
+    summed per column with bincount, so a file with 20,000 columns costs a few whole-array operations
+    instead of 20,000 rounds of per-column pandas overhead. Rare cases (integers beyond 2**53) are
+    passed to :func:`_infer_text` column by column."""
+    n_rows, n_cols = df.shape
+    if n_rows == 0 or n_cols < 50:
+        kinds, typed = {}, {}
+        for col in df.columns:
+            kinds[col], typed[col] = _infer_text(df[col], source, col)
+        return kinds, pd.DataFrame(typed, index=df.index, columns=df.columns)
+    cells = pd.Series(df.to_numpy(dtype=object).ravel(order="F"))
+    col_of = np.repeat(np.arange(n_cols), n_rows)
+    present = cells.notna().to_numpy()
+    txt = cells[present].astype(str)
+    where = col_of[present]
+    num = pd.to_numeric(txt, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+    def per_col(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(where[mask], minlength=n_cols) > 0
+
+    any_present = np.bincount(where, minlength=n_cols) > 0
+    not_number = per_col(np.isnan(num))
+    as_text = not_number | per_col((txt.str.match(r"^[+-]?0\d") | (txt.str.strip() != txt)).to_numpy(dtype=bool))
+    not_int = per_col(~txt.str.match(_INT_TEXT).to_numpy(dtype=bool))
+    big = per_col(np.abs(np.nan_to_num(num)) >= 2**53)
+    missing = np.bincount(col_of[~present], minlength=n_cols) > 0
+    grid = np.full(n_rows * n_cols, np.nan)
+    grid[present] = num
+    grid = grid.reshape((n_rows, n_cols), order="F")
+    kinds: dict[str, str] = {}
+    typed: dict[str, pd.Series] = {}
+    cols = list(df.columns)
+    is_int = ~not_int & ~as_text & any_present
+    exact = is_int & ~missing & ~big
+    groups = {  # built as whole blocks: per-column Series would cost ~0.3 ms x 20,000
+        "int": np.flatnonzero(exact),
+        "float": np.flatnonzero((~any_present) | (~as_text & not_int) | (is_int & missing & ~big)),
+        "str": np.flatnonzero(as_text & any_present),
+    }
+    blocks = []
+    if len(groups["int"]):
+        blocks.append(pd.DataFrame(grid[:, groups["int"]].astype(np.int64), index=df.index,
+                                   columns=[cols[j] for j in groups["int"]]))
+    if len(groups["float"]):
+        blocks.append(pd.DataFrame(grid[:, groups["float"]], index=df.index,
+                                   columns=[cols[j] for j in groups["float"]]))
+    if len(groups["str"]):
+        blocks.append(df.iloc[:, groups["str"]].astype("str"))
+    for j in np.flatnonzero(is_int & big):
+        kinds[cols[j]], typed[cols[j]] = _infer_text(df[cols[j]], source, cols[j])
+    if typed:
+        blocks.append(pd.DataFrame(typed, index=df.index))
+    for j in groups["int"]:
+        kinds[cols[j]] = "int"
+    for j in groups["float"]:
+        kinds[cols[j]] = "int" if is_int[j] else "float"
+    for j in groups["str"]:
+        kinds[cols[j]] = "str"
+    out = pd.concat(blocks, axis=1) if len(blocks) > 1 else blocks[0]
+    return kinds, out[cols] if list(out.columns) != cols else out
 
 
 def _convert_text(s: pd.Series, kind: str, source: _Source | None, col: str | None) -> pd.Series:
@@ -774,6 +935,11 @@ def _convert_text(s: pd.Series, kind: str, source: _Source | None, col: str | No
                 if ints.abs().max() < 2**53:
                     return pd.to_numeric(s, errors="coerce").astype("float64")
                 return ints.astype("Int64").reindex(s.index)
+            if source is not None and col is not None:
+                raise MicrodataError(
+                    f"{source.name}: column {col!r} held 64-bit integers in the first chunk but a longer one "
+                    f"later ({txt[txt.str.lstrip('+-').str.len() >= 19].iloc[0]}). Pass dtype={{{col!r}: 'str'}} "
+                    "to read it as text.", file=source.name, column=col)
         kind = "float"
     num = pd.to_numeric(s, errors="coerce")
     bad = num.isna() & present
