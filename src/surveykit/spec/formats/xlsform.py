@@ -29,6 +29,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..._files import atomic_write
 from ...errors import SpecFormatError
 from ..expression import Expr, _format_number
 from ..models import (
@@ -902,6 +903,6 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> Path:
         raise SpecFormatError(f"{p}: a text holds a control character Excel cannot store ({exc}); remove it",
                               file=str(p)) from None
     p.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(p)
+    atomic_write(p, wb.save, SpecFormatError)
     return p
 
