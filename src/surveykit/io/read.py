@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FileEncodingError, FileFormatError, MicrodataError, SurveykitWarning, format_rows
+from .._xlsx import DAMAGED as DAMAGED_XLSX
 from ..metadata import META_KEY, attach_metadata
 from . import _meta
 from ._progress import Progress, progress_wanted
@@ -981,6 +982,7 @@ class _ExcelSource(_Source):
 
     def _open(self) -> Any:
         import zipfile
+        import zlib
 
         import openpyxl
         from openpyxl.utils.exceptions import InvalidFileException
@@ -992,7 +994,7 @@ class _ExcelSource(_Source):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", UserWarning)  # openpyxl's "no default style" noise
                     self._wb = openpyxl.load_workbook(self._fh, read_only=True, data_only=True)
-            except (zipfile.BadZipFile, EOFError) as exc:
+            except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
                 raise FileFormatError(
                     f"{self.name} is truncated or damaged (not a complete .xlsx workbook: {exc}). Save it again "
                     "from Excel/LibreOffice, or copy it again.", file=self.name) from exc
@@ -1025,8 +1027,11 @@ class _ExcelSource(_Source):
     def _rows(self, sheet: str) -> list[tuple[Any, ...]]:
         ws = self._open()[sheet]
         try:
+            # the <dimension> tag may understate the used range (some exporters write A1:B3 for a
+            # bigger sheet); read-only openpyxl would stop there and lose the rest: read the cells
+            ws.reset_dimensions()
             rows = list(ws.iter_rows(values_only=True))
-        except (KeyError, ValueError, EOFError, OSError) as exc:
+        except DAMAGED_XLSX as exc:
             raise FileFormatError(f"{self.name}, sheet {sheet!r}, cannot be read ({exc}). Save the workbook "
                                   "again from Excel/LibreOffice.", file=self.name) from exc
         # trailing empty rows are formatting, not data
@@ -1075,7 +1080,11 @@ class _ExcelSource(_Source):
         formulas without saved results: every such cell would read as empty. Find them in the XML."""
         if not df.isna().to_numpy().any():
             return
-        cells = _formula_cells_without_value(self.name, self._open()[sheet])
+        try:
+            cells = _formula_cells_without_value(self.name, self._open()[sheet])
+        except DAMAGED_XLSX as exc:
+            raise FileFormatError(f"{self.name}, sheet {sheet!r}, is damaged ({exc}). Save the workbook again "
+                                  "from Excel/LibreOffice.", file=self.name) from exc
         if cells:
             raise FileFormatError(
                 f"{self.name}, sheet {sheet!r}: {len(cells)} cell(s) hold formulas without saved results "
@@ -1171,22 +1180,9 @@ def _excel_column(values: tuple[Any, ...], name: str, source: _ExcelSource, lett
 
 
 def _formula_cells_without_value(path: str, ws: Any) -> list[str]:
-    import zipfile
+    from .._xlsx import formula_cells_without_value
 
-    part = getattr(ws, "_worksheet_path", None)
-    if not part:
-        return []
-    with zipfile.ZipFile(path) as zf:
-        try:
-            xml = zf.read(part.lstrip("/")).decode("utf-8", errors="replace")
-        except KeyError:
-            return []
-    # <c r="B2"><f>A2*2</f></c> or <f .../> with no (or an empty) <v>: a formula never calculated
-    pattern = re.compile(
-        r'<(?:\w+:)?c\b[^>]*\br="([A-Z]+\d+)"[^>]*>\s*'
-        r'(?:<(?:\w+:)?f\b[^>]*/>|<(?:\w+:)?f\b[^>]*>[^<]*</(?:\w+:)?f>)\s*'
-        r'(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>')
-    return [m.group(1) for m in pattern.finditer(xml)]
+    return formula_cells_without_value(path, getattr(ws, "_worksheet_path", None))
 
 
 # --- Parquet ------------------------------------------------------------------------------------
