@@ -67,3 +67,24 @@ def test_int_household_ids_match_text_person_ids():
     assert ("parent", "3") in got
     assert ("constraint", "2") in got
     assert not any(rule == "count" for rule, _ in got)
+
+
+@pytest.mark.parametrize("pattern", ["(a+)+$", "(a|a)*b", "(a|aa)+$", "([a-z]+)*[0-9]"])
+def test_regex_with_nested_quantifiers_runs_in_linear_time(pattern):
+    import time
+
+    df = pd.DataFrame({"x": ["a" * 5000 + "!", "a" * 29 + "!", "aaa", None]})
+    start = time.perf_counter()
+    got = evaluate(f"regex(${{x}}, '{pattern}')", df)
+    assert time.perf_counter() - start < 1.0         # Python's re: 12 s at 29 characters, doubling
+    assert got.iloc[3] is pd.NA
+    assert got.iloc[0] == False  # noqa: E712
+
+
+def test_regex_engine_limits_are_lint_problems():
+    q = loads_yaml("id: x\nlanguages: [es]\nitems:\n"
+                   " - {type: text, name: a, label: A, constraint: \"regex(., '(?=a)b')\"}\n")
+    msgs = [p.message for p in q.lint()]
+    assert any("RE2" in m and "lookarounds" in m for m in msgs), msgs
+    assert evaluate("regex(${a}, '[a-z]{3,}')", pd.DataFrame({"a": ["abc", "ab", "ñandú"]})).tolist() == \
+        [True, False, False]     # \w, [a-z]: ASCII, as in ODK
