@@ -51,3 +51,17 @@ def test_quality_reasons_follow_the_language_flags_stay_codes():
     assert es["flag_reason"].iloc[2].startswith("menos de 10 observaciones")
     with pytest.raises(sk.EstimationError, match="'en' or 'es'"):
         sk.quality_flags(t, "inegi", language="fr")
+
+
+def test_design_file_errors_speak_yaml(tmp_path):
+    from surveykit.indicators.cli import _design
+
+    df = pd.DataFrame({"s": [1, 1, 2, 2], "u": [1, 2, 1, 2], "w": 1.0, "y": [1.0, 2, 3, 4]})
+    spec = {"weights": "w", "strata": "s", "psu": "u", "fpc": None, "nest": False, "lonely_psu": "error"}
+    try:
+        _design(df, spec, "design.yaml", "main unit")
+    except sk.DesignError as exc:
+        assert "nest=True" not in str(exc)
+        assert "`nest: true` in the design file" in str(exc)
+    else:  # ids repeating across strata are accepted: nothing to word
+        pytest.skip("the design accepts repeated PSU ids here")
