@@ -171,3 +171,42 @@ def test_missing_folder_is_an_error(tmp_path):
     with warnings.catch_warnings():
         with pytest.raises(sk.MicrodataError, match="does not exist"):
             sk.write_microdata(pd.DataFrame({"x": [1]}), tmp_path / "no" / "f.csv")
+
+
+# --- malformed labels next to / inside the data ------------------------------------------------------
+@pytest.mark.parametrize("sidecar, pattern", [
+    ('{"surveykit": {"value_labels": [1, 2]}}', "must map column names"),
+    ('{"surveykit": {"value_labels": {"a": 5}}}', "list of \\[code, label\\] pairs"),
+    ('{"surveykit": {"missing": {"a": {"values": 3}}}}', "'missing' of column 'a'"),
+    ('{"surveykit": {"variable_labels": {"a": ["x"]}}}', "must be text, not list"),
+    ('{"surveykit": "x"}', "JSON object"),
+    ("[1]", "must hold a JSON object"),
+    ("[" * 100_000 + "]" * 100_000, "not valid JSON"),
+])
+def test_malformed_csv_sidecar_is_a_file_format_error(tmp_path, sidecar, pattern):
+    p = tmp_path / "s.csv"
+    p.write_text("a\n1\n2\n")
+    (tmp_path / "s.csv-metadata.json").write_text(sidecar)
+    with pytest.raises(sk.FileFormatError, match=pattern):
+        sk.read_microdata(p)
+
+
+@pytest.mark.parametrize("payload", [b"[1]", b'{"value_labels": 5}', b'{"missing": {"a": 3}}',
+                                     b'{"variable_labels": {"a": {"b": 1}}}', b"\xff"])
+def test_malformed_parquet_metadata_is_a_file_format_error(tmp_path, payload):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    p = tmp_path / "m.parquet"
+    pq.write_table(pa.table({"a": [1, 2]}).replace_schema_metadata({b"surveykit": payload}), p)
+    with pytest.raises(sk.FileFormatError, match="m.parquet: its surveykit metadata"):
+        sk.read_microdata(p)
+
+
+def test_dates_written_to_csv_come_back_as_dates(tmp_path):
+    df = pd.DataFrame({"fecha": pd.to_datetime(["2024-03-01", None, "2024-12-31 10:30"]), "x": [1, 2, 3]})
+    p = tmp_path / "f.csv"
+    sk.write_microdata(df, p)
+    back = sk.read_microdata(p)
+    assert pd.api.types.is_datetime64_any_dtype(back["fecha"].dtype)
+    assert back["fecha"].iloc[2] == pd.Timestamp("2024-12-31 10:30") and pd.isna(back["fecha"].iloc[1])

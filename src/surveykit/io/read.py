@@ -703,7 +703,7 @@ class _CsvSource(_Source):
             return None
         try:
             obj = json.loads(side.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise FileFormatError(f"{side}: the metadata file next to {self.name} is not valid JSON ({exc}). "
                                   "Fix or delete it.", file=str(side)) from exc
         if not isinstance(obj, dict):
@@ -722,7 +722,7 @@ class _CsvSource(_Source):
             return _meta.from_json(sk_meta)
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise FileFormatError(f"{side}: the surveykit labels in the metadata file next to {self.name} are "
-                                  f"malformed ({type(exc).__name__}: {exc}). Fix or delete it.",
+                                  f"malformed ({exc}). Fix or delete it.",
                                   file=str(side)) from exc
 
     def metadata(self) -> dict[str, Any]:
@@ -1214,9 +1214,10 @@ class _ParquetSource(_Source):
         if raw:
             try:
                 meta = _meta.from_json(json.loads(raw.decode("utf-8")))
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise FileFormatError(f"{self.name}: its surveykit metadata is not valid JSON ({exc}).",
-                                      file=self.name) from exc
+            except (ValueError, UnicodeDecodeError, TypeError, RecursionError) as exc:
+                raise FileFormatError(f"{self.name}: its surveykit metadata (labels) is malformed ({exc}). Write "
+                                      "the file again with surveykit, or read it with pyarrow and attach labels "
+                                      "by hand.", file=self.name) from exc
         meta["file"], meta["format"] = self.name, "parquet"
         meta["columns"] = list(self._names)
         meta["n_rows"] = int(self._pf.metadata.num_rows)
