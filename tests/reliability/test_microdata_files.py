@@ -204,7 +204,8 @@ def test_malformed_parquet_metadata_is_a_file_format_error(tmp_path, payload):
 
 
 def test_dates_written_to_csv_come_back_as_dates(tmp_path):
-    df = pd.DataFrame({"fecha": pd.to_datetime(["2024-03-01", None, "2024-12-31 10:30"]), "x": [1, 2, 3]})
+    df = pd.DataFrame({"fecha": pd.to_datetime(["2024-03-01", None, "2024-12-31 10:30"], format="ISO8601"),
+                       "x": [1, 2, 3]})
     p = tmp_path / "f.csv"
     sk.write_microdata(df, p)
     back = sk.read_microdata(p)

@@ -960,7 +960,10 @@ def _apply_dtype(s: pd.Series, want: Any, source: _Source, col: str) -> pd.Serie
                      else str(v)).astype("str")
     try:
         if want in ("datetime", "datetime64", "datetime64[ns]", "date"):
-            return pd.to_datetime(s, errors="raise")
+            if s.dtype != object and not pd.api.types.is_string_dtype(s.dtype):
+                return pd.to_datetime(s, errors="raise")
+            # as written by surveykit and most tools: ISO 8601, with or without the time of day
+            return pd.to_datetime(s, errors="raise", format="ISO8601")
         return s.astype(want)
     except (ValueError, TypeError) as exc:
         raise MicrodataError(f"{source.name}: column {col!r} cannot be read as {want!r}: {exc}. Fix the cells "
