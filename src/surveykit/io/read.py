@@ -740,7 +740,9 @@ class _CsvSource(_Source):
                                   encoding=self.encoding, chunksize=chunksize,
                                   usecols=None if columns == self._header else columns,
                                   skip_blank_lines=False)
-        # the header was checked for duplicates: let pandas see the names as they are
+        # the header was checked for duplicates; the names are the ones the csv module read (pandas
+        # strips a second byte-order mark, say, which would make them differ)
+        kw.update(header=0, names=self._header)
         return pd.read_csv(self.name, **kw)
 
     def _convert(self, df: pd.DataFrame, first: bool) -> pd.DataFrame:
