@@ -1003,7 +1003,7 @@ class _ExcelSource(_Source):
                 raise FileFormatError(
                     f"{self.name} is truncated or damaged (not a complete .xlsx workbook: {exc}). Save it again "
                     "from Excel/LibreOffice, or copy it again.", file=self.name) from exc
-            except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+            except (InvalidFileException, KeyError, OSError, ValueError, NotImplementedError) as exc:
                 raise FileFormatError(
                     f"{self.name} cannot be opened as an .xlsx workbook ({exc}). Save it again from "
                     "Excel/LibreOffice as 'Excel Workbook (.xlsx)'.", file=self.name) from exc
