@@ -88,3 +88,21 @@ def test_regex_engine_limits_are_lint_problems():
     assert any("RE2" in m and "lookarounds" in m for m in msgs), msgs
     assert evaluate("regex(${a}, '[a-z]{3,}')", pd.DataFrame({"a": ["abc", "ab", "ñandú"]})).tolist() == \
         [True, False, False]     # \w, [a-z]: ASCII, as in ODK
+
+
+@pytest.mark.parametrize("field", ["min: " + "9" * 400, "max: -" + "9" * 30])
+def test_integer_bounds_beyond_2_53_are_spec_errors(field):
+    with pytest.raises(sk.SpecFormatError, match="9007199254740992"):
+        loads_yaml(f"id: x\nlanguages: [es]\nitems:\n - {{type: integer, name: a, label: A, {field}}}\n")
+
+
+def test_huge_choice_codes_are_refused_or_kept_as_text():
+    spec = ("id: x\nlanguages: [es]\nchoice_lists:\n  l:\n    choices:\n      - {{code: {code}, label: X}}\n"
+            "items:\n - {{type: select_one, name: a, label: A, choices: l}}\n")
+    with pytest.raises(sk.SpecFormatError, match="beyond 2\\*\\*53"):
+        loads_yaml(spec.format(code="9" * 400))
+    q = loads_yaml(spec.format(code="'12345678901234567890'"))     # written as text: a text code
+    assert q.choice_lists["l"].choices[0].code == "12345678901234567890"
+    assert loads_yaml(spec.format(code="'17'")).choice_lists["l"].choices[0].code == 17
+    report = sk.check_microdata(pd.DataFrame({"a": ["12345678901234567890", "1"]}), q)
+    assert report["value"].tolist() == ["1"]
