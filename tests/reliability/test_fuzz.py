@@ -217,7 +217,6 @@ def test_valid_csv_comes_back_value_for_value(tmp_path_factory, rows):
 
 
 def _data_xlsx() -> bytes:
-    buf = io.BytesIO()
     df = pd.DataFrame({"id": [1, 2, 3], "sexo": [1, 2, 1], "obs": ["a", None, "ñ"]})
     df.attrs["surveykit"] = {"value_labels": {"sexo": {1: "Hombre", 2: "Mujer"}}}
     path = Path(__import__("tempfile").mkdtemp()) / "d.xlsx"
