@@ -75,7 +75,7 @@ FRAME = pd.DataFrame({"a": [1.0, None, 3.0, -2.0], "b": ["aaaaaaaaaaaaaaaaaaaaaa
                       "m": ["1 2", "", None, "3"]})
 
 
-@settings(max_examples=400 * SCALE, **FUZZ)
+@settings(max_examples=800 * SCALE, **FUZZ)
 @given(st.one_of(EXPRESSIONS, st.text(max_size=40)))
 def test_expressions_parse_evaluate_and_lint_without_tracebacks(text):
     expr = only_surveykit_errors(sk.parse_expression, text)
@@ -108,7 +108,7 @@ items:
 """
 
 
-@settings(max_examples=150 * SCALE, **FUZZ)
+@settings(max_examples=300 * SCALE, **FUZZ)
 @given(EDITS, st.sampled_from(["yaml", "json"]))
 def test_questionnaire_bytes_load_or_fail_cleanly(tmp_path_factory, edits, kind):
     import yaml
@@ -142,7 +142,7 @@ def _xlsform_bytes() -> bytes:
 XLSFORM = _xlsform_bytes()
 
 
-@settings(max_examples=40 * SCALE, **FUZZ)
+@settings(max_examples=80 * SCALE, **FUZZ)
 @given(EDITS)
 def test_xlsform_bytes_load_or_fail_cleanly(tmp_path_factory, edits):
     path = tmp_path_factory.mktemp("x") / "f.xlsx"
@@ -163,7 +163,7 @@ def _records(data: bytes) -> list[list[str]] | None:
         return None
 
 
-@settings(max_examples=200 * SCALE, **FUZZ)
+@settings(max_examples=400 * SCALE, **FUZZ)
 @given(EDITS, st.booleans())
 def test_mutated_csv_reads_faithfully_or_fails_cleanly(tmp_path_factory, edits, chunked):
     data = mutate(CSV, edits)
@@ -190,7 +190,7 @@ CELL = st.one_of(st.integers(-10**25, 10**25).map(str), st.floats(allow_nan=Fals
                  st.sampled_from(["01", " 7", "NA", "nan", "-0", "+5", "1e5", "ñ", "a,b", 'q"q']))
 
 
-@settings(max_examples=100 * SCALE, **FUZZ)
+@settings(max_examples=200 * SCALE, **FUZZ)
 @given(st.integers(1, 4).flatmap(lambda w: st.lists(st.lists(CELL, min_size=w, max_size=w), min_size=1,
                                                     max_size=6)))
 def test_valid_csv_comes_back_value_for_value(tmp_path_factory, rows):
@@ -199,7 +199,6 @@ def test_valid_csv_comes_back_value_for_value(tmp_path_factory, rows):
     path = tmp_path_factory.mktemp("v") / "d.csv"
     with open(path, "w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows([header, *rows])
-    assume(not all(all(c == "" for c in r) for r in rows if width == 1))  # a 1-column blank line is no record
     df = only_surveykit_errors(sk.read_microdata, path)
     assert df is not None, "a valid CSV must be read"
     assert df.shape == (len(rows), width)
@@ -227,7 +226,7 @@ def _data_xlsx() -> bytes:
 XLSX = _data_xlsx()
 
 
-@settings(max_examples=40 * SCALE, **FUZZ)
+@settings(max_examples=80 * SCALE, **FUZZ)
 @given(EDITS)
 def test_mutated_xlsx_reads_or_fails_cleanly(tmp_path_factory, edits):
     path = tmp_path_factory.mktemp("x") / "d.xlsx"
@@ -249,7 +248,7 @@ CONTROLS = {
 }
 
 
-@settings(max_examples=200 * SCALE, **FUZZ)
+@settings(max_examples=400 * SCALE, **FUZZ)
 @given(EDITS, st.sampled_from(sorted(CONTROLS)))
 def test_control_files_load_or_fail_cleanly(tmp_path_factory, edits, kind):
     path = tmp_path_factory.mktemp("k") / f"c.{kind}"

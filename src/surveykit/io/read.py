@@ -142,6 +142,7 @@ def read_microdata(
     >>> sk.read_microdata(path, user_missing="keep")["sexo"].tolist()
     [1.0, 2.0, 2.0, 9.0]
     """
+    _check_arguments(path, format=format, encoding=encoding, columns=columns, questionnaire=questionnaire)
     opts = _Options(user_missing=user_missing, cells=cells, questionnaire=questionnaire, language=language,
                     na_values=na_values, dtype=dtype)
     source = _open_source(path, format=format, sheet=sheet, encoding=encoding, sep=sep, opts=opts)
@@ -189,6 +190,7 @@ def read_metadata(
     >>> m["variable_labels"]["p1"], m["missing"]["p1"]["values"], m["n_rows"]
     ('¿Se siente seguro?', [98], 3)
     """
+    _check_arguments(path, format=format, encoding=encoding)
     opts = _Options()
     source = _open_source(path, format=format, sheet=sheet, encoding=encoding, sep=sep, opts=opts)
     return source.metadata()
@@ -265,12 +267,36 @@ class _Options:
         self.cells = cells
         self.questionnaire = questionnaire
         self.language = language
+        if isinstance(na_values, str):
+            na_values = [na_values]
+        if na_values is not None and not isinstance(na_values, (Sequence, set, frozenset, pd.Index, np.ndarray)):
+            raise MicrodataError(f"na_values= must be a list of texts meaning 'no value' (['NA', '-']); got "
+                                 f"{type(na_values).__name__}.")
+        if dtype is not None and not isinstance(dtype, Mapping):
+            raise MicrodataError(f"dtype= must map columns to types ({{'id': 'str'}}); got {type(dtype).__name__}.")
         self.na_values = [str(v) for v in na_values] if na_values is not None else [""]
         if "" not in self.na_values:
             self.na_values.append("")
         self.dtype = dict(dtype or {})
         #: column -> {Stata letter: code} from the questionnaire, used when keeping missing codes
         self.letter_codes: dict[str, dict[str, Any]] = {}
+
+
+def _check_arguments(path: Any, *, format: Any = None, encoding: Any = None, columns: Any = None,
+                     questionnaire: Any = None) -> None:
+    """Arguments of the wrong kind are the caller's mistake: say which, as a MicrodataError."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise MicrodataError(f"read_microdata needs a file path; got {type(path).__name__} {path!r:.60}.")
+    for arg, value in (("format", format), ("encoding", encoding)):
+        if value is not None and not isinstance(value, str):
+            raise MicrodataError(f"{arg}= must be text; got {type(value).__name__} {value!r:.60}.", file=str(path))
+    if columns is not None and not isinstance(columns, str) and not (
+            isinstance(columns, Sequence) or isinstance(columns, (pd.Index, np.ndarray))):
+        raise MicrodataError(f"columns= must be a list of column names; got {type(columns).__name__}.",
+                             file=str(path))
+    if questionnaire is not None and not callable(getattr(questionnaire, "label_dictionaries", None)):
+        raise MicrodataError(f"questionnaire= must be a Questionnaire (load it with sk.load_questionnaire(path)); "
+                             f"got {type(questionnaire).__name__} {questionnaire!r:.60}.", file=str(path))
 
 
 def _check_columns(columns: Sequence[str] | None, available: list[str], name: str) -> list[str]:

@@ -132,6 +132,25 @@ def write_microdata(
     """
     if not isinstance(df, pd.DataFrame):
         raise MicrodataError(f"write_microdata needs a pandas DataFrame; got {type(df).__name__}.")
+    if not isinstance(path, (str, os.PathLike)):
+        raise MicrodataError(f"write_microdata needs a file path; got {type(path).__name__}.")
+    for arg, value in (("format", format), ("file_label", file_label), ("language", language)):
+        if value is not None and not isinstance(value, str):
+            raise MicrodataError(f"{arg}= must be text; got {type(value).__name__} {value!r:.60}.")
+    if not isinstance(encoding, str):
+        raise MicrodataError(f"encoding= must be a codec name such as 'utf-8'; got {encoding!r:.60}.")
+    try:
+        import codecs
+
+        codecs.lookup(encoding)
+    except LookupError:
+        raise MicrodataError(f"encoding {encoding!r} is unknown; use 'utf-8' (or 'utf-8-sig' for Excel).") from None
+    if stata_missing is not None and not isinstance(stata_missing, Mapping):
+        raise MicrodataError(f"stata_missing= must map codes to letters ({{98: '.d'}}) or columns to such maps; "
+                             f"got {type(stata_missing).__name__}.")
+    if questionnaire is not None and not callable(getattr(questionnaire, "label_dictionaries", None)):
+        raise MicrodataError(f"questionnaire= must be a Questionnaire (sk.load_questionnaire(path)); got "
+                             f"{type(questionnaire).__name__}.")
     if long_labels not in ("error", "truncate"):
         raise MicrodataError(f"long_labels must be 'error' or 'truncate'; got {long_labels!r}.")
     if cells not in ("codes", "labels"):
@@ -152,7 +171,16 @@ def write_microdata(
     if dups:
         raise MicrodataError(f"cannot write {name}: column names {dups} appear more than once. Rename them.",
                              file=name, column=dups[0])
-    meta = _collect_metadata(df, questionnaire, language)
+    unsupported = _unsupported_columns(df)
+    if unsupported:
+        raise FormatCapacityError(f"cannot write {name}: " + "; ".join(unsupported) + ".", file=name,
+                                  problems=unsupported)
+    try:
+        meta = _collect_metadata(df, questionnaire, language)
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise MicrodataError(f"cannot write {name}: the labels in df.attrs['surveykit'] are malformed ({exc}); "
+                             "value_labels must map columns to {code: label}, missing columns to {'values': [...]}, "
+                             "variable_labels columns to text.", file=name) from exc
     if file_label is not None:
         meta["file_label"] = file_label
     letters = _letter_map(stata_missing, questionnaire, language, list(df.columns))
@@ -173,6 +201,24 @@ def write_microdata(
 # ============================================================================================
 # shared helpers
 # ============================================================================================
+def _unsupported_columns(df: pd.DataFrame) -> list[str]:
+    """Column types no survey format stores: complex numbers (SPSS would keep the real part, Stata
+    and CSV the text '(1+2j)'), durations and periods (written as garbage or refused obscurely)."""
+    out = []
+    for col in df.columns:
+        dtype = df[col].dtype
+        if pd.api.types.is_complex_dtype(dtype):
+            out.append(f"{col!r} holds complex numbers, which no survey format stores; write the real and "
+                       "imaginary parts as two columns")
+        elif pd.api.types.is_timedelta64_dtype(dtype):
+            out.append(f"{col!r} holds durations; convert them to a number (s.dt.total_seconds() / 60 for minutes)")
+        elif isinstance(dtype, pd.PeriodDtype):
+            out.append(f"{col!r} holds periods; convert them to dates (s.dt.to_timestamp()) or text")
+        elif isinstance(dtype, pd.IntervalDtype):
+            out.append(f"{col!r} holds intervals; write their bounds as two columns or as text")
+    return out
+
+
 def _target_format(target: Path, format: str | None) -> str:
     if format is not None:
         fmt = format.lower().lstrip(".")

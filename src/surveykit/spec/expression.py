@@ -178,6 +178,10 @@ def _span(first: Any, last: Any) -> tuple[int, int]:
     return (start, end)
 
 
+class _NotText(ExpressionSyntaxError, TypeError):
+    """Not text at all: an ExpressionSyntaxError, and still the TypeError it always was."""
+
+
 class _TooDeep(Exception):
     def __init__(self, offset: int, message: str | None = None) -> None:
         self.offset = offset
@@ -472,7 +476,8 @@ class Expr:
         if isinstance(src, Expr):
             src = src.src
         if not isinstance(src, str):
-            raise TypeError(f"an expression is text, got {type(src).__name__}")
+            raise _NotText(f"an expression is text (e.g. '${{edad}} >= 18'), got {type(src).__name__} {src!r:.60}",
+                           expression=None, offset=0)
         self.src = src
 
     # -- parsing ---------------------------------------------------------------------------

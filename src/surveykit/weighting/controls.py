@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -396,6 +397,9 @@ def load_controls(path: str | Path) -> Controls:
     >>> ctl.margins
     {'sex': {1: 40.0, 2: 60.0}, 'income': 1500000.0}
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ControlTotalsError(f"load_controls needs the path of a control file; got {type(path).__name__} "
+                                 f"{path!r:.60}.")
     p = Path(path)
     where = str(path)
     if not p.is_file():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ...errors import SpecFormatError
@@ -27,6 +28,9 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
     >>> q.question("obs").label
     {'es': 'Obs'}
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise SpecFormatError(f"load_questionnaire needs the path of a questionnaire file; got "
+                              f"{type(path).__name__} {path!r:.60}")
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in SPEC_SUFFIXES:
