@@ -38,7 +38,8 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
         raise SpecFormatError(f"{p}: cannot read {suffix or 'a file without suffix'} as a questionnaire{hint}; "
                               f"use one of {', '.join(SPEC_SUFFIXES)}", file=str(p))
     if not p.is_file():
-        raise SpecFormatError(f"{p}: no such file", file=str(p))
+        what = "is a folder, not a questionnaire file" if p.is_dir() else "no such file"
+        raise SpecFormatError(f"{p}: {what}", file=str(p))
     if suffix in (".yaml", ".yml"):
         from .yamljson import load_yaml
 
