@@ -338,8 +338,10 @@ def _compute(design, codes, by, *, rule, ci, level, language, labels, questionna
         df_choice = "domain" if rule == "nchs" else None
         chosen_ci = (ci or ind.ci or "t") if proportionish else _plain(ci or "t")
         t = prepared[code](by_cols or None, ci=chosen_ci, level=level, df=df_choice)
-        t = quality_flags(t, rule, level=level, scale=ind.scale) if (rule != "nchs" or proportionish) \
-            else quality_flags(t, "nchs-counts", level=level)
+        # reasons in the table's language (flags stay the agencies' codes)
+        lang = "es" if str(language).lower().startswith("es") else "en"
+        t = quality_flags(t, rule, level=level, scale=ind.scale, language=lang) if (rule != "nchs" or proportionish) \
+            else quality_flags(t, "nchs-counts", level=level, language=lang)
         if labels and by_cols:
             t = _labels(t, by_cols, d.data, questionnaire, language, cache=prepared)
         t.insert(0, "code", code)

@@ -24,6 +24,7 @@ Rules (the ``rule`` column):
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -129,6 +130,10 @@ def check_microdata(
 # tables, ids
 # ============================================================================================
 def _tables(data: Any, q: Any, unit: str | None) -> tuple[dict[str, pd.DataFrame], str]:
+    if not callable(getattr(q, "repeats", None)) or not callable(getattr(q, "questions", None)):
+        hint = (" Load it first: sk.load_questionnaire(path)." if isinstance(q, (str, os.PathLike)) else "")
+        raise MicrodataError(f"check_microdata needs a Questionnaire as its second argument; got "
+                             f"{type(q).__name__} {q!r:.80}.{hint}")
     main = getattr(q, "unit", None) or "main"
     repeats = {r.name for r in q.repeats()}
     if isinstance(data, pd.DataFrame):
@@ -136,7 +141,7 @@ def _tables(data: Any, q: Any, unit: str | None) -> tuple[dict[str, pd.DataFrame
         if unit is not None and unit not in repeats and unit != main:
             raise MicrodataError(f"unit={unit!r} is not a repeat of questionnaire {q.id!r}; its units are "
                                  f"{[main, *sorted(repeats)]}.")
-        return {name: data}, main
+        data = {name: data}
     if not isinstance(data, Mapping):
         raise MicrodataError(f"check_microdata needs a DataFrame or a dict of DataFrames; got {type(data).__name__}.")
     tables = {}
@@ -147,6 +152,11 @@ def _tables(data: Any, q: Any, unit: str | None) -> tuple[dict[str, pd.DataFrame
         if not isinstance(df, pd.DataFrame):
             raise MicrodataError(f"table {name!r} must be a DataFrame; got {type(df).__name__}.")
         tables[name] = df
+    for name, df in tables.items():
+        dups = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+        if dups:
+            raise MicrodataError(f"table {name!r} has the column name(s) {dups} more than once, so its answers "
+                                 "cannot be told apart; rename the duplicates.", column=dups[0])
     return tables, main
 
 
@@ -192,6 +202,16 @@ def _id_text(df: pd.DataFrame, cols: list[str]) -> pd.Series:
     for p in parts[1:]:
         out = out + "/" + p
     return out
+
+
+def _key_frame(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """Id columns as text the way people write them, so an int household id matches a text one."""
+    return pd.DataFrame({c: _code_text(df[c]) for c in cols}, index=df.index)
+
+
+def _key_index(df: pd.DataFrame, cols: list[str]) -> pd.Index:
+    keys = _key_frame(df, cols)
+    return pd.MultiIndex.from_frame(keys) if len(cols) > 1 else pd.Index(keys[cols[0]])
 
 
 def _code_text(s: pd.Series) -> pd.Series:
@@ -309,8 +329,10 @@ class _Context:
             take = [c for c in needed if c in ptable.columns and c not in pid]
             if take:
                 # one parent row per id (duplicates are reported by their own rule)
-                right = ptable[pid + take].drop_duplicates(subset=pid, keep="first")
-                merged = out[pid].merge(right, on=pid, how="left", validate="many_to_one")
+                # ids compared as written (1, 1.0 and "1" are the same household)
+                right = pd.concat([_key_frame(ptable, pid), ptable[take]], axis=1)
+                right = right.drop_duplicates(subset=pid, keep="first")
+                merged = _key_frame(out, pid).merge(right, on=pid, how="left", validate="many_to_one")
                 merged.index = out.index
                 out = pd.concat([out, merged[take]], axis=1)
                 needed = [c for c in needed if c not in take]
@@ -351,8 +373,8 @@ class _Context:
         if absent:
             self.skip(unit, "", "parent", f"table {unit!r} lacks the parent id column(s) {absent}")
             return
-        keys = pd.MultiIndex.from_frame(ptable[pid]) if len(pid) > 1 else pd.Index(ptable[pid[0]])
-        mine = pd.MultiIndex.from_frame(df[pid]) if len(pid) > 1 else pd.Index(df[pid[0]])
+        keys = _key_index(ptable, pid)
+        mine = _key_index(df, pid)
         orphan = np.asarray(~mine.isin(keys))
         if orphan.any():
             idtext = _id_text(df, pid).to_numpy(dtype=object)
@@ -371,7 +393,7 @@ class _Context:
         except ExpressionError as exc:
             self.skip(parent, unit, "count", f"the count of repeat {unit!r} cannot be evaluated: {exc}")
             return
-        keys = pd.MultiIndex.from_frame(ptable[pid]) if len(pid) > 1 else pd.Index(ptable[pid[0]])
+        keys = _key_index(ptable, pid)
         counts = pd.Series(1, index=child_keys).groupby(level=list(range(child_keys.nlevels))).size()
         have = counts.reindex(keys).fillna(0).to_numpy(dtype=float)
         want = pd.to_numeric(expected, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -505,10 +527,18 @@ class _Context:
             self.skip(unit, name, rule, f"{expr.src} refers to {absent}, not in the data given")
             return None
         try:
-            return expr.evaluate(frame, current=current, questionnaire=self.q)
+            result = expr.evaluate(frame, current=current, questionnaire=self.q)
         except ExpressionError as exc:
             self.skip(unit, name, rule, f"{expr.src} cannot be evaluated on this data: {exc}")
             return None
+        if not pd.api.types.is_bool_dtype(result.dtype) and result.notna().any():
+            # a number, text or date is no condition: checking it would pass every row silently
+            kind = "a date" if pd.api.types.is_datetime64_any_dtype(result.dtype) else \
+                "a number" if pd.api.types.is_numeric_dtype(result.dtype) else "text"
+            self.skip(unit, name, rule, f"{expr.src} gives {kind}, not true/false; write a condition "
+                                        "(e.g. compare it with '=' or '>'), as lint says")
+            return None
+        return result
 
     def _select_multiple(self, info: Any, unit: str, df: pd.DataFrame, order: int) -> None:
         name = info.model.name

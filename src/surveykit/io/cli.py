@@ -88,6 +88,13 @@ def _check(args: argparse.Namespace) -> int:
     from .check import check_microdata
     from .read import read_microdata
 
+    if args.out:
+        out = Path(args.out)
+        if out.suffix.lower() not in (".csv", ".xlsx"):
+            raise MicrodataError(f"--out {out}: write the problems to a .csv or .xlsx file.", file=str(out))
+        if not out.parent.exists():   # before the (long) check: the documented exit 2, not a traceback
+            raise MicrodataError(f"--out {out}: the folder {out.parent} does not exist. Create it first.",
+                                 file=str(out))
     q = load_questionnaire(args.questionnaire)
     main = getattr(q, "unit", None) or "main"
     paths = _parse_tables(args.data, main)
@@ -118,10 +125,10 @@ def _check(args: argparse.Namespace) -> int:
 
             as_text = {c: report[c].map(lambda v: "" if pd.isna(v) else str(v)) for c in ("row", "id", "value")}
             write_microdata(report.assign(**as_text), out)
-        elif out.suffix.lower() == ".csv":
-            report.to_csv(out, index=False)
         else:
-            raise MicrodataError(f"--out {out}: write the problems to a .csv or .xlsx file.", file=str(out))
+            from .._files import atomic_write
+
+            atomic_write(out, lambda tmp: report.to_csv(tmp, index=False), MicrodataError)
         print(f"problems written to {out}")
     sys.stdout.flush()
     return 1 if s["problems"] else 0
