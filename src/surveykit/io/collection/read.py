@@ -1,0 +1,351 @@
+"""Reading a field export into the questionnaire's units: :func:`read_collection` and :class:`Collection`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ...errors import MicrodataError
+from ...metadata import attach_metadata
+from .._meta import empty_metadata, questionnaire_dicts, restrict
+from .._progress import Progress, progress_wanted
+from .common import META_COLUMNS, Cells, FormMap, Problems, link_problem, make_plan, unit_frame
+
+__all__ = ["read_collection", "Collection", "detect_tool", "TOOLS"]
+
+TOOLS = ("kobo", "odk", "surveysolutions")
+_ALIASES = {"kobo": "kobo", "kobotoolbox": "kobo", "odk": "odk", "odk_central": "odk", "central": "odk",
+            "surveysolutions": "surveysolutions", "suso": "surveysolutions", "survey_solutions": "surveysolutions"}
+
+
+@dataclass
+class Table:
+    """One table of an export as a tool's reader hands it over."""
+
+    name: str
+    where: str
+    headers: list[str]
+    chunks: Callable[[int], Iterator[pd.DataFrame]]
+    n_rows: int | None = None
+    first_row: int = 2          # file row/line of the first data row (the header is row 1)
+
+
+@dataclass
+class Export:
+    """What a tool's reader found: the main table, one table per repeat, paradata, leftovers."""
+
+    tool: str
+    main: Table
+    repeats: dict[str, Table] = field(default_factory=dict)
+    paradata: dict[str, pd.DataFrame] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+    special: dict[str, tuple[str, str]] = field(default_factory=dict)
+    classify: Any = None
+    cells: Cells = field(default_factory=Cells)
+    keys: Any = None            # keys(unit, is_main, links DataFrame) -> DataFrame(row_key, parent_ref, instance, interview)
+    main_meta: Any = None       # main_meta(meta DataFrame, interview ids) -> meta with columns from paradata
+    close: Any = None
+
+
+class Collection(dict):
+    """The units of a questionnaire read from a field export: ``{unit: DataFrame}``.
+
+    A dict of tables the way :func:`surveykit.check_microdata` takes them (main unit under
+    ``questionnaire.unit`` or ``"main"``, each repeat under its name), plus what was learnt reading:
+
+    Attributes
+    ----------
+    questionnaire
+        The questionnaire the export was read against.
+    tool : str
+        ``"kobo"``, ``"odk"`` or ``"surveysolutions"``.
+    ids : dict
+        Id columns per unit (``interview_id``, then ``id_<repeat>`` down the chain of repeats).
+    problems : DataFrame
+        Every problem met while reading (``unit, row, source_row, column, question, kind, value,
+        message``); ``row`` is the row label in the unit's table, ``source_row`` the row/line in the
+        export file.
+    unmapped : dict
+        Per unit, the export columns that are neither a question nor known collection metadata.
+    paradata : dict
+        System tables that are not units (Survey Solutions ``interview__diagnostics``,
+        ``interview__actions``, ...), by name.
+    """
+
+    def __init__(self, tables: dict[str, pd.DataFrame], *, questionnaire: Any, tool: str, path: str,
+                 ids: dict[str, list[str]], problems: pd.DataFrame, unmapped: dict[str, list[str]],
+                 paradata: dict[str, pd.DataFrame]) -> None:
+        super().__init__(tables)
+        self.questionnaire = questionnaire
+        self.tool = tool
+        self.path = path
+        self.ids = ids
+        self.problems = problems
+        self.unmapped = unmapped
+        self.paradata = paradata
+
+    @property
+    def main(self) -> pd.DataFrame:
+        """The main unit's table."""
+        return self[self.questionnaire.unit or "main"]
+
+    def check(self) -> pd.DataFrame:
+        """:func:`surveykit.check_microdata` of every unit, with the ids linking repeats to parents."""
+        from ..check import check_microdata
+
+        return check_microdata(dict(self), self.questionnaire, id=self.ids)
+
+    def paradata_summary(self, **kwargs: Any) -> dict[str, pd.DataFrame]:
+        """:func:`surveykit.io.collection.paradata_summary` of this collection."""
+        from .paradata import paradata_summary
+
+        return paradata_summary(self, **kwargs)
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{u}: {len(df):,} rows" for u, df in self.items())
+        return (f"<Collection of {self.questionnaire.id!r} from {self.tool} ({Path(self.path).name}): {parts}; "
+                f"{len(self.problems):,} problems>")
+
+
+def detect_tool(path: str | os.PathLike[str]) -> str | None:
+    """The tool that made an export, from its files and headers; ``None`` for other data files.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "f.csv"
+    >>> _ = p.write_text("SubmissionDate,edad,meta-instanceID,KEY\\n2024-01-01T10:00:00Z,30,uuid:1,uuid:1\\n")
+    >>> detect_tool(p)
+    'odk'
+    """
+    from . import kobo, odk_central, surveysolutions
+
+    p = Path(path)
+    if not p.exists():
+        raise MicrodataError(f"{p}: no such file or folder.", file=str(p))
+    for module, tool in ((surveysolutions, "surveysolutions"), (odk_central, "odk"), (kobo, "kobo")):
+        if module.looks_like(p):
+            return tool
+    return None
+
+
+def read_collection(
+    path: str | os.PathLike[str],
+    questionnaire: Any,
+    *,
+    tool: str | None = None,
+    language: str | None = "auto",
+    sheets: dict[str, str] | None = None,
+    chunk_rows: int = 50_000,
+    progress: bool | None = None,
+) -> Collection:
+    """Read a KoboToolbox, ODK Central or Survey Solutions export as the questionnaire's units.
+
+    Parameters
+    ----------
+    path : path
+        KoboToolbox: ``.xlsx`` (one sheet per repeat), ``.csv`` or a ``.zip``/folder of CSVs, with XML
+        names or labels (any language of the form) as headers and values, group paths joined by ``/``,
+        ``.`` or nothing, select_multiple as a text column of codes and/or split 0/1 columns.
+        ODK Central: the ``.csv.zip`` (or its folder) with ``KEY``/``PARENT_KEY``, or the main ``.csv``.
+        Survey Solutions: the export ``.zip`` or folder, tab-separated (``.tab``) or Stata (``.dta``).
+    questionnaire : Questionnaire
+        The questionnaire the form was built from.
+    tool : {"kobo", "odk", "surveysolutions"}, optional
+        Which tool made the export; ``None`` detects it from the files.
+    language : str, optional
+        ``"auto"`` (default) tells XML names from labels and finds the language per table;
+        ``None`` forces XML names/values; a language code forces labels in that language.
+    sheets : dict, optional
+        Kobo XLSX: unit -> sheet name where a sheet is not named after its repeat.
+    chunk_rows : int, default 50000
+        Rows converted at a time (memory stays bounded by the result plus one chunk).
+    progress : bool, optional
+        Progress on stderr; default: when stderr is a terminal or in a notebook.
+
+    Returns
+    -------
+    Collection
+        ``{unit: DataFrame}``: the main unit (``questionnaire.unit`` or ``"main"``) and one table per
+        repeat. Each table has ``interview_id`` (and ``id_<repeat>`` down the chain: the instance number
+        within its parent) first, then the questionnaire's questions with its names and codes
+        (select_multiple as 0/1 columns ``{q}_{code}``), then collection metadata the export has
+        (``submission_time`` as datetime in UTC, ``enumerator``, ``start_time``, ``end_time``,
+        ``duration_min``, ``form_version``, ...), then any unmapped column under its own name. Labels
+        and missing codes from the questionnaire are in ``attrs["surveykit"]``. ``problems``,
+        ``unmapped``, ``ids`` and ``paradata`` are attributes.
+
+    Raises
+    ------
+    MicrodataError
+        The file is missing, of no known tool, or its main table cannot be found.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, surveykit as sk
+    >>> q = sk.Questionnaire(id="f", languages=["es"], items=[sk.Group(name="g", children=[
+    ...     sk.IntegerQuestion(name="edad", min=0, max=110)])])
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "f.csv"
+    >>> _ = p.write_text("SubmissionDate,g-edad,meta-instanceID,KEY,SubmitterName\\n"
+    ...                  "2024-01-01T10:00:00.000Z,34,uuid:a1,uuid:a1,ana\\n")
+    >>> units = sk.read_collection(p, q)
+    >>> units["main"][["interview_id", "edad", "enumerator"]].values.tolist()
+    [['a1', 34.0, 'ana']]
+    >>> str(units["main"]["submission_time"].dtype).startswith("datetime64")
+    True
+    """
+    from . import kobo, odk_central, surveysolutions
+
+    p = Path(path)
+    if tool is None:
+        tool = detect_tool(p)
+        if tool is None:
+            raise MicrodataError(f"{p}: not an export of KoboToolbox, ODK Central or Survey Solutions (no _uuid/"
+                                 "_index, KEY or interview__key column); give tool=... or read it with "
+                                 "read_microdata.", file=str(p))
+    key = _ALIASES.get(str(tool).lower())
+    if key is None:
+        raise MicrodataError(f"tool={tool!r}: use one of {TOOLS} (or None to detect).")
+    fm = FormMap(questionnaire)
+    problems = Problems()
+    module = {"kobo": kobo, "odk": odk_central, "surveysolutions": surveysolutions}[key]
+    export = module.open_export(p, fm, problems, sheets=sheets or {})
+    show = progress_wanted(progress)
+    try:
+        tables, ids, unmapped = _read_units(export, fm, problems, language, chunk_rows, show, p)
+    finally:
+        if export.close:
+            export.close()
+    dicts = questionnaire_dicts(questionnaire)
+    for unit, df in tables.items():
+        meta = empty_metadata(str(p), key)
+        meta.update({k: v for k, v in dicts.items() if k in ("variable_labels", "value_labels", "missing")})
+        meta = restrict(meta, df.columns)
+        meta["collection"] = {"tool": key, "unit": unit, "ids": ids[unit], "unmapped": unmapped.get(unit, [])}
+        meta["n_rows"] = len(df)
+        attach_metadata(df, meta)
+    return Collection(tables, questionnaire=questionnaire, tool=key, path=str(p), ids=ids,
+                      problems=problems.frame(), unmapped=unmapped, paradata=export.paradata)
+
+
+# ================================================================================================
+def _read_units(export: Export, fm: FormMap, problems: Problems, language: Any, chunk_rows: int, show: bool,
+                path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]], dict[str, list[str]]]:
+    order = [fm.main, *[r for r in fm.repeats if r in export.repeats]]
+    for r in fm.repeats:
+        if r not in export.repeats:
+            problems.add(r, "no_column", f"{path.name}: no table for repeat {r!r} (its questions "
+                         f"{[i.model.name for i in fm.by_unit[r]][:5]}...) was found in the export", question="")
+    tables: dict[str, pd.DataFrame] = {}
+    keyinfo: dict[str, pd.DataFrame] = {}
+    ids: dict[str, list[str]] = {}
+    unmapped: dict[str, list[str]] = {}
+    for unit in order:
+        table = export.main if unit == fm.main else export.repeats[unit]
+        plan = make_plan(table.headers, fm, unit, export.special, problems, table.where, language=language,
+                         classify=export.classify)
+        unmapped[unit] = list(plan.unmapped)
+        parts, metas, links, extras = [], [], [], []
+        bar = Progress(f"{path.name} [{table.name}]", table.n_rows) if show else None
+        offset = 0
+        for chunk in table.chunks(chunk_rows):
+            n = len(chunk)
+            labels = np.arange(offset, offset + n)
+            parts.append(unit_frame(chunk, plan, fm, problems, source_rows=labels + table.first_row,
+                                    row_labels=labels, cells=export.cells))
+            metas.append(pd.DataFrame({role: chunk[h].to_numpy() for role, h in plan.meta.items()}, index=range(n)))
+            links.append(pd.DataFrame({role: chunk[h].to_numpy() for role, h in plan.links.items()}, index=range(n)))
+            extras.append(chunk[plan.unmapped].reset_index(drop=True))
+            offset += n
+            if bar:
+                bar.update(n)
+        if bar:
+            bar.close()
+        body = _concat(parts)
+        meta = _concat(metas)
+        link = _concat(links)
+        extra = _concat(extras)
+        keys = export.keys(unit, unit == fm.main, link)
+        idcols = fm.id_columns(unit)
+        if unit == fm.main:
+            idframe = pd.DataFrame({"interview_id": keys["interview"].to_numpy(dtype=object)})
+            if export.main_meta is not None:
+                meta = export.main_meta(meta.reset_index(drop=True), idframe["interview_id"])
+            meta = _convert_meta(meta)
+        else:
+            idframe = _link(unit, keys, keyinfo[fm.parent(unit)], tables[fm.parent(unit)], fm, problems,
+                            table.first_row, plan.links.get("parent_ref", ""))
+        keyinfo[unit] = pd.DataFrame({"row_key": keys["row_key"].to_numpy(dtype=object)})
+        out = pd.concat([idframe.reset_index(drop=True), body.reset_index(drop=True)]
+                        + ([meta] if unit == fm.main and len(meta.columns) else [])
+                        + ([extra] if len(extra.columns) else []), axis=1)
+        tables[unit] = out
+        ids[unit] = idcols
+    return tables, ids, unmapped
+
+
+def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    if not parts:
+        return pd.DataFrame()
+    if len(parts) == 1:
+        return parts[0]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _link(unit: str, keys: pd.DataFrame, parent_keys: pd.DataFrame, parent: pd.DataFrame, fm: FormMap,
+          problems: Problems, first_row: int, column: str) -> pd.DataFrame:
+    """Each repeat row's parent: the parent's ids, and this row's instance number within the parent."""
+    pk = pd.Index(parent_keys["row_key"].to_numpy(dtype=object))
+    ref = keys["parent_ref"].to_numpy(dtype=object)
+    pos = pk.get_indexer(ref) if pk.is_unique else pd.Index(pk).drop_duplicates().get_indexer(ref)
+    orphan = pos < 0
+    n = len(keys)
+    labels = np.arange(n)
+    link_problem(problems, unit, orphan, labels, labels + first_row, ref, column, fm.parent(unit) or "")
+    pids = fm.id_columns(fm.parent(unit) or fm.main)
+    out = {}
+    for c in pids:
+        vals = parent[c].to_numpy()
+        col = np.empty(n, dtype=vals.dtype if vals.dtype != object else object)
+        if (orphan.any() and col.dtype.kind in "iu"):
+            col = col.astype(float)
+        col[~orphan] = vals[pos[~orphan]]
+        if orphan.any():
+            col[orphan] = None if col.dtype == object else np.nan
+        out[c] = col
+    inst = keys["instance"] if "instance" in keys else None
+    if inst is None or inst.isna().all():
+        grp = pd.Series(np.where(orphan, -1, pos))
+        inst = grp.groupby(grp, sort=False).cumcount() + 1
+    out[f"id_{unit}"] = pd.to_numeric(inst, errors="coerce").to_numpy(dtype=float)
+    return pd.DataFrame(out)
+
+
+def _to_utc_naive(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return s.dt.tz_convert(None) if getattr(s.dt, "tz", None) is not None else s
+    obj = s.astype(object)
+    parsed = pd.to_datetime(obj.where(s.notna() & (obj != ""), None), errors="coerce", utc=True, format="mixed")
+    return parsed.dt.tz_convert(None)
+
+
+def _convert_meta(meta: pd.DataFrame) -> pd.DataFrame:
+    """Metadata columns as analysts need them: times as UTC datetimes, duration in minutes, fixed order."""
+    meta = meta.copy()
+    for c in ("submission_time", "start_time", "end_time"):
+        if c in meta.columns:
+            meta[c] = _to_utc_naive(meta[c])
+    if "duration_min" in meta.columns:
+        meta["duration_min"] = pd.to_numeric(meta["duration_min"], errors="coerce")
+    elif "start_time" in meta.columns and "end_time" in meta.columns:
+        meta["duration_min"] = (meta["end_time"] - meta["start_time"]).dt.total_seconds() / 60.0
+    for c in ("enumerator", "form_version", "device_id", "review_status", "interview_guid"):
+        if c in meta.columns:
+            obj = meta[c].astype(object)
+            meta[c] = obj.where(meta[c].notna() & (obj != ""), None).map(
+                lambda v: v if v is None or isinstance(v, str) else str(v))
+    return meta[[c for c in META_COLUMNS if c in meta.columns]]
