@@ -19,7 +19,8 @@ import pandas as pd
 
 from ...errors import MicrodataError
 
-__all__ = ["FormMap", "Plan", "Problems", "PROBLEM_KINDS", "META_COLUMNS", "unit_frame", "text_key"]
+__all__ = ["FormMap", "Plan", "Problems", "PROBLEM_KINDS", "META_COLUMNS", "unit_frame", "text_key", "make_plan",
+           "unique_headers", "display", "Files", "sniff_sep", "Cells"]
 
 #: Collection metadata kept in every main table (those the export has), in this order.
 META_COLUMNS = ("submission_time", "enumerator", "start_time", "end_time", "duration_min", "form_version",
@@ -47,6 +48,28 @@ def text_key(value: Any) -> str:
     if isinstance(value, (float, np.floating)):
         return str(int(value)) if float(value).is_integer() else repr(float(value))
     return str(value).strip()
+
+
+def unique_headers(headers: list[Any]) -> list[str]:
+    """Headers made unique by position (a label shared by two questions repeats in a labels export);
+    ``display`` gives the header back.
+
+    >>> unique_headers(["a", "b", "a"])
+    ['a', 'b', 'a\x001']
+    """
+    seen: dict[str, int] = {}
+    out = []
+    for h in headers:
+        h = "" if h is None else str(h).strip()
+        k = seen.get(h, 0)
+        seen[h] = k + 1
+        out.append(h if k == 0 else f"{h}\x00{k}")
+    return out
+
+
+def display(header: str) -> str:
+    """An export header as written in the file (see :func:`unique_headers`)."""
+    return header.split("\x00", 1)[0]
 
 
 def _norm_label(text: str) -> str:
@@ -176,19 +199,22 @@ class FormMap:
                 text = info.model.label.get(language) or info.model.short_label.get(language)
                 if not text:
                     continue
-                out.setdefault(_norm_label(text), ("question", info.model.name))
+                out.setdefault(_norm_label(text), []).append(("question", info.model.name))
                 if info.model.type == "select_multiple":
                     lst = info.choice_list
                     entries = [(c.code, c.label) for c in (lst.choices if lst else [])] + \
                               [(m.code, m.label) for m in info.missing]
                     for code, label in entries:
                         if label.get(language):
-                            out.setdefault(_norm_label(f"{text}/{label[language]}"), ("choice", info.model.name, code))
+                            out.setdefault(_norm_label(f"{text}/{label[language]}"), []).append(
+                                ("choice", info.model.name, code))
             self._labels[key] = out
         return self._labels[key]
 
-    def resolve(self, header: str, unit: str, language: str | None) -> tuple[Any, ...] | None:
-        """``("question", name)``, ``("choice", name, code)`` or ``None`` for one export header."""
+    def resolve(self, header: str, unit: str, language: str | None,
+                taken: Any = ()) -> tuple[Any, ...] | None:
+        """``("question", name)``, ``("choice", name, code)`` or ``None`` for one export header; a label
+        shared by several questions goes to the first of them (in form order) not in ``taken``."""
         names = {i.model.name: i for i in self.by_unit.get(unit, [])}
         if language is None:
             segs = [s for s in _SEP.split(str(header)) if s != ""]
@@ -203,13 +229,11 @@ class FormMap:
             return None
         table = self.labels(unit, language)
         text = _norm_label(header)
-        if text in table:
-            return table[text]
-        # group labels in front ("Identificación/Sexo"): drop them one "/" at a time
-        for m in re.finditer("/", text):
-            rest = text[m.end():].strip()
-            if rest in table:
-                return table[rest]
+        candidates = [text] + [text[m.end():].strip() for m in re.finditer("/", text)]  # group labels in front
+        for c in candidates:
+            if c in table:
+                targets = table[c]
+                return next((t for t in targets if t not in taken), targets[0])
         return None
 
 
@@ -234,7 +258,8 @@ def make_plan(headers: list[str], fm: FormMap, unit: str, special: Mapping[str, 
     plan = Plan(unit=unit, language=lang)
     seen: dict[Any, str] = {}
     for h in headers:
-        hs = str(h)
+        key = str(h)
+        hs = display(key)
         last = _SEP.split(hs)[-1] if hs else hs
         sp = (classify(hs, unit) if classify else None) or special.get(hs) or \
             (special.get(last) if last and last not in fm.infos else None)
@@ -242,18 +267,19 @@ def make_plan(headers: list[str], fm: FormMap, unit: str, special: Mapping[str, 
             target, sp = sp, None
         else:
             target = None
-        target = target if (sp or target) else (fm.resolve(hs, unit, lang) or (fm.resolve(hs, unit, None) if lang else None))
+        target = target if (sp or target) else (fm.resolve(hs, unit, lang, seen) or
+                                                 (fm.resolve(hs, unit, None) if lang else None))
         if sp:
             kind, role = sp
             if kind == "meta" and role not in plan.meta:
-                plan.meta[role] = hs
+                plan.meta[role] = key
             elif kind == "link" and role not in plan.links:
-                plan.links[role] = hs
+                plan.links[role] = key
             else:
-                plan.ignored.append(hs)
+                plan.ignored.append(key)
             continue
         if target is None:
-            plan.unmapped.append(hs)
+            plan.unmapped.append(key)
             problems.add(unit, "unmapped_column", f"{where}: column {hs!r} is not a question of unit {unit!r} of "
                          f"questionnaire {fm.q.id!r} nor known collection metadata; it is kept under its own name",
                          column=hs)
@@ -261,13 +287,13 @@ def make_plan(headers: list[str], fm: FormMap, unit: str, special: Mapping[str, 
         if target in seen:
             problems.add(unit, "duplicate_column", f"{where}: columns {seen[target]!r} and {hs!r} are both "
                          f"{target[1]!r}; the first is used", column=hs, question=target[1])
-            plan.ignored.append(hs)
+            plan.ignored.append(key)
             continue
         seen[target] = hs
         if target[0] == "question":
-            plan.questions[target[1]] = hs
+            plan.questions[target[1]] = key
         else:
-            plan.splits.setdefault(target[1], {})[target[2]] = hs
+            plan.splits.setdefault(target[1], {})[target[2]] = key
     for info in fm.by_unit.get(unit, []):
         name = info.model.name
         if name not in plan.questions and name not in plan.splits:
@@ -595,16 +621,17 @@ class Files:
             first = text.readline()
         sep = sep or sniff_sep(first)
         row = next(csv.reader([first], delimiter=sep), [])
-        return [h.strip() for h in row], sep
+        return unique_headers(row), sep
 
     def csv_chunks(self, name: str, sep: str, as_text: bool, encoding: str = "utf-8-sig") -> Any:
+        headers, _ = self.header(name, sep, encoding)
+
         def chunks(size: int) -> Any:
             with self.open(name) as fh:
                 kw: dict[str, Any] = {"dtype": object} if as_text else {}
                 reader = pd.read_csv(fh, sep=sep, chunksize=size, keep_default_na=False, na_values=[""],
-                                     encoding=encoding, low_memory=False, **kw)
+                                     encoding=encoding, low_memory=False, header=0, names=headers, **kw)
                 for chunk in reader:
-                    chunk.columns = [str(c).strip() for c in chunk.columns]
                     yield chunk.reset_index(drop=True)
         return chunks
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import FileFormatError, MicrodataError
-from .common import Files, FormMap, Problems
+from .common import Files, FormMap, Problems, unique_headers
 
 __all__ = ["looks_like", "open_export", "SPECIAL"]
 
@@ -104,9 +104,10 @@ def _xlsx(path: Path, fm: FormMap, problems: Problems, sheets: dict[str, str]) -
 
     def table(ws: Any) -> Table:
         rows = ws.iter_rows(min_row=1, max_row=1, values_only=True)
-        headers = [("" if h is None else str(h).strip()) for h in next(rows, ())]
-        while headers and headers[-1] == "":
-            headers.pop()
+        raw = [("" if h is None else str(h).strip()) for h in next(rows, ())]
+        while raw and raw[-1] == "":
+            raw.pop()
+        headers = unique_headers(raw)
         width = len(headers)
 
         def chunks(size: int) -> Any:

@@ -15,7 +15,7 @@ from ...errors import MicrodataError
 from ...metadata import attach_metadata
 from .._meta import empty_metadata, questionnaire_dicts, restrict
 from .._progress import Progress, progress_wanted
-from .common import META_COLUMNS, Cells, FormMap, Problems, link_problem, make_plan, unit_frame
+from .common import META_COLUMNS, Cells, FormMap, Problems, display, link_problem, make_plan, unit_frame
 
 __all__ = ["read_collection", "Collection", "detect_tool", "TOOLS"]
 
@@ -248,7 +248,7 @@ def _read_units(export: Export, fm: FormMap, problems: Problems, language: Any, 
         table = export.main if unit == fm.main else export.repeats[unit]
         plan = make_plan(table.headers, fm, unit, export.special, problems, table.where, language=language,
                          classify=export.classify)
-        unmapped[unit] = list(plan.unmapped)
+        unmapped[unit] = [display(c) for c in plan.unmapped]
         parts, metas, links, extras = [], [], [], []
         bar = Progress(f"{path.name} [{table.name}]", table.n_rows) if show else None
         offset = 0
@@ -259,7 +259,8 @@ def _read_units(export: Export, fm: FormMap, problems: Problems, language: Any, 
                                     row_labels=labels, cells=export.cells))
             metas.append(pd.DataFrame({role: chunk[h].to_numpy() for role, h in plan.meta.items()}, index=range(n)))
             links.append(pd.DataFrame({role: chunk[h].to_numpy() for role, h in plan.links.items()}, index=range(n)))
-            extras.append(chunk[plan.unmapped].reset_index(drop=True))
+            extras.append(chunk[plan.unmapped].reset_index(drop=True).set_axis(
+                [display(c) for c in plan.unmapped], axis=1))
             offset += n
             if bar:
                 bar.update(n)
