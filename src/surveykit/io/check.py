@@ -81,7 +81,9 @@ def check_microdata(
         offending value as it is in the data. Sorted by unit, row and question order.
         ``attrs["summary"]`` holds ``rows`` (rows checked per unit), ``problems`` (count),
         ``rows_with_problems``, ``by_rule`` and ``by_variable`` (counts), ``not_checked`` (what could
-        not be checked and why) and ``columns_not_in_questionnaire``.
+        not be checked and why), ``columns_not_in_questionnaire``, ``questions`` (per question: unit,
+        rows checked, answers, problems and status ``checked``/``no column``/``no table``) and
+        ``no_column`` (questions whose table was given without any of their columns).
 
     Examples
     --------
@@ -606,8 +608,38 @@ class _Context:
             "by_variable": {k: int(v) for k, v in sorted(real["variable"].value_counts().items())},
             "not_checked": list(self.not_checked),
             "columns_not_in_questionnaire": getattr(self, "extra", {}),
+            "questions": _question_counts(self),
         }
+        s = out.attrs["summary"]
+        s["no_column"] = [x["variable"] for x in s["questions"] if x["status"] == "no column"]
         return out
+
+
+def _question_counts(ctx: _Context) -> list[dict[str, Any]]:
+    """Per question: its unit, rows checked, answers found, problems, and ``status`` -- ``checked``,
+    ``no column`` (the table has none of its columns) or ``no table`` (its unit was not given)."""
+    problems: dict[str, int] = {}
+    for f in ctx.found:
+        problems[f.variable] = problems.get(f.variable, 0) + len(f.positions)
+    out = []
+    for info in ctx.q.questions():
+        model = info.model
+        if not model.stores_value or model.type in _SKIP_TYPES:
+            continue
+        unit = info.repeat or ctx.main
+        df = ctx.tables.get(unit)
+        cols = [] if df is None else [c for c in info.columns("both") if c in df.columns]
+        if df is None:
+            status, rows, answered = "no table", 0, 0
+        elif not cols:
+            status, rows, answered = "no column", 0, 0
+        else:
+            status, rows = "checked", len(df)
+            answered = int(np.any([_present(df[c]) for c in cols], axis=0).sum()) if len(df) else 0
+        n_prob = problems.get(model.name, 0) + sum(problems.get(c, 0) for c in cols if c != model.name)
+        out.append({"unit": unit, "variable": model.name, "rows": rows, "answered": answered,
+                    "problems": n_prob, "status": status})
+    return out
 
 
 # ============================================================================================
