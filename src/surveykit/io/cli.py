@@ -64,6 +64,28 @@ def register(subparsers: Any) -> None:
     p.add_argument("--max-print", type=int, default=0,
                    help="also print the first N problems (default 0: summary only)")
     p.set_defaults(func=_check)
+    convert = subparsers.choices.get("convert")
+    if convert is not None:  # ``surveykit convert survey.sav draft.yaml``: a draft from a data file's labels
+        questionnaire_convert = convert.get_default("func")
+        convert.set_defaults(func=lambda args: _convert_data(args, questionnaire_convert))
+
+
+_DATA_SUFFIXES = (".sav", ".zsav", ".por", ".dta", ".csv", ".tsv", ".parquet")
+
+
+def _convert_data(args: argparse.Namespace, fallback: Any) -> int:
+    """A labelled data file in: draft its questionnaire (questionnaire_from_metadata), then write it."""
+    if not str(args.input).lower().endswith(_DATA_SUFFIXES):
+        return fallback(args)
+    import tempfile
+
+    from .draft import questionnaire_from_metadata
+
+    q = questionnaire_from_metadata(args.input)
+    with tempfile.TemporaryDirectory() as d:
+        spec = Path(d) / f"{q.id}.yaml"
+        q.to_yaml(spec)
+        return fallback(argparse.Namespace(**{**vars(args), "input": str(spec)}))
 
 
 def _parse_tables(items: list[str], main: str) -> dict[str, str]:

@@ -492,6 +492,7 @@ def _select_multiple(raw: pd.DataFrame, info: Any, plan: Plan, fm: FormMap, prob
             for g in got:
                 rows_u[i, index[text_key(g)]] = 1.0
         text_block = rows_u[np.where(fcodes < 0, len(uniq), fcodes)]
+        text_bad = np.isin(fcodes, bad_u) if bad_u else np.zeros(n, dtype=bool)
         if bad_u:
             bad = np.isin(fcodes, bad_u)
             problems.add(plan.unit, "unknown_code", f"{header!r}: a choice not in the list of {name!r}",
@@ -518,7 +519,7 @@ def _select_multiple(raw: pd.DataFrame, info: Any, plan: Plan, fm: FormMap, prob
         have = [j for j, c in enumerate(allcodes) if c in plan.splits[name]]
         a, b = text_block[:, have], split_block[:, have]
         both_nan = np.isnan(a) & np.isnan(b)
-        differ = ((a != b) & ~both_nan).any(axis=1)
+        differ = ((a != b) & ~both_nan).any(axis=1) & ~text_bad  # a bad code is reported once, above
         if differ.any():
             header = plan.questions[name]
             problems.add(plan.unit, "select_multiple_disagree",
