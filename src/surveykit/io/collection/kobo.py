@@ -46,15 +46,14 @@ def looks_like(path: Path) -> bool:
     """A Kobo export: an .xlsx/.csv (or zip/folder of CSVs) with Kobo's ``_uuid``/``_index`` columns."""
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            from openpyxl import load_workbook
+            from .xlsx import SheetReader
 
-            wb = load_workbook(path, read_only=True, data_only=True)
+            book = SheetReader(path)
             try:
-                ws = wb.worksheets[0]
-                head = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
+                first = next(book.rows(book.sheet_names[0], 1), [()])
             finally:
-                wb.close()
-            return any(str(h) in _MARKERS for h in head if h is not None)
+                book.close()
+            return any(str(h) in _MARKERS for h in (first[0] if first else ()) if h is not None)
         files = Files(path)
         try:
             for name in files.names:
@@ -92,53 +91,51 @@ def _keys(unit: str, is_main: bool, links: pd.DataFrame) -> pd.DataFrame:
 
 
 def _xlsx(path: Path, fm: FormMap, problems: Problems, sheets: dict[str, str]) -> tuple[Any, dict, Any]:
-    from openpyxl import load_workbook
-
     from .read import Table
+    from .xlsx import SheetReader
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file
+        book = SheetReader(path)
+    except Exception as exc:  # noqa: BLE001 - openpyxl/zipfile raise many kinds on a damaged file
         raise FileFormatError(f"{path}: cannot be read as an Excel workbook ({exc}).", file=str(path)) from None
     by_sheet = {v: k for k, v in sheets.items()}
 
-    def table(ws: Any) -> Table:
-        rows = ws.iter_rows(min_row=1, max_row=1, values_only=True)
-        raw = [("" if h is None else str(h).strip()) for h in next(rows, ())]
+    def table(title: str) -> Table:
+        first = next(book.rows(title, 1), [()])
+        raw = [("" if h is None else str(h).strip()) for h in (first[0] if first else ())]
         while raw and raw[-1] == "":
             raw.pop()
         headers = unique_headers(raw)
         width = len(headers)
 
         def chunks(size: int) -> Any:
-            buf: list[tuple] = []
-            for row in ws.iter_rows(min_row=2, values_only=True):
-                if len(row) != width:
-                    row = tuple(row[:width]) + (None,) * (width - len(row))
-                buf.append(row)
-                if len(buf) >= size:
-                    yield pd.DataFrame.from_records(buf, columns=headers)
-                    buf = []
-            if buf:
-                yield pd.DataFrame.from_records(buf, columns=headers)
-        n = (ws.max_row - 1) if ws.max_row else None
-        return Table(ws.title, f"{path.name}, sheet {ws.title!r}", headers, chunks, n, 2)
+            skip = True
+            for rows in book.rows(title, size):
+                if skip:  # the header row
+                    rows, skip = rows[1:], False
+                if not rows:
+                    continue
+                fixed = [r if len(r) == width else tuple(r[:width]) + (None,) * (width - len(r)) for r in rows]
+                yield pd.DataFrame.from_records(fixed, columns=headers)
+        n = book.max_row(title)
+        return Table(title, f"{path.name}, sheet {title!r}", headers, chunks, (n - 1) if n else None, 2)
 
     main = None
     repeats: dict[str, Any] = {}
-    for i, ws in enumerate(wb.worksheets):
-        unit = by_sheet.get(ws.title) or fm.match_unit(ws.title)
+    for i, title in enumerate(book.sheet_names):
+        unit = by_sheet.get(title) or fm.match_unit(title)
         if unit is not None and unit != fm.main:
-            repeats[unit] = table(ws)
-        elif (i == 0 and by_sheet.get(ws.title) in (None, fm.main)) or by_sheet.get(ws.title) == fm.main:
-            main = table(ws)
+            repeats[unit] = table(title)
+        elif (i == 0 and by_sheet.get(title) in (None, fm.main)) or by_sheet.get(title) == fm.main:
+            main = table(title)
         else:
-            problems.add(ws.title, "unmapped_table", f"{path.name}: sheet {ws.title!r} is not a repeat of "
+            problems.add(title, "unmapped_table", f"{path.name}: sheet {title!r} is not a repeat of "
                          f"questionnaire {fm.q.id!r}; name it after its repeat or give sheets={{repeat: sheet}}")
     if main is None:
+        book.close()
         raise MicrodataError(f"{path}: no main sheet found (the first sheet, or sheets={{{fm.main!r}: ...}}).",
                              file=str(path))
-    return main, repeats, wb.close
+    return main, repeats, book.close
 
 
 def _csvs(path: Path, fm: FormMap, problems: Problems, sheets: dict[str, str]) -> tuple[Any, dict, Any]:
