@@ -34,6 +34,7 @@ import pandas as pd
 
 from ..errors import ExpressionError, MicrodataError, SurveykitWarning
 from ..metadata import get_metadata
+from ._progress import Progress, progress_wanted
 
 __all__ = ["check_microdata", "PROBLEM_COLUMNS", "RULES"]
 
@@ -52,6 +53,7 @@ def check_microdata(
     *,
     id: str | Sequence[str] | Mapping[str, str | Sequence[str]] | None = None,
     unit: str | None = None,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Every value and row of ``data`` that breaks ``questionnaire``; the data is not changed.
 
@@ -72,6 +74,8 @@ def check_microdata(
         duplicates and parents are not checked.
     unit : str, optional
         When ``data`` is a single table of a roster, the repeat it holds.
+    progress : bool, optional
+        Questions checked so far on stderr; default: when stderr is a terminal or in a notebook.
 
     Returns
     -------
@@ -121,8 +125,14 @@ def check_microdata(
         ctx.check_ids(name, df)
     for name in tables:
         ctx.check_parent(name)
-    for info in questionnaire.questions():
+    questions = questionnaire.questions()
+    bar = Progress("check_microdata", len(questions), unit="questions") if progress_wanted(progress) else None
+    for info in questions:
         ctx.check_question(info)
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
     ctx.unknown_columns()
     return ctx.report()
 

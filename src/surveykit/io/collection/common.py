@@ -54,8 +54,9 @@ def unique_headers(headers: list[Any]) -> list[str]:
     """Headers made unique by position (a label shared by two questions repeats in a labels export);
     ``display`` gives the header back.
 
-    >>> unique_headers(["a", "b", "a"])
-    ['a', 'b', 'a\x001']
+    >>> h = unique_headers(["a", "b", "a"])
+    >>> len(set(h)), [display(x) for x in h]
+    (3, ['a', 'b', 'a'])
     """
     seen: dict[str, int] = {}
     out = []
