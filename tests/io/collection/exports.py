@@ -186,7 +186,11 @@ def write_kobo_xlsx(sim: Any, path: Path, **kw: Any) -> Path:
 
     sheets = kobo_tables(sim, **kw)
     wb = Workbook(write_only=True)
-    title = sim.questionnaire.title.get(sim.questionnaire.main_language, sim.questionnaire.id)[:31]
+    import re
+
+    # Excel sheet names: at most 31 characters, none of []:*?/\
+    title = re.sub(r"[\[\]:*?/\\]", "", sim.questionnaire.title.get(sim.questionnaire.main_language,
+                                                                    sim.questionnaire.id))[:31]
     for name, df in sheets.items():
         ws = wb.create_sheet(title if name == "main" else name[:31])
         ws.append(list(df.columns))

@@ -37,8 +37,9 @@ def direct(sim, tmp_path_factory):
 
 
 def _norm(s: pd.Series) -> pd.Series:
-    if s.dtype == object:
-        return s.where(s.notna() & (s.astype(object) != ""), None)
+    if not pd.api.types.is_numeric_dtype(s.dtype):
+        s = s.astype(object)
+        return s.where(s.notna() & (s != ""), None)
     return s.astype(float)
 
 
@@ -124,3 +125,16 @@ def test_outlier_enumerator_flagged(q):
                          "duration_min": np.r_[np.full(50, 40.0) + np.arange(50) % 5, np.full(10, 6.0)]})
     out = sk.paradata_summary({"person": main}, q)["outliers"]
     assert out[["enumerator", "metric"]].values.tolist() == [["f", "median_duration_min"]]
+
+
+@pytest.mark.parametrize("name", ["sdg16", "discrimination"])
+def test_other_shipped_questionnaires(name, tmp_path):
+    """Text questions, nested groups and the other select_multiples: Kobo labels export and Survey Solutions."""
+    q = sk.load_questionnaire(ROOT / "questionnaires" / f"{name}.yaml")
+    sim = sk.simulate(q, seed=5, frame=el_salvador_frame(psus=60), households_per_psu=3, layout="both")
+    direct = {u: sk.read_microdata(p, user_missing="keep") for u, p in sim.write(tmp_path / "d", "sav").items()}
+    for path in (ex.write_kobo_xlsx(sim, tmp_path / "k.xlsx", labels="es", sep=None),
+                 ex.write_suso_zip(sim, tmp_path / "s.zip")):
+        units = sk.read_collection(path, q, progress=False)
+        assert units.problems.empty
+        assert_same(units, direct, sim, q)
