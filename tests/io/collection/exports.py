@@ -96,7 +96,7 @@ class Form:
         return [(c.code, c.label) for c in (lst.choices if lst else [])] + [(m.code, m.label) for m in info.missing]
 
     def value(self, info: Any, v: Any, labels: str | None) -> Any:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
+        if v is None or pd.isna(v):
             return None
         t = info.model.type
         if t == "select_one":
@@ -109,7 +109,7 @@ class Form:
         return v
 
     def multi_text(self, info: Any, text: Any, labels: str | None) -> Any:
-        if text is None or (isinstance(text, float) and np.isnan(text)) or text == "":
+        if text is None or pd.isna(text) or text == "":
             return None
         codes = [int(t) if t.lstrip("-").isdigit() else t for t in str(text).split()]
         if not labels:
