@@ -94,7 +94,7 @@ def make(n: int, k: int) -> dict[str, Path]:
         sim = sim or synthetic(n, k)
         t = time.perf_counter()
         if key == "kobo_xlsx":
-            ex.write_kobo_xlsx(sim, path)
+            ex.write_kobo_xlsx_fast(sim, path)
         else:
             ex.write_suso_zip(sim, path)
         print(f"wrote {path.name} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s",
