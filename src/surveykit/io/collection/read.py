@@ -302,7 +302,12 @@ def _link(unit: str, keys: pd.DataFrame, parent_keys: pd.DataFrame, parent: pd.D
     """Each repeat row's parent: the parent's ids, and this row's instance number within the parent."""
     pk = pd.Index(parent_keys["row_key"].to_numpy(dtype=object))
     ref = keys["parent_ref"].to_numpy(dtype=object)
-    pos = pk.get_indexer(ref) if pk.is_unique else pd.Index(pk).drop_duplicates().get_indexer(ref)
+    if pk.is_unique:
+        pos = pk.get_indexer(ref)
+    else:  # a repeated parent key (reported by check_microdata as a duplicate id): its first row
+        first = np.flatnonzero(~pk.duplicated())
+        at = pk[first].get_indexer(ref)
+        pos = np.where(at >= 0, first[np.maximum(at, 0)], -1)
     orphan = pos < 0
     n = len(keys)
     labels = np.arange(n)

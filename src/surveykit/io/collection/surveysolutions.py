@@ -184,10 +184,11 @@ def open_export(path: Path, fm: FormMap, problems: Problems, *, sheets: dict[str
                 raise MicrodataError(f"the Survey Solutions file of roster {unit!r} has no {rep}__id column.")
             ids.append(pd.to_numeric(col, errors="coerce").to_numpy(dtype=float))
         def join(parts: list[np.ndarray]) -> np.ndarray:
-            out = ikey.astype(object)
+            out = pd.Series(ikey, dtype=object)
             for p in parts:
-                out = out + "|" + pd.Series(p).map(lambda v: "" if np.isnan(v) else str(int(v))).to_numpy(dtype=object)
-            return out
+                text = pd.Series(p).round().astype("Int64").astype("string").fillna("")
+                out = out + "|" + text.astype(object)
+            return out.to_numpy(dtype=object)
         out = pd.DataFrame({"row_key": join(ids)})
         if is_main:
             out["interview"] = ikey.astype(object)
@@ -199,7 +200,7 @@ def open_export(path: Path, fm: FormMap, problems: Problems, *, sheets: dict[str
     def main_meta(meta: pd.DataFrame, interview: pd.Series) -> pd.DataFrame:
         meta = meta.copy()
         diag = r.paradata.get("interview__diagnostics")
-        if diag is not None and "interview__key" in diag:
+        if diag is not None and "interview__key" in diag and len(diag):
             d = diag.drop_duplicates("interview__key").set_index("interview__key")
             idx = pd.Index(d.index).get_indexer(interview.to_numpy(dtype=object))
             ok = idx >= 0
@@ -210,7 +211,7 @@ def open_export(path: Path, fm: FormMap, problems: Problems, *, sheets: dict[str
                 mins = _duration_minutes(d["interview__duration"]).to_numpy(dtype=float)
                 meta["duration_min"] = np.where(ok, mins[np.where(ok, idx, 0)], np.nan)
         acts = r.paradata.get("interview__actions")
-        if acts is not None and {"interview__key", "action", "date", "time"} <= set(acts.columns):
+        if acts is not None and len(acts) and {"interview__key", "action", "date", "time"} <= set(acts.columns):
             done = acts[pd.to_numeric(acts["action"], errors="coerce") == COMPLETED]
             when = pd.to_datetime(done["date"].astype(str) + " " + done["time"].astype(str), errors="coerce")
             last = pd.Series(when.to_numpy(), index=done["interview__key"].to_numpy()).groupby(level=0).max()
