@@ -103,6 +103,17 @@ def make(n: int, k: int) -> dict[str, Path]:
     return out
 
 
+def _vmhwm_mb() -> float:
+    """Peak RSS of this process since exec (ru_maxrss would include the forking parent's pages)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:  # not Linux
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def read_one(path: str, chunk: int) -> dict:
     import surveykit as sk
 
@@ -110,7 +121,7 @@ def read_one(path: str, chunk: int) -> dict:
     t = time.perf_counter()
     units = sk.read_collection(path, q, chunk_rows=chunk, progress=True)
     seconds = time.perf_counter() - t
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = _vmhwm_mb()
     return {"file": Path(path).name, "MB": round(Path(path).stat().st_size / 1e6),
             "rows": {u: len(df) for u, df in units.items()}, "seconds": round(seconds, 1),
             "peak_rss_mb": round(peak_mb), "result_mb": round(sum(df.memory_usage(deep=True).sum()

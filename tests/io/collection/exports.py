@@ -162,7 +162,6 @@ def kobo_tables(sim: Any, *, sep: str | None = "/", labels: str | None = None, m
             "_validation_status": None, "_notes": None, "_status": "submitted_via_web",
             "_submitted_by": fw["enumerator"], "__version__": "vQ2024", "_tags": None, "_index": np.arange(1, n + 1)}
     sheets = {"main": _frame({**cols, **tail})}
-    index_of = {("main",): None}
     pos_of_main = pd.Index(main["id_hogar"])
     for r, table in _repeat_rows(sim, form).items():
         rc = form.columns(r, table, sep=sep, labels=labels, multi=multi)
@@ -176,7 +175,6 @@ def kobo_tables(sim: Any, *, sep: str | None = "/", labels: str | None = None, m
                  "_submission__status": "submitted_via_web", "_submission__submitted_by":
                  fw["enumerator"].to_numpy()[ppos], "_submission___version__": "vQ2024", "_submission__tags": None}
         sheets[r] = _frame({**rc, **rtail})
-    del index_of
     return sheets
 
 

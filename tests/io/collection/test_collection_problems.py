@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import io
-import sys
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 import surveykit as sk
 from surveykit.cli import main as cli
-
-sys.path.insert(0, str(Path(__file__).parent))
-import exports as ex  # noqa: E402
 
 Q = sk.Questionnaire(
     id="mini", languages=["es", "en"], unit="persona",

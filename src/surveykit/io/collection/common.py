@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...errors import MicrodataError
 
 __all__ = ["FormMap", "Plan", "Problems", "PROBLEM_KINDS", "META_COLUMNS", "unit_frame", "text_key", "make_plan",
            "unique_headers", "display", "Files", "sniff_sep", "Cells"]
@@ -567,11 +566,6 @@ def link_problem(problems: Problems, unit: str, mask: np.ndarray, row_labels: np
         problems.add(unit, "orphan", f"no row of {parent!r} matches {column!r}; the row is kept with an empty "
                      "interview id", column=column, rows=row_labels[mask], source_rows=source_rows[mask],
                      values=values[mask])
-
-
-def require(condition: bool, message: str, **where: Any) -> None:
-    if not condition:
-        raise MicrodataError(message, **where)
 
 
 # ================================================================================================

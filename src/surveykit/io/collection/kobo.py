@@ -22,7 +22,6 @@ from .common import Files, FormMap, Problems, unique_headers
 
 __all__ = ["looks_like", "open_export", "SPECIAL"]
 
-_MAIN_LINKS = {"_uuid": ("link", "interview"), "_index": ("link", "row_key")}
 #: Kobo's own columns and what they become (meta: kept as metadata; link: used to link rows; ignore: dropped).
 SPECIAL: dict[str, tuple[str, str]] = {
     "_uuid": ("link", "interview"), "_index": ("link", "row_key"), "_parent_index": ("link", "parent_ref"),

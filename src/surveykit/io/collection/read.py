@@ -20,6 +20,8 @@ from .common import META_COLUMNS, Cells, FormMap, Problems, display, link_proble
 __all__ = ["read_collection", "Collection", "detect_tool", "TOOLS"]
 
 TOOLS = ("kobo", "odk", "surveysolutions")
+#: link columns kept until the keys are built (others, e.g. Kobo's _submission__uuid, are dropped per chunk)
+_KEY_ROLES = {"row_key", "parent_ref", "interview", "instance_id"}
 _ALIASES = {"kobo": "kobo", "kobotoolbox": "kobo", "odk": "odk", "odk_central": "odk", "central": "odk",
             "surveysolutions": "surveysolutions", "suso": "surveysolutions", "survey_solutions": "surveysolutions"}
 
@@ -257,8 +259,11 @@ def _read_units(export: Export, fm: FormMap, problems: Problems, language: Any, 
             labels = np.arange(offset, offset + n)
             parts.append(unit_frame(chunk, plan, fm, problems, source_rows=labels + table.first_row,
                                     row_labels=labels, cells=export.cells))
-            metas.append(pd.DataFrame({role: chunk[h].to_numpy() for role, h in plan.meta.items()}, index=range(n)))
-            links.append(pd.DataFrame({role: chunk[h].to_numpy() for role, h in plan.links.items()}, index=range(n)))
+            if unit == fm.main:  # collection metadata is kept on the main unit only
+                metas.append(pd.DataFrame({role: chunk[h].to_numpy() for role, h in plan.meta.items()},
+                                          index=range(n)))
+            links.append(pd.DataFrame({role: chunk[h].to_numpy() for role, h in plan.links.items()
+                                       if role in _KEY_ROLES or role.startswith("id:")}, index=range(n)))
             extras.append(chunk[plan.unmapped].reset_index(drop=True).set_axis(
                 [display(c) for c in plan.unmapped], axis=1))
             offset += n
@@ -266,7 +271,8 @@ def _read_units(export: Export, fm: FormMap, problems: Problems, language: Any, 
                 bar.update(n)
         if bar:
             bar.close()
-        body = _concat(parts)
+        body = _columns(parts)
+        del parts
         meta = _concat(metas)
         link = _concat(links)
         extra = _concat(extras)
@@ -281,12 +287,27 @@ def _read_units(export: Export, fm: FormMap, problems: Problems, language: Any, 
             idframe = _link(unit, keys, keyinfo[fm.parent(unit)], tables[fm.parent(unit)], fm, problems,
                             table.first_row, plan.links.get("parent_ref", ""))
         keyinfo[unit] = pd.DataFrame({"row_key": keys["row_key"].to_numpy(dtype=object)})
-        out = pd.concat([idframe.reset_index(drop=True), body.reset_index(drop=True)]
-                        + ([meta] if unit == fm.main and len(meta.columns) else [])
-                        + ([extra] if len(extra.columns) else []), axis=1)
-        tables[unit] = out
+        cols: dict[str, Any] = {c: idframe[c].to_numpy() for c in idframe.columns}
+        cols.update(body)
+        for frame in ([meta] if unit == fm.main else []) + [extra]:
+            cols.update({c: frame[c].to_numpy() for c in frame.columns if c not in cols})
+        del body
+        tables[unit] = pd.DataFrame(cols, index=pd.RangeIndex(len(idframe)), copy=False)
         ids[unit] = idcols
     return tables, ids, unmapped
+
+
+def _columns(parts: list[pd.DataFrame]) -> dict[str, np.ndarray]:
+    """The chunks' columns joined one at a time (the peak is the result plus one column, not two copies)."""
+    if not parts:
+        return {}
+    out = {}
+    for c in parts[0].columns:
+        arrays = [p[c].to_numpy() for p in parts]
+        if any(a.dtype == object for a in arrays) and not all(a.dtype == object for a in arrays):
+            arrays = [a.astype(object) for a in arrays]
+        out[c] = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+    return out
 
 
 def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:

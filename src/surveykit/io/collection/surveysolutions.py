@@ -189,7 +189,9 @@ def open_export(path: Path, fm: FormMap, problems: Problems, *, sheets: dict[str
                 text = pd.Series(p).round().astype("Int64").astype("string").fillna("")
                 out = out + "|" + text.astype(object)
             return out.to_numpy(dtype=object)
-        out = pd.DataFrame({"row_key": join(ids)})
+        # a roster's own row key is needed only by rosters nested in it (a string per row costs memory)
+        has_children = any((r.parent or fm.main) == unit for r in fm.repeats.values())
+        out = pd.DataFrame({"row_key": join(ids) if (has_children or is_main) else np.zeros(len(ikey))})
         if is_main:
             out["interview"] = ikey.astype(object)
         else:
