@@ -286,7 +286,7 @@ def _read_units(export: Export, fm: FormMap, problems: Problems, language: Any, 
         else:
             idframe = _link(unit, keys, keyinfo[fm.parent(unit)], tables[fm.parent(unit)], fm, problems,
                             table.first_row, plan.links.get("parent_ref", ""))
-        keyinfo[unit] = pd.DataFrame({"row_key": keys["row_key"].to_numpy(dtype=object)})
+        keyinfo[unit] = pd.DataFrame({"row_key": keys["row_key"].to_numpy()})
         cols: dict[str, Any] = {c: idframe[c].to_numpy() for c in idframe.columns}
         cols.update(body)
         for frame in ([meta] if unit == fm.main else []) + [extra]:
@@ -321,8 +321,11 @@ def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
 def _link(unit: str, keys: pd.DataFrame, parent_keys: pd.DataFrame, parent: pd.DataFrame, fm: FormMap,
           problems: Problems, first_row: int, column: str) -> pd.DataFrame:
     """Each repeat row's parent: the parent's ids, and this row's instance number within the parent."""
-    pk = pd.Index(parent_keys["row_key"].to_numpy(dtype=object))
-    ref = keys["parent_ref"].to_numpy(dtype=object)
+    pk_values = parent_keys["row_key"].to_numpy()
+    ref = keys["parent_ref"].to_numpy()
+    if (pk_values.dtype == object) != (ref.dtype == object):  # numbers against text: compare as text-free objects
+        pk_values, ref = pk_values.astype(object), ref.astype(object)
+    pk = pd.Index(pk_values)
     if pk.is_unique:
         pos = pk.get_indexer(ref)
     else:  # a repeated parent key (reported by check_microdata as a duplicate id): its first row
@@ -346,9 +349,17 @@ def _link(unit: str, keys: pd.DataFrame, parent_keys: pd.DataFrame, parent: pd.D
         out[c] = col
     inst = keys["instance"] if "instance" in keys else None
     if inst is None or inst.isna().all():
-        grp = pd.Series(np.where(orphan, -1, pos))
-        inst = grp.groupby(grp, sort=False).cumcount() + 1
-    out[f"id_{unit}"] = pd.to_numeric(inst, errors="coerce").to_numpy(dtype=float)
+        # instance number = rank of the row among its parent's rows (file order), without a groupby
+        grp = np.where(orphan, -1, pos)
+        order = np.argsort(grp, kind="stable")
+        sorted_grp = grp[order]
+        starts = np.r_[0, np.flatnonzero(sorted_grp[1:] != sorted_grp[:-1]) + 1]
+        rank = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
+        inst = np.empty(n, dtype=float)
+        inst[order] = rank + 1
+        out[f"id_{unit}"] = inst
+    else:
+        out[f"id_{unit}"] = pd.to_numeric(inst, errors="coerce").to_numpy(dtype=float)
     return pd.DataFrame(out)
 
 
