@@ -364,8 +364,10 @@ def suso_tables(sim: Any) -> dict[str, pd.DataFrame]:
                                 f"{int(round((d % 1) * 60)):02d}" for d in dur]})
     files["interview__actions"] = pd.DataFrame({
         "interview__key": np.repeat(ikey, 2), "interview__id": np.repeat(iid, 2),
-        "date": np.ravel(np.column_stack([fw["start"].dt.strftime("%Y-%m-%d"), fw["submitted"].dt.strftime("%Y-%m-%d")])),
-        "time": np.ravel(np.column_stack([fw["start"].dt.strftime("%H:%M:%S"), fw["submitted"].dt.strftime("%H:%M:%S")])),
+        "date": np.ravel(np.column_stack([fw["start"].dt.strftime("%Y-%m-%d"),
+                                          fw["submitted"].dt.strftime("%Y-%m-%d")])),
+        "time": np.ravel(np.column_stack([fw["start"].dt.strftime("%H:%M:%S"),
+                                          fw["submitted"].dt.strftime("%H:%M:%S")])),
         "action": np.tile([2, 3], n), "originator": np.repeat(fw["enumerator"].to_numpy(dtype=object), 2),
         "role": 1, "responsible__name": np.repeat(fw["enumerator"].to_numpy(dtype=object), 2),
         "responsible__role": 1})

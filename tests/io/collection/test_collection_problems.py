@@ -122,7 +122,8 @@ def test_survey_solutions_unanswered_and_skipped(tmp_path):
                                    "interview__id": ["a" * 32, "b" * 32, "c" * 32],
                                    "edad": [30, -999999999, np.nan], "victima": [1, -999999999, np.nan],
                                    "fecha": ["2024-03-01", "##N/A##", None], "interview__status": 100}),
-             "inc": pd.DataFrame({"inc__id": [1, 2, 1], "arma__1": [1, 0, -999999999], "arma__2": [1, 1, -999999999],
+             "inc": pd.DataFrame({"inc__id": [1, 2, 1], "arma__1": [1, 0, -999999999],
+                                  "arma__2": [1, 1, -999999999],
                                   "arma__8": [0, 0, -999999999], "interview__key": ["01-02-03-04"] * 2 + ["05-06-07-08"],
                                   "interview__id": ["a" * 32] * 2 + ["b" * 32]})}
     path = tmp_path / "s.zip"

@@ -25,7 +25,8 @@ __all__ = ["FormMap", "Plan", "Problems", "PROBLEM_KINDS", "META_COLUMNS", "unit
 META_COLUMNS = ("submission_time", "enumerator", "start_time", "end_time", "duration_min", "form_version",
                 "device_id", "review_status", "interview_status", "assignment_id", "interview_guid")
 #: The kinds of problem :func:`surveykit.read_collection` reports.
-PROBLEM_KINDS = ("unmapped_table", "unmapped_column", "no_column", "duplicate_column", "unknown_code", "not_a_number", "not_a_date",
+PROBLEM_KINDS = ("unmapped_table", "unmapped_column", "no_column", "duplicate_column", "unknown_code", "not_a_number",
+                 "not_a_date",
                  "split_value", "select_multiple_disagree", "missing_code_mixed", "unanswered", "orphan")
 _SEP = re.compile(r"[/.\-]")
 _SPACE = re.compile(r"\s+")

@@ -67,9 +67,9 @@ def looks_like(path: Path) -> bool:
     return False
 
 
-def _keys(unit: str, is_main: bool, links: pd.DataFrame) -> pd.DataFrame:
+def _keys(unit: str, is_main: bool, links: pd.DataFrame) -> dict[str, np.ndarray]:
     n = len(links)
-    out = pd.DataFrame(index=range(n))
+    out: dict[str, np.ndarray] = {}
     if "row_key" in links:
         out["row_key"] = pd.to_numeric(links["row_key"], errors="coerce").to_numpy()
     else:
@@ -80,7 +80,7 @@ def _keys(unit: str, is_main: bool, links: pd.DataFrame) -> pd.DataFrame:
             raise MicrodataError(f"the main table of the Kobo export has no _uuid (or meta/instanceID) column; "
                                  "export with the submission metadata included.")
         out["interview"] = uid.astype(object).map(lambda v: v[5:] if isinstance(v, str) and v.startswith("uuid:")
-                                                  else v).to_numpy(dtype=object)
+                                                  else v).to_numpy(dtype=object)  # noqa: E501
     else:
         if "parent_ref" not in links:
             raise MicrodataError(f"the sheet of repeat {unit!r} has no _parent_index column; export with the "

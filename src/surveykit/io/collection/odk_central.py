@@ -60,11 +60,11 @@ def _strip_uuid(v: Any) -> Any:
     return v[5:] if isinstance(v, str) and v.startswith("uuid:") else v
 
 
-def _keys(unit: str, is_main: bool, links: pd.DataFrame) -> pd.DataFrame:
+def _keys(unit: str, is_main: bool, links: pd.DataFrame) -> dict[str, Any]:
     if "row_key" not in links:
         raise MicrodataError(f"the ODK table of {unit!r} has no KEY column; export it from Central as CSV.")
     key = links["row_key"].astype(object)
-    out = pd.DataFrame({"row_key": key.to_numpy(dtype=object)})
+    out = {"row_key": key.to_numpy(dtype=object)}
     if is_main:
         out["interview"] = key.map(_strip_uuid).to_numpy(dtype=object)
     else:

@@ -68,7 +68,8 @@ def paradata_summary(
     ...     "submission_time": pd.to_datetime(["2024-03-01", "2024-03-01", "2024-03-02"] * 2),
     ...     "duration_min": [30.0, 34, 32, 12, 11, 13], "ingreso": [100, 98, 200, 98, 98, 300]})
     >>> s = sk.paradata_summary({"main": main}, q)
-    >>> s["enumerators"][["enumerator", "interviews", "median_duration_min", "share_dont_know"]].round(3).values.tolist()
+    >>> cols = ["enumerator", "interviews", "median_duration_min", "share_dont_know"]
+    >>> s["enumerators"][cols].round(3).values.tolist()
     [['ana', 3, 32.0, 0.333], ['luis', 3, 12.0, 0.667]]
     >>> s["per_day"].values.tolist()[:2]
     [['ana', datetime.date(2024, 3, 1), 2], ['ana', datetime.date(2024, 3, 2), 1]]

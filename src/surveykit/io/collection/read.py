@@ -50,7 +50,7 @@ class Export:
     special: dict[str, tuple[str, str]] = field(default_factory=dict)
     classify: Any = None
     cells: Cells = field(default_factory=Cells)
-    keys: Any = None            # keys(unit, is_main, links DataFrame) -> DataFrame(row_key, parent_ref, instance, interview)
+    keys: Any = None            # keys(unit, is_main, links) -> {row_key, parent_ref, instance, interview} arrays
     main_meta: Any = None       # main_meta(meta DataFrame, interview ids) -> meta with columns from paradata
     close: Any = None
 
@@ -243,7 +243,7 @@ def _read_units(export: Export, fm: FormMap, problems: Problems, language: Any, 
             problems.add(r, "no_column", f"{path.name}: no table for repeat {r!r} (its questions "
                          f"{[i.model.name for i in fm.by_unit[r]][:5]}...) was found in the export", question="")
     tables: dict[str, pd.DataFrame] = {}
-    keyinfo: dict[str, pd.DataFrame] = {}
+    keyinfo: dict[str, np.ndarray] = {}
     ids: dict[str, list[str]] = {}
     unmapped: dict[str, list[str]] = {}
     for unit in order:
@@ -279,20 +279,21 @@ def _read_units(export: Export, fm: FormMap, problems: Problems, language: Any, 
         keys = export.keys(unit, unit == fm.main, link)
         idcols = fm.id_columns(unit)
         if unit == fm.main:
-            idframe = pd.DataFrame({"interview_id": keys["interview"].to_numpy(dtype=object)})
+            idframe = {"interview_id": np.asarray(keys["interview"], dtype=object)}
             if export.main_meta is not None:
-                meta = export.main_meta(meta.reset_index(drop=True), idframe["interview_id"])
+                meta = export.main_meta(meta.reset_index(drop=True),
+                                        pd.Series(idframe["interview_id"], dtype=object))
             meta = _convert_meta(meta)
         else:
             idframe = _link(unit, keys, keyinfo[fm.parent(unit)], tables[fm.parent(unit)], fm, problems,
                             table.first_row, plan.links.get("parent_ref", ""))
-        keyinfo[unit] = pd.DataFrame({"row_key": keys["row_key"].to_numpy()})
-        cols: dict[str, Any] = {c: idframe[c].to_numpy() for c in idframe.columns}
+        keyinfo[unit] = np.asarray(keys["row_key"])
+        cols: dict[str, Any] = dict(idframe)
         cols.update(body)
         for frame in ([meta] if unit == fm.main else []) + [extra]:
             cols.update({c: frame[c].to_numpy() for c in frame.columns if c not in cols})
         del body
-        tables[unit] = pd.DataFrame(cols, index=pd.RangeIndex(len(idframe)), copy=False)
+        tables[unit] = pd.DataFrame(cols, index=pd.RangeIndex(len(idframe["interview_id"])), copy=False)
         ids[unit] = idcols
     return tables, ids, unmapped
 
@@ -318,22 +319,24 @@ def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _link(unit: str, keys: pd.DataFrame, parent_keys: pd.DataFrame, parent: pd.DataFrame, fm: FormMap,
+def _link(unit: str, keys: dict[str, Any], parent_keys: np.ndarray, parent: pd.DataFrame, fm: FormMap,
           problems: Problems, first_row: int, column: str) -> pd.DataFrame:
     """Each repeat row's parent: the parent's ids, and this row's instance number within the parent."""
-    pk_values = parent_keys["row_key"].to_numpy()
-    ref = keys["parent_ref"].to_numpy()
+    pk_values = parent_keys
+    ref = np.asarray(keys["parent_ref"])
     if (pk_values.dtype == object) != (ref.dtype == object):  # numbers against text: compare as text-free objects
         pk_values, ref = pk_values.astype(object), ref.astype(object)
     pk = pd.Index(pk_values)
     if pk.is_unique:
-        pos = pk.get_indexer(ref)
+        # text keys: codes of a Categorical hash only the parent keys (get_indexer also hashes every row's key)
+        pos = pd.Categorical(ref, categories=pk).codes.astype(np.int64) if ref.dtype == object else \
+            pk.get_indexer(ref)
     else:  # a repeated parent key (reported by check_microdata as a duplicate id): its first row
         first = np.flatnonzero(~pk.duplicated())
         at = pk[first].get_indexer(ref)
         pos = np.where(at >= 0, first[np.maximum(at, 0)], -1)
     orphan = pos < 0
-    n = len(keys)
+    n = len(ref)
     labels = np.arange(n)
     link_problem(problems, unit, orphan, labels, labels + first_row, ref, column, fm.parent(unit) or "")
     pids = fm.id_columns(fm.parent(unit) or fm.main)
@@ -347,8 +350,8 @@ def _link(unit: str, keys: pd.DataFrame, parent_keys: pd.DataFrame, parent: pd.D
         if orphan.any():
             col[orphan] = None if col.dtype == object else np.nan
         out[c] = col
-    inst = keys["instance"] if "instance" in keys else None
-    if inst is None or inst.isna().all():
+    inst = np.asarray(keys["instance"], dtype=float) if "instance" in keys else None
+    if inst is None or np.isnan(inst).all():
         # instance number = rank of the row among its parent's rows (file order), without a groupby
         grp = np.where(orphan, -1, pos)
         order = np.argsort(grp, kind="stable")
@@ -359,8 +362,8 @@ def _link(unit: str, keys: pd.DataFrame, parent_keys: pd.DataFrame, parent: pd.D
         inst[order] = rank + 1
         out[f"id_{unit}"] = inst
     else:
-        out[f"id_{unit}"] = pd.to_numeric(inst, errors="coerce").to_numpy(dtype=float)
-    return pd.DataFrame(out)
+        out[f"id_{unit}"] = inst
+    return out
 
 
 def _to_utc_naive(s: pd.Series) -> pd.Series:

@@ -172,10 +172,10 @@ def open_export(path: Path, fm: FormMap, problems: Problems, *, sheets: dict[str
             return ("choice", m.group(1), code)
         return None
 
-    def keys(unit: str, is_main: bool, links: pd.DataFrame) -> pd.DataFrame:
+    def keys(unit: str, is_main: bool, links: pd.DataFrame) -> dict[str, np.ndarray]:
         if "interview" not in links:
             raise MicrodataError(f"the Survey Solutions table of {unit!r} has no interview__key column.")
-        ikey = links["interview"].astype(object).to_numpy(dtype=object).astype(str)
+        ikey = links["interview"].astype(object).to_numpy(dtype=object)  # the key texts, not copied
         chain = fm.chain(unit)
         ids = []
         for rep in chain:
@@ -184,16 +184,18 @@ def open_export(path: Path, fm: FormMap, problems: Problems, *, sheets: dict[str
                 raise MicrodataError(f"the Survey Solutions file of roster {unit!r} has no {rep}__id column.")
             ids.append(pd.to_numeric(col, errors="coerce").to_numpy(dtype=float))
         def join(parts: list[np.ndarray]) -> np.ndarray:
-            out = pd.Series(ikey, dtype=object)
+            if not parts:
+                return ikey
+            out = pd.Series(ikey, dtype=object).astype(str)
             for p in parts:
                 text = pd.Series(p).round().astype("Int64").astype("string").fillna("")
                 out = out + "|" + text.astype(object)
             return out.to_numpy(dtype=object)
         # a roster's own row key is needed only by rosters nested in it (a string per row costs memory)
         has_children = any((r.parent or fm.main) == unit for r in fm.repeats.values())
-        out = pd.DataFrame({"row_key": join(ids) if (has_children or is_main) else np.zeros(len(ikey))})
+        out = {"row_key": join(ids) if (has_children or is_main) else np.zeros(len(ikey))}
         if is_main:
-            out["interview"] = ikey.astype(object)
+            out["interview"] = ikey
         else:
             out["parent_ref"] = join(ids[:-1])
             out["instance"] = ids[-1]
