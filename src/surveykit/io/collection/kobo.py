@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from ...errors import FileFormatError, MicrodataError
-from .common import Files, FormMap, Problems, unique_headers
+from .common import FormMap, Problems, unique_headers
+from .files import Files
 
 __all__ = ["looks_like", "open_export", "SPECIAL"]
 

@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 
 from ...errors import MicrodataError
-from .common import Files, FormMap, Problems
+from .common import FormMap, Problems
+from .files import Files
 
 __all__ = ["looks_like", "open_export", "SPECIAL"]
 

@@ -15,7 +15,8 @@ from ...errors import MicrodataError
 from ...metadata import attach_metadata
 from .._meta import empty_metadata, questionnaire_dicts, restrict
 from .._progress import Progress, progress_wanted
-from .common import META_COLUMNS, Cells, FormMap, Problems, display, link_problem, make_plan, unit_frame
+from .cells import Cells, link_problem, unit_frame
+from .common import META_COLUMNS, FormMap, Problems, display, make_plan
 
 __all__ = ["read_collection", "Collection", "detect_tool", "TOOLS"]
 

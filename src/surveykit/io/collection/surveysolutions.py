@@ -23,7 +23,9 @@ import numpy as np
 import pandas as pd
 
 from ...errors import MicrodataError
-from .common import Cells, Files, FormMap, Problems
+from .cells import Cells
+from .common import FormMap, Problems
+from .files import Files
 
 __all__ = ["looks_like", "open_export", "SYSTEM_FILES", "UNANSWERED_NUMBER", "UNANSWERED_TEXT"]
 
