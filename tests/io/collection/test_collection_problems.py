@@ -153,3 +153,79 @@ def test_convert_sav_with_only_missing_labels(tmp_path):
     assert [m.code for m in q.question("edad").missing] == [98, 99]
     assert [p.code for p in q.lint() if p.severity == "error" or p.code == "SK405"] == []
     assert len(sk.check_microdata(sk.read_microdata(tmp_path / "x.sav", user_missing="keep"), q)) == 0
+
+
+NESTED = sk.Questionnaire(
+    id="hog", languages=["es"], unit="hogar",
+    items=[sk.IntegerQuestion(name="n_personas", min=1, max=20),
+           sk.Repeat(name="personas", count="${n_personas}", children=[
+               sk.IntegerQuestion(name="edad", min=0, max=110),
+               sk.Repeat(name="trabajos", children=[sk.IntegerQuestion(name="horas", min=0, max=99)])])])
+# two households: 2 persons (jobs: 1, 2) and 1 person (no job)
+WANT = {"hogar": [["k1", 2.0], ["k2", 1.0]],
+        "personas": [["k1", 1.0, 30.0], ["k1", 2.0, 12.0], ["k2", 1.0, 70.0]],
+        "trabajos": [["k1", 1.0, 1.0, 40.0], ["k1", 2.0, 1.0, 20.0], ["k1", 2.0, 2.0, 8.0]]}
+
+
+def _nested_values(units):
+    cols = {"hogar": ["interview_id", "n_personas"], "personas": ["interview_id", "id_personas", "edad"],
+            "trabajos": ["interview_id", "id_personas", "id_trabajos", "horas"]}
+    return {u: units[u][c].values.tolist() for u, c in cols.items()}
+
+
+def test_nested_repeats_kobo_odk_suso(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "hog"
+    for row in [["n_personas", "_uuid", "_index"], [2, "k1", 1], [1, "k2", 2]]:
+        ws.append(row)
+    ws = wb.create_sheet("personas")
+    for row in [["personas/edad", "_index", "_parent_table_name", "_parent_index"], [30, 1, "hog", 1], [12, 2, "hog", 1],
+                [70, 3, "hog", 2]]:
+        ws.append(row)
+    ws = wb.create_sheet("trabajos")
+    for row in [["personas/trabajos/horas", "_index", "_parent_table_name", "_parent_index"],
+                [40, 1, "personas", 1], [20, 2, "personas", 2], [8, 3, "personas", 2]]:
+        ws.append(row)
+    wb.save(tmp_path / "k.xlsx")
+    odk = {"hog.csv": "SubmissionDate,n_personas,KEY\n2024-03-01T10:00:00Z,2,uuid:k1\n2024-03-01T11:00:00Z,1,uuid:k2\n",
+           "hog-personas.csv": "edad,PARENT_KEY,KEY\n30,uuid:k1,uuid:k1/personas[1]\n12,uuid:k1,uuid:k1/personas[2]\n"
+                               "70,uuid:k2,uuid:k2/personas[1]\n",
+           "hog-trabajos.csv": "horas,PARENT_KEY,KEY\n40,uuid:k1/personas[1],uuid:k1/personas[1]/trabajos[1]\n"
+                               "20,uuid:k1/personas[2],uuid:k1/personas[2]/trabajos[1]\n"
+                               "8,uuid:k1/personas[2],uuid:k1/personas[2]/trabajos[2]\n"}
+    with zipfile.ZipFile(tmp_path / "c.zip", "w") as z:
+        for name, text in odk.items():
+            z.writestr(name, text)
+    suso = {"hog.tab": "interview__key\tinterview__id\tn_personas\nk1\taa\t2\nk2\tbb\t1\n",
+            "personas.tab": "personas__id\tedad\tinterview__key\tinterview__id\n1\t30\tk1\taa\n2\t12\tk1\taa\n"
+                            "1\t70\tk2\tbb\n",
+            "trabajos.tab": "trabajos__id\thoras\tpersonas__id\tinterview__key\tinterview__id\n1\t40\t1\tk1\taa\n"
+                            "1\t20\t2\tk1\taa\n2\t8\t2\tk1\taa\n"}
+    with zipfile.ZipFile(tmp_path / "s.zip", "w") as z:
+        for name, text in suso.items():
+            z.writestr(name, text)
+    for path, tool in ((tmp_path / "k.xlsx", "kobo"), (tmp_path / "c.zip", "odk"), (tmp_path / "s.zip",
+                                                                                     "surveysolutions")):
+        units = sk.read_collection(path, NESTED, progress=False)
+        assert units.tool == tool
+        assert units.problems.empty, units.problems.to_string()
+        assert _nested_values(units) == WANT, tool
+        assert units.ids["trabajos"] == ["interview_id", "id_personas", "id_trabajos"]
+        assert len(units.check()) == 0
+
+
+def test_kobo_lone_csv_main_table_only(tmp_path):
+    """KPI's CSV export holds the main table only (;-separated); the missing repeat is reported."""
+    path = tmp_path / "hog.csv"
+    path.write_text('"n_personas";"_uuid";"_submission_time";"_index"\n"2";"k1";"2024-03-01T10:00:00";"1"\n',
+                    encoding="utf-8")
+    units = sk.read_collection(path, NESTED, progress=False)
+    assert units.tool == "kobo"
+    assert units["hogar"][["interview_id", "n_personas"]].values.tolist() == [["k1", 2.0]]
+    assert str(units["hogar"]["submission_time"].iloc[0]) == "2024-03-01 10:00:00"
+    missing = units.problems[units.problems["kind"] == "no_column"]
+    assert sorted(missing["unit"]) == ["personas", "trabajos"]
+    assert set(units) == {"hogar"}

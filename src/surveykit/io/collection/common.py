@@ -1,10 +1,9 @@
-"""What every field-export reader shares: the questionnaire's columns, header resolution, cell conversion.
+"""What every field-export reader shares: the questionnaire as an export sees it, and header resolution.
 
 A tool's reader (:mod:`.kobo`, :mod:`.odk_central`, :mod:`.surveysolutions`) yields, per unit, raw
-chunks of rows with the export's own headers plus how each row links to its parent. This module turns
-those into the questionnaire's units: headers resolved to questions (group paths with ``/``, ``.``
-or ``-``, labels in any language of the form), cells to codes, select_multiple answers to the 0/1
-columns ``{q}_{code}``, and everything that does not fit recorded as a located problem.
+chunks of rows with the export's own headers plus how each row links to its parent. Here headers are
+resolved to questions (group paths with ``/``, ``.`` or ``-``, labels in any language of the form)
+and problems are gathered, located; :mod:`.cells` turns the cells into codes.
 """
 
 from __future__ import annotations
