@@ -139,6 +139,10 @@ def test_survey_solutions_unanswered_and_skipped(tmp_path):
     assert np.isnan(m["victima"].iloc[1]) and np.isnan(m["victima"].iloc[2])
     assert units["inc"]["arma_2"].tolist()[:2] == [1.0, 1.0] and np.isnan(units["inc"]["arma_2"].iloc[2])
     assert units["inc"]["id_inc"].tolist() == [1.0, 2.0, 1.0]
+    # another kind for "asked, not answered": the sino and armas lists' don't know (8)
+    units = sk.read_collection(path, q, unanswered="dont_know", progress=False)
+    assert units["persona"]["victima"].tolist()[1] == 8.0 and units["inc"]["arma_1"].tolist()[2] == 8.0
+    assert units["persona"]["edad"].tolist()[1] == 98.0
 
 
 def test_convert_sav_with_only_missing_labels(tmp_path):

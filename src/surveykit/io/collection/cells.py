@@ -28,6 +28,7 @@ class Cells:
     unanswered_number: float | None = None
     unanswered_text: str | None = None
     split_selected: str = "binary"   # "positive": any value > 0 is selected (SuSo ordered multi-selects)
+    unanswered_kind: str = "no_answer"  # the missing-code kind an enabled-but-unanswered question takes
 
 
 def _factor(s: pd.Series) -> tuple[np.ndarray, list[str]]:
@@ -41,7 +42,7 @@ def _take(codes: np.ndarray, mapped: list[Any], fill: Any = np.nan, dtype: Any =
 
 
 def unit_frame(raw: pd.DataFrame, plan: Plan, fm: FormMap, problems: Problems, *, source_rows: np.ndarray,
-               row_labels: np.ndarray, cells: Cells | None = None, no_answer: bool = True) -> pd.DataFrame:
+               row_labels: np.ndarray, cells: Cells | None = None) -> pd.DataFrame:
     """The questionnaire's columns of one chunk of an export table (codes, 0/1 select_multiple)."""
     cells = cells or Cells()
     unit = plan.unit
@@ -58,9 +59,9 @@ def unit_frame(raw: pd.DataFrame, plan: Plan, fm: FormMap, problems: Problems, *
     return pd.DataFrame(out, index=pd.RangeIndex(len(raw)))
 
 
-def _no_answer_code(info: Any) -> Any:
+def _no_answer_code(info: Any, kind: str = "no_answer") -> Any:
     for m in info.missing:
-        if m.kind == "no_answer":
+        if m.kind == kind:
             return m.code
     return None
 
@@ -78,13 +79,13 @@ def _unanswered(col: pd.Series, info: Any, plan: Plan, problems: Problems, sourc
         mask |= (col.astype(object) == cells.unanswered_text).to_numpy(dtype=bool, na_value=False)
     if not mask.any():
         return col, mask
-    code = _no_answer_code(info)
+    code = _no_answer_code(info, cells.unanswered_kind)
     col = col.astype(object).copy()
     col[mask] = code if code is not None else None
     if code is None:
         problems.add(plan.unit, "unanswered", f"{info.model.name!r} was asked but not answered (Survey Solutions "
-                     "-999999999 / ##N/A##); the questionnaire has no 'no_answer' missing code for it, so the cell "
-                     "is left empty", column=plan.questions.get(info.model.name, ""), question=info.model.name,
+                     f"-999999999 / ##N/A##); the questionnaire has no {cells.unanswered_kind!r} missing code for "
+                     "it, so the cell is left empty", column=plan.questions.get(info.model.name, ""), question=info.model.name,
                      rows=row_labels[mask], source_rows=source_rows[mask])
     return col, mask
 
@@ -226,9 +227,9 @@ def _select_multiple(raw: pd.DataFrame, info: Any, plan: Plan, fm: FormMap, prob
         if absent and text_block is None:
             problems.add(plan.unit, "no_column", f"choices {absent} of {name!r} have no column in the export",
                          question=name)
-        if split_unanswered.any() and _no_answer_code(info) is None:
+        if split_unanswered.any() and _no_answer_code(info, cells.unanswered_kind) is None:
             problems.add(plan.unit, "unanswered", f"{name!r} was asked but not answered (Survey Solutions "
-                         "-999999999); the questionnaire has no 'no_answer' missing code for it",
+                         f"-999999999); the questionnaire has no {cells.unanswered_kind!r} missing code for it",
                          question=name, rows=row_labels[split_unanswered],
                          source_rows=source_rows[split_unanswered])
     if text_block is not None and split_block is not None:
@@ -267,7 +268,7 @@ def _select_multiple(raw: pd.DataFrame, info: Any, plan: Plan, fm: FormMap, prob
                                  for k in np.argmax(chosen_miss[only], axis=1)])
                 for key in out:
                     out[key][only] = code
-    no_code = _no_answer_code(info)
+    no_code = _no_answer_code(info, cells.unanswered_kind)
     if no_code is not None and isinstance(no_code, int):
         un = split_unanswered & np.isnan(block).all(axis=1)
         for key in out:

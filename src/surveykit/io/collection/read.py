@@ -143,6 +143,7 @@ def read_collection(
     tool: str | None = None,
     language: str | None = "auto",
     sheets: dict[str, str] | None = None,
+    unanswered: str = "no_answer",
     chunk_rows: int = 50_000,
     progress: bool | None = None,
 ) -> Collection:
@@ -165,6 +166,10 @@ def read_collection(
         ``None`` forces XML names/values; a language code forces labels in that language.
     sheets : dict, optional
         Kobo XLSX: unit -> sheet name where a sheet is not named after its repeat.
+    unanswered : str, default "no_answer"
+        Survey Solutions: the missing-code kind a question asked but not answered (``-999999999`` /
+        ``##N/A##``) takes; where the question has no missing code of that kind the cell is left empty
+        and reported (``unanswered``). A blank cell (skipped by the questionnaire's logic) stays blank.
     chunk_rows : int, default 50000
         Rows converted at a time (memory stays bounded by the result plus one chunk).
     progress : bool, optional
@@ -217,6 +222,7 @@ def read_collection(
     problems = Problems()
     module = {"kobo": kobo, "odk": odk_central, "surveysolutions": surveysolutions}[key]
     export = module.open_export(p, fm, problems, sheets=sheets or {})
+    export.cells.unanswered_kind = unanswered
     show = progress_wanted(progress)
     try:
         tables, ids, unmapped = _read_units(export, fm, problems, language, chunk_rows, show, p)
