@@ -64,10 +64,49 @@ def register(subparsers: Any) -> None:
     p.add_argument("--max-print", type=int, default=0,
                    help="also print the first N problems (default 0: summary only)")
     p.set_defaults(func=_check)
+    f = subparsers.add_parser(
+        "paradata", help="fieldwork monitoring from a KoboToolbox, ODK Central or Survey Solutions export",
+        description="Interviews per enumerator and day, median durations, don't know/refused shares per question "
+                    "and enumerator, and enumerators who stand out (robust z-score). Exit status: 0, or 1 when an "
+                    "enumerator is flagged; 2 the export cannot be read.")
+    f.add_argument("export", help="the export: .xlsx, .csv, .zip or a folder")
+    f.add_argument("--questionnaire", "-q", required=True, help="questionnaire: .yaml, .yml, .json or .xlsx")
+    f.add_argument("--tool", choices=["kobo", "odk", "surveysolutions"], help="default: detected")
+    f.add_argument("--out", "-o", help="write every table to this .xlsx (one sheet each)")
+    f.add_argument("--threshold", type=float, default=3.5, help="robust z-score that flags an enumerator (3.5)")
+    f.set_defaults(func=_paradata)
     convert = subparsers.choices.get("convert")
     if convert is not None:  # ``surveykit convert survey.sav draft.yaml``: a draft from a data file's labels
         questionnaire_convert = convert.get_default("func")
         convert.set_defaults(func=lambda args: _convert_data(args, questionnaire_convert))
+
+
+def _paradata(args: argparse.Namespace) -> int:
+    from ..spec import load_questionnaire
+    from .collection import paradata_summary, read_collection
+
+    q = load_questionnaire(args.questionnaire)
+    units = read_collection(args.export, q, tool=args.tool)
+    s = paradata_summary(units, threshold=args.threshold)
+    e = s["enumerators"]
+    print(f"{len(units.main):,} interviews by {len(e):,} enumerators over "
+          f"{s['per_day']['day'].nunique():,} days")
+    print(e.round(3).to_string(index=False))
+    flagged = s["outliers"]
+    if len(flagged):
+        print("flagged (robust z beyond " + f"{args.threshold:g}):")
+        print(flagged.round(3).to_string(index=False))
+    if args.out:
+        out = Path(args.out)
+        if out.suffix.lower() != ".xlsx":
+            raise MicrodataError(f"--out {out}: write the paradata tables to an .xlsx file.", file=str(out))
+        import pandas as pd
+
+        with pd.ExcelWriter(out) as xw:
+            for name, table in s.items():
+                table.to_excel(xw, sheet_name=name, index=False)
+        print(f"paradata written to {out}")
+    return 1 if len(flagged) else 0
 
 
 _DATA_SUFFIXES = (".sav", ".zsav", ".por", ".dta", ".csv", ".tsv", ".parquet")

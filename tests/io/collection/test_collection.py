@@ -137,3 +137,17 @@ def test_other_shipped_questionnaires(name, tmp_path):
         units = sk.read_collection(path, q, progress=False)
         assert units.problems.empty
         assert_same(units, direct, sim, q)
+
+
+def test_paradata_cli(sim, q, tmp_path, capsys):
+    from surveykit.cli import main
+
+    path = ex.write_suso_zip(sim, tmp_path / "s.zip")
+    code = main(["paradata", str(path), "-q", str(ROOT / "questionnaires" / "victimization.yaml"),
+                 "--out", str(tmp_path / "p.xlsx")])
+    out = capsys.readouterr().out
+    assert code in (0, 1)
+    assert f"{len(sim.data):,} interviews by 5 enumerators" in out
+    sheets = pd.read_excel(tmp_path / "p.xlsx", sheet_name=None)
+    assert set(sheets) == {"per_day", "enumerators", "questions", "outliers"}
+    assert sheets["per_day"]["interviews"].sum() == len(sim.data)
