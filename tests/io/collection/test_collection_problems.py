@@ -124,7 +124,8 @@ def test_survey_solutions_unanswered_and_skipped(tmp_path):
                                    "fecha": ["2024-03-01", "##N/A##", None], "interview__status": 100}),
              "inc": pd.DataFrame({"inc__id": [1, 2, 1], "arma__1": [1, 0, -999999999],
                                   "arma__2": [1, 1, -999999999],
-                                  "arma__8": [0, 0, -999999999], "interview__key": ["01-02-03-04"] * 2 + ["05-06-07-08"],
+                                  "arma__8": [0, 0, -999999999],
+                                  "interview__key": ["01-02-03-04"] * 2 + ["05-06-07-08"],
                                   "interview__id": ["a" * 32] * 2 + ["b" * 32]})}
     path = tmp_path / "s.zip"
     with zipfile.ZipFile(path, "w") as z:
@@ -186,8 +187,8 @@ def test_nested_repeats_kobo_odk_suso(tmp_path):
     for row in [["n_personas", "_uuid", "_index"], [2, "k1", 1], [1, "k2", 2]]:
         ws.append(row)
     ws = wb.create_sheet("personas")
-    for row in [["personas/edad", "_index", "_parent_table_name", "_parent_index"], [30, 1, "hog", 1], [12, 2, "hog", 1],
-                [70, 3, "hog", 2]]:
+    for row in [["personas/edad", "_index", "_parent_table_name", "_parent_index"], [30, 1, "hog", 1],
+                [12, 2, "hog", 1], [70, 3, "hog", 2]]:
         ws.append(row)
     ws = wb.create_sheet("trabajos")
     for row in [["personas/trabajos/horas", "_index", "_parent_table_name", "_parent_index"],
