@@ -258,7 +258,11 @@ def _read_units(export: Export, fm: FormMap, problems: Problems, language: Any, 
         plan = make_plan(table.headers, fm, unit, export.special, problems, table.where, language=language,
                          classify=export.classify)
         unmapped[unit] = [display(c) for c in plan.unmapped]
-        parts, metas, links, extras = [], [], [], []
+        is_main = unit == fm.main
+        has_children = any((r.parent or fm.main) == unit for r in fm.repeats.values())
+        lookup = None if is_main else _parent_lookup(keyinfo[fm.parent(unit)])
+        parts, metas, extras = [], [], []
+        got: dict[str, list[np.ndarray]] = {"interview": [], "row_key": [], "pos": [], "instance": []}
         bar = Progress(f"{path.name} [{table.name}]", table.n_rows) if show else None
         offset = 0
         for chunk in table.chunks(chunk_rows):
@@ -266,11 +270,25 @@ def _read_units(export: Export, fm: FormMap, problems: Problems, language: Any, 
             labels = np.arange(offset, offset + n)
             parts.append(unit_frame(chunk, plan, fm, problems, source_rows=labels + table.first_row,
                                     row_labels=labels, cells=export.cells))
-            if unit == fm.main:  # collection metadata is kept on the main unit only
+            if is_main:  # collection metadata is kept on the main unit only
                 metas.append(pd.DataFrame({role: chunk[h].to_numpy() for role, h in plan.meta.items()},
                                           index=range(n)))
-            links.append(pd.DataFrame({role: chunk[h].to_numpy() for role, h in plan.links.items()
-                                       if role in _KEY_ROLES or role.startswith("id:")}, index=range(n)))
+            # keys per chunk: each repeat row's parent position is found now, so no key text outlives its chunk
+            link = pd.DataFrame({role: chunk[h].to_numpy() for role, h in plan.links.items()
+                                 if role in _KEY_ROLES or role.startswith("id:")}, index=range(n))
+            keys = export.keys(unit, is_main, link)
+            if is_main:
+                got["interview"].append(np.asarray(keys["interview"], dtype=object))
+            else:
+                ref = np.asarray(keys["parent_ref"])
+                pos = lookup(ref)
+                link_problem(problems, unit, pos < 0, labels, labels + table.first_row, ref,
+                             plan.links.get("parent_ref", ""), fm.parent(unit) or "")
+                got["pos"].append(pos)
+                if "instance" in keys:
+                    got["instance"].append(np.asarray(keys["instance"], dtype=float))
+            if is_main or has_children:
+                got["row_key"].append(np.asarray(keys["row_key"]))
             extras.append(chunk[plan.unmapped].reset_index(drop=True).set_axis(
                 [display(c) for c in plan.unmapped], axis=1))
             offset += n
@@ -281,20 +299,22 @@ def _read_units(export: Export, fm: FormMap, problems: Problems, language: Any, 
         body = _columns(parts)
         del parts
         meta = _concat(metas)
-        link = _concat(links)
         extra = _concat(extras)
-        keys = export.keys(unit, unit == fm.main, link)
+        joined = {k: (np.concatenate(v) if v else None) for k, v in got.items()}
         idcols = fm.id_columns(unit)
-        if unit == fm.main:
-            idframe = {"interview_id": np.asarray(keys["interview"], dtype=object)}
+        if is_main:
+            interview = joined["interview"] if joined["interview"] is not None else np.empty(0, dtype=object)
+            idframe = {"interview_id": interview}
             if export.main_meta is not None:
-                meta = export.main_meta(meta.reset_index(drop=True),
-                                        pd.Series(idframe["interview_id"], dtype=object))
+                meta = export.main_meta(meta.reset_index(drop=True), pd.Series(interview, dtype=object))
             meta = _convert_meta(meta)
         else:
-            idframe = _link(unit, keys, keyinfo[fm.parent(unit)], tables[fm.parent(unit)], fm, problems,
-                            table.first_row, plan.links.get("parent_ref", ""))
-        keyinfo[unit] = np.asarray(keys["row_key"])
+            pos = joined["pos"] if joined["pos"] is not None else np.empty(0, dtype=np.int64)
+            idframe = _link(unit, pos, joined["instance"], tables[fm.parent(unit)], fm)
+        if joined["row_key"] is not None:
+            keyinfo[unit] = joined["row_key"]
+        elif has_children or is_main:
+            keyinfo[unit] = np.empty(0)
         cols: dict[str, Any] = dict(idframe)
         cols.update(body)
         for frame in ([meta] if unit == fm.main else []) + [extra]:
@@ -326,52 +346,51 @@ def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _link(unit: str, keys: dict[str, Any], parent_keys: np.ndarray, parent: pd.DataFrame, fm: FormMap,
-          problems: Problems, first_row: int, column: str) -> pd.DataFrame:
-    """Each repeat row's parent: the parent's ids, and this row's instance number within the parent."""
-    pk_values = parent_keys
-    ref = np.asarray(keys["parent_ref"])
-    if (pk_values.dtype == object) != (ref.dtype == object):  # numbers against text: compare as text-free objects
-        pk_values, ref = pk_values.astype(object), ref.astype(object)
-    pk = pd.Index(pk_values)
-    if pk.is_unique:
-        # text keys: codes of a Categorical hash only the parent keys (get_indexer also hashes every row's key)
-        pos = pd.Categorical(ref, categories=pk).codes.astype(np.int64) if ref.dtype == object else \
-            pk.get_indexer(ref)
-    else:  # a repeated parent key (reported by check_microdata as a duplicate id): its first row
-        first = np.flatnonzero(~pk.duplicated())
-        at = pk[first].get_indexer(ref)
-        pos = np.where(at >= 0, first[np.maximum(at, 0)], -1)
+def _parent_lookup(parent_keys: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """A function giving each child key's parent row (-1: none); a repeated parent key gives its first
+    row (the duplicate is reported by check_microdata)."""
+    pk = pd.Index(parent_keys)
+    unique = pk.is_unique
+    first = None if unique else np.flatnonzero(~pk.duplicated())
+    keys = pk if unique else pk[first]
+
+    def lookup(ref: np.ndarray) -> np.ndarray:
+        idx = keys
+        if (idx.dtype == object) != (ref.dtype == object):  # numbers against text: compare as objects
+            idx, ref = pd.Index(idx.astype(object)), ref.astype(object)
+        pos = idx.get_indexer(ref).astype(np.int64)
+        if first is not None:
+            pos = np.where(pos >= 0, first[np.maximum(pos, 0)], -1)
+        return pos
+    return lookup
+
+
+def _link(unit: str, pos: np.ndarray, instance: np.ndarray | None, parent: pd.DataFrame,
+          fm: FormMap) -> dict[str, np.ndarray]:
+    """Each repeat row's ids: its parent's, and its instance number within the parent."""
     orphan = pos < 0
-    n = len(ref)
-    labels = np.arange(n)
-    link_problem(problems, unit, orphan, labels, labels + first_row, ref, column, fm.parent(unit) or "")
-    pids = fm.id_columns(fm.parent(unit) or fm.main)
+    n = len(pos)
     out = {}
-    for c in pids:
+    for c in fm.id_columns(fm.parent(unit) or fm.main):
         vals = parent[c].to_numpy()
         col = np.empty(n, dtype=vals.dtype if vals.dtype != object else object)
-        if (orphan.any() and col.dtype.kind in "iu"):
+        if orphan.any() and col.dtype.kind in "iu":
             col = col.astype(float)
         col[~orphan] = vals[pos[~orphan]]
         if orphan.any():
             col[orphan] = None if col.dtype == object else np.nan
         out[c] = col
-    inst = np.asarray(keys["instance"], dtype=float) if "instance" in keys else None
-    if inst is None or np.isnan(inst).all():
+    if instance is None or np.isnan(instance).all():
         # instance number = rank of the row among its parent's rows (file order), without a groupby
         grp = np.where(orphan, -1, pos)
         order = np.argsort(grp, kind="stable")
         sorted_grp = grp[order]
-        starts = np.r_[0, np.flatnonzero(sorted_grp[1:] != sorted_grp[:-1]) + 1]
+        starts = np.r_[0, np.flatnonzero(sorted_grp[1:] != sorted_grp[:-1]) + 1] if n else np.zeros(0, int)
         rank = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
-        inst = np.empty(n, dtype=float)
-        inst[order] = rank + 1
-        out[f"id_{unit}"] = inst
-    else:
-        out[f"id_{unit}"] = inst
+        instance = np.empty(n, dtype=float)
+        instance[order] = rank + 1
+    out[f"id_{unit}"] = instance
     return out
-
 
 def _to_utc_naive(s: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
