@@ -35,6 +35,7 @@ import pandas as pd
 
 from ..errors import ExpressionError, MicrodataError, SurveykitWarning
 from ..metadata import get_metadata
+from ._progress import Progress, progress_wanted
 
 __all__ = ["check_microdata", "PROBLEM_COLUMNS", "RULES"]
 
@@ -53,6 +54,7 @@ def check_microdata(
     *,
     id: str | Sequence[str] | Mapping[str, str | Sequence[str]] | None = None,
     unit: str | None = None,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Every value and row of ``data`` that breaks ``questionnaire``; the data is not changed.
 
@@ -73,6 +75,8 @@ def check_microdata(
         duplicates and parents are not checked.
     unit : str, optional
         When ``data`` is a single table of a roster, the repeat it holds.
+    progress : bool, optional
+        Questions checked so far on stderr; default: when stderr is a terminal or in a notebook.
 
     Returns
     -------
@@ -82,7 +86,9 @@ def check_microdata(
         offending value as it is in the data. Sorted by unit, row and question order.
         ``attrs["summary"]`` holds ``rows`` (rows checked per unit), ``problems`` (count),
         ``rows_with_problems``, ``by_rule`` and ``by_variable`` (counts), ``not_checked`` (what could
-        not be checked and why) and ``columns_not_in_questionnaire``.
+        not be checked and why), ``columns_not_in_questionnaire``, ``questions`` (per question: unit,
+        rows checked, answers, problems and status ``checked``/``no column``/``no table``) and
+        ``no_column`` (questions whose table was given without any of their columns).
 
     Examples
     --------
@@ -120,8 +126,14 @@ def check_microdata(
         ctx.check_ids(name, df)
     for name in tables:
         ctx.check_parent(name)
-    for info in questionnaire.questions():
+    questions = questionnaire.questions()
+    bar = Progress("check_microdata", len(questions), unit="questions") if progress_wanted(progress) else None
+    for info in questions:
         ctx.check_question(info)
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
     ctx.unknown_columns()
     return ctx.report()
 
@@ -636,8 +648,38 @@ class _Context:
             "by_variable": {k: int(v) for k, v in sorted(real["variable"].value_counts().items())},
             "not_checked": list(self.not_checked),
             "columns_not_in_questionnaire": getattr(self, "extra", {}),
+            "questions": _question_counts(self),
         }
+        s = out.attrs["summary"]
+        s["no_column"] = [x["variable"] for x in s["questions"] if x["status"] == "no column"]
         return out
+
+
+def _question_counts(ctx: _Context) -> list[dict[str, Any]]:
+    """Per question: its unit, rows checked, answers found, problems, and ``status`` -- ``checked``,
+    ``no column`` (the table has none of its columns) or ``no table`` (its unit was not given)."""
+    problems: dict[str, int] = {}
+    for f in ctx.found:
+        problems[f.variable] = problems.get(f.variable, 0) + len(f.positions)
+    out = []
+    for info in ctx.q.questions():
+        model = info.model
+        if not model.stores_value or model.type in _SKIP_TYPES:
+            continue
+        unit = info.repeat or ctx.main
+        df = ctx.tables.get(unit)
+        cols = [] if df is None else [c for c in info.columns("both") if c in df.columns]
+        if df is None:
+            status, rows, answered = "no table", 0, 0
+        elif not cols:
+            status, rows, answered = "no column", 0, 0
+        else:
+            status, rows = "checked", len(df)
+            answered = int(np.any([_present(df[c]) for c in cols], axis=0).sum()) if len(df) else 0
+        n_prob = problems.get(model.name, 0) + sum(problems.get(c, 0) for c in cols if c != model.name)
+        out.append({"unit": unit, "variable": model.name, "rows": rows, "answered": answered,
+                    "problems": n_prob, "status": status})
+    return out
 
 
 # ============================================================================================

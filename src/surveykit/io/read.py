@@ -108,8 +108,8 @@ def read_microdata(
         Return an iterator of DataFrames of at most this many rows (bounded memory) instead of one
         DataFrame; row labels continue across chunks.
     progress : bool, optional
-        Show a progress bar on stderr while reading chunks. Default: when stderr is a terminal or
-        the code runs in a notebook.
+        Show progress on stderr (per chunk; a whole-file read shows its start and end). Default: when
+        stderr is a terminal or the code runs in a notebook.
 
     Returns
     -------
@@ -156,9 +156,15 @@ def read_microdata(
             raise MicrodataError(f"chunksize must be a positive number of rows; got {chunksize!r}.",
                                  file=source.name)
         return MicrodataChunks(source, meta, cols, int(chunksize), opts, progress)
+    bar = Progress(source.name, meta.get("n_rows")) if progress_wanted(progress) else None
+    if bar is not None:  # a whole-file read has no steps to report: its start, then its end
+        bar.update(0)
     raw = source.read(cols)
     df, meta = _finish(raw, meta, source, opts)
     attach_metadata(df, meta)          # shared, not deep-copied into every derived frame
+    if bar is not None:
+        bar.update(len(df))
+        bar.close()
     return df
 
 
