@@ -18,6 +18,7 @@ SLOW_MODULES = (
     "docs/test_sampling_docs.py",
     "docs/test_sae_docs.py",
     "sae/test_simulation.py",
+    "packaging/",
 )
 
 

@@ -5,7 +5,7 @@
 '0.1.0'
 """
 
-from . import indicators, report
+from . import indicators, report, shipped
 from .design import ReplicateDesign, SurveyDesign
 from .estimation.quality import QUALITY_RULES, quality_flags
 from .errors import *  # noqa: F401,F403  (the SurveykitError hierarchy is public API)
@@ -20,7 +20,7 @@ from .weighting import Controls, load_controls
 
 from .version import __version__
 
-__all__ = ["ReplicateDesign", "SurveyDesign", "Linearization", "__version__", "indicators", "report", "quality_flags", "QUALITY_RULES",
+__all__ = ["ReplicateDesign", "SurveyDesign", "Linearization", "shipped", "__version__", "indicators", "report", "quality_flags", "QUALITY_RULES",
            *_error_names,
            "read_microdata", "read_metadata", "write_microdata", "check_microdata", "simulate", "Simulation", *_spec_names,
            "Controls", "load_controls",
