@@ -159,12 +159,15 @@ def read_microdata(
     bar = Progress(source.name, meta.get("n_rows")) if progress_wanted(progress) else None
     if bar is not None:  # a whole-file read has no steps to report: its start, then its end
         bar.update(0)
-    raw = source.read(cols)
-    df, meta = _finish(raw, meta, source, opts)
+    try:
+        raw = source.read(cols)
+        df, meta = _finish(raw, meta, source, opts)
+        if bar is not None:
+            bar.update(len(df))
+    finally:
+        if bar is not None:  # the line ends even when the read fails (the error then prints on its own)
+            bar.close()
     attach_metadata(df, meta)          # shared, not deep-copied into every derived frame
-    if bar is not None:
-        bar.update(len(df))
-        bar.close()
     return df
 
 
