@@ -16,6 +16,28 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
+def _kobo_export(folder: Path) -> None:
+    """docs/field-data.md reads a KoboToolbox export: make one from simulated interviews, the way the
+    collection tests do (tests/io/collection/exports.py)."""
+    import sys
+
+    import surveykit as sk
+    from surveykit.simulate import el_salvador_frame
+
+    sys.path.insert(0, str(ROOT / "tests" / "io" / "collection"))
+    try:
+        import exports
+    finally:
+        sys.path.pop(0)
+    q = sk.load_questionnaire(ROOT / "questionnaires" / "victimization.yaml")
+    sim = sk.simulate(q, seed=11, frame=el_salvador_frame(psus=60), households_per_psu=4, layout="both")
+    exports.write_kobo_xlsx(sim, folder / "victimization_2024_03_15.xlsx")
+
+
+# files a page's examples read, made before its blocks run
+PAGE_FILES = {"field-data.md": _kobo_export}
+
+
 def _pages_with_code() -> list[Path]:
     return [p for p in PAGES if BLOCK.search(p.read_text(encoding="utf-8"))]
 
@@ -25,6 +47,8 @@ def test_python_examples_run(page, tmp_path, monkeypatch):
     for name in ("questionnaires", "weights", "tests"):
         (tmp_path / name).symlink_to(ROOT / name)
     monkeypatch.chdir(tmp_path)
+    if page.name in PAGE_FILES:
+        PAGE_FILES[page.name](tmp_path)
     blocks = BLOCK.findall(page.read_text(encoding="utf-8"))
     namespace: dict = {"__name__": "__docs__"}
     for i, code in enumerate(blocks, start=1):
