@@ -267,7 +267,8 @@ def test_unmutated_seeds_are_valid(tmp_path, kind):
     q = tmp_path / "q.yaml"
     q.write_bytes(SPEC)
     assert sk.load_questionnaire(q).lint() is not None
-    assert len(sk.read_microdata(_write(tmp_path / "d.csv", CSV))) == 3
+    with pytest.warns(sk.SurveykitWarning, match="too long for 64-bit"):
+        assert len(sk.read_microdata(_write(tmp_path / "d.csv", CSV))) == 3
 
 
 def _write(path: Path, data: bytes) -> Path:
