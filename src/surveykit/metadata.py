@@ -30,7 +30,7 @@ import pandas as pd
 from .errors import SurveykitWarning
 
 __all__ = ["META_KEY", "Metadata", "attach_metadata", "get_metadata", "value_labels", "variable_label",
-           "label_values"]
+           "label_values", "label_categories"]
 
 META_KEY = "surveykit"
 
@@ -134,3 +134,30 @@ def label_values(values: pd.Series, labels: dict[Any, str] | None) -> pd.Series:
             continue
         lookup.setdefault(as_float, label)
     return values.map(lambda v: lookup.get(v, v)).astype(object)
+
+
+def _code_order(v: Any) -> tuple:
+    try:
+        return (0, float(v), "")
+    except (TypeError, ValueError):
+        return (1, 0.0, str(v))
+
+
+def label_categories(values: pd.Series, labels: dict[Any, str] | None) -> pd.Series:
+    """Labels as an ordered Categorical whose categories follow the codes' order (1, 2, 3, ...).
+
+    A pivot or a sort of labelled results then keeps the questionnaire's order ("Ninguna, Poca,
+    Alguna, Mucha") instead of the alphabet's. Codes without a label stay as they are.
+
+    >>> import pandas as pd
+    >>> s = label_categories(pd.Series([3, 1, 2]), {1: "Ninguna", 2: "Poca", 3: "Mucha"})
+    >>> s.tolist(), list(s.cat.categories), bool(s.cat.ordered)
+    (['Mucha', 'Ninguna', 'Poca'], ['Ninguna', 'Poca', 'Mucha'], True)
+    """
+    labelled = label_values(values, labels)
+    if not labels:
+        return labelled
+    codes = list(dict.fromkeys([*labels.keys(), *pd.unique(values.dropna())]))
+    codes.sort(key=_code_order)
+    cats = list(dict.fromkeys(label_values(pd.Series(codes, dtype=object), labels).tolist()))
+    return pd.Series(pd.Categorical(labelled, categories=cats, ordered=True), index=values.index)

@@ -74,3 +74,19 @@ def test_nullable_boolean_mask_counts_na_as_false(d):
     np.testing.assert_allclose(got[["estimate", "se"]], ref[["estimate", "se"]], rtol=1e-14)
     with pytest.raises(sk.EstimationError, match="boolean"):
         d.subset(pd.Series(["a", "b", "c", "d"], dtype=object))
+
+
+def test_labelled_results_are_ordered_categories_with_variable_labels():
+    df = pd.DataFrame({"y": [1.0, 2, 3, 4, 5, 6], "g": [3, 1, 2, 3, 1, 2], "c": [1, 2, 2, 1, 3, 3], "w": [1.0] * 6})
+    df.attrs["surveykit"] = {"value_labels": {"g": {1: "Ninguna", 2: "Poca", 3: "Mucha"},
+                                              "c": {1: "Sí", 2: "No", 3: "NS"}},
+                             "variable_labels": {"y": "Ingreso", "c": "Confía"}}
+    d = sk.SurveyDesign(df, weights="w")
+    t = d.mean("y", by="g", labels=True)
+    assert list(t["g"].cat.categories) == ["Ninguna", "Poca", "Mucha"] and t["g"].cat.ordered
+    assert t["variable_label"].tolist() == ["Ingreso"] * 3 and t.attrs["variable_labels"] == {"y": "Ingreso"}
+    p = d.proportion("c", by="g", labels=True)
+    wide = p.pivot(index="g", columns="level", values="estimate")
+    assert list(wide.index) == ["Ninguna", "Poca", "Mucha"] and list(wide.columns) == ["Sí", "No", "NS"]
+    assert list(d.quantile("y", 0.5, by="g", labels=True).sort_values("g")["g"]) == ["Ninguna", "Poca", "Mucha"]
+    assert "variable_label" not in d.mean("y", by="g").columns          # codes unless labels=True

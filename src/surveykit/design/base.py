@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..errors import ColumnNotFoundError, DesignError, EmptyDomainError, EstimationError, SurveykitError
 from ..estimation.statistics import as_list, label_of
-from ..metadata import value_labels
+from ..metadata import value_labels, variable_label
 from ..variance import Block, Domains, Linearization, Transform, make_domains
 from ..weighting.methods import CalibrationPlan, NonresponsePlan
 from ..weighting.report import WeightingReport
@@ -142,6 +142,10 @@ class BaseDesign(EstimatorMethods, WeightingMethods):
     def labels_for(self, column: str) -> dict | None:
         """Value labels of a column (``{code: label}``) or None."""
         return value_labels(self._data, column)
+
+    def variable_label_for(self, column: str) -> str | None:
+        """The variable label of a column (from ``df.attrs["surveykit"]``) or None."""
+        return variable_label(self._data, column) if isinstance(column, str) else None
 
     def domains(self, by: str | Sequence[str] | None) -> Domains:
         """The domains of the ``by`` columns within the current subpopulation (cached per design)."""

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EstimationError
-from ..metadata import label_values
+from ..metadata import label_categories
 from ..variance import Domains
 from .ci import check_ci, confidence_interval, critical_value
 from .qrules import check_qrule, domain_quantiles
@@ -117,7 +117,7 @@ def estimate_quantiles(design: Any, variables: list[str], probs: list[float], do
         t = t.rename(columns={"level": "quantile"})
         if labels:
             for c in dom.by:
-                t[c] = label_values(t[c], design.labels_for(c)).to_numpy()
+                t[c] = label_categories(t[c], design.labels_for(c))
         frames.append(t)
     out = pd.concat(frames, ignore_index=True)
     uniform = np.unique(out["df"])

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EstimationError
-from ..metadata import label_values
+from ..metadata import label_categories, label_values
 from ..variance import LOGIT, Block, Domains, Linearization, ratio_block
 from ..variance.linearization import column_registry
 from .ci import check_ci, confidence_interval
@@ -257,16 +257,25 @@ def key_frame(design: Any, stats: Statistics, dom: Domains, gsel: np.ndarray, js
               labels: bool) -> dict[str, Any]:
     """The key columns of the result rows (variable, domain columns, level)."""
     cols: dict[str, Any] = {"variable": np.asarray(stats.variable, dtype=object)[jsel]}
+    if labels:
+        # the variables' own labels (from the data's metadata), next to their names
+        vlab = {v: design.variable_label_for(v) for v in dict.fromkeys(stats.variable)}
+        if any(vlab.values()):
+            cols["variable_label"] = np.asarray([vlab[v] or v for v in cols["variable"]], dtype=object)
     for c in dom.by:
         vals = dom.table[c].iloc[gsel].reset_index(drop=True)
-        cols[c] = label_values(vals, design.labels_for(c)) if labels else vals.to_numpy()
+        # labels as ordered categories in code order, so that sorting or pivoting keeps that order
+        cols[c] = label_categories(vals, design.labels_for(c)) if labels else vals.to_numpy()
     if stats.level is not None:
         lv = pd.Series(np.asarray(stats.level, dtype=object)[jsel])
         if labels:
             names = np.asarray(stats.variable)[jsel]
-            lv = pd.concat([label_values(lv[names == v], design.labels_for(v))
-                            for v in dict.fromkeys(stats.variable)]).sort_index()
-        cols["level"] = lv.to_numpy()
+            variables = list(dict.fromkeys(stats.variable))
+            if len(variables) == 1:
+                lv = label_categories(lv, design.labels_for(variables[0]))
+            else:
+                lv = pd.concat([label_values(lv[names == v], design.labels_for(v)) for v in variables]).sort_index()
+        cols["level"] = lv if isinstance(lv.dtype, pd.CategoricalDtype) else lv.to_numpy()
     return cols
 
 
@@ -286,6 +295,9 @@ def result_table(design: Any, stats: Statistics, dom: Domains, statistic: str, e
     out = pd.DataFrame(cols)
     uniform = np.unique(cols["df"])
     out.attrs.update({"statistic": statistic, **info, "df": float(uniform[0]) if len(uniform) == 1 else "by domain"})
+    vlab = {v: design.variable_label_for(v) for v in dict.fromkeys(stats.variable)}
+    if any(vlab.values()):
+        out.attrs["variable_labels"] = {v: lab for v, lab in vlab.items() if lab}
     return out
 
 
