@@ -20,8 +20,28 @@ from .weighting import Controls, load_controls
 
 from .version import __version__
 
-__all__ = ["ReplicateDesign", "SurveyDesign", "Linearization", "shipped", "__version__", "indicators", "report", "quality_flags", "QUALITY_RULES",
-           *_error_names,
-           "read_microdata", "read_metadata", "write_microdata", "check_microdata", "simulate", "Simulation", *_spec_names,
-           "Controls", "load_controls",
-           "questionnaire_from_metadata", "read_collection", "Collection", "paradata_summary"]
+__all__ = [
+    "ReplicateDesign",
+    "SurveyDesign",
+    "Linearization",
+    "shipped",
+    "__version__",
+    "indicators",
+    "report",
+    "quality_flags",
+    "QUALITY_RULES",
+    *_error_names,
+    "read_microdata",
+    "read_metadata",
+    "write_microdata",
+    "check_microdata",
+    "simulate",
+    "Simulation",
+    *_spec_names,
+    "Controls",
+    "load_controls",
+    "questionnaire_from_metadata",
+    "read_collection",
+    "Collection",
+    "paradata_summary",
+]

@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 import surveykit as sk
-from surveykit.spec.expression import parse_expression
 from surveykit.spec.formats.yamljson import loads_json, loads_yaml
 
 QDIR = Path(__file__).resolve().parents[2] / "questionnaires"

@@ -10,7 +10,8 @@ import surveykit as sk
 from surveykit.indicators.model import Indicator
 from surveykit.simulate import el_salvador_frame
 
-SPEC = """
+SPEC = (
+    """
 id: mini_rep
 title: {es: Mini, en: Mini}
 languages: [es, en]
@@ -18,7 +19,9 @@ unit: person
 choice_lists:
   departamento:
     choices:
-""" + "".join(f"      - {{code: {i}, label: {{es: Depto {i}, en: Dept {i}}}}}\n" for i in range(1, 15)) + """
+"""
+    + "".join(f"      - {{code: {i}, label: {{es: Depto {i}, en: Dept {i}}}}}\n" for i in range(1, 15))
+    + """
   area:
     choices:
       - {code: 1, label: {es: Urbano, en: Urban}}
@@ -54,6 +57,7 @@ items:
     children:
       - {type: select_one, name: denuncia, choices: sino, label: {es: Denunció, en: Reported}}
 """
+)
 
 OVERRIDES = {
     "victima": {"probabilities": {1: 0.2, 2: 0.8}},

@@ -109,17 +109,25 @@ def test_a_unit_without_its_table_is_listed_not_computed(survey, files, capsys):
     assert any(c.value == "T.REPORT" for row in contents.iter_rows() for c in row)
 
 
-@pytest.mark.parametrize("design, message", [
-    ("wieghts: fexp\n", r"wieghts: unknown key \(did you mean 'weights'\?\)"),
-    ("strata: estrato\n", "weights: is required"),
-    ("weights: fexp\nlonely_psu: maybe\n", "lonely_psu: 'maybe' is not one of"),
-    ("weights: fexp\ncalibration: {controls: nowhere.yaml}\n", "calibration.controls: the file .*nowhere.yaml does not exist"),
-    ("weights: fexp\ncalibration: {controls: controls.yaml, method: ipf}\n", "calibration.method: 'ipf'"),
-    ("weights: peso\nstrata: estrato\n", "main design: .*peso"),
-    ("weights: fexp\nunits: {incident: {table: incidentes, weights: fexp, inherit_calibration: true}}\n",
-     "inherit_calibration: needs key"),
-    ("weights: [fexp\n", "is not valid YAML at line 2, column 1"),
-])
+@pytest.mark.parametrize(
+    "design, message",
+    [
+        ("wieghts: fexp\n", r"wieghts: unknown key \(did you mean 'weights'\?\)"),
+        ("strata: estrato\n", "weights: is required"),
+        ("weights: fexp\nlonely_psu: maybe\n", "lonely_psu: 'maybe' is not one of"),
+        (
+            "weights: fexp\ncalibration: {controls: nowhere.yaml}\n",
+            "calibration.controls: the file .*nowhere.yaml does not exist",
+        ),
+        ("weights: fexp\ncalibration: {controls: controls.yaml, method: ipf}\n", "calibration.method: 'ipf'"),
+        ("weights: peso\nstrata: estrato\n", "main design: .*peso"),
+        (
+            "weights: fexp\nunits: {incident: {table: incidentes, weights: fexp, inherit_calibration: true}}\n",
+            "inherit_calibration: needs key",
+        ),
+        ("weights: [fexp\n", "is not valid YAML at line 2, column 1"),
+    ],
+)
 def test_design_file_errors_are_located(survey, files, capsys, design, message):
     path = survey["dir"] / "bad.yaml"
     path.write_text(design, encoding="utf-8")

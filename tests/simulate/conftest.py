@@ -10,7 +10,8 @@ import pytest
 
 import surveykit as sk
 
-SPEC = """
+SPEC = (
+    """
 id: mini_vic
 title: {es: Mini victimización, en: Mini victimization}
 languages: [es, en]
@@ -21,7 +22,9 @@ missing_codes:
 choice_lists:
   departamento:
     choices:
-""" + "".join(f"      - {{code: {i}, label: {{es: D{i}, en: D{i}}}}}\n" for i in range(1, 15)) + """
+"""
+    + "".join(f"      - {{code: {i}, label: {{es: D{i}, en: D{i}}}}}\n" for i in range(1, 15))
+    + """
   area:
     choices:
       - {code: 1, label: {es: Urbano, en: Urban}}
@@ -119,6 +122,7 @@ items:
         choice_filter: "grupo = if(${grupo_motivo} = 1, 'a', 'b')"
       - {type: integer, name: edad_agresor, label: {es: Edad del agresor, en: Offender's age}, min: 10, max: 90, constraint: ". < ${edad} + 40"}
 """
+)
 
 
 @pytest.fixture(scope="session")

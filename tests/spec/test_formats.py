@@ -131,7 +131,10 @@ def test_ddi_codebook_structure(tmp_path):
     names = [v.get("name") for v in root.iterfind("d:dataDscr/d:var", ns)]
     assert names == ["edad", "victima", "medidas_1", "medidas_2", "medidas_3", "nombre"]
     nombre = root.find("d:dataDscr/d:var[@name='nombre']", ns)
-    assert nombre.get("files") == "F2" and root.find("d:fileDscr[@ID='F2']/d:fileTxt/d:fileName", ns).text == "mini_personas"
+    assert (
+        nombre.get("files") == "F2"
+        and root.find("d:fileDscr[@ID='F2']/d:fileTxt/d:fileName", ns).text == "mini_personas"
+    )
     victima = root.find("d:dataDscr/d:var[@name='victima']", ns)
     cats = [(c.find("d:catValu", ns).text, c.get("missing")) for c in victima.iterfind("d:catgry", ns)]
     assert cats == [("1", None), ("2", None), ("9", "Y")]

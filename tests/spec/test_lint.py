@@ -72,10 +72,12 @@ def test_sk103_case_only_collision():
 
 def test_sk104_select_multiple_columns():
     head = SINO.replace("items:\n", "  m:\n    choices: [{code: 1, label: x}, {code: 'a b', label: y}]\nitems:\n")
-    problems = lint_yaml("  - {type: integer, name: p5_1, label: A}\n"
-                         "  - {type: select_multiple, name: p5, label: B, choices: m}\n"
-                         "  - {type: select_multiple, name: medidas_de_proteccion_del_hogar, label: C, choices: sino}\n",
-                         head)
+    problems = lint_yaml(
+        "  - {type: integer, name: p5_1, label: A}\n"
+        "  - {type: select_multiple, name: p5, label: B, choices: m}\n"
+        "  - {type: select_multiple, name: medidas_de_proteccion_del_hogar, label: C, choices: sino}\n",
+        head,
+    )
     messages = [p.message for p in only(problems, "SK104")]
     assert any("'p5_1'" in m and "collides" in m for m in messages)
     assert any("'p5_a b'" in m for m in messages)
@@ -83,9 +85,11 @@ def test_sk104_select_multiple_columns():
 
 
 def test_sk201_unresolved_reference_with_offset_and_suggestion():
-    problems = lint_yaml("  - {type: select_one, name: own_bike, label: A, choices: sino}\n"
-                         "  - {type: integer, name: b, label: B, relevant: \"${own_bike} = '1' or ${own_bik} = '1'\"}\n",
-                         SINO)
+    problems = lint_yaml(
+        "  - {type: select_one, name: own_bike, label: A, choices: sino}\n"
+        "  - {type: integer, name: b, label: B, relevant: \"${own_bike} = '1' or ${own_bik} = '1'\"}\n",
+        SINO,
+    )
     [p] = only(problems, "SK201")
     assert p.location.pointer == "/items/1/relevant" and p.location.offset == 21
     assert "did you mean ${own_bike}" in p.message
@@ -269,9 +273,12 @@ def test_sk411_choice_filter_column():
 
 def test_sk501_sk502_languages_and_translations():
     head = "id: t\nlanguages: [es, en, Spanish]\ndefault_language: fr\nitems:\n"
-    problems = lint_yaml("  - {type: integer, name: a, label: {es: Edad, en: Age, Spanish: Edad}}\n"
-                         "  - {type: integer, name: b, label: {es: Sexo, Spanish: S}, hint: {es: h, en: h, Spanish: h}}\n"
-                         "  - {type: integer, name: c, label: {es: x, en: y, Spanish: z, de: w}}\n", head)
+    problems = lint_yaml(
+        "  - {type: integer, name: a, label: {es: Edad, en: Age, Spanish: Edad}}\n"
+        "  - {type: integer, name: b, label: {es: Sexo, Spanish: S}, hint: {es: h, en: h, Spanish: h}}\n"
+        "  - {type: integer, name: c, label: {es: x, en: y, Spanish: z, de: w}}\n",
+        head,
+    )
     assert [p.location.pointer for p in only(problems, "SK501")] == ["/items/1/label/en"]
     assert only(problems, "SK501")[0].location.line == 6
     assert [p.location.pointer for p in only(problems, "SK502")] == ["/languages/2", "/default_language",

@@ -342,8 +342,15 @@ def test_controls_object_goes_into_calibrate_and_rake(tmp_path):
         assert new.weights.groupby(df["area"]).sum().to_dict() == pytest.approx({"R": 30, "U": 70}, rel=1e-9)
 
 
-@pytest.mark.parametrize("margins, where", [({"sex": {1: -1}}, ("sex", 1)), ({"sex": {"a": float("nan")}}, ("sex", "a")),
-                                            ({"inc": "1e9"}, ("inc", None)), ({"sex": {1: True}}, ("sex", 1))])
+@pytest.mark.parametrize(
+    "margins, where",
+    [
+        ({"sex": {1: -1}}, ("sex", 1)),
+        ({"sex": {"a": float("nan")}}, ("sex", "a")),
+        ({"inc": "1e9"}, ("inc", None)),
+        ({"sex": {1: True}}, ("sex", 1)),
+    ],
+)
 def test_hand_built_controls_are_checked(margins, where):
     with pytest.raises(sk.ControlTotalsError, match="must be a finite number") as exc:
         sk.Controls(margins)

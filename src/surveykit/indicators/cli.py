@@ -153,8 +153,12 @@ def _calibration(spec: Any, file: str, where: str, base: Path) -> dict[str, Any]
         raise _fail(file, f"{where}.method", f"{method!r} is not one of {', '.join(_METHODS)}.")
     bounds = spec.get("bounds")
     if bounds is not None:
-        if not (isinstance(bounds, list) and len(bounds) == 2 and all(
-                isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds) and 0 <= bounds[0] < 1 < bounds[1]):
+        if not (
+            isinstance(bounds, list)
+            and len(bounds) == 2
+            and all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds)
+            and 0 <= bounds[0] < 1 < bounds[1]
+        ):
             raise _fail(file, f"{where}.bounds", f"must be [lower, upper] with 0 <= lower < 1 < upper, not {bounds!r}.")
         bounds = (float(bounds[0]), float(bounds[1]))
     if method == "logit" and bounds is None:
@@ -278,8 +282,11 @@ def _design(df: pd.DataFrame, spec: dict[str, Any], file: str, where: str, weigh
         elif ctl.population_size:
             d = d.calibrate({_POPULATION: {1: float(ctl.population_size)}}, method=cal["method"], bounds=cal["bounds"])
         else:
-            raise DesignError(f"design file {file}, {where}.calibration.controls: {cal['controls']} has neither margins "
-                              "nor a population size.", file=file)
+            raise DesignError(
+                f"design file {file}, {where}.calibration.controls: {cal['controls']} has neither margins "
+                "nor a population size.",
+                file=file,
+            )
     return d
 
 

@@ -193,7 +193,9 @@ def from_json(obj: Mapping[str, Any]) -> dict[str, Any]:
             raise ValueError(f"'value_labels' of column {col!r} must be a list of [code, label] pairs")
     for col, e in (obj.get("missing") or {}).items():
         if not isinstance(e, Mapping) or not all(isinstance(e.get(k, []), list) for k in ("values", "ranges", "stata")):
-            raise ValueError(f"'missing' of column {col!r} must be {{'values': [...], 'ranges': [...], 'stata': [...]}}")
+            raise ValueError(
+                f"'missing' of column {col!r} must be {{'values': [...], 'ranges': [...], 'stata': [...]}}"
+            )
     meta = empty_metadata()
     for key, value in obj.items():
         if key == "value_labels":

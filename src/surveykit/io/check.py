@@ -331,7 +331,7 @@ class _Context:
         if key in self._frames:
             return self._frames[key]
         out = df
-        child, parent = unit, self.parent_of(unit)
+        parent = self.parent_of(unit)
         needed = list(missing)
         while parent is not None and needed:
             ptable = self.eval_tables.get(parent)
@@ -348,7 +348,7 @@ class _Context:
                 merged.index = out.index
                 out = pd.concat([out, merged[take]], axis=1)
                 needed = [c for c in needed if c not in take]
-            child, parent = parent, self.parent_of(parent)
+            parent = self.parent_of(parent)
         self._frames[key] = out
         return out
 
@@ -571,7 +571,9 @@ class _Context:
                 bad_rows = df.index.isin(bad_idx)
             self.add(unit, bad_rows, name, "choice", col,
                      f"{name!r} holds a code not in its choice list ({', '.join(str(c) for c in codes[:12])})", order)
-            is_filler = np.asarray(text.isin([str(c) for c in filler[0]] + list(filler[1]) + list(filler[2])), dtype=bool)
+            is_filler = np.asarray(
+                text.isin([str(c) for c in filler[0]] + list(filler[1]) + list(filler[2])), dtype=bool
+            )
             self._relevance_required(info, unit, df, name, present, is_filler, order, col)
         elif have_binary:
             block = df[have_binary]
@@ -580,7 +582,9 @@ class _Context:
             for c in have_binary:
                 s = block[c]
                 num, bad_type = _as_number(s, _present(s))
-                ok = np.isin(num, [0.0, 1.0]) | np.isin(num, np.array([m for m in miss_num if isinstance(m, (int, float))], dtype=float))
+                ok = np.isin(num, [0.0, 1.0]) | np.isin(
+                    num, np.array([m for m in miss_num if isinstance(m, (int, float))], dtype=float)
+                )
                 bad = _present(s) & (~ok | bad_type)
                 self.add(unit, bad, c, "choice", s,
                          f"{c!r} (a choice of {name!r}) must be 0 or 1", order)

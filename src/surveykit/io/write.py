@@ -317,7 +317,7 @@ def _kind(s: pd.Series) -> str:
         return "numeric"
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return "datetime"
-    if pd.api.types.is_string_dtype(dtype) and dtype != object:
+    if pd.api.types.is_string_dtype(dtype) and not (isinstance(dtype, np.dtype) and dtype.kind == "O"):
         return "text"
     inferred = pd.api.types.infer_dtype(s, skipna=True)
     if inferred in ("integer", "floating", "mixed-integer-float", "decimal", "boolean", "empty"):
@@ -544,7 +544,12 @@ def _write_sav(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[s
     formats = {}
     for col in data.columns:
         f = meta["formats"].get(col)
-        if kinds[col] == "numeric" and isinstance(f, str) and re.match(r"^[A-Z]+\d+(\.\d+)?$", f) and not f.startswith("A"):
+        if (
+            kinds[col] == "numeric"
+            and isinstance(f, str)
+            and re.match(r"^[A-Z]+\d+(\.\d+)?$", f)
+            and not f.startswith("A")
+        ):
             formats[col] = f
         elif kinds[col] == "numeric":
             f = _int_format(data[col])

@@ -698,7 +698,9 @@ class _Engine:
     def _icc(self, ov: Override | None) -> float:
         return ov.get("icc", self.icc) if ov is not None else self.icc
 
-    def _groups(self, unit: _Unit, ov: Override | None, base_mask: np.ndarray) -> list[tuple[np.ndarray, Override | None]]:
+    def _groups(
+        self, unit: _Unit, ov: Override | None, base_mask: np.ndarray
+    ) -> list[tuple[np.ndarray, Override | None]]:
         """Rows and the override that applies to them (``by`` entries carve out their categories)."""
         if ov is None or not ov.by:
             return [(base_mask, ov)]
@@ -796,9 +798,12 @@ class _Engine:
             raise SimulationError(f"{where} is false for every possible answer in {len(idx)} row(s) (rows "
                                   f"{format_rows(idx.tolist(), 5)} of {unit.name!r}); check the constraint against the "
                                   "questions it refers to.", question=model.name)
-        raise SimulationError(f"{where} is still false in {len(idx)} row(s) after {_MAX_REDRAWS} draws (rows "
-                              f"{format_rows(idx.tolist(), 5)} of {unit.name!r}); set overrides[{model.name!r}] so that "
-                              "valid answers are likely, or check the constraint.", question=model.name)
+        raise SimulationError(
+            f"{where} is still false in {len(idx)} row(s) after {_MAX_REDRAWS} draws (rows "
+            f"{format_rows(idx.tolist(), 5)} of {unit.name!r}); set overrides[{model.name!r}] so that "
+            "valid answers are likely, or check the constraint.",
+            question=model.name,
+        )
 
     def _calculate(self, unit: _Unit, info: Any, rel: np.ndarray) -> None:
         model = info.model

@@ -86,15 +86,25 @@ def el_salvador_municipalities(seed: int = 2024) -> pd.DataFrame:
     households = _round_to_total(share * dept_hh[dept - 1], dept, np.round(dept_hh).astype(np.int64))
     households = _round_to_total(households.astype(float), np.ones_like(dept), np.array([EL_SALVADOR_HOUSEHOLDS]))
     rel = np.log(households) - np.log(households).mean()
-    urban_logit = np.log(_URBAN_SHARE[dept - 1] / (1 - _URBAN_SHARE[dept - 1])) + 0.6 * rel + rng.normal(0, 0.5, dept.size)
+    urban_logit = (
+        np.log(_URBAN_SHARE[dept - 1] / (1 - _URBAN_SHARE[dept - 1])) + 0.6 * rel + rng.normal(0, 0.5, dept.size)
+    )
     urban = 1 / (1 + np.exp(-urban_logit))
     poverty = 1 / (1 + np.exp(-(-0.6 - 1.5 * (urban - 0.5) + rng.normal(0, 0.35, dept.size))))
     crime = np.exp(np.log(35.0) + 0.9 * (urban - 0.5) + 0.15 * rel + rng.normal(0, 0.45, dept.size))
-    t = pd.DataFrame({"departamento": dept, "departamento_nombre": np.array(list(EL_SALVADOR_DEPARTMENTS.values()))[dept - 1],
-                      "municipio_2024": dept * 100 + new_k, "households": households,
-                      "urban_share": urban.round(4), "poverty": poverty.round(4), "crime_rate": crime.round(2),
-                      "log_households": np.log(households).round(6)},
-                     index=pd.Index(code, name="municipio"))
+    t = pd.DataFrame(
+        {
+            "departamento": dept,
+            "departamento_nombre": np.array(list(EL_SALVADOR_DEPARTMENTS.values()))[dept - 1],
+            "municipio_2024": dept * 100 + new_k,
+            "households": households,
+            "urban_share": urban.round(4),
+            "poverty": poverty.round(4),
+            "crime_rate": crime.round(2),
+            "log_households": np.log(households).round(6),
+        },
+        index=pd.Index(code, name="municipio"),
+    )
     t.attrs.update(status="illustrative", source="surveykit.simulate.el_salvador_municipalities(seed=%d): invented "
                    "covariates; real only the municipality counts and census 2024 household total" % seed)
     return t

@@ -115,7 +115,9 @@ def _number(question: str, key: str, v: Any, lo: float | None = None, hi: float 
     return float(v)
 
 
-def parse_overrides(overrides: Mapping[str, Any] | None, questionnaire: Any, frame_columns: set[str]) -> dict[str, Override]:
+def parse_overrides(
+    overrides: Mapping[str, Any] | None, questionnaire: Any, frame_columns: set[str]
+) -> dict[str, Override]:
     """Validate ``overrides`` against the questionnaire; every problem names the question and key.
 
     Examples
@@ -208,7 +210,12 @@ def _parse_one(info: Any, spec: Any, infos: dict[str, Any], frame_columns: set[s
         for p in ("mean", "sd", "median", "sigma", "dispersion"):
             if p in clean:
                 _number(name, p, clean[p])
-        if dist in ("normal",) and clean["sd"] <= 0 or dist == "lognormal" and (clean["sigma"] <= 0 or clean["median"] <= 0):
+        if (
+            dist in ("normal",)
+            and clean["sd"] <= 0
+            or dist == "lognormal"
+            and (clean["sigma"] <= 0 or clean["median"] <= 0)
+        ):
             raise _fail(name, f"the {dist} distribution needs a positive spread (sd / sigma, median).")
         if dist == "negative_binomial" and clean["dispersion"] <= 0:
             raise _fail(name, "dispersion must be positive.")

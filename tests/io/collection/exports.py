@@ -293,7 +293,6 @@ def write_central_zip(sim: Any, path: Path, *, split: bool = False) -> Path:
     main = sim.data
     fw = fieldwork(main)
     keys = np.array(["uuid:" + u for u in uuid_of(main["id_hogar"])], dtype=object)
-    n = len(main)
     cols: dict[str, Any] = {"SubmissionDate": (fw["submitted"] + pd.Timedelta(hours=6)).dt.strftime(
         "%Y-%m-%dT%H:%M:%S.000Z")}
     cols["start"] = fw["start"].dt.strftime("%Y-%m-%dT%H:%M:%S.000-06:00")

@@ -83,10 +83,17 @@ def _unanswered(col: pd.Series, info: Any, plan: Plan, problems: Problems, sourc
     col = col.astype(object).copy()
     col[mask] = code if code is not None else None
     if code is None:
-        problems.add(plan.unit, "unanswered", f"{info.model.name!r} was asked but not answered (Survey Solutions "
-                     f"-999999999 / ##N/A##); the questionnaire has no {cells.unanswered_kind!r} missing code for "
-                     "it, so the cell is left empty", column=plan.questions.get(info.model.name, ""), question=info.model.name,
-                     rows=row_labels[mask], source_rows=source_rows[mask])
+        problems.add(
+            plan.unit,
+            "unanswered",
+            f"{info.model.name!r} was asked but not answered (Survey Solutions "
+            f"-999999999 / ##N/A##); the questionnaire has no {cells.unanswered_kind!r} missing code for "
+            "it, so the cell is left empty",
+            column=plan.questions.get(info.model.name, ""),
+            question=info.model.name,
+            rows=row_labels[mask],
+            source_rows=source_rows[mask],
+        )
     return col, mask
 
 

@@ -78,7 +78,7 @@ def _keys(unit: str, is_main: bool, links: pd.DataFrame) -> dict[str, np.ndarray
     if is_main:
         uid = links["interview"] if "interview" in links else links.get("instance_id")
         if uid is None:
-            raise MicrodataError(f"the main table of the Kobo export has no _uuid (or meta/instanceID) column; "
+            raise MicrodataError("the main table of the Kobo export has no _uuid (or meta/instanceID) column; "
                                  "export with the submission metadata included.")
         out["interview"] = uid.astype(object).map(lambda v: v[5:] if isinstance(v, str) and v.startswith("uuid:")
                                                   else v).to_numpy(dtype=object)  # noqa: E501

@@ -495,7 +495,7 @@ class _Reader:
                              col.header, cell)
                 return None
             if len(rest) > 1 and rest[1].lower() == "or_other":
-                self.problem("SK010", f"'or_other' is not supported by surveykit; add an 'other' choice and a "
+                self.problem("SK010", "'or_other' is not supported by surveykit; add an 'other' choice and a "
                              "text question relevant when it is selected", sheet.name, row, col.header, cell)
                 return None
             if len(rest) > 1:
