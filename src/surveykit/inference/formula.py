@@ -85,7 +85,7 @@ def model_frame(data: pd.DataFrame, formula: str, *, response: bool = True) -> M
     variables = sorted(spec.required_variables | (mm.lhs.model_spec.required_variables if has_lhs else set()))
     used = [v for v in variables if v in data.columns]
     missing = data[used].isna().to_numpy().any(axis=1) if used else np.zeros(len(data), dtype=bool)
-    X = np.asarray(rhs.to_numpy() if hasattr(rhs, "to_numpy") else rhs, dtype=np.float64)
+    X = np.array(rhs.to_numpy() if hasattr(rhs, "to_numpy") else rhs, dtype=np.float64)
     missing |= ~np.isfinite(X).all(axis=1)
     y = None
     y_frame = None

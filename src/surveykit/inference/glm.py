@@ -24,7 +24,7 @@ from ..errors import EstimationError
 from .formula import ModelFrame, model_frame, new_matrix
 from .results import ModelResults
 
-__all__ = ["Family", "FAMILIES", "fit_glm", "GLMResults", "irls"]
+__all__ = ["Family", "FAMILIES", "fit_glm", "GLMResults", "irls", "warm_irls", "replicate_fits"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,8 @@ def irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, beta: np.n
     (well inside R's ``glm.control(epsilon=1e-13)`` on the deviance).
     """
     use = w > 0
+    if not use.any():
+        raise EstimationError("no rows with positive weight to fit the model on.")
     Xu, yu, wu = X[use], y[use], w[use]
     wu = wu / wu.mean()           # scale-free: only relative weights matter
     if beta is None:
@@ -72,17 +74,8 @@ def irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, beta: np.n
     else:
         eta = Xu @ beta
     for it in range(1, maxit + 1):
-        mu = family.linkinv(eta)
-        d = family.mu_eta(eta)
-        var = family.variance(mu)
-        ww = wu * d * d / var
-        z = eta + (yu - mu) / d
-        XtW = Xu.T * ww
-        try:
-            new = np.linalg.solve(XtW @ Xu, XtW @ z)
-        except np.linalg.LinAlgError:
-            raise EstimationError("the model matrix is singular (collinear terms, or a category with no rows "
-                                  "in the fit); drop or merge terms.") from None
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            new = _irls_step(Xu, yu, wu, eta, family)
         if not np.all(np.isfinite(new)):
             raise EstimationError("the model fit diverged (separation: a category or covariate predicts the "
                                   "outcome perfectly?).")
@@ -93,6 +86,48 @@ def irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, beta: np.n
             return beta, it
     raise EstimationError(f"the model did not converge in {maxit} iterations (separation or a badly scaled "
                           "covariate?).")
+
+
+def _irls_step(Xu, yu, wu, eta, family):
+    """One weighted least-squares step of IRLS from the linear predictor ``eta``."""
+    mu = family.linkinv(eta)
+    d = family.mu_eta(eta)
+    ww = wu * d * d / family.variance(mu)
+    z = eta + (yu - mu) / d
+    XtW = Xu.T * ww
+    A = XtW @ Xu
+    try:
+        if np.linalg.cond(A) > 1e13:
+            raise np.linalg.LinAlgError
+        return np.linalg.solve(A, XtW @ z)
+    except np.linalg.LinAlgError:
+        raise EstimationError("the model matrix is singular (collinear terms, or a category with no rows "
+                              "in the fit); drop or merge terms.") from None
+
+
+def warm_irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, beta: np.ndarray) -> np.ndarray:
+    """IRLS from ``beta`` (a replicate's fit starts at the full sample's), from the usual start if that fails
+    (IRLS from a distant start can overshoot on a logit link)."""
+    try:
+        return irls(X, y, w, family, beta=beta)[0]
+    except EstimationError:
+        return irls(X, y, w, family)[0]
+
+
+def replicate_fits(fit: Callable[[np.ndarray], np.ndarray], W: np.ndarray, inside: np.ndarray, k: int) -> np.ndarray:
+    """Refit on every replicate's weights (rows outside the fit at 0): (R, k). A replicate on which the model
+    cannot be fitted (a category or the outcome's variation dropped out of it) gives NaN, as R's
+    replicate estimates of an empty domain do, and so a NaN variance."""
+    out = np.full((W.shape[1], k), np.nan)
+    for r in range(W.shape[1]):
+        wr = W[:, r] * inside
+        if not (wr > 0).any():
+            continue
+        try:
+            out[r] = fit(wr)
+        except EstimationError:
+            pass
+    return out
 
 
 def glm_influence(X: np.ndarray, y: np.ndarray, w: np.ndarray, beta: np.ndarray, family: Family) -> np.ndarray:
@@ -210,10 +245,7 @@ def fit_glm(design: Any, formula: str, family: str = "gaussian", design_rows: in
     Z = glm_influence(X, y, w, beta, fam)
 
     def refit(W: np.ndarray) -> np.ndarray:
-        out = np.empty((W.shape[1], p))
-        for r in range(W.shape[1]):
-            out[r] = irls(X, y, W[:, r] * inside, fam, beta=beta)[0]
-        return out
+        return replicate_fits(lambda wr: warm_irls(X, y, wr, fam, beta), W, inside, p)
 
     lin = design.linearization(beta, Z, names=mf.names, replicate=refit)
     cov = design.covariance_matrix(lin)

@@ -16,6 +16,7 @@ from scipy import special
 
 from ..errors import EstimationError
 from .formula import model_frame
+from .glm import replicate_fits
 from .results import ModelResults
 
 __all__ = ["OLRResults", "fit_olr"]
@@ -158,7 +159,7 @@ def fit_olr(design: Any, formula: str, levels: list | None = None) -> OLRResults
     Z = np.asfortranarray(np.linalg.solve(-H, (s * w[:, None]).T).T)
 
     def refit(W: np.ndarray) -> np.ndarray:
-        return np.array([_newton(X, code, K, W[:, r] * inside, theta) for r in range(W.shape[1])])
+        return replicate_fits(lambda wr: _newton(X, code, K, wr, theta), W, inside, len(theta))
 
     zeta_names = [f"{levels[k]}|{levels[k + 1]}" for k in range(K - 1)]
     all_names = names + zeta_names

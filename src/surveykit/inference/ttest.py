@@ -16,7 +16,7 @@ from scipy import special
 
 from ..errors import EstimationError
 from ..estimation.statistics import numeric_column
-from .glm import FAMILIES, glm_influence, irls
+from .glm import FAMILIES, glm_influence, irls, replicate_fits, warm_irls
 
 __all__ = ["ttest"]
 
@@ -34,7 +34,8 @@ def ttest(design: Any, variable: str, group: str | None = None, *, mu: float = 0
         est, se = _mean_se(design, y, inside)
         df = float(np.asarray(design.domain_df(None, 1, [inside_design]))[0, 0]) - 1.0
         diff = est - mu
-        t = diff / se
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.float64(diff) / se
         q = _tq(level, df)
         return _table(variable, None, est, diff, se, t, df, est - q * se, est + q * se,
                       "Design-based one-sample t-test", mu)
@@ -63,13 +64,14 @@ def ttest(design: Any, variable: str, group: str | None = None, *, mu: float = 0
     Z = glm_influence(X, yy, w, beta, fam)
 
     def refit(W: np.ndarray) -> np.ndarray:
-        return np.array([irls(X, yy, W[:, r] * inside, fam, beta=beta)[0] for r in range(W.shape[1])])
+        return replicate_fits(lambda wr: warm_irls(X, yy, wr, fam, beta), W, inside, 2)
 
     lin = design.linearization(beta, Z, names=["(Intercept)", "difference"], replicate=refit)
     V = design.covariance_matrix(lin)
     est, se = float(beta[1]), float(np.sqrt(V[1, 1]))
     df = float(np.asarray(design.domain_df(None, 1, [inside]))[0, 0]) - 1.0
-    t = est / se
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.float64(est) / se
     q = _tq(level, df)
     out = _table(variable, group, est, est, se, t, df, est - q * se, est + q * se, "Design-based t-test", 0.0)
     out.insert(2, "groups", f"{cats[1]} - {cats[0]}")
