@@ -115,19 +115,23 @@ def fit_olr(design: Any, formula: str, levels: list | None = None) -> OLRResults
         raise EstimationError(f"an ordinal model formula reads 'y ~ x1 + x2'; got {formula!r}.")
     lhs, rhs = (s.strip() for s in formula.split("~", 1))
     ycol = design.column(lhs)
+    sub = design.subpopulation
+    in_sub = ycol.notna().to_numpy() if sub is None else (ycol.notna().to_numpy() & sub)
     if levels is not None:
         levels = list(levels)
-        observed = pd.unique(ycol.dropna())
+        observed = pd.unique(ycol[in_sub])
         unknown = [v for v in observed if v not in levels]
         if unknown:
             raise EstimationError(f"'{lhs}' has values {unknown[:10]} that are not in levels={levels}.", column=lhs)
         code = pd.Categorical(ycol, categories=levels).codes.astype(np.int64)
     elif isinstance(ycol.dtype, pd.CategoricalDtype):
-        levels = list(ycol.cat.categories)
-        code = ycol.cat.codes.to_numpy().astype(np.int64)
+        levels = [c for c in ycol.cat.categories if (ycol[in_sub] == c).any()]
+        code = pd.Categorical(ycol, categories=levels).codes.astype(np.int64)
     else:
-        code, uniq = pd.factorize(ycol, sort=True)
-        levels = list(uniq)
+        # the categories observed in the subpopulation, sorted
+        levels = sorted(pd.unique(ycol[in_sub]).tolist(),
+                        key=lambda v: (0, v) if isinstance(v, (int, float, np.number)) else (1, str(v)))
+        code = pd.Categorical(ycol, categories=levels).codes.astype(np.int64)
     K = len(levels)
     if K < 3:
         raise EstimationError(f"a proportional-odds model needs an outcome with at least 3 ordered categories; "
@@ -140,7 +144,6 @@ def fit_olr(design: Any, formula: str, levels: list | None = None) -> OLRResults
     shift = 1 if len(keep) < len(mf.names) else 0
     terms = {t: slice(s.start - shift, s.stop - shift) for t, s in terms.items()}
     inside = ~mf.missing & (code >= 0)
-    sub = design.subpopulation
     if sub is not None:
         inside &= sub
     code = np.where(inside, code, 0)
