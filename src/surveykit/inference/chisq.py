@@ -47,17 +47,16 @@ def chisq(design: Any, row: str, col: str, *, statistic: str = "F", sizes: tuple
     cells, rcats, ccats = interaction(design, row, col)
     cells, nr, nc = _drop_empty(design, cells, len(rcats), len(ccats), row, col)
     stats = proportion_statistics(design, [cells])
-    # cell totals (for the table and the Wald tests) and cell proportions (for Delta), one linearization each
-    tot_stats = Statistics(stats.variable, stats.level, stats.num, None, stats.present)
     dom = design.domains(None)
-    lin_tot = ratio_linearization(design, tot_stats, dom, "total", empty="nan")
-    T = lin_tot.estimate.reshape(nr, nc)
     if statistic in ("Wald", "adjWald"):
-        return _wald(design, lin_tot, T, nr, nc, nu, statistic)
+        # the Wald tests work on the cell totals
+        tot_stats = Statistics(stats.variable, stats.level, stats.num, None, stats.present)
+        lin_tot = ratio_linearization(design, tot_stats, dom, "total", empty="nan")
+        return _wald(design, lin_tot, lin_tot.estimate.reshape(nr, nc), nr, nc, nu, statistic)
     lin_p = ratio_linearization(design, stats, dom, "proportion", empty="nan")
     p = lin_p.estimate
     V = design.covariance_matrix(lin_p)
-    X2 = _pearson(T * (N / T.sum()))
+    X2 = _pearson(p.reshape(nr, nc) * N)      # the weighted table rescaled to N rows (R's svytable(Ntotal=N))
     C = _interaction_contrasts(nr, nc)
     ip = np.where(p == 0, 0.0, 1.0 / np.where(p == 0, 1.0, p))
     denom = (C.T * (ip / N)) @ C

@@ -85,7 +85,7 @@ def model_frame(data: pd.DataFrame, formula: str, *, response: bool = True) -> M
     variables = sorted(spec.required_variables | (mm.lhs.model_spec.required_variables if has_lhs else set()))
     used = [v for v in variables if v in data.columns]
     missing = data[used].isna().to_numpy().any(axis=1) if used else np.zeros(len(data), dtype=bool)
-    X = np.array(rhs.to_numpy() if hasattr(rhs, "to_numpy") else rhs, dtype=np.float64)
+    X = np.asarray(rhs, dtype=np.float64)          # formulaic's frame is column-major: no copy
     missing |= ~np.isfinite(X).all(axis=1)
     y = None
     y_frame = None
@@ -97,7 +97,9 @@ def model_frame(data: pd.DataFrame, formula: str, *, response: bool = True) -> M
         if y_frame.shape[1] == 1:
             y = np.asarray(y_frame.iloc[:, 0].to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
             missing |= ~np.isfinite(y)
-    X[missing] = 0.0
+    if missing.any():
+        X = np.array(X, dtype=np.float64, order="F")
+        X[missing] = 0.0
     if y is not None:
         y = np.where(missing, 0.0, y)
     terms = {str(t): s for t, s in spec.term_slices.items()}

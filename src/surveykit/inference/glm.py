@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import blas
 
 from ..errors import EstimationError
 from .formula import ModelFrame, model_frame, new_matrix
@@ -67,7 +68,10 @@ def irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, beta: np.n
     use = w > 0
     if not use.any():
         raise EstimationError("no rows with positive weight to fit the model on.")
-    Xu, yu, wu = X[use], y[use], w[use]
+    if use.all():
+        Xu, yu, wu = X, y, w
+    else:
+        Xu, yu, wu = X[use], y[use], w[use]
     wu = wu / wu.mean()           # scale-free: only relative weights matter
     if beta is None:
         eta = family.linkfun(family.mustart(yu))
@@ -94,12 +98,15 @@ def _irls_step(Xu, yu, wu, eta, family):
     d = family.mu_eta(eta)
     ww = wu * d * d / family.variance(mu)
     z = eta + (yu - mu) / d
-    XtW = Xu.T * ww
-    A = XtW @ Xu
+    s = np.sqrt(ww)
+    Xs = Xu * s[:, None]
+    # X'WX as the symmetric product of sqrt(W) X (half the work of a general product)
+    A = blas.dsyrk(1.0, Xs, trans=1) if Xs.flags.f_contiguous else Xs.T @ Xs
+    A = np.triu(A) + np.triu(A, 1).T
     try:
         if np.linalg.cond(A) > 1e13:
             raise np.linalg.LinAlgError
-        return np.linalg.solve(A, XtW @ z)
+        return np.linalg.solve(A, Xs.T @ (s * z))
     except np.linalg.LinAlgError:
         raise EstimationError("the model matrix is singular (collinear terms, or a category with no rows "
                               "in the fit); drop or merge terms.") from None
@@ -136,9 +143,15 @@ def glm_influence(X: np.ndarray, y: np.ndarray, w: np.ndarray, beta: np.ndarray,
     mu = family.linkinv(eta)
     d = family.mu_eta(eta)
     var = family.variance(mu)
-    A = (X.T * (w * d * d / var)) @ X
-    U = X * (w * (y - mu) * d / var)[:, None]
-    return np.asfortranarray(np.linalg.solve(A, U.T).T)
+    s = np.sqrt(w * d * d / var)
+    Xs = X * s[:, None]
+    A = blas.dsyrk(1.0, Xs, trans=1) if Xs.flags.f_contiguous else Xs.T @ Xs
+    A = np.triu(A) + np.triu(A, 1).T
+    # z_i = w_i (y_i - mu_i) mu'_i / V(mu_i) x_i' A^-1: one (n x p) product with the inverse, written as
+    # (A^-1' X' r)' because numpy's matmul of a column-major (n x p) matrix on the left does not use BLAS
+    r = w * (y - mu) * d / var
+    Xt = X.T if X.flags.f_contiguous else np.ascontiguousarray(X.T)
+    return (np.linalg.inv(A).T @ (Xt * r)).T
 
 
 class GLMResults(ModelResults):
@@ -238,10 +251,19 @@ def fit_glm(design: Any, formula: str, family: str = "gaussian", design_rows: in
     w = np.where(inside, design.weight_array, 0.0)
     X = mf.X
     p = X.shape[1]
-    if np.linalg.matrix_rank(X[inside][: min(int(inside.sum()), 200000)]) < p:
+    Xi = X if inside.all() else X * inside[:, None]
+    G = blas.dsyrk(1.0, Xi, trans=1) if Xi.flags.f_contiguous else Xi.T @ Xi
+    G = np.triu(G) + np.triu(G, 1).T
+    if np.linalg.cond(G) > 1e13:
         raise EstimationError(f"the model matrix of {formula!r} is rank-deficient: some terms are collinear or "
                               "a category has no rows in the fit; drop or merge them.")
-    beta, _ = irls(X, y, w, fam)
+    try:
+        beta, _ = irls(X, y, w, fam)
+    except EstimationError as exc:
+        if "singular" in str(exc):
+            raise EstimationError(f"the fit of {formula!r} became singular: separation (a category or covariate "
+                                  "predicts the outcome perfectly)?") from None
+        raise
     Z = glm_influence(X, y, w, beta, fam)
 
     def refit(W: np.ndarray) -> np.ndarray:
