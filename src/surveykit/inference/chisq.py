@@ -22,6 +22,7 @@ from ..errors import EstimationError
 from ..estimation.contrasts import jacobian
 from ..estimation.ratios import ratio_linearization
 from ..estimation.statistics import Statistics, proportion_statistics
+from ..variance import Block, Linearization
 from .crosstab import interaction
 
 __all__ = ["chisq", "gof_chisq", "STATISTICS", "pchisqsum_ruben", "saddle"]
@@ -46,14 +47,14 @@ def chisq(design: Any, row: str, col: str, *, statistic: str = "F", sizes: tuple
     N, nu = sizes
     cells, rcats, ccats = interaction(design, row, col)
     cells, nr, nc = _drop_empty(design, cells, len(rcats), len(ccats), row, col)
-    stats = proportion_statistics(design, [cells])
-    dom = design.domains(None)
     if statistic in ("Wald", "adjWald"):
         # the Wald tests work on the cell totals
+        stats = proportion_statistics(design, [cells])
+        dom = design.domains(None)
         tot_stats = Statistics(stats.variable, stats.level, stats.num, None, stats.present)
         lin_tot = ratio_linearization(design, tot_stats, dom, "total", empty="nan")
         return _wald(design, lin_tot, lin_tot.estimate.reshape(nr, nc), nr, nc, nu, statistic)
-    lin_p = ratio_linearization(design, stats, dom, "proportion", empty="nan")
+    lin_p = cell_proportions(design, cells, nr * nc)
     p = lin_p.estimate
     V = design.covariance_matrix(lin_p)
     X2 = _pearson(p.reshape(nr, nc) * N)      # the weighted table rescaled to N rows (R's svytable(Ntotal=N))
@@ -84,6 +85,43 @@ def chisq(design: Any, row: str, col: str, *, statistic: str = "F", sizes: tuple
         return _row("lincom", X2, None, None, pval)
     pval = _saddlepoint_p(X2, delta, None if replicate else d0 * nu)
     return _row("saddlepoint", X2, None, None, pval)
+
+
+def cell_proportions(design: Any, cells: pd.Series, K: int) -> Linearization:
+    """The linearization of the K cell proportions of a categorical Series (missing: left out as a domain).
+
+    The proportion estimator's totals form (cell indicators over the non-missing rows), built with one
+    ``bincount`` over (variance cell x category) instead of one pass per category: a 14 x 5 table on a
+    million rows needs one pass, not seventy.
+    """
+    codes = cells.cat.codes.to_numpy().astype(np.int64)
+    sub = design.subpopulation
+    ok = codes >= 0 if sub is None else (codes >= 0) & sub
+    w = design.weight_array
+    wk = np.where(ok, w, 0.0)
+    code0 = np.where(ok, codes, 0)
+    T = np.bincount(code0, weights=wk, minlength=K)
+    W = float(T.sum())
+    if W <= 0:
+        raise EstimationError(f"no rows with both variables of '{cells.name}' observed.")
+    p = T / W
+    mask = None if ok.all() else ok
+    columns = [((code0 == j) & ok).view(np.int8) for j in range(K)] + [ok.view(np.int8)]
+    terms = [[(j, np.array([1.0 / W])), (K, np.array([-p[j] / W]))] for j in range(K)]
+
+    def function(tot: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return tot[..., :K] / tot[..., K:K + 1]
+
+    dom = design.domains(None)
+    block = Block(p[None, :], None, 1, [mask] * K, columns=columns, terms=terms, function=function, cache=dom.cache)
+    vc = design.variance_cells(None, 1, dom.cache)
+    if vc is not None:
+        cell, used = vc
+        S = np.bincount(cell * K + code0, weights=wk, minlength=len(used) * K).reshape(len(used), K)
+        block.cells = (cell, used, np.column_stack([S, S.sum(axis=1)]))
+    rows = pd.DataFrame({"variable": [str(cells.name)] * K, "level": np.arange(K)})
+    return Linearization([block], rows, "proportion")
 
 
 def _drop_empty(design: Any, cells: pd.Series, nr: int, nc: int, row: str, col: str):
