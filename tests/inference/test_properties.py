@@ -57,8 +57,9 @@ def test_binomial_glm_on_a_binary_factor_is_the_logit_difference(sample, kind):
     assume(len(p) == 2 and ((p["mean"] > 0) & (p["mean"] < 1)).all())
     d = _design(df, args, kind)
     m = d.glm("v ~ C(g)", family="binomial")
-    logit = d.contrast("mean", {"logit(b) - logit(a)": lambda e: np.log(e["b"] / (1 - e["b"]))
-                                - np.log(e["a"] / (1 - e["a"]))}, "v", by="g")
+    with np.errstate(divide="ignore", invalid="ignore"):      # a replicate without one group: NaN, as R
+        logit = d.contrast("mean", {"logit(b) - logit(a)": lambda e: np.log(e["b"] / (1 - e["b"]))
+                                    - np.log(e["a"] / (1 - e["a"]))}, "v", by="g")
     assume(np.isfinite(logit["se"]).all())
     np.testing.assert_allclose(m.params.iloc[1], logit["estimate"].iloc[0], rtol=1e-9, atol=1e-10)
     # Taylor: the same influence values; replicate: each refit is that replicate's logit difference
