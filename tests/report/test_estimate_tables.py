@@ -58,3 +58,17 @@ def test_several_domain_columns_are_refused(design):
     t = design.mean("inseguro", by=["sexo", "seg"])
     with pytest.raises(ReportError, match="several domain columns"):
         sk.report.estimate_results(t)
+
+
+def test_chart_panels_are_titled_with_the_questionnaire_labels():
+    q = sk.load_questionnaire("questionnaires/sdg16.yaml")
+    t = pd.DataFrame({"code": "X", "name": "Seguridad", "family": "sdg16",
+                      "breakdown": ["total", "grupo_edad", "grupo_edad"], "category": ["", "18-29", "30-44"],
+                      "estimate": [50.0, 55, 45], "se": 2.0, "ci_low": [46.0, 51, 41], "ci_high": [54.0, 59, 49],
+                      "cv": 0.04, "n": 500, "flag": "", "publish": True, "flag_reason": "", "unit_label": "%",
+                      "source": "x [U]"})
+    label = q.label_dictionaries("es").variable_labels["grupo_edad"]
+    fig = sk.report.plot_breakdowns(t, "X", ["grupo_edad"], questionnaire=q)
+    assert [ax.get_title(loc="left") for ax in fig.axes][:1] == [label]
+    fig = sk.report.plot_breakdowns(t, "X", ["grupo_edad"], breakdown_labels={"grupo_edad": "Edad"})
+    assert fig.axes[0].get_title(loc="left") == "Edad"
