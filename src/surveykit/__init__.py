@@ -5,12 +5,13 @@
 '0.1.0'
 """
 
-from . import indicators, report
+from . import indicators, report, shipped
 from .design import ReplicateDesign, SurveyDesign
 from .estimation.quality import QUALITY_RULES, quality_flags
 from .errors import *  # noqa: F401,F403  (the SurveykitError hierarchy is public API)
 from .errors import __all__ as _error_names
 from .io import check_microdata, questionnaire_from_metadata, read_metadata, read_microdata, write_microdata
+from .io import Collection, paradata_summary, read_collection
 from .spec import *  # noqa: F401,F403  (questionnaire models, lint, expressions)
 from .simulate import Simulation, simulate
 from .spec import __all__ as _spec_names
@@ -19,8 +20,8 @@ from .weighting import Controls, load_controls
 
 from .version import __version__
 
-__all__ = ["ReplicateDesign", "SurveyDesign", "Linearization", "__version__", "indicators", "report", "quality_flags", "QUALITY_RULES",
+__all__ = ["ReplicateDesign", "SurveyDesign", "Linearization", "shipped", "__version__", "indicators", "report", "quality_flags", "QUALITY_RULES",
            *_error_names,
            "read_microdata", "read_metadata", "write_microdata", "check_microdata", "simulate", "Simulation", *_spec_names,
            "Controls", "load_controls",
-           "questionnaire_from_metadata"]
+           "questionnaire_from_metadata", "read_collection", "Collection", "paradata_summary"]

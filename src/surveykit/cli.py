@@ -20,6 +20,7 @@ _SUBCOMMAND_MODULES = (
     "surveykit.spec.cli",
     "surveykit.io.cli",
     "surveykit.indicators.cli",
+    "surveykit.sampling.cli",
 )
 
 

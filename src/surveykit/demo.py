@@ -2,7 +2,7 @@
 
 It runs the whole chain on the shipped defaults, as a statistics office would with real data:
 
-1. load the SDG 16 and victimization questionnaires (``questionnaires/``);
+1. load the shipped SDG 16 and victimization questionnaires (:mod:`surveykit.shipped`);
 2. simulate an El Salvador survey for each (14 departments x urban/rural strata, clustered PSUs,
    households, one selected adult each, an incident table for the victimization survey);
 3. write the microdata to SPSS ``.sav`` files with their labels, and read them back;
@@ -28,6 +28,7 @@ import pandas as pd
 
 import surveykit as sk
 
+from . import shipped
 from .errors import SurveykitError, SurveykitWarning
 
 SURVEYS = ("sdg16", "victimization")
@@ -37,16 +38,6 @@ KEY_INDICATORS = ("SDG16.1.3", "SDG16.1.4", "SDG16.3.1.PHY", "SDG16.5.1", "SDG16
                   "SDG16.b.1", "VIC.PREV.PERSON", "VIC.INC.PERSON", "VIC.PREV.HOUSEHOLD", "VIC.REP.RATE",
                   "VIC.DARK", "VIC.SEC.BARRIO", "VIC.TRUST.PNC")
 CONTROLS = "el_salvador_2024_adults_illustrative.yaml"
-
-
-def _repo_file(*parts: str) -> Path:
-    """A shipped file: next to the package in a source checkout, or under the working directory."""
-    for base in (Path(__file__).resolve().parents[2], Path.cwd()):
-        p = base.joinpath(*parts)
-        if p.exists():
-            return p
-    raise SurveykitError(f"{Path(*parts)} was not found; run the demo from the surveykit checkout.",
-                         file=str(Path(*parts)))
 
 
 class _Clock:
@@ -66,11 +57,11 @@ def run(out: Path, seed: int = 2024, language: str = "es", charts: bool = True) 
     out.mkdir(parents=True, exist_ok=True)
     data_dir = out / "data"
     written: dict[str, Path] = {}
-    controls = sk.load_controls(_repo_file("weights", CONTROLS))
+    controls = sk.load_controls(shipped.controls_file(CONTROLS))
     clock.step(f"control totals: {controls.metadata.get('title', CONTROLS)} [{controls.metadata.get('status')}]")
     results = []
     for i, name in enumerate(SURVEYS):
-        q = sk.load_questionnaire(_repo_file("questionnaires", f"{name}.yaml"))
+        q = sk.load_questionnaire(shipped.questionnaire_file(name))
         problems = [p for p in q.lint() if p.severity == "error"]
         if problems:
             raise SurveykitError(f"questionnaires/{name}.yaml does not lint clean: {problems[0]}")

@@ -45,6 +45,17 @@ __all__ = [
     "IndicatorError",
     "SimulationError",
     "ReportError",
+    "SmallAreaError",
+    "DirectVarianceError",
+    "CovariateError",
+    "CollinearityError",
+    "ModelConvergenceError",
+    "VarianceComponentWarning",
+    "SamplingError",
+    "FrameError",
+    "SampleTooLargeError",
+    "InfeasibleTargetError",
+    "MissingCostError",
     "format_rows",
 ]
 
@@ -214,3 +225,49 @@ class SimulationError(SurveykitError):
 
 class ReportError(SurveykitError):
     """A publication workbook or chart cannot be made from the given results."""
+
+
+# --- small area estimation -------------------------------------------------------------------
+class SmallAreaError(SurveykitError):
+    """A small area model cannot be fitted from the given direct estimates and covariates."""
+
+
+class DirectVarianceError(SmallAreaError):
+    """A direct estimate has a missing, zero or negative design variance (smooth it with a GVF)."""
+
+
+class CovariateError(SmallAreaError):
+    """Area covariates are missing, not numeric, or do not line up with the areas."""
+
+
+class CollinearityError(CovariateError):
+    """Area covariates are linearly dependent (a column is a combination of others)."""
+
+
+class ModelConvergenceError(SmallAreaError):
+    """The variance component of a small area model did not converge."""
+
+
+class VarianceComponentWarning(SurveykitWarning):
+    """The estimated area-effect variance was negative and set to 0 (the synthetic estimator is used)."""
+
+
+# --- sample design ---------------------------------------------------------------------------
+class SamplingError(SurveykitError):
+    """A sample size, allocation or selection cannot be computed as asked."""
+
+
+class FrameError(SamplingError):
+    """A sampling frame or its measures of size are unusable (missing, non-positive, non-numeric sizes)."""
+
+
+class SampleTooLargeError(SamplingError):
+    """More units are asked for than the frame, or a stratum, holds."""
+
+
+class InfeasibleTargetError(SamplingError):
+    """A precision target (CV, margin of error) cannot be met within the bounds, budget or population."""
+
+
+class MissingCostError(SamplingError):
+    """A cost-based allocation lacks the cost of some stratum."""

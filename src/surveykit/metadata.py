@@ -22,9 +22,12 @@ value labels when called with ``labels=True``. Value labels may also come from a
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import pandas as pd
+
+from .errors import SurveykitWarning
 
 __all__ = ["META_KEY", "Metadata", "attach_metadata", "get_metadata", "value_labels", "variable_label",
            "label_values"]
@@ -82,8 +85,20 @@ def value_labels(df: pd.DataFrame, column: str) -> dict[Any, str] | None:
     >>> df.attrs["surveykit"] = {"value_labels": {"area": {1: "Urbano", 2: "Rural"}}}
     >>> value_labels(df, "area")
     {1: 'Urbano', 2: 'Rural'}
+
+    A frame without any labels metadata (e.g. the result of ``df.merge``, which drops ``attrs``) gives
+    ``None`` with a :class:`~surveykit.SurveykitWarning`.
     """
-    labels = get_metadata(df).get("value_labels", {}).get(column)
+    meta = get_metadata(df)
+    labels = meta.get("value_labels", {}).get(column)
+    if not meta and column in df.columns and not isinstance(df[column].dtype, pd.CategoricalDtype):
+        # labels were asked for a frame that carries none: most often they were dropped by
+        # pandas (merge, concat and groupby results keep no attrs); say so rather than show codes silently
+        warnings.warn(
+            "value labels were asked for, but this DataFrame carries no surveykit labels (df.attrs"
+            "['surveykit'] is empty), so codes are shown. pandas drops attrs in merge/concat: put them back "
+            "with sk.metadata.attach_metadata(merged, sk.metadata.get_metadata(original)).",
+            SurveykitWarning, stacklevel=3)
     return dict(labels) if labels else None
 
 

@@ -54,7 +54,7 @@ def test_raked_weights_reach_the_controls(outputs):
     df = sk.read_microdata(written["sdg16:person"], user_missing="keep")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sk.SurveykitWarning)
-        ctl = sk.load_controls(demo._repo_file("weights", demo.CONTROLS))
+        ctl = sk.load_controls(sk.shipped.controls_file(demo.CONTROLS))
     d = sk.SurveyDesign(df, weights="fexp", strata="estrato", psu="upm").rake(ctl)
     for margin, levels in ctl.margins.items():
         got = d.weights.groupby(df[margin]).sum()

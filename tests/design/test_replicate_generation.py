@@ -63,7 +63,7 @@ def test_brr_variance_of_a_total_equals_taylor_with_replacement():
     np.testing.assert_allclose(r["se"], t["se"], rtol=1e-12)
     np.testing.assert_allclose(r["estimate"], t["estimate"], rtol=1e-14)
     # every replicate keeps exactly one PSU of each pair, with factor 2
-    F = brr._factors
+    F = brr.factors
     assert set(np.unique(F)) == {0.0, 2.0}
     strat = d.structure.stages[0].cluster_stratum
     assert np.allclose(np.bincount(strat, weights=F[:, 0]), 2.0)
@@ -74,7 +74,7 @@ def test_fay_variance_of_a_total_equals_taylor_and_keeps_rho():
     df = _paired()
     d = sk.SurveyDesign(df, weights="w", strata="stratum", psu="psu")
     fay = d.to_replicate("fay", rho=0.3)
-    assert set(np.unique(fay._factors)) == {0.3, 1.7}
+    assert set(np.unique(fay.factors)) == {0.3, 1.7}
     assert fay.scale == pytest.approx(1 / (fay.replicates * 0.7**2))
     np.testing.assert_allclose(fay.total("y")["se"], d.total("y")["se"], rtol=1e-12)
 
@@ -108,7 +108,7 @@ def test_bootstrap_factors_are_rao_wu():
     df = _clustered()
     d = sk.SurveyDesign(df, weights="w", strata="stratum", psu="psu")
     b = d.to_replicate("bootstrap", replicates=40, seed=11)
-    F = b._factors
+    F = b.factors
     st = d.structure.stages[0]
     nh = st.stratum_n
     # n_h - 1 draws rescaled by n_h/(n_h - 1): each stratum's factors add up to n_h in every replicate
@@ -117,8 +117,8 @@ def test_bootstrap_factors_are_rao_wu():
     assert b.scale == pytest.approx(1 / 39)
     # reproducible with the seed, different without
     again = d.to_replicate("bootstrap", replicates=40, seed=11)
-    assert np.array_equal(again._factors, F)
-    assert not np.array_equal(d.to_replicate("bootstrap", replicates=40, seed=12)._factors, F)
+    assert np.array_equal(again.factors, F)
+    assert not np.array_equal(d.to_replicate("bootstrap", replicates=40, seed=12).factors, F)
 
 
 @pytest.mark.parametrize("fpc", [None, "N"])
@@ -139,10 +139,10 @@ def test_sdr_factors_and_scale():
     assert s.replicates == hadamard_order(C + 1)
     assert s.scale == pytest.approx(4 / s.replicates)
     # factors are 1 + 2^(-3/2) (h_a - h_b) in {1 - 2^(-1/2), 1, 1 + 2^(-1/2)}
-    vals = np.unique(np.round(s._factors, 12))
+    vals = np.unique(np.round(s.factors, 12))
     assert np.allclose(vals, [1 - 2**-0.5, 1.0, 1 + 2**-0.5])
     # rows of the Hadamard matrix are balanced, so the factors average to 1 over replicates
-    np.testing.assert_allclose(s._factors.mean(axis=1), 1.0, atol=1e-12)
+    np.testing.assert_allclose(s.factors.mean(axis=1), 1.0, atol=1e-12)
 
 
 def test_user_replicate_weights_are_compressed_to_units_and_give_the_same_answers():
@@ -153,7 +153,7 @@ def test_user_replicate_weights_are_compressed_to_units_and_give_the_same_answer
     data = pd.concat([df, rw], axis=1)
     given = sk.ReplicateDesign(data, weights="w", replicate_weights=list(rw.columns), method="jkn",
                                rscales=jk.rscales)
-    assert given._unit is not None and given._factors.shape[0] == d.structure.stages[0].n_clusters
+    assert given.units is not None and given.factors.shape[0] == d.structure.stages[0].n_clusters
     a = jk.mean("y", by="stratum")
     b = given.mean("y", by="stratum")
     np.testing.assert_allclose(b["se"], a["se"], rtol=1e-12)

@@ -90,7 +90,8 @@ def _subset(d, sub: dict | None):
 
 def _key(rec: dict) -> tuple:
     dom = rec.get("domain") or {}
-    return (rec["variable"], *[str(v) for _, v in sorted(dom.items())], str(rec.get("level", "")))
+    level = rec.get("level", "")
+    return (rec["variable"], *[str(v) for _, v in sorted(dom.items())], "" if level is None else str(level))
 
 
 def _row_keys(lin, by: list[str]) -> list[tuple]:
@@ -98,7 +99,8 @@ def _row_keys(lin, by: list[str]) -> list[tuple]:
     out = []
     for _, r in rows.iterrows():
         dom = [str(_fmt(r[c])) for c in sorted(by)]
-        out.append((r["variable"], *dom, str(r["level"]) if "level" in rows.columns else ""))
+        lv = r["level"] if "level" in rows.columns else None
+        out.append((r["variable"], *dom, "" if lv is None or (isinstance(lv, float) and np.isnan(lv)) else str(lv)))
     return out
 
 
@@ -109,6 +111,10 @@ def _fmt(v):
 
 
 def _linearize(d, call: dict):
+    if call["function"] == "covariance_joint":
+        # a mean and a proportion (several statistics) in one linearization: their joint covariance
+        return sk.Linearization.stack([_linearize(d, {"function": "covariance", **e, "by": call.get("by")})
+                                       for e in call["estimates"]])
     by = call.get("by") or None
     stat = call["statistic"]
     variables = call.get("variables") or [call["variable"]]

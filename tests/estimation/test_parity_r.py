@@ -302,7 +302,8 @@ def report() -> str:
             key = "ci_low" if q.startswith("ci_") else q
             if key in worst:
                 worst[key] = max(worst[key], rel_error(a, e))
-    lines.append(f"| user/expected.json | {len(ucases)} | {len(ucases)} | {worst['estimate']:.1e} | {worst['se']:.1e} | "
+    lines.append(f"| user/expected.json | {len(ucases)} | {len(ucases)} | {worst['estimate']:.1e} | "
+                 f"{worst['se']:.1e} | "
                  f"{worst['ci_low']:.1e} | {worst['deff']:.1e} |")
     if failures:
         lines += ["", "Failing cases (not in the maxima above):", ""] + [f"* {f}" for f in failures]

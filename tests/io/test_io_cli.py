@@ -49,3 +49,20 @@ def test_check_bad_file_exits_2(tmp_path, spec, capsys):
     bad.write_bytes(b"")
     assert main(["check", str(bad), "-q", str(spec)]) == 2
     assert "h.sav is empty (0 bytes)" in capsys.readouterr().err
+
+
+def test_check_sheet_per_unit(tmp_path, spec, capsys):
+    """One workbook, a sheet per table: --sheet UNIT=SHEET reads each table from its own sheet."""
+    book = tmp_path / "encuesta.xlsx"
+    with pd.ExcelWriter(book) as xw:
+        pd.DataFrame({"nota": ["not the data"]}).to_excel(xw, sheet_name="portada", index=False)
+        hogares().to_excel(xw, sheet_name="hogares", index=False)
+        personas().to_excel(xw, sheet_name="personas", index=False)
+    args = ["check", f"hogar={book}", f"personas={book}", "-q", str(spec), "--id", "hogar=id_hogar",
+            "--id", "personas=id_hogar,linea"]
+    code = main([*args, "--sheet", "hogar=hogares", "--sheet", "personas=personas"])
+    text = capsys.readouterr().out
+    assert "checked 6 rows in 'hogar', 5 rows in 'personas'" in text and code == 1
+    # one sheet for the main table only: the roster's sheet must be named, not taken from the first sheet
+    assert main([*args, "--sheet", "hogares"]) == 2
+    assert "--sheet names no sheet for table 'personas'" in capsys.readouterr().err

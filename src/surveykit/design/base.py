@@ -21,6 +21,7 @@ from ..estimation.statistics import as_list, label_of
 from ..metadata import value_labels
 from ..variance import Block, Domains, Linearization, Transform, make_domains
 from ..weighting.methods import CalibrationPlan, NonresponsePlan
+from ..weighting.report import WeightingReport
 from .estimates import EstimatorMethods
 from .inference_methods import InferenceMethods
 from .weighting import WeightingMethods
@@ -34,7 +35,9 @@ class BaseDesign(EstimatorMethods, InferenceMethods, WeightingMethods):
     _w: np.ndarray
     _subset: np.ndarray | None
     #: what the last weighting step did (:class:`~surveykit.weighting.WeightingReport`), or None
-    weighting_report = None
+    weighting_report: WeightingReport | None = None
+    #: True for designs whose variance comes from replicate weights
+    is_replicate: bool = False
 
     # --- to be provided by each design: its variance and how it applies weighting steps -----------
     def block_variance(self, block: Block, transform: Transform | None = None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -199,7 +202,12 @@ class BaseDesign(EstimatorMethods, InferenceMethods, WeightingMethods):
             raise EstimationError(f"the mask has {arr.shape[0] if arr.ndim else 0} values; the data has "
                                   f"{self.n} rows.")
         if arr.dtype == object:
-            arr = pd.Series(arr).fillna(False).to_numpy()
+            # nullable booleans (pd.NA) count as False, as the docs say; other objects are refused below
+            filled = pd.Series(arr).fillna(False)
+            if filled.map(lambda v: isinstance(v, (bool, np.bool_))).all():
+                arr = filled.to_numpy(dtype=bool)
+            else:
+                arr = filled.to_numpy()
         if arr.dtype.kind == "f":
             arr = np.nan_to_num(arr, nan=0.0)
         if arr.dtype.kind not in "biuf":

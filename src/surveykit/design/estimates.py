@@ -14,14 +14,16 @@ import pandas as pd
 
 from ..errors import EstimationError
 from ..estimation import contrasts as _contrasts
-from ..estimation.quantiles import estimate_quantiles
+from ..estimation.ci import CIMethod, DeffReference, DegreesOfFreedom, Empty
+from ..estimation.qrules import QuantileRule
+from ..estimation.quantiles import QuantileInterval, estimate_quantiles, quantile_probabilities
 from ..estimation.ratios import estimate_ratios
 from ..estimation.statistics import (Statistics, as_list, numeric_statistics, proportion_statistics,
                                      ratio_statistics)
 from ..variance import Linearization
 
 if TYPE_CHECKING:  # pragma: no cover
-    pass
+    from ..variance import Domains
 
 __all__ = ["EstimatorMethods"]
 
@@ -42,20 +44,27 @@ _ESTIMATOR_OPTIONS = """ci : {"t", "normal", "logit", "korn-graubard", "wilson"}
     empty : {"error", "nan"}, default "error"
         What a (variable, domain) cell without observations gives."""
 
+_DEFF_OPTION = """deff : {"wor", "replace"}, default "wor"
+        Reference of the design effect: simple random sampling of the same size without
+        replacement (R's ``deff=TRUE``) or with replacement (R's ``deff="replace"``)."""
+
 
 def _doc(f):
-    f.__doc__ = f.__doc__.replace("{options}", _ESTIMATOR_OPTIONS)
+    f.__doc__ = f.__doc__.replace("{options}", _ESTIMATOR_OPTIONS).replace("{deff}", _DEFF_OPTION)
     return f
 
 
 class EstimatorMethods:
     """Estimators of :class:`~surveykit.design.base.BaseDesign` (mixed in)."""
 
+    if TYPE_CHECKING:  # provided by BaseDesign
+        def domains(self, by: str | Sequence[str] | pd.Series | None) -> Domains: ...
+
     # --- estimators ----------------------------------------------------------------------------
     @_doc
     def mean(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
-             ci: str = "t", level: float = 0.95, df: float | None = None, labels: bool = False,
-             empty: str = "error") -> pd.DataFrame:
+             ci: CIMethod = "t", level: float = 0.95, df: DegreesOfFreedom = None, labels: bool = False,
+             empty: Empty = "error", deff: DeffReference = "wor") -> pd.DataFrame:
         """Weighted mean of one or several numeric variables, by domain.
 
         Missing values of a variable are left out as a domain (R's ``na.rm=TRUE``), variable by
@@ -68,6 +77,7 @@ class EstimatorMethods:
         by : str or list of str, optional
             Domain columns; one row per observed combination.
         {options}
+    {deff}
 
         Returns
         -------
@@ -85,12 +95,12 @@ class EstimatorMethods:
         stats = numeric_statistics(self, variables, "mean", ratio=True)
         # a mean of a 0/1 variable is a proportion: its intervals are allowed
         return estimate_ratios(self, stats, self.domains(by), "mean", ci=ci, level=level, df=df,
-                               labels=labels, empty=empty, proportion=all(stats.binary))
+                               labels=labels, empty=empty, deff=deff, proportion=all(stats.binary or [False]))
 
     @_doc
     def mean_of_means(self, variables: Sequence[str], by: str | Sequence[str] | None = None, *,
-                      name: str | None = None, ci: str = "t", level: float = 0.95, df: float | None = None,
-                      labels: bool = False, empty: str = "error") -> pd.DataFrame:
+                      name: str | None = None, ci: CIMethod = "t", level: float = 0.95, df: DegreesOfFreedom = None,
+                      labels: bool = False, empty: Empty = "error") -> pd.DataFrame:
         """The simple average of the means of several variables, with its joint standard error.
 
         Each mean uses its own non-missing rows (e.g. "don't know" excluded item by item), and the
@@ -126,13 +136,13 @@ class EstimatorMethods:
         label = name or "+".join(stats.variable)
         comb = Statistics([label], None, stats.num, stats.den, stats.present, stats.binary)
         return estimate_ratios(self, comb, self.domains(by), "mean_of_means", ci=ci, level=level, df=df,
-                               labels=labels, empty=empty, proportion=all(stats.binary),
+                               labels=labels, empty=empty, proportion=all(stats.binary or [False]),
                                combine=np.full((stats.k, 1), 1.0 / stats.k))
 
     @_doc
     def total(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
-              ci: str = "t", level: float = 0.95, df: float | None = None, labels: bool = False,
-              empty: str = "error") -> pd.DataFrame:
+              ci: CIMethod = "t", level: float = 0.95, df: DegreesOfFreedom = None, labels: bool = False,
+              empty: Empty = "error", deff: DeffReference = "wor") -> pd.DataFrame:
         """Weighted total of one or several numeric variables, by domain.
 
         Parameters
@@ -142,6 +152,7 @@ class EstimatorMethods:
         by : str or list of str, optional
             Domain columns.
         {options}
+    {deff}
 
         Returns
         -------
@@ -156,12 +167,12 @@ class EstimatorMethods:
         """
         stats = numeric_statistics(self, variables, "total", ratio=False)
         return estimate_ratios(self, stats, self.domains(by), "total", ci=ci, level=level, df=df,
-                               labels=labels, empty=empty)
+                               labels=labels, empty=empty, deff=deff)
 
     @_doc
     def proportion(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
-                   ci: str = "t", level: float = 0.95, df: float | None = None, labels: bool = False,
-                   empty: str = "error") -> pd.DataFrame:
+                   ci: CIMethod = "t", level: float = 0.95, df: DegreesOfFreedom = None, labels: bool = False,
+                   empty: Empty = "error", deff: DeffReference = "wor") -> pd.DataFrame:
         """Share of each category of one or several variables, by domain (one row per level).
 
         Levels are the categories of a categorical column, otherwise the sorted distinct values.
@@ -174,6 +185,7 @@ class EstimatorMethods:
         by : str or list of str, optional
             Domain columns.
         {options}
+    {deff}
 
         Returns
         -------
@@ -189,12 +201,13 @@ class EstimatorMethods:
         """
         stats = proportion_statistics(self, as_list(variables, "variables"))
         return estimate_ratios(self, stats, self.domains(by), "proportion", ci=ci, level=level, df=df,
-                               labels=labels, empty=empty, proportion=True)
+                               labels=labels, empty=empty, deff=deff, proportion=True)
 
     @_doc
     def ratio(self, numerator: str | Sequence[str], denominator: str | Sequence[str],
-              by: str | Sequence[str] | None = None, *, ci: str = "t", level: float = 0.95,
-              df: float | None = None, labels: bool = False, empty: str = "error") -> pd.DataFrame:
+              by: str | Sequence[str] | None = None, *, ci: CIMethod = "t", level: float = 0.95,
+              df: DegreesOfFreedom = None, labels: bool = False, empty: Empty = "error",
+              deff: DeffReference = "wor") -> pd.DataFrame:
         """Ratio of weighted totals ``T(numerator) / T(denominator)``, by domain.
 
         Rows where either variable is missing are left out. Several numerators (or denominators)
@@ -207,6 +220,7 @@ class EstimatorMethods:
         by : str or list of str, optional
             Domain columns.
         {options}
+    {deff}
 
         Returns
         -------
@@ -222,18 +236,20 @@ class EstimatorMethods:
         """
         stats = ratio_statistics(self, numerator, denominator)
         return estimate_ratios(self, stats, self.domains(by), "ratio", ci=ci, level=level, df=df,
-                               labels=labels, empty=empty)
+                               labels=labels, empty=empty, deff=deff)
 
     @_doc
     def quantile(self, variables: str | Sequence[str], quantiles: float | Sequence[float] = 0.5,
-                 by: str | Sequence[str] | None = None, *, ci: str = "t", level: float = 0.95,
-                 df: float | None = None, labels: bool = False, empty: str = "error") -> pd.DataFrame:
-        """Weighted quantiles with Woodruff confidence intervals, by domain.
+                 by: str | Sequence[str] | None = None, *, ci: CIMethod = "t", level: float = 0.95,
+                 df: DegreesOfFreedom = None, qrule: QuantileRule = "math",
+                 interval_type: QuantileInterval = "woodruff", labels: bool = False,
+                 empty: Empty = "error") -> pd.DataFrame:
+        """Weighted quantiles with confidence intervals, by domain (R's ``svyquantile``).
 
-        The quantile is R's ``qrule="math"`` (the inverse of the weighted distribution function);
-        its interval is the interval of the proportion below the quantile mapped back through the
-        distribution function, and the SE is the interval's width over twice the critical value
-        (R's ``svyquantile``). ``ci`` chooses the proportion's interval.
+        The quantile follows R's rule ``qrule`` (default ``"math"``, the inverse of the weighted
+        distribution function). The interval is Woodruff's by default: the interval of the proportion
+        below the quantile (``ci`` chooses it) mapped back through the same rule; the SE is the
+        interval's width over twice the critical value, as in R.
 
         Parameters
         ----------
@@ -243,6 +259,16 @@ class EstimatorMethods:
             Probabilities in [0, 1].
         by : str or list of str, optional
             Domain columns.
+        qrule : str, default "math"
+            R's quantile rule: ``"math"`` (= ``"hf1"``), ``"school"`` (= ``"hf2"``, averages at an
+            exact hit), ``"shahvaish"``, ``"hf3"`` .. ``"hf9"`` (Hyndman and Fan's types with weights).
+        interval_type : {"woodruff", "score", "quantile"}, default "woodruff"
+            ``"woodruff"``: with ``ci`` ``"t"``/``"normal"`` R's ``interval.type="mean"``, ``"logit"``
+            R's ``"xlogit"``, ``"korn-graubard"`` R's ``"beta"``. ``"score"``: Francisco and Fuller's
+            score interval (R's ``"score"``; Taylor designs only). ``"quantile"``: the quantile
+            recomputed on every replicate's weights, SE from the replicate variance and interval
+            ``estimate +/- crit * SE`` (R's ``"quantile"``; replicate designs only). With ``"score"``
+            and ``"quantile"``, ``ci`` is ``"t"`` or ``"normal"``.
         {options}
 
         Returns
@@ -253,18 +279,21 @@ class EstimatorMethods:
         --------
         >>> import pandas as pd, surveykit as sk
         >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "s": [1, 1, 1, 2, 2, 2], "w": [1.0] * 6})
-        >>> float(sk.SurveyDesign(df, weights="w", strata="s").quantile("y", 0.5)["estimate"][0])
-        3.0
+        >>> d = sk.SurveyDesign(df, weights="w", strata="s")
+        >>> float(d.quantile("y", 0.5)["estimate"][0]), float(d.quantile("y", 0.5, qrule="school")["estimate"][0])
+        (3.0, 3.5)
+        >>> float(d.quantile("y", 0.5, qrule="hf7")["estimate"][0])
+        3.5
         """
-        probs = [float(quantiles)] if np.isscalar(quantiles) else [float(q) for q in quantiles]
+        probs = quantile_probabilities(quantiles)
         return estimate_quantiles(self, as_list(variables, "variables"), probs, self.domains(by),
-                                  ci=ci, level=level, df=df, labels=labels, empty=empty)
-
+                                  ci=ci, level=level, df=df, labels=labels, empty=empty, qrule=qrule,
+                                  interval_type=interval_type)
 
     # --- covariance, contrasts and differences ---------------------------------------------------
     def linearize(self, statistic: str, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
                   denominator: str | Sequence[str] | None = None, labels: bool = False,
-                  empty: str = "error") -> Linearization:
+                  empty: Empty = "error") -> Linearization:
         """The estimates of ``statistic`` with their linearization, for covariances and contrasts.
 
         Parameters
@@ -292,7 +321,7 @@ class EstimatorMethods:
 
     def covariance(self, statistic: str | Linearization, variables: str | Sequence[str] | None = None,
                    by: str | Sequence[str] | None = None, *, denominator: str | Sequence[str] | None = None,
-                   labels: bool = False, empty: str = "error") -> pd.DataFrame:
+                   labels: bool = False, empty: Empty = "error") -> pd.DataFrame:
         """Covariance matrix of the estimates of one estimator call (R's ``vcov``, ``svyby(covmat=TRUE)``).
 
         Taylor designs: the stratified cross-products of the linearized estimates' unit totals, with

@@ -69,6 +69,8 @@ class ReplicateDesign(BaseDesign):
     [[2.5, 0.6455]]
     """
 
+    is_replicate = True
+
     def __init__(
         self,
         df: pd.DataFrame,
@@ -82,6 +84,8 @@ class ReplicateDesign(BaseDesign):
         degf: float | None = None,
     ) -> None:
         self._check_frame(df, "ReplicateDesign")
+        if degf is not None and not (isinstance(degf, (int, float, np.number)) and np.isfinite(degf) and degf > 0):
+            raise DesignError(f"degf={degf!r}: the degrees of freedom must be a positive number.")
         if method not in REPLICATE_METHODS:
             raise DesignError(f"method={method!r}: use one of {', '.join(REPLICATE_METHODS)}.")
         self._data = df
@@ -102,9 +106,9 @@ class ReplicateDesign(BaseDesign):
                                   f"rows {format_rows(rows)}.", column=c, rows=rows)
             columns.append(v)
         factors, unit = _compress(columns, self._w)
-        scale, rscales = default_scales(method, R, scale, rscales, rho)
-        self._set_replicates(factors, unit, scale, rscales, mse, method, rho, degf)
-        self._replicate_columns = cols
+        scale_, rscales_ = default_scales(method, R, scale, rscales, rho)
+        self._set_replicates(factors, unit, scale_, rscales_, mse, method, rho, degf)
+        self._replicate_columns: list[str] | None = cols
 
     # --- internal construction -----------------------------------------------------------------
     def _require(self, column: str) -> str:
@@ -144,6 +148,22 @@ class ReplicateDesign(BaseDesign):
     def method(self) -> str:
         """How the replicates were formed."""
         return self._method
+
+    @property
+    def factors(self) -> np.ndarray:
+        """Replicate factors per unit (units x replicates): replicate weight / full-sample weight.
+
+        Rows with the same factors share a unit (R's compressed replicate weights); :attr:`units`
+        maps each row to its unit. Read-only.
+        """
+        view = self._factors.view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def units(self) -> np.ndarray | None:
+        """The unit (row of :attr:`factors`) of each data row, or None when every row is its own unit."""
+        return None if self._unit is None else self._unit.copy()
 
     @property
     def replicates(self) -> int:
@@ -190,6 +210,7 @@ class ReplicateDesign(BaseDesign):
             else:
                 T = replicate_totals(block.weighted_columns(self._w), block.group, block.n_groups, self._factors,
                                      self._unit, cache=block.cache)
+            assert block.function is not None
             with np.errstate(divide="ignore", invalid="ignore"):
                 return block.function(T)
         if block.replicate is not None:
@@ -353,10 +374,19 @@ def default_scales(method: str, R: int, scale: float | None, rscales, rho: float
         scale = {"jk1": (R - 1) / R, "jkn": 1.0, "brr": 1.0 / R,
                  "fay": 1.0 / (R * (1 - (rho or 0.0)) ** 2),
                  "bootstrap": 1.0 / (R - 1) if R > 1 else 1.0, "sdr": 4.0 / R, "other": 1.0}[method]
-    rs = np.ones(R) if rscales is None else np.broadcast_to(np.asarray(rscales, dtype=np.float64), (R,)).copy()
     if rscales is not None and np.size(rscales) not in (1, R):
-        raise DesignError(f"rscales has {np.size(rscales)} values for {R} replicates.")
-    return float(scale), rs
+        raise DesignError(f"rscales has {np.size(rscales)} values for {R} replicates; give one per replicate "
+                          "(or a single value for all).")
+    try:
+        rs = np.ones(R) if rscales is None else np.broadcast_to(np.asarray(rscales, dtype=np.float64), (R,)).copy()
+        scale = float(scale)
+    except (TypeError, ValueError):
+        raise DesignError(f"scale={scale!r} and rscales must be numbers.") from None
+    if not (np.isfinite(scale) and scale > 0):
+        raise DesignError(f"scale={scale!r}: the variance multiplier must be a positive number.")
+    if not (np.all(np.isfinite(rs)) and np.all(rs >= 0)):
+        raise DesignError("rscales must be finite and non-negative (one multiplier per replicate).")
+    return scale, rs
 
 
 def _compress(columns: list[np.ndarray], w: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import copy
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DesignError, SurveykitWarning, WeightingError, format_rows
 from ..estimation.contrasts import jacobian
+from ..variance.structure import LonelyPSU
 from ..variance import LONELY_PSU_OPTIONS, Block, DesignStructure, Linearization, Scores, Transform
-from ..variance.kernel import (cached_cells, calibration_corrections, cell_variance, taylor_covariance,
-                               taylor_variance, unit_covariance)
+from ..variance.kernel import (cached_cells, calibrated_cell_variance, calibration_corrections, cell_variance,
+                               taylor_covariance, taylor_variance, unit_covariance)
 from ..variance.weights import check_weights
 from ..weighting.methods import CalibrationPlan, NonresponsePlan
 from .base import BaseDesign
@@ -27,6 +29,8 @@ def _names(value: str | Sequence[str] | None, what: str) -> list[str]:
         return []
     if isinstance(value, str):
         return [value]
+    if not isinstance(value, Sequence):
+        raise DesignError(f"{what} must be a column name or a list of column names; got {value!r}.")
     out = list(value)
     if not all(isinstance(v, str) for v in out):
         raise DesignError(f"{what} must be a column name or a list of column names; got {value!r}.")
@@ -65,6 +69,12 @@ class SurveyDesign(BaseDesign):
     probs : str or list of str, optional
         Inclusion probabilities instead of weights: one column, or one per stage (conditional on the
         previous stages); the design weight is the inverse of their product (R's ``probs=``).
+    adjust_domain_lonely : bool, default False
+        R's ``options(survey.adjust.domain.lonely=TRUE)``: a domain (or subpopulation) with rows in a
+        single unit of a stratum that has several is treated by ``lonely_psu`` ("adjust": that unit
+        is centred at zero; "average": the stratum is left out and the others scaled up). Without
+        it the domain's unit is compared with the stratum's zero-total units, as R does by default.
+        Calibrated designs keep every row in their domains, as R's do, so it does not apply to them.
 
     Examples
     --------
@@ -84,8 +94,9 @@ class SurveyDesign(BaseDesign):
         psu: str | Sequence[str] | None = None,
         fpc: str | Sequence[str] | None = None,
         nest: bool = False,
-        lonely_psu: str = "error",
+        lonely_psu: LonelyPSU = "error",
         probs: str | Sequence[str] | None = None,
+        adjust_domain_lonely: bool = False,
     ) -> None:
         self._check_frame(df, "SurveyDesign")
         if lonely_psu not in LONELY_PSU_OPTIONS:
@@ -96,8 +107,9 @@ class SurveyDesign(BaseDesign):
         psu_cols = _names(psu, "psu")
         strata_cols = _names(strata, "strata")
         fpc_cols = _names(fpc, "fpc")
-        self._spec = dict(weights=weights, strata=strata_cols, psu=psu_cols, fpc=fpc_cols, nest=nest,
-                          lonely_psu=lonely_psu)
+        self._spec: dict[str, Any] = dict(adjust_domain_lonely=adjust_domain_lonely, weights=weights,
+                                          strata=strata_cols, psu=psu_cols, fpc=fpc_cols, nest=nest,
+                                          lonely_psu=lonely_psu)
         weight_col = weights if isinstance(weights, str) else None
         prob_cols = _names(probs, "probs")
         if prob_cols and weights is not None:
@@ -120,6 +132,9 @@ class SurveyDesign(BaseDesign):
         self._structure = DesignStructure.build(
             psu_values, strata_values, fpc_values, len(df), nest, lonely_psu,
             dict(psu=psu_cols, strata=strata_cols, fpc=fpc_cols), index)
+        if not isinstance(adjust_domain_lonely, (bool, np.bool_)):
+            raise DesignError(f"adjust_domain_lonely={adjust_domain_lonely!r}: give True or False.")
+        self._structure.adjust_domain_lonely = bool(adjust_domain_lonely)
         if self._structure.stages[0].n_clusters == 1 and not strata_cols:
             raise DesignError("the design has a single primary sampling unit; a variance needs at least "
                               "two (check the psu column).", column=psu_cols[0] if psu_cols else None)
@@ -127,6 +142,8 @@ class SurveyDesign(BaseDesign):
             self._w = check_weights(df[weight_col], weight_col, index)
         elif weights is not None:
             arr = weights.reindex(index) if isinstance(weights, pd.Series) else np.asarray(weights)
+            if arr.ndim != 1:
+                raise DesignError(f"weights={weights!r}: give the weights column's name or one weight per row.")
             if len(arr) != len(df):
                 raise DesignError(f"{len(arr)} weights for {len(df)} rows.")
             self._w = check_weights(arr, "weights", index)
@@ -198,7 +215,10 @@ class SurveyDesign(BaseDesign):
             cell, used = cells
             G = block.n_groups
             PT = block.cell_scores(self._w, cell, len(used), used % G)
-            var = cell_variance(self._structure, PT, used // G, used % G, G)
+            if self._calibrations:
+                var = calibrated_cell_variance(self._structure, self._calibrations[0], PT, used, G)
+            else:
+                var = cell_variance(self._structure, PT, used // G, used % G, G)
         else:
             var = taylor_variance(self._structure, self._scores(block))
         if transform is None:
@@ -212,7 +232,8 @@ class SurveyDesign(BaseDesign):
         (see :meth:`variance_cells`), the blocks' cell totals are laid out per unit and no row-level
         influence value is formed (a 14 x 5 table's 70 proportions on a million rows)."""
         cells = [self._cells(b) for b in lin.blocks]
-        if lin.blocks and all(c is not None for c in cells):
+        # (calibrated designs' cells are (unit, calibration cell, domain): they take the row-level path)
+        if lin.blocks and not self._calibrations and all(c is not None for c in cells):
             n_units = self._structure.stages[0].n_clusters
             parts = []
             for b, (cell, used) in zip(lin.blocks, cells):
@@ -260,10 +281,16 @@ class SurveyDesign(BaseDesign):
         no lonely-PSU averaging -- else None. Estimators sum their columns into these cells once."""
         st = self._structure
         stage = st.stages[0]
-        if self._calibrations or len(st.variance_stages) > 1 or stage.rows_are_units or self._needs_present():
+        if len(st.variance_stages) > 1 or stage.rows_are_units or self._needs_present():
             return None
         g = np.zeros(self.n, dtype=np.int64) if group is None else group
-        return cached_cells(cache, stage.cluster, g, stage.n_clusters, n_groups)
+        if not self._calibrations:
+            return cached_cells(cache, stage.cluster, g, stage.n_clusters, n_groups)
+        # one calibration on categorical margins: (unit, calibration cell, domain) cells
+        step = self._calibrations[0]
+        if len(self._calibrations) > 1 or step.cells is None:
+            return None
+        return cached_cells(cache, step.unit_cells(stage), g, stage.n_clusters * step.cells[1].n, n_groups)
 
     def domain_df(self, group: np.ndarray | None, n_groups: int, masks: list) -> np.ndarray:
         """First-stage units minus strata with rows in each (domain, statistic) (R's ``degf`` of a subset)."""
@@ -287,6 +314,8 @@ class SurveyDesign(BaseDesign):
 
     def _needs_present(self) -> bool:
         st = self._structure
+        if st.adjust_domain_lonely and st.lonely_psu in ("adjust", "average") and not self._calibrations:
+            return True
         return st.lonely_psu == "average" and any(s.lonely.any() for s in st.variance_stages)
 
     # --- weighting steps: a Taylor design keeps each calibration for its residuals ---------------
@@ -311,7 +340,7 @@ class SurveyDesign(BaseDesign):
         spec = self._spec
         new = SurveyDesign(sub, weights=pd.Series(plan.weights, index=sub.index), strata=spec["strata"] or None,
                            psu=spec["psu"] or None, fpc=spec["fpc"] or None, nest=spec["nest"],
-                           lonely_psu=spec["lonely_psu"])
+                           lonely_psu=spec["lonely_psu"], adjust_domain_lonely=spec["adjust_domain_lonely"])
         new.weighting_report = plan.report
         return new
 
@@ -377,6 +406,11 @@ class SurveyDesign(BaseDesign):
         >>> r.replicates, r.total("y")[["estimate", "se"]].values.tolist()
         (4, [[12.0, 4.47213595499958]])
         """
+        if replicates is not None and (isinstance(replicates, bool) or not isinstance(replicates, (int, np.integer))
+                                       or replicates < 2):
+            raise DesignError(f"replicates={replicates!r}: give a whole number of replicates, at least 2.")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise DesignError(f"seed={seed!r}: give a non-negative whole number (or None for a fresh draw).")
         if self._calibrations:
             raise DesignError("form replicates before calibrating (d.to_replicate(...).calibrate(...)), so "
                               "that every replicate is calibrated too.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -14,16 +14,35 @@ from ..weighting import methods as _plans
 if TYPE_CHECKING:  # pragma: no cover
     from .base import BaseDesign
 
-__all__ = ["WeightingMethods"]
+__all__ = ["WeightingMethods", "CalibrationMethod", "Backend"]
+
+CalibrationMethod = Literal["linear", "raking", "logit"]
+Backend = Literal["surveykit", "samplics"]
 
 
 class WeightingMethods:
     """Weighting steps of :class:`~surveykit.design.base.BaseDesign` (mixed in)."""
 
+    _w: np.ndarray
+    _data: pd.DataFrame
+    _subset: np.ndarray | None
+
+    if TYPE_CHECKING:  # provided by BaseDesign and each design class
+        def analysis_frame(self) -> pd.DataFrame: ...
+
+        def column(self, name: str | pd.Series) -> pd.Series: ...
+
+        def _with_calibration(self, plan: _plans.CalibrationPlan) -> BaseDesign: ...
+
+        def _with_trim(self, w: np.ndarray, report: Any) -> BaseDesign: ...
+
+        def _with_nonresponse(self, plan: _plans.NonresponsePlan) -> BaseDesign: ...
+
     # --- weighting -----------------------------------------------------------------------------
-    def calibrate(self, margins: Mapping[str, Any], method: str = "linear",
+    def calibrate(self, margins: Mapping[str, Any], *, method: CalibrationMethod = "linear",
                   bounds: tuple[float, float] | None = None, maxit: int = 50, epsilon: float = 1e-7,
-                  population_size: float | None = None, backend: str = "surveykit") -> BaseDesign:
+                  population_size: float | None = None, backend: Backend = "surveykit",
+                  aggregate: str | None = None) -> BaseDesign:
         """Calibrate the weights to control totals (Deville-Särndal), as R's ``calibrate()``.
 
         The new design's variance uses the calibration residuals (Taylor designs) or calibrates every
@@ -45,6 +64,12 @@ class WeightingMethods:
         backend : {"surveykit", "samplics"}
             Who computes the weights (linear without bounds and raking only for samplics); the
             variance is always surveykit's.
+        aggregate : str, optional
+            Integrated weighting: a column of group ids (e.g. the household) within which every row
+            gets the same g-weight, so one weight per household reproduces person totals. The
+            calibration variables and weights are averaged within groups first, and the variance
+            uses those averages (R's ``calibrate(aggregate.stage=)`` on Taylor designs and
+            ``aggregate.index=`` on replicate designs). Weights should be constant within groups.
 
         Returns
         -------
@@ -57,14 +82,28 @@ class WeightingMethods:
         >>> c = sk.SurveyDesign(df, weights="w").calibrate({"sex": {1: 30, 2: 30}})
         >>> c.weights.round(4).tolist()
         [15.0, 15.0, 10.0, 10.0, 10.0]
+        >>> hh = df.assign(hogar=[1, 2, 2, 3, 3])            # persons in households
+        >>> c = sk.SurveyDesign(hh, weights="w").calibrate({"sex": {1: 30, 2: 30}}, aggregate="hogar")
+        >>> c.weights.round(4).tolist()                         # one weight per household
+        [17.1429, 12.8571, 12.8571, 8.5714, 8.5714]
         """
         self._whole_sample("calibrate")
+        groups = None
+        if aggregate is not None:
+            col = self.column(aggregate)
+            if col.isna().any():
+                from ..errors import format_rows
+
+                rows = list(col.index[col.isna().to_numpy()])
+                raise WeightingError(f"aggregate column '{aggregate}' is missing in rows {format_rows(rows)}; "
+                                     "every row needs its group (household) id.", column=str(aggregate), rows=rows)
+            groups = pd.factorize(col)[0].astype(np.int64)
         return self._with_calibration(_plans.plan_calibration(
             self.analysis_frame(), self._w, margins, method=method, bounds=bounds, maxit=maxit, epsilon=epsilon,
-            population_size=population_size, backend=backend))
+            population_size=population_size, backend=backend, aggregate=groups))
 
-    def rake(self, margins: Mapping[str, Mapping[Any, float]], maxit: int = 100, epsilon: float = 1e-10,
-             backend: str = "surveykit") -> BaseDesign:
+    def rake(self, margins: Mapping[str, Mapping[Any, float]], *, maxit: int = 100, epsilon: float = 1e-10,
+             backend: Backend = "surveykit") -> BaseDesign:
         """Rake the weights to categorical margins (iterative proportional fitting).
 
         At convergence the weights are those of ``calibrate(margins, method="raking")``, and so is the
@@ -94,7 +133,8 @@ class WeightingMethods:
         return self._with_calibration(_plans.plan_rake(self.analysis_frame(), self._w, margins, maxit=maxit,
                                                        epsilon=epsilon, backend=backend))
 
-    def poststratify(self, variables: str | Sequence[str], totals: Any, backend: str = "surveykit") -> BaseDesign:
+    def poststratify(self, variables: str | Sequence[str], totals: Any, *,
+                     backend: Backend = "surveykit") -> BaseDesign:
         """Post-stratify: scale weights so each cell reaches its population count (R's ``postStratify``).
 
         Parameters
@@ -117,7 +157,7 @@ class WeightingMethods:
         return self._with_calibration(_plans.plan_poststratify(self.analysis_frame(), self._w, variables, totals,
                                                                backend=backend))
 
-    def trim(self, upper: float | None = None, lower: float | None = None, strict: bool = False) -> BaseDesign:
+    def trim(self, *, upper: float | None = None, lower: float | None = None, strict: bool = False) -> BaseDesign:
         """Trim weights to ``[lower, upper]`` and share the trimmed amount equally among the others.
 
         As R's ``trimWeights``; ``strict=True`` repeats until no weight is outside the bounds. Replicate
@@ -134,7 +174,7 @@ class WeightingMethods:
         w, report = _plans.trim_weights(self._w, upper=upper, lower=lower, strict=strict)
         return self._with_trim(w, report)
 
-    def adjust_nonresponse(self, responded: str | Sequence[bool] | np.ndarray | pd.Series,
+    def adjust_nonresponse(self, responded: str | Sequence[bool] | np.ndarray | pd.Series, *,
                            by: str | Sequence[str] | None = None) -> BaseDesign:
         """Weighting-class nonresponse adjustment; returns the design of the respondents.
 

@@ -13,14 +13,25 @@ three more, as used for publication:
 
 from __future__ import annotations
 
+from typing import Literal, Union
+
 import numpy as np
 from scipy import special  # scipy.stats would add half a second to `import surveykit`
 
 from ..errors import EstimationError
 
-__all__ = ["CI_METHODS", "PROPORTION_ONLY", "critical_value", "confidence_interval", "check_ci"]
+__all__ = ["CI_METHODS", "PROPORTION_ONLY", "critical_value", "confidence_interval", "check_ci", "CIMethod",
+           "DegreesOfFreedom", "Empty", "DeffReference"]
 
 CI_METHODS = ("t", "normal", "logit", "korn-graubard", "wilson")
+#: interval methods (``ci=``)
+CIMethod = Literal["t", "normal", "logit", "korn-graubard", "wilson"]
+#: degrees of freedom (``df=``): a number, the whole design's or the domain's own
+DegreesOfFreedom = Union[float, Literal["design", "domain"], None]
+#: what a cell without observations gives (``empty=``)
+Empty = Literal["error", "nan"]
+#: reference of the design effect (``deff=``)
+DeffReference = Literal["wor", "replace"]
 PROPORTION_ONLY = ("logit", "korn-graubard", "wilson")
 
 

@@ -161,7 +161,7 @@ def difference_table(design: Any, variable: Any, by: Any, *, statistic: str = "m
     rows = lin.rows
     inner_keys = [c for c in rows.columns if c != comp]
     parts = [lin]
-    total_rows = None
+    total_rows = pd.DataFrame()
     if reference == "total":
         tot = linearize(design, statistic, variable, outer or None, denominator=denominator, labels=labels)
         parts.append(tot)
@@ -176,9 +176,9 @@ def difference_table(design: Any, variable: Any, by: Any, *, statistic: str = "m
         cats = cell[comp].to_list()
         key = {c: cell[c].iloc[0] for c in inner_keys}
         if reference == "total":
-            match = np.ones(len(total_rows), dtype=bool)
+            match = np.ones(len(total_rows), dtype=np.bool_)
             for c in inner_keys:
-                match &= total_rows[c].astype(str).to_numpy() == str(key[c])
+                match = match & (total_rows[c].astype(str).to_numpy() == str(key[c]))
             tpos = lin.size + np.flatnonzero(match)
             if len(tpos) != 1:
                 continue

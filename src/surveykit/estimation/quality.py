@@ -39,9 +39,33 @@ import pandas as pd
 from ..errors import EstimationError
 from .ci import confidence_interval
 
-__all__ = ["QUALITY_RULES", "quality_flags"]
+__all__ = ["QUALITY_RULES", "quality_flags", "REASONS_ES"]
 
 QUALITY_RULES = ("inegi", "statcan", "nchs", "nchs-counts")
+
+#: Every reason :func:`quality_flags` gives, in Spanish (``language="es"``).
+REASONS_ES = {
+    "CV between 15% and 30%: moderate precision (INEGI)": "CV entre 15% y 30%: precisión moderada (INEGI)",
+    "CV of 30% or more, or not computable: low precision (INEGI)":
+        "CV de 30% o más, o no calculable: precisión baja (INEGI)",
+    "CV between 16.6% and 33.3%: use with caution (Statistics Canada)":
+        "CV entre 16.6% y 33.3%: usar con cautela (Statistics Canada)",
+    "fewer than 10 observations: too unreliable to publish (Statistics Canada)":
+        "menos de 10 observaciones: demasiado inestable para publicarse (Statistics Canada)",
+    "CV above 33.3%: too unreliable to publish (Statistics Canada)":
+        "CV mayor que 33.3%: demasiado inestable para publicarse (Statistics Canada)",
+    "effective sample size below 30 (NCHS)": "tamaño de muestra efectivo menor que 30 (NCHS)",
+    "Korn-Graubard CI width of 0.30 or more (NCHS)": "amplitud del IC de Korn-Graubard de 0.30 o más (NCHS)",
+    "Korn-Graubard CI width above 130% of the estimate (NCHS)":
+        "amplitud del IC de Korn-Graubard mayor que 130% de la estimación (NCHS)",
+    "estimate is 0 or 1: review (NCHS)": "la estimación es 0 o 1: revisar (NCHS)",
+    "fewer than 8 degrees of freedom: review (NCHS)": "menos de 8 grados de libertad: revisar (NCHS)",
+    "CI width above 130% of the complement: review (NCHS)":
+        "amplitud del IC mayor que 130% del complemento: revisar (NCHS)",
+    "fewer than 10 observations (NCHS counts)": "menos de 10 observaciones (NCHS, conteos)",
+    "CI width above 160% of the estimate (NCHS counts)": "amplitud del IC mayor que 160% de la estimación (NCHS, conteos)",
+    "fewer than 8 degrees of freedom: review (NCHS counts)": "menos de 8 grados de libertad: revisar (NCHS, conteos)",
+}
 
 
 def _need(table: pd.DataFrame, cols: list[str], rule: str) -> None:
@@ -52,7 +76,7 @@ def _need(table: pd.DataFrame, cols: list[str], rule: str) -> None:
 
 
 def quality_flags(table: pd.DataFrame, rule: str = "inegi", level: float = 0.95,
-                  scale: float | pd.Series = 1.0) -> pd.DataFrame:
+                  scale: float | pd.Series = 1.0, language: str = "en") -> pd.DataFrame:
     """A copy of ``table`` with ``flag``, ``publish`` and ``flag_reason`` columns under ``rule``.
 
     Parameters
@@ -66,6 +90,10 @@ def quality_flags(table: pd.DataFrame, rule: str = "inegi", level: float = 0.95,
     scale : float or Series
         What the estimates were multiplied by (100 for percentages): NCHS proportion rules work on
         the 0-1 scale.
+    language : {"en", "es"}
+        Language of ``flag_reason``. ``flag`` is always the agency's own published code (INEGI's
+        "moderada"/"baja", Statistics Canada's "E"/"F", NCHS's "suppress"/"review"), never translated,
+        so tables can be filtered on it whatever the language; the reason is the explanation in words.
 
     Examples
     --------
@@ -73,9 +101,15 @@ def quality_flags(table: pd.DataFrame, rule: str = "inegi", level: float = 0.95,
     >>> t = pd.DataFrame({"estimate": [0.30], "se": [0.02], "n": [1000], "df": [50], "cv": [0.0667]})
     >>> quality_flags(t, "nchs")[["flag", "publish"]].values.tolist()
     [['', True]]
+    >>> t["cv"] = 0.2
+    >>> quality_flags(t, "inegi", language="es")[["flag", "flag_reason"]].values.tolist()
+    [['moderada', 'CV entre 15% y 30%: precisión moderada (INEGI)']]
     """
     if rule not in QUALITY_RULES:
         raise EstimationError(f"rule={rule!r}: use one of {', '.join(QUALITY_RULES)}.")
+    lang = str(language).split("-")[0].lower()
+    if lang not in ("en", "es"):
+        raise EstimationError(f"language={language!r}: quality reasons are given in 'en' or 'es'.")
     out = table.copy()
     flag = np.full(len(out), "", dtype=object)
     reason = np.full(len(out), "", dtype=object)
@@ -145,6 +179,8 @@ def quality_flags(table: pd.DataFrame, rule: str = "inegi", level: float = 0.95,
         publish[suppress] = False
         review = ~suppress & (df < 8)
         flag[review], reason[review] = "review", "fewer than 8 degrees of freedom: review (NCHS counts)"
+    if lang == "es":
+        reason = np.array([REASONS_ES.get(r, r) for r in reason], dtype=object)
     out["flag"] = flag
     out["publish"] = publish
     out["flag_reason"] = reason

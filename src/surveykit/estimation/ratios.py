@@ -36,6 +36,7 @@ class RatioResult:
     n_obs: np.ndarray
     masks: list
     var_logit: np.ndarray | None = None
+    vsrs_replace: np.ndarray | None = None
 
 
 @dataclass
@@ -43,6 +44,7 @@ class _Point:
     block: Block
     vsrs: np.ndarray
     n_obs: np.ndarray
+    vsrs_replace: np.ndarray | None = None
 
 
 def ratio_block_of(design: Any, stats: Statistics, dom: Domains, empty: str = "error",
@@ -133,7 +135,7 @@ def ratio_block_of(design: Any, stats: Statistics, dom: Domains, empty: str = "e
                     d = yv - at(Ty / W)
                     S[:, j] = gsum(wj * d * d)
             continue
-        x = stats.den[j]
+        x = stats.den[j] if stats.den is not None else None
         xv = ones if x is None else (x if mask is None else np.where(mask, x, 0.0))
         Tx = total(xv)
         dens.append(xv)
@@ -160,7 +162,9 @@ def ratio_block_of(design: Any, stats: Statistics, dom: Domains, empty: str = "e
     with np.errstate(divide="ignore", invalid="ignore"):
         # SRS without replacement of the same size: s^2 (W - n) / (W n) scaled to the statistic
         vsrs = np.where(W_all < n_obs, np.nan, S * (W_all - n_obs) / (n_obs - 1))
-    return _Point(block, vsrs, n_obs)
+        # SRS with replacement (R's deff="replace"): s^2 / n scaled to the statistic
+        vsrs_replace = S * W_all / (n_obs - 1)
+    return _Point(block, vsrs, n_obs, vsrs_replace)
 
 
 def ratio_core(design: Any, stats: Statistics, dom: Domains, empty: str = "error",
@@ -175,29 +179,37 @@ def ratio_core(design: Any, stats: Statistics, dom: Domains, empty: str = "error
     with np.errstate(divide="ignore", invalid="ignore"):
         var, var_logit = design.block_variance(pt.block, LOGIT if logit else None)
     return RatioResult(theta=pt.block.estimate, var=var, vsrs=pt.vsrs, n_obs=pt.n_obs, masks=pt.block.masks,
-                       var_logit=var_logit)
+                       var_logit=var_logit, vsrs_replace=pt.vsrs_replace)
 
 
 def estimate_ratios(design: Any, stats: Statistics, dom: Domains, statistic: str, *,
                     ci: str, level: float, df: float | str | None, labels: bool, empty: str,
-                    proportion: bool = False, combine: np.ndarray | None = None) -> pd.DataFrame:
+                    proportion: bool = False, combine: np.ndarray | None = None,
+                    deff: str = "wor") -> pd.DataFrame:
     """Point estimates, variances and the result table for ``T(num)/T(den)`` in every domain.
 
     With ``combine`` the table has one column per combination; ``stats.variable`` then names them.
+    ``deff`` is the reference of the design effect: SRS without replacement of the same size
+    (``"wor"``, R's ``deff=TRUE``) or with replacement (``"replace"``, R's ``deff="replace"``).
     """
     check_ci(ci, level, proportion)
+    if deff not in ("wor", "replace"):
+        raise EstimationError(f"deff={deff!r}: use 'wor' (SRS without replacement, default) or 'replace' (with "
+                              "replacement).")
     r = ratio_core(design, stats, dom, empty, logit=ci == "logit", combine=combine)
+    vsrs = r.vsrs if deff == "wor" or r.vsrs_replace is None else r.vsrs_replace
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.sqrt(r.var)
-        deff = r.var / r.vsrs
+        deff_value = r.var / vsrs
     dfv = resolve_df(design, df, "design", dom, r.masks)
     n_rows = kg_df = None
     if ci == "korn-graubard":
         n_rows = rows_in_domain(dom, design.n)[:, None] * np.ones_like(r.n_obs)
-        kg_df = resolve_df(design, df, "domain", dom, r.masks)
+        # R's svyciprop takes n and df from the domain's rows before missing values are dropped
+        kg_df = resolve_df(design, df, "domain", dom, [dom.inside] * len(r.masks))
     lo, hi = confidence_interval(r.theta, se, dfv, level, ci, n_rows=n_rows, kg_df=kg_df,
                                  se_logit=None if r.var_logit is None else np.sqrt(r.var_logit))
-    return result_table(design, stats, dom, statistic, r.theta, se, lo, hi, deff, r.n_obs, labels,
+    return result_table(design, stats, dom, statistic, r.theta, se, lo, hi, deff_value, r.n_obs, labels,
                         dict(ci=ci, level=level), dfv)
 
 
@@ -217,9 +229,12 @@ def resolve_df(design: Any, df: float | str | None, default: str, dom: Domains, 
             return design.domain_df(dom.group, G, masks)
         raise EstimationError(f"df={df!r}: use 'design', 'domain' or a number.")
     try:
-        return np.full((G, k), float(choice))
+        value = float(choice)
     except (TypeError, ValueError):
         raise EstimationError(f"df={df!r}: use 'design', 'domain' or a number.") from None
+    if not value > 0:
+        raise EstimationError(f"df={df!r}: degrees of freedom must be positive (use np.inf for normal quantiles).")
+    return np.full((G, k), value)
 
 
 def rows_in_domain(dom: Domains, n: int) -> np.ndarray:

@@ -75,9 +75,20 @@ def numeric_column(design: Any, column: str | pd.Series, estimator: str) -> tupl
         raise VariableTypeError(
             f"column '{column}' is categorical; {estimator}() needs numbers. Use proportion('{column}') "
             "for the share of each category.", column=column)
+    if pd.api.types.is_datetime64_any_dtype(s.dtype) or isinstance(s.dtype, pd.PeriodDtype) or \
+            pd.api.types.is_timedelta64_dtype(s.dtype):
+        raise VariableTypeError(
+            f"column '{column}' holds dates or times ({s.dtype}); {estimator}() needs numbers. Derive a number "
+            f"first, e.g. the year (df['{column}'].dt.year) or days since a reference date.", column=column)
     if not pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         conv = pd.to_numeric(s, errors="coerce")
         bad = conv.isna() & s.notna()
+        if not bad.any() and pd.api.types.is_numeric_dtype(conv.dtype):
+            # numbers stored as objects (e.g. ints with None): read as numbers, None as missing
+            s = conv
+            values = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            notna = ~np.isnan(values)
+            return values, (None if notna.all() else notna)
         rows = list(s.index[bad.to_numpy()])
         example = s[bad].iloc[0] if bad.any() else None
         raise VariableTypeError(
@@ -196,7 +207,10 @@ def ratio_statistics(design: Any, numerator: Any, denominator: Any) -> Statistic
     m = max(len(nums), len(dens))
     nums = nums * m if len(nums) == 1 else nums
     dens = dens * m if len(dens) == 1 else dens
-    names, ys, xs, ps = [], [], [], []
+    names: list[str] = []
+    ys: list[np.ndarray] = []
+    xs: list[np.ndarray | None] = []
+    ps: list[np.ndarray | None] = []
     for a, b in zip(nums, dens):
         y, oky = numeric_column(design, a, "ratio")
         x, okx = numeric_column(design, b, "ratio")

@@ -15,6 +15,7 @@ The design file (YAML, safe-loaded; paths relative to it)::
     strata: estrato
     psu: upm
     fpc: null                     # optional: column of population counts or fractions
+    nest: false                   # true when PSU ids repeat across strata (upm 1 in every estrato)
     lonely_psu: adjust            # error | adjust | average | remove | certainty
     calibration:                  # optional
       controls: ../weights/el_salvador_2024_adults_illustrative.yaml
@@ -55,6 +56,7 @@ wrote .../r.xlsx
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -237,6 +239,19 @@ def load_design_file(path: str | Path) -> dict[str, Any]:
     return {"unit": unit, "main": main, "units": units, "file": file}
 
 
+def _yaml_wording(message: str) -> str:
+    """The design's advice in the design file's terms: "pass nest=True" reads "write nest: true".
+
+    >>> _yaml_wording("ids repeat across strata; pass nest=True; otherwise fix the ids.")
+    'ids repeat across strata; write `nest: true` in the design file; otherwise fix the ids.'
+    """
+    def key(m: re.Match) -> str:
+        value = {"True": "true", "False": "false", "None": "null"}.get(m.group(2), m.group(2).strip("'\""))
+        return f"write `{m.group(1)}: {value}` in the design file"
+
+    return re.sub(r"\bpass (\w+)=(True|False|None|'[^']*'|\"[^\"]*\"|[\w.]+)", key, message)
+
+
 def _design(df: pd.DataFrame, spec: dict[str, Any], file: str, where: str, weights: Any = None) -> Any:
     from ..design import SurveyDesign
 
@@ -256,7 +271,7 @@ def _design(df: pd.DataFrame, spec: dict[str, Any], file: str, where: str, weigh
         d = SurveyDesign(df, weights=spec["weights"] if weights is None else weights, strata=spec["strata"],
                          psu=spec["psu"], fpc=spec["fpc"], nest=spec["nest"], lonely_psu=spec["lonely_psu"])
     except SurveykitError as exc:
-        raise DesignError(f"design file {file}, {where}: {exc}", file=file) from None
+        raise DesignError(f"design file {file}, {where}: {_yaml_wording(str(exc))}", file=file) from None
     if ctl is not None:
         if ctl.margins:
             d = d.calibrate(ctl, method=cal["method"], bounds=cal["bounds"])

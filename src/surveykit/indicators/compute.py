@@ -338,8 +338,10 @@ def _compute(design, codes, by, *, rule, ci, level, language, labels, questionna
         df_choice = "domain" if rule == "nchs" else None
         chosen_ci = (ci or ind.ci or "t") if proportionish else _plain(ci or "t")
         t = prepared[code](by_cols or None, ci=chosen_ci, level=level, df=df_choice)
-        t = quality_flags(t, rule, level=level, scale=ind.scale) if (rule != "nchs" or proportionish) \
-            else quality_flags(t, "nchs-counts", level=level)
+        # reasons in the table's language (flags stay the agencies' codes)
+        lang = "es" if str(language).lower().startswith("es") else "en"
+        t = quality_flags(t, rule, level=level, scale=ind.scale, language=lang) if (rule != "nchs" or proportionish) \
+            else quality_flags(t, "nchs-counts", level=level, language=lang)
         if labels and by_cols:
             t = _labels(t, by_cols, d.data, questionnaire, language, cache=prepared)
         t.insert(0, "code", code)
@@ -360,7 +362,8 @@ def compute_breakdowns(design: BaseDesign | Mapping[str, BaseDesign], codes: Seq
     """Indicators for the whole population and by each breakdown in turn, in one long table.
 
     The result has ``breakdown`` (the variable, or "total") and ``category`` (its value) instead of
-    one column per domain variable: the shape of a publication table.
+    one column per domain variable: the shape of a publication table. ``progress=True/False`` shows
+    the breakdowns done on stderr (default: when stderr is a terminal or in a notebook).
 
     Examples
     --------
@@ -375,14 +378,20 @@ def compute_breakdowns(design: BaseDesign | Mapping[str, BaseDesign], codes: Seq
     [['total', '', 50.0], ['sexo', 1, 50.0], ['sexo', 2, 50.0]]
     """
     opts = dict(rule="inegi", ci=None, level=0.95, language="es", labels=True, questionnaire=None, indicators=None)
+    progress = kwargs.pop("progress", None)  # a bar on stderr (default: in a terminal or notebook)
     unknown = set(kwargs) - set(opts)
     if unknown:
         raise TypeError(f"compute_breakdowns() got unexpected arguments {sorted(unknown)}")
     opts.update(kwargs)
+    from ..io import Progress, progress_wanted
+
+    bar = Progress("compute_breakdowns", len(breakdowns), unit="breakdowns") if progress_wanted(progress) else None
     prepared: dict = {}                      # expressions are evaluated once for all breakdowns
     frames = []
     for b in breakdowns:
         t = _compute(design, codes, b, prepared=prepared, **opts)
+        if bar is not None:
+            bar.update(1)
         if b is None:
             t.insert(3, "breakdown", "total")
             t.insert(4, "category", "")
@@ -390,6 +399,8 @@ def compute_breakdowns(design: BaseDesign | Mapping[str, BaseDesign], codes: Seq
             t.insert(3, "breakdown", b)
             t.insert(4, "category", t.pop(b))
         frames.append(t)
+    if bar is not None:
+        bar.close()
     out = pd.concat(frames, ignore_index=True)
     order = {c: i for i, c in enumerate(dict.fromkeys(out["code"]))}
     out = out.iloc[np.argsort(out["code"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)

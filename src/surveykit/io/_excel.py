@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._xlsx import DAMAGED
 from ..errors import FileFormatError
 from . import _meta
 
@@ -36,7 +37,14 @@ _SHEETS = {
 def _records(wb: Any, sheet: str, path: str) -> list[dict[str, Any]]:
     if sheet not in wb.sheetnames:
         return []
-    rows = [r for r in wb[sheet].iter_rows(values_only=True) if any(v is not None for v in r)]
+    ws = wb[sheet]
+    try:
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()   # read every cell, whatever the <dimension> tag claims
+        rows = [r for r in ws.iter_rows(values_only=True) if any(v is not None for v in r)]
+    except DAMAGED as exc:
+        raise FileFormatError(f"{path}, sheet {sheet!r}, is damaged ({exc}). Save the workbook again from "
+                              "Excel/LibreOffice.", file=path) from exc
     if not rows:
         return []
     header = [str(h).strip().lower() if h is not None else "" for h in rows[0]]

@@ -164,8 +164,36 @@ def to_json(meta: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+_TEXT_BY_COLUMN = ("variable_labels", "measure", "formats", "storage")
+
+
 def from_json(obj: Mapping[str, Any]) -> dict[str, Any]:
-    """Inverse of :func:`to_json`."""
+    """Inverse of :func:`to_json`. Raises ``ValueError`` naming the key when the structure is not the
+    one :func:`to_json` writes (a hand-edited or damaged sidecar / Parquet metadata), so a bad label is
+    never attached to the data silently.
+
+    >>> from_json({"variable_labels": {"a": ["x"]}})
+    Traceback (most recent call last):
+    ...
+    ValueError: 'variable_labels' of column 'a' must be text, not list
+    """
+    if not isinstance(obj, Mapping):
+        raise ValueError(f"the metadata must be a JSON object, not {type(obj).__name__}")
+    for key in (*_TEXT_BY_COLUMN, "value_labels", "missing", "display_width"):
+        value = obj.get(key)
+        if value is not None and not isinstance(value, Mapping):
+            raise ValueError(f"{key!r} must map column names to values, not {type(value).__name__}")
+    for key in _TEXT_BY_COLUMN:
+        for col, v in (obj.get(key) or {}).items():
+            if v is not None and not isinstance(v, str):
+                raise ValueError(f"{key!r} of column {col!r} must be text, not {type(v).__name__}")
+    for col, pairs in (obj.get("value_labels") or {}).items():
+        if not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2 and isinstance(p[1], str)
+                                                  for p in pairs):
+            raise ValueError(f"'value_labels' of column {col!r} must be a list of [code, label] pairs")
+    for col, e in (obj.get("missing") or {}).items():
+        if not isinstance(e, Mapping) or not all(isinstance(e.get(k, []), list) for k in ("values", "ranges", "stata")):
+            raise ValueError(f"'missing' of column {col!r} must be {{'values': [...], 'ranges': [...], 'stata': [...]}}")
     meta = empty_metadata()
     for key, value in obj.items():
         if key == "value_labels":

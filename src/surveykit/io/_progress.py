@@ -1,4 +1,4 @@
-"""A small progress bar on stderr for chunked reads (no dependency for one line of output)."""
+"""A small progress bar on stderr for long steps: reads, checks, breakdowns (no dependency for one line)."""
 
 from __future__ import annotations
 
@@ -34,8 +34,9 @@ class Progress:
     """
 
     def __init__(self, label: str, total: int | None, stream: TextIO | None = None,
-                 interval: float = 0.5, width: int = 24) -> None:
+                 interval: float = 0.5, width: int = 24, unit: str = "rows") -> None:
         self.label = label
+        self.unit = unit
         self.total = total if total and total > 0 else None
         self.stream = stream or sys.stderr
         self.interval = interval
@@ -51,9 +52,9 @@ class Progress:
             frac = min(self.done / self.total, 1.0)
             filled = int(round(frac * self.width))
             drawn = f"[{'#' * filled}{'-' * (self.width - filled)}] " if bar else ""
-            return (f"{self.label}: {drawn}{self.done:,}/{self.total:,} rows ({frac:.0%}) "
+            return (f"{self.label}: {drawn}{self.done:,}/{self.total:,} {self.unit} ({frac:.0%}) "
                     f"in {elapsed:.1f} s")
-        return f"{self.label}: {self.done:,} rows in {elapsed:.1f} s"
+        return f"{self.label}: {self.done:,} {self.unit} in {elapsed:.1f} s"
 
     def update(self, rows: int) -> None:
         """Add ``rows`` to the count and redraw if the interval has passed."""

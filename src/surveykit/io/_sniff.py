@@ -100,7 +100,7 @@ def _zip_kind(p: Path) -> str:
     try:
         with zipfile.ZipFile(p) as zf:
             names = set(zf.namelist())
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError, EOFError):
         # a ZIP that cannot be opened is most often a workbook cut short in a download or copy
         return "xlsx"
     if "xl/workbook.xml" in names or any(n.startswith("xl/") for n in names):

@@ -24,6 +24,7 @@ Rules (the ``rule`` column):
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ import pandas as pd
 
 from ..errors import ExpressionError, MicrodataError, SurveykitWarning
 from ..metadata import get_metadata
+from ._progress import Progress, progress_wanted
 
 __all__ = ["check_microdata", "PROBLEM_COLUMNS", "RULES"]
 
@@ -52,6 +54,7 @@ def check_microdata(
     *,
     id: str | Sequence[str] | Mapping[str, str | Sequence[str]] | None = None,
     unit: str | None = None,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Every value and row of ``data`` that breaks ``questionnaire``; the data is not changed.
 
@@ -72,6 +75,8 @@ def check_microdata(
         duplicates and parents are not checked.
     unit : str, optional
         When ``data`` is a single table of a roster, the repeat it holds.
+    progress : bool, optional
+        Questions checked so far on stderr; default: when stderr is a terminal or in a notebook.
 
     Returns
     -------
@@ -81,7 +86,9 @@ def check_microdata(
         offending value as it is in the data. Sorted by unit, row and question order.
         ``attrs["summary"]`` holds ``rows`` (rows checked per unit), ``problems`` (count),
         ``rows_with_problems``, ``by_rule`` and ``by_variable`` (counts), ``not_checked`` (what could
-        not be checked and why) and ``columns_not_in_questionnaire``.
+        not be checked and why), ``columns_not_in_questionnaire``, ``questions`` (per question: unit,
+        rows checked, answers, problems and status ``checked``/``no column``/``no table``) and
+        ``no_column`` (questions whose table was given without any of their columns).
 
     Examples
     --------
@@ -119,8 +126,14 @@ def check_microdata(
         ctx.check_ids(name, df)
     for name in tables:
         ctx.check_parent(name)
-    for info in questionnaire.questions():
+    questions = questionnaire.questions()
+    bar = Progress("check_microdata", len(questions), unit="questions") if progress_wanted(progress) else None
+    for info in questions:
         ctx.check_question(info)
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
     ctx.unknown_columns()
     return ctx.report()
 
@@ -129,6 +142,10 @@ def check_microdata(
 # tables, ids
 # ============================================================================================
 def _tables(data: Any, q: Any, unit: str | None) -> tuple[dict[str, pd.DataFrame], str]:
+    if not callable(getattr(q, "repeats", None)) or not callable(getattr(q, "questions", None)):
+        hint = (" Load it first: sk.load_questionnaire(path)." if isinstance(q, (str, os.PathLike)) else "")
+        raise MicrodataError(f"check_microdata needs a Questionnaire as its second argument; got "
+                             f"{type(q).__name__} {q!r:.80}.{hint}")
     main = getattr(q, "unit", None) or "main"
     repeats = {r.name for r in q.repeats()}
     if isinstance(data, pd.DataFrame):
@@ -136,7 +153,7 @@ def _tables(data: Any, q: Any, unit: str | None) -> tuple[dict[str, pd.DataFrame
         if unit is not None and unit not in repeats and unit != main:
             raise MicrodataError(f"unit={unit!r} is not a repeat of questionnaire {q.id!r}; its units are "
                                  f"{[main, *sorted(repeats)]}.")
-        return {name: data}, main
+        data = {name: data}
     if not isinstance(data, Mapping):
         raise MicrodataError(f"check_microdata needs a DataFrame or a dict of DataFrames; got {type(data).__name__}.")
     tables = {}
@@ -147,6 +164,11 @@ def _tables(data: Any, q: Any, unit: str | None) -> tuple[dict[str, pd.DataFrame
         if not isinstance(df, pd.DataFrame):
             raise MicrodataError(f"table {name!r} must be a DataFrame; got {type(df).__name__}.")
         tables[name] = df
+    for name, df in tables.items():
+        dups = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+        if dups:
+            raise MicrodataError(f"table {name!r} has the column name(s) {dups} more than once, so its answers "
+                                 "cannot be told apart; rename the duplicates.", column=dups[0])
     return tables, main
 
 
@@ -192,6 +214,16 @@ def _id_text(df: pd.DataFrame, cols: list[str]) -> pd.Series:
     for p in parts[1:]:
         out = out + "/" + p
     return out
+
+
+def _key_frame(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """Id columns as text the way people write them, so an int household id matches a text one."""
+    return pd.DataFrame({c: _code_text(df[c]) for c in cols}, index=df.index)
+
+
+def _key_index(df: pd.DataFrame, cols: list[str]) -> pd.Index:
+    keys = _key_frame(df, cols)
+    return pd.MultiIndex.from_frame(keys) if len(cols) > 1 else pd.Index(keys[cols[0]])
 
 
 def _code_text(s: pd.Series) -> pd.Series:
@@ -309,8 +341,10 @@ class _Context:
             take = [c for c in needed if c in ptable.columns and c not in pid]
             if take:
                 # one parent row per id (duplicates are reported by their own rule)
-                right = ptable[pid + take].drop_duplicates(subset=pid, keep="first")
-                merged = out[pid].merge(right, on=pid, how="left", validate="many_to_one")
+                # ids compared as written (1, 1.0 and "1" are the same household)
+                right = pd.concat([_key_frame(ptable, pid), ptable[take]], axis=1)
+                right = right.drop_duplicates(subset=pid, keep="first")
+                merged = _key_frame(out, pid).merge(right, on=pid, how="left", validate="many_to_one")
                 merged.index = out.index
                 out = pd.concat([out, merged[take]], axis=1)
                 needed = [c for c in needed if c not in take]
@@ -351,8 +385,8 @@ class _Context:
         if absent:
             self.skip(unit, "", "parent", f"table {unit!r} lacks the parent id column(s) {absent}")
             return
-        keys = pd.MultiIndex.from_frame(ptable[pid]) if len(pid) > 1 else pd.Index(ptable[pid[0]])
-        mine = pd.MultiIndex.from_frame(df[pid]) if len(pid) > 1 else pd.Index(df[pid[0]])
+        keys = _key_index(ptable, pid)
+        mine = _key_index(df, pid)
         orphan = np.asarray(~mine.isin(keys))
         if orphan.any():
             idtext = _id_text(df, pid).to_numpy(dtype=object)
@@ -371,7 +405,7 @@ class _Context:
         except ExpressionError as exc:
             self.skip(parent, unit, "count", f"the count of repeat {unit!r} cannot be evaluated: {exc}")
             return
-        keys = pd.MultiIndex.from_frame(ptable[pid]) if len(pid) > 1 else pd.Index(ptable[pid[0]])
+        keys = _key_index(ptable, pid)
         counts = pd.Series(1, index=child_keys).groupby(level=list(range(child_keys.nlevels))).size()
         have = counts.reindex(keys).fillna(0).to_numpy(dtype=float)
         want = pd.to_numeric(expected, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -505,10 +539,18 @@ class _Context:
             self.skip(unit, name, rule, f"{expr.src} refers to {absent}, not in the data given")
             return None
         try:
-            return expr.evaluate(frame, current=current, questionnaire=self.q)
+            result = expr.evaluate(frame, current=current, questionnaire=self.q)
         except ExpressionError as exc:
             self.skip(unit, name, rule, f"{expr.src} cannot be evaluated on this data: {exc}")
             return None
+        if not pd.api.types.is_bool_dtype(result.dtype) and result.notna().any():
+            # a number, text or date is no condition: checking it would pass every row silently
+            kind = "a date" if pd.api.types.is_datetime64_any_dtype(result.dtype) else \
+                "a number" if pd.api.types.is_numeric_dtype(result.dtype) else "text"
+            self.skip(unit, name, rule, f"{expr.src} gives {kind}, not true/false; write a condition "
+                                        "(e.g. compare it with '=' or '>'), as lint says")
+            return None
+        return result
 
     def _select_multiple(self, info: Any, unit: str, df: pd.DataFrame, order: int) -> None:
         name = info.model.name
@@ -606,8 +648,38 @@ class _Context:
             "by_variable": {k: int(v) for k, v in sorted(real["variable"].value_counts().items())},
             "not_checked": list(self.not_checked),
             "columns_not_in_questionnaire": getattr(self, "extra", {}),
+            "questions": _question_counts(self),
         }
+        s = out.attrs["summary"]
+        s["no_column"] = [x["variable"] for x in s["questions"] if x["status"] == "no column"]
         return out
+
+
+def _question_counts(ctx: _Context) -> list[dict[str, Any]]:
+    """Per question: its unit, rows checked, answers found, problems, and ``status`` -- ``checked``,
+    ``no column`` (the table has none of its columns) or ``no table`` (its unit was not given)."""
+    problems: dict[str, int] = {}
+    for f in ctx.found:
+        problems[f.variable] = problems.get(f.variable, 0) + len(f.positions)
+    out = []
+    for info in ctx.q.questions():
+        model = info.model
+        if not model.stores_value or model.type in _SKIP_TYPES:
+            continue
+        unit = info.repeat or ctx.main
+        df = ctx.tables.get(unit)
+        cols = [] if df is None else [c for c in info.columns("both") if c in df.columns]
+        if df is None:
+            status, rows, answered = "no table", 0, 0
+        elif not cols:
+            status, rows, answered = "no column", 0, 0
+        else:
+            status, rows = "checked", len(df)
+            answered = int(np.any([_present(df[c]) for c in cols], axis=0).sum()) if len(df) else 0
+        n_prob = problems.get(model.name, 0) + sum(problems.get(c, 0) for c in cols if c != model.name)
+        out.append({"unit": unit, "variable": model.name, "rows": rows, "answered": answered,
+                    "problems": n_prob, "status": status})
+    return out
 
 
 # ============================================================================================

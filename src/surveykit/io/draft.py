@@ -74,6 +74,17 @@ def questionnaire_from_metadata(
     >>> lst = q.choice_lists["p10"]
     >>> [c.code for c in lst.choices], [(m.kind, m.code) for m in lst.missing]
     ([1, 2], [('dont_know', 98)])
+
+    A number whose only value labels are its missing codes is a number with missing codes:
+
+    >>> df = pd.DataFrame({"edad": [34.0, 51, 99]})
+    >>> df.attrs["surveykit"] = {"value_labels": {"edad": {98: "No sabe", 99: "No responde"}},
+    ...                          "missing": {"edad": {"values": [98, 99]}}}
+    >>> q = sk.questionnaire_from_metadata(df)
+    >>> q.question("edad").type, [(m.kind, m.code) for m in q.question("edad").missing]
+    ('integer', [('dont_know', 98), ('refused', 99)])
+    >>> [p.code for p in q.lint()]  # no SK405 (empty choice list): only the missing question text
+    ['SK505']
     """
     from ..spec import models as m
 
@@ -115,6 +126,11 @@ def questionnaire_from_metadata(
         labels = value_labels.get(col) or {}
         miss_codes = _missing_codes(decl, labels, m, language)
         kind = _column_type(meta, col, data)
+        substantive = [c for c in labels if not any(_same(c, mc.code) for mc in miss_codes)]
+        if labels and not substantive and kind in ("integer", "decimal"):
+            # only missing codes are labelled (98 "No sabe", 99 "No responde" on an age or an amount): a
+            # number with missing codes, not a select_one with an empty choice list
+            labels = {}
         if labels:
             choices = [m.Choice(code=code, label={language: text}) for code, text in labels.items()
                        if not any(_same(code, mc.code) for mc in miss_codes)]

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import os
 import re
-import tempfile
+import shutil
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -22,6 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .._files import atomic_write
 from ..errors import FormatCapacityError, MicrodataError, SurveykitWarning, format_rows
 from ..metadata import get_metadata
 from . import _meta
@@ -60,7 +61,7 @@ def write_microdata(
     file_label: str | None = None,
     encoding: str = "utf-8",
     overwrite: bool = True,
-) -> None:
+) -> Path:
     """Write ``df`` with its variable labels, value labels and missing-value declarations.
 
     Labels come from ``questionnaire`` (for the columns it describes) and otherwise from
@@ -99,6 +100,11 @@ def write_microdata(
     overwrite : bool, default True
         Replace an existing file; with ``False`` an existing file is an error.
 
+    Returns
+    -------
+    pathlib.Path
+        The file written (as :func:`surveykit.report.write_workbook` returns its path).
+
     Raises
     ------
     FormatCapacityError
@@ -113,8 +119,9 @@ def write_microdata(
     >>> df.attrs["surveykit"] = {"variable_labels": {"p5": "¿Denunció el delito?"},
     ...     "value_labels": {"p5": {1: "Sí", 2: "No", 98: "No sabe"}}, "missing": {"p5": {"values": [98]}}}
     >>> folder = tempfile.mkdtemp()
-    >>> sk.write_microdata(df, os.path.join(folder, "v.sav"))
-    >>> sk.write_microdata(df, os.path.join(folder, "v.dta"), stata_missing={98: ".d"})
+    >>> sk.write_microdata(df, os.path.join(folder, "v.sav")).name
+    'v.sav'
+    >>> _ = sk.write_microdata(df, os.path.join(folder, "v.dta"), stata_missing={98: ".d"})
     >>> sk.read_microdata(os.path.join(folder, "v.dta"), user_missing="keep")["p5"].tolist()
     [1.0, 2.0, '.d', 1.0]
     >>> df.attrs["surveykit"]["value_labels"]["p5"][2] = "N" * 200
@@ -125,6 +132,25 @@ def write_microdata(
     """
     if not isinstance(df, pd.DataFrame):
         raise MicrodataError(f"write_microdata needs a pandas DataFrame; got {type(df).__name__}.")
+    if not isinstance(path, (str, os.PathLike)):
+        raise MicrodataError(f"write_microdata needs a file path; got {type(path).__name__}.")
+    for arg, value in (("format", format), ("file_label", file_label), ("language", language)):
+        if value is not None and not isinstance(value, str):
+            raise MicrodataError(f"{arg}= must be text; got {type(value).__name__} {value!r:.60}.")
+    if not isinstance(encoding, str):
+        raise MicrodataError(f"encoding= must be a codec name such as 'utf-8'; got {encoding!r:.60}.")
+    try:
+        import codecs
+
+        codecs.lookup(encoding)
+    except LookupError:
+        raise MicrodataError(f"encoding {encoding!r} is unknown; use 'utf-8' (or 'utf-8-sig' for Excel).") from None
+    if stata_missing is not None and not isinstance(stata_missing, Mapping):
+        raise MicrodataError(f"stata_missing= must map codes to letters ({{98: '.d'}}) or columns to such maps; "
+                             f"got {type(stata_missing).__name__}.")
+    if questionnaire is not None and not callable(getattr(questionnaire, "label_dictionaries", None)):
+        raise MicrodataError(f"questionnaire= must be a Questionnaire (sk.load_questionnaire(path)); got "
+                             f"{type(questionnaire).__name__}.")
     if long_labels not in ("error", "truncate"):
         raise MicrodataError(f"long_labels must be 'error' or 'truncate'; got {long_labels!r}.")
     if cells not in ("codes", "labels"):
@@ -145,7 +171,16 @@ def write_microdata(
     if dups:
         raise MicrodataError(f"cannot write {name}: column names {dups} appear more than once. Rename them.",
                              file=name, column=dups[0])
-    meta = _collect_metadata(df, questionnaire, language)
+    unsupported = _unsupported_columns(df)
+    if unsupported:
+        raise FormatCapacityError(f"cannot write {name}: " + "; ".join(unsupported) + ".", file=name,
+                                  problems=unsupported)
+    try:
+        meta = _collect_metadata(df, questionnaire, language)
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise MicrodataError(f"cannot write {name}: the labels in df.attrs['surveykit'] are malformed ({exc}); "
+                             "value_labels must map columns to {code: label}, missing columns to {'values': [...]}, "
+                             "variable_labels columns to text.", file=name) from exc
     if file_label is not None:
         meta["file_label"] = file_label
     letters = _letter_map(stata_missing, questionnaire, language, list(df.columns))
@@ -160,12 +195,30 @@ def write_microdata(
                                   file=name, problems=problems)
     if cut:
         warnings.warn(f"{name}: labels cut to fit the format: " + "; ".join(cut), SurveykitWarning, stacklevel=2)
-    _atomic_write(target, job)
+    return _atomic_write(target, job)
 
 
 # ============================================================================================
 # shared helpers
 # ============================================================================================
+def _unsupported_columns(df: pd.DataFrame) -> list[str]:
+    """Column types no survey format stores: complex numbers (SPSS would keep the real part, Stata
+    and CSV the text '(1+2j)'), durations and periods (written as garbage or refused obscurely)."""
+    out = []
+    for col in df.columns:
+        dtype = df[col].dtype
+        if pd.api.types.is_complex_dtype(dtype):
+            out.append(f"{col!r} holds complex numbers, which no survey format stores; write the real and "
+                       "imaginary parts as two columns")
+        elif pd.api.types.is_timedelta64_dtype(dtype):
+            out.append(f"{col!r} holds durations; convert them to a number (s.dt.total_seconds() / 60 for minutes)")
+        elif isinstance(dtype, pd.PeriodDtype):
+            out.append(f"{col!r} holds periods; convert them to dates (s.dt.to_timestamp()) or text")
+        elif isinstance(dtype, pd.IntervalDtype):
+            out.append(f"{col!r} holds intervals; write their bounds as two columns or as text")
+    return out
+
+
 def _target_format(target: Path, format: str | None) -> str:
     if format is not None:
         fmt = format.lower().lstrip(".")
@@ -180,23 +233,25 @@ def _target_format(target: Path, format: str | None) -> str:
     return fmt
 
 
-def _atomic_write(target: Path, job: Callable[[str], None]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    try:
-        job(tmp)
-        os.replace(tmp, target)
-    except BaseException as exc:
+def _atomic_write(target: Path, job: Callable[[str], None]) -> Path:
+    """:func:`surveykit._files.atomic_write` (one mechanism for every writer), with pyreadstat's
+    refusals said in words: its errors carry no errno, so a full disk is recognised by the space left."""
+    def run(tmp: str) -> None:
         try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, (MicrodataError, KeyboardInterrupt, SystemExit, GeneratorExit)):
-            raise
-        if exc.__class__.__module__.startswith("pyreadstat"):
+            job(tmp)
+        except Exception as exc:
+            if not exc.__class__.__module__.startswith("pyreadstat"):
+                raise
+            free = shutil.disk_usage(target.parent).free
+            if free < 1_000_000 or "write" in str(exc).lower():
+                raise FormatCapacityError(
+                    f"cannot write {target}: the writer stopped ({exc}); {free:,} bytes are free on that disk, "
+                    "so it is probably full. Free some space and try again. Nothing was written.",
+                    file=str(target)) from exc
             raise FormatCapacityError(f"cannot write {target}: the writer refused the data ({exc}). Nothing was "
                                       "written.", file=str(target)) from exc
-        raise
+
+    return atomic_write(target, run, MicrodataError)
 
 
 def _collect_metadata(df: pd.DataFrame, q: Any, language: str | None) -> dict[str, Any]:
@@ -330,12 +385,43 @@ def _check_label(text: str, limit: int, unit: str, what: str, ext: str, problems
 
 
 def _big_ints(s: pd.Series, col: str, ext: str, problems: list[str]) -> None:
-    if pd.api.types.is_integer_dtype(s.dtype) and len(s):
-        vals = s.dropna().astype("int64")
+    """Integers beyond 2**53 become equal doubles in formats that store numbers as doubles (ids!)."""
+    if not len(s):
+        return
+    if pd.api.types.is_integer_dtype(s.dtype):
+        vals = s.dropna()
         big = vals[(vals > _MAX_EXACT) | (vals < -_MAX_EXACT)]
-        if len(big):
-            problems.append(f"{col!r} holds integers beyond 2**53 (e.g. {big.iloc[0]} at row {big.index[0]}), "
-                            f"which {ext} stores as doubles and would change. Write it as text (astype(str))")
+    elif s.dtype == object:
+        ints = s[s.map(lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool))]
+        big = ints[ints.map(lambda v: abs(int(v)) > _MAX_EXACT).astype(bool)]
+    else:
+        return
+    if len(big):
+        problems.append(f"{col!r} holds integers beyond 2**53 (e.g. {big.iloc[0]} at row {big.index[0]}), "
+                        f"which {ext} stores as doubles and would change. Write it as text (astype(str))")
+
+
+def _as_ns(s: pd.Series, col: str, ext: str, problems: list[str]) -> pd.Series:
+    """Dates in nanoseconds, the only unit pyreadstat reads correctly: a datetime64[s] column (from a
+    numpy datetime64[D] array) was written as 1970-01-01 in every row."""
+    if getattr(s.dtype, "tz", None) is not None:
+        problems.append(f"{col!r} has time-zone-aware dates, which {ext} cannot hold; convert them "
+                        "(s.dt.tz_convert(None))")
+        return s
+    try:
+        return pd.to_datetime(s).astype("datetime64[ns]")
+    except (ValueError, OverflowError, TypeError, pd.errors.OutOfBoundsDatetime) as exc:
+        problems.append(f"{col!r} has dates {ext} cannot hold ({exc}); years must be between 1678 and 2261")
+        return s
+
+
+def _nul(s: pd.Series, col: str, ext: str, problems: list[str]) -> None:
+    """Text with a NUL character: SPSS/Stata cut it there, and a CSV with one is read as binary."""
+    txt = s[s.map(type).eq(str)]
+    bad = txt[txt.str.contains("\x00", regex=False)]
+    if len(bad):
+        problems.append(f"{col!r} has text holding a NUL character (\\x00, row {bad.index[0]!r}), which {ext} "
+                        "would cut or garble; remove it (s.str.replace('\\x00', ''))")
 
 
 def _int_format(s: pd.Series) -> str | None:
@@ -399,8 +485,12 @@ def _write_sav(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[s
                 if (nbytes > lim["string_bytes"]).any():
                     problems.append(f"{col!r} has text longer than {lim['string_bytes']} bytes (row "
                                     f"{nbytes.idxmax()!r}), the {ext} limit")
+        elif kind == "datetime":
+            s = _as_ns(s, col, ext, problems)
         elif kind in ("mixed", "bytes"):
             problems.append(_mixed_message(s, col, ext))
+        if kind == "text":
+            _nul(s, col, ext, problems)
         kinds[col] = kind
         out[col] = s
     data = pd.DataFrame(out, index=df.index)
@@ -553,6 +643,9 @@ def _write_dta(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[s
                     problems.append(f"{col!r} has values too large for Stata (row {s.index[big.to_numpy()][0]})")
         elif kind == "text":
             s = s.astype(object).where(s.notna(), "")
+            _nul(s, col, ext, problems)
+        elif kind == "datetime":
+            s = _as_ns(s, col, ext, problems)
         elif kind in ("mixed", "bytes"):
             problems.append(_mixed_message(s, col, ext))
         kinds[col] = kind
@@ -646,6 +739,7 @@ def _write_xlsx(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[
     columns = {}
     for col in data.columns:
         s = data[col]
+        _big_ints(s, col, ".xlsx", problems)
         if pd.api.types.is_datetime64_any_dtype(s.dtype) and getattr(s.dtype, "tz", None) is not None:
             problems.append(f"{col!r} has time-zone-aware dates, which Excel cannot hold; convert them "
                             "(s.dt.tz_convert(None))")
@@ -734,7 +828,12 @@ def _write_csv(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[s
             if len(vals) and np.all(np.isfinite(vals)) and np.all(vals == np.round(vals)) and \
                     np.all(np.abs(vals) < _MAX_EXACT):
                 data[col] = s.astype("Int64")
-    has_meta = any(meta.get(k) for k in ("variable_labels", "value_labels", "missing", "measure"))
+    for col in data.columns:
+        if data[col].dtype == object or pd.api.types.is_string_dtype(data[col].dtype):
+            _nul(data[col], col, ".csv", problems)
+    # dates need the sidecar too: without it they come back as text
+    has_meta = any(meta.get(k) for k in ("variable_labels", "value_labels", "missing", "measure")) or \
+        any(pd.api.types.is_datetime64_any_dtype(df[c].dtype) for c in df.columns)
     sidecar = _sidecar_json(meta, list(df.columns), df, Path(name).name) if has_meta else None
     side_path = Path(name + SIDECAR_SUFFIX)
 

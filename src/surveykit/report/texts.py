@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..estimation.quality import REASONS_ES as _QUALITY_REASONS_ES
+
 __all__ = ["TEXTS", "text", "FAMILY_ORDER", "RULE_DESCRIPTIONS", "BREAKDOWN_LABELS", "REASONS_ES", "reason_text"]
 
 #: Families in publication order.
@@ -129,29 +131,8 @@ def lang_key(language: str) -> str:
     return lang if lang in TEXTS else "en"
 
 
-#: The reasons :func:`surveykit.quality_flags` gives, in Spanish (other texts are shown as they are).
-REASONS_ES = {
-    "CV between 15% and 30%: moderate precision (INEGI)": "CV entre 15% y 30%: precisión moderada (INEGI)",
-    "CV of 30% or more, or not computable: low precision (INEGI)":
-        "CV de 30% o más, o no calculable: precisión baja (INEGI)",
-    "CV between 16.6% and 33.3%: use with caution (Statistics Canada)":
-        "CV entre 16.6% y 33.3%: usar con cautela (Statistics Canada)",
-    "fewer than 10 observations: too unreliable to publish (Statistics Canada)":
-        "menos de 10 observaciones: demasiado inestable para publicarse (Statistics Canada)",
-    "CV above 33.3%: too unreliable to publish (Statistics Canada)":
-        "CV mayor que 33.3%: demasiado inestable para publicarse (Statistics Canada)",
-    "effective sample size below 30 (NCHS)": "tamaño de muestra efectivo menor que 30 (NCHS)",
-    "Korn-Graubard CI width of 0.30 or more (NCHS)": "amplitud del IC de Korn-Graubard de 0.30 o más (NCHS)",
-    "Korn-Graubard CI width above 130% of the estimate (NCHS)":
-        "amplitud del IC de Korn-Graubard mayor que 130% de la estimación (NCHS)",
-    "estimate is 0 or 1: review (NCHS)": "la estimación es 0 o 1: revisar (NCHS)",
-    "fewer than 8 degrees of freedom: review (NCHS)": "menos de 8 grados de libertad: revisar (NCHS)",
-    "CI width above 130% of the complement: review (NCHS)":
-        "amplitud del IC mayor que 130% del complemento: revisar (NCHS)",
-    "fewer than 10 observations (NCHS counts)": "menos de 10 observaciones (NCHS, conteos)",
-    "CI width above 160% of the estimate (NCHS counts)": "amplitud del IC mayor que 160% de la estimación (NCHS, conteos)",
-    "fewer than 8 degrees of freedom: review (NCHS counts)": "menos de 8 grados de libertad: revisar (NCHS, conteos)",
-}
+#: The reasons :func:`surveykit.quality_flags` gives, in Spanish (kept with the rules that give them).
+REASONS_ES = _QUALITY_REASONS_ES
 
 
 def reason_text(reason: str, language: str) -> str:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -132,16 +130,10 @@ def _evidence(source: str) -> str:
 
 
 def _atomic_save(wb: Workbook, path: Path) -> None:
+    from .._files import atomic_write
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_write(path, wb.save, ReportError)
 
 
 def write_workbook(
@@ -241,13 +233,27 @@ def write_workbook(
 
     _styles()
     from openpyxl import Workbook
+    from openpyxl.utils.exceptions import IllegalCharacterError
 
+    try:
+        wb = _build(table, lang, title, subtitle, rule, ci, level, markers, not_computed, defs, data_sheet,
+                    _Ctx(lang, level, columns, suppressed_symbol, markers, labels, paper), Workbook)
+    except IllegalCharacterError as exc:
+        # a control character in a name, label or title (pasted from another program): Excel cannot store it
+        raise ReportError(f"cannot write {target}: a name, label or title holds a control character Excel cannot "
+                          f"store ({exc}); remove it (e.g. re.sub(r'[\\x00-\\x1f]', '', text)).",
+                          file=str(target)) from None
+    _atomic_save(wb, target)
+    return target
+
+
+def _build(table, lang, title, subtitle, rule, ci, level, markers, not_computed, defs, data_sheet, ctx,
+           Workbook) -> Any:
     wb = Workbook()
     contents = wb.active
     contents.title = text(lang, "contents")
     families = [f for f in FAMILY_ORDER if (table["family"] == f).any()]
     anchors: dict[str, tuple[str, int]] = {}
-    ctx = _Ctx(lang, level, columns, suppressed_symbol, markers, labels, paper)
     for fam in families:
         ws = wb.create_sheet(text(lang, "families")[fam])
         anchors.update(_family_sheet(ws, table[table["family"] == fam], fam, ctx, rule, ci))
@@ -257,8 +263,7 @@ def write_workbook(
         _data_sheet(wb.create_sheet(text(lang, "data")), table, ctx)
     _contents_sheet(contents, table, families, anchors, lang, title, subtitle, rule, ci, level, markers,
                     not_computed, ctx, wb.sheetnames)
-    _atomic_save(wb, target)
-    return target
+    return wb
 
 
 class _Ctx:

@@ -10,7 +10,9 @@ True
 
 from .engine import CARRY, CONVENTION_DEFAULTS, Simulation, simulate
 from .frame import EL_SALVADOR_DEPARTMENTS, allocate, el_salvador_frame
+from .municipal import MunicipalSurvey, el_salvador_municipalities, simulate_municipal_survey
 from .overrides import DISTRIBUTIONS
 
 __all__ = ["simulate", "Simulation", "el_salvador_frame", "allocate", "EL_SALVADOR_DEPARTMENTS", "DISTRIBUTIONS",
-           "CARRY", "CONVENTION_DEFAULTS"]
+           "CARRY", "CONVENTION_DEFAULTS", "el_salvador_municipalities", "simulate_municipal_survey",
+           "MunicipalSurvey"]

@@ -1123,7 +1123,7 @@ class _Engine:
         return pd.DataFrame(cols, index=pd.RangeIndex(unit.n))
 
     def _metadata(self, df: pd.DataFrame, dicts: Any, rep: Any) -> dict[str, Any]:
-        from ..io._meta import empty_metadata
+        from ..io import empty_metadata
 
         meta = empty_metadata(None, "simulated")
         cols = list(df.columns)

@@ -23,6 +23,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .._files import write_text_atomic
 from ..errors import SpecFormatError, SurveykitError
 from .problems import Problem, sort_problems
 
@@ -107,13 +108,16 @@ def _convert(args: argparse.Namespace) -> int:
     out = Path(args.output)
     name = out.name.lower()
     if name.endswith(".schema.json"):
-        out.write_text(json.dumps(Questionnaire.json_schema(), ensure_ascii=False, indent=2) + "\n",
-                       encoding="utf-8")
+        write_text_atomic(out, json.dumps(Questionnaire.json_schema(), ensure_ascii=False, indent=2) + "\n",
+                          SpecFormatError)
         print(f"wrote {out}")
         return 0
     suffix = out.suffix.lower()
     if suffix not in (".yaml", ".yml", ".json", ".xlsx", ".md", ".html", ".htm", ".xml"):
         raise SurveykitError(f"cannot write {out}: the output name must end in one of {_OUTPUTS}")
+    if not out.parent.exists():   # before loading: the documented exit 2, not a traceback after the work
+        raise SpecFormatError(f"cannot write {out}: the folder {out.parent} does not exist. Create it first.",
+                              file=str(out))
     q = load_questionnaire(args.input)
     if suffix in (".yaml", ".yml"):
         q.to_yaml(out)

@@ -56,7 +56,7 @@ from .expression import (
     String,
     to_source,
 )
-from .typecheck import EVALUATED_FUNCTIONS, code_key, regex_problem
+from .typecheck import EVALUATED_FUNCTIONS, code_key, compile_regex, regex_problem
 
 __all__ = ["evaluate"]
 
@@ -197,7 +197,9 @@ class _Evaluator:
             return (v != 0).astype("boolean") if isinstance(v, pd.Series) else v != 0
         if kind == "str":
             return (v.str.len() > 0).astype("boolean") if isinstance(v, pd.Series) else len(v) > 0
-        return v.notna().astype("boolean")  # a date: true where present (XPath boolean of a node)
+        if isinstance(v, pd.Series):
+            return v.notna().astype("boolean")  # a date: true where present (XPath boolean of a node)
+        return not pd.isna(v)
 
     def _what(self, node: Node) -> str:
         col = self._column_of(node)
@@ -554,7 +556,10 @@ class _Evaluator:
         if problem:
             raise self.error(pattern, problem)
         s = self.series(self._as_text(self.visit(x), x), "string")
-        return s.str.fullmatch(p).astype("boolean")
+        rx = compile_regex(p)   # RE2: linear time whatever the pattern (no catastrophic backtracking)
+        values = s.dropna().unique()
+        hits = {v: rx.fullmatch(v) is not None for v in values}   # once per distinct answer
+        return s.map(hits, na_action="ignore").astype("boolean")
 
     def fn_contains(self, node: Call, x: Node, part: Node) -> pd.Series:
         s = self.series(self._as_text(self.visit(x), x), "string")

@@ -178,9 +178,19 @@ def _span(first: Any, last: Any) -> tuple[int, int]:
     return (start, end)
 
 
+class _NotText(ExpressionSyntaxError, TypeError):
+    """Not text at all: an ExpressionSyntaxError, and still the TypeError it always was."""
+
+
 class _TooDeep(Exception):
-    def __init__(self, offset: int) -> None:
+    def __init__(self, offset: int, message: str | None = None) -> None:
         self.offset = offset
+        self.message = message or (f"it is nested more than {MAX_DEPTH} levels deep; simplify it or split it "
+                                   "into calculate questions")
+
+
+#: Most digits before the decimal point of a number literal: beyond them it is no finite number.
+MAX_NUMBER_DIGITS = 308
 
 
 def _depth(*children: Node) -> int:
@@ -195,6 +205,11 @@ class _ToAst(Transformer):
 
     def number(self, c: list[Any]) -> Number:
         text = c[0].value
+        digits = len(text.split(".")[0].lstrip("0"))
+        if digits > MAX_NUMBER_DIGITS:
+            # int() of 4,300+ digits raises, and anything past 1.8e308 is no float: refuse it here
+            raise _TooDeep(c[0].start_pos, f"the number at character {c[0].start_pos + 1} has {digits} digits; "
+                           f"numbers may have at most {MAX_NUMBER_DIGITS} (no survey value is that large)")
         value: int | float = float(text) if "." in text else int(text)
         return Number(value, span=_span(c[0], c[0]))
 
@@ -345,16 +360,14 @@ def _parse_cached(text: str) -> Node:
     try:
         return _parser().parse(text)
     except _TooDeep as deep:
-        raise _syntax_error(text, deep.offset, f"it is nested more than {MAX_DEPTH} levels deep; "
-                            "simplify it or split it into calculate questions") from None
+        raise _syntax_error(text, deep.offset, deep.message) from None
     except UnexpectedInput as exc:
         raise _describe_unexpected(text, exc) from None
     except Exception as exc:  # lark wraps errors raised in the transformer
         inner = exc.__context__ if not isinstance(exc, _TooDeep) else exc
         if isinstance(inner, _TooDeep) or isinstance(getattr(exc, "orig_exc", None), _TooDeep):
             deep = inner if isinstance(inner, _TooDeep) else exc.orig_exc  # type: ignore[attr-defined]
-            raise _syntax_error(text, deep.offset, f"it is nested more than {MAX_DEPTH} levels deep; "
-                                "simplify it or split it into calculate questions") from None
+            raise _syntax_error(text, deep.offset, deep.message) from None
         raise
 
 
@@ -463,7 +476,8 @@ class Expr:
         if isinstance(src, Expr):
             src = src.src
         if not isinstance(src, str):
-            raise TypeError(f"an expression is text, got {type(src).__name__}")
+            raise _NotText(f"an expression is text (e.g. '${{edad}} >= 18'), got {type(src).__name__} {src!r:.60}",
+                           expression=None, offset=0)
         self.src = src
 
     # -- parsing ---------------------------------------------------------------------------

@@ -491,10 +491,11 @@ class _Linter:
                 return
             for lang in langs:
                 if lang not in present:
-                    example = next((texts[k] for k in langs if k in present), "")
+                    # the example: a declared language's text, else any (texts may all be in undeclared ones)
+                    shown = next((k for k in langs if k in present), next(iter(sorted(present)), None))
                     self.add("SK501", severity, f"{what} has no {lang!r} text" +
-                             (f" (the {next(k for k in langs if k in present)!r} one is {_clip(example)!r})"
-                              if present else "") + f"; write the {lang!r} translation{how}", f"{ptr}/{lang}")
+                             (f" (the {shown!r} one is {_clip(texts[shown])!r})" if shown is not None else "")
+                             + f"; write the {lang!r} translation{how}", f"{ptr}/{lang}")
 
         # XLSForm has no translated title column: a warning, with surveykit's column named
         check("/title", q.title, "the title", severity="warning",

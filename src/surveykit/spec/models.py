@@ -94,9 +94,14 @@ def _code(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("a code must be a number or a text, not true/false")
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        value = int(value)
     if isinstance(value, str) and _INT_TEXT.match(value):
-        return int(value)
+        # beyond 2**53 a number is no exact code in SPSS/Stata/float data: written as text, it stays text
+        digits = len(value.lstrip("-"))
+        return int(value) if digits < 16 or (digits <= 20 and abs(int(value)) <= 2**53) else value
+    if isinstance(value, int) and abs(value) > 2**53:
+        raise ValueError(f"the code {value} is beyond 2**53, which SPSS, Stata and numeric data cannot hold "
+                         "exactly; use a smaller code, or write it in quotes as a text code")
     if isinstance(value, float):
         return repr(value)  # e.g. 97.5: kept as its text, lint tells that SPSS/Stata need whole numbers
     return value
@@ -325,12 +330,16 @@ class SelectMultipleQuestion(_QuestionBase):
     is_select: ClassVar[bool] = True
 
 
+#: integer bounds must be exact as floats (data columns are compared as float64)
+_Bound = Annotated[int, Field(ge=-(2**53), le=2**53)]
+
+
 class IntegerQuestion(_QuestionBase):
     """A whole number between ``min`` and ``max`` (inclusive, both optional), in ``unit``."""
 
     type: Literal["integer"] = "integer"
-    min: int | None = None
-    max: int | None = None
+    min: _Bound | None = None
+    max: _Bound | None = None
     unit: str | None = None
 
 

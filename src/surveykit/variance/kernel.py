@@ -27,8 +27,8 @@ from .calmatrix import CalMatrix
 
 __all__ = ["Scores", "segment_sums", "taylor_variance", "taylor_covariance", "replicate_totals",
            "replicate_variance", "replicate_covariance", "compact_codes", "CalibrationStep", "Correction",
-           "calibration_corrections", "cell_variance", "cached_cells", "cell_replicate_totals",
-           "dense_unit_totals", "DENSE_UNIT_CELLS"]
+           "calibration_corrections", "calibrated_cell_variance", "cell_variance", "cached_cells",
+           "cell_replicate_totals", "dense_unit_totals", "DENSE_UNIT_CELLS"]
 
 # Above this many (unit, domain) cells, cells are coded by sorting instead of a dense table.
 _DENSE_CELLS = 1 << 22
@@ -117,8 +117,9 @@ def taylor_variance(structure: DesignStructure, scores: Scores) -> np.ndarray:
     out = np.zeros((scores.n_groups, scores.k))
     for s, stage in enumerate(structure.variance_stages):
         mult = structure.stratum_mult[s]
-        for cells in _unit_totals(stage, scores):
-            out += _between_units(stage, mult, structure.lonely_psu, scores, *cells)
+        for PT, cell_unit, cell_group in _unit_totals(stage, scores):
+            out += _between_units(stage, mult, structure.lonely_psu, scores, PT, cell_unit, cell_group,
+                                  domain_lonely=structure.adjust_domain_lonely and not scores.corrections)
     return out
 
 
@@ -262,8 +263,15 @@ def cached_cells(cache: dict | None, unit: np.ndarray, g: np.ndarray, n_units: i
 
 
 def _between_units(stage: Stage, mult: np.ndarray, lonely_psu: str, scores: Scores,
-                   PT: np.ndarray, cell_unit: np.ndarray, cell_group: np.ndarray) -> np.ndarray:
-    """Stratified between-unit variance of the cell totals ``PT``, summed per domain: (G, k)."""
+                   PT: np.ndarray, cell_unit: np.ndarray, cell_group: np.ndarray,
+                   domain_lonely: bool = False) -> np.ndarray:
+    """Stratified between-unit variance of the cell totals ``PT``, summed per domain: (G, k).
+
+    ``domain_lonely`` (R's ``options(survey.adjust.domain.lonely=TRUE)``): a stratum where a domain
+    (and statistic) has rows in a single unit although the stratum has several is treated by the
+    lonely-PSU rule: ``"adjust"`` centres that unit at zero, ``"average"`` leaves the stratum out and
+    scales up the rest; other rules keep the usual centring. Needs row-level scores with ``present``.
+    """
     G = scores.n_groups
     H = stage.n_strata
     cell_stratum = stage.cluster_stratum[cell_unit]
@@ -283,18 +291,51 @@ def _between_units(stage: Stage, mult: np.ndarray, lonely_psu: str, scores: Scor
         # R centres a lonely unit at zero (the population mean of a score) instead of its own value
         raw = segment_sums(PT * PT, sg, S)
         ss[lonely] = raw[lonely]
+    dlon = None
+    if domain_lonely and lonely_psu in ("adjust", "average") and scores.values.shape[0]:
+        nsub = _units_present(stage, scores, sg_used)
+        dlon = (nsub == 1) & (nh[:, None] > 1) & (stage.stratum_f[sg_stratum] >= 1e-7)[:, None]
+        if dlon.any():
+            _warn_domain_lonely(int(dlon.any(axis=1).sum()), lonely_psu)
+            if lonely_psu == "adjust":
+                ss = np.where(dlon, segment_sums(PT * PT, sg, S), ss)
+        else:
+            dlon = None
     scale = (stage.stratum_scale * mult)[sg_stratum]
     scale = np.where(stage.stratum_f[sg_stratum] < 1e-7, 0.0, scale)
     v = ss * scale[:, None]
-    if lonely_psu == "average" and stage.lonely.any():
-        return _average_lonely(stage, scores, v, lonely, sg_stratum, sg_group)
+    if lonely_psu == "average" and (stage.lonely.any() or dlon is not None):
+        return _average_lonely(stage, scores, v, lonely, sg_stratum, sg_group,
+                               None if dlon is None else (sg_used, dlon))
     if lonely.any():
         v[lonely] = 0.0 if lonely_psu != "adjust" else v[lonely]
     return segment_sums(v, sg_group, G)
 
 
+def _units_present(stage: Stage, scores: Scores, sg_used: np.ndarray) -> np.ndarray:
+    """Units with rows present, per (stratum-domain cell of ``sg_used``, statistic): (S, k)."""
+    G, k = scores.n_groups, scores.k
+    n = scores.values.shape[0]
+    g = np.zeros(n, dtype=np.int64) if scores.group is None else scores.group
+    present = np.ones((n, k)) if scores.present is None else scores.present.astype(np.float64)
+    key, used = compact_codes(stage.cluster * G + g, stage.n_clusters * G)
+    has = (segment_sums(present, key, len(used)) > 0).astype(np.float64)
+    cell_sg = stage.cluster_stratum[used // G] * G + used % G
+    return segment_sums(has, np.searchsorted(sg_used, cell_sg), len(sg_used))
+
+
+def _warn_domain_lonely(count: int, rule: str) -> None:
+    import warnings
+
+    from ..errors import SurveykitWarning
+    warnings.warn(f"{count} stratum-domain cell(s) have a single sampling unit with rows although the stratum has "
+                  f"several; adjust_domain_lonely=True treats them with lonely_psu={rule!r} (R's "
+                  "survey.adjust.domain.lonely).", SurveykitWarning, stacklevel=7)
+
+
 def _average_lonely(stage: Stage, scores: Scores, v: np.ndarray, lonely: np.ndarray,
-                    sg_stratum: np.ndarray, sg_group: np.ndarray) -> np.ndarray:
+                    sg_stratum: np.ndarray, sg_group: np.ndarray,
+                    domain: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """R's lonely_psu="average": drop lonely strata, scale each stage call by strata/ok strata.
 
     A "call" is R's ``onestage`` invocation: the whole sample at stage 1, one parent unit later on.
@@ -311,8 +352,15 @@ def _average_lonely(stage: Stage, scores: Scores, v: np.ndarray, lonely: np.ndar
     ncall = int(stage.stratum_parent.max()) + 1
     call_cell = stage.stratum_parent[used_stratum] * G + used % G
     nstrat = segment_sums(has_rows, call_cell, ncall * G)
-    nlonely = segment_sums(has_rows * stage.lonely[used_stratum][:, None], call_cell, ncall * G)
-    v = np.where(lonely[:, None], 0.0, v)
+    out_of = np.broadcast_to(stage.lonely[used_stratum][:, None], has_rows.shape)
+    drop = np.broadcast_to(lonely[:, None], v.shape)
+    if domain is not None:
+        # strata lonely within the domain (R's survey.adjust.domain.lonely): left out like lonely strata
+        sg_used, dlon = domain
+        out_of = out_of | dlon[np.searchsorted(sg_used, used)]
+        drop = drop | dlon
+    nlonely = segment_sums(has_rows * out_of, call_cell, ncall * G)
+    v = np.where(drop, 0.0, v)
     vcall = segment_sums(v, stage.stratum_parent[sg_stratum] * G + sg_group, ncall * G)
     hopeless = (nstrat > 0) & (nstrat == nlonely)
     if hopeless.any():
@@ -408,8 +456,33 @@ class CalibrationStep:
     w0: np.ndarray
     g: np.ndarray
     Minv: np.ndarray
+    #: categorical margins only: the calibration cell of each row and the variables on cells (rows of
+    #: a cell share their x and their g), which lets estimators work on (unit, cell, domain) totals
+    cells: tuple[np.ndarray, CalMatrix] | None = None
     # unit sums of w0 g X per stage (keyed by the stage's cluster array), kept between estimates
     _unit_sums: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def unit_cells(self, stage: Stage) -> np.ndarray:
+        """``unit * n_cells + calibration cell`` of each row, computed once per stage."""
+        assert self.cells is not None
+        key = ("unit_cells", id(stage.cluster))
+        hit = self._unit_sums.get(key)
+        if hit is None or hit[0] is not stage.cluster:
+            hit = (stage.cluster, stage.cluster * self.cells[1].n + self.cells[0])
+            self._unit_sums[key] = hit
+        return hit[1]
+
+    @property
+    def g_cells(self) -> np.ndarray:
+        """The g-weight of each calibration cell (``cells`` must be set)."""
+        assert self.cells is not None
+        hit = self._unit_sums.get("g_cells")
+        if hit is None:
+            cell, Xc = self.cells
+            hit = np.empty(Xc.n)
+            hit[cell] = self.g
+            self._unit_sums["g_cells"] = hit
+        return hit
 
     def unit_sums(self, stage: Stage) -> np.ndarray:
         """``sum_{i in u} w0_i g_i x_i`` per unit of ``stage``: (units, p), computed once."""
@@ -433,6 +506,54 @@ class Correction:
 
     def unit_sums(self, stage: Stage) -> np.ndarray:
         return self.step.unit_sums(stage)
+
+
+def calibrated_cell_variance(structure: DesignStructure, step: CalibrationStep, PT: np.ndarray, used: np.ndarray,
+                             G: int) -> np.ndarray:
+    """Variance of calibration residuals from (first-stage unit, calibration cell, domain) totals: (G, k).
+
+    For one calibration on categorical margins and a first-stage-only variance: the rows of a
+    calibration cell share x and g, so ``X' (z / g)`` per domain is a sum over cells, and the unit
+    totals of the corrections are ``(unit x calibration column) sums @ B`` -- nothing runs over rows.
+    ``used`` are the cells as ``(unit * n_cells + cell) * G + domain``; ``PT`` their score totals.
+    """
+    stage = structure.stages[0]
+    assert step.cells is not None
+    Xc = step.cells[1]
+    ncal, C, k = Xc.n, stage.n_clusters, PT.shape[1]
+    uc = used // G
+    g = used % G
+    unit, cal = uc // ncal, uc % ncal
+    S = segment_sums(PT / step.g_cells[cal][:, None], cal * G + g, ncal * G).reshape(ncal, G, k)
+    P = np.einsum("cp,cgk->pgk", Xc.dense(), S, optimize=True)
+    B = np.einsum("pq,qgk->pgk", step.Minv, P, optimize=True)
+    T = segment_sums(PT, unit * G + g, C * G).reshape(C, G * k)
+    T -= step.unit_sums(stage) @ B.reshape(B.shape[0], G * k)
+    return _between_units_dense(stage, structure.stratum_mult[0], structure.lonely_psu, T).reshape(G, k)
+
+
+def _between_units_dense(stage: Stage, mult: np.ndarray, lonely_psu: str, T: np.ndarray) -> np.ndarray:
+    """Stratified between-unit variance of dense unit totals ``T`` (every unit, every column): (columns,).
+
+    The diagonal of :func:`_between_units_cov`; lonely strata follow ``lonely_psu`` except
+    ``"average"`` (designs with lonely strata under "average" take the row path).
+    """
+    h = stage.cluster_stratum
+    nh = stage.stratum_n
+    C = stage.n_clusters
+    # strata x units indicator: stratum sums of every column in one sparse product
+    M = sp.csr_matrix((np.ones(C), (h, np.arange(C))), shape=(stage.n_strata, C))
+    mean = (M @ T) / nh[:, None]
+    dev = T - mean[h]
+    ss = M @ (dev * dev)
+    lonely = stage.lonely
+    scale = np.where(stage.stratum_f < 1e-7, 0.0, stage.stratum_scale * mult)
+    if lonely.any():
+        if lonely_psu == "adjust":
+            ss[lonely] = (M @ (T * T))[lonely]   # centred at zero, as R
+        else:
+            scale = np.where(lonely, 0.0, scale)
+    return scale @ ss
 
 
 def calibration_corrections(steps: list[CalibrationStep], scores: Scores) -> list[Correction]:

@@ -91,18 +91,25 @@ class Block:
     def size(self) -> int:
         return self.estimate.size
 
+    def _form(self) -> tuple[list, list]:
+        """The totals-form columns and terms (an influence-form block has none)."""
+        if self.columns is None or self.terms is None:
+            raise EstimationError("this block gives influence values, not totals of columns.")
+        return self.columns, self.terms
+
     def scores(self, w: np.ndarray) -> np.ndarray:
         """Row-level weighted influence values (n, k)."""
         if self.influence is not None:
             return self.influence
+        columns, all_terms = self._form()
         n = len(w)
         g = np.zeros(n, dtype=np.int64) if self.group is None else self.group
         U = np.zeros((n, self.k), order="F")
-        wc = {}
-        for j, terms in enumerate(self.terms):
+        wc: dict[int, np.ndarray] = {}
+        for j, terms in enumerate(all_terms):
             for t, coef in terms:
                 if t not in wc:
-                    c = self.columns[t]
+                    c = columns[t]
                     wc[t] = w if c is None else w * c
                 U[:, j] += coef[g] * wc[t]
         return U
@@ -113,22 +120,24 @@ class Block:
         Totals form only: one segment sum per column (unless the estimator already summed them into
         these cells), then the derivatives per cell's domain.
         """
+        columns, all_terms = self._form()
         PT = np.zeros((ncell, self.k), order="F")
         sums: dict = {}
         if self.cells is not None and self.cells[0] is cell:
             sums = dict(enumerate(self.cells[2].T))
-        for j, terms in enumerate(self.terms):
+        for j, terms in enumerate(all_terms):
             for t, coef in terms:
                 if t not in sums:
-                    c = self.columns[t]
+                    c = columns[t]
                     sums[t] = np.bincount(cell, weights=w if c is None else w * c, minlength=ncell)
                 PT[:, j] += coef[cell_group] * sums[t]
         return PT
 
     def weighted_columns(self, w: np.ndarray) -> np.ndarray:
         """The totals-form columns times the weights, as an (n, t) matrix."""
-        out = np.empty((len(w), len(self.columns)), order="F")
-        for t, c in enumerate(self.columns):
+        columns, _ = self._form()
+        out = np.empty((len(w), len(columns)), order="F")
+        for t, c in enumerate(columns):
             out[:, t] = w if c is None else w * c
         return out
 
@@ -145,10 +154,12 @@ class Block:
             rep = self.replicate
             return Block(est, self.group, self.n_groups, masks, influence=np.asfortranarray(self.influence @ C),
                          replicate=None if rep is None else (lambda W: rep(W) @ C), cache=self.cache)
-        terms = [[(t, coef * C[j, i]) for j in np.flatnonzero(C[:, i]) for t, coef in self.terms[j]]
+        columns, all_terms = self._form()
+        terms = [[(t, coef * C[j, i]) for j in np.flatnonzero(C[:, i]) for t, coef in all_terms[j]]
                  for i in range(m)]
         f = self.function
-        return Block(est, self.group, self.n_groups, masks, columns=self.columns, terms=terms,
+        assert f is not None
+        return Block(est, self.group, self.n_groups, masks, columns=columns, terms=terms,
                      function=lambda T: f(T) @ C, cache=self.cache, cells=self.cells)
 
 
@@ -174,6 +185,7 @@ def ratio_block(estimate: np.ndarray, group: np.ndarray | None, n_groups: int, m
         def function(T: np.ndarray) -> np.ndarray:
             return T[..., ni]
     else:
+        assert tx is not None
         di = [col(x) for x in den]
         theta = estimate
         with np.errstate(divide="ignore", invalid="ignore"):

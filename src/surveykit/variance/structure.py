@@ -17,15 +17,18 @@ The coding follows R's ``svydesign`` exactly, because the variance depends on it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DesignError, LonelyPSUError, format_rows
 
-__all__ = ["Stage", "DesignStructure", "LONELY_PSU_OPTIONS", "factorize", "combine_codes"]
+__all__ = ["Stage", "DesignStructure", "LONELY_PSU_OPTIONS", "LonelyPSU", "factorize", "combine_codes"]
 
 LONELY_PSU_OPTIONS = ("error", "adjust", "average", "remove", "certainty")
+#: what a stratum with a single sampled unit does (``lonely_psu=``)
+LonelyPSU = Literal["error", "adjust", "average", "remove", "certainty"]
 
 # R's onestrat treats a stratum with sampling fraction f = 1 - n/N below this as fully sampled.
 _CERTAINTY_TOL = 1e-7
@@ -118,6 +121,8 @@ class DesignStructure:
     lonely_psu: str
     # multiplier of each stage's stratum variance: product of ancestor sampling fractions n/N
     stratum_mult: list[np.ndarray] = field(default_factory=list)
+    # R's survey.adjust.domain.lonely: a domain with one unit in a stratum follows lonely_psu
+    adjust_domain_lonely: bool = False
 
     @property
     def variance_stages(self) -> list[Stage]:
@@ -160,7 +165,7 @@ class DesignStructure:
                 ids.append(c)
                 nids.append(k)
         has_strata = bool(strata_values)
-        if has_strata:
+        if strata_values:
             strat_raw = [factorize(v, sort=True) for v in strata_values]
         else:
             strat_raw = [(np.zeros(n, dtype=np.int64), np.array([0]))]
@@ -210,7 +215,7 @@ class DesignStructure:
             else:
                 parent = np.zeros(H, dtype=np.int64)
                 parent[strata_codes[s]] = ids[s - 1]
-            if has_fpc:
+            if fpc_values:
                 stratum_N = _popsize(fpc_values[s], strata_codes[s], H, stratum_n,
                                      names["fpc"][s], index)
             else:

@@ -34,8 +34,8 @@ and optionally ``label`` (empty level for a numeric margin).
 from __future__ import annotations
 
 import io
-import json
 import math
+import os
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .._files import FileSyntaxError, StrictLoader, parse_json, parse_yaml
 from ..errors import ColumnNotFoundError, ControlTotalsError, SurveykitWarning, format_rows
 
 __all__ = ["Controls", "load_controls"]
@@ -69,7 +70,7 @@ _INT_TEXT = re.compile(r"^-?(0|[1-9][0-9]*)$")
 # YAML without surprises: "yes"/"no"/"on" stay text (levels such as Yes/No), dates stay text,
 # 1e9 is a number, and a key given twice is an error instead of a silent overwrite.
 # ------------------------------------------------------------------------------------------------
-class _ControlsLoader(yaml.SafeLoader):
+class _ControlsLoader(StrictLoader):
     pass
 
 
@@ -81,25 +82,6 @@ _ControlsLoader.yaml_implicit_resolvers = {
 _ControlsLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9_]*)?[eE][-+]?[0-9]+$"),
     list("-+0123456789"))
-
-
-class _DuplicateKey(Exception):
-    def __init__(self, key: Any, line: int | None):
-        self.key, self.line = key, line
-
-
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    loader.flatten_mapping(node)
-    out: dict = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in out:
-            raise _DuplicateKey(key, key_node.start_mark.line + 1)
-        out[key] = loader.construct_object(value_node, deep=True)
-    return out
-
-
-_ControlsLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -415,6 +397,9 @@ def load_controls(path: str | Path) -> Controls:
     >>> ctl.margins
     {'sex': {1: 40.0, 2: 60.0}, 'income': 1500000.0}
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ControlTotalsError(f"load_controls needs the path of a control file; got {type(path).__name__} "
+                                 f"{path!r:.60}.")
     p = Path(path)
     where = str(path)
     if not p.is_file():
@@ -442,34 +427,26 @@ def load_controls(path: str | Path) -> Controls:
 
 def _read_yaml(text: str, where: str) -> Any:
     try:
-        return yaml.load(text, Loader=_ControlsLoader)  # noqa: S506 - a SafeLoader subclass
-    except _DuplicateKey as exc:
-        raise ControlTotalsError(f"control file {where}, line {exc.line}: key {exc.key!r} appears twice; keep one.",
-                                 file=where, key=exc.key) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        loc = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise ControlTotalsError(f"control file {where}{loc} is not valid YAML: "
-                                 f"{getattr(exc, 'problem', None) or exc}.", file=where) from None
+        return parse_yaml(text, _ControlsLoader)
+    except FileSyntaxError as exc:
+        raise _syntax(exc, where, "YAML") from None
 
 
 def _read_json(text: str, where: str) -> Any:
-    def pairs(items):
-        out = {}
-        for k, v in items:
-            if k in out:
-                raise _DuplicateKey(k, None)
-            out[k] = v
-        return out
-
     try:
-        return json.loads(text, object_pairs_hook=pairs)
-    except _DuplicateKey as exc:
-        raise ControlTotalsError(f"control file {where}: key {exc.key!r} appears twice in one object; keep one.",
-                                 file=where, key=exc.key) from None
-    except json.JSONDecodeError as exc:
-        raise ControlTotalsError(f"control file {where}, line {exc.lineno}, column {exc.colno} is not valid JSON: "
-                                 f"{exc.msg}.", file=where) from None
+        return parse_json(text)
+    except FileSyntaxError as exc:
+        raise _syntax(exc, where, "JSON") from None
+
+
+def _syntax(exc: FileSyntaxError, where: str, kind: str) -> ControlTotalsError:
+    if exc.key is not None:
+        line = f", line {exc.line}:" if exc.line else ":"
+        return ControlTotalsError(f"control file {where}{line} {exc.message}.", file=where, key=exc.key,
+                                  line=exc.line)
+    loc = f", line {exc.line}" + (f", column {exc.column}" if exc.column else "") if exc.line else ""
+    return ControlTotalsError(f"control file {where}{loc} is not valid {kind}: {exc.message}.", file=where,
+                              line=exc.line)
 
 
 def _fail(where: str, key: str, msg: str, **ctx) -> ControlTotalsError:

@@ -173,12 +173,12 @@ def _categorical(col: str, s: pd.Series, spec: Mapping) -> tuple[np.ndarray, lis
         c, u = pd.factorize(s, sort=True)
         codes, uniq = c.astype(np.int64), list(u)
     present = np.flatnonzero(np.bincount(codes, minlength=len(uniq)))
-    exact = {v: i for i, v in enumerate(uniq) if _hashable(v)}
+    exact: dict[Any, int] = {v: i for i, v in enumerate(uniq) if _hashable(v)}
     code_of: dict[Any, int] = {}
     for lv in values:
         hit = exact.get(lv) if _hashable(lv) else None
         if hit is None:
-            hit = next((i for i in present if _same_level(uniq[i], lv)), None)
+            hit = next((int(i) for i in present if _same_level(uniq[i], lv)), None)
         if hit is not None and hit in code_of.values():
             other = next(k for k, v in code_of.items() if v == hit)
             raise ControlTotalsError(f"margin '{col}': control levels {other!r} and {lv!r} both match the sample "
@@ -206,7 +206,7 @@ def _categorical(col: str, s: pd.Series, spec: Mapping) -> tuple[np.ndarray, lis
             "controls or recode them in the data.", column=col, margin=col, level=orphans[0])
     remap = np.full(len(uniq), -1, dtype=np.int64)
     remap[present] = np.arange(len(present))
-    levels = [level_of[i] for i in present]
+    levels = [level_of[int(i)] for i in present]
     return remap[codes], levels, [values[lv] for lv in levels]
 
 

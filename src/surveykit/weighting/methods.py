@@ -13,6 +13,7 @@ on the full sample and returns a plan; the design applies it in its own way (dis
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,14 @@ __all__ = ["CalibrationPlan", "plan_calibration", "plan_rake", "plan_poststratif
            "trim_replicates", "NonresponsePlan", "plan_nonresponse", "nonresponse_replicates"]
 
 Solver = Callable[[CalMatrix, np.ndarray, np.ndarray], CalibrationResult]
+
+
+def _check_iterations(maxit: Any, epsilon: Any, step: str) -> None:
+    if isinstance(maxit, bool) or not isinstance(maxit, (int, np.integer)) or maxit < 1:
+        raise WeightingError(f"{step}(maxit={maxit!r}): give a whole number of iterations, at least 1.")
+    if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, np.number)) or not (0 < epsilon < 1):
+        raise WeightingError(f"{step}(epsilon={epsilon!r}): the convergence tolerance must be a number in (0, 1), "
+                             "e.g. 1e-7.")
 
 
 def _margins_of(margins: Any) -> Mapping:
@@ -66,19 +75,27 @@ class CalibrationPlan:
     bounds: tuple[float, float]
     step: str
     method: str
+    #: integrated weighting: group code of each row (g constant within a group, e.g. a household)
+    aggregate: np.ndarray | None = None
 
     @property
     def weights(self) -> np.ndarray:
         return self.w0 * self.g
 
+    @property
+    def w_solve(self) -> np.ndarray:
+        """The weights the calibration is solved with: ``w0``, or its group averages when aggregated."""
+        return self.w0 if self.aggregate is None else group_average(self.w0, self.aggregate)
+
     def variance_step(self) -> CalibrationStep:
-        """The step a Taylor design keeps for its calibration residuals."""
+        """The step a Taylor design keeps for its calibration residuals (R keeps the same with
+        ``aggregate.stage``: the averaged variables and weights)."""
         X, wx = self._gram_inputs()
-        return CalibrationStep(X=self.margins.X, w0=self.w0, g=self.g, Minv=_ginv(X.gram(wx)))
+        return CalibrationStep(X=self.margins.X, w0=self.w_solve, g=self.g, Minv=_ginv(X.gram(wx)), cells=self.cells)
 
     def _gram_inputs(self) -> tuple[CalMatrix, np.ndarray]:
         if self.cells is None:
-            return self.margins.X, self.w0
+            return self.margins.X, self.w_solve
         cell, Xc = self.cells
         return Xc, np.bincount(cell, weights=self.w0, minlength=Xc.n)
 
@@ -110,8 +127,11 @@ class CalibrationPlan:
             Frow = factors if unit is None else factors[unit]
             Fnew = np.empty_like(Frow)
             for r in range(R):
-                rr = self.solver(m.X, w0 * Frow[:, r], m.targets)
-                negative += _check_replicate(rr, m.X, w0 * Frow[:, r], m, self.bounds, self.step, self.method, r)
+                wr = w0 * Frow[:, r]
+                if self.aggregate is not None:       # R's aggregate.index: replicate weights averaged too
+                    wr = group_average(wr, self.aggregate)
+                rr = self.solver(m.X, wr, m.targets)
+                negative += _check_replicate(rr, m.X, wr, m, self.bounds, self.step, self.method, r)
                 Fnew[:, r] = Frow[:, r] * rr.g / self.g
             new_unit = None
         if negative:
@@ -129,10 +149,17 @@ class CalibrationPlan:
 # ------------------------------------------------------------------------------------------------
 def plan_calibration(data: pd.DataFrame, w0: np.ndarray, margins: Mapping[str, Any], *, method: str = "linear",
                      bounds: tuple[float, float] | None = None, maxit: int = 50, epsilon: float = 1e-7,
-                     population_size: float | None = None, backend: str = "surveykit") -> CalibrationPlan:
-    """Calibration to control totals (see :meth:`surveykit.SurveyDesign.calibrate`)."""
+                     population_size: float | None = None, backend: str = "surveykit",
+                     aggregate: np.ndarray | None = None) -> CalibrationPlan:
+    """Calibration to control totals (see :meth:`surveykit.SurveyDesign.calibrate`).
+
+    ``aggregate`` (a group code per row) makes the g-weights constant within groups (integrated
+    household-person weighting, R's ``aggregate.stage``/``aggregate.index``): the calibration
+    variables and weights are replaced by their group averages before solving.
+    """
     if method not in METHODS:
         raise WeightingError(f"method={method!r}: use one of {', '.join(METHODS)}.")
+    _check_iterations(maxit, epsilon, "calibrate")
     lo, hi = (-np.inf, np.inf) if bounds is None else (float(bounds[0]), float(bounds[1]))
     if not lo < hi or (lo > 1 or hi < 1):
         raise WeightingError(f"bounds={bounds}: need lower < upper with 1 inside (bounds on g = new/old weight).")
@@ -154,12 +181,18 @@ def plan_calibration(data: pd.DataFrame, w0: np.ndarray, margins: Mapping[str, A
     else:
         def solver(X, w, t):
             return calibrate_g(X, w, t, method, (lo, hi), maxit, epsilon)
-    return _plan(w0, m, solver, "calibrate", method, dict(bounds=(lo, hi), backend=backend), (lo, hi))
+    if aggregate is not None:
+        if backend != "surveykit":
+            raise WeightingError("aggregate= (integrated weighting) is computed by surveykit's engine; leave "
+                                 "backend='surveykit'.")
+        m = _averaged_margins(m, aggregate)
+    return _plan(w0, m, solver, "calibrate", method, dict(bounds=(lo, hi), backend=backend), (lo, hi), aggregate)
 
 
 def plan_rake(data: pd.DataFrame, w0: np.ndarray, margins: Mapping[str, Mapping[Any, float]], *, maxit: int = 100,
               epsilon: float = 1e-10, backend: str = "surveykit") -> CalibrationPlan:
     """Raking by iterative proportional fitting (see :meth:`surveykit.SurveyDesign.rake`)."""
+    _check_iterations(maxit, epsilon, "rake")
     margins = _margins_of(margins)
     for col, spec in margins.items():
         if not isinstance(spec, Mapping):
@@ -222,6 +255,20 @@ def _closed_form(g: np.ndarray, X: CalMatrix, w: np.ndarray, t: np.ndarray, meth
     return CalibrationResult(g, 1, ok, worst, method)
 
 
+def _no_duplicate_cells(keys: list, cols: list[str]) -> None:
+    """A post-stratum given twice is refused: keeping one count would silently drop the other."""
+    seen: set = set()
+    dup = []
+    for k in keys:
+        if k in seen:
+            dup.append(k)
+        seen.add(k)
+    if dup:
+        raise ControlTotalsError(f"post-strata {format_rows([repr(k) for k in dup])} of {' x '.join(cols)} appear more "
+                                 "than once in the totals; give each cell once (sum the counts first if they are "
+                                 "parts of one cell).", margin=" x ".join(cols), level=dup[0])
+
+
 def _poststrata(data: pd.DataFrame, cols: list[str], totals: Any) -> tuple[pd.DataFrame, dict, str]:
     """One categorical column for the cells of ``cols`` and its totals as ``{cell: count}``."""
     for c in cols:
@@ -233,8 +280,10 @@ def _poststrata(data: pd.DataFrame, cols: list[str], totals: Any) -> tuple[pd.Da
             raise ControlTotalsError(f"the totals table needs the columns {cols} and one count column; it has "
                                      f"{list(totals.columns)}.")
         keys = [tuple(r) if len(cols) > 1 else r[0] for r in totals[cols].itertuples(index=False, name=None)]
+        _no_duplicate_cells(keys, cols)
         spec = dict(zip(keys, totals[count_col[0]].tolist()))
     elif isinstance(totals, pd.Series):
+        _no_duplicate_cells(list(totals.index), cols)
         spec = dict(totals.items())
     elif isinstance(totals, Mapping):
         spec = dict(totals)
@@ -292,7 +341,8 @@ def _poststrata(data: pd.DataFrame, cols: list[str], totals: Any) -> tuple[pd.Da
     absent = [decode[k] for k in enc if isinstance(k, tuple) and enc[k] > 0]
     if absent:
         raise ControlTotalsError(f"post-strata {format_rows([repr(t) for t in absent])} have a population count but "
-                                 "no sample rows; collapse them with neighbouring cells.", margin=label, level=absent[0])
+                                 "no sample rows; collapse them with neighbouring cells.", margin=label,
+                                 level=absent[0])
     enc = {k: v for k, v in enc.items() if not isinstance(k, tuple)}
     frame.attrs["cells"] = decode
     return frame, enc, label
@@ -311,18 +361,40 @@ def _solve(X: CalMatrix, w: np.ndarray, targets: np.ndarray, solver: Solver):
     return res.g[cell], res, (cell, Xc)
 
 
+def group_average(v: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Each row's value replaced by the mean of its group (R's ``ave``).
+
+    >>> group_average(np.array([1.0, 3.0, 5.0]), np.array([0, 0, 1])).tolist()
+    [2.0, 2.0, 5.0]
+    """
+    size = np.bincount(groups)
+    return (np.bincount(groups, weights=v, minlength=len(size)) / np.maximum(size, 1))[groups]
+
+
+def _averaged_margins(m: Margins, groups: np.ndarray) -> Margins:
+    """The calibration variables averaged within groups (numeric columns; their weighted totals are
+    unchanged when weights are constant within groups)."""
+    X = m.X.dense()
+    avg = np.column_stack([group_average(X[:, j], groups) for j in range(X.shape[1])])
+    return dataclasses.replace(m, X=CalMatrix(m.X.n, [], avg, list(m.X.names)))
+
+
 def _plan(w0: np.ndarray, m: Margins, solver: Solver, step: str, method: str, details: dict,
-          bounds: tuple[float, float]) -> CalibrationPlan:
-    g, res, cells = _solve(m.X, w0, m.targets, solver)
+          bounds: tuple[float, float], aggregate: np.ndarray | None = None) -> CalibrationPlan:
+    w_solve = w0 if aggregate is None else group_average(w0, aggregate)
+    if aggregate is not None:
+        details = {**details, "aggregate_groups": int(aggregate.max()) + 1}
+    g, res, cells = _solve(m.X, w_solve, m.targets, solver)
     # totals and cross-products of categorical margins are the same on cells, at a fraction of the cost
-    X, wx = (m.X, w0) if cells is None else (cells[1], np.bincount(cells[0], weights=w0, minlength=cells[1].n))
+    X, wx = (m.X, w_solve) if cells is None else (cells[1], np.bincount(cells[0], weights=w_solve,
+                                                                                minlength=cells[1].n))
     gx = g if cells is None else res.g
     achieved = X.tdot(wx * gx)[:, 0]
     check_result(res, m.X.names, m.targets, achieved, bounds, f"{step}({method})", weights=wx)
     report = WeightingReport(step=step, method=method, iterations=res.iterations, converged=res.converged,
                              margins=m.table(achieved, before=X.tdot(wx)[:, 0]), g=g, weights=w0 * g,
                              details=details)
-    return CalibrationPlan(m, solver, w0, g, res, cells, report, bounds, step, method)
+    return CalibrationPlan(m, solver, w0, g, res, cells, report, bounds, step, method, aggregate)
 
 
 def _check_replicate(rr: CalibrationResult, X: CalMatrix, w: np.ndarray, m: Margins, bounds, step, method,

@@ -300,6 +300,37 @@ cov_case <- function(id, spec, statistic, variables, by = NULL, denominator = NU
   add(case)
 }
 
+# Several statistics at once (a mean and a proportion) from one svymean/svyby call: variables
+# without missing values, so R's joint formula drops no rows.
+joint_case <- function(id, spec, estimates, by = NULL) {
+  register(spec)
+  d <- build(spec)$design
+  vars <- vapply(estimates, function(e) e$variable, "")
+  stopifnot(!has_na(d, vars))
+  srows <- list()
+  for (e in estimates) {
+    if (e$statistic == "proportion") {
+      for (l in levels(d$variables[[e$variable]])) srows[[length(srows) + 1]] <- c(row_key(e$variable, NULL, l), list(statistic = "proportion"))
+    } else srows[[length(srows) + 1]] <- c(row_key(e$variable), list(statistic = "mean"))
+  }
+  rep <- is_rep(d)
+  if (is.null(by)) {
+    x <- svymean(fml(vars), d, return.replicates = rep)
+    st <- from_svystat(x, srows, sprintf("vcov(svymean(%s, design))", deparse(fml(vars))))
+  } else {
+    x <- svyby(fml(vars), fml(by), d, svymean, covmat = TRUE, return.replicates = rep)
+    st <- from_svyby(x, by, srows, d, sprintf("vcov(svyby(%s, %s, design, svymean, covmat=TRUE))",
+                                              deparse(fml(vars)), deparse(fml(by))))
+    for (k in seq_along(st$rows)) st$rows[[k]]$statistic <- srows[[(k - 1) %/% nrow(x) + 1]]$statistic
+  }
+  case <- list(id = id, kind = "covariance_joint", design = spec$name,
+               call = list("function" = "covariance_joint", estimates = estimates,
+                           by = if (is.null(by)) NULL else I(by)),
+               r_code = st$code, rows = st$rows, estimate = st$coef, se = sqrt(diag(st$vcov)),
+               matrix = st$vcov)
+  add(case)
+}
+
 # --- 3.2 differences ---------------------------------------------------------------------------------
 # d.difference(variable, by, statistic=, reference=<category>|"total", pairs="reference"|"all"):
 # estimate = group - reference. R: svycontrast on svyby(..., covmat=TRUE); against the whole
@@ -621,6 +652,11 @@ cov_case("cov/multistage/mean_by_region_subset", multistage, "mean", "y", by = "
 cov_case("cov/synth_rake/mean_by_subset", synth_rake, "mean", "y", by = "dom",
          subset = list(column = "z", op = "==", value = "yes"))
 cov_case("cov/synth_bootstrap/proportion_by_2", synth_boot, "proportion", "z", by = c("sex", "region"))
+mean_and_prop <- list(list(statistic = "mean", variable = "y"), list(statistic = "proportion", variable = "z"))
+for (spec in list(synth_taylor, synth_boot, synth_boot_rake))
+  joint_case(paste0("cov/", spec$name, "/mean_and_proportion"), spec, mean_and_prop)
+joint_case("cov/synth_taylor/mean_and_proportion_by_sex", synth_taylor, mean_and_prop, by = "sex")
+joint_case("cov/synth_bootstrap/mean_and_proportion_by_sex", synth_boot, mean_and_prop, by = "sex")
 
 # =================================================================================================
 current <- "contrasts"

@@ -395,6 +395,13 @@ glm_case <- function(id, spec, formula_r, formula_py, family, levels = list(), t
     r_name = names(cf)[i], parts = coef_parts(names(cf)[i], factors, numerics),
     estimate = unname(cf[i]), se = unname(sqrt(V[i, i])), t = unname(s$coefficients[i, 3]),
     p_value = unname(s$coefficients[i, 4]), ci_low = unname(ci[i, 1]), ci_high = unname(ci[i, 2])))
+  if (family != "gaussian") {
+    # the quasi family changes neither the estimates nor the design-based covariance
+    mb <- suppressWarnings(do.call(svyglm, list(fo, d, family = list(binomial = binomial(), poisson = poisson())[[family]],
+                                                control = GLM_CONTROL)))
+    near(coef(mb), cf, 1e-10, paste(id, "binomial/poisson vs quasi"))
+    near(vcov(mb), V, 1e-9, paste(id, "binomial/poisson vs quasi vcov"))
+  }
   # R with its default tolerance (glm.control epsilon 1e-8), for the record
   m0 <- suppressWarnings(do.call(svyglm, list(fo, d, family = families[[family]])))
   case <- new_case(id, "glm", spec, subset,

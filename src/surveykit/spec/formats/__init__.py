@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ...errors import SpecFormatError
@@ -27,6 +28,9 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
     >>> q.question("obs").label
     {'es': 'Obs'}
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise SpecFormatError(f"load_questionnaire needs the path of a questionnaire file; got "
+                              f"{type(path).__name__} {path!r:.60}")
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in SPEC_SUFFIXES:
@@ -34,7 +38,8 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
         raise SpecFormatError(f"{p}: cannot read {suffix or 'a file without suffix'} as a questionnaire{hint}; "
                               f"use one of {', '.join(SPEC_SUFFIXES)}", file=str(p))
     if not p.is_file():
-        raise SpecFormatError(f"{p}: no such file", file=str(p))
+        what = "is a folder, not a questionnaire file" if p.is_dir() else "no such file"
+        raise SpecFormatError(f"{p}: {what}", file=str(p))
     if suffix in (".yaml", ".yml"):
         from .yamljson import load_yaml
 

@@ -18,7 +18,8 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ...errors import QuestionnaireError
+from ..._files import write_text_atomic
+from ...errors import QuestionnaireError, SpecFormatError
 from ..models import Group, Repeat
 from ..typecheck import code_key
 
@@ -190,7 +191,7 @@ def codebook(q: Questionnaire, path: str | Path | None = None, format: str = "ma
             doc.table([w["code"], w["label"], ""], values)
     text = doc.markdown() if format == "markdown" else doc.html(title, lang)
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+        write_text_atomic(path, text, SpecFormatError)
     return text
 
 

@@ -22,6 +22,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..._files import write_text_atomic
+from ...errors import SpecFormatError
 from ..models import Group, Repeat
 from ..typecheck import code_key
 
@@ -177,5 +179,5 @@ def to_ddi(q: Questionnaire, path: str | Path | None = None) -> str:
     ET.indent(root)
     text = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+        write_text_atomic(path, text, SpecFormatError)
     return text

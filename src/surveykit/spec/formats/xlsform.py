@@ -29,6 +29,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..._files import atomic_write
+from ..._xlsx import DAMAGED, count_rows, formula_cells_without_value, sheet_parts
 from ...errors import SpecFormatError
 from ..expression import Expr, _format_number
 from ..models import (
@@ -76,6 +78,11 @@ _KNOWN_TYPE_WORDS = sorted({*_SIMPLE_TYPES, *_METADATA, *_OTHER, "select_one", "
 _YES = {"yes", "true", "true()", "1", "y"}
 _NO = {"no", "false", "false()", "0", "n", ""}
 _LANG_HEADER = re.compile(r"^(.*?)\s*\(([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)\)\s*$")
+
+
+def _sheet_parts(path: Path) -> dict[str, str]:
+    with zipfile.ZipFile(path) as zf:
+        return sheet_parts(zf)
 
 
 def _column_letter(index: int) -> str:
@@ -154,6 +161,10 @@ class _Sheet:
                 reader.problem("SK013", f"merged cells {rng.coord} on sheet {self.name}: only the first cell keeps "
                                "its value; unmerge them and fill every cell", self.name, rng.min_row, None,
                                rng.coord.split(":")[0])
+        for cell in reader.formulas.get(ws.title, []):
+            reader.problem("SK013", f"cell {cell} on sheet {self.name} holds a formula whose result was never saved, "
+                           "so it reads as empty; open and save the workbook in Excel or LibreOffice (this stores "
+                           "the results), or type the value", self.name, int(re.sub(r"\D", "", cell)), None, cell)
         seen: dict[tuple[str, str | None], str] = {}
         for i, raw in enumerate(header, start=1):
             text = _cell_text(raw)
@@ -215,6 +226,12 @@ class _Reader:
         self.language_cells: dict[str, tuple[str, int, str, str]] = {}
         self._default: str | None = None
         self.plain_text_columns: list[tuple[str, int, str, str]] = []  # untranslated label/hint columns
+        self._formulas: dict[str, list[str]] = {}
+
+    @property
+    def formulas(self) -> dict[str, list[str]]:
+        """Sheet -> formula cells without a saved result (read as empty by openpyxl)."""
+        return self._formulas
 
     # -- problems -----------------------------------------------------------------------------
     def problem(self, code: str, message: str, sheet: str | None, row: int | None, column: str | None,
@@ -243,8 +260,19 @@ class _Reader:
         from openpyxl.utils.exceptions import InvalidFileException
 
         try:
-            return openpyxl.load_workbook(self.path, data_only=True)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+            # counted on the XML first: openpyxl would build every cell of a 1M-row sheet (minutes, GBs)
+            for sheet, n in count_rows(self.path, MAX_ROWS).items():
+                if n > MAX_ROWS:
+                    raise SpecFormatError(
+                        f"{self.file}: sheet {sheet!r} has more than {MAX_ROWS:,} rows, more than surveykit reads "
+                        "from a questionnaire; delete the rows below the form (or the sheet)", file=self.file,
+                        problems=[Problem("SK013", "error", f"sheet {sheet} has more than {MAX_ROWS} rows",
+                                          Location(file=self.file, sheet=sheet))])
+            wb = openpyxl.load_workbook(self.path, data_only=True)
+            self._formulas = {name: formula_cells_without_value(self.path, part)
+                              for name, part in _sheet_parts(self.path).items()}
+            return wb
+        except (InvalidFileException, *DAMAGED) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
             raise SpecFormatError(f"{self.file}: not a readable .xlsx workbook ({reason}); save it from Excel "
                                   "as 'Excel Workbook (.xlsx)'", file=self.file) from None
@@ -902,6 +930,6 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> Path:
         raise SpecFormatError(f"{p}: a text holds a control character Excel cannot store ({exc}); remove it",
                               file=str(p)) from None
     p.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(p)
+    atomic_write(p, wb.save, SpecFormatError)
     return p
 

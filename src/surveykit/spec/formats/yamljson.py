@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from ..._files import FileSyntaxError, compose_yaml, parse_json, write_text_atomic
 from ...errors import SpecFormatError
 from ..models import Questionnaire, format_validation_error
 from ..problems import Location, Problem, SourceMap, pointer
@@ -116,32 +117,18 @@ def _walk_nodes(root: yaml.Node, smap: SourceMap, file: str) -> None:
                 stack.append((value, (*path, i), depth + 1))
 
 
-def _yaml_error(exc: yaml.YAMLError, file: str) -> SpecFormatError:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark is not None else file
-    what = getattr(exc, "problem", None) or str(exc)
-    context = getattr(exc, "context", None)
-    text = f"{where}: malformed YAML: {what}" + (f" ({context})" if context else "")
-    if "found character '\\t'" in text:
-        text += "; indent with spaces, not tabs"
-    problem = Problem("SK001", "error", f"malformed YAML: {what}",
-                      Location(file=file, line=mark.line + 1 if mark else None,
-                               col=mark.column + 1 if mark else None))
-    return SpecFormatError(text, file=file, problems=[problem])
+def _syntax_error(exc: FileSyntaxError, file: str, kind: str) -> SpecFormatError:
+    where = file + (f":{exc.line}" if exc.line else "") + (f":{exc.column}" if exc.line and exc.column else "")
+    message = exc.message if exc.message.startswith("malformed") else f"{kind}: {exc.message}"
+    problem = Problem("SK001", "error", message, Location(file=file, line=exc.line, col=exc.column))
+    return SpecFormatError(f"{where}: {message}", file=file, problems=[problem])
 
 
 def _compose(text: str, file: str) -> tuple[Any, yaml.Node | None]:
-    loader = yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
-        raise _yaml_error(exc, file) from None
-    except RecursionError:
-        raise SpecFormatError(f"{file}: the YAML is nested too deeply to read", file=file) from None
-    finally:
-        loader.dispose()
-    return data, node
+        return compose_yaml(text)
+    except FileSyntaxError as exc:
+        raise _syntax_error(exc, file, "YAML") from None
 
 
 def _build(data: Any, smap: SourceMap, file: str) -> Questionnaire:
@@ -195,14 +182,9 @@ def loads_json(text: str, file: str = "<json>") -> Questionnaire:
     surveykit.errors.SpecFormatError: <json>:1:44: malformed JSON: Expecting value
     """
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        problem = Problem("SK001", "error", f"malformed JSON: {exc.msg}",
-                          Location(file=file, line=exc.lineno, col=exc.colno))
-        raise SpecFormatError(f"{file}:{exc.lineno}:{exc.colno}: malformed JSON: {exc.msg}", file=file,
-                              problems=[problem]) from None
-    except RecursionError:
-        raise SpecFormatError(f"{file}: the JSON is nested too deeply to read", file=file) from None
+        data = parse_json(text)
+    except FileSyntaxError as exc:
+        raise _syntax_error(exc, file, "JSON") from None
     smap = SourceMap(file, "json")
     try:  # JSON is (nearly) YAML: borrow the YAML composer for line numbers, best effort
         _, node = _compose(text, file)
@@ -224,7 +206,7 @@ def dump_yaml(q: Questionnaire, path: str | Path | None = None) -> str:
     text = yaml.safe_dump(q.to_dict(), sort_keys=False, allow_unicode=True, default_flow_style=False,
                           width=100)
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+        write_text_atomic(path, text, SpecFormatError)
     return text
 
 
@@ -232,5 +214,5 @@ def dump_json(q: Questionnaire, path: str | Path | None = None) -> str:
     """The spec as JSON text (deterministic, UTF-8, indented); also written to ``path`` when given."""
     text = json.dumps(q.to_dict(), ensure_ascii=False, indent=2) + "\n"
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+        write_text_atomic(path, text, SpecFormatError)
     return text
