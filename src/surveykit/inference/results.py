@@ -99,8 +99,8 @@ class ModelResults:
         Parameters
         ----------
         term : str or list of str
-            A term as written in the formula (``"C(area)"``, ``"C(sex):C(area)"``), a variable name
-            (every term it appears in... only the term of that exact name), or coefficient names.
+            A term as written in the formula (``"C(area)"``, ``"C(sex):C(area)"``; spaces ignored), a
+            coefficient name, or a list of them (tested jointly).
 
         Returns
         -------
