@@ -23,11 +23,12 @@ from ..variance import Block, Domains, Linearization, Transform, make_domains
 from ..weighting.methods import CalibrationPlan, NonresponsePlan
 from ..weighting.report import WeightingReport
 from .estimates import EstimatorMethods
+from .inference_methods import InferenceMethods
 from .weighting import WeightingMethods
 
 __all__ = ["BaseDesign"]
 
-class BaseDesign(EstimatorMethods, WeightingMethods):
+class BaseDesign(EstimatorMethods, InferenceMethods, WeightingMethods):
     """Shared machinery; use :class:`~surveykit.SurveyDesign` or :class:`~surveykit.ReplicateDesign`."""
 
     _data: pd.DataFrame

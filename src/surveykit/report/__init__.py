@@ -2,10 +2,12 @@
 
 >>> import surveykit as sk
 >>> sorted(n for n in sk.report.__all__ if not n.isupper())
-['plot_breakdowns', 'plot_indicator', 'write_charts', 'write_workbook']
+['estimate_results', 'plot_breakdowns', 'plot_indicator', 'write_charts', 'write_workbook']
 """
 
 from .charts import plot_breakdowns, plot_indicator, write_charts
+from .estimates import estimate_results
 from .workbook import FLAG_FILLS, REQUIRED_COLUMNS, write_workbook
 
-__all__ = ["write_workbook", "plot_indicator", "plot_breakdowns", "write_charts", "REQUIRED_COLUMNS", "FLAG_FILLS"]
+__all__ = ["write_workbook", "estimate_results", "plot_indicator", "plot_breakdowns", "write_charts",
+           "REQUIRED_COLUMNS", "FLAG_FILLS"]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import ReportError
 from .texts import BREAKDOWN_LABELS, lang_key, text
-from .workbook import _SEVERITY, _category_text, _number_format, prepare_results
+from .workbook import _SEVERITY, _breakdown_labels, _category_text, _number_format, prepare_results
 
 __all__ = ["plot_indicator", "plot_breakdowns", "write_charts"]
 
@@ -184,11 +184,12 @@ def _legend(ax: Any, lang: str, level: float, flags: np.ndarray, suppressed: boo
 
 def plot_breakdowns(results: pd.DataFrame, code: str, breakdowns: Sequence[str] = ("departamento", "sexo", "area"), *,
                     language: str | None = None, suppressed_symbol: str = "x",
-                    breakdown_labels: dict[str, str] | None = None) -> Any:
+                    breakdown_labels: dict[str, str] | None = None, questionnaire: Any = None) -> Any:
     """One figure of an indicator with a panel per breakdown (departments on the left, others stacked).
 
     Breakdowns the results do not have for this indicator are left out; with none,
-    :class:`~surveykit.ReportError`.
+    :class:`~surveykit.ReportError`. Panels are titled with ``breakdown_labels``, else the
+    questionnaire's variable label (``questionnaire=``), else the conventions' names, else the column.
 
     Examples
     --------
@@ -211,7 +212,7 @@ def plot_breakdowns(results: pd.DataFrame, code: str, breakdowns: Sequence[str] 
         raise ReportError(f"indicator {code!r} has none of the breakdowns {list(breakdowns)} in the results.",
                           indicator=code)
     first = ind.iloc[0]
-    labels = {**BREAKDOWN_LABELS[lang], **(breakdown_labels or {})}
+    labels = _breakdown_labels(table, lang, breakdown_labels, questionnaire)
     sizes = {b: int((ind["breakdown"] == b).sum()) for b in present}
     big = [b for b in present if sizes[b] > 4]
     small = [b for b in present if b not in big]
@@ -241,7 +242,8 @@ def plot_breakdowns(results: pd.DataFrame, code: str, breakdowns: Sequence[str] 
 
 def write_charts(results: pd.DataFrame, folder: str | Path, codes: Sequence[str] | None = None,
                  breakdowns: Sequence[str] = ("departamento", "sexo", "area"), *, language: str | None = None,
-                 dpi: int = 100, suppressed_symbol: str = "x") -> list[Path]:
+                 dpi: int = 100, suppressed_symbol: str = "x", breakdown_labels: dict[str, str] | None = None,
+                 questionnaire: Any = None) -> list[Path]:
     """Write a PNG per indicator (a panel per breakdown, see :func:`plot_breakdowns`) to ``folder``.
 
     Parameters
@@ -258,6 +260,8 @@ def write_charts(results: pd.DataFrame, folder: str | Path, codes: Sequence[str]
         Breakdown variables to show.
     language : {"es", "en"}, optional
     dpi : int, default 100
+    breakdown_labels, questionnaire : optional
+        Panel titles (see :func:`plot_breakdowns`).
 
     Returns
     -------
@@ -289,7 +293,8 @@ def write_charts(results: pd.DataFrame, folder: str | Path, codes: Sequence[str]
         chosen = list(codes)
     paths = []
     for code in chosen:
-        fig = plot_breakdowns(table, code, breakdowns, language=language, suppressed_symbol=suppressed_symbol)
+        fig = plot_breakdowns(table, code, breakdowns, language=language, suppressed_symbol=suppressed_symbol,
+                              breakdown_labels=breakdown_labels, questionnaire=questionnaire)
         path = out_dir / (re.sub(r"[^A-Za-z0-9._-]", "_", code) + ".png")
         fig.savefig(path, dpi=dpi)
         paths.append(path)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ReportError
+from .estimates import estimate_results, is_estimate_table
 from .texts import BREAKDOWN_LABELS, FAMILY_ORDER, RULE_DESCRIPTIONS, count_text, lang_key, reason_text, text
 
 __all__ = ["write_workbook", "REQUIRED_COLUMNS", "FLAG_FILLS", "prepare_results"]
@@ -58,6 +59,10 @@ def prepare_results(results: pd.DataFrame) -> pd.DataFrame:
                           f"{type(results).__name__}.")
     if results.empty:
         raise ReportError("results is empty: there is no indicator to publish.")
+    if is_estimate_table(results):
+        # a plain estimator or crosstab table (d.proportion(...), d.mean(..., by=...)): one indicator per
+        # variable and level, flagged by the INEGI rule; estimate_results() gives names, units, scale
+        results = estimate_results(results, row=results.attrs.get("row"))
     missing = [c for c in REQUIRED_COLUMNS if c not in results.columns]
     if missing:
         raise ReportError(f"results lacks the columns {missing}; pass the table of "
@@ -161,7 +166,9 @@ def write_workbook(
     Parameters
     ----------
     results : DataFrame
-        The table of :func:`surveykit.indicators.compute_breakdowns` (or of ``compute`` without ``by``).
+        The table of :func:`surveykit.indicators.compute_breakdowns` (or of ``compute`` without ``by``),
+        or a plain estimator or crosstab table (converted by :func:`estimate_results` with its
+        defaults; call it yourself for names, units and percentages).
     path : str or Path
         The ``.xlsx`` file to write (replaced atomically).
     language : {"es", "en"}, optional

@@ -165,6 +165,16 @@ def _between_units_cov(stage: Stage, mult: np.ndarray, lonely_psu: str, D: np.nd
     return dev.T @ (dev * wu[:, None])
 
 
+def unit_covariance(structure: DesignStructure, D: np.ndarray) -> np.ndarray:
+    """Covariance from first-stage unit totals of the scores ``D`` (units x m): (m, m).
+
+    For designs whose variance is the first stage's only (the cases of :func:`cell_variance`): the
+    estimators' (unit x domain) cell totals laid out per unit, so no row-level score is formed.
+    """
+    stage = structure.stages[0]
+    return _between_units_cov(stage, structure.stratum_mult[0], structure.lonely_psu, D)
+
+
 def cell_variance(structure: DesignStructure, PT: np.ndarray, cell_unit: np.ndarray, cell_group: np.ndarray,
                   G: int) -> np.ndarray:
     """Variance from first-stage (unit x domain) cell totals of the scores: (G, k).
