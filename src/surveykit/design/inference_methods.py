@@ -7,7 +7,7 @@ itself through linearizations (no second variance path).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ __all__ = ["InferenceMethods"]
 
 class InferenceMethods:
     """Inference methods of :class:`~surveykit.design.base.BaseDesign` (mixed in)."""
+
+    if TYPE_CHECKING:  # provided by BaseDesign
+        def subset(self, mask: Any) -> Any: ...
 
     def crosstab(self, row: str, col: str, *, by: str | Sequence[str] | None = None,
                  statistic: str = "proportion", margin: str = "cell", ci: str = "t", level: float = 0.95,
