@@ -473,6 +473,14 @@ def _number(where: str, key: str, value: Any, margin: str | None = None, level: 
     return v
 
 
+def _int_code(where: str, key: str, text: str) -> int:
+    """A level written as digits, as an integer code (a code longer than 30 digits is refused, not parsed)."""
+    digits = text.strip()
+    if len(digits.lstrip("+-")) > 30:
+        raise _fail(where, key, f"level {digits[:20]}... has {len(digits)} digits; a code has at most 30.")
+    return int(digits)
+
+
 def _level_key(where: str, key: str, lv: Any, level_type: str | None, text_keys: bool) -> Any:
     if level_type == "str":
         return str(lv)
@@ -480,10 +488,10 @@ def _level_key(where: str, key: str, lv: Any, level_type: str | None, text_keys:
         if isinstance(lv, int) and not isinstance(lv, bool):
             return lv
         if isinstance(lv, str) and _INT_TEXT.match(lv.strip()):
-            return int(lv)
+            return _int_code(where, key, lv)
         raise _fail(where, key, f"level {lv!r} is not an integer code (level_type: int).")
     if text_keys and isinstance(lv, str) and _INT_TEXT.match(lv):
-        return int(lv)
+        return _int_code(where, key, lv)
     if lv is None:
         raise _fail(where, key, "a level is empty (null); name it.")
     return lv
