@@ -9,7 +9,7 @@ import json
 import pytest
 
 import surveykit as sk
-from surveykit._files import FileSyntaxError, load_yaml_file, parse_json, parse_yaml
+from surveykit.fileio import FileSyntaxError, load_yaml_file, parse_json, parse_yaml
 from surveykit.errors import DesignError
 from surveykit.spec.formats.yamljson import loads_json, loads_yaml
 

@@ -113,7 +113,7 @@ def test_xlsform_over_the_row_limit_is_refused_before_loading(tmp_path):
 def test_row_counter_sees_namespaced_rows_split_across_chunks():
     import io
 
-    from surveykit._xlsx import _ROW
+    from surveykit.xlsxfiles import _ROW
     assert len(_ROW.findall(b'<row r="1"><x:row r="2"/><rows/><row>')) == 3
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
@@ -121,5 +121,5 @@ def test_row_counter_sees_namespaced_rows_split_across_chunks():
         zf.writestr("xl/_rels/workbook.xml.rels",
                     '<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>')
         zf.writestr("xl/worksheets/sheet1.xml", "<sheetData>" + '<row r="1"></row>' * 300_000 + "</sheetData>")
-    from surveykit._xlsx import count_rows
+    from surveykit.xlsxfiles import count_rows
     assert count_rows(buf, 10**6) == {"s": 300_000}

@@ -217,7 +217,7 @@ def load_design_file(path: str | Path) -> dict[str, Any]:
     >>> spec["main"]["weights"], spec["units"]["household"]["weights"]
     ('fexp', 'fexp_hogar')
     """
-    from .._files import load_yaml_file
+    from ..fileio import load_yaml_file
 
     p = Path(path)
     file = str(path)

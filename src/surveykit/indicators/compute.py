@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from .._files import load_yaml_file
+from ..fileio import load_yaml_file
 from ..design.base import BaseDesign
 from ..errors import IndicatorError, SurveykitError
 from ..estimation.quality import quality_flags

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._xlsx import DAMAGED
+from ..xlsxfiles import DAMAGED
 from ..errors import FileFormatError
 from . import _meta
 

@@ -243,7 +243,7 @@ def _check(args: argparse.Namespace) -> int:
             as_text = {c: report[c].map(lambda v: "" if pd.isna(v) else str(v)) for c in ("row", "id", "value")}
             write_microdata(report.assign(**as_text), out)
         else:
-            from .._files import atomic_write
+            from ..fileio import atomic_write
 
             atomic_write(out, lambda tmp: report.to_csv(tmp, index=False), MicrodataError)
         print(f"problems written to {out}")

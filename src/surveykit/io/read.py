@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FileEncodingError, FileFormatError, MicrodataError, SurveykitWarning, format_rows
-from .._xlsx import DAMAGED as DAMAGED_XLSX
+from ..xlsxfiles import DAMAGED as DAMAGED_XLSX
 from ..metadata import META_KEY, attach_metadata
 from . import _meta
 from ._progress import Progress, progress_wanted
@@ -1220,7 +1220,7 @@ def _excel_column(values: tuple[Any, ...], name: str, source: _ExcelSource, lett
 
 
 def _formula_cells_without_value(path: str, ws: Any) -> list[str]:
-    from .._xlsx import formula_cells_without_value
+    from ..xlsxfiles import formula_cells_without_value
 
     return formula_cells_without_value(path, getattr(ws, "_worksheet_path", None))
 

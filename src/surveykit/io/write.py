@@ -22,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .._files import atomic_write
+from ..fileio import atomic_write
 from ..errors import FormatCapacityError, MicrodataError, SurveykitWarning, format_rows
 from ..metadata import get_metadata
 from . import _meta
@@ -234,7 +234,7 @@ def _target_format(target: Path, format: str | None) -> str:
 
 
 def _atomic_write(target: Path, job: Callable[[str], None]) -> Path:
-    """:func:`surveykit._files.atomic_write` (one mechanism for every writer), with pyreadstat's
+    """:func:`surveykit.fileio.atomic_write` (one mechanism for every writer), with pyreadstat's
     refusals said in words: its errors carry no errno, so a full disk is recognised by the space left."""
     def run(tmp: str) -> None:
         try:

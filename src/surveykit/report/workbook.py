@@ -130,7 +130,7 @@ def _evidence(source: str) -> str:
 
 
 def _atomic_save(wb: Workbook, path: Path) -> None:
-    from .._files import atomic_write
+    from ..fileio import atomic_write
 
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, wb.save, ReportError)

@@ -42,7 +42,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .._files import load_yaml_file
+from ..fileio import load_yaml_file
 from ..errors import SamplingError
 
 _KEYS = {"method", "size", "strata", "sort", "seed", "n", "allocation", "households"}

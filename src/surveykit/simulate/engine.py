@@ -342,7 +342,7 @@ PRESET_DIR = Path(__file__).with_name("presets")
 
 def _read_yaml(path: Path, what: str) -> tuple[dict[str, Any], str | None]:
     """The overrides of a preset/overrides file and its ``eligible`` setting (if any)."""
-    from .._files import load_yaml_file
+    from ..fileio import load_yaml_file
 
     doc = load_yaml_file(path, what, SimulationError)
     if doc is None:

@@ -23,7 +23,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .._files import write_text_atomic
+from ..fileio import write_text_atomic
 from ..errors import SpecFormatError, SurveykitError
 from .problems import Problem, sort_problems
 

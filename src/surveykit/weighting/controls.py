@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .._files import FileSyntaxError, StrictLoader, parse_json, parse_yaml
+from ..fileio import FileSyntaxError, StrictLoader, parse_json, parse_yaml
 from ..errors import ColumnNotFoundError, ControlTotalsError, SurveykitWarning, format_rows
 
 __all__ = ["Controls", "load_controls"]

@@ -18,7 +18,7 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..._files import write_text_atomic
+from ...fileio import write_text_atomic
 from ...errors import QuestionnaireError, SpecFormatError
 from ..models import Group, Repeat
 from ..typecheck import code_key

@@ -22,7 +22,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..._files import write_text_atomic
+from ...fileio import write_text_atomic
 from ...errors import SpecFormatError
 from ..models import Group, Repeat
 from ..typecheck import code_key

@@ -29,8 +29,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..._files import atomic_write
-from ..._xlsx import DAMAGED, count_rows, formula_cells_without_value, sheet_parts
+from ...fileio import atomic_write
+from ...xlsxfiles import DAMAGED, count_rows, formula_cells_without_value, sheet_parts
 from ...errors import SpecFormatError
 from ..expression import Expr, _format_number
 from ..models import (

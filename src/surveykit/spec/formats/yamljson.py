@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ..._files import FileSyntaxError, compose_yaml, parse_json, write_text_atomic
+from ...fileio import FileSyntaxError, compose_yaml, parse_json, write_text_atomic
 from ...errors import SpecFormatError
 from ..models import Questionnaire, format_validation_error
 from ..problems import Location, Problem, SourceMap, pointer

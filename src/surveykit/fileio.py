@@ -142,7 +142,7 @@ def parse_yaml(text: str, loader_class: type[StrictLoader] = StrictLoader) -> An
     >>> parse_yaml("a: 1\\na: 2")
     Traceback (most recent call last):
     ...
-    surveykit._files.FileSyntaxError: line 2, column 1: key 'a' appears twice in the same mapping (the first would be lost); keep one
+    surveykit.fileio.FileSyntaxError: line 2, column 1: key 'a' appears twice in the same mapping (the first would be lost); keep one
     """
     return compose_yaml(text, loader_class)[0]
 
@@ -163,7 +163,7 @@ def parse_json(text: str) -> Any:
     >>> parse_json('{"a": 1, "a": 2}')
     Traceback (most recent call last):
     ...
-    surveykit._files.FileSyntaxError: key 'a' appears twice in the same object (the first would be lost); keep one
+    surveykit.fileio.FileSyntaxError: key 'a' appears twice in the same object (the first would be lost); keep one
     """
     try:
         data = json.loads(text, object_pairs_hook=_pairs)
