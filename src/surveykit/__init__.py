@@ -12,9 +12,9 @@ from .errors import *  # noqa: F401,F403  (the SurveykitError hierarchy is publi
 from .errors import __all__ as _error_names
 from .io import check_microdata, questionnaire_from_metadata, read_metadata, read_microdata, write_microdata
 from .io import Collection, paradata_summary, read_collection
-from .spec import *  # noqa: F401,F403  (questionnaire models, lint, expressions)
+from .questionnaire import *  # noqa: F401,F403  (questionnaire models, lint, expressions)
 from .simulate import Simulation, simulate
-from .spec import __all__ as _spec_names
+from .questionnaire import __all__ as _spec_names
 from .variance import Linearization
 from .weighting import Controls, load_controls
 

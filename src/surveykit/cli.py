@@ -17,7 +17,7 @@ from .errors import SurveykitError
 
 # modules that provide `register(subparsers)`; a module that does not exist yet is skipped
 _SUBCOMMAND_MODULES = (
-    "surveykit.spec.cli",
+    "surveykit.questionnaire.cli",
     "surveykit.io.cli",
     "surveykit.indicators.cli",
     "surveykit.sampling.cli",

@@ -14,8 +14,8 @@ import yaml
 
 import surveykit as sk
 from surveykit.indicators import load_catalog
-from surveykit.spec.expression import parse_expression
-from surveykit.spec.typecheck import CheckContext, RefInfo, VType, check, code_key
+from surveykit.questionnaire.expression import parse_expression
+from surveykit.questionnaire.typecheck import CheckContext, RefInfo, VType, check, code_key
 
 ROOT = Path(__file__).resolve().parents[2]
 QDIR = ROOT / "questionnaires"

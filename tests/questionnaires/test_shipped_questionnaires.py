@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import surveykit as sk
-from surveykit.spec.formats.yamljson import loads_json, loads_yaml
+from surveykit.questionnaire.formats.yamljson import loads_json, loads_yaml
 
 QDIR = Path(__file__).resolve().parents[2] / "questionnaires"
 NAMES = ("sdg16", "victimization", "discrimination")

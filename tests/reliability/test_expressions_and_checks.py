@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 import surveykit as sk
-from surveykit.spec.evaluate import evaluate
-from surveykit.spec.expression import MAX_NUMBER_DIGITS, parse_expression
-from surveykit.spec.formats.yamljson import loads_yaml
+from surveykit.questionnaire.evaluate import evaluate
+from surveykit.questionnaire.expression import MAX_NUMBER_DIGITS, parse_expression
+from surveykit.questionnaire.formats.yamljson import loads_yaml
 
 
 @pytest.mark.parametrize("text", ["1" * 5000, "1" * 400, "${a} * " + "9" * 400, "-" + "9" * 309 + ".5"])

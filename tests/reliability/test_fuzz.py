@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import surveykit as sk
-from surveykit.spec.cli import lint_file
-from surveykit.spec.evaluate import evaluate
-from surveykit.spec.formats.yamljson import loads_json, loads_yaml
+from surveykit.questionnaire.cli import lint_file
+from surveykit.questionnaire.evaluate import evaluate
+from surveykit.questionnaire.formats.yamljson import loads_json, loads_yaml
 
 #: SK_FUZZ_SCALE=20 runs twenty times the examples (a deeper hunt, outside the suite's time budget)
 SCALE = int(os.environ.get("SK_FUZZ_SCALE", "1"))

@@ -11,7 +11,7 @@ import pytest
 import surveykit as sk
 from surveykit.fileio import FileSyntaxError, load_yaml_file, parse_json, parse_yaml
 from surveykit.errors import DesignError
-from surveykit.spec.formats.yamljson import loads_json, loads_yaml
+from surveykit.questionnaire.formats.yamljson import loads_json, loads_yaml
 
 SPEC = "id: x\nlanguages: [es]\nitems:\n  - {type: integer, name: a, label: A}\n"
 CONTROLS = ("metadata: {source: s, year: 2024, universe: adults, unit: persons, status: official}\n"

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 import surveykit as sk
-from surveykit.spec.formats.xlsform import MAX_ROWS
+from surveykit.questionnaire.formats.xlsform import MAX_ROWS
 
 
 def rewrite(src: Path, dst: Path, edit) -> Path:
@@ -93,7 +93,7 @@ def test_xlsform_formula_without_saved_result_is_a_located_problem(tmp_path):
         sk.load_questionnaire(path)
     problem = exc.value.context["problems"][0]
     assert (problem.location.sheet, problem.location.row, problem.location.cell) == ("survey", 2, "D2")
-    from surveykit.spec.cli import lint_file
+    from surveykit.questionnaire.cli import lint_file
     assert any(p.location.cell == "D2" for p in lint_file(path))
 
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import surveykit as sk
-from surveykit.spec.expression import (
+from surveykit.questionnaire.expression import (
     MAX_DEPTH,
     MAX_LENGTH,
     Binary,

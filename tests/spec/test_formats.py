@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from pyxform.xls2xform import convert
 
 import surveykit as sk
-from surveykit.spec.formats.yamljson import loads_json, loads_yaml
+from surveykit.questionnaire.formats.yamljson import loads_json, loads_yaml
 
 from .helpers import small_questionnaire
 from .strategies import questionnaires

@@ -7,8 +7,8 @@ import time
 import pytest
 
 import surveykit as sk
-from surveykit.spec.formats.yamljson import loads_yaml
-from surveykit.spec.lint import RULES
+from surveykit.questionnaire.formats.yamljson import loads_yaml
+from surveykit.questionnaire.lint import RULES
 
 from .helpers import small_questionnaire
 
@@ -365,7 +365,7 @@ def test_a_300_question_form_lints_in_under_a_second():
     q = _big_form(300)
     assert len(q.questions()) >= 300
     q.lint()  # warm up: grammar compiled once per process
-    sk.spec.expression._parse_cached.cache_clear()  # time the parsing too
+    sk.questionnaire.expression._parse_cached.cache_clear()  # time the parsing too
     start = time.perf_counter()
     problems = q.lint()
     elapsed = time.perf_counter() - start

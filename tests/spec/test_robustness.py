@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import surveykit as sk
-from surveykit.spec.cli import lint_file
-from surveykit.spec.formats.yamljson import loads_yaml
+from surveykit.questionnaire.cli import lint_file
+from surveykit.questionnaire.formats.yamljson import loads_yaml
 
 from .helpers import write_form
 
@@ -39,7 +39,7 @@ def test_random_yaml_specs_load_or_fail_with_located_errors(data, wrap):
         assert exc.context.get("problems") or "random.yaml" in str(exc)
         return
     for p in q.lint():
-        assert p.code in sk.spec.lint.RULES and p.message
+        assert p.code in sk.questionnaire.lint.RULES and p.message
 
 
 CELLS = st.one_of(st.sampled_from(["integer", "text", "select_one sino", "select_multiple sino", "begin_group",

@@ -7,7 +7,7 @@ from pyxform.xls2xform import convert
 
 import surveykit as sk
 from surveykit.cli import main
-from surveykit.spec.cli import lint_file
+from surveykit.questionnaire.cli import lint_file
 
 from .helpers import CHOICES, EN, ES, HEADER, SETTINGS, clean_survey, small_questionnaire
 

@@ -392,7 +392,7 @@ def _run(args: argparse.Namespace) -> int:
 def _indicators(args: argparse.Namespace) -> int:
     from ..io import read_microdata
     from ..report import write_charts, write_workbook
-    from ..spec import load_questionnaire
+    from ..questionnaire import load_questionnaire
     from .compute import compute_breakdowns, load_catalog
 
     q = load_questionnaire(args.questionnaire)

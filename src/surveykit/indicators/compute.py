@@ -111,7 +111,7 @@ def get_indicator(code: str, indicators: Mapping[str, Indicator] | None = None) 
 # evaluation
 # ------------------------------------------------------------------------------------------------
 def _eval(ind: Indicator, field: str, text: str, data: pd.DataFrame, questionnaire: Any) -> pd.Series:
-    from ..spec.expression import parse_expression
+    from ..questionnaire.expression import parse_expression
 
     try:
         expr = parse_expression(text)

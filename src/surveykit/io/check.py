@@ -1,7 +1,7 @@
 """Checking microdata against its questionnaire: every row that breaks it, located, nothing changed.
 
 Each rule is one vectorised pass over a column (or over the relevance/constraint expression,
-evaluated by :mod:`surveykit.spec.evaluate` on whole columns); problems are gathered as index arrays
+evaluated by :mod:`surveykit.questionnaire.evaluate` on whole columns); problems are gathered as index arrays
 and turned into one tidy DataFrame at the end.
 
 Rules (the ``rule`` column):

@@ -82,7 +82,7 @@ def register(subparsers: Any) -> None:
 
 
 def _paradata(args: argparse.Namespace) -> int:
-    from ..spec import load_questionnaire
+    from ..questionnaire import load_questionnaire
     from .collection import paradata_summary, read_collection
 
     q = load_questionnaire(args.questionnaire)
@@ -167,7 +167,7 @@ def _parse_sheets(items: list[str], units: list[str], main: str) -> dict[str, st
 
 
 def _check(args: argparse.Namespace) -> int:
-    from ..spec import load_questionnaire
+    from ..questionnaire import load_questionnaire
     from .check import check_microdata
     from .collection import detect_tool, read_collection
     from .read import read_microdata

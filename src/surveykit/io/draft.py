@@ -86,7 +86,7 @@ def questionnaire_from_metadata(
     >>> [p.code for p in q.lint()]  # no SK405 (empty choice list): only the missing question text
     ['SK505']
     """
-    from ..spec import models as m
+    from ..questionnaire import models as m
 
     data: pd.DataFrame | None = None
     file_name = None

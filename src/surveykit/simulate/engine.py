@@ -15,8 +15,8 @@ from scipy.special import ndtr
 
 from ..errors import ExpressionError, QuestionnaireError, SimulationError, format_rows
 from ..metadata import attach_metadata
-from ..spec.expression import Binary, Call, Expr, Name, Negate, Node, String, to_source
-from ..spec.models import Group, Repeat
+from ..questionnaire.expression import Binary, Call, Expr, Name, Negate, Node, String, to_source
+from ..questionnaire.models import Group, Repeat
 from .frame import check_frame, draw_sample, el_salvador_frame
 from .overrides import Override, _key, categorical, numeric_values, parse_overrides
 
@@ -326,12 +326,12 @@ def simulate(
 
 
 def _questionnaire(q: Any) -> Any:
-    from ..spec.models import Questionnaire
+    from ..questionnaire.models import Questionnaire
 
     if isinstance(q, Questionnaire):
         return q
     if isinstance(q, (str, Path)):
-        from ..spec import load_questionnaire
+        from ..questionnaire import load_questionnaire
 
         return load_questionnaire(q)
     raise SimulationError(f"simulate needs a Questionnaire or the path of a spec, not {type(q).__name__}.")
@@ -1201,7 +1201,7 @@ def _numbers(s: pd.Series) -> np.ndarray:
 
 
 def _code_text(code: Any) -> str:
-    from ..spec.typecheck import code_key
+    from ..questionnaire.typecheck import code_key
 
     return code_key(code)
 

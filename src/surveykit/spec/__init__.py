@@ -1,66 +1,23 @@
-"""Questionnaires as specs: models, the expression language, lint and file formats.
+"""Deprecated name of :mod:`surveykit.questionnaire` (kept importable for one release).
 
->>> import surveykit as sk
->>> q = sk.Questionnaire(id="mini", title={"es": "Mini"}, languages=["es"],
-...                      items=[sk.IntegerQuestion(name="edad", label={"es": "Edad"}, min=0, max=120)])
->>> q.lint()
-[]
->>> sk.parse_expression("${edad} >= 18").references()
-['edad']
+``surveykit.spec`` and its modules (``surveykit.spec.expression``, ``surveykit.spec.formats.xlsform``,
+...) are the same module objects as their ``surveykit.questionnaire`` counterparts.
 """
 
-from .expression import Expr, parse_expression
-from .formats import load_questionnaire
-from .labels import LabelDictionaries
-from .models import (
-    CalculateQuestion,
-    Choice,
-    ChoiceList,
-    DateQuestion,
-    DateTimeQuestion,
-    DecimalQuestion,
-    Group,
-    IntegerQuestion,
-    MetadataQuestion,
-    MissingCode,
-    NoteQuestion,
-    OtherQuestion,
-    QuestionInfo,
-    Questionnaire,
-    Repeat,
-    RepeatInfo,
-    SelectMultipleQuestion,
-    SelectOneQuestion,
-    TextQuestion,
-    TimeQuestion,
-)
-from .problems import Location, Problem
+from __future__ import annotations
 
-__all__ = [
-    "Questionnaire",
-    "Problem",
-    "Location",
-    "load_questionnaire",
-    "parse_expression",
-    "Expr",
-    "MissingCode",
-    "Choice",
-    "ChoiceList",
-    "SelectOneQuestion",
-    "SelectMultipleQuestion",
-    "IntegerQuestion",
-    "DecimalQuestion",
-    "TextQuestion",
-    "DateQuestion",
-    "TimeQuestion",
-    "DateTimeQuestion",
-    "CalculateQuestion",
-    "NoteQuestion",
-    "MetadataQuestion",
-    "OtherQuestion",
-    "Group",
-    "Repeat",
-    "QuestionInfo",
-    "RepeatInfo",
-    "LabelDictionaries",
-]
+import importlib
+import pkgutil
+import sys
+import warnings
+
+from .. import questionnaire as _questionnaire
+from ..questionnaire import *  # noqa: F401,F403
+from ..questionnaire import __all__  # noqa: F401
+
+warnings.warn("surveykit.spec is now surveykit.questionnaire; the old name goes away in the next release.",
+              DeprecationWarning, stacklevel=2)
+
+for _info in pkgutil.walk_packages(_questionnaire.__path__, "surveykit.questionnaire."):
+    _module = importlib.import_module(_info.name)
+    sys.modules["surveykit.spec." + _info.name[len("surveykit.questionnaire."):]] = _module

@@ -10,7 +10,7 @@ answer; it does not try to prove anything about ``not()``, ``!=`` combinations o
 A reference to a question that is itself never asked is empty, so ``${q} = ...`` and
 ``selected(${q}, ...)`` are false.
 
->>> from surveykit.spec.expression import parse_expression
+>>> from surveykit.questionnaire.expression import parse_expression
 >>> env = {"edad": Domain.interval(0, 120, integer=True)}
 >>> never_true(parse_expression("${edad} < 18 and ${edad} >= 65").ast, env)
 True
@@ -203,7 +203,7 @@ def never_true(node: Node, env: _Env) -> bool:
     """Whether the condition ``node`` is false for every possible answer in ``env`` (name -> Domain;
     ``"."`` for the current answer; questions not in ``env`` may take any value).
 
-    >>> from surveykit.spec.expression import parse_expression
+    >>> from surveykit.questionnaire.expression import parse_expression
     >>> never_true(parse_expression("${sexo} = '3'").ast, {"sexo": Domain.codes([1, 2])})
     True
     >>> never_true(parse_expression(". >= 10 and . <= 5").ast, {".": Domain.interval(None, None)})

@@ -24,7 +24,7 @@ Semantics
   missing or empty.
 
 >>> import pandas as pd
->>> from surveykit.spec.expression import Expr
+>>> from surveykit.questionnaire.expression import Expr
 >>> df = pd.DataFrame({"edad": [15, 40, None], "p5": ["1 3", "", None]})
 >>> Expr("${edad} >= 18 and selected(${p5}, '3')").evaluate(df).tolist()
 [False, False, <NA>]
@@ -594,7 +594,7 @@ def evaluate(expr: Expr | str, df: pd.DataFrame, current: str | pd.Series | None
     Parameters
     ----------
     expr
-        An :class:`~surveykit.spec.expression.Expr` or expression text.
+        An :class:`~surveykit.questionnaire.expression.Expr` or expression text.
     df
         The data: one column per question.
     current

@@ -935,7 +935,7 @@ class Questionnaire(_SpecModel):
         """Read an XLSForm workbook (.xlsx), keeping each part's sheet, row and column for lint.
 
         Raises :class:`~surveykit.SpecFormatError` listing every row that cannot be read (see
-        :mod:`surveykit.spec.formats.xlsform`); the example of :meth:`to_xlsform` reads one back.
+        :mod:`surveykit.questionnaire.formats.xlsform`); the example of :meth:`to_xlsform` reads one back.
         """
         from .formats.xlsform import read_xlsform
 
@@ -971,7 +971,7 @@ class Questionnaire(_SpecModel):
 
     def label_dictionaries(self, language: str | None = None, layout: str = "both") -> LabelDictionaries:
         """Variable labels, value labels, missing-value declarations, measures and storage types of
-        every variable, for writing SPSS/Stata files (see :class:`~surveykit.spec.labels.LabelDictionaries`).
+        every variable, for writing SPSS/Stata files (see :class:`~surveykit.questionnaire.labels.LabelDictionaries`).
 
         Parameters
         ----------

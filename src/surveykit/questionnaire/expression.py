@@ -5,7 +5,7 @@ current answer), number and text literals, ``= != < <= > >=``, ``and``/``or``/``
 ``+ - * div mod``, and function calls such as ``selected()``, ``count-selected()``, ``if()`` and
 ``coalesce()``. A lark LALR grammar (``expression.lark``) parses the text into an immutable AST whose
 nodes carry their character span in the source; :func:`to_source` prints an AST back as canonical text.
-Nothing is ever passed to ``eval``: evaluation walks the AST (:mod:`surveykit.spec.evaluate`).
+Nothing is ever passed to ``eval``: evaluation walks the AST (:mod:`surveykit.questionnaire.evaluate`).
 
 Inputs are bounded: at most :data:`MAX_LENGTH` characters and :data:`MAX_DEPTH` levels of nesting, so a
 hostile expression gives an :class:`~surveykit.ExpressionSyntaxError`, never a ``RecursionError``.
@@ -517,7 +517,7 @@ class Expr:
 
     def evaluate(self, df: pd.DataFrame, current: str | pd.Series | None = None, *,
                  questionnaire: Any = None) -> pd.Series:
-        """Evaluate over every row of ``df`` at once; see :func:`surveykit.spec.evaluate.evaluate`.
+        """Evaluate over every row of ``df`` at once; see :func:`surveykit.questionnaire.evaluate.evaluate`.
 
         >>> import pandas as pd
         >>> Expr(". <= ${b}").evaluate(pd.DataFrame({"a": [1, 5], "b": [2, 2]}), current="a").tolist()

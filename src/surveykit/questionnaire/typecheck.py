@@ -6,7 +6,7 @@ syntax tree and returns the type of the expression and every problem found, each
 lint can point at the exact characters. Unknown references are not reported here (lint does, with
 their own code); they are typed as unknown.
 
->>> from surveykit.spec.expression import parse_expression
+>>> from surveykit.questionnaire.expression import parse_expression
 >>> ctx = CheckContext(lookup={"edad": RefInfo(VType.NUMBER)}.get, role="relevant")
 >>> t, issues = check(parse_expression("${edad} + 'x' > 1").ast, ctx)
 >>> t, [i.message for i in issues]
@@ -96,7 +96,7 @@ class TypeIssue:
     span: tuple[int, int] = field(default=(0, 0))
 
 
-# name -> (min args, max args or None for any number); evaluated by surveykit.spec.evaluate
+# name -> (min args, max args or None for any number); evaluated by surveykit.questionnaire.evaluate
 EVALUATED_FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "not": (1, 1), "true": (0, 0), "false": (0, 0), "boolean": (1, 1),
     "selected": (2, 2), "count-selected": (1, 1), "if": (3, 3), "coalesce": (2, 2),
@@ -479,7 +479,7 @@ def check(node: Node, ctx: CheckContext) -> tuple[VType, list[TypeIssue]]:
 
     Relevance, constraints, required and choice filters must be conditions; a repeat count a number.
 
-    >>> from surveykit.spec.expression import parse_expression
+    >>> from surveykit.questionnaire.expression import parse_expression
     >>> ctx = CheckContext(lookup={"p5": RefInfo(VType.CODES, frozenset({"1", "2"}))}.get)
     >>> [i.message for i in check(parse_expression("${p5} = '1'").ast, ctx)[1]]
     ["${p5} is a select_multiple: test one answer with selected(${p5}, 'code') or count them with count-selected()"]
