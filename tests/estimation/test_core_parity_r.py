@@ -6,7 +6,6 @@ Every number of R's (vcov, svyby covmat, svycontrast, withReplicates) is matched
 from __future__ import annotations
 
 import json
-import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pandas as pd
 import pytest
 
 import surveykit as sk
+from refdesigns import build_design, subset
 
 REF = Path(__file__).resolve().parents[1] / "reference"
 CORE = REF / "core" / "fixtures"
@@ -29,63 +29,12 @@ COV = _load("covariance.json")
 CON = _load("contrasts.json")
 
 
-def _margins(ms: list[dict]) -> dict:
-    out = {}
-    for m in ms:
-        if "total" in m:
-            out[m["name"]] = m["total"]
-        else:
-            out[m["name"]] = dict(zip(m["levels"], m["counts"]))
-    return out
-
-
-def _step(d, step: dict):
-    kind = step["kind"]
-    if kind == "poststratify":
-        m = step["margins"][0]
-        if "cells" in m:
-            cells = pd.DataFrame(m["cells"])
-            return d.poststratify(step["variables"], cells)
-        return d.poststratify(step["variables"][0] if len(step["variables"]) == 1 else step["variables"],
-                              dict(zip(m["levels"], m["counts"])))
-    if kind == "rake":
-        return d.rake(_margins(step["margins"]))
-    if kind == "calibrate":
-        kw = {k: step[k] for k in ("method", "maxit", "epsilon") if step.get(k) is not None}
-        if step.get("bounds") is not None:
-            kw["bounds"] = tuple(step["bounds"])
-        return d.calibrate(_margins(step["margins"]), **kw)
-    raise AssertionError(kind)
-
-
 @lru_cache(maxsize=None)
 def design(fixture: str, name: str):
-    spec = (COV if fixture == "cov" else CON)["designs"][name]
-    df = pd.read_csv(REF / spec["data"])
-    if spec.get("replicate_data"):
-        df = pd.concat([df, pd.read_csv(REF / spec["replicate_data"])], axis=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if spec["kind"] == "replicate":
-            rep = dict(spec["replicate"])
-            d = sk.ReplicateDesign(df, **rep)
-        else:
-            d = sk.SurveyDesign(df, **spec["design"])
-            if spec["kind"] == "to_replicate":
-                d = d.to_replicate(**spec["replicate"])
-        for step in spec.get("steps") or []:
-            d = _step(d, step)
-    return d
+    return build_design((COV if fixture == "cov" else CON)["designs"][name])
 
 
-def _subset(d, sub: dict | None):
-    if not sub:
-        return d
-    col = d.data[sub["column"]]
-    op, v = sub["op"], sub["value"]
-    mask = {"==": col == v, "!=": col != v, ">": col > v, ">=": col >= v, "<": col < v, "<=": col <= v,
-            "in": col.isin(v if isinstance(v, list) else [v])}[op]
-    return d.subset(mask)
+_subset = subset
 
 
 def _key(rec: dict) -> tuple:

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 import surveykit as sk
+from refdesigns import build_design
 from surveykit.errors import EstimationError
 
 REF = Path(__file__).resolve().parents[1] / "reference"
@@ -30,28 +31,9 @@ QUANTITIES = ("estimate", "se", "ci_low", "ci_high")
 RULES = ("math", "school", "shahvaish", "hf1", "hf2", "hf3", "hf4", "hf5", "hf6", "hf7", "hf8", "hf9")
 
 
-def _margins(ms: list[dict]) -> dict:
-    return {m["name"]: m["total"] if "total" in m else dict(zip(m["levels"], m["counts"])) for m in ms}
-
-
 @lru_cache(maxsize=None)
 def design(name: str):
-    spec = FIXTURE["designs"][name]
-    df = pd.read_csv(REF / spec["data"])
-    if spec.get("replicate_data"):
-        df = pd.concat([df, pd.read_csv(REF / spec["replicate_data"])], axis=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if spec["kind"] == "replicate":
-            d = sk.ReplicateDesign(df, **spec["replicate"])
-        else:
-            d = sk.SurveyDesign(df, **spec["design"])
-            if spec["kind"] == "to_replicate":
-                d = d.to_replicate(**spec["replicate"])
-        for step in spec.get("steps") or []:
-            assert step["kind"] == "rake"
-            d = d.rake(_margins(step["margins"]))
-    return d
+    return build_design(FIXTURE["designs"][name])
 
 
 def _subset(d, sub: dict | None):

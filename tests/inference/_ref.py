@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
 from functools import lru_cache
 from pathlib import Path
 
-import pandas as pd
-
-import surveykit as sk
+from refdesigns import build_design, subset
 
 REF = Path(__file__).resolve().parents[1] / "reference"
 FIX = REF / "inference" / "fixtures"
@@ -21,60 +18,13 @@ def load(name: str) -> dict:
     return json.loads((FIX / f"{name}.json").read_text())
 
 
-def _margins(ms: list[dict]) -> dict:
-    out = {}
-    for m in ms:
-        out[m["name"]] = m["total"] if "total" in m else dict(zip(m["levels"], m["counts"]))
-    return out
-
-
-def _step(d, step: dict):
-    kind = step["kind"]
-    if kind == "poststratify":
-        m = step["margins"][0]
-        if "cells" in m:
-            return d.poststratify(step["variables"], pd.DataFrame(m["cells"]))
-        return d.poststratify(step["variables"][0] if len(step["variables"]) == 1 else step["variables"],
-                              dict(zip(m["levels"], m["counts"])))
-    if kind == "rake":
-        return d.rake(_margins(step["margins"]))
-    if kind == "calibrate":
-        kw = {k: step[k] for k in ("method", "maxit", "epsilon") if step.get(k) is not None}
-        if step.get("bounds") is not None:
-            kw["bounds"] = tuple(step["bounds"])
-        return d.calibrate(_margins(step["margins"]), **kw)
-    raise AssertionError(kind)
-
-
 @lru_cache(maxsize=None)
 def design(fixture: str, name: str):
-    spec = load(fixture)["designs"][name]
-    df = pd.read_csv(REF / spec["data"])
-    if spec.get("replicate_data"):
-        df = pd.concat([df, pd.read_csv(REF / spec["replicate_data"])], axis=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if spec["kind"] == "replicate":
-            d = sk.ReplicateDesign(df, **spec["replicate"])
-        else:
-            d = sk.SurveyDesign(df, **spec["design"])
-            if spec["kind"] == "to_replicate":
-                d = d.to_replicate(**spec["replicate"])
-        for step in spec.get("steps") or []:
-            d = _step(d, step)
-    return d
+    return build_design(load(fixture)["designs"][name])
 
 
 def case_design(fixture: str, case: dict):
-    d = design(fixture, case["design"])
-    sub = case.get("subset")
-    if not sub:
-        return d
-    col = d.data[sub["column"]]
-    op, v = sub["op"], sub["value"]
-    mask = {"==": col == v, "!=": col != v, ">": col > v, ">=": col >= v, "<": col < v, "<=": col <= v,
-            "in": col.isin(v if isinstance(v, list) else [v])}[op]
-    return d.subset(mask)
+    return subset(design(fixture, case["design"]), case.get("subset"))
 
 
 def cases(fixture: str, kind: str | None = None) -> list:
