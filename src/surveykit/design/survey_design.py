@@ -14,7 +14,8 @@ from ..errors import DesignError, SurveykitWarning, WeightingError, format_rows
 from ..estimation.contrasts import jacobian
 from ..variance.structure import LonelyPSU
 from ..variance import LONELY_PSU_OPTIONS, Block, DesignStructure, Linearization, Scores, Transform
-from ..variance.kernel import (cached_cells, calibrated_cell_variance, calibration_corrections, cell_variance,
+from ..variance.kernel import (cached_cells, calibrated_cell_variance, calibrated_unit_totals, calibration_corrections,
+                               cell_variance, segment_sums,
                                taylor_covariance, taylor_variance, unit_covariance)
 from ..variance.weights import check_weights
 from ..weighting.methods import CalibrationPlan, NonresponsePlan
@@ -232,7 +233,22 @@ class SurveyDesign(BaseDesign):
         (see :meth:`variance_cells`), the blocks' cell totals are laid out per unit and no row-level
         influence value is formed (a 14 x 5 table's 70 proportions on a million rows)."""
         cells = [self._cells(b) for b in lin.blocks]
-        # (calibrated designs' cells are (unit, calibration cell, domain): they take the row-level path)
+        if lin.blocks and self._calibrations:
+            # one calibration on categorical margins: (unit, calibration cell, domain) totals of every block
+            # (influence-form blocks too), corrected per unit -- no row-level pass per statistic
+            fine = [self.variance_cells(b.group, b.n_groups, b.cache) for b in lin.blocks]
+            if all(c is not None for c in fine):
+                parts = []
+                for b, (cell, used) in zip(lin.blocks, fine):
+                    G = b.n_groups
+                    if b.influence is not None:
+                        PT = segment_sums(b.influence, cell, len(used))
+                    else:
+                        PT = b.cell_scores(self._w, cell, len(used), used % G)
+                    parts.append(calibrated_unit_totals(self._structure, self._calibrations[0], PT, used, G))
+                V = unit_covariance(self._structure, np.hstack(parts))
+                pos = lin.positions
+                return V[np.ix_(pos, pos)]
         if lin.blocks and not self._calibrations and all(c is not None for c in cells):
             n_units = self._structure.stages[0].n_clusters
             parts = []

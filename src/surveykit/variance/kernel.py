@@ -27,7 +27,8 @@ from .calmatrix import CalMatrix
 
 __all__ = ["Scores", "segment_sums", "taylor_variance", "taylor_covariance", "replicate_totals",
            "replicate_variance", "replicate_covariance", "compact_codes", "CalibrationStep", "Correction",
-           "calibration_corrections", "calibrated_cell_variance", "cell_variance", "cached_cells",
+           "calibration_corrections", "calibrated_cell_variance", "calibrated_unit_totals", "cell_variance",
+           "cached_cells",
            "cell_replicate_totals", "dense_unit_totals", "DENSE_UNIT_CELLS"]
 
 # Above this many (unit, domain) cells, cells are coded by sorting instead of a dense table.
@@ -517,6 +518,18 @@ def calibrated_cell_variance(structure: DesignStructure, step: CalibrationStep, 
     totals of the corrections are ``(unit x calibration column) sums @ B`` -- nothing runs over rows.
     ``used`` are the cells as ``(unit * n_cells + cell) * G + domain``; ``PT`` their score totals.
     """
+    T = calibrated_unit_totals(structure, step, PT, used, G)
+    return _between_units_dense(structure.stages[0], structure.stratum_mult[0], structure.lonely_psu,
+                                T).reshape(G, PT.shape[1])
+
+
+def calibrated_unit_totals(structure: DesignStructure, step: CalibrationStep, PT: np.ndarray, used: np.ndarray,
+                           G: int) -> np.ndarray:
+    """First-stage unit totals of calibration residuals, every (domain, statistic) a column: (units, G * k).
+
+    From the (unit, calibration cell, domain) totals ``PT`` of the scores (see
+    :func:`calibrated_cell_variance`); the covariance of several blocks stacks these side by side.
+    """
     stage = structure.stages[0]
     assert step.cells is not None
     Xc = step.cells[1]
@@ -529,7 +542,7 @@ def calibrated_cell_variance(structure: DesignStructure, step: CalibrationStep, 
     B = np.einsum("pq,qgk->pgk", step.Minv, P, optimize=True)
     T = segment_sums(PT, unit * G + g, C * G).reshape(C, G * k)
     T -= step.unit_sums(stage) @ B.reshape(B.shape[0], G * k)
-    return _between_units_dense(stage, structure.stratum_mult[0], structure.lonely_psu, T).reshape(G, k)
+    return T
 
 
 def _between_units_dense(stage: Stage, mult: np.ndarray, lonely_psu: str, T: np.ndarray) -> np.ndarray:
