@@ -141,12 +141,20 @@ def taylor_covariance(structure: DesignStructure, blocks: list[Scores]) -> np.nd
     return out
 
 
-def _between_units_cov(stage: Stage, mult: np.ndarray, lonely_psu: str, D: np.ndarray) -> np.ndarray:
-    """Stratified between-unit covariance of the unit totals ``D`` (units x m)."""
+def _centred_unit_totals(stage: Stage, mult: np.ndarray, lonely_psu: str,
+                         D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unit totals ``D`` (units x m) centred within their strata, and each unit's variance weight.
+
+    R's ``onestrat``: deviations from the stratum mean, weight ``(1 - f) n/(n - 1)`` times the stage
+    multiplier (0 for fully sampled strata); lonely strata follow ``lonely_psu`` ("adjust" centres at
+    zero, "average" scales each call up by strata / strata with more than one unit, others drop them).
+    Both the covariance (``dev' W dev``) and the variance (its diagonal) are computed from these.
+    """
     h = stage.cluster_stratum
-    nh = stage.stratum_n
-    mean = segment_sums(D, h, stage.n_strata) / nh[:, None]
-    dev = D - mean[h]
+    C = stage.n_clusters
+    # strata x units indicator: stratum sums of every column in one sparse product
+    M = sp.csr_matrix((np.ones(C), (h, np.arange(C))), shape=(stage.n_strata, C))
+    dev = D - ((M @ D) / stage.stratum_n[:, None])[h]
     lonely = stage.lonely
     scale = np.where(stage.stratum_f < 1e-7, 0.0, stage.stratum_scale * mult)
     if lonely.any():
@@ -162,7 +170,12 @@ def _between_units_cov(stage: Stage, mult: np.ndarray, lonely_psu: str, D: np.nd
             with np.errstate(divide="ignore", invalid="ignore"):
                 factor = np.where(nstrat > nlonely, nstrat / (nstrat - nlonely), np.nan)
             scale = scale * factor[parent]
-    wu = scale[h]
+    return dev, scale[h]
+
+
+def _between_units_cov(stage: Stage, mult: np.ndarray, lonely_psu: str, D: np.ndarray) -> np.ndarray:
+    """Stratified between-unit covariance of the unit totals ``D`` (units x m)."""
+    dev, wu = _centred_unit_totals(stage, mult, lonely_psu, D)
     return dev.T @ (dev * wu[:, None])
 
 
@@ -548,25 +561,10 @@ def calibrated_unit_totals(structure: DesignStructure, step: CalibrationStep, PT
 def _between_units_dense(stage: Stage, mult: np.ndarray, lonely_psu: str, T: np.ndarray) -> np.ndarray:
     """Stratified between-unit variance of dense unit totals ``T`` (every unit, every column): (columns,).
 
-    The diagonal of :func:`_between_units_cov`; lonely strata follow ``lonely_psu`` except
-    ``"average"`` (designs with lonely strata under "average" take the row path).
+    The diagonal of :func:`_between_units_cov`, without forming the covariance.
     """
-    h = stage.cluster_stratum
-    nh = stage.stratum_n
-    C = stage.n_clusters
-    # strata x units indicator: stratum sums of every column in one sparse product
-    M = sp.csr_matrix((np.ones(C), (h, np.arange(C))), shape=(stage.n_strata, C))
-    mean = (M @ T) / nh[:, None]
-    dev = T - mean[h]
-    ss = M @ (dev * dev)
-    lonely = stage.lonely
-    scale = np.where(stage.stratum_f < 1e-7, 0.0, stage.stratum_scale * mult)
-    if lonely.any():
-        if lonely_psu == "adjust":
-            ss[lonely] = (M @ (T * T))[lonely]   # centred at zero, as R
-        else:
-            scale = np.where(lonely, 0.0, scale)
-    return scale @ ss
+    dev, wu = _centred_unit_totals(stage, mult, lonely_psu, T)
+    return wu @ (dev * dev)
 
 
 def calibration_corrections(steps: list[CalibrationStep], scores: Scores) -> list[Correction]:
