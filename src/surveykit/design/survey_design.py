@@ -207,15 +207,15 @@ class SurveyDesign(BaseDesign):
     def block_variance(self, block: Block, transform: Transform | None = None) -> tuple[np.ndarray, np.ndarray | None]:
         """Taylor variance of each (domain, statistic) of ``block``: (G, k) (R's ``svyrecvar``).
 
-        Without calibration, later-stage fpc or lonely-PSU averaging, the influence values are summed
-        straight into (first-stage unit x domain) cells from the totals-form columns; otherwise row-level
-        influence values go through the kernel with calibration residuals.
+        When the variance needs only first-stage cell totals (:meth:`variance_cells`), the influence
+        values are summed straight into those cells; otherwise row-level influence values go through the
+        kernel with calibration residuals.
         """
-        cells = self._cells(block)
+        cells = self.variance_cells(block.group, block.n_groups, block.cache)
         if cells is not None:
             cell, used = cells
             G = block.n_groups
-            PT = block.cell_scores(self._w, cell, len(used), used % G)
+            PT = self._cell_scores(block, cell, used)
             if self._calibrations:
                 var = calibrated_cell_variance(self._structure, self._calibrations[0], PT, used, G)
             else:
@@ -229,41 +229,34 @@ class SurveyDesign(BaseDesign):
     def covariance_matrix(self, lin: Linearization) -> np.ndarray:
         """Covariance of the estimates of ``lin`` (row order): the kernel on all influence values at once.
 
-        When every block is in totals form and the variance needs only first-stage (unit x domain) totals
-        (see :meth:`variance_cells`), the blocks' cell totals are laid out per unit and no row-level
-        influence value is formed (a 14 x 5 table's 70 proportions on a million rows)."""
-        cells = [self._cells(b) for b in lin.blocks]
-        if lin.blocks and self._calibrations:
-            # one calibration on categorical margins: (unit, calibration cell, domain) totals of every block
-            # (influence-form blocks too), corrected per unit -- no row-level pass per statistic
-            fine = [self.variance_cells(b.group, b.n_groups, b.cache) for b in lin.blocks]
-            if all(c is not None for c in fine):
-                parts = []
-                for b, (cell, used) in zip(lin.blocks, fine):
-                    G = b.n_groups
-                    if b.influence is not None:
-                        PT = segment_sums(b.influence, cell, len(used))
-                    else:
-                        PT = b.cell_scores(self._w, cell, len(used), used % G)
-                    parts.append(calibrated_unit_totals(self._structure, self._calibrations[0], PT, used, G))
-                V = unit_covariance(self._structure, np.hstack(parts))
-                pos = lin.positions
-                return V[np.ix_(pos, pos)]
-        if lin.blocks and not self._calibrations and all(c is not None for c in cells):
-            n_units = self._structure.stages[0].n_clusters
-            parts = []
-            for b, (cell, used) in zip(lin.blocks, cells):
-                G = b.n_groups
-                PT = b.cell_scores(self._w, cell, len(used), used % G)
-                D = np.zeros((n_units, G * b.k))
-                D[(used // G)[:, None], (used % G)[:, None] * b.k + np.arange(b.k)[None, :]] = PT
-                parts.append(D)
-            V = unit_covariance(self._structure, np.hstack(parts))
-            pos = lin.positions
-            return V[np.ix_(pos, pos)]
-        V = taylor_covariance(self._structure, [self._scores(b) for b in lin.blocks])
+        When the variance needs only first-stage cell totals (:meth:`variance_cells`), every block's cell
+        totals are laid out per unit (with calibration residuals) and no row-level influence value is
+        formed (a 14 x 5 table's 70 proportions, or a glm's coefficients on a raked survey, on a million
+        rows)."""
+        cells = [self.variance_cells(b.group, b.n_groups, b.cache) for b in lin.blocks]
+        if lin.blocks and all(c is not None for c in cells):
+            D = np.hstack([self._cell_unit_totals(b, cell, used) for b, (cell, used) in zip(lin.blocks, cells)])
+            V = unit_covariance(self._structure, D)
+        else:
+            V = taylor_covariance(self._structure, [self._scores(b) for b in lin.blocks])
         pos = lin.positions
         return V[np.ix_(pos, pos)]
+
+    def _cell_scores(self, block: Block, cell: np.ndarray, used: np.ndarray) -> np.ndarray:
+        """Totals of the block's influence values in the cells of :meth:`variance_cells`: (cells, k)."""
+        if block.influence is not None:
+            return segment_sums(block.influence, cell, len(used))
+        return block.cell_scores(self._w, cell, len(used), used % block.n_groups)
+
+    def _cell_unit_totals(self, block: Block, cell: np.ndarray, used: np.ndarray) -> np.ndarray:
+        """First-stage unit totals of the block's influence values (residuals if calibrated): (units, G * k)."""
+        G, k = block.n_groups, block.k
+        PT = self._cell_scores(block, cell, used)
+        if self._calibrations:
+            return calibrated_unit_totals(self._structure, self._calibrations[0], PT, used, G)
+        D = np.zeros((self._structure.stages[0].n_clusters, G * k))
+        D[(used // G)[:, None], (used % G)[:, None] * k + np.arange(k)[None, :]] = PT
+        return D
 
     def function_covariance(self, lin: Linearization, fn, J: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Value and covariance of ``fn(estimates)`` by the delta method (``J``: its Jacobian, if known)."""
@@ -283,13 +276,6 @@ class SurveyDesign(BaseDesign):
         if self._calibrations:
             scores.corrections = calibration_corrections(self._calibrations, scores)
         return scores
-
-    def _cells(self, block: Block):
-        if block.influence is not None:
-            return None
-        if block.cells is not None:
-            return block.cells[0], block.cells[1]
-        return self.variance_cells(block.group, block.n_groups, block.cache)
 
     def variance_cells(self, group: np.ndarray | None, n_groups: int, cache: dict | None = None):
         """(cell of each row, cells used as ``unit * G + domain``) when the variance needs only the
