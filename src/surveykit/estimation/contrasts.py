@@ -32,19 +32,10 @@ def linearize(design: Any, statistic: str, variables: Any, by: Any = None, *, de
     return ratio_linearization(design, stats, design.domains(by), statistic, labels=labels, empty=empty)
 
 
-def _index(lin: Linearization) -> pd.Index:
-    """Row keys: the key columns that vary (all of them if none does)."""
-    rows = lin.rows
-    keep = [c for c in rows.columns if rows[c].astype(str).nunique(dropna=False) > 1] or list(rows.columns[:1])
-    if len(keep) == 1:
-        return pd.Index(rows[keep[0]].to_list(), name=keep[0])
-    return pd.MultiIndex.from_frame(rows[keep].astype(object))
-
-
 def covariance_table(design: Any, lin: Linearization) -> pd.DataFrame:
     """The covariance matrix as a DataFrame labelled by the estimates' keys (rows and columns)."""
     V = design.covariance_matrix(lin)
-    idx = _index(lin)
+    idx = lin.index()
     return pd.DataFrame(V, index=idx, columns=idx)
 
 
@@ -131,7 +122,7 @@ def contrast_table(design: Any, lin: Linearization, contrasts: Mapping[str, Any]
         contrasts = {f"contrast{i + 1}": c for i, c in enumerate(contrasts)}
     if not contrasts:
         raise EstimationError("no contrasts given: pass {name: coefficients or function}.")
-    idx = _index(lin)
+    idx = lin.index()
     names, ests, ses = [], [], []
     for name, spec in contrasts.items():
         fn, J = _as_function(spec, lin, idx)

@@ -255,19 +255,14 @@ class Linearization:
     def size(self) -> int:
         return sum(b.size for b in self.blocks)
 
-    def labels(self) -> list[str]:
-        """A readable label for every estimate (``variable`` then the other key values)."""
-        out = []
-        for rec in self.rows.itertuples(index=False):
-            parts = [str(v) for v in rec if not (isinstance(v, float) and np.isnan(v))]
-            out.append(": ".join(parts[:1] + [", ".join(parts[1:])]) if len(parts) > 1 else parts[0])
-        return out
-
     def index(self) -> pd.Index:
-        """The estimates' keys as an index (a MultiIndex when there are several key columns)."""
-        if self.rows.shape[1] == 1:
-            return pd.Index(self.rows.iloc[:, 0].to_list(), name=self.rows.columns[0])
-        return pd.MultiIndex.from_frame(self.rows.astype(object))
+        """The estimates' keys: the key columns that vary (all of them if none does), as an index (a
+        MultiIndex when several vary). Contrasts and covariance tables are labelled by it."""
+        rows = self.rows
+        keep = [c for c in rows.columns if rows[c].astype(str).nunique(dropna=False) > 1] or list(rows.columns[:1])
+        if len(keep) == 1:
+            return pd.Index(rows[keep[0]].to_list(), name=keep[0])
+        return pd.MultiIndex.from_frame(rows[keep].astype(object))
 
     @classmethod
     def stack(cls, parts: Sequence[Linearization]) -> Linearization:
