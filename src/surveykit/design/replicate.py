@@ -285,8 +285,6 @@ class ReplicateDesign(BaseDesign):
         >>> t[["estimate", "se"]].round(4).values.tolist()
         [[2.5, 0.6455]]
         """
-        from ..estimation.contrasts import inference_columns
-
         theta = np.atleast_1d(np.asarray(fn(self._w.copy(), self._data), dtype=np.float64)).ravel()
         W = self.replicate_weights.to_numpy()
         reps = np.array([np.atleast_1d(np.asarray(fn(W[:, r], self._data), dtype=np.float64)).ravel()
@@ -294,14 +292,9 @@ class ReplicateDesign(BaseDesign):
         if reps.shape[1:] != theta.shape:
             raise EstimationError(f"fn gave {theta.size} value(s) on the full sample but {reps.shape[1]} on a "
                                   "replicate; it must give the same number each time.")
-        var = replicate_variance(reps, theta, self._scale, self._rscales, self._mse)
-        names = list(names) if names is not None else [f"statistic{j + 1}" for j in range(theta.size)]
-        cols = inference_columns(theta, np.sqrt(var), self.degf, level)
-        out = pd.DataFrame({"variable": names, **{k: cols[k] for k in ("estimate", "se", "ci_low", "ci_high")}})
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["cv"] = out["se"] / out["estimate"].abs()
-        out["df"] = cols["df"]
-        return out
+        # a statistic known only through its replicates: the design's own table of any linearization
+        lin = self.linearization(theta, np.zeros((self.n, theta.size)), names=names, replicate=lambda _: reps)
+        return self.estimate(lin, level=level)
 
     def domain_df(self, group: np.ndarray | None, n_groups: int, masks: list) -> np.ndarray:
         """Rank of the replicate factors of the units with rows in the domain, minus one (R)."""
