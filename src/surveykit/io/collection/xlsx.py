@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from typing import Any
 from xml.parsers import expat
 
+from ...xlsxfiles import sheet_parts
+
 __all__ = ["SheetReader"]
 
 try:  # the epochs openpyxl's from_excel takes
@@ -26,8 +28,6 @@ except ImportError:  # pragma: no cover
 
 _COL = re.compile(r"[A-Z]+")
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-_DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _BLOCK = 1 << 20
 
 
@@ -63,15 +63,9 @@ class SheetReader:
         self._zip = zipfile.ZipFile(path)
         names = set(self._zip.namelist())
         book = self._xml("xl/workbook.xml")
-        rels = self._xml("xl/_rels/workbook.xml.rels")
-        target = {r.get("Id"): r.get("Target") for r in rels.iter(f"{{{_REL}}}Relationship")}
-        self.sheet_names: list[str] = []
-        self._parts: dict[str, str] = {}
-        for sh in book.iter(f"{{{_MAIN}}}sheet"):
-            t = target.get(sh.get(f"{{{_DOC_REL}}}id"), "")
-            part = t.lstrip("/") if t.startswith("/") else f"xl/{t}"
-            self.sheet_names.append(sh.get("name"))
-            self._parts[sh.get("name")] = part
+        # sheet name -> XML part, in workbook order (the workbook helpers' one reading of the relationships)
+        self._parts: dict[str, str] = sheet_parts(self._zip)
+        self.sheet_names: list[str] = list(self._parts)
         pr = book.find(f"{{{_MAIN}}}workbookPr")
         self._epoch = _EPOCH_1904 if pr is not None and pr.get("date1904") in ("1", "true") else _EPOCH_1900
         self._date_styles = self._dates() if "xl/styles.xml" in names else set()
