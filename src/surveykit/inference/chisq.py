@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import special
 
 from ..errors import EstimationError
 from ..estimation.contrasts import jacobian
@@ -258,6 +258,8 @@ def saddle(x: float, lam: np.ndarray) -> float:
     else:
         lmin = -len(lam) / (2 * x)
     lmax = np.min(1 / (2 * lam[lam > 0])) * 0.99999
+    from scipy import optimize  # imported here: scipy.optimize adds a sixth of a second to `import surveykit`
+
     z = optimize.brentq(lambda t: k1(t) - x, lmin, lmax, xtol=1e-14, rtol=1e-15, maxiter=500)
     if abs(z) < 1e-4:
         return np.nan

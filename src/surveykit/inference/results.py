@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special  # scipy.stats would add most of a second to `import surveykit`
 
 from ..errors import EstimationError
 
@@ -118,7 +118,7 @@ class ModelResults:
         ndf = len(idx)
         F = chi / ndf
         p = float(special.fdtrc(ndf, self.df_resid, F)) if np.isfinite(self.df_resid) else \
-            float(stats.chi2.sf(chi, ndf))
+            float(special.chdtrc(ndf, chi))
         return pd.DataFrame({"term": [term if isinstance(term, str) else "+".join(term)], "statistic": ["F"],
                              "value": [F], "ndf": [float(ndf)], "ddf": [self.df_resid], "p_value": [p],
                              "method": ["Wald test (design-based)"]})
