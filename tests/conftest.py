@@ -1,4 +1,4 @@
-"""Suite-wide settings: the end-to-end tests are marked ``slow`` so that ``make test-fast`` leaves them out.
+"""Suite-wide settings: a fixed Hypothesis profile for CI, and `slow` marks on the end-to-end tests.
 
 They are the ones that simulate a whole survey round, write workbooks and charts, or run a docs page
 that does; ``make test`` (and CI) runs everything.
@@ -6,7 +6,16 @@ that does; ``make test`` (and CI) runs everything.
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
+
+# CI (.ci/run sets SURVEYKIT_CI) draws the same property examples on every run, so a red build is
+# always reproducible from its log; local runs keep exploring new examples.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("SURVEYKIT_CI"):
+    settings.load_profile("ci")
 
 # test modules (relative to tests/) that run the whole chain
 SLOW_MODULES = (
