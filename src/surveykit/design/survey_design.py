@@ -285,6 +285,9 @@ class SurveyDesign(BaseDesign):
         stage = st.stages[0]
         if len(st.variance_stages) > 1 or stage.rows_are_units or self._needs_present():
             return None
+        if group is None:
+            # the whole population's cells depend on the design alone (models, own statistics): keep them
+            cache = self.__dict__.setdefault("_domain_cache", {})
         g = np.zeros(self.n, dtype=np.int64) if group is None else group
         if not self._calibrations:
             return cached_cells(cache, stage.cluster, g, stage.n_clusters, n_groups)
@@ -304,6 +307,9 @@ class SurveyDesign(BaseDesign):
         seen: dict = {}
         for j, m in enumerate(masks):
             key = id(m)
+            if key not in seen and group is None and (m is None or m.all()):
+                # every row: every unit and stratum has rows (the design's own df, no pass over the rows)
+                seen[key] = np.array([stage.n_clusters - stage.n_strata])
             if key not in seen:
                 inside = np.ones(self.n) if m is None else m.astype(np.float64)
                 units = np.bincount(stage.cluster * G + g, weights=inside,

@@ -25,7 +25,8 @@ from ..errors import EstimationError
 from .formula import ModelFrame, model_frame, new_matrix
 from .results import ModelResults
 
-__all__ = ["Family", "FAMILIES", "fit_glm", "GLMResults", "irls", "warm_irls", "replicate_fits"]
+__all__ = ["Family", "FAMILIES", "fit_glm", "fit_irls", "GLMResults", "glm_influence", "irls", "warm_irls",
+           "replicate_fits"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,69 @@ FAMILIES = {
 }
 
 
+# rows per block of a pass over the model matrix: a block of X (p columns) and its working values stay
+# in cache while they are used, so each IRLS iteration reads X from memory once (blocked BLAS, as a
+# QR or Cholesky solver does; the loop is over fixed-size blocks, not over rows or strata)
+_BLOCK = 32768
+
+
+# influence values come from the last IRLS pass (at the previous iterate) when that iterate is within this
+# relative distance of the solution (Newton's quadratic convergence usually ends ~1e-13 away), else from a
+# pass at the solution
+_EXACT = 1e-11
+
+
+def _blocks(n: int) -> range:
+    return range(0, n, _BLOCK)
+
+
+def _syrk(Xs: np.ndarray) -> np.ndarray:
+    """X'X of a block (upper triangle: the symmetric product does half the work of a general one)."""
+    if Xs.flags.f_contiguous:
+        return blas.dsyrk(1.0, Xs, trans=1)
+    return Xs.T @ Xs
+
+
+def _symmetric(A: np.ndarray) -> np.ndarray:
+    return np.triu(A) + np.triu(A, 1).T
+
+
+def _working(eta: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family) -> tuple[np.ndarray, np.ndarray]:
+    """IRLS working weights ``w mu'^2 / V(mu)`` and score weights ``w (y - mu) mu' / V(mu)`` at ``eta``."""
+    if family.name == "binomial":
+        # canonical link (mu' = V(mu)): one exp for both, mu(1 - mu) as e / (1 + e)^2 with e = exp(-|eta|)
+        # so that it keeps its digits where mu is within 1e-8 of 0 or 1
+        e = np.exp(-np.abs(eta))
+        inv = 1.0 / (1.0 + e)
+        mu = np.where(eta >= 0, inv, e * inv)
+        return w * (e * inv * inv), w * (y - mu)
+    mu = family.linkinv(eta)
+    d = family.mu_eta(eta)
+    dv = d / family.variance(mu)
+    return w * d * dv, w * (y - mu) * dv
+
+
+def _irls_pass(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, beta: np.ndarray | None,
+               scores: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """X'WX and X'Wz at ``beta`` (or at the family's starting values when ``beta`` is None), in one pass;
+    with ``scores`` (n, p), also the rows' score contributions ``x_i w_i (y_i - mu_i) mu'_i / V(mu_i)``.
+
+    ``X'Wz = X'W eta + X' w (y - mu) mu'/V``: the working response is never divided by ``mu'`` (which
+    underflows to 0 for extreme linear predictors)."""
+    p = X.shape[1]
+    A = np.zeros((p, p))
+    b = np.zeros(p)
+    for lo in _blocks(len(y)):
+        Xb, yb, wb = X[lo:lo + _BLOCK], y[lo:lo + _BLOCK], w[lo:lo + _BLOCK]
+        eta = family.linkfun(family.mustart(yb)) if beta is None else Xb @ beta
+        ww, score = _working(eta, yb, wb, family)
+        A += _syrk(Xb * np.sqrt(ww)[:, None])
+        b += Xb.T @ (ww * eta + score)
+        if scores is not None:
+            scores[lo:lo + _BLOCK] = Xb * score[:, None]
+    return _symmetric(A), b
+
+
 def irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, beta: np.ndarray | None = None,
          tol: float = 1e-8, maxit: int = 100) -> tuple[np.ndarray, int]:
     """Weighted IRLS: coefficients solving the weighted score equations, and the iterations used.
@@ -66,7 +130,43 @@ def irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, beta: np.n
     The three links are canonical, so IRLS is Newton's method and converges quadratically: after a
     change below 1e-8 the iterate returned is within about 1e-16 of the solution (R's fixtures use
     ``glm.control(epsilon=1e-13)``; the parity tests check 1e-6 and see 1e-12).
+
+    Examples
+    --------
+    >>> X = np.column_stack([np.ones(6), [0.0, 1, 2, 3, 4, 5]])
+    >>> beta, _ = irls(X, np.array([0.0, 0, 1, 0, 1, 1]), np.ones(6), FAMILIES["binomial"])
+    >>> beta.round(4).tolist()
+    [-3.0351, 1.214]
     """
+    beta, it, _ = _iterate(X, y, w, family, beta, tol, maxit, influence=False)
+    return beta, it
+
+
+def fit_irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, tol: float = 1e-8,
+             maxit: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """IRLS coefficients and their weighted influence values (n, p) from the same passes over ``X``.
+
+    The influence values are the last pass's scores times its inverse information (as R's ``svyglm``
+    takes ``cov.unscaled`` and the working weights from its last IRLS iteration) when that pass's
+    iterate was within 1e-11 of the solution -- the usual end of Newton's quadratic convergence --
+    and otherwise come from one more pass at the solution: they agree with :func:`glm_influence` to
+    about 1e-11 relative, without a pass of their own. Rows with weight 0 have influence 0.
+
+    Examples
+    --------
+    >>> X = np.column_stack([np.ones(6), [0.0, 1, 2, 3, 4, 5]])
+    >>> y, w = np.array([0.0, 0, 1, 0, 1, 1]), np.ones(6)
+    >>> beta, Z = fit_irls(X, y, w, FAMILIES["binomial"])
+    >>> bool(np.allclose(Z, glm_influence(X, y, w, beta, FAMILIES["binomial"]), rtol=1e-7, atol=1e-12))
+    True
+    """
+    beta, _, Z = _iterate(X, y, w, family, None, tol, maxit, influence=True)
+    assert Z is not None
+    return beta, Z
+
+
+def _iterate(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, beta: np.ndarray | None,
+             tol: float, maxit: int, influence: bool) -> tuple[np.ndarray, int, np.ndarray | None]:
     use = w > 0
     if not use.any():
         raise EstimationError("no rows with positive weight to fit the model on.")
@@ -75,46 +175,58 @@ def irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, beta: np.n
     else:
         Xu, yu, wu = X[use], y[use], w[use]
     wu = wu / wu.mean()           # scale-free: only relative weights matter
-    if beta is None:
-        eta = family.linkfun(family.mustart(yu))
-    else:
-        eta = Xu @ beta
+    start = beta
+    change = np.inf
+    scores = None
     for it in range(1, maxit + 1):
+        # keep the scores once the iterates are close (the next pass is probably the last): the influence
+        # values then need no pass of their own
+        keep = influence and change < 1e-3
+        if keep and scores is None:
+            scores = np.empty(Xu.shape, order="F")
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            try:
-                new = _irls_step(Xu, yu, wu, eta, family)
-            except EstimationError:
-                if it == 1 and beta is None:
-                    raise EstimationError("the model matrix is rank-deficient (collinear terms, or a category "
-                                          "with no rows in the fit); drop or merge terms.") from None
-                raise
+            A, b = _irls_pass(Xu, yu, wu, family, beta, scores if keep else None)
+        try:
+            new = _solve(A, b)
+        except EstimationError:
+            if it == 1 and start is None:
+                raise EstimationError("the model matrix is rank-deficient (collinear terms, or a category "
+                                      "with no rows in the fit); drop or merge terms.") from None
+            raise
         if not np.all(np.isfinite(new)):
             raise EstimationError("the model fit diverged (separation: a category or covariate predicts the "
                                   "outcome perfectly?).")
-        done = beta is not None and np.max(np.abs(new - beta) / (1.0 + np.abs(new))) < tol
+        change = np.inf if beta is None else float(np.max(np.abs(new - beta) / (1.0 + np.abs(new))))
+        if change < tol:
+            if not influence:
+                return new, it, None
+            if not keep or change > _EXACT:
+                # no scores kept (a one-step fit), or the last step still moved the coefficients by more
+                # than _EXACT: one more pass for the scores and information at the solution itself
+                if scores is None:
+                    scores = np.empty(Xu.shape, order="F")
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    A, _ = _irls_pass(Xu, yu, wu, family, new, scores)
+            assert scores is not None
+            # scores and information both used w / mean(w): the scale cancels in scores @ A^-1
+            Ainv = np.linalg.inv(A)
+            for lo in _blocks(len(yu)):
+                scores[lo:lo + _BLOCK] = scores[lo:lo + _BLOCK] @ Ainv
+            if Xu is X:
+                return new, it, scores
+            Z = np.zeros(X.shape, order="F")
+            Z[use] = scores
+            return new, it, Z
         beta = new
-        eta = Xu @ beta
-        if done:
-            return beta, it
     raise EstimationError(f"the model did not converge in {maxit} iterations (separation or a badly scaled "
                           "covariate?).")
 
 
-def _irls_step(Xu, yu, wu, eta, family):
-    """One weighted least-squares step of IRLS from the linear predictor ``eta``."""
-    mu = family.linkinv(eta)
-    d = family.mu_eta(eta)
-    ww = wu * d * d / family.variance(mu)
-    z = eta + (yu - mu) / d
-    s = np.sqrt(ww)
-    Xs = Xu * s[:, None]
-    # X'WX as the symmetric product of sqrt(W) X (half the work of a general product)
-    A = blas.dsyrk(1.0, Xs, trans=1) if Xs.flags.f_contiguous else Xs.T @ Xs
-    A = np.triu(A) + np.triu(A, 1).T
+def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
     try:
-        if np.linalg.cond(A) > 1e13:
+        if not np.all(np.isfinite(A)) or np.linalg.cond(A) > 1e13:
             raise np.linalg.LinAlgError
-        return np.linalg.solve(A, Xs.T @ (s * z))
+        return np.linalg.solve(A, b)
     except np.linalg.LinAlgError:
         raise EstimationError("the model matrix is singular (collinear terms, or a category with no rows "
                               "in the fit); drop or merge terms.") from None
@@ -146,20 +258,24 @@ def replicate_fits(fit: Callable[[np.ndarray], np.ndarray], W: np.ndarray, insid
 
 
 def glm_influence(X: np.ndarray, y: np.ndarray, w: np.ndarray, beta: np.ndarray, family: Family) -> np.ndarray:
-    """Weighted influence values of the coefficients, (n, p): estfun @ inverse information."""
-    eta = X @ beta
-    mu = family.linkinv(eta)
-    d = family.mu_eta(eta)
-    var = family.variance(mu)
-    s = np.sqrt(w * d * d / var)
-    Xs = X * s[:, None]
-    A = blas.dsyrk(1.0, Xs, trans=1) if Xs.flags.f_contiguous else Xs.T @ Xs
-    A = np.triu(A) + np.triu(A, 1).T
-    # z_i = w_i (y_i - mu_i) mu'_i / V(mu_i) x_i' A^-1: one (n x p) product with the inverse, written as
-    # (A^-1' X' r)' because numpy's matmul of a column-major (n x p) matrix on the left does not use BLAS
-    r = w * (y - mu) * d / var
-    Xt = X.T if X.flags.f_contiguous else np.ascontiguousarray(X.T)
-    return (np.linalg.inv(A).T @ (Xt * r)).T
+    """Weighted influence values of the coefficients, (n, p): estfun @ inverse information.
+
+    ``z_i = w_i (y_i - mu_i) mu'_i / V(mu_i) x_i' A^-1`` with ``A = X'WX`` at ``beta``: one pass for the
+    scores and ``A``, then each block of scores times ``A^-1`` (column-major, as the kernel sums columns).
+    """
+    n, p = X.shape
+    Z = np.empty((n, p), order="F")
+    A = np.zeros((p, p))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for lo in _blocks(n):
+            Xb = X[lo:lo + _BLOCK]
+            ww, score = _working(Xb @ beta, y[lo:lo + _BLOCK], w[lo:lo + _BLOCK], family)
+            A += _syrk(Xb * np.sqrt(ww)[:, None])
+            Z[lo:lo + _BLOCK] = Xb * score[:, None]
+    Ainv = np.linalg.inv(_symmetric(A))
+    for lo in _blocks(n):
+        Z[lo:lo + _BLOCK] = Z[lo:lo + _BLOCK] @ Ainv
+    return Z
 
 
 class GLMResults(ModelResults):
@@ -260,7 +376,7 @@ def fit_glm(design: Any, formula: str, family: str = "gaussian", design_rows: in
     X = mf.X
     p = X.shape[1]
     try:
-        beta, _ = irls(X, y, w, fam)
+        beta, Z = fit_irls(X, y, w, fam)
     except EstimationError as exc:
         if "rank-deficient" in str(exc):
             raise EstimationError(f"the model matrix of {formula!r} is rank-deficient: some terms are collinear or "
@@ -269,7 +385,6 @@ def fit_glm(design: Any, formula: str, family: str = "gaussian", design_rows: in
             raise EstimationError(f"the fit of {formula!r} became singular: separation (a category or covariate "
                                   "predicts the outcome perfectly)?") from None
         raise
-    Z = glm_influence(X, y, w, beta, fam)
 
     def refit(W: np.ndarray) -> np.ndarray:
         return replicate_fits(lambda wr: warm_irls(X, y, wr, fam, beta), W, inside, p)
