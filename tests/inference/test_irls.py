@@ -26,7 +26,8 @@ def test_fit_irls_matches_newton_at_the_solution_over_several_blocks(family, mon
     assert np.abs(score).max() < 1e-9 * np.abs(X.T @ (w * y)).max()
     # influence values: w (y - mu) mu'/V x' (X'WX)^-1 at the solution, zero outside the fit
     ww = w * fam.mu_eta(X @ beta) ** 2 / fam.variance(mu)
-    direct = (X * (w * (y - mu) * fam.mu_eta(X @ beta) / fam.variance(mu))[:, None]) @ np.linalg.inv(X.T @ (X * ww[:, None]))
+    r = w * (y - mu) * fam.mu_eta(X @ beta) / fam.variance(mu)
+    direct = (X * r[:, None]) @ np.linalg.inv(X.T @ (X * ww[:, None]))
     np.testing.assert_allclose(Z, direct, rtol=1e-9, atol=1e-14 * np.abs(direct).max())
     assert (Z[w == 0] == 0).all()
     np.testing.assert_allclose(g.glm_influence(X, y, w, beta, fam), direct, rtol=1e-9, atol=1e-14)
