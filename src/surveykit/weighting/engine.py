@@ -12,6 +12,8 @@ their g-weight, so a million rows raked to 2 x 14 x 5 margins are 140 cells.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -171,11 +173,13 @@ def calibrate_g(X: CalMatrix, w: np.ndarray, targets: np.ndarray, method: str = 
 
 
 def rake_g(X: CalMatrix, w: np.ndarray, targets: np.ndarray, maxit: int = 100,
-           epsilon: float = 1e-10) -> CalibrationResult:
+           epsilon: float = 1e-10, one_pass: Callable[[np.ndarray], np.ndarray] | None = None) -> CalibrationResult:
     """Raking by iterative proportional fitting on categorical margins.
 
-    Each pass scales the weights to every margin in turn. Converged when, at the start of a pass,
-    every margin level is within ``epsilon`` (relative) of its target.
+    Each pass scales the weights to every margin in turn. Converged when, at the end of a pass, every
+    margin level is within ``epsilon`` (relative) of its target. ``one_pass`` (weights -> weights after
+    one pass) replaces surveykit's own pass: the samplics backend passes samplics' raking, so both
+    share this loop, its stopping rule and its report.
 
     Examples
     --------
@@ -188,21 +192,27 @@ def rake_g(X: CalMatrix, w: np.ndarray, targets: np.ndarray, maxit: int = 100,
     if X.numeric is not None:
         raise WeightingError("raking by proportional fitting needs categorical margins only; use "
                              "calibrate(..., method='raking') for numeric totals.")
-    wc = np.asarray(w, dtype=np.float64).copy()
     offsets = np.cumsum([0] + [L for _, L in X.blocks])
-    history = []
+    margins = [(codes, L, targets[offsets[b]:offsets[b + 1]]) for b, (codes, L) in enumerate(X.blocks)]
+
+    def own_pass(wc: np.ndarray) -> np.ndarray:
+        for codes, L, tgt in margins:
+            cur = np.bincount(codes, weights=wc, minlength=L)
+            # a level without weight cannot be scaled: it keeps its (zero) total and the run fails on it
+            wc = wc * np.divide(tgt, cur, out=np.ones(L), where=cur > 0)[codes]
+        return wc
+
+    step = own_pass if one_pass is None else one_pass
+    wc = np.asarray(w, dtype=np.float64).copy()
+    history: list[float] = []
     converged = False
     worst = np.inf
     it = 0
     for it in range(1, maxit + 1):
-        worst = 0.0
-        for b, (codes, L) in enumerate(X.blocks):
-            tgt = targets[offsets[b]:offsets[b + 1]]
-            cur = np.bincount(codes, weights=wc, minlength=L)
-            worst = max(worst, float(np.max(np.abs(cur - tgt) / np.maximum(np.abs(tgt), 1e-300))))
-            # a level without weight cannot be scaled: it keeps its (zero) total and the run fails on it
-            factor = np.divide(tgt, cur, out=np.ones(L), where=cur > 0)
-            wc *= factor[codes]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            wc = np.asarray(step(wc), dtype=np.float64)
+            worst = max(float(np.max(np.abs(np.bincount(codes, weights=wc, minlength=L) - tgt)
+                                     / np.maximum(np.abs(tgt), 1e-300))) for codes, L, tgt in margins)
         history.append(worst)
         if worst < epsilon:
             converged = True

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import WeightingError
 from ..variance.calmatrix import CalMatrix
-from .engine import CalibrationResult
+from .engine import CalibrationResult, rake_g
 
 __all__ = ["samplics_solver", "MAX_ROWS"]
 
@@ -136,24 +136,12 @@ def _ipf(maxit: int, epsilon: float) -> Solver:
         domains = {f"m{b}": codes for b, (codes, _) in enumerate(X.blocks)}
         control = {f"m{b}": {int(j): float(targets[offsets[b] + j]) for j in range(L)}
                    for b, (_, L) in enumerate(X.blocks)}
-        wc = np.asarray(w, dtype=np.float64)
-        history: list[float] = []
-        converged, worst, it = False, np.inf, 0
-        for it in range(1, maxit + 1):
-            # one samplics pass (each margin post-stratified in turn), then surveykit's stopping rule
-            with np.errstate(divide="ignore", invalid="ignore"):
-                wc = np.asarray(sw.rake(wc, domains, control=control, max_iter=1), dtype=np.float64)
-            worst = 0.0
-            for b, (codes, L) in enumerate(X.blocks):
-                tgt = targets[offsets[b]:offsets[b + 1]]
-                cur = np.bincount(codes, weights=wc, minlength=L)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    worst = max(worst, float(np.max(np.abs(cur - tgt) / np.maximum(np.abs(tgt), 1e-300))))
-            history.append(worst)
-            if worst < epsilon:
-                converged = True
-                break
-        return CalibrationResult(_g_of(wc, w), it, converged, worst, "raking", history)
+
+        def one_pass(wc: np.ndarray) -> np.ndarray:
+            # one samplics pass (each margin post-stratified in turn); surveykit's loop and stopping rule
+            return np.asarray(sw.rake(wc, domains, control=control, max_iter=1), dtype=np.float64)
+
+        return rake_g(X, w, targets, maxit=maxit, epsilon=epsilon, one_pass=one_pass)
 
     return solve
 
