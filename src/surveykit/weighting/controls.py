@@ -328,9 +328,9 @@ def _check_margin(m: str, spec: Any, df: pd.DataFrame, w: np.ndarray | None, lab
     codes, uniq = pd.factorize(s[ok], sort=True)
     counts = np.bincount(codes, minlength=len(uniq))
     wsum = np.bincount(codes, weights=w[ok], minlength=len(uniq)) if w is not None else None
-    index = {}
-    for i, v in enumerate(uniq):
-        index.setdefault(v, i)
+    index: dict[Any, int] = {}
+    for pos, v in enumerate(uniq):
+        index.setdefault(v, pos)
     matched = set()
     sample_text = {str(v) for v in uniq}
     for lv, target in spec.items():
@@ -629,11 +629,11 @@ def _validate(ctl: Controls, where: str) -> None:
 def _read_csv(text: str, where: str) -> Controls:
     lines = text.splitlines(keepends=True)
     header, start = [], 0
-    for i, line in enumerate(lines):
-        if line.startswith("#"):
-            header.append(line[1:].removeprefix(" "))
+    for i, raw in enumerate(lines):
+        if raw.startswith("#"):
+            header.append(raw[1:].removeprefix(" "))
             start = i + 1
-        elif line.strip():
+        elif raw.strip():
             break
         else:
             start = i + 1
