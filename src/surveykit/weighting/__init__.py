@@ -4,7 +4,8 @@ One calibration engine serves every method (post-stratification and raking are c
 indicator variables); every step returns a new design whose variance accounts for it.
 """
 
-from .controls import Controls, load_controls
+from .control_files import load_controls
+from .controls import Controls
 from .engine import CalibrationResult, calibrate_g, linear_g, rake_g
 from .report import WeightingReport, effective_n, kish_deff
 
