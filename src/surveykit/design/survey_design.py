@@ -14,9 +14,9 @@ from ..errors import DesignError, SurveykitWarning, WeightingError, format_rows
 from ..estimation.contrasts import jacobian
 from ..variance.structure import LonelyPSU
 from ..variance import LONELY_PSU_OPTIONS, Block, DesignStructure, Linearization, Scores, Transform
-from ..variance.kernel import (cached_cells, calibrated_cell_variance, calibrated_unit_totals, calibration_corrections,
-                               cell_variance, segment_sums,
-                               taylor_covariance, taylor_variance, unit_covariance)
+from ..variance.calibration import calibrated_cell_variance, calibrated_unit_totals, calibration_corrections
+from ..variance.kernel import (cached_cells, cell_variance, segment_sums, taylor_covariance, taylor_variance,
+                               unit_covariance)
 from ..variance.weights import check_weights
 from ..weighting.methods import CalibrationPlan, NonresponsePlan
 from .base import BaseDesign

@@ -9,8 +9,8 @@ Taylor (:func:`taylor_variance`, :func:`taylor_covariance`, R's ``svyrecvar``) o
 
 from .calmatrix import CalMatrix
 from .domains import Domains, make_domains
-from .kernel import (CalibrationStep, Scores, calibration_corrections, replicate_covariance, replicate_variance,
-                     taylor_covariance, taylor_variance)
+from .calibration import CalibrationStep, calibration_corrections
+from .kernel import Scores, replicate_covariance, replicate_variance, taylor_covariance, taylor_variance
 from .linearization import LOGIT, Block, Linearization, Transform, ratio_block
 from .structure import LONELY_PSU_OPTIONS, DesignStructure, Stage
 

@@ -23,7 +23,8 @@ import pandas as pd
 
 from ..errors import ColumnNotFoundError, ControlTotalsError, WeightingError, format_rows
 from ..variance.calmatrix import CalMatrix
-from ..variance.kernel import CalibrationStep, compact_codes, replicate_totals
+from ..variance.calibration import CalibrationStep
+from ..variance.kernel import compact_codes, replicate_totals
 from .engine import METHODS, CalibrationResult, _ginv, calibrate_g, check_result, linear_g, rake_g
 from .margins import Margins, build_margins, cell_codes
 from .report import WeightingReport
