@@ -19,6 +19,7 @@ import pandas as pd
 
 from ...errors import FileFormatError, MicrodataError
 from .common import FormMap, Problems, unique_headers
+from .export import Export, Table
 from .files import Files
 
 __all__ = ["looks_like", "open_export", "SPECIAL"]
@@ -91,7 +92,6 @@ def _keys(unit: str, is_main: bool, links: pd.DataFrame) -> dict[str, np.ndarray
 
 
 def _xlsx(path: Path, fm: FormMap, problems: Problems, sheets: dict[str, str]) -> tuple[Any, dict, Any]:
-    from .read import Table
     from .xlsx import SheetReader
 
     try:
@@ -139,7 +139,6 @@ def _xlsx(path: Path, fm: FormMap, problems: Problems, sheets: dict[str, str]) -
 
 
 def _csvs(path: Path, fm: FormMap, problems: Problems, sheets: dict[str, str]) -> tuple[Any, dict, Any]:
-    from .read import Table
 
     files = Files(path)
     csvs = [n for n in files.names if n.lower().endswith((".csv", ".tsv", ".txt"))]
@@ -165,7 +164,6 @@ def _csvs(path: Path, fm: FormMap, problems: Problems, sheets: dict[str, str]) -
 
 def open_export(path: Path, fm: FormMap, problems: Problems, *, sheets: dict[str, str]) -> Any:
     """The tables of a Kobo export (see the module docstring)."""
-    from .read import Export
 
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         main, repeats, close = _xlsx(path, fm, problems, sheets)

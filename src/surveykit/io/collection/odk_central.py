@@ -18,6 +18,7 @@ import pandas as pd
 
 from ...errors import MicrodataError
 from .common import FormMap, Problems
+from .export import Export, Table
 from .files import Files
 
 __all__ = ["looks_like", "open_export", "SPECIAL"]
@@ -79,7 +80,6 @@ def _keys(unit: str, is_main: bool, links: pd.DataFrame) -> dict[str, Any]:
 
 def open_export(path: Path, fm: FormMap, problems: Problems, *, sheets: dict[str, str]) -> Any:
     """The tables of an ODK Central CSV zip, its folder, or a lone main CSV."""
-    from .read import Export, Table
 
     files = Files(path)
     main, repeats = None, {}

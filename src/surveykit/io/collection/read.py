@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,9 @@ from ...errors import MicrodataError
 from ...metadata import attach_metadata
 from .._meta import empty_metadata, questionnaire_dicts, restrict
 from .._progress import Progress, progress_wanted
-from .cells import Cells, link_problem, unit_frame
+from .cells import link_problem, unit_frame
 from .common import META_COLUMNS, FormMap, Problems, display, make_plan
+from .export import Export
 
 __all__ = ["read_collection", "Collection", "detect_tool", "TOOLS"]
 
@@ -25,35 +25,6 @@ TOOLS = ("kobo", "odk", "surveysolutions")
 _KEY_ROLES = {"row_key", "parent_ref", "interview", "instance_id"}
 _ALIASES = {"kobo": "kobo", "kobotoolbox": "kobo", "odk": "odk", "odk_central": "odk", "central": "odk",
             "surveysolutions": "surveysolutions", "suso": "surveysolutions", "survey_solutions": "surveysolutions"}
-
-
-@dataclass
-class Table:
-    """One table of an export as a tool's reader hands it over."""
-
-    name: str
-    where: str
-    headers: list[str]
-    chunks: Callable[[int], Iterator[pd.DataFrame]]
-    n_rows: int | None = None
-    first_row: int = 2          # file row/line of the first data row (the header is row 1)
-
-
-@dataclass
-class Export:
-    """What a tool's reader found: the main table, one table per repeat, paradata, leftovers."""
-
-    tool: str
-    main: Table
-    repeats: dict[str, Table] = field(default_factory=dict)
-    paradata: dict[str, pd.DataFrame] = field(default_factory=dict)
-    unknown: list[str] = field(default_factory=list)
-    special: dict[str, tuple[str, str]] = field(default_factory=dict)
-    classify: Any = None
-    cells: Cells = field(default_factory=Cells)
-    keys: Any = None            # keys(unit, is_main, links) -> {row_key, parent_ref, instance, interview} arrays
-    main_meta: Any = None       # main_meta(meta DataFrame, interview ids) -> meta with columns from paradata
-    close: Any = None
 
 
 class Collection(dict):

@@ -25,6 +25,7 @@ import pandas as pd
 from ...errors import MicrodataError
 from .cells import Cells
 from .common import FormMap, Problems
+from .export import Export, Table
 from .files import Files
 
 __all__ = ["looks_like", "open_export", "SYSTEM_FILES", "UNANSWERED_NUMBER", "UNANSWERED_TEXT"]
@@ -99,7 +100,6 @@ class _Reader:
         return tmp.name
 
     def table(self, name: str) -> Any:
-        from .read import Table
 
         where = self.files.where(name)
         if name.lower().endswith(".dta"):
@@ -123,7 +123,6 @@ class _Reader:
 
 def open_export(path: Path, fm: FormMap, problems: Problems, *, sheets: dict[str, str]) -> Any:
     """The tables of a Survey Solutions export (see the module docstring)."""
-    from .read import Export
 
     r = _Reader(path, fm, problems)
     by_file = {v: k for k, v in sheets.items()}
