@@ -83,6 +83,20 @@ def test_every_mismatch_kind_located(tmp_path):
     assert set(report["rule"]) >= {"type", "choice", "parent"}
 
 
+
+def test_problems_carry_their_rule_code_and_severity(tmp_path):
+    from surveykit.io.collection import COLLECTION_RULES, PROBLEM_KINDS
+
+    p = sk.read_collection(kobo(tmp_path, MAIN, REP), Q, progress=False).problems
+    assert list(p.columns[5:8]) == ["kind", "code", "severity"]
+    assert dict(zip(p["kind"], p["code"]))["missing_code_mixed"] == "RC306"
+    assert set(p.loc[p["kind"] == "unmapped_column", "severity"]) == {"warning"}
+    assert set(p.loc[p["kind"] == "not_a_number", "severity"]) == {"error"}
+    for kind, code, severity in zip(p["kind"], p["code"], p["severity"]):
+        rule = COLLECTION_RULES[code]
+        assert (rule.name, rule.severity) == (kind, severity) and rule.es and rule.en
+    assert set(PROBLEM_KINDS) == {r.name for r in COLLECTION_RULES}
+
 def test_no_column_and_cli_exit(tmp_path, capsys):
     main = {k: v for k, v in MAIN.items() if k != "g/fecha"}
     path = kobo(tmp_path, main, REP)

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .rules import COLLECTION_RULES
+
 
 __all__ = ["FormMap", "Plan", "Problems", "PROBLEM_KINDS", "META_COLUMNS", "text_key", "make_plan",
            "unique_headers", "display", "choose_language"]
@@ -24,9 +26,7 @@ __all__ = ["FormMap", "Plan", "Problems", "PROBLEM_KINDS", "META_COLUMNS", "text
 META_COLUMNS = ("submission_time", "enumerator", "start_time", "end_time", "duration_min", "form_version",
                 "device_id", "review_status", "interview_status", "assignment_id", "interview_guid")
 #: The kinds of problem :func:`surveykit.read_collection` reports.
-PROBLEM_KINDS = ("unmapped_table", "unmapped_column", "no_column", "duplicate_column", "unknown_code", "not_a_number",
-                 "not_a_date",
-                 "split_value", "select_multiple_disagree", "missing_code_mixed", "unanswered", "orphan")
+PROBLEM_KINDS = tuple(rule.name for rule in COLLECTION_RULES)
 _SEP = re.compile(r"[/.\-]")
 _SPACE = re.compile(r"\s+")
 
@@ -78,7 +78,7 @@ def _norm_label(text: str) -> str:
 class Problems:
     """Located problems gathered while reading (turned into one DataFrame at the end)."""
 
-    columns = ["unit", "row", "source_row", "column", "question", "kind", "value", "message"]
+    columns = ["unit", "row", "source_row", "column", "question", "kind", "code", "severity", "value", "message"]
 
     def __init__(self) -> None:
         self.parts: list[pd.DataFrame] = []
@@ -88,10 +88,11 @@ class Problems:
         n = 1 if rows is None else len(rows)
         if n == 0:
             return
+        rule = COLLECTION_RULES.by_name(kind)
         self.parts.append(pd.DataFrame({
             "unit": unit, "row": pd.NA if rows is None else np.asarray(rows, dtype=object),
             "source_row": pd.NA if source_rows is None else np.asarray(source_rows, dtype=object),
-            "column": column, "question": question, "kind": kind,
+            "column": column, "question": question, "kind": kind, "code": rule.code, "severity": rule.severity,
             "value": pd.NA if values is None else np.asarray(values, dtype=object), "message": message},
             index=range(n)))
 
