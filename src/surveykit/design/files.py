@@ -30,11 +30,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
 from ..errors import DesignError, SurveykitError
+from .survey_design import SurveyDesign
 
 __all__ = ["load_design_file", "build_designs"]
 
@@ -110,7 +111,7 @@ def _calibration(spec: Any, file: str, where: str, base: Path) -> dict[str, Any]
 
 
 def _design_spec(spec: Mapping, file: str, where: str, base: Path, table: bool) -> dict[str, Any]:
-    out = {"weights": _columns(spec.get("weights"), file, f"{where}weights", optional=False)}
+    out: dict[str, Any] = {"weights": _columns(spec.get("weights"), file, f"{where}weights", optional=False)}
     if isinstance(out["weights"], list):
         raise _fail(file, f"{where}weights", "must be one column name.")
     for k in ("strata", "psu", "fpc"):
@@ -196,48 +197,47 @@ def _yaml_wording(message: str) -> str:
     return re.sub(r"\bpass (\w+)=(True|False|None|'[^']*'|\"[^\"]*\"|[\w.]+)", key, message)
 
 
-def _design(df: pd.DataFrame, spec: dict[str, Any], file: str, where: str, weights: Any = None) -> Any:
-    from .survey_design import SurveyDesign
-
-    cal = spec.get("calibration")
-    ctl = None
-    if cal:
-        from ..weighting import load_controls
-
-        ctl = load_controls(cal["controls"])
-        if cal["margins"]:
-            ctl = ctl.select(*cal["margins"])
-        if not ctl.margins and ctl.population_size:
-            # a file with only the population size (e.g. the census count of households): calibrate to
-            # it as to a margin with a single level, which the calibration engine (and its variance) takes
-            df = df.assign(**{_POPULATION: 1})
+def _design(df: pd.DataFrame, spec: dict[str, Any], file: str, where: str) -> SurveyDesign:
+    """The (calibrated) design a design file's spec describes for one table."""
     try:
-        d = SurveyDesign(df, weights=spec["weights"] if weights is None else weights, strata=spec["strata"],
-                         psu=spec["psu"], fpc=spec["fpc"], nest=spec["nest"], lonely_psu=spec["lonely_psu"])
+        d = SurveyDesign(df, weights=spec["weights"], strata=spec["strata"], psu=spec["psu"], fpc=spec["fpc"],
+                         nest=spec["nest"], lonely_psu=spec["lonely_psu"])
     except SurveykitError as exc:
         raise DesignError(f"design file {file}, {where}: {_yaml_wording(str(exc))}", file=file) from None
-    if ctl is not None:
-        if ctl.margins:
-            d = d.calibrate(ctl, method=cal["method"], bounds=cal["bounds"])
-        elif ctl.population_size:
-            d = d.calibrate({_POPULATION: {1: float(ctl.population_size)}}, method=cal["method"], bounds=cal["bounds"])
-        else:
-            raise DesignError(
-                f"design file {file}, {where}.calibration.controls: {cal['controls']} has neither margins "
-                "nor a population size.",
-                file=file,
-            )
-    return d
+    return _calibrated(d, spec.get("calibration"), file, where)
 
 
-_POPULATION = "_sk_population"
+def _calibrated(d: SurveyDesign, cal: dict[str, Any] | None, file: str, where: str) -> SurveyDesign:
+    if not cal:
+        return d
+    from ..weighting import load_controls
+
+    ctl = load_controls(cal["controls"])
+    if cal["margins"]:
+        ctl = ctl.select(*cal["margins"])
+    # calibrating a SurveyDesign gives a SurveyDesign (the weighting mixin is typed with the base class)
+    if ctl.margins:
+        # as calibrate(controls): the population size joins only numeric margins (categorical ones imply it)
+        size = None if any(isinstance(v, Mapping) for v in ctl.margins.values()) else ctl.population_size
+        return cast(SurveyDesign, d.calibrate(ctl.margins, method=cal["method"], bounds=cal["bounds"],
+                                              population_size=size))
+    if ctl.population_size:
+        # a file with only the population size (e.g. the census count of households): an intercept
+        return cast(SurveyDesign, d.calibrate({}, method=cal["method"], bounds=cal["bounds"],
+                                              population_size=float(ctl.population_size)))
+    raise DesignError(f"design file {file}, {where}.calibration.controls: {cal['controls']} has neither margins "
+                      "nor a population size.", file=file)
 
 
 def build_designs(spec: dict[str, Any], data: pd.DataFrame, tables: Mapping[str, pd.DataFrame],
-                  absent: dict[str, str] | None = None) -> dict[str, Any]:
+                  absent: dict[str, str] | None = None) -> dict[str, SurveyDesign]:
     """The designs by unit of analysis from a loaded design file (see :func:`load_design_file`).
 
-    A unit whose table was not given has no design; why is written to ``absent`` (by unit).
+    A unit whose table was not given has no design; why is written to ``absent`` (by unit). A unit
+    with ``key`` and ``inherit_calibration: true`` (the default when ``key`` is given) on another
+    table is built by :meth:`~surveykit.SurveyDesign.inherit_calibration` from the main design when
+    that is calibrated: its rows take their parent row's g-weights, strata and PSUs, and its
+    standard errors treat the calibration as fixed (see that method).
 
     Examples
     --------
@@ -254,9 +254,7 @@ def build_designs(spec: dict[str, Any], data: pd.DataFrame, tables: Mapping[str,
     file = spec["file"]
     main = _design(data, spec["main"], file, "main design")
     out = {spec["unit"]: main}
-    g = None
-    if spec["main"].get("calibration"):
-        g = pd.Series(main.weights.to_numpy() / data[spec["main"]["weights"]].to_numpy(dtype=float), index=data.index)
+    calibrated = bool(spec["main"].get("calibration"))
     for name, u in spec["units"].items():
         if u["table"] is None:
             df = data
@@ -266,23 +264,26 @@ def build_designs(spec: dict[str, Any], data: pd.DataFrame, tables: Mapping[str,
             if absent is not None:
                 absent[name] = f"no data file was given for table {u['table']!r} (add {u['table']}=FILE)"
             continue
-        weights = None
-        if u.get("inherit_calibration") and g is not None and df is not data:
-            key = u["key"]
-            for t, label in ((df, f"table {u['table']!r}"), (data, "the main table")):
-                if key not in t.columns:
-                    raise DesignError(f"design file {file}, units.{name}.key: column {key!r} is not in {label}.",
-                                      file=file, column=key)
-            if data[key].duplicated().any():
-                raise DesignError(f"design file {file}, units.{name}.key: {key!r} does not identify the main table's "
-                                  "rows (it repeats); name its id column.", file=file, column=key)
-            factor = df[key].map(pd.Series(g.to_numpy(), index=data[key].to_numpy()))
-            if factor.isna().any():
-                raise DesignError(f"design file {file}, units.{name}: {int(factor.isna().sum())} row(s) of table "
-                                  f"{u['table']!r} have no row of the main table with the same {key!r}.", file=file)
-            if u["weights"] not in df.columns:
-                raise DesignError(f"design file {file}, units.{name}.weights: column {u['weights']!r} is not in table "
-                                  f"{u['table']!r}.", file=file, column=u["weights"])
-            weights = df[u["weights"]].to_numpy(dtype=float) * factor.to_numpy(dtype=float)
-        out[name] = _design(df, u, file, f"units.{name}", weights=weights)
+        if u.get("inherit_calibration") and calibrated and df is not data:
+            out[name] = _inherited(main, df, u, spec["main"], file, f"units.{name}")
+        else:
+            out[name] = _design(df, u, file, f"units.{name}")
     return out
+
+
+def _inherited(main: SurveyDesign, df: pd.DataFrame, u: dict[str, Any], parent: dict[str, Any], file: str,
+               where: str) -> SurveyDesign:
+    """A child table's design carrying the main design's calibration (its strata and PSUs are its parents')."""
+    for k in ("strata", "psu", "fpc", "nest"):
+        if u[k] != parent[k]:
+            raise _fail(file, f"{where}.{k}", f"a unit that inherits the calibration is in the main design's strata "
+                                              f"and PSUs: remove {k} here or write inherit_calibration: false.")
+    if u["weights"] not in df.columns:
+        raise DesignError(f"design file {file}, {where}.weights: column {u['weights']!r} is not in table "
+                          f"{u['table']!r}.", file=file, column=u["weights"])
+    try:
+        d = main.inherit_calibration(df, u["key"], weights=u["weights"], lonely_psu=u["lonely_psu"])
+    except SurveykitError as exc:
+        raise DesignError(f"design file {file}, {where} (table {u['table']!r}, key {u['key']!r}): "
+                          f"{_yaml_wording(str(exc))}", file=file) from None
+    return _calibrated(d, u.get("calibration"), file, where)
