@@ -167,3 +167,26 @@ def test_shipped_design_example_on_a_shipped_questionnaire(tmp_path, capsys):
     assert "illustrative" in captured.err               # the control totals say what they are
     wb = openpyxl.load_workbook(tmp_path / "sdg16.xlsx")
     assert "ODS 16" in wb.sheetnames
+
+
+def test_python_dash_m_surveykit_is_the_command_line():
+    import os
+    import subprocess
+    import sys
+
+    src = str(ROOT / "src")
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run([sys.executable, "-m", "surveykit", "indicators", "--help"], capture_output=True,
+                          text=True, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "--design" in done.stdout and "usage: surveykit indicators" in done.stdout
+
+
+def test_the_old_module_keeps_the_design_file_functions():
+    import importlib
+    import sys
+
+    sys.modules.pop("surveykit.indicators.cli", None)
+    with pytest.warns(DeprecationWarning, match="surveykit.design"):
+        old = importlib.import_module("surveykit.indicators.cli")
+    assert old.load_design_file is sk.load_design_file and old.build_designs is sk.build_designs
