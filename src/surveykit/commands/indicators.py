@@ -41,7 +41,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -137,8 +137,10 @@ def _indicators(args: argparse.Namespace) -> int:
     if unknown:
         raise DesignError(f"table {unknown[0]!r} is not a repeat of questionnaire {q.id!r} "
                           f"({', '.join(sorted(repeats)) or 'it has none'}).")
-    data = read_microdata(main_path, user_missing="keep", questionnaire=q)
-    tables = {t: read_microdata(p, user_missing="keep", questionnaire=q) for t, p in table_paths.items()}
+    # without chunksize= read_microdata returns a DataFrame
+    data = cast(pd.DataFrame, read_microdata(main_path, user_missing="keep", questionnaire=q))
+    tables = {t: cast(pd.DataFrame, read_microdata(p, user_missing="keep", questionnaire=q))
+              for t, p in table_paths.items()}
     no_table: dict[str, str] = {}
     designs = build_designs(spec, data, tables, no_table)
     catalog = load_catalog(args.catalog) if args.catalog else load_catalog()

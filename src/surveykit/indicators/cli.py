@@ -2,16 +2,22 @@
 command to :mod:`surveykit.commands.indicators` (above the report layer it drives).
 
 ``load_design_file`` and ``build_designs`` stay importable from here for one release, with a
-``DeprecationWarning``; import them from ``surveykit`` or ``surveykit.design``.
+``DeprecationWarning`` when used; import them from ``surveykit`` or ``surveykit.design``.
 """
 
 from __future__ import annotations
 
 import warnings
-
-from ..design import build_designs, load_design_file
+from typing import Any
 
 __all__ = ["load_design_file", "build_designs"]
 
-warnings.warn("surveykit.indicators.cli is deprecated: load_design_file and build_designs are in surveykit.design "
-              "(and surveykit); the command line is surveykit.commands.indicators.", DeprecationWarning, stacklevel=2)
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from .. import design
+
+        warnings.warn(f"surveykit.indicators.cli.{name} is deprecated: use surveykit.{name} (or surveykit.design); "
+                      "the command line is surveykit.commands.indicators.", DeprecationWarning, stacklevel=2)
+        return getattr(design, name)
+    raise AttributeError(f"module 'surveykit.indicators.cli' has no attribute {name!r}")
