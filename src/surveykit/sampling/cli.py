@@ -96,8 +96,10 @@ def run(args: argparse.Namespace) -> int:
             raise SamplingError(f"plan {plan_path}: strata column {strata!r} is not in {args.frame}.",
                                 file=str(plan_path), column=strata)
         totals = frame.groupby(strata)[size].sum() if size else frame.groupby(strata).size()
-        n = allocate(totals.astype(float), n, method=alloc.pop("method", "proportional"), **alloc)
-        n = {k: int(v) for k, v in n.items()}
+        # sizes given as a Series: the allocation is a Series by stratum
+        counts = cast("pd.Series", allocate(totals.astype(float), n, method=alloc.pop("method", "proportional"),
+                                            **alloc))
+        n = {k: int(v) for k, v in counts.items()}
     units = None
     hh = plan.get("households")
     kw: dict[str, Any] = {}
