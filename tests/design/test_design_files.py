@@ -170,3 +170,77 @@ def test_design_file_inherits_and_names_keys(persons, incidents, tmp_path):
     (tmp_path / "design.yaml").write_text(body % "", encoding="utf-8")
     with pytest.raises(sk.DesignError, match=r"units\.incident \(table 'inc', key 'id'\): 1 child row"):
         sk.build_designs(sk.load_design_file(tmp_path / "design.yaml"), persons, {"inc": bad})
+
+
+# --- variance="calibrated": the child's statistics on the parent's calibrated design ---------------------------
+def _summed(persons, incidents, column):
+    """A child column summed to the parent rows (0 for parents without child rows)."""
+    return incidents.groupby("id")[column].sum().reindex(persons["id"], fill_value=0).to_numpy(dtype=float)
+
+
+def test_calibrated_child_total_and_mean_are_the_parents_of_summed_variables(persons, incidents):
+    inc = incidents.assign(uno=1)
+    aggregated = persons.assign(den=_summed(persons, inc, "denuncia"), cnt=_summed(persons, inc, "uno"))
+    parent = _calibrated(aggregated)
+    child = _calibrated(persons).inherit_calibration(inc, "id", variance="calibrated")
+    fixed = _calibrated(persons).inherit_calibration(inc, "id")
+    got, want = child.total("denuncia"), parent.total("den")
+    assert got["estimate"].iloc[0] == pytest.approx(want["estimate"].iloc[0], rel=1e-12)
+    assert got["se"].iloc[0] == pytest.approx(want["se"].iloc[0], rel=1e-10)
+    assert got["se"].iloc[0] != pytest.approx(fixed.total("denuncia")["se"].iloc[0], rel=1e-3)
+    got, want = child.mean("denuncia"), parent.ratio("den", "cnt")
+    assert got["estimate"].iloc[0] == pytest.approx(want["estimate"].iloc[0], rel=1e-12)
+    assert got["se"].iloc[0] == pytest.approx(want["se"].iloc[0], rel=1e-10)
+    assert child.degf == parent.degf == 6.0
+
+
+def test_calibrated_child_domains_and_covariance(persons, incidents):
+    rng = np.random.default_rng(3)
+    inc = incidents.assign(tipo=rng.integers(1, 3, len(incidents)),
+                           sexo=incidents["id"].map(dict(zip(persons["id"], persons["sexo"]))))
+    for t in (1, 2):
+        inc[f"den{t}"] = inc["denuncia"] * (inc["tipo"] == t)
+    aggregated = persons.assign(den1=_summed(persons, inc, "den1"), den2=_summed(persons, inc, "den2"),
+                                den=_summed(persons, inc, "denuncia"))
+    parent = _calibrated(aggregated)
+    child = _calibrated(persons).inherit_calibration(inc, "id", variance="calibrated")
+    # a domain of the child's own (incident type): the parent's totals of the per-type sums
+    got = child.total("denuncia", by="tipo")
+    want = parent.total(["den1", "den2"])
+    assert np.allclose(got["estimate"], want["estimate"], rtol=1e-12)
+    assert np.allclose(got["se"], want["se"], rtol=1e-10)
+    # a domain of the parent (sexo): the parent's domain totals
+    got = child.total("denuncia", by="sexo")
+    want = parent.total("den", by="sexo")
+    assert np.allclose(got["se"], want["se"], rtol=1e-10)
+    # covariances go through the same path
+    cov = child.covariance("total", ["denuncia"], by="tipo").to_numpy()
+    ref = parent.covariance("total", ["den1", "den2"]).to_numpy()
+    assert np.allclose(cov, ref, rtol=1e-10)
+    assert abs(ref[0, 1]) > 0
+
+
+def test_calibrated_child_refuses_weighting(persons, incidents):
+    child = _calibrated(persons).inherit_calibration(incidents, "id", variance="calibrated")
+    with pytest.raises(sk.WeightingError, match="weight the parent design first"):
+        child.trim(upper=12)
+    with pytest.raises(sk.WeightingError, match="convert the parent design to replicates"):
+        child.to_replicate("jkn")
+    with pytest.raises(sk.WeightingError, match="variance='exact'"):
+        _calibrated(persons).inherit_calibration(incidents, "id", variance="exact")
+
+
+def test_design_file_inherit_calibration_calibrated(persons, incidents, tmp_path):
+    (tmp_path / "controls.yaml").write_text(
+        "metadata: {source: test, year: 2024, universe: adults, unit: persons, status: official}\n"
+        "margins: {sexo: {1: 200, 2: 220}}\n", encoding="utf-8")
+    body = ("weights: fexp\nstrata: estrato\npsu: upm\ncalibration: {controls: controls.yaml}\n"
+            "units:\n  incident: {table: inc, weights: fexp, key: id, inherit_calibration: %s}\n")
+    child = incidents.assign(fexp=incidents["id"].map(dict(zip(persons["id"], persons["fexp"]))))
+    (tmp_path / "design.yaml").write_text(body % "calibrated", encoding="utf-8")
+    got = sk.build_designs(sk.load_design_file(tmp_path / "design.yaml"), persons, {"inc": child})["incident"]
+    want = _calibrated(persons).inherit_calibration(child, "id", weights="fexp", variance="calibrated")
+    assert got.total("denuncia")["se"].iloc[0] == pytest.approx(want.total("denuncia")["se"].iloc[0], rel=1e-12)
+    (tmp_path / "design.yaml").write_text(body % "exact", encoding="utf-8")
+    with pytest.raises(sk.DesignError, match=r"units\.incident\.inherit_calibration: must be true .* not 'exact'"):
+        sk.load_design_file(tmp_path / "design.yaml")

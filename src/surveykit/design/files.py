@@ -20,7 +20,8 @@ naming the file and the key); ``build_designs`` makes the designs from microdata
         table: incidentes         # a repeat of the questionnaire, given as incidentes=FILE
         weights: fexp
         key: id_hogar             # links its rows to the main table ...
-        inherit_calibration: true # ... to carry the person calibration's g-weights over
+        inherit_calibration: true # ... to carry the person calibration's g-weights over (SEs treat
+                                  # it as fixed; `calibrated` carries its residuals)
 
 Paths in it are relative to the file.
 """
@@ -30,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import pandas as pd
 
@@ -133,8 +134,9 @@ def _design_spec(spec: Mapping, file: str, where: str, base: Path, table: bool) 
             raise _fail(file, f"{where}key", "must be a column name.")
         out["key"] = key
         inherit = spec.get("inherit_calibration", key is not None)
-        if not isinstance(inherit, bool):
-            raise _fail(file, f"{where}inherit_calibration", "must be true or false.")
+        if not isinstance(inherit, bool) and inherit not in ("fixed", "calibrated"):
+            raise _fail(file, f"{where}inherit_calibration", "must be true (the same as fixed), false, fixed or "
+                                                             f"calibrated, not {inherit!r}.")
         if inherit and key is None:
             raise _fail(file, f"{where}inherit_calibration", "needs key: the column linking rows to the main table.")
         out["inherit_calibration"] = inherit
@@ -153,7 +155,8 @@ def load_design_file(path: str | Path) -> dict[str, Any]:
     >>> import tempfile, os
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     p = os.path.join(tmp, "d.yaml")
-    ...     _ = open(p, "w").write("weights: fexp\\nstrata: estrato\\npsu: upm\\nunits: {household: {weights: fexp_hogar}}\\n")
+    ...     _ = open(p, "w").write("weights: fexp\\nstrata: estrato\\npsu: upm\\n"
+    ...                            "units: {household: {weights: fexp_hogar}}\\n")
     ...     spec = load_design_file(p)
     >>> spec["main"]["weights"], spec["units"]["household"]["weights"]
     ('fexp', 'fexp_hogar')
@@ -237,7 +240,8 @@ def build_designs(spec: dict[str, Any], data: pd.DataFrame, tables: Mapping[str,
     with ``key`` and ``inherit_calibration: true`` (the default when ``key`` is given) on another
     table is built by :meth:`~surveykit.SurveyDesign.inherit_calibration` from the main design when
     that is calibrated: its rows take their parent row's g-weights, strata and PSUs, and its
-    standard errors treat the calibration as fixed (see that method).
+    standard errors treat the calibration as fixed (``true`` or ``fixed``) or carry its residuals
+    (``calibrated``; see that method).
 
     Examples
     --------
@@ -281,8 +285,13 @@ def _inherited(main: SurveyDesign, df: pd.DataFrame, u: dict[str, Any], parent: 
     if u["weights"] not in df.columns:
         raise DesignError(f"design file {file}, {where}.weights: column {u['weights']!r} is not in table "
                           f"{u['table']!r}.", file=file, column=u["weights"])
+    variance: Literal["fixed", "calibrated"] = "calibrated" if u["inherit_calibration"] == "calibrated" else "fixed"
+    if variance == "calibrated" and u.get("calibration"):
+        raise _fail(file, f"{where}.calibration", "a unit with inherit_calibration: calibrated takes the main "
+                                                   "design's calibration only; remove this calibration.")
     try:
-        d = main.inherit_calibration(df, u["key"], weights=u["weights"], lonely_psu=u["lonely_psu"])
+        d = main.inherit_calibration(df, u["key"], weights=u["weights"], lonely_psu=u["lonely_psu"],
+                                     variance=variance)
     except SurveykitError as exc:
         raise DesignError(f"design file {file}, {where} (table {u['table']!r}, key {u['key']!r}): "
                           f"{_yaml_wording(str(exc))}", file=file) from None

@@ -203,7 +203,8 @@ class WeightingMethods:
 
     def inherit_calibration(self, child: pd.DataFrame, key: str, *,
                             weights: str | np.ndarray | pd.Series | None = None,
-                            lonely_psu: LonelyPSU | None = None) -> SurveyDesign:
+                            lonely_psu: LonelyPSU | None = None,
+                            variance: Literal["fixed", "calibrated"] = "fixed") -> SurveyDesign:
         """The design of a child table (incidents, household members) carrying this design's calibration.
 
         Every child row belongs to one row of this (calibrated) design through ``key``; it gets that
@@ -211,13 +212,19 @@ class WeightingMethods:
         strata, PSUs and fpc. The child's weights are ``w * g``, where ``w`` is ``weights`` (a column of
         ``child`` or an array) or, by default, the parent row's weight before calibration.
 
-        **Variance.** The calibration is treated as fixed: the child design is a plain Taylor design
-        with weights ``w * g`` (R: ``svydesign(weights = ~I(w * g))``), so its standard errors are
-        those of the child sample with those weights and ignore the variance reduction (or increase)
-        the calibration brings. Point estimates are the calibrated ones. When the child's statistic
-        is a total or ratio of totals, the calibrated variance is available without this method:
-        sum the child variables to the parent rows (``child.groupby(key).sum()``) and estimate on
-        the calibrated parent design, whose SEs use the calibration residuals.
+        **Variance.** Point estimates are the calibrated ones either way.
+
+        * ``variance="fixed"`` (default; the design file's ``inherit_calibration: true``): the
+          calibration is treated as fixed. The child design is a plain Taylor design with weights
+          ``w * g`` (R: ``svydesign(weights = ~I(w * g))`` on the child table), so its standard errors
+          are those of the child sample with those weights and ignore the variance reduction (or
+          increase) the calibration brings.
+        * ``variance="calibrated"``: the calibration residuals are carried. The child's influence
+          values are summed to their parent rows (per domain and statistic) and their variance is the
+          parent design's, calibration residuals included: the SE of a child total is that of the
+          parent design's total of the child variable summed to the parent rows, and a child mean is
+          the ratio of two such totals. Its degrees of freedom are the parent's. Weighting steps and
+          ``to_replicate`` are refused on it (weight the parent, then inherit).
 
         Parameters
         ----------
@@ -230,7 +237,10 @@ class WeightingMethods:
             The child's weights before calibration (default: the parent row's).
         lonely_psu : str, optional
             The child design's lonely-PSU rule (default: this design's); a child table can leave a
-            stratum with one PSU where the parent had several.
+            stratum with one PSU where the parent had several. With ``variance="calibrated"`` the
+            variance runs on the parent's PSUs, under the parent's rule.
+        variance : {"fixed", "calibrated"}, default "fixed"
+            Whether the standard errors treat the calibration as fixed or carry its residuals.
 
         Returns
         -------
@@ -247,9 +257,16 @@ class WeightingMethods:
         >>> inc = cal.inherit_calibration(incidents, "id")
         >>> inc.weights.tolist(), inc.total("denuncia")["estimate"].tolist()
         ([15.0, 15.0, 10.0], [25.0])
+        >>> proper = cal.inherit_calibration(incidents, "id", variance="calibrated")
+        >>> per_person = pd.Series([1, 0, 1, 0], index=persons.index, name="denuncia")   # summed to persons
+        >>> bool(abs(proper.total("denuncia")["se"][0] - cal.total(per_person)["se"][0]) < 1e-9)
+        True
         """
         from .survey_design import SurveyDesign
 
+        if variance not in ("fixed", "calibrated"):
+            raise WeightingError(f"variance={variance!r}: use 'fixed' (the calibration treated as fixed) or "
+                                 "'calibrated' (its residuals carried).")
         if not isinstance(self, SurveyDesign):
             raise WeightingError("inherit_calibration() makes a Taylor child design from a SurveyDesign; replicate "
                                  "designs carry their calibration in the replicate weights.")
@@ -298,10 +315,15 @@ class WeightingMethods:
             w = (frame[weights] if isinstance(weights, str) and weights in frame.columns
                  else self._child_weights(frame, weights))
             w = pd.to_numeric(pd.Series(np.asarray(w).ravel()), errors="coerce").to_numpy(dtype=float)
-        return SurveyDesign(frame, weights=pd.Series(w * g[pos], index=frame.index), strata=spec["strata"] or None,
-                            psu=spec["psu"] or None, fpc=spec["fpc"] or None, nest=spec["nest"],
-                            lonely_psu=lonely_psu or spec["lonely_psu"],
-                            adjust_domain_lonely=spec["adjust_domain_lonely"])
+        out = SurveyDesign(frame, weights=pd.Series(w * g[pos], index=frame.index), strata=spec["strata"] or None,
+                           psu=spec["psu"] or None, fpc=spec["fpc"] or None, nest=spec["nest"],
+                           lonely_psu=lonely_psu or spec["lonely_psu"],
+                           adjust_domain_lonely=spec["adjust_domain_lonely"])
+        if variance == "fixed":
+            return out
+        from .inherited import InheritedDesign
+
+        return InheritedDesign.from_child(out, self, pos)
 
     @staticmethod
     def _child_weights(frame: pd.DataFrame, weights: Any) -> Any:

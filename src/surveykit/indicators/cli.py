@@ -10,11 +10,12 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-__all__ = ["load_design_file", "build_designs"]
+__all__: list[str] = []          # nothing new is imported from here
+_MOVED = ("load_design_file", "build_designs")
 
 
 def __getattr__(name: str) -> Any:
-    if name in __all__:
+    if name in _MOVED:
         from .. import design
 
         warnings.warn(f"surveykit.indicators.cli.{name} is deprecated: use surveykit.{name} (or surveykit.design); "
