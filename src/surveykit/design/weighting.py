@@ -210,7 +210,8 @@ class WeightingMethods:
         Every child row belongs to one row of this (calibrated) design through ``key``; it gets that
         row's calibration factor ``g`` (the product of this design's calibrations' g-weights), its
         strata, PSUs and fpc. The child's weights are ``w * g``, where ``w`` is ``weights`` (a column of
-        ``child`` or an array) or, by default, the parent row's weight before calibration.
+        ``child`` or an array) or, by default, the parent row's weight divided by its ``g`` (its
+        weight before calibration).
 
         **Variance.** Point estimates are the calibrated ones either way.
 
