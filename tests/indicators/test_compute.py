@@ -153,8 +153,8 @@ def test_breakdowns_table_shape(setting):
 
 def test_language_comes_from_the_call_or_the_questionnaire(setting):
     cat, _, d = setting
-    q_es = sk.Questionnaire(id="t", languages=["es", "en"], items=[sk.IntegerQuestion(name="edad",
-                                                                                       label={"es": "Edad", "en": "Age"})])
+    edad = sk.IntegerQuestion(name="edad", label={"es": "Edad", "en": "Age"})
+    q_es = sk.Questionnaire(id="t", languages=["es", "en"], items=[edad])
     q_en = q_es.model_copy(update={"default_language": "en"})
 
     def name(**kw):
