@@ -6,7 +6,7 @@
 """
 
 from . import indicators, report, shipped
-from .design import ReplicateDesign, SurveyDesign
+from .design import ReplicateDesign, SurveyDesign, build_designs, load_design_file
 from .estimation.quality import QUALITY_RULES, quality_flags
 from .errors import *  # noqa: F401,F403  (the SurveykitError hierarchy is public API)
 from .errors import __all__ as _error_names
@@ -44,4 +44,6 @@ __all__ = [
     "read_collection",
     "Collection",
     "paradata_summary",
+    "load_design_file",
+    "build_designs",
 ]

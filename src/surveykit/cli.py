@@ -19,7 +19,7 @@ from .errors import SurveykitError
 _SUBCOMMAND_MODULES = (
     "surveykit.questionnaire.cli",
     "surveykit.io.cli",
-    "surveykit.indicators.cli",
+    "surveykit.commands.indicators",
     "surveykit.sampling.cli",
 )
 

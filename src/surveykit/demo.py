@@ -22,6 +22,7 @@ import argparse
 import sys
 import time
 import warnings
+from typing import cast
 from pathlib import Path
 
 import pandas as pd
@@ -71,7 +72,9 @@ def run(out: Path, seed: int = 2024, language: str = "es", charts: bool = True) 
         written.update({f"{name}:{unit}": path for unit, path in files.items()})
         # codes stay codes: the questionnaire's don't-know/refused codes are answers to check, and the
         # indicator definitions say where they count (e.g. 16.1.4 keeps "don't know" in its base)
-        tables = {unit: sk.read_microdata(path, user_missing="keep") for unit, path in files.items()}
+        # without chunksize= read_microdata returns a DataFrame
+        tables = {unit: cast(pd.DataFrame, sk.read_microdata(path, user_missing="keep"))
+                  for unit, path in files.items()}
         clock.step(f"{name}: wrote and read back {', '.join(p.name for p in files.values())}")
         report = sk.check_microdata(tables, q, id=sim.ids())
         summary = report.attrs["summary"]
@@ -84,21 +87,19 @@ def run(out: Path, seed: int = 2024, language: str = "es", charts: bool = True) 
                    + (f" (see {problems_file.name})" if summary["problems"] or skipped else ""))
         main = tables[sim.main_unit]
         person = sk.SurveyDesign(main, weights="fexp", strata="estrato", psu="upm")
-        raked = person.rake(controls)
+        raked = person.rake(controls.margins)
         rep = raked.weighting_report
+        assert rep is not None  # every weighting step reports
         clock.step(f"{name}: raked to {', '.join(controls.margins)} in {rep.iterations} passes "
                    f"(worst gap {rep.summary()['worst_rel_gap']:.1e}, Kish deff {rep.summary()['kish_deff']:.2f})")
         designs = {"person": raked,
                    "household": sk.SurveyDesign(main, weights="fexp_hogar", strata="estrato", psu="upm")}
-        # incidents carry their respondent's raked weight
-        w = pd.Series(raked.weights.to_numpy(), index=main["id_hogar"].to_numpy())
+        # incidents carry their respondent's raked weight (the raking treated as fixed in their SEs)
         for r in q.repeats():
             table = tables.get(r.name)
             if table is None or not len(table):
                 continue
-            table = table.assign(fexp_cal=w.reindex(table["id_hogar"].to_numpy()).to_numpy())
-            designs[r.unit or r.name] = sk.SurveyDesign(table, weights="fexp_cal", strata="estrato", psu="upm",
-                                                        lonely_psu="adjust")
+            designs[r.unit or r.name] = raked.inherit_calibration(table, "id_hogar", lonely_psu="adjust")
         cat = sk.indicators.load_catalog()
         codes = [c for c, ind in cat.items() if ind.questionnaire == q.id and ind.unit in designs]
         res = sk.indicators.compute_breakdowns(designs, codes, BREAKDOWNS, questionnaire=q, language=language,

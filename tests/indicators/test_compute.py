@@ -151,6 +151,26 @@ def test_breakdowns_table_shape(setting):
     assert {"flag", "publish", "flag_reason", "unit_label", "source"} <= set(out.columns)
 
 
+def test_language_comes_from_the_call_or_the_questionnaire(setting):
+    cat, _, d = setting
+    edad = sk.IntegerQuestion(name="edad", label={"es": "Edad", "en": "Age"})
+    q_es = sk.Questionnaire(id="t", languages=["es", "en"], items=[edad])
+    q_en = q_es.model_copy(update={"default_language": "en"})
+
+    def name(**kw):
+        out = sk.indicators.compute_breakdowns(d, ["T.SAFE"], [None], indicators=cat, labels=False, **kw)
+        return out["name"].iloc[0], out.attrs["language"]
+
+    assert name() == ("Feels safe", "en")                          # no questionnaire: English
+    assert name(questionnaire=q_es) == ("Se siente seguro", "es")  # the questionnaire's main language
+    assert name(questionnaire=q_en) == ("Feels safe", "en")
+    assert name(questionnaire=q_es, language="en") == ("Feels safe", "en")   # the call wins
+    t = sk.indicators.compute(d, ["T.SAFE"], indicators=cat, labels=False, questionnaire=q_es)
+    assert t["name"].iloc[0] == "Se siente seguro"
+    with pytest.raises(TypeError, match="unexpected keyword argument 'rules'"):
+        sk.indicators.compute_breakdowns(d, ["T.SAFE"], indicators=cat, rules="inegi")
+
+
 def test_rules_and_intervals(setting):
     cat, _, d = setting
     nchs = sk.indicators.compute(d, ["T.SAFE", "T.RATE"], rule="nchs", ci="korn-graubard", indicators=cat,

@@ -54,7 +54,7 @@ def test_quality_reasons_follow_the_language_flags_stay_codes():
 
 
 def test_design_file_errors_speak_yaml(tmp_path):
-    from surveykit.indicators.cli import _design
+    from surveykit.design.files import _design
 
     df = pd.DataFrame({"s": [1, 1, 2, 2], "u": [1, 2, 1, 2], "w": 1.0, "y": [1.0, 2, 3, 4]})
     spec = {"weights": "w", "strata": "s", "psu": "u", "fpc": None, "nest": False, "lonely_psu": "error"}

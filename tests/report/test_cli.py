@@ -167,3 +167,27 @@ def test_shipped_design_example_on_a_shipped_questionnaire(tmp_path, capsys):
     assert "illustrative" in captured.err               # the control totals say what they are
     wb = openpyxl.load_workbook(tmp_path / "sdg16.xlsx")
     assert "ODS 16" in wb.sheetnames
+
+
+def test_python_dash_m_surveykit_is_the_command_line():
+    import os
+    import subprocess
+    import sys
+
+    src = str(ROOT / "src")
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run([sys.executable, "-m", "surveykit", "indicators", "--help"], capture_output=True,
+                          text=True, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "--design" in done.stdout and "usage: surveykit indicators" in done.stdout
+
+
+def test_the_old_module_keeps_the_design_file_functions():
+    import importlib
+
+    old = importlib.import_module("surveykit.indicators.cli")
+    with pytest.warns(DeprecationWarning, match="use surveykit.load_design_file"):
+        assert old.load_design_file is sk.load_design_file
+    with pytest.warns(DeprecationWarning, match="use surveykit.build_designs"):
+        from surveykit.indicators.cli import build_designs
+    assert build_designs is sk.build_designs

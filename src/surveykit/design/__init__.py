@@ -8,7 +8,8 @@ below (:mod:`surveykit.estimation`, :mod:`surveykit.weighting`).
 """
 
 from .base import BaseDesign
+from .files import build_designs, load_design_file
 from .replicate import ReplicateDesign
 from .survey_design import SurveyDesign
 
-__all__ = ["BaseDesign", "ReplicateDesign", "SurveyDesign"]
+__all__ = ["BaseDesign", "ReplicateDesign", "SurveyDesign", "build_designs", "load_design_file"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,9 @@ from ..errors import IndicatorError, SurveykitError
 from ..estimation.quality import quality_flags
 from ..metadata import label_values, value_labels
 from .model import Indicator
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..questionnaire import Questionnaire
 
 __all__ = ["catalog", "load_catalog", "get_indicator", "compute", "compute_breakdowns", "evaluate_indicator"]
 
@@ -110,8 +113,13 @@ def get_indicator(code: str, indicators: Mapping[str, Indicator] | None = None) 
 # ------------------------------------------------------------------------------------------------
 # evaluation
 # ------------------------------------------------------------------------------------------------
-def _eval(ind: Indicator, field: str, text: str, data: pd.DataFrame, questionnaire: Any) -> pd.Series:
+def _eval(ind: Indicator, field: str, text: str | None, data: pd.DataFrame,
+          questionnaire: Questionnaire | None) -> pd.Series:
     from ..questionnaire.expression import parse_expression
+
+    if text is None:  # the model requires it for this estimator; a hand-built Indicator may lack it
+        raise IndicatorError(f"indicator {ind.code} ({ind.estimator}) needs a {field} expression.",
+                             indicator=ind.code, field=field)
 
     try:
         expr = parse_expression(text)
@@ -141,7 +149,7 @@ def _as_number(s: pd.Series, name: str) -> pd.Series:
 
 
 def evaluate_indicator(design: BaseDesign, ind: Indicator, by: Any = None, *, ci: str = "t", level: float = 0.95,
-                       df: Any = None, questionnaire: Any = None, empty: str = "nan") -> pd.DataFrame:
+                       df: Any = None, questionnaire: Questionnaire | None = None, empty: str = "nan") -> pd.DataFrame:
     """The estimator call an indicator stands for, on ``design``; estimates on the published scale.
 
     Examples
@@ -158,7 +166,7 @@ def evaluate_indicator(design: BaseDesign, ind: Indicator, by: Any = None, *, ci
     return _prepare(design, ind, questionnaire)(by, ci=ci, level=level, df=df, empty=empty)
 
 
-def _prepare(design: BaseDesign, ind: Indicator, questionnaire: Any):
+def _prepare(design: BaseDesign, ind: Indicator, questionnaire: Questionnaire | None):
     """Evaluate an indicator's expressions once; return ``run(by, ...)`` doing the estimator call."""
     data = design.analysis_frame()          # without attrs: pandas would deep-copy the labels into every step
     universe = np.ones(len(data), dtype=bool) if not ind.universe else \
@@ -241,7 +249,7 @@ def _design_for(designs, ind: Indicator) -> BaseDesign | None:
     return designs.get(ind.unit)
 
 
-def _labels(table: pd.DataFrame, cols: list[str], data: pd.DataFrame, questionnaire: Any,
+def _labels(table: pd.DataFrame, cols: list[str], data: pd.DataFrame, questionnaire: Questionnaire | None,
             language: str, cache: dict | None = None) -> pd.DataFrame:
     key = ("labels", id(questionnaire), language)
     if cache is not None and key in cache:
@@ -263,7 +271,7 @@ def _labels(table: pd.DataFrame, cols: list[str], data: pd.DataFrame, questionna
 
 def compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] | str | None = None,
             by: str | Sequence[str] | None = None, *, rule: str = "inegi", ci: str | None = None, level: float = 0.95,
-            language: str = "es", labels: bool = True, questionnaire: Any = None,
+            language: str | None = None, labels: bool = True, questionnaire: Questionnaire | None = None,
             indicators: Mapping[str, Indicator] | None = None) -> pd.DataFrame:
     """Indicators with their SE, CI, CV, design effect, n and a quality flag, as a tidy table.
 
@@ -283,8 +291,9 @@ def compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] 
     ci : {"t", "normal", "logit", "korn-graubard", "wilson"}, optional
         Interval for proportions (ratios, means and totals use t or normal); default: each
         indicator's own choice (its ``ci`` field), else t.
-    language : str
-        Language of names and labels.
+    language : str, optional
+        Language of names, labels and flag reasons; default: the questionnaire's main language when a
+        ``questionnaire`` is given, else English.
     labels : bool
         Label the domain values (from ``questionnaire`` or the data's value labels).
     questionnaire : Questionnaire, optional
@@ -310,11 +319,20 @@ def compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] 
     >>> t["sexo"].tolist(), t["estimate"].round(2).tolist()
     ([1, 2], [33.33, 66.67])
     """
-    return _compute(design, codes, by, rule=rule, ci=ci, level=level, language=language, labels=labels,
-                    questionnaire=questionnaire, indicators=indicators, prepared={})
+    return _compute(design, codes, by, rule=rule, ci=ci, level=level, language=_language(language, questionnaire),
+                    labels=labels, questionnaire=questionnaire, indicators=indicators, prepared={})
 
 
-def _compute(design, codes, by, *, rule, ci, level, language, labels, questionnaire, indicators,
+def _language(language: str | None, questionnaire: Questionnaire | None) -> str:
+    """The call's language, else the questionnaire's main language, else English (no country default)."""
+    if language is not None:
+        return language
+    return questionnaire.main_language if questionnaire is not None else "en"
+
+
+def _compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] | str | None,
+             by: str | Sequence[str] | None, *, rule: str, ci: str | None, level: float, language: str, labels: bool,
+             questionnaire: Questionnaire | None, indicators: Mapping[str, Indicator] | None,
              prepared: dict) -> pd.DataFrame:
     designs = _designs(design)
     cat = load_catalog() if indicators is None else indicators
@@ -358,12 +376,17 @@ def _compute(design, codes, by, *, rule, ci, level, language, labels, questionna
 
 
 def compute_breakdowns(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] | str | None = None,
-                       breakdowns: Sequence[str | None] = (None,), **kwargs: Any) -> pd.DataFrame:
+                       breakdowns: Sequence[str | None] = (None,), *, rule: str = "inegi", ci: str | None = None,
+                       level: float = 0.95, language: str | None = None, labels: bool = True,
+                       questionnaire: Questionnaire | None = None, indicators: Mapping[str, Indicator] | None = None,
+                       progress: bool | None = None) -> pd.DataFrame:
     """Indicators for the whole population and by each breakdown in turn, in one long table.
 
     The result has ``breakdown`` (the variable, or "total") and ``category`` (its value) instead of
-    one column per domain variable: the shape of a publication table. ``progress=True/False`` shows
-    the breakdowns done on stderr (default: when stderr is a terminal or in a notebook).
+    one column per domain variable: the shape of a publication table. The options are those of
+    :func:`compute` (``language`` defaults to the questionnaire's main language, else English);
+    ``progress=True/False`` shows the breakdowns done on stderr (default: when stderr is a terminal
+    or in a notebook).
 
     Examples
     --------
@@ -377,19 +400,16 @@ def compute_breakdowns(design: BaseDesign | Mapping[str, BaseDesign], codes: Seq
     >>> t[["breakdown", "category", "estimate"]].values.tolist()
     [['total', '', 50.0], ['sexo', 1, 50.0], ['sexo', 2, 50.0]]
     """
-    opts = dict(rule="inegi", ci=None, level=0.95, language="es", labels=True, questionnaire=None, indicators=None)
-    progress = kwargs.pop("progress", None)  # a bar on stderr (default: in a terminal or notebook)
-    unknown = set(kwargs) - set(opts)
-    if unknown:
-        raise TypeError(f"compute_breakdowns() got unexpected arguments {sorted(unknown)}")
-    opts.update(kwargs)
     from ..io import Progress, progress_wanted
+
+    lang = _language(language, questionnaire)
 
     bar = Progress("compute_breakdowns", len(breakdowns), unit="breakdowns") if progress_wanted(progress) else None
     prepared: dict = {}                      # expressions are evaluated once for all breakdowns
     frames = []
     for b in breakdowns:
-        t = _compute(design, codes, b, prepared=prepared, **opts)
+        t = _compute(design, codes, b, rule=rule, ci=ci, level=level, language=lang, labels=labels,
+                     questionnaire=questionnaire, indicators=indicators, prepared=prepared)
         if bar is not None:
             bar.update(1)
         if b is None:

@@ -251,8 +251,9 @@ def saddle(x: float, lam: np.ndarray) -> float:
     def k2(z):
         return 2 * np.sum(lam ** 2 / (1 - 2 * z * lam) ** 2)
 
+    lmin: float
     if (lam < 0).any():
-        lmin = np.max(1 / (2 * lam[lam < 0])) * 0.99999
+        lmin = float(np.max(1 / (2 * lam[lam < 0]))) * 0.99999
     elif x > lam.sum():
         lmin = -0.01
     else:
@@ -285,7 +286,7 @@ def _saddlepoint_p(X2: float, delta: np.ndarray, ddf: float | None) -> float:
 def gof_chisq(design: Any, variable: str, p: Any) -> pd.DataFrame:
     """See :meth:`surveykit.SurveyDesign.gof_chisq`."""
     stats = proportion_statistics(design, [variable])
-    levels = list(stats.level)
+    levels = list(stats.level or [])          # proportion statistics always carry their levels
     k = len(levels)
     if isinstance(p, dict):
         unknown = [c for c in p if c not in levels and str(c) not in map(str, levels)]

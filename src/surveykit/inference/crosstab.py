@@ -148,7 +148,8 @@ def shares(design: Any, codes: np.ndarray, K: int, dom: Any, statistic: str, ci:
         kg_df = resolve_df(design, None, "domain", dom, masks)
     lo, hi = confidence_interval(theta, se, dfv, level, ci, n_rows=n_rows, kg_df=kg_df,
                                  se_logit=None if var_logit is None else np.sqrt(var_logit))
-    stats = Statistics([name] * K, list(range(K)), [None] * K, None, [mask] * K)
+    # the table needs the statistics' names and levels only: no values
+    stats = Statistics([name] * K, list(range(K)), [np.empty(0)] * K, None, [mask] * K)
     return result_table(design, stats, dom, statistic, theta, se, lo, hi, deff, n_obs, False,
                         dict(ci=ci, level=level), dfv)
 

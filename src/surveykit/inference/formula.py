@@ -75,16 +75,16 @@ def model_frame(data: pd.DataFrame, formula: str, *, response: bool = True) -> M
     try:
         mm = model_matrix(f, data, na_action="ignore")
     except (FormulaicError, KeyError, NameError, ValueError, TypeError) as exc:
-        missing = _unknown(formula, data)
-        if missing:
-            raise EstimationError(f"the formula {formula!r} names {missing}, which are not columns of the data.",
-                                  column=missing[0]) from None
+        unknown = _unknown(formula, data)
+        if unknown:
+            raise EstimationError(f"the formula {formula!r} names {unknown}, which are not columns of the data.",
+                                  column=unknown[0]) from None
         raise EstimationError(f"cannot build the model matrix of {formula!r}: {exc}") from None
     rhs = mm.rhs if has_lhs else mm
     spec = rhs.model_spec
     variables = sorted(spec.required_variables | (mm.lhs.model_spec.required_variables if has_lhs else set()))
     used = [v for v in variables if v in data.columns]
-    missing = data[used].isna().to_numpy().any(axis=1) if used else np.zeros(len(data), dtype=bool)
+    missing: np.ndarray = data[used].isna().to_numpy().any(axis=1) if used else np.zeros(len(data), dtype=bool)
     X = np.asarray(rhs, dtype=np.float64)          # formulaic's frame is column-major: no copy
     missing |= ~np.isfinite(X).all(axis=1)
     y = None

@@ -113,9 +113,11 @@ def anticipated_cv(n: Any, sizes: Any, sd: Any, mean: Any, domains: Any = None, 
     s = _per_stratum(sd, "sd", None, h)
     y = _per_stratum(mean, "mean", None, h)
     d = _per_stratum(deff, "deff", None, h)
-    dom = np.zeros(h, dtype=np.int64) if domains is None else None
-    labels = pd.Index(["all"]) if domains is None else None
-    if domains is not None:
+    dom: np.ndarray
+    labels: pd.Index
+    if domains is None:
+        dom, labels = np.zeros(h, dtype=np.int64), pd.Index(["all"])
+    else:
         dom, labels = pd.factorize(pd.Series(np.asarray(domains).ravel()), sort=True)
     nd = np.bincount(dom, weights=big_n, minlength=len(labels))
     with np.errstate(divide="ignore"):
@@ -278,6 +280,7 @@ def allocate(
             return _optimal_total(shares, w, s, c, big_n, budget, cv, variance, mean, index, h, low, high, integer)
     else:
         return _compromise(big_n, s, mean, c, domains, cv, deff, index, h, low, high, integer)
+    assert n is not None  # every method that reaches here needs the total (checked above)
     alloc = _bounded(shares, float(n), low, high)
     return _finish(_round(alloc, low, high) if integer else alloc, index)
 

@@ -40,10 +40,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..fileio import load_yaml_file
 from ..errors import SamplingError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 _KEYS = {"method", "size", "strata", "sort", "seed", "n", "allocation", "households"}
 _ALLOC_KEYS = {"method", "power", "minimum", "maximum"}
@@ -80,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
 
     plan_path = Path(args.plan)
     plan = _check_keys(load_yaml_file(plan_path, "sampling plan", SamplingError), _KEYS, "the plan", str(plan_path))
-    frame = read_microdata(args.frame)
+    frame = cast("pd.DataFrame", read_microdata(args.frame))  # without chunksize=: a DataFrame
     method = plan.get("method", "srs")
     strata = plan.get("strata")
     size = plan.get("size")
@@ -93,8 +96,10 @@ def run(args: argparse.Namespace) -> int:
             raise SamplingError(f"plan {plan_path}: strata column {strata!r} is not in {args.frame}.",
                                 file=str(plan_path), column=strata)
         totals = frame.groupby(strata)[size].sum() if size else frame.groupby(strata).size()
-        n = allocate(totals.astype(float), n, method=alloc.pop("method", "proportional"), **alloc)
-        n = {k: int(v) for k, v in n.items()}
+        # sizes given as a Series: the allocation is a Series by stratum
+        counts = cast("pd.Series", allocate(totals.astype(float), n, method=alloc.pop("method", "proportional"),
+                                            **alloc))
+        n = {k: int(v) for k, v in counts.items()}
     units = None
     hh = plan.get("households")
     kw: dict[str, Any] = {}
@@ -107,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         if psu is None or "take" not in hh:
             raise SamplingError(f"plan {plan_path}: households needs psu and take.", file=str(plan_path))
         if "file" in hh:
-            units = read_microdata(plan_path.parent / hh["file"])
+            units = cast("pd.DataFrame", read_microdata(plan_path.parent / hh["file"]))
         else:
             units = list_units(frame, psu, hh["count"], "hogar")
         kw = dict(units=units, psu=psu, take=hh["take"], unit_method=hh.get("method", "srs"),
