@@ -6,7 +6,7 @@
 """
 
 from . import indicators, report, shipped
-from .design import ReplicateDesign, SurveyDesign, build_designs, load_design_file
+from .design import ReplicateDesign, SurveyDesign, build_designs, inherit_calibration, load_design_file
 from .estimation.quality import QUALITY_RULES, quality_flags
 from .errors import *  # noqa: F401,F403  (the SurveykitError hierarchy is public API)
 from .errors import __all__ as _error_names
@@ -46,4 +46,5 @@ __all__ = [
     "paradata_summary",
     "load_design_file",
     "build_designs",
+    "inherit_calibration",
 ]

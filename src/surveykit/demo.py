@@ -99,7 +99,7 @@ def run(out: Path, seed: int = 2024, language: str = "es", charts: bool = True) 
             table = tables.get(r.name)
             if table is None or not len(table):
                 continue
-            designs[r.unit or r.name] = raked.inherit_calibration(table, "id_hogar", lonely_psu="adjust")
+            designs[r.unit or r.name] = sk.inherit_calibration(raked, table, "id_hogar", lonely_psu="adjust")
         cat = sk.indicators.load_catalog()
         codes = [c for c, ind in cat.items() if ind.questionnaire == q.id and ind.unit in designs]
         res = sk.indicators.compute_breakdowns(designs, codes, BREAKDOWNS, questionnaire=q, language=language,

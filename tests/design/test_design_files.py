@@ -55,11 +55,11 @@ def test_inherited_weights_are_the_child_weights_times_g(persons, incidents):
     # g of a linear calibration to sexo alone: the cell's target over its weighted count
     cell = persons.groupby("sexo")["fexp"].sum()
     assert np.allclose(g, persons["sexo"].map({1: 200 / cell[1], 2: 220 / cell[2]}))
-    inc = cal.inherit_calibration(incidents.assign(w=2.5), "id", weights="w")
+    inc = sk.inherit_calibration(cal, incidents.assign(w=2.5), "id", weights="w")
     g_of = dict(zip(persons["id"], g))
     assert np.allclose(inc.weights.to_numpy(), 2.5 * incidents["id"].map(g_of).to_numpy())
     # by default the child takes its parent's weight before calibration
-    inc = cal.inherit_calibration(incidents, "id")
+    inc = sk.inherit_calibration(cal, incidents, "id")
     fexp_of = dict(zip(persons["id"], persons["fexp"]))
     assert np.allclose(inc.weights.to_numpy(), incidents["id"].map(fexp_of).to_numpy() *
                        incidents["id"].map(g_of).to_numpy())
@@ -67,7 +67,7 @@ def test_inherited_weights_are_the_child_weights_times_g(persons, incidents):
 
 def test_inherited_se_treats_the_calibration_as_fixed(persons, incidents):
     cal = _calibrated(persons)
-    inc = cal.inherit_calibration(incidents, "id")
+    inc = sk.inherit_calibration(cal, incidents, "id")
     got = inc.total("denuncia")
     parent = persons.set_index("id")
     w = inc.weights.to_numpy()
@@ -86,12 +86,12 @@ def test_inherited_se_treats_the_calibration_as_fixed(persons, incidents):
 
 
 def test_child_takes_the_parents_strata_and_psus(persons, incidents):
-    inc = _calibrated(persons).inherit_calibration(incidents, "id")
+    inc = sk.inherit_calibration(_calibrated(persons), incidents, "id")
     assert inc.data["upm"].tolist() == incidents["id"].map(dict(zip(persons["id"], persons["upm"]))).tolist()
     moved = incidents.assign(upm=incidents["id"].map(dict(zip(persons["id"], persons["upm"]))))
     moved.loc[3, "upm"] = 99
     with pytest.raises(sk.DesignError, match=r"column 'upm' of the child table differs .* rows 3"):
-        _calibrated(persons).inherit_calibration(moved, "id")
+        sk.inherit_calibration(_calibrated(persons), moved, "id")
 
 
 @pytest.mark.parametrize("case, error, message", [
@@ -124,7 +124,7 @@ def test_inherit_errors(persons, incidents, case, error, message):
         cal = sk.SurveyDesign(persons, weights="fexp", strata="estrato", psu="upm").to_replicate("jkn").calibrate(
             {"sexo": {1: 200, 2: 220}})
     with pytest.raises(error, match=message):
-        cal.inherit_calibration(child, key, **kwargs)
+        sk.inherit_calibration(cal, child, key, **kwargs)
 
 
 def test_population_size_calibration_is_the_single_level_margin(persons, tmp_path):
@@ -158,7 +158,7 @@ def test_design_file_inherits_and_names_keys(persons, incidents, tmp_path):
     (tmp_path / "design.yaml").write_text(body % "", encoding="utf-8")
     child = incidents.assign(fexp=incidents["id"].map(dict(zip(persons["id"], persons["fexp"]))))
     designs = sk.build_designs(sk.load_design_file(tmp_path / "design.yaml"), persons, {"inc": child})
-    want = _calibrated(persons).inherit_calibration(child, "id", weights="fexp")
+    want = sk.inherit_calibration(_calibrated(persons), child, "id", weights="fexp")
     assert np.allclose(designs["incident"].weights.to_numpy(), want.weights.to_numpy(), rtol=1e-12)
     assert designs["incident"].total("denuncia")["se"].iloc[0] == pytest.approx(
         want.total("denuncia")["se"].iloc[0], rel=1e-12)
@@ -182,8 +182,8 @@ def test_calibrated_child_total_and_mean_are_the_parents_of_summed_variables(per
     inc = incidents.assign(uno=1)
     aggregated = persons.assign(den=_summed(persons, inc, "denuncia"), cnt=_summed(persons, inc, "uno"))
     parent = _calibrated(aggregated)
-    child = _calibrated(persons).inherit_calibration(inc, "id", variance="calibrated")
-    fixed = _calibrated(persons).inherit_calibration(inc, "id")
+    child = sk.inherit_calibration(_calibrated(persons), inc, "id", variance="calibrated")
+    fixed = sk.inherit_calibration(_calibrated(persons), inc, "id")
     got, want = child.total("denuncia"), parent.total("den")
     assert got["estimate"].iloc[0] == pytest.approx(want["estimate"].iloc[0], rel=1e-12)
     assert got["se"].iloc[0] == pytest.approx(want["se"].iloc[0], rel=1e-10)
@@ -203,7 +203,7 @@ def test_calibrated_child_domains_and_covariance(persons, incidents):
     aggregated = persons.assign(den1=_summed(persons, inc, "den1"), den2=_summed(persons, inc, "den2"),
                                 den=_summed(persons, inc, "denuncia"))
     parent = _calibrated(aggregated)
-    child = _calibrated(persons).inherit_calibration(inc, "id", variance="calibrated")
+    child = sk.inherit_calibration(_calibrated(persons), inc, "id", variance="calibrated")
     # a domain of the child's own (incident type): the parent's totals of the per-type sums
     got = child.total("denuncia", by="tipo")
     want = parent.total(["den1", "den2"])
@@ -221,13 +221,13 @@ def test_calibrated_child_domains_and_covariance(persons, incidents):
 
 
 def test_calibrated_child_refuses_weighting(persons, incidents):
-    child = _calibrated(persons).inherit_calibration(incidents, "id", variance="calibrated")
+    child = sk.inherit_calibration(_calibrated(persons), incidents, "id", variance="calibrated")
     with pytest.raises(sk.WeightingError, match="weight the parent design first"):
         child.trim(upper=12)
     with pytest.raises(sk.WeightingError, match="convert the parent design to replicates"):
         child.to_replicate("jkn")
     with pytest.raises(sk.WeightingError, match="variance='exact'"):
-        _calibrated(persons).inherit_calibration(incidents, "id", variance="exact")
+        sk.inherit_calibration(_calibrated(persons), incidents, "id", variance="exact")
 
 
 def test_design_file_inherit_calibration_calibrated(persons, incidents, tmp_path):
@@ -239,7 +239,7 @@ def test_design_file_inherit_calibration_calibrated(persons, incidents, tmp_path
     child = incidents.assign(fexp=incidents["id"].map(dict(zip(persons["id"], persons["fexp"]))))
     (tmp_path / "design.yaml").write_text(body % "calibrated", encoding="utf-8")
     got = sk.build_designs(sk.load_design_file(tmp_path / "design.yaml"), persons, {"inc": child})["incident"]
-    want = _calibrated(persons).inherit_calibration(child, "id", weights="fexp", variance="calibrated")
+    want = sk.inherit_calibration(_calibrated(persons), child, "id", weights="fexp", variance="calibrated")
     assert got.total("denuncia")["se"].iloc[0] == pytest.approx(want.total("denuncia")["se"].iloc[0], rel=1e-12)
     (tmp_path / "design.yaml").write_text(body % "exact", encoding="utf-8")
     with pytest.raises(sk.DesignError, match=r"units\.incident\.inherit_calibration: must be true .* not 'exact'"):

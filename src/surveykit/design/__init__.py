@@ -9,7 +9,9 @@ below (:mod:`surveykit.estimation`, :mod:`surveykit.weighting`).
 
 from .base import BaseDesign
 from .files import build_designs, load_design_file
+from .inherited import InheritedDesign, inherit_calibration
 from .replicate import ReplicateDesign
 from .survey_design import SurveyDesign
 
-__all__ = ["BaseDesign", "ReplicateDesign", "SurveyDesign", "build_designs", "load_design_file"]
+__all__ = ["BaseDesign", "ReplicateDesign", "SurveyDesign", "build_designs", "load_design_file",
+           "InheritedDesign", "inherit_calibration"]

@@ -36,6 +36,7 @@ from typing import Any, Literal, cast
 import pandas as pd
 
 from ..errors import DesignError, SurveykitError
+from .inherited import inherit_calibration
 from .survey_design import SurveyDesign
 
 __all__ = ["load_design_file", "build_designs"]
@@ -290,8 +291,8 @@ def _inherited(main: SurveyDesign, df: pd.DataFrame, u: dict[str, Any], parent: 
         raise _fail(file, f"{where}.calibration", "a unit with inherit_calibration: calibrated takes the main "
                                                    "design's calibration only; remove this calibration.")
     try:
-        d = main.inherit_calibration(df, u["key"], weights=u["weights"], lonely_psu=u["lonely_psu"],
-                                     variance=variance)
+        d = inherit_calibration(main, df, u["key"], weights=u["weights"], lonely_psu=u["lonely_psu"],
+                                variance=variance)
     except SurveykitError as exc:
         raise DesignError(f"design file {file}, {where} (table {u['table']!r}, key {u['key']!r}): "
                           f"{_yaml_wording(str(exc))}", file=file) from None
