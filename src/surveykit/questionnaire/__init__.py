@@ -13,6 +13,7 @@ from .dependencies import Dependency, DependencyGraph
 from .expression import Expr, parse_expression
 from .formats import load_questionnaire
 from .labels import LabelDictionaries
+from .lint_rules import LINT_RULES
 from .models import (
     CalculateQuestion,
     Choice,
@@ -66,4 +67,5 @@ __all__ = [
     "LabelDictionaries",
     "DependencyGraph",
     "Dependency",
+    "LINT_RULES",
 ]

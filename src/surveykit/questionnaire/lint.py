@@ -1,10 +1,20 @@
 """Lint: every problem of a questionnaire at once, each with a code, a fix and a location.
 
-The rules and their codes (the table with examples is in ``docs/questionnaires.md``):
+The rules and their codes, from :data:`~surveykit.questionnaire.lint_rules.LINT_RULES` (a test keeps this
+table equal to the catalogue; the table with examples is in ``docs/questionnaires.md``). SK0xx are found
+while the file is read, the others by lint:
 
 ======  ========  =====================================================================================
 code    severity  rule
 ======  ========  =====================================================================================
+SK001   error     the file is not a valid spec (malformed YAML/JSON, unknown key or type, wrong value
+                  type)
+SK010   error     XLSForm: unknown or unsupported question type
+SK011   error     XLSForm: unmatched begin/end group or repeat
+SK012   error     XLSForm: a question, group or choice without a name
+SK013   error     XLSForm: merged or duplicate header cells, merged data cells, a formula without a
+                  saved result, no type/name column or no survey sheet
+SK014   error     XLSForm: sk_min/sk_max not a number
 SK101   error     a name is used twice (questions, groups and repeats share one namespace)
 SK102   error     a name SPSS, Stata or XLSForm cannot hold (≤32 ASCII letters/digits/_, letter first,
                   not a reserved word)
@@ -66,6 +76,7 @@ from collections import defaultdict
 from typing import Any
 
 from ..errors import ExpressionSyntaxError
+from ..rules import Severity
 from .analysis import CURRENT, Domain, never_true
 from .expression import Call, Expr, Node, Ref, to_source
 from .models import (
@@ -76,6 +87,7 @@ from .models import (
     Repeat,
     _QuestionBase,
 )
+from .lint_rules import LINT_RULES
 from .names import MAX_NAME_LENGTH, name_problem
 from .problems import Location, Problem, pointer, sort_problems
 from .typecheck import REPEAT_AGGREGATES, CheckContext, RefInfo, VType, check, code_key
@@ -93,22 +105,8 @@ _SPSS_VALUE_LABEL_BYTES = 120
 
 
 
-def _rules_from_doc(doc: str) -> dict[str, str]:
-    rules: dict[str, str] = {}
-    last = None
-    for line in doc.splitlines():
-        if re.match(r"^SK\d{3}\s", line):
-            last = line[:5]
-            rules[last] = line[16:].strip()
-        elif last and line.startswith(" " * 18) and line.strip():
-            rules[last] += " " + line.strip()
-        elif not line.startswith(" "):
-            last = None
-    return rules
-
-
-#: Lint codes and what each checks (from the table above).
-RULES: dict[str, str] = _rules_from_doc(__doc__ or "")
+#: Lint codes and what each checks (the English text of :data:`~surveykit.questionnaire.lint_rules.LINT_RULES`).
+RULES: dict[str, str] = {rule.code: rule.en for rule in LINT_RULES}
 
 _TEXT_FIELDS = ("label", "hint", "guidance_hint", "constraint_message", "required_message", "universe",
                 "short_label")
@@ -224,9 +222,10 @@ class _Linter:
             return self.q.source.locate(ptr, offset)
         return Location(pointer=ptr, offset=offset)
 
-    def add(self, code: str, severity: str, message: str, ptr: str, offset: int | None = None,
-            expression: str | None = None) -> None:
-        self.problems.append(Problem(code, severity, message, self.loc(ptr, offset), expression))
+    def add(self, code: str, message: str, ptr: str, offset: int | None = None, expression: str | None = None,
+            *, severity: Severity | None = None) -> None:
+        """Report rule ``code`` with the catalogue's severity (``severity`` only where the rule allows it)."""
+        self.problems.append(Problem.of(code, message, self.loc(ptr, offset), expression, severity=severity))
 
     def where(self, entry: _Entry) -> str:
         loc = self.loc(entry.ptr)
@@ -253,21 +252,21 @@ class _Linter:
         q = self.q
         problem = name_problem(q.id)
         if problem and not _XML_NAME.match(q.id):
-            self.add("SK102", "error", f"form id {q.id!r}: {problem}", "/id")
+            self.add("SK102", f"form id {q.id!r}: {problem}", "/id")
         seen: set[str] = set()
         for i, lang in enumerate(q.languages):
             if not _BCP47.match(lang):
-                self.add("SK502", "error", f"{lang!r} is not a BCP-47 language code; write e.g. 'es', 'en' "
+                self.add("SK502", f"{lang!r} is not a BCP-47 language code; write e.g. 'es', 'en' "
                          "or 'es-SV'", pointer("languages", i))
             if lang in seen:
-                self.add("SK502", "error", f"language {lang!r} is listed twice; remove one",
+                self.add("SK502", f"language {lang!r} is listed twice; remove one",
                          pointer("languages", i))
             seen.add(lang)
         if q.default_language is not None and q.default_language not in q.languages:
-            self.add("SK502", "error", f"the default language {q.default_language!r} is not among the "
+            self.add("SK502", f"the default language {q.default_language!r} is not among the "
                      f"languages {q.languages}; add it or choose one of them", "/default_language")
         if not any(e.is_question for e in self.entries):
-            self.add("SK604", "warning", "the questionnaire has no questions", "/items")
+            self.add("SK604", "the questionnaire has no questions", "/items")
 
     def check_names(self) -> None:
         by_name: dict[str, list[_Entry]] = defaultdict(list)
@@ -278,17 +277,17 @@ class _Linter:
                 if e.item.stores_value:
                     problem = name_problem(name)
                     if problem:
-                        self.add("SK102", "error", f"name {name!r}: {problem}", e.ptr + "/name")
+                        self.add("SK102", f"name {name!r}: {problem}", e.ptr + "/name")
                 elif not _XML_NAME.match(name):
-                    self.add("SK102", "error", f"name {name!r} is not valid in XLSForm: use letters, digits "
+                    self.add("SK102", f"name {name!r} is not valid in XLSForm: use letters, digits "
                              "and '_' and start with a letter", e.ptr + "/name")
             else:
                 problem = name_problem(name)
                 if problem and not _XML_NAME.match(name):
-                    self.add("SK102", "error", f"{e.item.type} name {name!r}: {problem}", e.ptr + "/name")
+                    self.add("SK102", f"{e.item.type} name {name!r}: {problem}", e.ptr + "/name")
         for name, entries in by_name.items():
             for dup in entries[1:]:
-                self.add("SK101", "error", f"the name {name!r} is already used by the {entries[0].item.type} "
+                self.add("SK101", f"the name {name!r} is already used by the {entries[0].item.type} "
                          f"at {self.where(entries[0])}; every question, group and repeat needs its own name "
                          "(rename one)", dup.ptr + "/name")
         # case-insensitive collisions (SPSS); variables only
@@ -299,7 +298,7 @@ class _Linter:
             key = e.item.name.lower()
             other = lower.get(key)
             if other is not None and other.item.name != e.item.name:
-                self.add("SK103", "error", f"{e.item.name!r} and {other.item.name!r} differ only in case; SPSS "
+                self.add("SK103", f"{e.item.name!r} and {other.item.name!r} differ only in case; SPSS "
                          "treats them as the same variable: rename one", e.ptr + "/name")
             lower.setdefault(key, e)
         # select_multiple 0/1 columns
@@ -318,11 +317,11 @@ class _Linter:
                     why = (f"it has {len(column)} characters, Stata allows {MAX_NAME_LENGTH}; shorten the "
                            f"question name" if len(column) > MAX_NAME_LENGTH
                            else "use codes made of letters, digits and '_'")
-                    self.add("SK104", "error", f"the 0/1 column {column!r} of select_multiple {e.item.name!r} "
+                    self.add("SK104", f"the 0/1 column {column!r} of select_multiple {e.item.name!r} "
                              f"is not a valid name: {why}", e.ptr + "/name")
                 elif column in taken or column in derived_seen:
                     owner = "a question" if column in taken else f"a column of {derived_seen[column]!r}"
-                    self.add("SK104", "error", f"the 0/1 column {column!r} of select_multiple {e.item.name!r} "
+                    self.add("SK104", f"the 0/1 column {column!r} of select_multiple {e.item.name!r} "
                              f"collides with {owner} of that name; rename one", e.ptr + "/name")
                 derived_seen.setdefault(column, e.item.name)
 
@@ -332,14 +331,14 @@ class _Linter:
         for code, ptr, desc in codes:
             key = code_key(code)
             if key in seen:
-                self.add("SK402", "error", f"code {key!r} of {what} is used twice ({seen[key]} and {desc}); "
+                self.add("SK402", f"code {key!r} of {what} is used twice ({seen[key]} and {desc}); "
                          "give each its own code", ptr)
             seen.setdefault(key, desc)
             if isinstance(code, str) and re.search(r"\s", code):
-                self.add("SK407", "error", f"code {code!r} of {what} contains spaces; select_multiple answers "
+                self.add("SK407", f"code {code!r} of {what} contains spaces; select_multiple answers "
                          "are stored space-separated: use letters, digits and '_'", ptr)
             if isinstance(code, int) and abs(code) > _STATA_MAX_INT:
-                self.add("SK413", "error", f"code {code} of {what} is outside Stata's integer range "
+                self.add("SK413", f"code {code} of {what} is outside Stata's integer range "
                          f"(±{_STATA_MAX_INT}); use a smaller code", ptr)
 
     def check_choice_lists(self) -> None:
@@ -348,10 +347,10 @@ class _Linter:
             base = pointer("choice_lists", name)
             what = f"list {name!r}"
             if not _XML_NAME.match(name):
-                self.add("SK102", "error", f"choice list name {name!r} is not valid in XLSForm: use letters, "
+                self.add("SK102", f"choice list name {name!r} is not valid in XLSForm: use letters, "
                          "digits and '_'", base)
             if not lst.choices:
-                self.add("SK405", "error", f"choice list {name!r} has no choices; add them or remove the list",
+                self.add("SK405", f"choice list {name!r} has no choices; add them or remove the list",
                          base)
             codes = [(c.code, f"{base}/choices/{i}/code", f"choice {i + 1}") for i, c in enumerate(lst.choices)]
             codes += [(m.code, f"{base}/missing/{i}/code", f"missing code {m.kind}")
@@ -360,13 +359,13 @@ class _Linter:
             substantive = {code_key(c.code) for c in lst.choices}
             for i, m in enumerate(lst.missing):
                 if code_key(m.code) in substantive:
-                    self.add("SK403", "error", f"missing code {m.code} ({m.kind}) of list {name!r} is also a "
+                    self.add("SK403", f"missing code {m.code} ({m.kind}) of list {name!r} is also a "
                              "valid choice; give the missing code a code no choice uses",
                              f"{base}/missing/{i}/code")
             kinds = [c.code for c in lst.choices]
             if any(isinstance(c, str) for c in kinds) or any(isinstance(m.code, str) for m in lst.missing):
                 bad = next(c for c in [*kinds, *(m.code for m in lst.missing)] if isinstance(c, str))
-                self.add("SK406", "warning", f"list {name!r} has the text code {bad!r}; its questions become "
+                self.add("SK406", f"list {name!r} has the text code {bad!r}; its questions become "
                          "text variables and Stata cannot label them: use whole-number codes", base)
             for lang in self.q.languages:
                 labels: dict[str, int] = {}
@@ -375,12 +374,12 @@ class _Linter:
                     if not text:
                         continue
                     if text in labels:
-                        self.add("SK404", "warning", f"choices {labels[text] + 1} and {i + 1} of list {name!r} "
+                        self.add("SK404", f"choices {labels[text] + 1} and {i + 1} of list {name!r} "
                                  f"have the same label {text!r} ({lang}); make the labels distinct",
                                  f"{base}/choices/{i}/label/{lang}")
                     labels.setdefault(text, i)
             if name not in used:
-                self.add("SK410", "warning", f"choice list {name!r} is not used by any question; remove it or "
+                self.add("SK410", f"choice list {name!r} is not used by any question; remove it or "
                          "use it", base)
             self._missing_letters(lst.missing, f"{base}/missing", what)
 
@@ -389,15 +388,15 @@ class _Linter:
         letters: dict[str, str] = {}
         for i, m in enumerate(codes):
             if m.kind in kinds:
-                self.add("SK412", "error", f"missing-code kind {m.kind!r} is defined twice in {what}; keep one",
+                self.add("SK412", f"missing-code kind {m.kind!r} is defined twice in {what}; keep one",
                          f"{base}/{i}/kind")
             kinds.setdefault(m.kind, i)
             letter = m.stata_letter
             if letter is None:
-                self.add("SK412", "error", f"missing code {m.code} ({m.kind}) of {what} has no Stata letter; set "
+                self.add("SK412", f"missing code {m.code} ({m.kind}) of {what} has no Stata letter; set "
                          "stata: '.a' ... '.z'", f"{base}/{i}")
             elif letter in letters and letters[letter] != m.kind:
-                self.add("SK412", "error", f"missing codes {letters[letter]!r} and {m.kind!r} of {what} share "
+                self.add("SK412", f"missing codes {letters[letter]!r} and {m.kind!r} of {what} share "
                          f"the Stata letter {letter}; give each its own", f"{base}/{i}/stata")
             if letter:
                 letters.setdefault(letter, m.kind)
@@ -418,7 +417,7 @@ class _Linter:
                     if kind not in known:
                         close = difflib.get_close_matches(kind, sorted(known), n=1)
                         hint = f"did you mean {close[0]!r}? " if close else ""
-                        self.add("SK408", "error", f"{item.name!r} lists the missing kind {kind!r}, which is not "
+                        self.add("SK408", f"{item.name!r} lists the missing kind {kind!r}, which is not "
                                  f"defined; {hint}define it in missing_codes (or the choice list) or remove it",
                                  f"{e.ptr}/missing/{i}")
             if not e.missing:
@@ -431,7 +430,7 @@ class _Linter:
                 own = {code_key(m.code) for m in (lst.missing if lst else [])}
                 for m in e.missing:
                     if code_key(m.code) in {code_key(v) for v in valid} and code_key(m.code) not in own:
-                        self.add("SK403", "error", f"missing code {m.code} ({m.kind}) of {item.name!r} is a valid "
+                        self.add("SK403", f"missing code {m.code} ({m.kind}) of {item.name!r} is a valid "
                                  f"code of list {item.choices!r}; use another code or set missing: [] on the "
                                  "question", e.ptr + "/missing" if item.missing is not None else e.ptr)
             elif item.type in ("integer", "decimal"):
@@ -442,14 +441,14 @@ class _Linter:
                     above = item.min is None or m.code >= item.min
                     below = item.max is None or m.code <= item.max
                     if above and below and (item.min is not None or item.max is not None):
-                        self.add("SK403", "error", f"missing code {m.code} ({m.kind}) lies inside the valid range "
+                        self.add("SK403", f"missing code {m.code} ({m.kind}) lies inside the valid range "
                                  f"{_range_text(item.min, item.max)} of {item.name!r}; a real answer {m.code} "
                                  "could not be told from it: use codes outside the range (e.g. -8/-9, 998/999) "
                                  "or set missing on the question", e.ptr + ("/missing" if item.missing is not None
                                                                             else "/max"))
             decl = spss_missing_declaration([m.code for m in e.missing], valid, rng)
             if decl is None:
-                self.add("SK409", "error", f"SPSS can declare at most 3 missing values, or one range plus one value, "
+                self.add("SK409", f"SPSS can declare at most 3 missing values, or one range plus one value, "
                          f"and no range fits the missing codes {[m.code for m in e.missing]} of {item.name!r} "
                          "without covering valid codes: use fewer or adjacent missing codes",
                          e.ptr + ("/missing" if item.missing is not None else ""))
@@ -459,20 +458,20 @@ class _Linter:
             item = e.item
             if isinstance(item, (Group, Repeat)):
                 if not item.children:
-                    self.add("SK603", "warning", f"{item.type} {item.name!r} is empty; add items or remove it",
+                    self.add("SK603", f"{item.type} {item.name!r} is empty; add items or remove it",
                              e.ptr)
                 continue
             if item.is_select and item.choices not in self.q.choice_lists:
                 close = difflib.get_close_matches(item.choices, list(self.q.choice_lists), n=1)
                 hint = f"did you mean {close[0]!r}? " if close else ""
-                self.add("SK401", "error", f"{item.name!r} uses the choice list {item.choices!r}, which does not "
+                self.add("SK401", f"{item.name!r} uses the choice list {item.choices!r}, which does not "
                          f"exist; {hint}add it to the choices or fix the name", e.ptr + "/choices")
             if item.type in ("integer", "decimal") and item.min is not None and item.max is not None \
                     and item.min > item.max:
-                self.add("SK601", "error", f"min ({_num(item.min)}) is greater than max ({_num(item.max)}) for "
+                self.add("SK601", f"min ({_num(item.min)}) is greater than max ({_num(item.max)}) for "
                          f"{item.name}; swap them or fix one", e.ptr + "/min")
             if isinstance(item, CalculateQuestion) and item.calculation is None:
-                self.add("SK602", "error", f"calculate {item.name!r} has no calculation; write one (e.g. "
+                self.add("SK602", f"calculate {item.name!r} has no calculation; write one (e.g. "
                          "${a} + ${b}) or change the type", e.ptr + "/calculation")
 
     def check_texts(self) -> None:
@@ -481,10 +480,10 @@ class _Linter:
         declared = set(langs)
 
         def check(ptr: str, texts: dict[str, str], what: str, needed: bool = False,
-                  severity: str = "error", how: str = "") -> None:
+                  severity: Severity | None = None, how: str = "") -> None:
             for lang in texts:
                 if lang not in declared:
-                    self.add("SK502", "error", f"{what} has text in {lang!r}, which is not among the languages "
+                    self.add("SK502", f"{what} has text in {lang!r}, which is not among the languages "
                              f"{langs}; add {lang!r} to languages or fix the code", f"{ptr}/{lang}")
             present = {k for k, v in texts.items() if v and v.strip()}
             if not present and not needed:
@@ -493,9 +492,9 @@ class _Linter:
                 if lang not in present:
                     # the example: a declared language's text, else any (texts may all be in undeclared ones)
                     shown = next((k for k in langs if k in present), next(iter(sorted(present)), None))
-                    self.add("SK501", severity, f"{what} has no {lang!r} text" +
+                    self.add("SK501", f"{what} has no {lang!r} text" +
                              (f" (the {shown!r} one is {_clip(texts[shown])!r})" if shown is not None else "")
-                             + f"; write the {lang!r} translation{how}", f"{ptr}/{lang}")
+                             + f"; write the {lang!r} translation{how}", f"{ptr}/{lang}", severity=severity)
 
         # XLSForm has no translated title column: a warning, with surveykit's column named
         check("/title", q.title, "the title", severity="warning",
@@ -514,7 +513,7 @@ class _Linter:
                 check(f"{e.ptr}/{field}", texts, f"the {field.replace('_', ' ')} of {kind}", needs)
             if e.is_question and item.type not in _NO_LABEL_NEEDED and not any(
                     v.strip() for v in item.label.values()):
-                self.add("SK505", "warning", f"question {item.name!r} has no label; write the question text",
+                self.add("SK505", f"question {item.name!r} has no label; write the question text",
                          e.ptr + "/label")
             if e.is_question and item.stores_value:
                 var = item.short_label or item.label
@@ -524,7 +523,7 @@ class _Linter:
                         limit = (f"SPSS keeps {_SPSS_VAR_LABEL_BYTES} bytes" if n_bytes > _SPSS_VAR_LABEL_BYTES
                                  else f"Stata allows {_STATA_VAR_LABEL_CHARS} characters")
                         field = "short_label" if item.short_label else "label"
-                        self.add("SK503", "warning", f"the variable label of {item.name!r} ({lang}) has {n_chars} "
+                        self.add("SK503", f"the variable label of {item.name!r} ({lang}) has {n_chars} "
                                  f"characters / {n_bytes} bytes; {limit}: add a short_label for the data files",
                                  f"{e.ptr}/{field}/{lang}")
         for name, lst in q.choice_lists.items():
@@ -543,7 +542,7 @@ class _Linter:
         for lang, text in texts.items():
             n = len(text.encode("utf-8"))
             if n > _SPSS_VALUE_LABEL_BYTES:
-                self.add("SK504", "warning", f"the label of {what} ({lang}) has {n} bytes; SPSS keeps "
+                self.add("SK504", f"the label of {what} ({lang}) has {n} bytes; SPSS keeps "
                          f"{_SPSS_VALUE_LABEL_BYTES} (it would be cut): shorten it", f"{ptr}/{lang}")
 
     # -- expressions ---------------------------------------------------------------------------
@@ -566,7 +565,7 @@ class _Linter:
             try:
                 ast = expr.ast
             except ExpressionSyntaxError as exc:
-                self.add("SK301", "error", str(exc), ptr, exc.offset, expr.src)
+                self.add("SK301", str(exc), ptr, exc.offset, expr.src)
                 continue
             self.parsed[(e.ptr, field)] = ast
             choice_columns = None
@@ -579,7 +578,8 @@ class _Linter:
             ctx = CheckContext(lookup=lookup, role=role, current=current, choice_columns=choice_columns)
             t, issues = check(ast, ctx)
             for issue in issues:
-                self.add(issue.code, issue.severity, f"{field}: {issue.message}", ptr, issue.span[0], expr.src)
+                self.add(issue.code, f"{field}: {issue.message}", ptr, issue.span[0], expr.src,
+                         severity=issue.severity)
             if role == "calculation" and e.item.result_type:
                 self._check_result_type(e, t, ptr, expr)
             self._check_references(e, field, role, expr, ast, ptr)
@@ -591,8 +591,8 @@ class _Linter:
         ok = {"integer": (VType.NUMBER, VType.CODE), "decimal": (VType.NUMBER, VType.CODE),
               "text": (VType.TEXT, VType.CODE), "boolean": (VType.BOOLEAN,), "date": (VType.DATE,)}[rt]
         if t not in ok and t is not VType.ANY:
-            self.add("SK302", "warning", f"calculation: result_type is {rt} but the calculation gives {t.value}; "
-                     "fix one of them", ptr, 0, expr.src)
+            self.add("SK302", f"calculation: result_type is {rt} but the calculation gives {t.value}; "
+                     "fix one of them", ptr, 0, expr.src, severity="warning")
 
     def _check_references(self, e: _Entry, field: str, role: str, expr: Expr, ast: Node, ptr: str) -> None:
         owner_scope = e.repeat_path  # the units the expression is evaluated in (a repeat's own
@@ -613,30 +613,30 @@ class _Linter:
             if target is None:
                 close = difflib.get_close_matches(name, list(self.first), n=1)
                 hint = f"did you mean ${{{close[0]}}}? " if close else ""
-                self.add("SK201", "error", f"{field}: ${{{name}}} is not a question of this form; {hint}fix the "
+                self.add("SK201", f"{field}: ${{{name}}} is not a question of this form; {hint}fix the "
                          "name or add the question", ptr, offset, expr.src)
                 continue
             if target.order > e.order and not (role == "constraint" and target is e):
-                severity = "warning" if role == "calculation" else "error"
+                severity: Severity | None = "warning" if role == "calculation" else None
                 inside = any(p is e.item for p in target.parents)
                 why = (f"{name!r} is inside {e.item.type} {e.item.name!r}, which cannot depend on its own "
                        "questions" if inside else f"{name!r} comes later in the form "
                        f"({self.where(target)}), so it is still empty here")
-                self.add("SK202", severity, f"{field}: ${{{name}}} refers forward: {why}; move the question "
-                         "before it or change the expression", ptr, offset, expr.src)
+                self.add("SK202", f"{field}: ${{{name}}} refers forward: {why}; move the question "
+                         "before it or change the expression", ptr, offset, expr.src, severity=severity)
             if in_aggregate:
                 continue
             if isinstance(target.item, Repeat):
-                self.add("SK204", "error", f"{field}: ${{{name}}} is a repeat; count its instances with "
+                self.add("SK204", f"{field}: ${{{name}}} is a repeat; count its instances with "
                          f"count(${{{name}}})", ptr, offset, expr.src)
                 continue
             scope = target.repeat_path
             if scope[:len(owner_scope)] == owner_scope and len(scope) > len(owner_scope):
-                self.add("SK204", "error", f"{field}: ${{{name}}} is inside repeat {scope[-1]!r} (one value per "
+                self.add("SK204", f"{field}: ${{{name}}} is inside repeat {scope[-1]!r} (one value per "
                          "instance) but this expression is outside it; use an aggregate such as "
                          f"sum(${{{name}}}), count() or indexed-repeat()", ptr, offset, expr.src)
             elif owner_scope[:len(scope)] != scope:
-                self.add("SK204", "error", f"{field}: ${{{name}}} belongs to repeat {scope[-1]!r}, another unit "
+                self.add("SK204", f"{field}: ${{{name}}} belongs to repeat {scope[-1]!r}, another unit "
                          "than this expression's; use an aggregate (sum(), indexed-repeat()) or move the "
                          "question", ptr, offset, expr.src)
 
@@ -686,7 +686,7 @@ class _Linter:
             bounds = ""
             if e.item.type in ("integer", "decimal") and (e.item.min is not None or e.item.max is not None):
                 bounds = f" within {_range_text(e.item.min, e.item.max)}"
-            self.add("SK310", "error", f"constraint: no answer{bounds} can satisfy {to_source(ast)!r} (e.g. a "
+            self.add("SK310", f"constraint: no answer{bounds} can satisfy {to_source(ast)!r} (e.g. a "
                      "minimum above the maximum); fix the bounds", ptr, 0, expr.src)
 
     def check_reachability(self) -> None:
@@ -702,7 +702,7 @@ class _Linter:
                 self.unreachable.add(e.item.name)
                 what = (f"{e.item.type} {e.item.name!r} and the {self._count_inside(e)} questions inside it are"
                         if not e.is_question else f"{e.item.name!r} is")
-                self.add("SK307", "error", f"unreachable: {what} never asked, because the relevance "
+                self.add("SK307", f"unreachable: {what} never asked, because the relevance "
                          f"{to_source(ast)!r} can never be true (check the codes and bounds it compares with)",
                          f"{e.ptr}/relevant", 0, e.item.relevant.src)
                 if not e.is_question:
@@ -736,7 +736,7 @@ class _Linter:
                 src = expr.src if isinstance(expr, Expr) else None
             else:
                 ptr, offset, src = start_entry.ptr, None, None
-            self.add("SK203", "error", f"cycle: {text} ({', '.join(steps)}); break it so no question depends "
+            self.add("SK203", f"cycle: {text} ({', '.join(steps)}); break it so no question depends "
                      "on itself", ptr, offset, src)
 
 

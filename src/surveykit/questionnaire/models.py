@@ -164,7 +164,7 @@ def format_validation_error(exc: ValidationError, data: Any = None,
         location = source.locate(ptr) if source else None
         from .problems import Location
 
-        problems.append(Problem("SK001", "error", msg, location or Location(pointer=ptr)))
+        problems.append(Problem.of("SK001", msg, location or Location(pointer=ptr)))
     lines = [f"{p.location}: {p.message}" for p in problems]
     head = f"the questionnaire spec is not valid ({len(problems)} problem{'s' if len(problems) != 1 else ''})"
     return head + ":\n  " + "\n  ".join(lines), problems

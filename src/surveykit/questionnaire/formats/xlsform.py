@@ -235,9 +235,9 @@ class _Reader:
 
     # -- problems -----------------------------------------------------------------------------
     def problem(self, code: str, message: str, sheet: str | None, row: int | None, column: str | None,
-                cell: str | None = None, severity: str = "error") -> None:
-        self.problems.append(Problem(code, severity, message,
-                                     Location(file=self.file, sheet=sheet, row=row, column=column, cell=cell)))
+                cell: str | None = None) -> None:
+        self.problems.append(Problem.of(code, message,
+                                        Location(file=self.file, sheet=sheet, row=row, column=column, cell=cell)))
 
     def fatal(self, message: str, sheet: str | None, row: int | None) -> None:
         self.fatal_error = True
@@ -266,7 +266,7 @@ class _Reader:
                     raise SpecFormatError(
                         f"{self.file}: sheet {sheet!r} has more than {MAX_ROWS:,} rows, more than surveykit reads "
                         "from a questionnaire; delete the rows below the form (or the sheet)", file=self.file,
-                        problems=[Problem("SK013", "error", f"sheet {sheet} has more than {MAX_ROWS} rows",
+                        problems=[Problem.of("SK013", f"sheet {sheet} has more than {MAX_ROWS} rows",
                                           Location(file=self.file, sheet=sheet))])
             wb = openpyxl.load_workbook(self.path, data_only=True)
             self._formulas = {name: formula_cells_without_value(self.path, part)
@@ -284,7 +284,7 @@ class _Reader:
             found = ", ".join(repr(ws.title) for ws in wb.worksheets) or "none"
             raise SpecFormatError(f"{self.file}: the workbook has no 'survey' sheet (sheets: {found}); name the "
                                   "sheet with the questions 'survey'", file=self.file,
-                                  problems=[Problem("SK013", "error", "no 'survey' sheet",
+                                  problems=[Problem.of("SK013", "no 'survey' sheet",
                                                     Location(file=self.file))])
         survey = _Sheet(sheets["survey"], self)
         choices = _Sheet(sheets["choices"], self) if "choices" in sheets else None
