@@ -14,7 +14,7 @@ from .expression import Expr, parse_expression
 from .formats import load_questionnaire
 from .labels import LabelDictionaries
 from .lint_rules import LINT_RULES
-from .models import (
+from .items import (
     CalculateQuestion,
     Choice,
     ChoiceList,
@@ -27,16 +27,15 @@ from .models import (
     MissingCode,
     NoteQuestion,
     OtherQuestion,
-    QuestionInfo,
-    Questionnaire,
     Repeat,
-    RepeatInfo,
     SelectMultipleQuestion,
     SelectOneQuestion,
     TextQuestion,
     TimeQuestion,
 )
 from .problems import Location, Problem
+from .questionnaire import Questionnaire
+from .views import QuestionInfo, RepeatInfo
 
 __all__ = [
     "Questionnaire",

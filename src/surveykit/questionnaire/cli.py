@@ -103,7 +103,7 @@ def _lint(args: argparse.Namespace) -> int:
 
 def _convert(args: argparse.Namespace) -> int:
     from .formats import load_questionnaire
-    from .models import Questionnaire
+    from .questionnaire import Questionnaire
 
     out = Path(args.output)
     name = out.name.lower()

@@ -57,7 +57,7 @@ from ..errors import ExpressionSyntaxError, QuestionnaireError
 from .expression import Call, Expr, Node, Ref
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .models import Questionnaire
+    from .questionnaire import Questionnaire
 
 __all__ = ["Dependency", "DependencyGraph", "EXPRESSION_KINDS", "dependency_graph"]
 

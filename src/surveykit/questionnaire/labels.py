@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import QuestionnaireError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .models import Questionnaire
+    from .questionnaire import Questionnaire
 
 __all__ = ["LabelDictionaries", "label_dictionaries", "SELECTED_WORDS"]
 

@@ -79,17 +79,11 @@ from ..errors import ExpressionSyntaxError
 from ..rules import Severity
 from .analysis import CURRENT, Domain, never_true
 from .expression import Call, Expr, Node, Ref, to_source
-from .models import (
-    CalculateQuestion,
-    Group,
-    MissingCode,
-    Questionnaire,
-    Repeat,
-    _QuestionBase,
-)
+from .items import CalculateQuestion, Group, MissingCode, Repeat, _QuestionBase
 from .lint_rules import LINT_RULES
 from .names import MAX_NAME_LENGTH, name_problem
 from .problems import Location, Problem, pointer, sort_problems
+from .questionnaire import Questionnaire
 from .typecheck import REPEAT_AGGREGATES, CheckContext, RefInfo, VType, check, code_key
 
 __all__ = ["lint", "RULES", "BCP47_PATTERN", "spss_missing_declaration"]

@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING
 
 from ...fileio import write_text_atomic
 from ...errors import SpecFormatError
-from ..models import Group, Repeat
+from ..items import Group, Repeat
 from ..typecheck import code_key
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..models import Questionnaire
+    from ..questionnaire import Questionnaire
 
 __all__ = ["to_ddi", "DDI_NAMESPACE"]
 

@@ -33,14 +33,9 @@ from ...fileio import atomic_write
 from ...xlsxfiles import DAMAGED, count_rows, formula_cells_without_value, sheet_parts
 from ...errors import SpecFormatError
 from ..expression import Expr, _format_number
-from ..models import (
-    Group,
-    OtherQuestion,
-    Questionnaire,
-    Repeat,
-    format_validation_error,
-)
+from ..items import Group, OtherQuestion, Repeat, format_validation_error
 from ..problems import Location, Problem, SourceMap, pointer, sort_problems
+from ..questionnaire import Questionnaire
 
 __all__ = ["read_xlsform", "read_xlsform_lenient", "write_xlsform", "LANGUAGE_NAMES", "MAX_ROWS"]
 

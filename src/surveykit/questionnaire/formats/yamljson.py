@@ -29,7 +29,8 @@ from pydantic import ValidationError
 
 from ...fileio import FileSyntaxError, compose_yaml, parse_json, write_text_atomic
 from ...errors import SpecFormatError
-from ..models import Questionnaire, format_validation_error
+from ..items import format_validation_error
+from ..questionnaire import Questionnaire
 from ..problems import Location, Problem, SourceMap, pointer
 
 __all__ = ["load_yaml", "load_json", "loads_yaml", "loads_json", "dump_yaml", "dump_json",
