@@ -201,6 +201,7 @@ class _Linter:
         self.problems: list[Problem] = []
         self.entries = [_Entry(p, item, parents, i) for i, (p, item, parents) in enumerate(q.walk())]
         self.first: dict[str, _Entry] = {}
+        self.by_pointer = {e.ptr: e for e in self.entries}
         for e in self.entries:
             self.first.setdefault(e.item.name, e)
             if e.is_question:
@@ -726,7 +727,9 @@ class _Linter:
             start_entry = self.first[start]
             if first_edge is not None and first_edge.kind != "inside":
                 ptr, offset = first_edge.pointer, first_edge.offset
-                expr = getattr(start_entry.item, first_edge.kind)
+                # the item whose expression it is (with a duplicated name, not necessarily the first)
+                owner = self.by_pointer[ptr.rsplit("/", 1)[0]]
+                expr = getattr(owner.item, first_edge.kind)
                 src = expr.src if isinstance(expr, Expr) else None
             else:
                 ptr, offset, src = start_entry.ptr, None, None
