@@ -78,6 +78,7 @@ from typing import Any
 from ..errors import ExpressionSyntaxError
 from ..rules import Severity
 from .analysis import CURRENT, Domain, never_true
+from .dependencies import Dependency
 from .expression import Call, Expr, Node, Ref, to_source
 from .items import CalculateQuestion, Group, MissingCode, Repeat, _QuestionBase
 from .lint_rules import LINT_RULES
@@ -709,10 +710,13 @@ class _Linter:
     # -- cycles --------------------------------------------------------------------------------
     def check_cycles(self) -> None:
         # a constraint never decides whether a question is asked; being inside a group or repeat
-        # matters only through its relevance
-        conditional = {p.name for e in self.entries for p in e.parents if p.relevant is not None}
-        graph = self.q.dependencies().filter(
-            lambda d: d.kind != "constraint" and (d.kind != "inside" or d.target in conditional))
+        # matters only through its relevance (of that very group: names may be duplicated, SK101)
+        def asked_if(d: Dependency) -> bool:
+            if d.kind == "inside":
+                return any(p.name == d.target and p.relevant is not None for p in self.by_pointer[d.pointer].parents)
+            return d.kind != "constraint"
+
+        graph = self.q.dependencies().filter(asked_if)
         for cycle in graph.cycles:
             start = cycle[0]
             path = [*cycle, start]
