@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ...expression import _format_number
+from ...syntax import _format_number
 from ...items import OtherQuestion
 
 #: Most rows read from one sheet.
