@@ -75,9 +75,9 @@ def lint_file(path: str | Path) -> list[Problem]:
     try:
         q = load_questionnaire(p)
     except SpecFormatError as exc:
-        problems = exc.context.get("problems")
-        if problems:
-            return sort_problems(list(problems))
+        found = exc.context.get("problems")
+        if found:
+            return sort_problems(list(found))
         raise
     return q.lint()
 

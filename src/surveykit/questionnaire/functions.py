@@ -247,7 +247,7 @@ class _Evaluator(_EvaluatorCore):
 
     def fn_substr(self, node: Call, x: Node, start: Node, end: Node | None = None) -> pd.Series:
         s = self.series(self._as_text(self.visit(x), x), "string")
-        bounds = []
+        bounds: list[int | None] = []
         for b in (start, end):
             if b is None:
                 bounds.append(None)

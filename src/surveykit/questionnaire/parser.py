@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -26,8 +26,9 @@ MAX_DEPTH = 100
 
 
 def _span(first: Any, last: Any) -> tuple[int, int]:
-    start = first.start_pos if isinstance(first, Token) else first.span[0]
-    end = last.end_pos if isinstance(last, Token) else last.span[1]
+    # lark types token positions as optional; its lexer always sets them
+    start = cast(int, first.start_pos) if isinstance(first, Token) else first.span[0]
+    end = cast(int, last.end_pos) if isinstance(last, Token) else last.span[1]
     return (start, end)
 
 
@@ -170,7 +171,7 @@ _OPERAND_TERMINALS = {"NUMBER", "STRING", "REF", "DOT", "NAME", "FUNC", "LPAR", 
 
 def _describe_unexpected(text: str, exc: UnexpectedInput) -> ExpressionSyntaxError:
     if isinstance(exc, UnexpectedCharacters):
-        pos = exc.pos_in_stream
+        pos = cast(int, exc.pos_in_stream)  # always set for a character error (typed optional)
         char = text[pos] if pos < len(text) else ""
         hint = ""
         if char == "&" or char == "|":
@@ -189,7 +190,7 @@ def _describe_unexpected(text: str, exc: UnexpectedInput) -> ExpressionSyntaxErr
             return _syntax_error(text, pos, "it ends where a value was expected; complete the expression "
                                  "after the last operator")
         return _syntax_error(text, pos, "it ends too early; complete the expression")
-    pos = token.start_pos
+    pos = cast(int, token.start_pos)  # set by the lexer (typed optional)
     if expected & _OPERAND_TERMINALS and not expected & {"AND", "OR", "$END"}:
         what = f"expected a value at character {pos + 1} but found {token.value!r}"
         if token.type in ("AND", "OR", "EQ_OP", "REL_OP", "MUL_OP", "PLUS"):
@@ -211,14 +212,14 @@ def _describe_unexpected(text: str, exc: UnexpectedInput) -> ExpressionSyntaxErr
 def _parse_cached(text: str) -> Node:
     _precheck(text)
     try:
-        return _parser().parse(text)
+        return cast(Node, _parser().parse(text))  # the transformer turns the tree into a Node
     except _TooDeep as deep:
         raise _syntax_error(text, deep.offset, deep.message) from None
     except UnexpectedInput as exc:
         raise _describe_unexpected(text, exc) from None
     except Exception as exc:  # lark wraps errors raised in the transformer
         inner = exc.__context__ if not isinstance(exc, _TooDeep) else exc
-        if isinstance(inner, _TooDeep) or isinstance(getattr(exc, "orig_exc", None), _TooDeep):
-            deep = inner if isinstance(inner, _TooDeep) else exc.orig_exc  # type: ignore[attr-defined]
-            raise _syntax_error(text, deep.offset, deep.message) from None
+        too_deep = inner if isinstance(inner, _TooDeep) else getattr(exc, "orig_exc", None)
+        if isinstance(too_deep, _TooDeep):
+            raise _syntax_error(text, too_deep.offset, too_deep.message) from None
         raise

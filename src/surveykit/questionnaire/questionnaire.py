@@ -114,7 +114,7 @@ class Questionnaire(_SpecModel):
             return NotImplemented
         return self.__dict__ == other.__dict__
 
-    __hash__ = None  # type: ignore[assignment]  (mutable)
+    __hash__ = None  # type: ignore[assignment]  # mutable, so unhashable
 
     @model_validator(mode="before")
     @classmethod
@@ -173,7 +173,8 @@ class Questionnaire(_SpecModel):
         >>> [m.code for m in q.missing_codes_for(q.items[0])], q.missing_codes_for(q.items[1])
         ([-9], [])
         """
-        lst = self.choice_lists.get(question.choices) if getattr(question, "choices", None) else None
+        choices = getattr(question, "choices", None)
+        lst = self.choice_lists.get(choices) if choices else None
         if question.missing is not None:
             available = {m.kind: m for m in self.missing_codes}
             if lst is not None:

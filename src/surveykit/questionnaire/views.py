@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .expression import Expr
-from .items import ChoiceList, MissingCode, Repeat, _QuestionBase
+from .items import CalculateQuestion, ChoiceList, MissingCode, Repeat, _QuestionBase
 
 if TYPE_CHECKING:  # pragma: no cover
     from .questionnaire import Questionnaire
@@ -104,7 +104,7 @@ class QuestionInfo:
         if t in ("select_one", "select_multiple"):
             codes = self.choice_codes() + [m.code for m in self.missing]
             return "numeric" if codes and all(isinstance(c, int) for c in codes) else "string"
-        if t == "calculate":
+        if isinstance(self.model, CalculateQuestion):
             rt = self.model.result_type
             return {"integer": "numeric", "decimal": "numeric", "boolean": "numeric",
                     "date": "date"}.get(rt or "", "string")

@@ -140,7 +140,7 @@ class _Reader(_SurveyReader):
             data["settings"] = extra
 
     def read_missing(self, sheet: _Sheet) -> list[dict[str, Any]]:
-        out = []
+        out: list[dict[str, Any]] = []
         for row, cells in sheet.rows:
             ptr = pointer("missing_codes", len(out))
             self.smap.add(ptr, sheet=sheet.name, row=row)

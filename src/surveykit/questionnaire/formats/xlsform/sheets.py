@@ -118,8 +118,8 @@ class _Sheet:
                 value = values[col.index - 1] if col.index - 1 < len(values) else None
                 if value is None or (isinstance(value, str) and not value.strip()):
                     continue
-                key = col.base if col.lang is None else f"{col.base}::{col.lang}"
-                cells[key] = (value, col)
+                cell_key = col.base if col.lang is None else f"{col.base}::{col.lang}"
+                cells[cell_key] = (value, col)
             if cells:
                 self.rows.append((r, cells))
 
