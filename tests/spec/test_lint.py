@@ -117,6 +117,15 @@ def test_sk203_cycles_name_their_path():
     assert first.location.pointer == "/items/0/calculation" and "a.calculation refers to c" in first.message
 
 
+def test_sk203_cycle_through_a_duplicated_name_is_reported_not_a_crash():
+    # the first "a" is a repeat; the cycle comes from the calculation of the second "a" (SK101)
+    problems = lint_yaml("  - {type: repeat, name: a, children: [{type: integer, name: b, label: B}]}\n"
+                         "  - {type: calculate, name: a, calculation: '${a} + 1'}\n")
+    cycle = only(problems, "SK203")[0]
+    assert (cycle.location.pointer, cycle.location.offset, cycle.expression) == ("/items/1/calculation", 0, "${a} + 1")
+    assert [p.code for p in problems] == ["SK101", "SK203", "SK204"]  # ${a} is also the repeat
+
+
 def test_sk203_constraint_on_itself_is_not_a_cycle():
     assert lint_yaml("  - {type: integer, name: a, label: A, constraint: '${a} > 0 and . < 9'}\n") == []
 

@@ -40,6 +40,8 @@ def test_random_yaml_specs_load_or_fail_with_located_errors(data, wrap):
         return
     for p in q.lint():
         assert p.code in sk.questionnaire.lint.RULES and p.message
+        assert p.severity == sk.LINT_RULES[p.code].severity or (p.code, p.severity) in {
+            ("SK202", "warning"), ("SK302", "warning"), ("SK501", "warning")}
 
 
 CELLS = st.one_of(st.sampled_from(["integer", "text", "select_one sino", "select_multiple sino", "begin_group",

@@ -9,10 +9,12 @@
 ['edad']
 """
 
+from .dependencies import Dependency, DependencyGraph
 from .expression import Expr, parse_expression
 from .formats import load_questionnaire
 from .labels import LabelDictionaries
-from .models import (
+from .lint_rules import LINT_RULES
+from .items import (
     CalculateQuestion,
     Choice,
     ChoiceList,
@@ -25,16 +27,15 @@ from .models import (
     MissingCode,
     NoteQuestion,
     OtherQuestion,
-    QuestionInfo,
-    Questionnaire,
     Repeat,
-    RepeatInfo,
     SelectMultipleQuestion,
     SelectOneQuestion,
     TextQuestion,
     TimeQuestion,
 )
 from .problems import Location, Problem
+from .questionnaire import Questionnaire
+from .views import QuestionInfo, RepeatInfo
 
 __all__ = [
     "Questionnaire",
@@ -63,4 +64,7 @@ __all__ = [
     "QuestionInfo",
     "RepeatInfo",
     "LabelDictionaries",
+    "DependencyGraph",
+    "Dependency",
+    "LINT_RULES",
 ]

@@ -156,8 +156,8 @@ def _restrict(node: Node, env: _Env, negated: bool = False) -> _Env | None:
         return env
     if isinstance(node, Call):
         if node.name in ("true", "false") and not node.args:
-            value = (node.name == "true") != negated
-            return env if value else None
+            holds = (node.name == "true") != negated
+            return env if holds else None
         if node.name == "not" and len(node.args) == 1:
             return _restrict(node.args[0], env, not negated)
         if node.name == "selected" and len(node.args) == 2 and not negated:

@@ -75,9 +75,9 @@ def lint_file(path: str | Path) -> list[Problem]:
     try:
         q = load_questionnaire(p)
     except SpecFormatError as exc:
-        problems = exc.context.get("problems")
-        if problems:
-            return sort_problems(list(problems))
+        found = exc.context.get("problems")
+        if found:
+            return sort_problems(list(found))
         raise
     return q.lint()
 
@@ -103,7 +103,7 @@ def _lint(args: argparse.Namespace) -> int:
 
 def _convert(args: argparse.Namespace) -> int:
     from .formats import load_questionnaire
-    from .models import Questionnaire
+    from .questionnaire import Questionnaire
 
     out = Path(args.output)
     name = out.name.lower()

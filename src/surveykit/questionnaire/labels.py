@@ -38,9 +38,10 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import QuestionnaireError
+from .items import DecimalQuestion, IntegerQuestion
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .models import Questionnaire
+    from .questionnaire import Questionnaire
 
 __all__ = ["LabelDictionaries", "label_dictionaries", "SELECTED_WORDS"]
 
@@ -140,7 +141,7 @@ def label_dictionaries(q: Questionnaire, language: str | None = None, layout: st
             labels[m.code] = text
         declaration: dict[str, Any] | None = None
         if missing:
-            rng = (model.min, model.max) if model.type in ("integer", "decimal") else None
+            rng = (model.min, model.max) if isinstance(model, (IntegerQuestion, DecimalQuestion)) else None
             decl = spss_missing_declaration([m.code for m in missing], valid_codes, rng)
             if decl is None:
                 raise QuestionnaireError(
@@ -171,7 +172,7 @@ def label_dictionaries(q: Questionnaire, language: str | None = None, layout: st
             if layout in ("binary", "both") and lst is not None:
                 for c in lst.choices:
                     text, _used = _text(c.label, lang, default)
-                    binary_labels = {0: words[0], 1: words[1]}
+                    binary_labels: dict[int | str, str] = {0: words[0], 1: words[1]}
                     binary_labels.update({m.code: labels[m.code] for m in missing})
                     add(f"{name}_{code_key(c.code)}", f"{var_label}: {text}" if var_label else text,
                         binary_labels, "nominal", "numeric")

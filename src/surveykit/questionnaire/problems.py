@@ -18,7 +18,10 @@ column, or the YAML/JSON line -- plus the character offset inside an expression.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..rules import Severity
 
 __all__ = ["Location", "Problem", "SourceMap", "pointer", "sort_problems"]
 
@@ -122,6 +125,20 @@ class Problem:
     message: str
     location: Location = field(default_factory=Location)
     expression: str | None = None
+
+    @classmethod
+    def of(cls, code: str, message: str, location: Location | None = None, expression: str | None = None,
+           *, severity: Severity | None = None) -> Problem:
+        """A problem of lint rule ``code`` with the severity the catalogue gives it
+        (:data:`~surveykit.questionnaire.lint_rules.LINT_RULES`; ``severity="warning"`` only for the
+        rules that allow it).
+
+        >>> Problem.of("SK604", "the questionnaire has no questions").severity
+        'warning'
+        """
+        from .lint_rules import severity as rule_severity
+
+        return cls(code, rule_severity(code, severity), message, location or Location(), expression)
 
     def __str__(self) -> str:
         return f"{self.location}: {self.code} {self.severity}: {self.message}"

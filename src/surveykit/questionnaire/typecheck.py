@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from ..rules import Severity
 from .expression import (
     Binary,
     Call,
@@ -34,6 +35,7 @@ from .expression import (
     String,
     to_source,
 )
+from .lint_rules import severity as rule_severity
 
 __all__ = [
     "VType",
@@ -91,7 +93,7 @@ class TypeIssue:
     """A problem found by the checker: lint code, severity, message and span in the source."""
 
     code: str
-    severity: str
+    severity: Severity
     message: str
     span: tuple[int, int] = field(default=(0, 0))
 
@@ -149,8 +151,9 @@ class _Checker:
         self.ctx = ctx
         self.issues: list[TypeIssue] = []
 
-    def issue(self, node: Node, message: str, code: str = "SK302", severity: str = "error") -> None:
-        self.issues.append(TypeIssue(code, severity, message, node.span))
+    def issue(self, node: Node, message: str, code: str = "SK302", severity: Severity | None = None) -> None:
+        """Report ``code`` with the catalogue's severity; ``severity="warning"`` where only suspicious."""
+        self.issues.append(TypeIssue(code, rule_severity(code, severity), message, node.span))
 
     # -- literals and references -----------------------------------------------------------
     def visit(self, node: Node) -> VType:
@@ -222,7 +225,7 @@ class _Checker:
         if value not in codes:
             listed = ", ".join(sorted(codes, key=lambda c: (len(c), c))[:12])
             self.issue(literal, f"{value!r} is not a code of {to_source(select)} (codes: {listed}); "
-                       "use one of its codes", code="SK308", severity="warning")
+                       "use one of its codes", code="SK308")
 
     def visit_binary(self, node: Binary) -> VType:
         lt = self.visit(node.left)
@@ -287,11 +290,11 @@ class _Checker:
             return VType.ANY
         if name == "position" and len(node.args) == 1 and isinstance(node.args[0], Parent):
             self.issue(node, "position(..) cannot be evaluated on a flat table; surveykit data checks "
-                       "skip this expression", code="SK304", severity="warning")
+                       "skip this expression", code="SK304")
             return VType.NUMBER
         if name not in EVALUATED_FUNCTIONS:
             self.issue(node, f"{name}() is valid XLSForm but surveykit cannot evaluate it on data; the "
-                       "data checks skip this expression", code="SK304", severity="warning")
+                       "data checks skip this expression", code="SK304")
             for a in node.args:
                 self.visit(a)           # for the problems inside the arguments
             return VType.NUMBER if name in ("count", "sum", "max", "min", "count-non-empty") else VType.ANY

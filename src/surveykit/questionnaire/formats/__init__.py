@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from ...errors import SpecFormatError
-from ..models import Questionnaire
+from ..questionnaire import Questionnaire
 
 __all__ = ["load_questionnaire", "SPEC_SUFFIXES"]
 

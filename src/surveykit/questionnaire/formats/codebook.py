@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from ...fileio import write_text_atomic
 from ...errors import QuestionnaireError, SpecFormatError
-from ..models import Group, Repeat
+from ..items import Group, Repeat
 from ..typecheck import code_key
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..models import Questionnaire
+    from ..questionnaire import Questionnaire
 
 __all__ = ["codebook"]
 

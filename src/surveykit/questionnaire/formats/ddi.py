@@ -24,11 +24,12 @@ from typing import TYPE_CHECKING
 
 from ...fileio import write_text_atomic
 from ...errors import SpecFormatError
-from ..models import Group, Repeat
+from ..items import Group, Repeat
 from ..typecheck import code_key
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..models import Questionnaire
+    from ..questionnaire import Questionnaire
+    from ..views import QuestionInfo
 
 __all__ = ["to_ddi", "DDI_NAMESPACE"]
 
@@ -80,7 +81,7 @@ def to_ddi(q: Questionnaire, path: str | Path | None = None) -> str:
     infos = [x for x in q.questions() if x.stores_value]
     tables: list[str | None] = [None] + [r.name for r in q.repeats()]
     file_ids = {t: f"F{i + 1}" for i, t in enumerate(tables)}
-    variables: list[tuple[str, object, str | None]] = []  # (column, info, choice code for 0/1 columns)
+    variables: list[tuple[str, QuestionInfo, str | None]] = []  # (column, info, choice code for 0/1 columns)
     for info in infos:
         if info.type == "select_multiple":
             lst = info.choice_list
@@ -117,7 +118,7 @@ def to_ddi(q: Questionnaire, path: str | Path | None = None) -> str:
         item = info.model
         numeric = info.value_type() == "numeric" or choice is not None
         discrete = item.type in ("select_one", "select_multiple") or item.type == "integer" and not \
-            (item.min is None and item.max is None)
+            (info.min is None and info.max is None)
         var = _el(data, "var", ID=var_ids[column], name=column, files=file_ids[info.repeat],
                   intrvl="discrete" if discrete or choice is not None else "contin")
         lst = info.choice_list
@@ -126,11 +127,11 @@ def to_ddi(q: Questionnaire, path: str | Path | None = None) -> str:
             picked = next(c for c in lst.choices if code_key(c.code) == choice)
             choice_label = picked.label
         for lang in q.languages:
-            text = (item.short_label or item.label).get(lang)
-            if text:
+            var_label = (item.short_label or item.label).get(lang)
+            if var_label:
                 if choice is not None and choice_label.get(lang):
-                    text = f"{text}: {choice_label[lang]}"
-                _el(var, "labl", text, lang)
+                    var_label = f"{var_label}: {choice_label[lang]}"
+                _el(var, "labl", var_label, lang)
         for lang in q.languages:
             if item.label.get(lang):
                 qstn = _el(var, "qstn", lang=lang)

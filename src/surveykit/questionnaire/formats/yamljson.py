@@ -29,7 +29,8 @@ from pydantic import ValidationError
 
 from ...fileio import FileSyntaxError, compose_yaml, parse_json, write_text_atomic
 from ...errors import SpecFormatError
-from ..models import Questionnaire, format_validation_error
+from ..items import format_validation_error
+from ..questionnaire import Questionnaire
 from ..problems import Location, Problem, SourceMap, pointer
 
 __all__ = ["load_yaml", "load_json", "loads_yaml", "loads_json", "dump_yaml", "dump_json",
@@ -120,7 +121,7 @@ def _walk_nodes(root: yaml.Node, smap: SourceMap, file: str) -> None:
 def _syntax_error(exc: FileSyntaxError, file: str, kind: str) -> SpecFormatError:
     where = file + (f":{exc.line}" if exc.line else "") + (f":{exc.column}" if exc.line and exc.column else "")
     message = exc.message if exc.message.startswith("malformed") else f"{kind}: {exc.message}"
-    problem = Problem("SK001", "error", message, Location(file=file, line=exc.line, col=exc.column))
+    problem = Problem.of("SK001", message, Location(file=file, line=exc.line, col=exc.column))
     return SpecFormatError(f"{where}: {message}", file=file, problems=[problem])
 
 
@@ -134,7 +135,7 @@ def _compose(text: str, file: str) -> tuple[Any, yaml.Node | None]:
 def _build(data: Any, smap: SourceMap, file: str) -> Questionnaire:
     if not isinstance(data, dict):
         kind = type(data).__name__ if data is not None else "empty"
-        problem = Problem("SK001", "error", "the spec must be a mapping with id, languages and items",
+        problem = Problem.of("SK001", "the spec must be a mapping with id, languages and items",
                           smap.locate(""))
         raise SpecFormatError(f"{file}: the spec must be a mapping (id: ..., languages: ..., items: ...), "
                               f"not {kind}", file=file, problems=[problem])
