@@ -1,34 +1,57 @@
-"""The answers of one question for every row at once, by question type."""
+"""The answers of one question for every row at once, by question type (:class:`Draws`)."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import SimulationError
-from ..questionnaire.expression import Binary, Call, Expr, Name, Negate, Node, String, to_source
-from .constraints import _MAX_CANDIDATES
-from .overrides import Override, _key, categorical, numeric_values
-from .units import _code_text, _truth, _Unit
-
-_TEXT_TYPES = {"text", "deviceid", "username", "phonenumber", "simserial", "subscriberid", "email", "audit",
-               "barcode", "acknowledge", "hidden", "image", "audio", "video", "file", "background-audio",
-               "geopoint", "geotrace", "geoshape", "start-geopoint"}
+from ..questionnaire import Expr, QuestionInfo
+from ..questionnaire.expression import Binary, Call, Name, Negate, Node, String, to_source
+from .constraints import MAX_CANDIDATES, constraint_loop, draw_missing, missing_codes
+from .overrides import NumberBounds, Override, _key, categorical, numeric_values
+from .units import Rows, Unit, code_text, truth
 
 
-class _Draws:
+class Draws:
+    """Draws the answers of each question for every row of its unit at once, into ``rows``.
+
+    Parameters
+    ----------
+    rows : Rows
+        The units drawn so far (answers are added to their columns).
+    ovs : dict of Override
+        The validated overrides, by question.
+    icc, missing_rate, reference_date
+        As :func:`surveykit.simulate` takes them.
+    notes : list of str
+        Where departures from the questionnaire are recorded.
+    """
+
+    def __init__(self, rows: Rows, ovs: Mapping[str, Override], icc: float, missing_rate: float,
+                 reference_date: pd.Timestamp, notes: list[str]) -> None:
+        self.rows = rows
+        self.plan = rows.plan
+        self.ovs = ovs
+        self.icc = icc
+        self.missing_rate = missing_rate
+        self.reference_date = reference_date
+        self.notes = notes
+
     # -- questions ------------------------------------------------------------------------------
-    def _question(self, info: Any) -> None:
+    def question(self, info: QuestionInfo) -> None:
+        """Answers of one question for every row of its unit (its columns in the unit)."""
         model = info.model
         name = model.name
-        unit = self.units[info.repeat or self.main]
-        if info.repeat is None and name in self.stratum_vars:
+        unit = self.rows.units[info.repeat or self.plan.main]
+        if info.repeat is None and name in self.plan.stratum_vars:
             self._from_frame(unit, info)
             return
-        rel = self.relevant(unit, info)
+        rel = self.rows.relevant(unit, info)
         t = model.type
         if t == "calculate":
             self._calculate(unit, info, rel)
@@ -44,7 +67,7 @@ class _Draws:
             self._text(unit, info, rel)
         unit.questions.append(name)
 
-    def _from_frame(self, unit: _Unit, info: Any) -> None:
+    def _from_frame(self, unit: Unit, info: QuestionInfo) -> None:
         name = info.model.name
         values = unit.cols[name]
         if info.model.type == "select_one":
@@ -56,19 +79,29 @@ class _Draws:
         unit.cols[name] = values.astype(float) if values.dtype.kind in "iub" else values
         unit.questions.append(name)
 
+    def _apply_missing(self, unit: Unit, info: QuestionInfo, ov: Override | None,
+                       rel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows (among the relevant) answered with a missing code; the code chosen for each."""
+        # a range question (a position on a scale) takes no don't know / refused
+        codes = missing_codes(info, self.notes) if info.model.type != "range" else []
+        rate = ov.get("missing_rate", self.missing_rate) if ov is not None else self.missing_rate
+        if info.model.name == self.plan.eligible or info.model.name in self.plan.count_drivers:
+            rate = 0.0  # a don't-know code (98) would become 98 eligible persons or 98 repeat instances
+        return draw_missing(self.rows, unit, info.model.name, codes, rate, rel)
+
     def _icc(self, ov: Override | None) -> float:
         return ov.get("icc", self.icc) if ov is not None else self.icc
 
     def _groups(
-        self, unit: _Unit, ov: Override | None, base_mask: np.ndarray
+        self, unit: Unit, ov: Override | None, base_mask: np.ndarray
     ) -> list[tuple[np.ndarray, Override | None]]:
         """Rows and the override that applies to them (``by`` entries carve out their categories)."""
         if ov is None or not ov.by:
             return [(base_mask, ov)]
         assigned = np.zeros(unit.n, dtype=bool)
-        groups = []
+        groups: list[tuple[np.ndarray, Override | None]] = []
         for var, table in ov.by:
-            col = self.context(unit, [var], f"overrides[{ov.question!r}].by").iloc[:, 0]
+            col = self.rows.context(unit, [var], f"overrides[{ov.question!r}].by").iloc[:, 0]
             keys = col.map(_key) if col.dtype == object else col
             for code, sub in table.items():
                 mask = base_mask & ~assigned & (keys == code).to_numpy(dtype=bool, na_value=False)
@@ -79,14 +112,15 @@ class _Draws:
                                                        {k: v for k, v in ov.spec.items()})))
         return groups
 
-    def _calculate(self, unit: _Unit, info: Any, rel: np.ndarray) -> None:
+    def _calculate(self, unit: Unit, info: QuestionInfo, rel: np.ndarray) -> None:
         model = info.model
-        if model.calculation is None:
+        calculation: Expr | None = info.calculation
+        if calculation is None:
             unit.cols[model.name] = np.full(unit.n, np.nan)
             self.notes.append(f"{model.name}: a calculate without a calculation is left empty")
             return
-        r = self.evaluate(unit, model.calculation, f"calculation of {model.name!r} ({model.calculation.src})")
-        rt = model.result_type
+        r = self.rows.evaluate(unit, calculation, f"calculation of {model.name!r} ({calculation.src})")
+        rt = info.result_type
         if pd.api.types.is_bool_dtype(r.dtype) or pd.api.types.is_numeric_dtype(r.dtype) or rt in (
                 "integer", "decimal", "boolean"):
             if pd.api.types.is_bool_dtype(r.dtype):
@@ -102,36 +136,36 @@ class _Draws:
         unit.cols[model.name] = values
 
     # select_one --------------------------------------------------------------------------------
-    def _allowed(self, unit: _Unit, info: Any) -> np.ndarray | None:
+    def _allowed(self, unit: Unit, info: QuestionInfo) -> np.ndarray | None:
         """For a choice filter: which choices each row may take (rows x choices), else None."""
         model = info.model
-        cf = getattr(model, "choice_filter", None)
+        cf: Expr | None = info.choice_filter
         lst = info.choice_list
         if cf is None or lst is None:
             return None
         where = f"choice_filter of {model.name!r} ({cf.src})"
         out = np.zeros((unit.n, len(lst.choices)), dtype=bool)
-        cache: dict[tuple, np.ndarray] = {}
+        cache: dict[tuple[tuple[str, str], ...], np.ndarray] = {}
         for j, choice in enumerate(lst.choices):
             key = tuple(sorted(choice.filters.items()))
             if key not in cache:
                 ast = _substitute(cf.ast, dict(choice.filters))
-                cache[key] = _truth(self.evaluate(unit, Expr(to_source(ast)), where))
+                cache[key] = truth(self.rows.evaluate(unit, Expr(to_source(ast)), where))
             out[:, j] = cache[key]
         return out
 
-    def _select_one(self, unit: _Unit, info: Any, rel: np.ndarray) -> None:
+    def _select_one(self, unit: Unit, info: QuestionInfo, rel: np.ndarray) -> None:
         model = info.model
         name = model.name
         codes = [_key(c) for c in info.choice_codes()]
         if not codes:
-            raise SimulationError(f"{name!r} has no choices (list {model.choices!r}); fix the questionnaire.",
+            raise SimulationError(f"{name!r} has no choices (list {info.choices!r}); fix the questionnaire.",
                                   question=name)
         ov = self.ovs.get(name)
         numeric = all(isinstance(c, int) for c in codes + [_key(m.code) for m in info.missing])
         code_arr = np.asarray(codes, dtype=float if numeric else object)
         allowed = self._allowed(unit, info)
-        u = self.uniforms(unit, name, self._icc(ov))
+        u = self.rows.uniforms(unit, name, self._icc(ov))
         values = np.full(unit.n, np.nan) if numeric else np.full(unit.n, None, dtype=object)
         prob_rows = np.zeros((unit.n, len(codes)))
         const = np.full(unit.n, -1)
@@ -159,8 +193,8 @@ class _Draws:
         idx = np.flatnonzero(answer)
         values[idx] = draw(idx, u[idx])
         dk, chosen = self._apply_missing(unit, info, ov, answer)
-        values = self._constraint_loop(
-            unit, info, values, answer & ~dk,
+        values = constraint_loop(
+            self.rows, unit, info, values, answer & ~dk,
             lambda v, i, uu: _put_rows(v, i, draw(i, uu)),
             lambda v: pd.Series(v, index=pd.RangeIndex(unit.n), name=name),
             candidates=lambda i, _v: (code_arr, np.where(const[i, None] >= 0,
@@ -171,16 +205,16 @@ class _Draws:
         unit.cols[name] = values
 
     # select_multiple ---------------------------------------------------------------------------
-    def _select_multiple(self, unit: _Unit, info: Any, rel: np.ndarray) -> None:
+    def _select_multiple(self, unit: Unit, info: QuestionInfo, rel: np.ndarray) -> None:
         model = info.model
         name = model.name
         codes = [_key(c) for c in info.choice_codes()]
         k = len(codes)
         if not k:
-            raise SimulationError(f"{name!r} has no choices (list {model.choices!r}).", question=name)
+            raise SimulationError(f"{name!r} has no choices (list {info.choices!r}).", question=name)
         ov = self.ovs.get(name)
         allowed = self._allowed(unit, info)
-        u = self.uniforms(unit, name, self._icc(ov), width=k)
+        u = self.rows.uniforms(unit, name, self._icc(ov), width=k)
         p_rows = np.zeros((unit.n, k))
         at_least = np.ones(unit.n, dtype=bool)
         for mask, o in self._groups(unit, ov, rel):
@@ -189,7 +223,7 @@ class _Draws:
             at_least[mask] = o.spec.get("at_least_one", True) if o is not None else True
         if allowed is not None:
             p_rows = p_rows * allowed
-        rng = self.rng(name, 6)
+        rng = self.rows.rng(name, 6)
 
         def draw(idx: np.ndarray, uu: np.ndarray) -> np.ndarray:
             pr = p_rows[idx]
@@ -208,7 +242,7 @@ class _Draws:
         def text(b: np.ndarray) -> pd.Series:
             return _codes_text(b, codes, pd.RangeIndex(unit.n))
 
-        block = self._constraint_loop(unit, info, block, rel & ~dk,
+        block = constraint_loop(self.rows, unit, info, block, rel & ~dk,
                                       lambda b, i, uu: _put_rows(b, i, draw(i, rng.random((len(i), k)))),
                                       text)
         texts = text(block).to_numpy(dtype=object)
@@ -216,23 +250,22 @@ class _Draws:
             block[dk] = np.asarray(chosen_code[dk], dtype=float)[:, None]
             texts[dk] = [str(c) for c in chosen_code[dk]]
         for j, c in enumerate(codes):
-            unit.cols[f"{name}_{_code_text(c)}"] = block[:, j]
+            unit.cols[f"{name}_{code_text(c)}"] = block[:, j]
         unit.cols[f"__text__{name}"] = texts
 
     # numbers -----------------------------------------------------------------------------------
-    def _numeric(self, unit: _Unit, info: Any, rel: np.ndarray) -> None:
+    def _numeric(self, unit: Unit, info: QuestionInfo, rel: np.ndarray) -> None:
         model = info.model
         name = model.name
         ov = self.ovs.get(name)
-        if model.type == "range":
-            info = _RangeInfo(info)
-        u = self.uniforms(unit, name, self._icc(ov))
+        bounds = _bounds(info)
+        u = self.rows.uniforms(unit, name, self._icc(ov))
         values = np.full(unit.n, np.nan)
         groups = self._groups(unit, ov, rel)
         for mask, o in groups:
             idx = np.flatnonzero(mask)
             if len(idx):
-                values[idx] = numeric_values(u[idx], o, info)
+                values[idx] = numeric_values(u[idx], o, bounds)
         group_of = np.full(unit.n, -1)
         for gi, (mask, _o) in enumerate(groups):
             group_of[mask] = gi
@@ -242,13 +275,13 @@ class _Draws:
             for gi, (_mask, o) in enumerate(groups):
                 sel = group_of[idx] == gi
                 if sel.any():
-                    v[idx[sel]] = numeric_values(uu[sel], o, info)
+                    v[idx[sel]] = numeric_values(uu[sel], o, bounds)
             return v
 
         dk, chosen = self._apply_missing(unit, info, ov, rel)
         candidates = None
-        lo, hi = info.model.min, info.model.max
-        if info.model.type == "integer" and lo is not None and hi is not None and hi - lo < _MAX_CANDIDATES:
+        lo, hi = bounds.min, bounds.max
+        if bounds.type == "integer" and lo is not None and hi is not None and hi - lo < MAX_CANDIDATES:
             cand = np.arange(lo, hi + 1, dtype=float)
 
             def candidates(i: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -258,27 +291,27 @@ class _Draws:
                 freq = np.bincount((good - lo).astype(int), minlength=len(cand))[:len(cand)] + 0.5
                 return cand, np.broadcast_to(freq, (len(i), len(cand)))
 
-        values = self._constraint_loop(unit, info, values, rel & ~dk, redraw,
+        values = constraint_loop(self.rows, unit, info, values, rel & ~dk, redraw,
                                        lambda v: pd.Series(v, index=pd.RangeIndex(unit.n), name=name), candidates)
         if dk.any():
             values[dk] = chosen[dk].astype(float)
         unit.cols[name] = values
 
     # dates and text ----------------------------------------------------------------------------
-    def _dates(self, unit: _Unit, info: Any, rel: np.ndarray) -> None:
+    def _dates(self, unit: Unit, info: QuestionInfo, rel: np.ndarray) -> None:
         model = info.model
         name = model.name
         ov = self.ovs.get(name)
         t = model.type
-        u = self.uniforms(unit, name, self._icc(ov))
+        u = self.rows.uniforms(unit, name, self._icc(ov))
         ref = self.reference_date
         if t in ("start", "end", "today"):
             # interview dates: in the 30 days before the reference date, the same for a PSU's households
-            psu_day = self.rng("__interview__", 8).integers(0, 30, self.n_psu)
+            psu_day = self.rows.rng("__interview__", 8).integers(0, 30, self.rows.n_psu)
             day = ref.normalize() - pd.to_timedelta(psu_day[unit.psu_pos], unit="D")
             minutes = np.floor(u * 600) + 8 * 60 if t != "today" else np.zeros(unit.n)
             if t == "end":
-                minutes = minutes + 25 + np.floor(self.rng(name, 9).random(unit.n) * 40)
+                minutes = minutes + 25 + np.floor(self.rows.rng(name, 9).random(unit.n) * 40)
             values = (day + pd.to_timedelta(minutes, unit="m")) if t != "today" else day
             values = pd.DatetimeIndex(values).to_numpy().copy()
         elif t == "time":
@@ -294,7 +327,7 @@ class _Draws:
             days = np.floor(u * (span + 1))
             values = pd.DatetimeIndex(lo.normalize() + pd.to_timedelta(days, unit="D"))
             if t == "datetime":
-                values = values + pd.to_timedelta(np.floor(self.rng(name, 9).random(unit.n) * 1440), unit="m")
+                values = values + pd.to_timedelta(np.floor(self.rows.rng(name, 9).random(unit.n) * 1440), unit="m")
             values = values.to_numpy().copy()
 
             def redraw(v: np.ndarray, idx: np.ndarray, uu: np.ndarray) -> np.ndarray:
@@ -302,7 +335,7 @@ class _Draws:
                 v[idx] = (lo.normalize() + pd.to_timedelta(np.floor(uu * (span + 1)), unit="D")).to_numpy()
                 return v
 
-            values = self._constraint_loop(unit, info, values, rel, redraw,
+            values = constraint_loop(self.rows, unit, info, values, rel, redraw,
                                            lambda v: pd.Series(v, index=pd.RangeIndex(unit.n), name=name))
         if values.dtype == object:
             values = np.where(rel, values, None)
@@ -310,13 +343,13 @@ class _Draws:
             values[~rel] = np.datetime64("NaT")
         unit.cols[name] = values
 
-    def _text(self, unit: _Unit, info: Any, rel: np.ndarray) -> None:
+    def _text(self, unit: Unit, info: QuestionInfo, rel: np.ndarray) -> None:
         model = info.model
         name = model.name
         t = model.type
         ov = self.ovs.get(name)
-        u = self.uniforms(unit, name, self._icc(ov))
-        rng = self.rng(name, 10)
+        u = self.rows.uniforms(unit, name, self._icc(ov))
+        rng = self.rows.rng(name, 10)
         n = unit.n
         if ov is not None and "value" in ov.spec:
             values = np.full(n, str(ov.spec["value"]), dtype=object)
@@ -340,27 +373,26 @@ class _Draws:
         else:
             vocab = np.asarray([f"{name} {i}" for i in range(1, 6)], dtype=object)
             values = vocab[np.minimum((u * 5).astype(int), 4)]
-        values = np.where(rel, values, None)
+        values = values.copy()  # an object array in every branch: not asked is None
+        values[~rel] = None
         unit.cols[name] = values
 
 
-class _RangeInfo:
-    """An XLSForm range question seen as an integer/decimal question with its start/end."""
-
-    def __init__(self, info: Any) -> None:
-        params = dict(p.split("=", 1) for p in (info.model.parameters or "").split() if "=" in p)
-        start, end = float(params.get("start", 1)), float(params.get("end", 10))
-        step = float(params.get("step", 1))
-        kind = "integer" if step == int(step) and start == int(start) else "decimal"
-        self.model = dataclasses.make_dataclass("M", ["name", "type", "min", "max"])(
-            info.model.name, kind, min(start, end), max(start, end))
-        self.missing = []
-
+def _bounds(info: QuestionInfo) -> NumberBounds:
+    """An integer or decimal question's range; an XLSForm range question's from its start/end/step."""
+    model = info.model
+    if model.type != "range":
+        return NumberBounds(model.name, model.type, info.min, info.max)
+    params = dict(p.split("=", 1) for p in (info.parameters or "").split() if "=" in p)
+    start, end = float(params.get("start", 1)), float(params.get("end", 10))
+    step = float(params.get("step", 1))
+    kind = "integer" if step == int(step) and start == int(start) else "decimal"
+    return NumberBounds(model.name, kind, min(start, end), max(start, end))
 
 
 def _codes_text(block: np.ndarray, codes: list[Any], index: pd.Index) -> pd.Series:
     """The space-separated codes of each row of a 0/1 block (NaN rows give missing)."""
-    texts = np.asarray([_code_text(c) for c in codes], dtype=object)
+    texts = np.asarray([code_text(c) for c in codes], dtype=object)
     out = np.full(len(block), "", dtype=object)
     for j in range(len(codes)):
         hit = block[:, j] == 1

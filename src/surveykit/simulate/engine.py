@@ -1,23 +1,28 @@
-"""The simulation engine: questions in dependency order, each drawn for every row at once."""
+"""simulate(): a questionnaire and a sample design in, synthetic microdata out.
+
+The pipeline, one room each: :mod:`.plan` (settings from presets and overrides; questions and repeats
+in dependency order), :mod:`.frame` (the sample of PSUs and households), :mod:`.units` (the rows of
+each unit and their random streams), :mod:`.draws` and :mod:`.constraints` (each question's answers
+for every row at once), :mod:`.assemble` (weights and output tables), :mod:`.simulation` (the result).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from ..errors import SimulationError
-from ..questionnaire.expression import Expr
-from .assemble import CARRY, DESIGN_LABELS, _Assemble
-from .constraints import _Constraints
-from .draws import _Draws
+from ..questionnaire import Questionnaire
+from .assemble import CARRY, DESIGN_LABELS, assemble, set_weights
+from .draws import Draws
 from .frame import check_frame, draw_sample, el_salvador_frame
-from .plan import _NO_VALUE, CONVENTION_DEFAULTS, PRESET_DIR, _overrides, _Plan, _questionnaire
+from .plan import CONVENTION_DEFAULTS, PRESET_DIR, load_questionnaire_arg, make_plan, resolve_overrides
 from .simulation import Simulation
-from .units import _digits, _Rows, _Unit
+from .units import Rows, main_unit
 
 __all__ = ["simulate", "Simulation", "CARRY", "CONVENTION_DEFAULTS", "DESIGN_LABELS", "PRESET_DIR"]
 
@@ -26,7 +31,7 @@ __all__ = ["simulate", "Simulation", "CARRY", "CONVENTION_DEFAULTS", "DESIGN_LAB
 # the public function
 # ================================================================================================
 def simulate(
-    questionnaire: Any,
+    questionnaire: Questionnaire | str | Path,
     *,
     frame: pd.DataFrame | None = None,
     households_per_psu: int = 12,
@@ -129,7 +134,7 @@ def simulate(
     >>> len(sim.check())
     0
     """
-    q = _questionnaire(questionnaire)
+    q = load_questionnaire_arg(questionnaire)
     try:
         ref_date = pd.Timestamp(reference_date)
     except (ValueError, TypeError):
@@ -146,81 +151,23 @@ def simulate(
     f = check_frame(el_salvador_frame() if frame is None else frame, households_per_psu)
     stratum_vars = [c for c in f.columns if c not in ("estrato", "households", "psus", "psu_size", "response_rate")]
     ss = np.random.SeedSequence(seed)
-    entropy = int(ss.entropy) if seed is None else int(seed)
+    # without a seed, SeedSequence draws fresh OS entropy (an int): kept so the simulation can be reproduced
+    entropy = int(seed) if seed is not None else int(cast(int, ss.entropy))
     sample_rng = np.random.default_rng([entropy, 0])
     notes: list[str] = []
-    ovs, preset_eligible = _overrides(q, preset, overrides, set(f.columns), notes)
-    eligible = eligible if eligible is not None else preset_eligible
-    sim = _Engine(q, f, stratum_vars, households_per_psu, icc, ovs, missing_rate, repeat_counts or {}, eligible,
-                  carry, ref_date, lang, layout, entropy, sample_rng, notes)
-    return sim.run()
-
-
-
-# ================================================================================================
-# the engine
-# ================================================================================================
-class _Engine(_Plan, _Rows, _Constraints, _Draws, _Assemble):
-    def __init__(self, q, frame, stratum_vars, m, icc, ovs, missing_rate, repeat_counts, eligible, carry,
-                 reference_date, language, layout, entropy, sample_rng, notes) -> None:
-        self.q = q
-        self.frame = frame
-        self.stratum_vars = stratum_vars
-        self.m = m
-        self.icc = icc
-        self.ovs = ovs
-        self.missing_rate = missing_rate
-        self.repeat_counts = dict(repeat_counts)
-        self.eligible = eligible
-        self.carry = carry
-        self.reference_date = reference_date
-        self.language = language
-        self.layout = layout
-        self.entropy = entropy
-        self.sample_rng = sample_rng
-        self.notes = notes
-        self.infos = [i for i in q.questions() if i.stores_value and i.model.type not in _NO_VALUE]
-        self.by_name = {i.model.name: i for i in self.infos}
-        self.repeat_infos = {r.name: r for r in q.repeats()}
-        self.units: dict[str, _Unit] = {}
-        self.main = q.unit or "main"
-        unknown = [r for r in self.repeat_counts if r not in self.repeat_infos]
-        if unknown:
-            raise SimulationError(f"repeat_counts: {unknown[0]!r} is not a repeat of {q.id!r} "
-                                  f"({', '.join(self.repeat_infos) or 'it has none'}).")
-        if eligible is not None:
-            info = self.by_name.get(eligible)
-            if info is None or info.model.type != "integer" or info.repeat is not None:
-                raise SimulationError(f"eligible={eligible!r} must name an integer question of the main unit.",
-                                      question=eligible)
-        self._repeat_relevance = self._repeat_conditions()
-        # questions a repeat count reads: never don't know / refused
-        counts = [r.count for r in self.repeat_infos.values() if r.name not in self.repeat_counts]
-        counts += [Expr(v) for v in self.repeat_counts.values() if isinstance(v, str)]
-        self.count_drivers = set(self._refs(counts))
-
-    # -- run ------------------------------------------------------------------------------------
-    def run(self) -> Simulation:
-        s = draw_sample(self.frame, self.m, self.sample_rng)
-        self.n_psu = len(s["psu_stratum_pos"])
-        f = self.frame
-        n = len(s["stratum_pos"])
-        main = _Unit(self.main, n, None, None, s["psu_pos"])
-        estrato = f["estrato"].to_numpy()[s["stratum_pos"]]
-        psu_digits = _digits(f["psus"].max(), 3)
-        hh_digits = _digits(self.m, 2)
-        upm_of_psu = f["estrato"].to_numpy()[s["psu_stratum_pos"]] * 10 ** psu_digits + s["psu_number"]
-        upm = upm_of_psu[s["psu_pos"]]
-        main.cols.update({"id_hogar": upm * 10 ** hh_digits + s["hh_in_psu"], "estrato": estrato, "upm": upm})
-        for v in self.stratum_vars:
-            main.cols[v] = f[v].to_numpy()[s["stratum_pos"]]
-        self.units[self.main] = main
-        for kind, name in self._order():
-            if kind == "repeat":
-                self._make_repeat(name)
-            else:
-                self._question(self.by_name[name])
-        self._weights(main, s)
-        f = f.assign(sampled=s["sampled"], responding=s["responding"])
-        data, repeats = self._assemble()
-        return Simulation(data, repeats, self.q, f, self.entropy, self.language, self.notes)
+    ovs, preset_eligible = resolve_overrides(q, preset, overrides, set(f.columns), notes)
+    plan = make_plan(q, ovs, stratum_vars, repeat_counts or {}, eligible if eligible is not None else preset_eligible)
+    # the sample first, from its own stream; then each question from streams of its own (see Rows.rng)
+    sample = draw_sample(f, households_per_psu, sample_rng)
+    rows = Rows(plan, entropy, n_psu=len(sample["psu_stratum_pos"]))
+    main = rows.units[plan.main] = main_unit(plan.main, f, sample, households_per_psu, stratum_vars)
+    draws = Draws(rows, ovs, icc, missing_rate, ref_date, notes)
+    for kind, name in plan.steps:
+        if kind == "repeat":
+            rows.make_repeat(name)
+        else:
+            draws.question(plan.by_name[name])
+    set_weights(main, sample, plan.eligible, sample_rng)
+    data, repeats = assemble(rows, lang, layout, carry, entropy)
+    f = f.assign(sampled=sample["sampled"], responding=sample["responding"])
+    return Simulation(data, repeats, q, f, entropy, lang, notes)

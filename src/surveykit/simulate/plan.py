@@ -1,18 +1,19 @@
 """What to draw and in which order: the settings from presets and overrides, and the questions and
-repeats in dependency order."""
+repeats in dependency order (:class:`Plan`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from ..errors import ExpressionError, QuestionnaireError, SimulationError
-from ..questionnaire.expression import Expr
-from ..questionnaire.models import Group, Repeat
+from ..questionnaire import Expr, Group, QuestionInfo, Questionnaire, Repeat, RepeatInfo
 from .overrides import Override, parse_overrides
 
+#: Question types without a value of their own in the data (external choice files).
 _NO_VALUE = {"xml-external", "csv-external"}
 #: Built-in distributions of the conventions' respondent variables (El Salvador adults; ILLUSTRATIVE shares
 #: of weights/el_salvador_2024_adults_illustrative.yaml: 47.2% men; 18-29 29.3%, 30-44 28.6%, 45-59 22.1%,
@@ -22,12 +23,12 @@ CONVENTION_DEFAULTS: dict[str, dict[str, Any]] = {
     "edad": {"distribution": "histogram", "edges": [18, 30, 45, 60, 75, 96],
              "weights": [0.293, 0.286, 0.221, 0.145, 0.055]},
 }
+#: A step of the plan: ``("question", name)`` draws a question, ``("repeat", name)`` makes a repeat's rows.
+Step = tuple[str, str]
 
 
-
-def _questionnaire(q: Any) -> Any:
-    from ..questionnaire.models import Questionnaire
-
+def load_questionnaire_arg(q: Questionnaire | str | Path) -> Questionnaire:
+    """The questionnaire given to simulate, read from its file when given a path."""
     if isinstance(q, Questionnaire):
         return q
     if isinstance(q, (str, Path)):
@@ -63,11 +64,13 @@ def _read_yaml(path: Path, what: str) -> tuple[dict[str, Any], str | None]:
     return doc["overrides"], eligible
 
 
-def _overrides(q: Any, preset: Any, overrides: Any, frame_cols: set[str],
-               notes: list[str]) -> tuple[dict[str, Override], str | None]:
+def resolve_overrides(q: Questionnaire, preset: str | Path | None, overrides: Mapping[str, Any] | str | Path | None,
+                      frame_cols: set[str], notes: list[str]) -> tuple[dict[str, Override], str | None]:
+    """The validated overrides (built-in defaults, then the preset, then ``overrides``) and the eligible
+    question the preset or overrides file names."""
     names = {i.model.name for i in q.questions()}
     base: dict[str, Any] = {}
-    eligible = None
+    eligible: str | None = None
     if preset is not None:
         base = {k: v for k, v in CONVENTION_DEFAULTS.items() if k in names}
         path = PRESET_DIR / f"{q.id}.yaml" if preset == "auto" else Path(preset)
@@ -85,8 +88,8 @@ def _overrides(q: Any, preset: Any, overrides: Any, frame_cols: set[str],
         eligible = None
     base = {k: v for k, v in base.items() if k in names}
     if isinstance(overrides, (str, Path)):
-        overrides, given = _read_yaml(Path(overrides), "overrides")
-        eligible = given or eligible
+        from_file, named = _read_yaml(Path(overrides), "overrides")
+        overrides, eligible = from_file, named or eligible
     if overrides is not None and not isinstance(overrides, Mapping):
         raise SimulationError(f"overrides must be a mapping of question name to settings, or a YAML file; got "
                               f"{type(overrides).__name__}.")
@@ -95,88 +98,161 @@ def _overrides(q: Any, preset: Any, overrides: Any, frame_cols: set[str],
 
 
 
-class _Plan:
-    # -- dependency order -----------------------------------------------------------------------
-    def _repeat_conditions(self) -> dict[str, list[Expr]]:
-        """Each repeat's own relevance and that of the groups between it and its parent unit."""
-        out: dict[str, list[Expr]] = {}
-        for _ptr, item, parents in self.q.walk():
-            if isinstance(item, Repeat):
-                inner = []
-                for p in reversed(parents):
-                    if isinstance(p, Repeat):
-                        break
-                    inner.insert(0, p)
-                out[item.name] = [g.relevant for g in inner if isinstance(g, Group) and g.relevant is not None]
-                if item.relevant is not None:
-                    out[item.name].append(item.relevant)
-        return out
+@dataclasses.dataclass
+class Plan:
+    """What one simulation draws: the questions with a value, the repeats and the order of both.
 
-    def _refs(self, exprs: list[Any]) -> list[str]:
-        refs: list[str] = []
-        for e in exprs:
-            if e is None:
-                continue
-            expr = e if isinstance(e, Expr) else Expr(str(e))
-            try:
-                refs.extend(expr.references())
-            except ExpressionError as exc:
-                raise SimulationError(f"expression {expr.src!r} does not parse ({exc}); run q.lint() and fix it.",
-                                      expression=expr.src) from None
-        return refs
+    Attributes
+    ----------
+    questionnaire : Questionnaire
+    infos : list of QuestionInfo
+        Questions with a column in the data, in form order; ``by_name`` finds them by name.
+    repeats : dict of RepeatInfo
+        By repeat name.
+    repeat_counts : dict
+        The ``repeat_counts`` argument of :func:`surveykit.simulate` (validated names).
+    repeat_conditions : dict of list of Expr
+        Each repeat's own relevance and that of the groups between it and its parent unit.
+    count_drivers : set of str
+        Questions a repeat count reads (never answered don't know / refused).
+    stratum_vars : list of str
+        Frame columns (main-unit questions of that name take the stratum's value).
+    eligible : str or None
+        The question holding the number of eligible persons.
+    main : str
+        Name of the main unit.
+    steps : list of Step
+        Questions and repeats in the order they are drawn.
+    """
 
-    def _order(self) -> list[tuple[str, str]]:
-        nodes: dict[tuple[str, str], tuple[int, set[tuple[str, str]]]] = {}
-        known = set(self.by_name)
+    questionnaire: Questionnaire
+    infos: list[QuestionInfo]
+    by_name: dict[str, QuestionInfo]
+    repeats: dict[str, RepeatInfo]
+    repeat_counts: dict[str, Any]
+    repeat_conditions: dict[str, list[Expr]]
+    count_drivers: set[str]
+    stratum_vars: list[str]
+    eligible: str | None
+    main: str
+    steps: list[Step] = dataclasses.field(default_factory=list)
 
-        def dep(name: str) -> tuple[str, str] | None:
-            if name in known:
-                return ("question", name)
-            return None
 
-        for r in self.q.repeats():
-            exprs = [r.count, *self._repeat_relevance[r.name]]
-            rc = self.repeat_counts.get(r.name)
-            if isinstance(rc, str):
-                exprs.append(Expr(rc))
-            deps = {d for d in map(dep, self._refs(exprs)) if d}
-            if r.parent:
-                deps.add(("repeat", r.parent))
-            idx = min((self.by_name[x].index for x in r.questions if x in self.by_name), default=10 ** 9)
-            nodes[("repeat", r.name)] = (idx - 1, deps)
-        for info in self.infos:
-            model = info.model
-            exprs = [*info.inherited_relevant, model.relevant, getattr(model, "calculation", None),
-                     getattr(model, "choice_filter", None), model.constraint]
-            deps = {d for d in map(dep, self._refs(exprs)) if d and d[1] != model.name}
-            ov = self.ovs.get(model.name)
-            if ov is not None:
-                deps |= {d for d in (dep(v) for v, _ in ov.by) if d}
-            if info.repeat:
-                deps.add(("repeat", info.repeat))
-            if model.name in self.stratum_vars and info.repeat is None:
-                deps = set()  # filled from the frame
-            nodes[("question", model.name)] = (info.index, deps)
-        # Kahn's algorithm, form order breaking ties
-        users: dict[tuple[str, str], list[tuple[str, str]]] = {k: [] for k in nodes}
-        waiting = {}
-        for k, (_i, deps) in nodes.items():
-            deps = {d for d in deps if d in nodes}
-            waiting[k] = len(deps)
-            for d in deps:
-                users[d].append(k)
-        heap = [(nodes[k][0], k) for k, w in waiting.items() if w == 0]
-        heapq.heapify(heap)
-        order = []
-        while heap:
-            _i, k = heapq.heappop(heap)
-            order.append(k)
-            for u in users[k]:
-                waiting[u] -= 1
-                if waiting[u] == 0:
-                    heapq.heappush(heap, (nodes[u][0], u))
-        if len(order) < len(nodes):
-            stuck = sorted(k[1] for k, w in waiting.items() if w > 0)
-            raise QuestionnaireError(f"questionnaire {self.q.id!r}: {', '.join(stuck[:10])} depend on each other in "
-                                     "a cycle (relevance, calculation or constraint); run q.lint() (SK203).")
-        return order
+def make_plan(q: Questionnaire, ovs: Mapping[str, Override], stratum_vars: list[str],
+              repeat_counts: Mapping[str, Any], eligible: str | None) -> Plan:
+    """Check the arguments that name questions and repeats, and put the questions in dependency order."""
+    infos = [i for i in q.questions() if i.stores_value and i.model.type not in _NO_VALUE]
+    by_name = {i.model.name: i for i in infos}
+    repeats = {r.name: r for r in q.repeats()}
+    unknown = [r for r in repeat_counts if r not in repeats]
+    if unknown:
+        raise SimulationError(f"repeat_counts: {unknown[0]!r} is not a repeat of {q.id!r} "
+                              f"({', '.join(repeats) or 'it has none'}).")
+    if eligible is not None:
+        info = by_name.get(eligible)
+        if info is None or info.model.type != "integer" or info.repeat is not None:
+            raise SimulationError(f"eligible={eligible!r} must name an integer question of the main unit.",
+                                  question=eligible)
+    # questions a repeat count reads: never don't know / refused
+    counts = [r.count for r in repeats.values() if r.name not in repeat_counts]
+    counts += [Expr(v) for v in repeat_counts.values() if isinstance(v, str)]
+    plan = Plan(q, infos, by_name, repeats, dict(repeat_counts), _repeat_conditions(q), set(references(counts)),
+                stratum_vars, eligible, q.unit or "main")
+    plan.steps = draw_order(plan, ovs)
+    return plan
+
+
+def _repeat_conditions(q: Questionnaire) -> dict[str, list[Expr]]:
+    """Each repeat's own relevance and that of the groups between it and its parent unit."""
+    out: dict[str, list[Expr]] = {}
+    for _ptr, item, parents in q.walk():
+        if isinstance(item, Repeat):
+            inner: list[Group | Repeat] = []
+            for p in reversed(parents):
+                if isinstance(p, Repeat):
+                    break
+                inner.insert(0, p)
+            out[item.name] = [g.relevant for g in inner if isinstance(g, Group) and g.relevant is not None]
+            if item.relevant is not None:
+                out[item.name].append(item.relevant)
+    return out
+
+
+def references(exprs: Iterable[Expr | str | None]) -> list[str]:
+    """The names the expressions refer to (a clear error for one that does not parse)."""
+    refs: list[str] = []
+    for e in exprs:
+        if e is None:
+            continue
+        expr = e if isinstance(e, Expr) else Expr(str(e))
+        try:
+            refs.extend(expr.references())
+        except ExpressionError as exc:
+            raise SimulationError(f"expression {expr.src!r} does not parse ({exc}); run q.lint() and fix it.",
+                                  expression=expr.src) from None
+    return refs
+
+
+def draw_order(plan: Plan, ovs: Mapping[str, Override]) -> list[Step]:
+    """Questions and repeats in dependency order, form order breaking ties.
+
+    A question comes after the questions its relevance (and its groups'), calculation, choice filter,
+    constraint and override ``by`` variables read, and after its repeat; a repeat after the questions
+    its count and relevance read and after its parent repeat. Main-unit questions filled from the frame
+    depend on nothing. Each question draws from random streams of its own, so any valid order gives the
+    same data.
+    """
+    q = plan.questionnaire
+    nodes: dict[Step, tuple[int, set[Step]]] = {}
+    known = set(plan.by_name)
+
+    def dep(name: str) -> Step | None:
+        if name in known:
+            return ("question", name)
+        return None
+
+    for r in plan.repeats.values():
+        exprs: list[Expr | None] = [r.count, *plan.repeat_conditions[r.name]]
+        rc = plan.repeat_counts.get(r.name)
+        if isinstance(rc, str):
+            exprs.append(Expr(rc))
+        deps = {d for d in map(dep, references(exprs)) if d}
+        if r.parent:
+            deps.add(("repeat", r.parent))
+        idx = min((plan.by_name[x].index for x in r.questions if x in plan.by_name), default=10 ** 9)
+        nodes[("repeat", r.name)] = (idx - 1, deps)
+    for info in plan.infos:
+        model = info.model
+        exprs = [*info.inherited_relevant, model.relevant, info.calculation, info.choice_filter, model.constraint]
+        deps = {d for d in map(dep, references(exprs)) if d and d[1] != model.name}
+        ov = ovs.get(model.name)
+        if ov is not None:
+            deps |= {d for d in (dep(v) for v, _ in ov.by) if d}
+        if info.repeat:
+            deps.add(("repeat", info.repeat))
+        if model.name in plan.stratum_vars and info.repeat is None:
+            deps = set()  # filled from the frame
+        nodes[("question", model.name)] = (info.index, deps)
+    # Kahn's algorithm, form order breaking ties
+    users: dict[Step, list[Step]] = {k: [] for k in nodes}
+    waiting: dict[Step, int] = {}
+    for k, (_i, deps) in nodes.items():
+        deps = {d for d in deps if d in nodes}
+        waiting[k] = len(deps)
+        for d in deps:
+            users[d].append(k)
+    heap = [(nodes[k][0], k) for k, w in waiting.items() if w == 0]
+    heapq.heapify(heap)
+    order: list[Step] = []
+    while heap:
+        _i, k = heapq.heappop(heap)
+        order.append(k)
+        for u in users[k]:
+            waiting[u] -= 1
+            if waiting[u] == 0:
+                heapq.heappush(heap, (nodes[u][0], u))
+    if len(order) < len(nodes):
+        stuck = sorted(k[1] for k, w in waiting.items() if w > 0)
+        raise QuestionnaireError(f"questionnaire {q.id!r}: {', '.join(stuck[:10])} depend on each other in "
+                                 "a cycle (relevance, calculation or constraint); run q.lint() (SK203).")
+    return order

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+from ..questionnaire import Questionnaire
+
+if TYPE_CHECKING:
+    from ..design import SurveyDesign
+    from ..variance.structure import LonelyPSU
 
 __all__ = ["Simulation"]
 
@@ -52,7 +58,7 @@ class Simulation:
 
     data: pd.DataFrame
     repeats: dict[str, pd.DataFrame]
-    questionnaire: Any
+    questionnaire: Questionnaire
     frame: pd.DataFrame
     seed: int
     language: str
@@ -84,7 +90,7 @@ class Simulation:
 
         return check_microdata(self.tables(), self.questionnaire, id=self.ids())
 
-    def designs(self, lonely_psu: str = "adjust") -> dict[str, Any]:
+    def designs(self, lonely_psu: LonelyPSU = "adjust") -> dict[str, SurveyDesign]:
         """Survey designs by unit of analysis, as :func:`surveykit.indicators.compute` takes them.
 
         ``person`` (weights ``fexp``) and ``household`` (``fexp_hogar``) on the main table, and one per
@@ -94,7 +100,7 @@ class Simulation:
         """
         from ..design import SurveyDesign
 
-        out: dict[str, Any] = {
+        out: dict[str, SurveyDesign] = {
             "person": SurveyDesign(self.data, weights="fexp", strata="estrato", psu="upm"),
             "household": SurveyDesign(self.data, weights="fexp_hogar", strata="estrato", psu="upm"),
         }
