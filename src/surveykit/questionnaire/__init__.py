@@ -9,6 +9,7 @@
 ['edad']
 """
 
+from .dependencies import Dependency, DependencyGraph
 from .expression import Expr, parse_expression
 from .formats import load_questionnaire
 from .labels import LabelDictionaries
@@ -63,4 +64,6 @@ __all__ = [
     "QuestionInfo",
     "RepeatInfo",
     "LabelDictionaries",
+    "DependencyGraph",
+    "Dependency",
 ]

@@ -560,7 +560,6 @@ class _Linter:
         return found
 
     def check_expressions(self) -> None:
-        self.edges: dict[str, list[tuple[str, str, str, int]]] = defaultdict(list)
         lookup = self.infos.get
         for e, field, expr, role in self._expressions():
             ptr = f"{e.ptr}/{field}"
@@ -625,8 +624,6 @@ class _Linter:
                        f"({self.where(target)}), so it is still empty here")
                 self.add("SK202", severity, f"{field}: ${{{name}}} refers forward: {why}; move the question "
                          "before it or change the expression", ptr, offset, expr.src)
-            if role != "constraint":
-                self.edges[e.item.name].append((name, field, ptr, offset))
             if in_aggregate:
                 continue
             if isinstance(target.item, Repeat):
@@ -716,110 +713,31 @@ class _Linter:
 
     # -- cycles --------------------------------------------------------------------------------
     def check_cycles(self) -> None:
-        # implicit dependency: an item depends on the relevance of the groups it is in
-        edges = {k: list(v) for k, v in self.edges.items()}
-        for e in self.entries:
-            for parent in e.parents:
-                if parent.relevant is not None:
-                    edges.setdefault(e.item.name, []).append((parent.name, "inside", "", -1))
-        nodes = [e.item.name for e in self.entries if self.first.get(e.item.name) is e]
-        order = {n: i for i, n in enumerate(nodes)}
-        for component in _strongly_connected(nodes, {k: [d for d, *_ in v] for k, v in edges.items()}):
-            members = set(component)
-            start = min(component, key=lambda n: order.get(n, 0))
-            self_loop = any(d == start for d, *_ in edges.get(start, []))
-            if len(component) == 1 and not self_loop:
-                continue
-            path = _cycle_path(start, members, edges)
+        # a constraint never decides whether a question is asked; being inside a group or repeat
+        # matters only through its relevance
+        conditional = {p.name for e in self.entries for p in e.parents if p.relevant is not None}
+        graph = self.q.dependencies().filter(
+            lambda d: d.kind != "constraint" and (d.kind != "inside" or d.target in conditional))
+        for cycle in graph.cycles:
+            start = cycle[0]
+            path = [*cycle, start]
             steps = []
             first_edge = None
             for a, b in zip(path, path[1:]):
-                edge = next(x for x in edges[a] if x[0] == b)
+                edge = next(x for x in graph.edges_from(a) if x.target == b)
                 if first_edge is None:
                     first_edge = edge
-                steps.append(f"{a} is inside {b}" if edge[1] == "inside" else f"{a}.{edge[1]} refers to {b}")
+                steps.append(f"{a} is inside {b}" if edge.kind == "inside" else f"{a}.{edge.kind} refers to {b}")
             text = " -> ".join(path)
             start_entry = self.first[start]
-            if first_edge is not None and first_edge[1] != "inside":
-                ptr, offset = first_edge[2], first_edge[3]
-                field = first_edge[1]
-                expr = getattr(start_entry.item, field)
+            if first_edge is not None and first_edge.kind != "inside":
+                ptr, offset = first_edge.pointer, first_edge.offset
+                expr = getattr(start_entry.item, first_edge.kind)
                 src = expr.src if isinstance(expr, Expr) else None
             else:
                 ptr, offset, src = start_entry.ptr, None, None
             self.add("SK203", "error", f"cycle: {text} ({', '.join(steps)}); break it so no question depends "
                      "on itself", ptr, offset, src)
-
-
-def _strongly_connected(nodes: list[str], graph: dict[str, list[str]]) -> list[list[str]]:
-    """Tarjan's algorithm, iterative (forms can be large and deep)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    result: list[list[str]] = []
-    counter = 0
-    known = set(nodes)
-    for root in nodes:
-        if root in index:
-            continue
-        work: list[tuple[str, int]] = [(root, 0)]
-        while work:
-            node, i = work.pop()
-            if i == 0:
-                index[node] = low[node] = counter
-                counter += 1
-                stack.append(node)
-                on_stack.add(node)
-            succ = [s for s in graph.get(node, []) if s in known]
-            recurse = False
-            while i < len(succ):
-                nxt = succ[i]
-                i += 1
-                if nxt not in index:
-                    work.append((node, i))
-                    work.append((nxt, 0))
-                    recurse = True
-                    break
-                if nxt in on_stack:
-                    low[node] = min(low[node], index[nxt])
-            if recurse:
-                continue
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    w = stack.pop()
-                    on_stack.discard(w)
-                    component.append(w)
-                    if w == node:
-                        break
-                result.append(component)
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-    return result
-
-
-def _cycle_path(start: str, members: set[str], edges: dict[str, list[tuple]]) -> list[str]:
-    """A shortest path start -> ... -> start inside the component (breadth first)."""
-    from collections import deque
-
-    prev: dict[str, str] = {}
-    queue = deque([start])
-    seen = {start}
-    while queue:
-        node = queue.popleft()
-        for dst, *_ in edges.get(node, []):
-            if dst == start:
-                path = [node]
-                while path[-1] != start:
-                    path.append(prev[path[-1]])
-                return [*reversed(path), start]
-            if dst in members and dst not in seen:
-                seen.add(dst)
-                prev[dst] = node
-                queue.append(dst)
-    return [start, start]  # pragma: no cover  (a component always has a cycle through start)
 
 
 def _num(x: float) -> str:

@@ -50,6 +50,7 @@ from .names import NAME_PATTERN
 from .problems import Problem, SourceMap, pointer
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .dependencies import DependencyGraph
     from .labels import LabelDictionaries
 
 __all__ = [
@@ -832,6 +833,21 @@ class Questionnaire(_SpecModel):
                 if owner is not None:
                     owner.questions.append(item.name)
         return ordered
+
+    def dependencies(self) -> DependencyGraph:
+        """The question dependency graph: what each item's relevance, calculation, required,
+        constraint, choice filter and repeat count refer to, and the groups/repeats it is inside; with
+        a topological ``order`` and the ``cycles`` (see :mod:`surveykit.questionnaire.dependencies`).
+
+        >>> q = Questionnaire(id="x", languages=["es"], items=[
+        ...     IntegerQuestion(name="a", relevant="${b} = 1"), IntegerQuestion(name="b")])
+        >>> g = q.dependencies()
+        >>> g.order, g.parents("a"), g.cycles
+        (['b', 'a'], ['b'], [])
+        """
+        from .dependencies import dependency_graph
+
+        return dependency_graph(self)
 
     # -- lint ----------------------------------------------------------------------------------
     def lint(self) -> list[Problem]:
