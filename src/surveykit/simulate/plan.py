@@ -4,13 +4,12 @@ repeats in dependency order (:class:`Plan`)."""
 from __future__ import annotations
 
 import dataclasses
-import heapq
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import ExpressionError, QuestionnaireError, SimulationError
-from ..questionnaire import Expr, Group, QuestionInfo, Questionnaire, Repeat, RepeatInfo
+from ..errors import ExpressionError, SimulationError
+from ..questionnaire import Dependency, Expr, Group, QuestionInfo, Questionnaire, Repeat, RepeatInfo
 from .overrides import Override, parse_overrides
 
 #: Question types without a value of their own in the data (external choice files).
@@ -196,63 +195,30 @@ def references(exprs: Iterable[Expr | str | None]) -> list[str]:
 def draw_order(plan: Plan, ovs: Mapping[str, Override]) -> list[Step]:
     """Questions and repeats in dependency order, form order breaking ties.
 
-    A question comes after the questions its relevance (and its groups'), calculation, choice filter,
-    constraint and override ``by`` variables read, and after its repeat; a repeat after the questions
-    its count and relevance read and after its parent repeat. Main-unit questions filled from the frame
-    depend on nothing. Each question draws from random streams of its own, so any valid order gives the
-    same data.
+    The order of the questionnaire's dependency graph (:meth:`~surveykit.Questionnaire.dependencies`:
+    relevance of an item and of the groups and repeats it is inside, calculation, choice filter,
+    constraint, repeat count) without ``required`` conditions (simulated answers never depend on
+    them), with the simulator's own edges: override ``by`` variables and ``repeat_counts``
+    expressions. Main-unit questions filled from the frame depend on nothing. Each question draws from
+    random streams of its own, so any valid order gives the same data.
+
+    >>> import surveykit as sk
+    >>> q = sk.Questionnaire(id="x", languages=["es"], items=[
+    ...     sk.IntegerQuestion(name="a", relevant="${b} > 0"), sk.IntegerQuestion(name="b", min=0, max=3),
+    ...     sk.Repeat(name="r", count="${b}", children=[sk.IntegerQuestion(name="c")])])
+    >>> make_plan(q, {}, [], {}, None).steps
+    [('question', 'b'), ('question', 'a'), ('repeat', 'r'), ('question', 'c')]
     """
     q = plan.questionnaire
-    nodes: dict[Step, tuple[int, set[Step]]] = {}
-    known = set(plan.by_name)
-
-    def dep(name: str) -> Step | None:
-        if name in known:
-            return ("question", name)
-        return None
-
-    for r in plan.repeats.values():
-        exprs: list[Expr | None] = [r.count, *plan.repeat_conditions[r.name]]
-        rc = plan.repeat_counts.get(r.name)
-        if isinstance(rc, str):
-            exprs.append(Expr(rc))
-        deps = {d for d in map(dep, references(exprs)) if d}
-        if r.parent:
-            deps.add(("repeat", r.parent))
-        idx = min((plan.by_name[x].index for x in r.questions if x in plan.by_name), default=10 ** 9)
-        nodes[("repeat", r.name)] = (idx - 1, deps)
-    for info in plan.infos:
-        model = info.model
-        exprs = [*info.inherited_relevant, model.relevant, info.calculation, info.choice_filter, model.constraint]
-        deps = {d for d in map(dep, references(exprs)) if d and d[1] != model.name}
-        ov = ovs.get(model.name)
-        if ov is not None:
-            deps |= {d for d in (dep(v) for v, _ in ov.by) if d}
-        if info.repeat:
-            deps.add(("repeat", info.repeat))
-        if model.name in plan.stratum_vars and info.repeat is None:
-            deps = set()  # filled from the frame
-        nodes[("question", model.name)] = (info.index, deps)
-    # Kahn's algorithm, form order breaking ties
-    users: dict[Step, list[Step]] = {k: [] for k in nodes}
-    waiting: dict[Step, int] = {}
-    for k, (_i, deps) in nodes.items():
-        deps = {d for d in deps if d in nodes}
-        waiting[k] = len(deps)
-        for d in deps:
-            users[d].append(k)
-    heap = [(nodes[k][0], k) for k, w in waiting.items() if w == 0]
-    heapq.heapify(heap)
-    order: list[Step] = []
-    while heap:
-        _i, k = heapq.heappop(heap)
-        order.append(k)
-        for u in users[k]:
-            waiting[u] -= 1
-            if waiting[u] == 0:
-                heapq.heappush(heap, (nodes[u][0], u))
-    if len(order) < len(nodes):
-        stuck = sorted(k[1] for k, w in waiting.items() if w > 0)
-        raise QuestionnaireError(f"questionnaire {q.id!r}: {', '.join(stuck[:10])} depend on each other in "
-                                 "a cycle (relevance, calculation or constraint); run q.lint() (SK203).")
-    return order
+    graph = q.dependencies()
+    items = {item.name: item for _ptr, item, _parents in q.walk()}
+    for name, field in graph.unparsed:  # the error names the expression, as evaluating it would
+        if field != "required" and (name in plan.by_name or isinstance(items.get(name), (Group, Repeat))):
+            references([getattr(items[name], field)])
+    own = [Dependency(name, var, "by") for name, ov in ovs.items() for var, _table in ov.by]
+    own += [Dependency(rep, ref, "count") for rep, rc in plan.repeat_counts.items() if isinstance(rc, str)
+            for ref in references([rc])]
+    from_frame = {n for n in plan.stratum_vars if n in plan.by_name and plan.by_name[n].repeat is None}
+    graph = graph.without("required").with_edges(own).filter(lambda d: d.source not in from_frame)
+    return [("repeat", n) if n in plan.repeats else ("question", n) for n in graph.order
+            if n in plan.repeats or n in plan.by_name]
