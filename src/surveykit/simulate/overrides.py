@@ -36,14 +36,17 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from ..errors import SimulationError
 
-__all__ = ["Override", "parse_overrides", "DISTRIBUTIONS"]
+if TYPE_CHECKING:
+    from ..questionnaire import MissingCode, Questionnaire
+
+__all__ = ["Override", "parse_overrides", "DISTRIBUTIONS", "NumberBounds", "numeric_values", "parse_count"]
 
 DISTRIBUTIONS = ("uniform", "normal", "lognormal", "poisson", "negative_binomial", "histogram")
 _COMMON = {"missing_rate", "icc", "by"}
@@ -103,6 +106,41 @@ class Override:
         return Override(self.question, self.qtype, spec)
 
 
+@dataclass(frozen=True)
+class NumberBounds:
+    """What :func:`numeric_values` needs of an integer or decimal answer: its name (in errors), whether
+    it is whole (``type`` ``"integer"`` or ``"decimal"``) and its range (``None``: unbounded).
+    A question's, an XLSForm range question's (from its parameters) or a repeat count's."""
+
+    name: str
+    type: str
+    min: float | None
+    max: float | None
+
+
+class _Question(Protocol):
+    """What overrides read of a question: :class:`surveykit.questionnaire.QuestionInfo` or a stand-in."""
+
+    @property
+    def model(self) -> Any: ...
+
+    @property
+    def missing(self) -> list[MissingCode]: ...
+
+    def choice_codes(self) -> list[Any]: ...
+
+
+@dataclass
+class _CountQuestion:
+    """Stands in for an integer question when a repeat count is drawn from a distribution."""
+
+    model: NumberBounds
+    missing: list[MissingCode] = field(default_factory=list)
+
+    def choice_codes(self) -> list[Any]:
+        return []
+
+
 def _fail(question: str, what: str) -> SimulationError:
     return SimulationError(f"overrides[{question!r}]: {what}", question=question)
 
@@ -116,7 +154,7 @@ def _number(question: str, key: str, v: Any, lo: float | None = None, hi: float 
 
 
 def parse_overrides(
-    overrides: Mapping[str, Any] | None, questionnaire: Any, frame_columns: set[str]
+    overrides: Mapping[str, Any] | None, questionnaire: Questionnaire, frame_columns: set[str]
 ) -> dict[str, Override]:
     """Validate ``overrides`` against the questionnaire; every problem names the question and key.
 
@@ -145,12 +183,23 @@ def parse_overrides(
     return out
 
 
-def _qtype(info: Any) -> str:
+def parse_count(bounds: NumberBounds, spec: Mapping[str, Any]) -> Override:
+    """A repeat count's distribution (``repeat_counts={repeat: {...}}``), validated as an integer question's
+    override without ``by``.
+
+    >>> ov = parse_count(NumberBounds("repeat_counts[r]", "integer", 0, None), {"distribution": "poisson", "mean": 2})
+    >>> ov.spec["mean"]
+    2
+    """
+    return _parse_one(_CountQuestion(bounds), spec, {}, set(), nested=True)
+
+
+def _qtype(info: _Question) -> str:
     t = info.model.type
     return {"start": "datetime", "end": "datetime", "today": "date"}.get(t, t)
 
 
-def _parse_one(info: Any, spec: Any, infos: dict[str, Any], frame_columns: set[str], nested: bool) -> Override:
+def _parse_one(info: _Question, spec: Any, infos: Mapping[str, Any], frame_columns: set[str], nested: bool) -> Override:
     name = info.model.name
     qtype = _qtype(info)
     if not isinstance(spec, Mapping):
@@ -241,11 +290,11 @@ def _parse_one(info: Any, spec: Any, infos: dict[str, Any], frame_columns: set[s
             out = [v for v in values if (lo is not None and v < lo) or (hi is not None and v > hi)]
             if out:
                 raise _fail(name, f"values {out[:5]} are outside the question's range [{lo}, {hi}].")
-        weights = clean.get("weights")
-        if weights is None:
+        given = clean.get("weights")
+        if given is None:
             clean["weights"] = [1.0] * len(values)
-        elif len(weights) != len(values) or any(_number(name, "weights", w, 0) < 0 for w in weights) \
-                or sum(weights) <= 0:
+        elif len(given) != len(values) or any(_number(name, "weights", w, 0) < 0 for w in given) \
+                or sum(given) <= 0:
             raise _fail(name, "weights must give one non-negative number per value, not all zero.")
     elif "weights" in clean and dist != "histogram":
         raise _fail(name, "weights are given without values (or a histogram distribution).")
@@ -282,8 +331,8 @@ def _parse_one(info: Any, spec: Any, infos: dict[str, Any], frame_columns: set[s
             for code, sub in table.items():
                 if isinstance(sub, Mapping) and "by" in sub:
                     raise _fail(name, f"by[{var!r}][{code!r}]: a by inside a by is not supported.")
-                parsed = _parse_one(info, sub, infos, frame_columns, nested=True)
-                subs[_key(code)] = ov.merged(parsed.spec)
+                sub_ov = _parse_one(info, sub, infos, frame_columns, nested=True)
+                subs[_key(code)] = ov.merged(sub_ov.spec)
                 # validate the merged result too (e.g. probabilities replaced as a whole)
             ov.by.append((var, subs))
     return ov
@@ -317,12 +366,15 @@ def _trunc_continuous(u: np.ndarray, dist: Any, lo: float, hi: float, question: 
     return dist.ppf(a + np.clip(u, _EPS, 1 - _EPS) * (b - a))
 
 
-def numeric_values(u: np.ndarray, ov: Override | None, info: Any) -> np.ndarray:
-    """Answers of an integer or decimal question for uniforms ``u`` (see the module notes)."""
+def numeric_values(u: np.ndarray, ov: Override | None, model: NumberBounds) -> np.ndarray:
+    """Answers of an integer or decimal question for uniforms ``u`` (see the module notes).
+
+    >>> numeric_values(np.array([0.0, 0.5, 0.99]), None, NumberBounds("n", "integer", 1, 4)).tolist()
+    [1.0, 3.0, 4.0]
+    """
     from scipy import stats  # imported here: scipy.stats costs half a second at import
-    model = info.model
     name = model.name
-    integer = model.type == "integer" or (model.type == "range")
+    integer = model.type == "integer"
     spec = ov.spec if ov is not None else {}
     lo = max(x for x in (model.min, spec.get("low"), -np.inf) if x is not None)
     hi = min(x for x in (model.max, spec.get("high"), np.inf) if x is not None)
