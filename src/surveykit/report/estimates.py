@@ -21,7 +21,7 @@ __all__ = ["estimate_results", "is_estimate_table"]
 
 _ESTIMATE_COLUMNS = ("estimate", "se", "ci_low", "ci_high")
 _NOT_DOMAINS = {"variable", "level", "estimate", "se", "ci_low", "ci_high", "cv", "deff", "n", "df", "t",
-                "p_value", "quantile", "flag", "publish", "flag_reason"}
+                "p_value", "quantile", "flag", "publish", "flag_reason", "flag_code"}
 
 
 def is_estimate_table(table: Any) -> bool:
@@ -109,7 +109,7 @@ def estimate_results(table: pd.DataFrame, *, name: str | None = None, family: st
         out[c] = t[c].to_numpy()
     if "deff" in t.columns:
         out["deff"] = t["deff"].to_numpy()
-    for c in ("flag", "publish", "flag_reason"):
+    for c in ("flag", "publish", "flag_reason", "flag_code"):
         out[c] = flagged[c].to_numpy()
     if "p_value" in t.columns:
         out["p_value"] = t["p_value"].to_numpy()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..estimation.quality import QUALITY_REASONS
 from ..estimation.quality import REASONS_ES as _QUALITY_REASONS_ES
 
 __all__ = ["TEXTS", "text", "FAMILY_ORDER", "RULE_DESCRIPTIONS", "BREAKDOWN_LABELS", "REASONS_ES", "reason_text"]
@@ -131,17 +132,26 @@ def lang_key(language: str) -> str:
     return lang if lang in TEXTS else "en"
 
 
-#: The reasons :func:`surveykit.quality_flags` gives, in Spanish (kept with the rules that give them).
+#: The reasons :func:`surveykit.quality_flags` gives, English text to Spanish (older callers; the
+#: report translates by ``flag_code`` through :data:`~surveykit.estimation.quality.QUALITY_REASONS`).
 REASONS_ES = _QUALITY_REASONS_ES
 
 
-def reason_text(reason: str, language: str) -> str:
-    """A quality flag's reason in ``language`` (Spanish translations of surveykit's own reasons).
+def reason_text(reason: str, language: str, code: str | None = None) -> str:
+    """A quality flag's reason in ``language``: by its code in the quality-rule catalogue.
 
-    >>> reason_text("effective sample size below 30 (NCHS)", "es")
+    ``code`` is the table's ``flag_code`` (or ``reason`` itself may be a code); a reason without a
+    catalogue code (a user's own flag) is shown as given.
+
+    >>> reason_text("", "es", code="NCHS-ESS")
     'tamaño de muestra efectivo menor que 30 (NCHS)'
+    >>> reason_text("NCHS-ESS", "en"), reason_text("checked by hand", "es")
+    ('effective sample size below 30 (NCHS)', 'checked by hand')
     """
-    return REASONS_ES.get(reason, reason) if lang_key(language) == "es" else reason
+    key = code if code else reason
+    if key in QUALITY_REASONS:
+        return QUALITY_REASONS[key].text(lang_key(language))
+    return reason
 
 
 def count_text(language: str, n: int) -> str:

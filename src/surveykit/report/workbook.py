@@ -71,7 +71,7 @@ def prepare_results(results: pd.DataFrame) -> pd.DataFrame:
     if "breakdown" not in out.columns:
         extra = [c for c in out.columns if c not in REQUIRED_COLUMNS and c not in ("deff", "df", "level", "variable",
                                                                                   "ci_low_kg", "ci_high_kg",
-                                                                                  "effective_n")]
+                                                                                  "effective_n", "flag_code")]
         if extra:
             raise ReportError(f"results has domain columns {extra} but no 'breakdown'/'category'; use "
                               "sk.indicators.compute_breakdowns(...) for tables by domain.", column=extra[0])
@@ -103,12 +103,19 @@ def _number_format(values: np.ndarray, unit_label: str) -> str:
     return "0.00"
 
 
+def _flag_key(flag: Any, reason: Any, code: Any) -> tuple[str, str]:
+    """(flag, the reason's catalogue code, or its words when it has none): what a footnote letter stands for."""
+    code = "" if code is None or (isinstance(code, float) and np.isnan(code)) else str(code)
+    return str(flag or ""), code or str(reason or "")
+
+
 def _markers(table: pd.DataFrame) -> dict[tuple[str, str], str]:
-    """A footnote letter for each distinct (flag, reason), in order of appearance."""
+    """A footnote letter for each distinct (flag, reason code), in order of appearance."""
     out: dict[tuple[str, str], str] = {}
     flagged = table[table["flag"].astype(str) != ""]
-    for flag, reason in zip(flagged["flag"].astype(str), flagged["flag_reason"].astype(str)):
-        key = (flag, reason)
+    codes = flagged["flag_code"] if "flag_code" in flagged.columns else pd.Series("", index=flagged.index)
+    for flag, reason, code in zip(flagged["flag"].astype(str), flagged["flag_reason"].astype(str), codes):
+        key = _flag_key(flag, reason, code)
         if key not in out:
             i = len(out)
             out[key] = _letters(i)
@@ -423,7 +430,7 @@ def _family_sheet(ws: Worksheet, rows: pd.DataFrame, family: str, ctx: _Ctx, rul
 def _write_values(ws: Worksheet, r: int, row: pd.Series, ctx: _Ctx, fmt: str) -> dict[str, Any]:
     flag = str(row["flag"] or "")
     publish = bool(row["publish"]) if not pd.isna(row["publish"]) else True
-    key = (flag, str(row["flag_reason"] or ""))
+    key = _flag_key(flag, row["flag_reason"], row.get("flag_code"))
     marker = ctx.markers.get(key, "") if flag else ""
     fill = None
     if not publish:
