@@ -15,6 +15,8 @@ import pandas as pd
 
 from ..errors import ReportError
 from .estimates import estimate_results, is_estimate_table
+from .styles import (FLAG_FILLS, HEADER_FILL, SEVERITY, TITLE_FILL, alignment, bottom_border, column_letter,
+                     fill, font)
 from .texts import BREAKDOWN_LABELS, FAMILY_ORDER, RULE_DESCRIPTIONS, count_text, lang_key, reason_text, text
 
 __all__ = ["write_workbook", "REQUIRED_COLUMNS", "FLAG_FILLS", "prepare_results"]
@@ -23,25 +25,12 @@ __all__ = ["write_workbook", "REQUIRED_COLUMNS", "FLAG_FILLS", "prepare_results"
 REQUIRED_COLUMNS = ("code", "name", "family", "estimate", "se", "ci_low", "ci_high", "cv", "n", "flag", "publish",
                     "flag_reason", "unit_label", "source")
 _COLUMNS = ("estimate", "se", "ci", "cv", "deff", "n")
-#: Fill colours: published with a warning (by severity) and suppressed.
-FLAG_FILLS = {1: "FFF2CC", 2: "F8CBAD", "suppressed": "D9D9D9"}
-_SEVERITY = {"moderada": 1, "E": 1, "review": 1, "baja": 2}
+_SEVERITY = SEVERITY
 _NOT_AVAILABLE = ".."
 
 if TYPE_CHECKING:  # pragma: no cover
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
-
-
-def _styles() -> None:
-    """Import openpyxl when a workbook is written (it costs 75 ms at ``import surveykit``)."""
-    global Alignment, Border, Font, PatternFill, Side, get_column_letter, _TITLE_FILL, _HEADER_FILL, _THIN
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side  # noqa: F811
-    from openpyxl.utils import get_column_letter  # noqa: F811
-
-    _TITLE_FILL = PatternFill("solid", fgColor="DDEBF7")
-    _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-    _THIN = Side(style="thin", color="A6A6A6")
 
 
 def prepare_results(results: pd.DataFrame) -> pd.DataFrame:
@@ -238,7 +227,6 @@ def write_workbook(
     labels = _breakdown_labels(table, lang, breakdown_labels, questionnaire)
     defs = _definitions(indicators)
 
-    _styles()
     from openpyxl import Workbook
     from openpyxl.utils.exceptions import IllegalCharacterError
 
@@ -338,15 +326,15 @@ def _family_sheet(ws: Worksheet, rows: pd.DataFrame, family: str, ctx: _Ctx, rul
                   ci: str) -> dict[str, tuple[str, int]]:
     lang = ctx.lang
     ws["A1"] = text(lang, "family_titles")[family]
-    ws["A1"].font = Font(bold=True, size=14, color="1F4E78")
+    ws["A1"].font = font(bold=True, size=14, color="1F4E78")
     ws["A2"] = count_text(lang, rows["code"].nunique())
-    ws["A2"].font = Font(italic=True, size=9, color="595959")
+    ws["A2"].font = font(italic=True, size=9, color="595959")
     header_row = 4
     for j, h in enumerate(ctx.headers, start=1):
         cell = ws.cell(row=header_row, column=j, value=h)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.font = font(bold=True, color="FFFFFF")
+        cell.fill = fill(HEADER_FILL)
+        cell.alignment = alignment(horizontal="center", vertical="center", wrap_text=True)
     ws.row_dimensions[header_row].height = 30
     r = header_row + 1
     anchors: dict[str, tuple[str, int]] = {}
@@ -357,24 +345,24 @@ def _family_sheet(ws: Worksheet, rows: pd.DataFrame, family: str, ctx: _Ctx, rul
         first = ind.iloc[0]
         anchors[code] = (ws.title, r)
         cell = ws.cell(row=r, column=1, value=f"{code}. {first['name']}")
-        cell.font = Font(bold=True, size=11)
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        cell.font = font(bold=True, size=11)
+        cell.alignment = alignment(wrap_text=True, vertical="center")
         for j in range(1, ctx.width + 1):
-            ws.cell(row=r, column=j).fill = _TITLE_FILL
+            ws.cell(row=r, column=j).fill = fill(TITLE_FILL)
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ctx.width)
         ws.row_dimensions[r].height = 15 * max(1, int(np.ceil(len(str(cell.value)) / 110)))
         unit = str(first["unit_label"] or "")
         if unit:
             r += 1
             u = ws.cell(row=r, column=1, value=text(lang, "unit_line").format(unit=unit))
-            u.font = Font(italic=True, size=9)
+            u.font = font(italic=True, size=9)
         fmt = _number_format(ind["estimate"].to_numpy(dtype=float), unit)
         previous = None
         for _i, row in ind.iterrows():
             r += 1
             b = str(row["breakdown"])
             if b != previous:
-                ws.cell(row=r, column=1, value=ctx.labels.get(b, b)).font = Font(bold=b == "total")
+                ws.cell(row=r, column=1, value=ctx.labels.get(b, b)).font = font(bold=b == "total")
                 previous = b
             if b != "total":
                 ws.cell(row=r, column=2, value=_category_text(row["category"], text(lang, "total")))
@@ -384,17 +372,17 @@ def _family_sheet(ws: Worksheet, rows: pd.DataFrame, family: str, ctx: _Ctx, rul
             if flags["marker"]:
                 used[flags["key"]] = flags["marker"]
             for j in range(1, ctx.width + 1):
-                ws.cell(row=r, column=j).border = Border(bottom=_THIN)
+                ws.cell(row=r, column=j).border = bottom_border()
         r += 1
         s = ws.cell(row=r, column=1, value=text(lang, "source_line").format(source=first["source"]))
-        s.font = Font(italic=True, size=8, color="595959")
-        s.alignment = Alignment(wrap_text=True, vertical="top")
+        s.font = font(italic=True, size=8, color="595959")
+        s.alignment = alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ctx.width)
         ws.row_dimensions[r].height = 12 * max(1, int(np.ceil(len(str(s.value)) / 130)))
         r += 1
     # footnotes
     r += 1
-    ws.cell(row=r, column=1, value=text(lang, "footnotes")).font = Font(bold=True)
+    ws.cell(row=r, column=1, value=text(lang, "footnotes")).font = font(bold=True)
     notes = []
     for (flag, reason), letter in sorted(used.items(), key=lambda kv: (len(kv[1]), kv[1])):
         notes.append(f"({letter}) {flag}: {reason_text(reason, lang)}")
@@ -413,16 +401,16 @@ def _family_sheet(ws: Worksheet, rows: pd.DataFrame, family: str, ctx: _Ctx, rul
     for line in notes:
         r += 1
         c = ws.cell(row=r, column=1, value=line)
-        c.font = Font(size=9)
-        c.alignment = Alignment(wrap_text=True, vertical="top")
+        c.font = font(size=9)
+        c.alignment = alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ctx.width)
         ws.row_dimensions[r].height = 12 * max(1, int(np.ceil(len(line) / 120)))
     ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 26
     for j in range(3, ctx.width):
-        ws.column_dimensions[get_column_letter(j)].width = 13
-    ws.column_dimensions[get_column_letter(ctx.width)].width = 7
+        ws.column_dimensions[column_letter(j)].width = 13
+    ws.column_dimensions[column_letter(ctx.width)].width = 7
     _page_setup(ws, ctx, landscape=True, title_rows=f"{header_row}:{header_row}")
     return anchors
 
@@ -432,11 +420,11 @@ def _write_values(ws: Worksheet, r: int, row: pd.Series, ctx: _Ctx, fmt: str) ->
     publish = bool(row["publish"]) if not pd.isna(row["publish"]) else True
     key = _flag_key(flag, row["flag_reason"], row.get("flag_code"))
     marker = ctx.markers.get(key, "") if flag else ""
-    fill = None
+    shade = None
     if not publish:
-        fill = PatternFill("solid", fgColor=FLAG_FILLS["suppressed"])
+        shade = fill(FLAG_FILLS["suppressed"])
     elif flag:
-        fill = PatternFill("solid", fgColor=FLAG_FILLS[_SEVERITY.get(flag, 1)])
+        shade = fill(FLAG_FILLS[_SEVERITY.get(flag, 1)])
     values: list[tuple[Any, str | None]] = []
     for c in ctx.columns:
         if c == "ci":
@@ -455,20 +443,20 @@ def _write_values(ws: Worksheet, r: int, row: pd.Series, ctx: _Ctx, fmt: str) ->
         is_count = ctx.value_headers[j - 3] == text(ctx.lang, "n")
         if not publish and not is_count:
             cell.value = ctx.symbol
-            cell.alignment = Alignment(horizontal="right")
+            cell.alignment = alignment(horizontal="right")
         elif v is None or pd.isna(v) or not np.isfinite(float(v)):
             cell.value = _NOT_AVAILABLE
-            cell.alignment = Alignment(horizontal="right")
+            cell.alignment = alignment(horizontal="right")
             na = True
         else:
             cell.value = int(v) if is_count else float(v)
             cell.number_format = f
-        if fill is not None and not is_count:
-            cell.fill = fill
+        if shade is not None and not is_count:
+            cell.fill = shade
     if marker:
         m = ws.cell(row=r, column=ctx.width, value=f"({marker})")
-        m.font = Font(size=9, bold=True)
-        m.alignment = Alignment(horizontal="center")
+        m.font = font(size=9, bold=True)
+        m.alignment = alignment(horizontal="center")
     return {"suppressed": not publish, "na": na, "marker": marker, "key": key}
 
 
@@ -476,8 +464,8 @@ def _sources_sheet(ws: Worksheet, table: pd.DataFrame, lang: str, defs: Mapping[
     heads = [text(lang, k) for k in ("code", "indicator", "family", "unit", "source", "evidence", "notes")]
     for j, h in enumerate(heads, start=1):
         c = ws.cell(row=1, column=j, value=h)
-        c.font = Font(bold=True, color="FFFFFF")
-        c.fill = _HEADER_FILL
+        c.font = font(bold=True, color="FFFFFF")
+        c.fill = fill(HEADER_FILL)
     first = table.drop_duplicates("code")
     r = 1
     for _i, row in first.iterrows():
@@ -488,9 +476,9 @@ def _sources_sheet(ws: Worksheet, table: pd.DataFrame, lang: str, defs: Mapping[
                 _evidence(str(row["source"])), notes]
         for j, v in enumerate(vals, start=1):
             c = ws.cell(row=r, column=j, value=v)
-            c.alignment = Alignment(wrap_text=True, vertical="top")
+            c.alignment = alignment(wrap_text=True, vertical="top")
     r += 2
-    ws.cell(row=r, column=1, value=text(lang, "evidence_legend")).font = Font(italic=True, size=9)
+    ws.cell(row=r, column=1, value=text(lang, "evidence_legend")).font = font(italic=True, size=9)
     for col, w in zip("ABCDEFG", (18, 50, 16, 18, 60, 10, 50)):
         ws.column_dimensions[col].width = w
     ws.freeze_panes = "B2"
@@ -502,7 +490,7 @@ def _data_sheet(ws: Worksheet, table: pd.DataFrame, ctx: _Ctx) -> None:
     cols = [c for c in table.columns]
     for j, h in enumerate(cols, start=1):
         c = ws.cell(row=1, column=j, value=h)
-        c.font = Font(bold=True)
+        c.font = font(bold=True)
     formats = {"estimate": "0.000", "se": "0.000", "ci_low": "0.000", "ci_high": "0.000", "cv": "0.0000",
                "deff": "0.00", "n": "0", "df": "0"}
     frame = table[cols].astype(object).where(table[cols].notna(), None)
@@ -521,9 +509,9 @@ def _data_sheet(ws: Worksheet, table: pd.DataFrame, ctx: _Ctx) -> None:
             if f and isinstance(v, (int, float)) and not isinstance(v, bool):
                 c.number_format = f
     ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(table) + 1}"
+    ws.auto_filter.ref = f"A1:{column_letter(len(cols))}{len(table) + 1}"
     for j, c in enumerate(cols, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = {"name": 40, "source": 40, "flag_reason": 40}.get(c, 12)
+        ws.column_dimensions[column_letter(j)].width = {"name": 40, "source": 40, "flag_reason": 40}.get(c, 12)
     _page_setup(ws, ctx, landscape=True, title_rows="1:1")
 
 
@@ -534,50 +522,50 @@ def _contents_sheet(ws: Worksheet, table: pd.DataFrame, families: list[str], anc
     from ..version import __version__
 
     ws["A1"] = title or text(lang, "title")
-    ws["A1"].font = Font(bold=True, size=16, color="1F4E78")
+    ws["A1"].font = font(bold=True, size=16, color="1F4E78")
     r = 2
     if subtitle:
-        ws.cell(row=r, column=1, value=subtitle).font = Font(size=12)
+        ws.cell(row=r, column=1, value=subtitle).font = font(size=12)
         r += 1
     ws.cell(row=r, column=1, value=text(lang, "generated").format(
-        date=_dt.date.today().isoformat(), version=__version__)).font = Font(italic=True, size=9, color="595959")
+        date=_dt.date.today().isoformat(), version=__version__)).font = font(italic=True, size=9, color="595959")
     r += 2
-    ws.cell(row=r, column=1, value=text(lang, "contents")).font = Font(bold=True, size=12)
+    ws.cell(row=r, column=1, value=text(lang, "contents")).font = font(bold=True, size=12)
     for name in sheetnames[1:]:
         r += 1
         c = ws.cell(row=r, column=1, value=name)
         c.hyperlink = f"#'{name}'!A1"
-        c.font = Font(color="0563C1", underline="single")
+        c.font = font(color="0563C1", underline="single")
         fam = next((f for f in families if text(lang, "families")[f] == name), None)
         if fam:
             ws.cell(row=r, column=2, value=text(lang, "family_titles")[fam] + " — " +
                     count_text(lang, table.loc[table["family"] == fam, "code"].nunique()))
     r += 2
-    ws.cell(row=r, column=1, value=text(lang, "indicators")).font = Font(bold=True, size=12)
+    ws.cell(row=r, column=1, value=text(lang, "indicators")).font = font(bold=True, size=12)
     r += 1
     for j, h in enumerate([text(lang, "code"), text(lang, "indicator"), text(lang, "sheet"), text(lang, "unit")],
                           start=1):
         c = ws.cell(row=r, column=j, value=h)
-        c.font = Font(bold=True, color="FFFFFF")
-        c.fill = _HEADER_FILL
+        c.font = font(bold=True, color="FFFFFF")
+        c.fill = fill(HEADER_FILL)
     for _i, row in table.drop_duplicates("code").iterrows():
         r += 1
         sheet, at = anchors[row["code"]]
         code = ws.cell(row=r, column=1, value=row["code"])
         code.hyperlink = f"#'{sheet}'!A{at}"
-        code.font = Font(color="0563C1", underline="single")
-        ws.cell(row=r, column=2, value=row["name"]).alignment = Alignment(wrap_text=True, vertical="top")
+        code.font = font(color="0563C1", underline="single")
+        ws.cell(row=r, column=2, value=row["name"]).alignment = alignment(wrap_text=True, vertical="top")
         ws.cell(row=r, column=3, value=sheet)
         ws.cell(row=r, column=4, value=row["unit_label"])
     if not_computed:
         r += 2
-        ws.cell(row=r, column=1, value=text(lang, "not_computed")).font = Font(bold=True, size=12)
+        ws.cell(row=r, column=1, value=text(lang, "not_computed")).font = font(bold=True, size=12)
         for code, why in not_computed.items():
             r += 1
             ws.cell(row=r, column=1, value=code)
-            ws.cell(row=r, column=2, value=why).alignment = Alignment(wrap_text=True, vertical="top")
+            ws.cell(row=r, column=2, value=why).alignment = alignment(wrap_text=True, vertical="top")
     r += 2
-    ws.cell(row=r, column=1, value=text(lang, "quality")).font = Font(bold=True, size=12)
+    ws.cell(row=r, column=1, value=text(lang, "quality")).font = font(bold=True, size=12)
     lines = []
     if rule:
         lines.append(text(lang, "rule_line").format(rule=RULE_DESCRIPTIONS[lang].get(rule, rule)))
@@ -589,16 +577,16 @@ def _contents_sheet(ws: Worksheet, table: pd.DataFrame, families: list[str], anc
     for line in lines:
         r += 1
         c = ws.cell(row=r, column=1, value=line)
-        c.alignment = Alignment(wrap_text=True, vertical="top")
+        c.alignment = alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
         ws.row_dimensions[r].height = 13 * max(1, int(np.ceil(len(line) / 110)))
     r += 2
     legend = [(FLAG_FILLS[1], "moderada / E / review"), (FLAG_FILLS[2], "baja"),
               (FLAG_FILLS["suppressed"], ctx.symbol)]
-    ws.cell(row=r, column=1, value=text(lang, "legend")).font = Font(bold=True)
+    ws.cell(row=r, column=1, value=text(lang, "legend")).font = font(bold=True)
     for colour, what in legend:
         r += 1
-        ws.cell(row=r, column=1).fill = PatternFill("solid", fgColor=colour)
+        ws.cell(row=r, column=1).fill = fill(colour)
         ws.cell(row=r, column=2, value=what)
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 80
