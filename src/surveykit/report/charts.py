@@ -17,7 +17,8 @@ import pandas as pd
 
 from ..errors import ReportError
 from .texts import BREAKDOWN_LABELS, lang_key, text
-from .workbook import _SEVERITY, _breakdown_labels, _category_text, _number_format, prepare_results
+from .sheets import _SEVERITY, _category_text, _number_format
+from .workbook import _breakdown_labels, prepare_results
 
 __all__ = ["plot_indicator", "plot_breakdowns", "write_charts"]
 
