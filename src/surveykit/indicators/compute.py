@@ -22,7 +22,8 @@ from ..estimation.quality import quality_flags
 from ..metadata import label_values, value_labels
 from .model import Indicator
 
-__all__ = ["catalog", "load_catalog", "get_indicator", "compute", "compute_breakdowns", "evaluate_indicator"]
+__all__ = ["catalog", "load_catalog", "get_indicator", "compute", "compute_breakdowns", "evaluate_indicator",
+           "COMPARE_COLUMNS"]
 
 CATALOG_DIR = Path(__file__).with_name("catalog")
 
@@ -158,7 +159,7 @@ def evaluate_indicator(design: BaseDesign, ind: Indicator, by: Any = None, *, ci
     return _prepare(design, ind, questionnaire)(by, ci=ci, level=level, df=df, empty=empty)
 
 
-def _prepare(design: BaseDesign, ind: Indicator, questionnaire: Any):
+def _prepare(design: BaseDesign, ind: Indicator, questionnaire: Any) -> _Prepared:
     """Evaluate an indicator's expressions once; return ``run(by, ...)`` doing the estimator call."""
     data = design.analysis_frame()          # without attrs: pandas would deep-copy the labels into every step
     universe = np.ones(len(data), dtype=bool) if not ind.universe else \
@@ -208,7 +209,85 @@ def _prepare(design: BaseDesign, ind: Indicator, questionnaire: Any):
         out.attrs["scale"] = ind.scale
         return out
 
-    return run
+    def difference(by_cols: list[str], reference: str | None) -> pd.DataFrame:
+        """Each category of the last ``by`` column minus the total (``"total"``) or the first (None)."""
+        if e == "mean_of_proportions":
+            return _mean_of_means_difference(sub, items, by_cols, reference)
+        if e == "proportion":
+            return sub.difference(num, by_cols, statistic="mean", reference=reference)
+        if e in ("ratio", "rate"):
+            return sub.difference(num, by_cols, statistic="ratio", denominator=den, reference=reference)
+        return sub.difference(num, by_cols, statistic="mean" if e == "mean" else "total", reference=reference)
+
+    return _Prepared(run, difference)
+
+
+class _Prepared:
+    """An indicator's expressions evaluated once: ``prepared(by, ...)`` estimates, ``.difference`` compares."""
+
+    def __init__(self, run: Any, difference: Any) -> None:
+        self._run = run
+        self.difference = difference
+
+    def __call__(self, by: Any = None, **options: Any) -> pd.DataFrame:
+        return self._run(by, **options)
+
+
+def _mean_of_means_difference(sub: BaseDesign, items: list[pd.Series], by_cols: list[str],
+                              reference: str | None) -> pd.DataFrame:
+    """Differences of an average of item means (SDG 16.6.2, 16.7.2): a linear contrast of the item means.
+
+    The average of k item means in a domain is ``sum(mean_j) / k``, so its difference from the total's
+    (or the reference category's) average has coefficients ``±1/k`` on the item means of the two; the
+    covariance of all of them (the domain is part of the total) comes from one stacked linearization.
+    """
+    from ..variance import Linearization
+
+    outer, comp = by_cols[:-1], by_cols[-1]
+    lin = sub.linearize("mean", items, by_cols)
+    rows = lin.rows.reset_index(drop=True)
+    parts = [lin]
+    trows = pd.DataFrame()
+    if reference == "total":
+        tot = sub.linearize("mean", items, outer or None)
+        parts.append(tot)
+        trows = tot.rows.reset_index(drop=True)
+    joint = Linearization.stack(parts)
+    k = len(items)
+
+    def where(table: pd.DataFrame, values: dict[str, Any]) -> np.ndarray:
+        hit = np.ones(len(table), dtype=bool)
+        for c, v in values.items():
+            hit &= (table[c] == v).to_numpy()
+        return np.flatnonzero(hit)
+
+    specs: list[tuple[dict[str, Any], Any, Any, np.ndarray]] = []
+    cells = rows[outer + [comp]].drop_duplicates()
+    for _, cell in (cells.groupby(outer, sort=False) if outer else [((), cells)]):
+        key = {c: cell[c].iloc[0] for c in outer}
+        cats = cell[comp].tolist()
+        if reference == "total":
+            base = lin.size + where(trows, key)
+            ref_label: Any = "total"
+        else:
+            ref_label = cats[0]
+            base = where(rows, {**key, comp: ref_label})
+        for g in cats if reference == "total" else cats[1:]:
+            pos = where(rows, {**key, comp: g})
+            if len(pos) != k or len(base) != k:      # an item with no answer in the domain: no average
+                continue
+            a = np.zeros(joint.size)
+            a[pos], a[base] = 1.0 / k, -1.0 / k
+            specs.append((key, g, ref_label, a))
+    if not specs:
+        return pd.DataFrame(columns=[*outer, "group", "reference", "estimate", "se", "df", "p_value"])
+    c = sub.contrast(joint, {str(i): s[3] for i, s in enumerate(specs)})
+    out = pd.DataFrame({col: [s[0][col] for s in specs] for col in outer})
+    out["group"] = [s[1] for s in specs]
+    out["reference"] = [s[2] for s in specs]
+    for col in ("estimate", "se", "df", "p_value"):
+        out[col] = c[col].to_numpy()
+    return out
 
 
 def _plain(ci: str) -> str:
@@ -264,7 +343,7 @@ def _labels(table: pd.DataFrame, cols: list[str], data: pd.DataFrame, questionna
 def compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] | str | None = None,
             by: str | Sequence[str] | None = None, *, rule: str = "inegi", ci: str | None = None, level: float = 0.95,
             language: str = "es", labels: bool = True, questionnaire: Any = None,
-            indicators: Mapping[str, Indicator] | None = None) -> pd.DataFrame:
+            indicators: Mapping[str, Indicator] | None = None, compare: str | None = None) -> pd.DataFrame:
     """Indicators with their SE, CI, CV, design effect, n and a quality flag, as a tidy table.
 
     Parameters
@@ -291,12 +370,22 @@ def compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] 
         For select_multiple layouts and labels.
     indicators : mapping, optional
         A catalogue other than the shipped one (:func:`load_catalog`).
+    compare : {None, "total", "reference"}
+        Test each category of the (last) ``by`` column against the whole population's value
+        (``"total"``; within each cell of earlier ``by`` columns) or against the first category
+        (``"reference"``): the design's :meth:`~surveykit.SurveyDesign.difference` on the indicator's
+        estimator call (its covariance counts that a category is part of the total), a design-based
+        t test with the design's degrees of freedom. Averages of item proportions (SDG 16.6.2,
+        16.7.2) are compared as the linear contrast ``±1/k`` of their item means. Adds
+        ``difference`` and ``difference_se`` (on the published scale), ``difference_df``,
+        ``p_value`` and ``compared_with`` ("total" or the reference category); the reference
+        category's own row has NaN.
 
     Returns
     -------
     DataFrame: ``code``, ``name``, ``family``, the domain columns, ``estimate``, ``se``, ``ci_low``,
-    ``ci_high``, ``cv``, ``deff``, ``n``, ``df``, ``flag``, ``publish``, ``flag_reason``, ``unit_label``,
-    ``source``.
+    ``ci_high``, ``cv``, ``deff``, ``n``, ``df``, ``flag``, ``publish``, ``flag_reason``, ``flag_code``,
+    ``unit_label``, ``source`` (and the ``compare=`` columns).
 
     Examples
     --------
@@ -309,13 +398,52 @@ def compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] 
     ...                           indicators={"SAFE": ind}, labels=False)
     >>> t["sexo"].tolist(), t["estimate"].round(2).tolist()
     ([1, 2], [33.33, 66.67])
+    >>> c = sk.indicators.compute(sk.SurveyDesign(df, weights="w"), ["SAFE"], by="sexo",
+    ...                           indicators={"SAFE": ind}, labels=False, compare="total")
+    >>> c[["sexo", "difference", "compared_with"]].round(2).values.tolist()
+    [[1, -16.67, 'total'], [2, 16.67, 'total']]
     """
     return _compute(design, codes, by, rule=rule, ci=ci, level=level, language=language, labels=labels,
-                    questionnaire=questionnaire, indicators=indicators, prepared={})
+                    questionnaire=questionnaire, indicators=indicators, prepared={}, compare=compare)
+
+
+#: Columns ``compare=`` adds.
+COMPARE_COLUMNS = ("difference", "difference_se", "difference_df", "p_value", "compared_with")
+
+
+def _compare(prepared: _Prepared, t: pd.DataFrame, by_cols: list[str], compare: str, scale: float) -> pd.DataFrame:
+    """``t`` (an estimator table by ``by_cols``) with each category's difference and p-value."""
+    d = prepared.difference(by_cols, "total" if compare == "total" else None)
+    outer, comp = by_cols[:-1], by_cols[-1]
+    found = {tuple(str(v) for v in k): i for i, k in
+             enumerate(zip(*[d[c] for c in outer], d["group"]))} if len(d) else {}
+    keys = zip(*[t[c] for c in outer], t[comp])
+    at = np.array([found.get(tuple(str(v) for v in k), -1) for k in keys], dtype=np.int64)
+    hit = at >= 0
+    take = np.where(hit, at, 0)
+
+    def column(name: str, factor: float = 1.0) -> np.ndarray:
+        if not len(d):
+            return np.full(len(t), np.nan)
+        return np.where(hit, d[name].to_numpy(dtype=np.float64)[take] * factor, np.nan)
+
+    t = t.copy()
+    t["difference"] = column("estimate", scale)
+    t["difference_se"] = column("se", scale)
+    t["difference_df"] = column("df")
+    t["p_value"] = column("p_value")
+    if compare == "total":
+        t["compared_with"] = "total"
+    else:
+        # every row of a cell names its reference category (the reference's own row too, with NaN)
+        first = t.groupby([t[c].astype(str) for c in outer], sort=False)[comp].transform("first") if outer \
+            else pd.Series(t[comp].iloc[0] if len(t) else None, index=t.index)
+        t["compared_with"] = pd.Series(first.to_numpy(), index=t.index, dtype=object)
+    return t
 
 
 def _compute(design, codes, by, *, rule, ci, level, language, labels, questionnaire, indicators,
-             prepared: dict) -> pd.DataFrame:
+             prepared: dict, compare: str | None = None) -> pd.DataFrame:
     designs = _designs(design)
     cat = load_catalog() if indicators is None else indicators
     if codes is None:
@@ -325,6 +453,9 @@ def _compute(design, codes, by, *, rule, ci, level, language, labels, questionna
     else:
         chosen = [codes] if isinstance(codes, str) else list(codes)
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    if compare not in (None, "total", "reference"):
+        raise IndicatorError(f"compare={compare!r}: use 'total' (each category against the whole population), "
+                             "'reference' (against the first category) or None.")
     frames = []
     for code in chosen:
         ind = get_indicator(code, cat)
@@ -342,8 +473,17 @@ def _compute(design, codes, by, *, rule, ci, level, language, labels, questionna
         lang = "es" if str(language).lower().startswith("es") else "en"
         t = quality_flags(t, rule, level=level, scale=ind.scale, language=lang) if (rule != "nchs" or proportionish) \
             else quality_flags(t, "nchs-counts", level=level, language=lang)
+        if compare is not None and by_cols:
+            t = _compare(prepared[code], t, by_cols, compare, ind.scale)
+        elif compare is not None:            # the national row: nothing to compare it with
+            t = t.assign(difference=np.nan, difference_se=np.nan, difference_df=np.nan, p_value=np.nan,
+                         compared_with="")
         if labels and by_cols:
+            raw = t[by_cols[-1]].to_numpy()
             t = _labels(t, by_cols, d.data, questionnaire, language, cache=prepared)
+            if compare == "reference":       # the reference category in words, as its row
+                words = dict(zip(map(str, raw), t[by_cols[-1]]))
+                t["compared_with"] = [words.get(str(v), v) for v in t["compared_with"]]
         t.insert(0, "code", code)
         t.insert(1, "name", ind.text("name", language))
         t.insert(2, "family", ind.family)
@@ -354,6 +494,8 @@ def _compute(design, codes, by, *, rule, ci, level, language, labels, questionna
         raise IndicatorError("no indicator to compute: give codes, or designs for the catalogue's units.")
     out = pd.concat(frames, ignore_index=True)
     out.attrs.update({"rule": rule, "ci": ci, "level": level, "language": language})
+    if compare is not None:
+        out.attrs["compare"] = compare
     return out
 
 
@@ -364,6 +506,8 @@ def compute_breakdowns(design: BaseDesign | Mapping[str, BaseDesign], codes: Seq
     The result has ``breakdown`` (the variable, or "total") and ``category`` (its value) instead of
     one column per domain variable: the shape of a publication table. ``progress=True/False`` shows
     the breakdowns done on stderr (default: when stderr is a terminal or in a notebook).
+    ``compare="total"`` (or ``"reference"``) tests each category against the national value (or the
+    breakdown's first category) as in :func:`compute`; the workbook marks the significant ones.
 
     Examples
     --------
@@ -378,6 +522,7 @@ def compute_breakdowns(design: BaseDesign | Mapping[str, BaseDesign], codes: Seq
     [['total', '', 50.0], ['sexo', 1, 50.0], ['sexo', 2, 50.0]]
     """
     opts = dict(rule="inegi", ci=None, level=0.95, language="es", labels=True, questionnaire=None, indicators=None)
+    opts["compare"] = None        # compare="total" | "reference": see compute()
     progress = kwargs.pop("progress", None)  # a bar on stderr (default: in a terminal or notebook)
     unknown = set(kwargs) - set(opts)
     if unknown:
@@ -405,4 +550,6 @@ def compute_breakdowns(design: BaseDesign | Mapping[str, BaseDesign], codes: Seq
     order = {c: i for i, c in enumerate(dict.fromkeys(out["code"]))}
     out = out.iloc[np.argsort(out["code"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
     out.attrs.update(frames[0].attrs)
+    if opts["compare"] is not None:
+        out.attrs["compare"] = opts["compare"]
     return out
