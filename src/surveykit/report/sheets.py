@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .significance import significance_marks, significance_notes
 from .styles import FLAG_FILLS, HEADER_FILL, SEVERITY, TITLE_FILL, alignment, bottom_border, column_letter, fill, font
 from .texts import RULE_DESCRIPTIONS, count_text, reason_text, text
 
@@ -50,8 +51,11 @@ def _evidence(source: str) -> str:
 
 
 class _Ctx:
-    def __init__(self, lang, level, columns, symbol, markers, labels, paper) -> None:
+    def __init__(self, lang, level, columns, symbol, markers, labels, paper, alpha: float = 0.05,
+                 significance: bool = False) -> None:
         self.lang = lang
+        self.alpha = alpha
+        self.significance = significance      # a column of ▲/▼ markers (the table has p-values)
         self.level = level
         self.columns = list(columns)
         self.symbol = symbol
@@ -68,7 +72,8 @@ class _Ctx:
             else:
                 head.append(text(lang, c))
         self.value_headers = head
-        self.headers = [text(lang, "breakdown"), text(lang, "category"), *head, text(lang, "note")]
+        sig = [text(lang, "sig_header")] if significance else []
+        self.headers = [text(lang, "breakdown"), text(lang, "category"), *head, *sig, text(lang, "note")]
         self.width = len(self.headers)
 
 
@@ -104,6 +109,7 @@ def _family_sheet(ws: Worksheet, rows: pd.DataFrame, family: str, ctx: _Ctx, rul
     anchors: dict[str, tuple[str, int]] = {}
     used: dict[tuple[str, str], str] = {}
     any_suppressed = any_na = False
+    marks = significance_marks(rows, ctx.alpha)
     for code, ind in rows.groupby("code", sort=False):
         r += 1
         first = ind.iloc[0]
@@ -131,6 +137,10 @@ def _family_sheet(ws: Worksheet, rows: pd.DataFrame, family: str, ctx: _Ctx, rul
             if b != "total":
                 ws.cell(row=r, column=2, value=_category_text(row["category"], text(lang, "total")))
             flags = _write_values(ws, r, row, ctx, fmt)
+            if ctx.significance and marks[_i]:
+                m = ws.cell(row=r, column=ctx.width - 1, value=marks[_i])
+                m.font = font(bold=True, color="1F4E78")
+                m.alignment = alignment(horizontal="center")
             any_suppressed |= flags["suppressed"]
             any_na |= flags["na"]
             if flags["marker"]:
@@ -161,6 +171,7 @@ def _family_sheet(ws: Worksheet, rows: pd.DataFrame, family: str, ctx: _Ctx, rul
         notes.append(text(lang, "rule_line").format(rule=RULE_DESCRIPTIONS[lang].get(rule, rule)))
     notes.append(text(lang, "ci_line").format(level=f"{ctx.level * 100:g}",
                                               method=text(lang, "ci_methods").get(ci, ci)))
+    notes += significance_notes(rows, lang, ctx.alpha)
     notes.append(text(lang, "see_sources"))
     for line in notes:
         r += 1
@@ -174,6 +185,8 @@ def _family_sheet(ws: Worksheet, rows: pd.DataFrame, family: str, ctx: _Ctx, rul
     ws.column_dimensions["B"].width = 26
     for j in range(3, ctx.width):
         ws.column_dimensions[column_letter(j)].width = 13
+    if ctx.significance:
+        ws.column_dimensions[column_letter(ctx.width - 1)].width = 9
     ws.column_dimensions[column_letter(ctx.width)].width = 7
     _page_setup(ws, ctx, landscape=True, title_rows=f"{header_row}:{header_row}")
     return anchors
@@ -337,6 +350,7 @@ def _contents_sheet(ws: Worksheet, table: pd.DataFrame, families: list[str], anc
     lines.append(text(lang, "suppressed").format(symbol=ctx.symbol))
     lines.append(text(lang, "marked"))
     lines += [f"({letter}) {flag}: {reason_text(reason, lang)}" for (flag, reason), letter in markers.items()]
+    lines += significance_notes(table, lang, ctx.alpha)
     lines.append(text(lang, "evidence_legend"))
     for line in lines:
         r += 1

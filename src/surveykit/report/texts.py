@@ -48,6 +48,16 @@ TEXTS: dict[str, dict[str, Any]] = {
         "chart_suppressed": "suprimida",
         "chart_legend_suppressed": "{symbol} = suprimida",
         "page": "Página &P de &N",
+        "sig_header": "Dif. sig.",
+        "sig_test": "prueba t basada en el diseño con {df} grados de libertad",
+        "sig_test_nodf": "prueba t basada en el diseño",
+        "sig_total": "▲ / ▼: significativamente mayor / menor que el valor nacional (diferencia con el valor "
+                     "nacional, {test}, α = {alpha}); sin marca: la diferencia no es significativa.",
+        "sig_reference": "▲ / ▼: significativamente mayor / menor que la categoría de referencia ({reference}) "
+                         "(diferencia con la primera categoría de la desagregación, {test}, α = {alpha}); sin "
+                         "marca: la diferencia no es significativa.",
+        "sig_given": "▲ / ▼ (o *): la diferencia tiene un valor p menor que α = {alpha} (valores p dados con los "
+                     "resultados).",
     },
     "en": {
         "title": "Victimization, discrimination and SDG 16 indicators",
@@ -84,6 +94,16 @@ TEXTS: dict[str, dict[str, Any]] = {
         "chart_suppressed": "suppressed",
         "chart_legend_suppressed": "{symbol} = suppressed",
         "page": "Page &P of &N",
+        "sig_header": "Sig. diff.",
+        "sig_test": "design-based t test with {df} degrees of freedom",
+        "sig_test_nodf": "design-based t test",
+        "sig_total": "▲ / ▼: significantly higher / lower than the national value (difference from the national "
+                     "value, {test}, α = {alpha}); no mark: the difference is not significant.",
+        "sig_reference": "▲ / ▼: significantly higher / lower than the reference category ({reference}) "
+                         "(difference from the breakdown's first category, {test}, α = {alpha}); no mark: the "
+                         "difference is not significant.",
+        "sig_given": "▲ / ▼ (or *): the difference has a p-value below α = {alpha} (p-values given with the "
+                     "results).",
     },
 }
 

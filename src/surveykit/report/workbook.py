@@ -11,6 +11,7 @@ import pandas as pd
 from ..errors import ReportError
 from .estimates import estimate_results, is_estimate_table
 from .sheets import _contents_sheet, _Ctx, _data_sheet, _family_sheet, _flag_key, _sources_sheet
+from .significance import has_significance
 from .styles import FLAG_FILLS
 from .texts import BREAKDOWN_LABELS, FAMILY_ORDER, lang_key, text
 
@@ -20,6 +21,8 @@ __all__ = ["write_workbook", "REQUIRED_COLUMNS", "FLAG_FILLS", "prepare_results"
 REQUIRED_COLUMNS = ("code", "name", "family", "estimate", "se", "ci_low", "ci_high", "cv", "n", "flag", "publish",
                     "flag_reason", "unit_label", "source")
 _COLUMNS = ("estimate", "se", "ci", "cv", "deff", "n")
+#: Columns of a comparison (``compute(..., compare=)``): kept by a national table too.
+COMPARE_COLUMNS = ("difference", "difference_se", "difference_df", "p_value", "compared_with")
 
 if TYPE_CHECKING:  # pragma: no cover
     from openpyxl import Workbook
@@ -50,9 +53,9 @@ def prepare_results(results: pd.DataFrame) -> pd.DataFrame:
                           "sk.indicators.compute_breakdowns(...) (or compute(...)).", column=missing[0])
     out = results.copy()
     if "breakdown" not in out.columns:
-        extra = [c for c in out.columns if c not in REQUIRED_COLUMNS and c not in ("deff", "df", "level", "variable",
-                                                                                  "ci_low_kg", "ci_high_kg",
-                                                                                  "effective_n", "flag_code")]
+        known = {"deff", "df", "level", "variable", "ci_low_kg", "ci_high_kg", "effective_n", "flag_code",
+                 *COMPARE_COLUMNS}
+        extra = [c for c in out.columns if c not in REQUIRED_COLUMNS and c not in known]
         if extra:
             raise ReportError(f"results has domain columns {extra} but no 'breakdown'/'category'; use "
                               "sk.indicators.compute_breakdowns(...) for tables by domain.", column=extra[0])
@@ -110,6 +113,7 @@ def write_workbook(
     not_computed: Mapping[str, str] | None = None,
     data_sheet: bool = True,
     paper: str = "letter",
+    alpha: float = 0.05,
 ) -> Path:
     """Write indicators to an Excel workbook a statistics office would publish.
 
@@ -151,6 +155,11 @@ def write_workbook(
     data_sheet : bool, default True
         Add the tidy data sheet.
     paper : {"letter", "a4"}
+    alpha : float, default 0.05
+        When the results have p-values (``compute_breakdowns(..., compare="total")``, or
+        :func:`estimate_results` with ``design=`` and ``compare=``), categories with ``p_value < alpha``
+        get ▲ (higher) or ▼ (lower) in a column of their own, and a footnote states the comparison, the
+        test and its degrees of freedom.
 
     Returns
     -------
@@ -178,6 +187,8 @@ def write_workbook(
     unknown = [c for c in columns if c not in _COLUMNS]
     if unknown or not columns:
         raise ReportError(f"columns {unknown or list(columns)} are not table columns; use some of {list(_COLUMNS)}.")
+    if not 0 < alpha < 1:
+        raise ReportError(f"alpha must be between 0 and 1 (e.g. 0.05), not {alpha!r}.")
     if paper not in ("letter", "a4"):
         raise ReportError(f"paper must be 'letter' or 'a4', not {paper!r}.")
     target = Path(path)
@@ -185,7 +196,7 @@ def write_workbook(
         raise ReportError(f"the workbook must be an .xlsx file, not {target.name!r}.", file=str(target))
     level = float(table.attrs.get("level", 0.95))
     rule = table.attrs.get("rule")
-    ci = table.attrs.get("ci", "t")
+    ci = table.attrs.get("ci") or "t"       # compute(ci=None): each indicator its own, t unless it says
     markers = _markers(table)
     labels = _breakdown_labels(table, lang, breakdown_labels, questionnaire)
     defs = _definitions(indicators)
@@ -195,7 +206,8 @@ def write_workbook(
 
     try:
         wb = _build(table, lang, title, subtitle, rule, ci, level, markers, not_computed, defs, data_sheet,
-                    _Ctx(lang, level, columns, suppressed_symbol, markers, labels, paper), Workbook)
+                    _Ctx(lang, level, columns, suppressed_symbol, markers, labels, paper, alpha,
+                         has_significance(table)), Workbook)
     except IllegalCharacterError as exc:
         # a control character in a name, label or title (pasted from another program): Excel cannot store it
         raise ReportError(f"cannot write {target}: a name, label or title holds a control character Excel cannot "
