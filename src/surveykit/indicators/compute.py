@@ -442,6 +442,25 @@ def _compare(prepared: _Prepared, t: pd.DataFrame, by_cols: list[str], compare: 
     return t
 
 
+def _variable_labels(cols: list[str], designs: Any, questionnaire: Any, language: str) -> dict[str, str]:
+    """Each breakdown column's label: the questionnaire's, else the data's (SPSS/Stata variable labels)."""
+    from ..metadata import variable_label
+
+    found: dict[str, str] = {}
+    if questionnaire is not None:
+        try:
+            found = dict(questionnaire.label_dictionaries(language).variable_labels)
+        except Exception:  # noqa: BLE001 - a questionnaire without that language: the data's labels
+            found = {}
+    frames = [designs.data] if isinstance(designs, BaseDesign) else [d.data for d in designs.values()]
+    out = {}
+    for c in cols:
+        label = found.get(c) or next((lab for f in frames if c in f.columns and (lab := variable_label(f, c))), None)
+        if label:
+            out[c] = str(label)
+    return out
+
+
 def _compute(design, codes, by, *, rule, ci, level, language, labels, questionnaire, indicators,
              prepared: dict, compare: str | None = None) -> pd.DataFrame:
     designs = _designs(design)
@@ -494,6 +513,8 @@ def _compute(design, codes, by, *, rule, ci, level, language, labels, questionna
         raise IndicatorError("no indicator to compute: give codes, or designs for the catalogue's units.")
     out = pd.concat(frames, ignore_index=True)
     out.attrs.update({"rule": rule, "ci": ci, "level": level, "language": language})
+    if by_cols:                              # for the report's titles: the breakdowns' labels, not their names
+        out.attrs["variable_labels"] = _variable_labels(by_cols, designs, questionnaire, language)
     if compare is not None:
         out.attrs["compare"] = compare
     return out
@@ -550,6 +571,7 @@ def compute_breakdowns(design: BaseDesign | Mapping[str, BaseDesign], codes: Seq
     order = {c: i for i, c in enumerate(dict.fromkeys(out["code"]))}
     out = out.iloc[np.argsort(out["code"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
     out.attrs.update(frames[0].attrs)
+    out.attrs["variable_labels"] = {k: v for f in frames for k, v in f.attrs.get("variable_labels", {}).items()}
     if opts["compare"] is not None:
         out.attrs["compare"] = opts["compare"]
     return out

@@ -27,6 +27,8 @@ COMPARE_COLUMNS = ("difference", "difference_se", "difference_df", "p_value", "c
 if TYPE_CHECKING:  # pragma: no cover
     from openpyxl import Workbook
 
+    from ..questionnaire import Questionnaire
+
 
 def prepare_results(results: pd.DataFrame) -> pd.DataFrame:
     """Check a results table and give it ``breakdown``/``category`` when it has none (a national table).
@@ -108,7 +110,7 @@ def write_workbook(
     columns: Sequence[str] = ("estimate", "ci", "cv", "n"),
     suppressed_symbol: str = "x",
     breakdown_labels: Mapping[str, str] | None = None,
-    questionnaire: Any = None,
+    questionnaire: Questionnaire | None = None,
     indicators: Mapping[str, Any] | None = None,
     not_computed: Mapping[str, str] | None = None,
     data_sheet: bool = True,
@@ -145,7 +147,7 @@ def write_workbook(
         What a suppressed cell shows.
     breakdown_labels : mapping, optional
         Display names of breakdown variables (default: the questionnaire's variable labels, then the
-        conventions' names: Sexo, Área, Departamento, Grupo de edad).
+        labels ``compute_breakdowns`` recorded from the questionnaire or the data, then common names).
     questionnaire : Questionnaire, optional
         For the breakdown variables' labels.
     indicators : mapping of code to Indicator, optional
@@ -236,8 +238,12 @@ def _build(table, lang, title, subtitle, rule, ci, level, markers, not_computed,
     return wb
 
 
-def _breakdown_labels(table: pd.DataFrame, lang: str, given: Mapping[str, str] | None, q: Any) -> dict[str, str]:
+def _breakdown_labels(table: pd.DataFrame, lang: str, given: Mapping[str, str] | None,
+                      q: Questionnaire | None) -> dict[str, str]:
+    """Display names of breakdown variables: ``given``, else the questionnaire's variable labels, else the
+    labels ``compute_breakdowns`` recorded (``results.attrs["variable_labels"]``), else common names."""
     out = dict(BREAKDOWN_LABELS[lang])
+    out.update({k: str(v) for k, v in (table.attrs.get("variable_labels") or {}).items() if v})
     if q is not None:
         try:
             out.update({k: v for k, v in q.label_dictionaries(lang if lang in q.languages else None)
