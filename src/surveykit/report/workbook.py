@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..errors import ReportError
+from ..indicators.compare import COMPARE_COLUMNS
 from .estimates import estimate_results, is_estimate_table
 from .sheets import _contents_sheet, _Ctx, _data_sheet, _family_sheet, _flag_key, _sources_sheet
 from .significance import has_significance
@@ -21,8 +22,6 @@ __all__ = ["write_workbook", "REQUIRED_COLUMNS", "FLAG_FILLS", "prepare_results"
 REQUIRED_COLUMNS = ("code", "name", "family", "estimate", "se", "ci_low", "ci_high", "cv", "n", "flag", "publish",
                     "flag_reason", "unit_label", "source")
 _COLUMNS = ("estimate", "se", "ci", "cv", "deff", "n")
-#: Columns of a comparison (``compute(..., compare=)``): kept by a national table too.
-COMPARE_COLUMNS = ("difference", "difference_se", "difference_df", "p_value", "compared_with")
 
 if TYPE_CHECKING:  # pragma: no cover
     from openpyxl import Workbook
