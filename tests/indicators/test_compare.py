@@ -112,3 +112,15 @@ def test_cells_of_two_breakdowns_and_labels(designs):
 def test_bad_compare(designs):
     with pytest.raises(sk.IndicatorError, match="compare"):
         sk.indicators.compute(designs["taylor"], ["prop"], by="sex", indicators=INDICATORS, compare="national")
+
+
+def test_replicate_design(designs):
+    """A replicate design's comparisons are its difference() too (replicate covariance)."""
+    r = designs["taylor"].to_replicate("jkn")
+    t = sk.indicators.compute(r, ["mean", "avg"], by="region", indicators=INDICATORS, labels=False, compare="total")
+    sub = r.subset((r.data["agegrp"] >= 2).to_numpy())
+    ref = sub.difference(r.data["y"].rename("v"), "region", reference="total").set_index("group")
+    got = t[t["code"] == "mean"].set_index("region")
+    np.testing.assert_allclose(got.loc[ref.index, "p_value"], ref["p_value"], rtol=1e-12)
+    avg = t[t["code"] == "avg"]
+    assert np.isfinite(avg["p_value"]).all() and (avg["difference_df"] == r.degf).all()

@@ -109,3 +109,16 @@ def test_chart_panels_are_titled_with_the_questionnaire_labels():
     assert [ax.get_title(loc="left") for ax in fig.axes][:1] == [label]
     fig = sk.report.plot_breakdowns(t, "X", ["grupo_edad"], breakdown_labels={"grupo_edad": "Edad"})
     assert fig.axes[0].get_title(loc="left") == "Edad"
+
+
+def test_estimate_results_compare_on_labelled_categories(design):
+    data = design.data.copy()
+    data["g"] = data["seg"].map({"a": 1, "b": 2, "c": 3})
+    data.attrs["surveykit"] = {"value_labels": {"g": {1: "Uno", 2: "Dos", 3: "Tres"}}}
+    d = sk.SurveyDesign(data, weights="w", strata="s", psu="p")
+    t = d.mean("inseguro", by="g", labels=True)
+    r = sk.report.estimate_results(t, design=d, compare="reference")
+    ref = d.difference("inseguro", "g")
+    assert r["category"].tolist() == ["Uno", "Dos", "Tres"]
+    assert r["compared_with"].tolist() == ["Uno", "Uno", "Uno"]
+    np.testing.assert_allclose(r["p_value"][1:], ref["p_value"], rtol=1e-12)
