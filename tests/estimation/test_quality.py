@@ -95,3 +95,28 @@ def test_flags_on_a_real_estimate_table():
     q = sk.quality_flags(t, "nchs")
     assert len(q) == len(t) and set(q["flag"]) <= {"", "review", "suppress"}
     assert (q["df"] == t["df"]).all()
+
+
+def test_every_flag_carries_its_catalogue_code_and_the_words_come_from_it():
+    from surveykit.estimation.quality import QUALITY_REASONS
+
+    t = pd.DataFrame({"estimate": [0.2, 0.2, 0.2, 0.01], "se": [0.01, 0.04, 0.08, 0.02], "n": [900, 300, 300, 5],
+                      "df": [60, 60, 60, 3]})
+    t["cv"] = t["se"] / t["estimate"]
+    t["ci_low"], t["ci_high"] = t["estimate"] - 2 * t["se"], t["estimate"] + 2 * t["se"]
+    got = {}
+    for rule in sk.QUALITY_RULES:
+        for lang in ("en", "es"):
+            out = sk.quality_flags(t, rule, language=lang)
+            flagged = out["flag"] != ""
+            # a flag has a code and no code without a flag
+            assert ((out["flag_code"] != "") == flagged).all()
+            for code, reason in zip(out["flag_code"][flagged], out["flag_reason"][flagged]):
+                assert reason == QUALITY_REASONS[code].text(lang)
+                got[code] = out
+    assert {"INEGI-MODERATE", "INEGI-LOW", "STATCAN-CAUTION", "STATCAN-HIGH-CV", "STATCAN-FEW-OBS"} <= set(got)
+    inegi = sk.quality_flags(t, "inegi")
+    assert inegi["flag_code"].tolist() == ["", "INEGI-MODERATE", "INEGI-LOW", "INEGI-LOW"]
+    # suppression rules are errors, warnings publish
+    assert {r.code for r in QUALITY_REASONS if r.severity == "error"} >= {"STATCAN-FEW-OBS", "NCHS-ESS"}
+    assert all(r.severity in ("error", "warning") for r in QUALITY_REASONS)

@@ -84,3 +84,25 @@ def test_every_breakdown_gets_a_panel(results):
     assert [ax.get_title(loc="left") for ax in fig.axes] == ["Departamento", "region", "Sexo"]
     fig = sk.report.plot_breakdowns(results, "T.PREV")
     assert [ax.get_title(loc="left") for ax in fig.axes] == ["Departamento", "Sexo", "Área"]
+
+
+def test_panels_are_titled_with_the_variables_label_not_its_name():
+    """No country default: the breakdowns are the results' own, titled with the data's variable labels."""
+    from surveykit.indicators.model import Indicator
+
+    rng = np.random.default_rng(5)
+    n = 400
+    df = pd.DataFrame({"w": rng.uniform(1, 3, n), "zona": rng.choice(["A", "B", "C", "D", "E", "F"], n),
+                       "genero": rng.choice(["F", "M"], n), "y": rng.integers(0, 2, n)})
+    df.attrs["surveykit"] = {"variable_labels": {"zona": "Zona de planificación", "genero": "Género"}}
+    ind = Indicator(code="Y", family="sdg16", name={"es": "Y"}, questionnaire="q", estimator="proportion",
+                    numerator="${y} = 1", scale=100, source="x [U]")
+    res = sk.indicators.compute_breakdowns(sk.SurveyDesign(df, weights="w"), ["Y"], [None, "zona", "genero"],
+                                           indicators={"Y": ind})
+    assert res.attrs["variable_labels"] == {"zona": "Zona de planificación", "genero": "Género"}
+    fig = sk.report.plot_breakdowns(res, "Y")
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["Zona de planificación", "Género"]
+    fig = sk.report.plot_indicator(res, "Y")                   # the first breakdown of the results
+    assert fig.axes[0].get_ylabel() == "Zona de planificación"
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["A", "B", "C", "D", "E", "F"]
+    assert sk.report.plot_indicator(res, "Y", "genero", breakdown_label="Sexo").axes[0].get_ylabel() == "Sexo"

@@ -42,9 +42,46 @@ def test_results_with_names_percent_and_significance(design):
     diff = design.difference("inseguro", by="sexo")
     m = design.mean("inseguro", by="sexo").merge(diff[["group", "p_value"]], left_on="sexo", right_on="group",
                                                     how="left").drop(columns="group")
-    m.loc[0, "p_value"] = 0.001                 # a significant category gets a marker and a footnote text
+    m.loc[0, "p_value"] = 0.001                 # a user's own p-value is kept; significance is not a quality flag
     r = sk.report.estimate_results(m)
-    assert r.loc[0, "flag"] in ("*", "moderada", "baja") and "differs significantly" in r.loc[0, "flag_reason"]
+    assert r["p_value"].tolist() == [0.001, diff["p_value"].item()]
+    assert r["flag"].tolist() == sk.quality_flags(m, "inegi")["flag"].tolist()
+
+
+@pytest.mark.parametrize("compare, reference", [("total", "total"), ("reference", None)])
+def test_estimate_results_compare_is_the_designs_difference(design, compare, reference):
+    d = design
+    cases = [
+        (d.mean("inseguro", by="seg"), d.difference("inseguro", "seg", reference=reference), {}),
+        (d.proportion("sexo", by="seg"),
+         d.difference("sexo", "seg", statistic="proportion", reference=reference), {}),
+        (d.ratio("inseguro", "w", by="seg"),
+         d.difference("inseguro", "seg", statistic="ratio", denominator="w", reference=reference),
+         {"denominator": "w"}),
+    ]
+    for table, diff, extra in cases:
+        r = sk.report.estimate_results(table, scale=100, design=d, compare=compare, **extra)
+        level = diff["level"].astype(str) if "level" in diff.columns else None
+        for i, row in diff.iterrows():
+            hit = r[(r["category"] == row["group"])
+                    & (r["code"].str.endswith("=" + level[i]) if level is not None else True)]
+            assert len(hit) == 1
+            assert hit["p_value"].item() == pytest.approx(row["p_value"], rel=1e-12)
+            assert hit["difference"].item() == pytest.approx(100 * row["estimate"], rel=1e-12)
+            assert hit["difference_se"].item() == pytest.approx(100 * row["se"], rel=1e-12)
+            assert hit["difference_df"].item() == row["df"]
+            assert hit["compared_with"].item() == ("total" if compare == "total" else "a")
+        if compare == "reference":
+            assert np.isnan(r.loc[r["category"] == "a", "p_value"]).all()
+
+
+def test_estimate_results_compare_needs_the_design_and_a_domain(design):
+    with pytest.raises(ReportError, match="design"):
+        sk.report.estimate_results(design.mean("inseguro", by="seg"), compare="total")
+    with pytest.raises(ReportError, match="domain"):
+        sk.report.estimate_results(design.mean("inseguro"), design=design, compare="total")
+    with pytest.raises(ReportError, match="denominator"):
+        sk.report.estimate_results(design.ratio("inseguro", "w", by="seg"), design=design, compare="total")
 
 
 def test_crosstab_is_written_by_row(design, tmp_path):
@@ -72,3 +109,16 @@ def test_chart_panels_are_titled_with_the_questionnaire_labels():
     assert [ax.get_title(loc="left") for ax in fig.axes][:1] == [label]
     fig = sk.report.plot_breakdowns(t, "X", ["grupo_edad"], breakdown_labels={"grupo_edad": "Edad"})
     assert fig.axes[0].get_title(loc="left") == "Edad"
+
+
+def test_estimate_results_compare_on_labelled_categories(design):
+    data = design.data.copy()
+    data["g"] = data["seg"].map({"a": 1, "b": 2, "c": 3})
+    data.attrs["surveykit"] = {"value_labels": {"g": {1: "Uno", 2: "Dos", 3: "Tres"}}}
+    d = sk.SurveyDesign(data, weights="w", strata="s", psu="p")
+    t = d.mean("inseguro", by="g", labels=True)
+    r = sk.report.estimate_results(t, design=d, compare="reference")
+    ref = d.difference("inseguro", "g")
+    assert r["category"].tolist() == ["Uno", "Dos", "Tres"]
+    assert r["compared_with"].tolist() == ["Uno", "Uno", "Uno"]
+    np.testing.assert_allclose(r["p_value"][1:], ref["p_value"], rtol=1e-12)

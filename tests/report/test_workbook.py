@@ -175,3 +175,20 @@ def test_missing_estimates_show_not_available(results, tmp_path):
     assert ws.cell(row=title.row + 2, column=3).value == ".."
     assert any(str(r[0]).startswith("..: ") for r in _rows(ws) if r[0])
     assert isinstance(pd.read_excel(tmp_path / "na.xlsx", sheet_name="Datos"), pd.DataFrame)
+
+
+def test_footnotes_translate_quality_reasons_by_code_not_by_text(tmp_path):
+    """A reason is translated through the quality-rule catalogue by its flag_code."""
+    import openpyxl
+
+    t = pd.DataFrame({"code": "VIC.1", "name": "Prevalencia", "family": "victimization",
+                      "breakdown": ["total", "sexo"], "category": ["", "Mujer"], "estimate": [20.0, 18.0],
+                      "se": [1.0, 6.0], "ci_low": [18.0, 6.0], "ci_high": [22.0, 30.0], "cv": [0.05, 0.33],
+                      "n": [900, 500], "flag": ["", "baja"], "publish": True,
+                      # words that match no catalogue text: only the code can translate them
+                      "flag_reason": ["", "low precision"], "flag_code": ["", "INEGI-LOW"],
+                      "unit_label": "%", "source": "x [U]"})
+    p = sk.report.write_workbook(t, tmp_path / "r.xlsx", language="es")
+    ws = openpyxl.load_workbook(p)["Victimización"]
+    text = [str(c.value) for row in ws.iter_rows() for c in row if c.value]
+    assert "(a) baja: CV de 30% o más, o no calculable: precisión baja (INEGI)" in text

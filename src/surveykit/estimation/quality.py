@@ -1,8 +1,9 @@
 """Publication quality flags for survey estimates.
 
 Each rule set reads an estimate table (``estimate``, ``se``, ``cv``, ``n``, ``df``) and adds
-``flag`` (a short code or empty), ``publish`` (``True``, ``False`` for suppression) and ``flag_reason``
-(why, in words). Rule sets and their sources:
+``flag`` (the agency's short code or empty), ``publish`` (``True``, ``False`` for suppression),
+``flag_reason`` (why, in words) and ``flag_code`` (the reason's code in :data:`QUALITY_REASONS`, the
+rule catalogue other layers match and translate on). Rule sets and their sources:
 
 ``"inegi"``
     INEGI (Mexico) household surveys, agreement CAC-007/01/2018: CV below 15% high precision; 15% to
@@ -37,29 +38,64 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EstimationError
+from ..rules import Rule, RuleCatalogue
 from .ci import confidence_interval
 
-__all__ = ["QUALITY_RULES", "quality_flags", "REASONS_ES"]
+__all__ = ["QUALITY_RULES", "QUALITY_REASONS", "quality_flags", "REASONS_ES"]
 
+#: The rule sets :func:`quality_flags` applies.
 QUALITY_RULES = ("inegi", "statcan", "nchs", "nchs-counts")
 
-#: Every reason :func:`quality_flags` gives, in Spanish (``language="es"``).
-REASONS_ES = {
-    "CV between 15% and 30%: moderate precision (INEGI)": "CV entre 15% y 30%: precisión moderada (INEGI)",
-    "CV of 30% or more, or not computable: low precision (INEGI)": "CV de 30% o más, o no calculable: precisión baja (INEGI)",
-    "CV between 16.6% and 33.3%: use with caution (Statistics Canada)": "CV entre 16.6% y 33.3%: usar con cautela (Statistics Canada)",
-    "fewer than 10 observations: too unreliable to publish (Statistics Canada)": "menos de 10 observaciones: demasiado inestable para publicarse (Statistics Canada)",
-    "CV above 33.3%: too unreliable to publish (Statistics Canada)": "CV mayor que 33.3%: demasiado inestable para publicarse (Statistics Canada)",
-    "effective sample size below 30 (NCHS)": "tamaño de muestra efectivo menor que 30 (NCHS)",
-    "Korn-Graubard CI width of 0.30 or more (NCHS)": "amplitud del IC de Korn-Graubard de 0.30 o más (NCHS)",
-    "Korn-Graubard CI width above 130% of the estimate (NCHS)": "amplitud del IC de Korn-Graubard mayor que 130% de la estimación (NCHS)",
-    "estimate is 0 or 1: review (NCHS)": "la estimación es 0 o 1: revisar (NCHS)",
-    "fewer than 8 degrees of freedom: review (NCHS)": "menos de 8 grados de libertad: revisar (NCHS)",
-    "CI width above 130% of the complement: review (NCHS)": "amplitud del IC mayor que 130% del complemento: revisar (NCHS)",
-    "fewer than 10 observations (NCHS counts)": "menos de 10 observaciones (NCHS, conteos)",
-    "CI width above 160% of the estimate (NCHS counts)": "amplitud del IC mayor que 160% de la estimación (NCHS, conteos)",
-    "fewer than 8 degrees of freedom: review (NCHS counts)": "menos de 8 grados de libertad: revisar (NCHS, conteos)",
-}
+#: Every reason :func:`quality_flags` gives, by code (the ``flag_code`` column), in English and Spanish.
+#: Severity: ``"error"`` suppresses the estimate, ``"warning"`` publishes it with a warning.
+QUALITY_REASONS = RuleCatalogue("quality flags", [
+    Rule("INEGI-MODERATE", "inegi_moderate", "warning",
+         en="CV between 15% and 30%: moderate precision (INEGI)",
+         es="CV entre 15% y 30%: precisión moderada (INEGI)"),
+    Rule("INEGI-LOW", "inegi_low", "warning",
+         en="CV of 30% or more, or not computable: low precision (INEGI)",
+         es="CV de 30% o más, o no calculable: precisión baja (INEGI)"),
+    Rule("STATCAN-CAUTION", "statcan_caution", "warning",
+         en="CV between 16.6% and 33.3%: use with caution (Statistics Canada)",
+         es="CV entre 16.6% y 33.3%: usar con cautela (Statistics Canada)"),
+    Rule("STATCAN-FEW-OBS", "statcan_few_observations", "error",
+         en="fewer than 10 observations: too unreliable to publish (Statistics Canada)",
+         es="menos de 10 observaciones: demasiado inestable para publicarse (Statistics Canada)"),
+    Rule("STATCAN-HIGH-CV", "statcan_high_cv", "error",
+         en="CV above 33.3%: too unreliable to publish (Statistics Canada)",
+         es="CV mayor que 33.3%: demasiado inestable para publicarse (Statistics Canada)"),
+    Rule("NCHS-ESS", "nchs_effective_size", "error",
+         en="effective sample size below 30 (NCHS)",
+         es="tamaño de muestra efectivo menor que 30 (NCHS)"),
+    Rule("NCHS-WIDTH", "nchs_ci_width", "error",
+         en="Korn-Graubard CI width of 0.30 or more (NCHS)",
+         es="amplitud del IC de Korn-Graubard de 0.30 o más (NCHS)"),
+    Rule("NCHS-REL-WIDTH", "nchs_relative_ci_width", "error",
+         en="Korn-Graubard CI width above 130% of the estimate (NCHS)",
+         es="amplitud del IC de Korn-Graubard mayor que 130% de la estimación (NCHS)"),
+    Rule("NCHS-EDGE", "nchs_zero_or_one", "warning",
+         en="estimate is 0 or 1: review (NCHS)",
+         es="la estimación es 0 o 1: revisar (NCHS)"),
+    Rule("NCHS-DF", "nchs_few_df", "warning",
+         en="fewer than 8 degrees of freedom: review (NCHS)",
+         es="menos de 8 grados de libertad: revisar (NCHS)"),
+    Rule("NCHS-COMPLEMENT", "nchs_complement_width", "warning",
+         en="CI width above 130% of the complement: review (NCHS)",
+         es="amplitud del IC mayor que 130% del complemento: revisar (NCHS)"),
+    Rule("NCHS-COUNTS-FEW-OBS", "nchs_counts_few_observations", "error",
+         en="fewer than 10 observations (NCHS counts)",
+         es="menos de 10 observaciones (NCHS, conteos)"),
+    Rule("NCHS-COUNTS-REL-WIDTH", "nchs_counts_relative_ci_width", "error",
+         en="CI width above 160% of the estimate (NCHS counts)",
+         es="amplitud del IC mayor que 160% de la estimación (NCHS, conteos)"),
+    Rule("NCHS-COUNTS-DF", "nchs_counts_few_df", "warning",
+         en="fewer than 8 degrees of freedom: review (NCHS counts)",
+         es="menos de 8 grados de libertad: revisar (NCHS, conteos)"),
+])
+
+#: Every reason :func:`quality_flags` gives, English text to Spanish (kept for older callers; match on
+#: ``flag_code`` and translate through :data:`QUALITY_REASONS` instead).
+REASONS_ES = {r.en: r.es for r in QUALITY_REASONS}
 
 
 def _need(table: pd.DataFrame, cols: list[str], rule: str) -> None:
@@ -71,7 +107,7 @@ def _need(table: pd.DataFrame, cols: list[str], rule: str) -> None:
 
 def quality_flags(table: pd.DataFrame, rule: str = "inegi", level: float = 0.95,
                   scale: float | pd.Series = 1.0, language: str = "en") -> pd.DataFrame:
-    """A copy of ``table`` with ``flag``, ``publish`` and ``flag_reason`` columns under ``rule``.
+    """A copy of ``table`` with ``flag``, ``publish``, ``flag_reason`` and ``flag_code`` columns under ``rule``.
 
     Parameters
     ----------
@@ -96,8 +132,10 @@ def quality_flags(table: pd.DataFrame, rule: str = "inegi", level: float = 0.95,
     >>> quality_flags(t, "nchs")[["flag", "publish"]].values.tolist()
     [['', True]]
     >>> t["cv"] = 0.2
-    >>> quality_flags(t, "inegi", language="es")[["flag", "flag_reason"]].values.tolist()
-    [['moderada', 'CV entre 15% y 30%: precisión moderada (INEGI)']]
+    >>> quality_flags(t, "inegi", language="es")[["flag", "flag_code", "flag_reason"]].values.tolist()
+    [['moderada', 'INEGI-MODERATE', 'CV entre 15% y 30%: precisión moderada (INEGI)']]
+    >>> QUALITY_REASONS["INEGI-MODERATE"].text("en")
+    'CV between 15% and 30%: moderate precision (INEGI)'
     """
     if rule not in QUALITY_RULES:
         raise EstimationError(f"rule={rule!r}: use one of {', '.join(QUALITY_RULES)}.")
@@ -106,28 +144,24 @@ def quality_flags(table: pd.DataFrame, rule: str = "inegi", level: float = 0.95,
         raise EstimationError(f"language={language!r}: quality reasons are given in 'en' or 'es'.")
     out = table.copy()
     flag = np.full(len(out), "", dtype=object)
-    reason = np.full(len(out), "", dtype=object)
+    code = np.full(len(out), "", dtype=object)      # QUALITY_REASONS codes
     publish = np.ones(len(out), dtype=bool)
     if rule == "inegi":
         _need(out, ["cv"], rule)
         cv = out["cv"].to_numpy(dtype=float)
         mod = (cv >= 0.15) & (cv < 0.30)
         low = ~(cv < 0.30)
-        flag[mod], reason[mod] = "moderada", "CV between 15% and 30%: moderate precision (INEGI)"
-        flag[low], reason[low] = "baja", "CV of 30% or more, or not computable: low precision (INEGI)"
+        flag[mod], code[mod] = "moderada", "INEGI-MODERATE"
+        flag[low], code[low] = "baja", "INEGI-LOW"
     elif rule == "statcan":
         _need(out, ["cv", "n"], rule)
         cv = out["cv"].to_numpy(dtype=float)
         n = out["n"].to_numpy(dtype=float)
         caution = (cv > 0.165) & (cv <= 0.333)
         suppress = ~(cv <= 0.333) | (n < 10)
-        flag[caution], reason[caution] = "E", "CV between 16.6% and 33.3%: use with caution (Statistics Canada)"
+        flag[caution], code[caution] = "E", "STATCAN-CAUTION"
         flag[suppress] = "F"
-        reason[suppress] = np.where(
-            n[suppress] < 10,
-            "fewer than 10 observations: too unreliable to publish (Statistics Canada)",
-            "CV above 33.3%: too unreliable to publish (Statistics Canada)",
-        )
+        code[suppress] = np.where(n[suppress] < 10, "STATCAN-FEW-OBS", "STATCAN-HIGH-CV")
         publish[suppress] = False
     elif rule == "nchs":
         _need(out, ["estimate", "se", "n", "df"], rule)
@@ -149,16 +183,14 @@ def quality_flags(table: pd.DataFrame, rule: str = "inegi", level: float = 0.95,
         relwide = ~small & ~narrow & ~wide & (rel > 1.30)
         suppress = small | wide | relwide
         flag[suppress] = "suppress"
-        reason[small] = "effective sample size below 30 (NCHS)"
-        reason[wide] = "Korn-Graubard CI width of 0.30 or more (NCHS)"
-        reason[relwide] = "Korn-Graubard CI width above 130% of the estimate (NCHS)"
+        code[small] = "NCHS-ESS"
+        code[wide] = "NCHS-WIDTH"
+        code[relwide] = "NCHS-REL-WIDTH"
         publish[suppress] = False
         complement = ~suppress & ~narrow & (rel_c > 1.30)
         review = complement | (~suppress & ((df < 8) | edge))
         flag[review] = "review"
-        reason[review] = np.where(edge[review], "estimate is 0 or 1: review (NCHS)",
-                                  np.where(df[review] < 8, "fewer than 8 degrees of freedom: review (NCHS)",
-                                           "CI width above 130% of the complement: review (NCHS)"))
+        code[review] = np.where(edge[review], "NCHS-EDGE", np.where(df[review] < 8, "NCHS-DF", "NCHS-COMPLEMENT"))
         out["ci_low_kg"] = lo * sc
         out["ci_high_kg"] = hi * sc
         out["effective_n"] = ess
@@ -171,16 +203,18 @@ def quality_flags(table: pd.DataFrame, rule: str = "inegi", level: float = 0.95,
         df = out["df"].to_numpy(dtype=float)
         suppress = (n < 10) | ~(relw <= 1.60)
         flag[suppress] = "suppress"
-        reason[suppress] = np.where(n[suppress] < 10, "fewer than 10 observations (NCHS counts)",
-                                    "CI width above 160% of the estimate (NCHS counts)")
+        code[suppress] = np.where(n[suppress] < 10, "NCHS-COUNTS-FEW-OBS", "NCHS-COUNTS-REL-WIDTH")
         publish[suppress] = False
         review = ~suppress & (df < 8)
-        flag[review], reason[review] = "review", "fewer than 8 degrees of freedom: review (NCHS counts)"
-    if lang == "es":
-        reason = np.array([REASONS_ES.get(r, r) for r in reason], dtype=object)
+        flag[review], code[review] = "review", "NCHS-COUNTS-DF"
+    # the words come from the catalogue, by code, in the table's language
+    words = {r.code: r.text(lang) for r in QUALITY_REASONS}
+    words[""] = ""
+    reason = pd.Series(code, dtype=object).map(words).to_numpy(dtype=object)
     out["flag"] = flag
     out["publish"] = publish
     out["flag_reason"] = reason
+    out["flag_code"] = code
     out.attrs.update(table.attrs)
     out.attrs["quality_rule"] = rule
     return out

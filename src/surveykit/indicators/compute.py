@@ -20,12 +20,14 @@ from ..design.base import BaseDesign
 from ..errors import IndicatorError, SurveykitError
 from ..estimation.quality import quality_flags
 from ..metadata import label_values, value_labels
+from .compare import COMPARE_COLUMNS, compare_columns, mean_of_means_difference, variable_labels
 from .model import Indicator
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..questionnaire import Questionnaire
 
-__all__ = ["catalog", "load_catalog", "get_indicator", "compute", "compute_breakdowns", "evaluate_indicator"]
+__all__ = ["catalog", "load_catalog", "get_indicator", "compute", "compute_breakdowns", "evaluate_indicator",
+           "COMPARE_COLUMNS"]
 
 CATALOG_DIR = Path(__file__).with_name("catalog")
 
@@ -166,7 +168,7 @@ def evaluate_indicator(design: BaseDesign, ind: Indicator, by: Any = None, *, ci
     return _prepare(design, ind, questionnaire)(by, ci=ci, level=level, df=df, empty=empty)
 
 
-def _prepare(design: BaseDesign, ind: Indicator, questionnaire: Questionnaire | None):
+def _prepare(design: BaseDesign, ind: Indicator, questionnaire: Questionnaire | None) -> _Prepared:
     """Evaluate an indicator's expressions once; return ``run(by, ...)`` doing the estimator call."""
     data = design.analysis_frame()          # without attrs: pandas would deep-copy the labels into every step
     universe = np.ones(len(data), dtype=bool) if not ind.universe else \
@@ -216,7 +218,28 @@ def _prepare(design: BaseDesign, ind: Indicator, questionnaire: Questionnaire | 
         out.attrs["scale"] = ind.scale
         return out
 
-    return run
+    def difference(by_cols: list[str], reference: str | None) -> pd.DataFrame:
+        """Each category of the last ``by`` column minus the total (``"total"``) or the first (None)."""
+        if e == "mean_of_proportions":
+            return mean_of_means_difference(sub, items, by_cols, reference)
+        if e == "proportion":
+            return sub.difference(num, by_cols, statistic="mean", reference=reference)
+        if e in ("ratio", "rate"):
+            return sub.difference(num, by_cols, statistic="ratio", denominator=den, reference=reference)
+        return sub.difference(num, by_cols, statistic="mean" if e == "mean" else "total", reference=reference)
+
+    return _Prepared(run, difference)
+
+
+class _Prepared:
+    """An indicator's expressions evaluated once: ``prepared(by, ...)`` estimates, ``.difference`` compares."""
+
+    def __init__(self, run: Any, difference: Any) -> None:
+        self._run = run
+        self.difference = difference
+
+    def __call__(self, by: Any = None, **options: Any) -> pd.DataFrame:
+        return self._run(by, **options)
 
 
 def _plain(ci: str) -> str:
@@ -272,7 +295,7 @@ def _labels(table: pd.DataFrame, cols: list[str], data: pd.DataFrame, questionna
 def compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] | str | None = None,
             by: str | Sequence[str] | None = None, *, rule: str = "inegi", ci: str | None = None, level: float = 0.95,
             language: str | None = None, labels: bool = True, questionnaire: Questionnaire | None = None,
-            indicators: Mapping[str, Indicator] | None = None) -> pd.DataFrame:
+            indicators: Mapping[str, Indicator] | None = None, compare: str | None = None) -> pd.DataFrame:
     """Indicators with their SE, CI, CV, design effect, n and a quality flag, as a tidy table.
 
     Parameters
@@ -300,12 +323,22 @@ def compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] 
         For select_multiple layouts and labels.
     indicators : mapping, optional
         A catalogue other than the shipped one (:func:`load_catalog`).
+    compare : {None, "total", "reference"}
+        Test each category of the (last) ``by`` column against the whole population's value
+        (``"total"``; within each cell of earlier ``by`` columns) or against the first category
+        (``"reference"``): the design's :meth:`~surveykit.SurveyDesign.difference` on the indicator's
+        estimator call (its covariance counts that a category is part of the total), a design-based
+        t test with the design's degrees of freedom. Averages of item proportions (SDG 16.6.2,
+        16.7.2) are compared as the linear contrast ``±1/k`` of their item means. Adds
+        ``difference`` and ``difference_se`` (on the published scale), ``difference_df``,
+        ``p_value`` and ``compared_with`` ("total" or the reference category); the reference
+        category's own row has NaN.
 
     Returns
     -------
     DataFrame: ``code``, ``name``, ``family``, the domain columns, ``estimate``, ``se``, ``ci_low``,
-    ``ci_high``, ``cv``, ``deff``, ``n``, ``df``, ``flag``, ``publish``, ``flag_reason``, ``unit_label``,
-    ``source``.
+    ``ci_high``, ``cv``, ``deff``, ``n``, ``df``, ``flag``, ``publish``, ``flag_reason``, ``flag_code``,
+    ``unit_label``, ``source`` (and the ``compare=`` columns).
 
     Examples
     --------
@@ -318,9 +351,14 @@ def compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] 
     ...                           indicators={"SAFE": ind}, labels=False)
     >>> t["sexo"].tolist(), t["estimate"].round(2).tolist()
     ([1, 2], [33.33, 66.67])
+    >>> c = sk.indicators.compute(sk.SurveyDesign(df, weights="w"), ["SAFE"], by="sexo",
+    ...                           indicators={"SAFE": ind}, labels=False, compare="total")
+    >>> c[["sexo", "difference", "compared_with"]].round(2).values.tolist()
+    [[1, -16.67, 'total'], [2, 16.67, 'total']]
     """
     return _compute(design, codes, by, rule=rule, ci=ci, level=level, language=_language(language, questionnaire),
-                    labels=labels, questionnaire=questionnaire, indicators=indicators, prepared={})
+                    labels=labels, questionnaire=questionnaire, indicators=indicators, prepared={},
+                    compare=compare)
 
 
 def _language(language: str | None, questionnaire: Questionnaire | None) -> str:
@@ -333,7 +371,7 @@ def _language(language: str | None, questionnaire: Questionnaire | None) -> str:
 def _compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] | str | None,
              by: str | Sequence[str] | None, *, rule: str, ci: str | None, level: float, language: str, labels: bool,
              questionnaire: Questionnaire | None, indicators: Mapping[str, Indicator] | None,
-             prepared: dict) -> pd.DataFrame:
+             prepared: dict, compare: str | None = None) -> pd.DataFrame:
     designs = _designs(design)
     cat = load_catalog() if indicators is None else indicators
     if codes is None:
@@ -343,6 +381,9 @@ def _compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str]
     else:
         chosen = [codes] if isinstance(codes, str) else list(codes)
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    if compare not in (None, "total", "reference"):
+        raise IndicatorError(f"compare={compare!r}: use 'total' (each category against the whole population), "
+                             "'reference' (against the first category) or None.")
     frames = []
     for code in chosen:
         ind = get_indicator(code, cat)
@@ -360,8 +401,17 @@ def _compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str]
         lang = "es" if str(language).lower().startswith("es") else "en"
         t = quality_flags(t, rule, level=level, scale=ind.scale, language=lang) if (rule != "nchs" or proportionish) \
             else quality_flags(t, "nchs-counts", level=level, language=lang)
+        if compare is not None and by_cols:
+            t = compare_columns(prepared[code], t, by_cols, compare, ind.scale)
+        elif compare is not None:            # the national row: nothing to compare it with
+            t = t.assign(difference=np.nan, difference_se=np.nan, difference_df=np.nan, p_value=np.nan,
+                         compared_with="")
         if labels and by_cols:
+            raw = t[by_cols[-1]].to_numpy()
             t = _labels(t, by_cols, d.data, questionnaire, language, cache=prepared)
+            if compare == "reference":       # the reference category in words, as its row
+                words = dict(zip(map(str, raw), t[by_cols[-1]]))
+                t["compared_with"] = [words.get(str(v), v) for v in t["compared_with"]]
         t.insert(0, "code", code)
         t.insert(1, "name", ind.text("name", language))
         t.insert(2, "family", ind.family)
@@ -372,6 +422,10 @@ def _compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str]
         raise IndicatorError("no indicator to compute: give codes, or designs for the catalogue's units.")
     out = pd.concat(frames, ignore_index=True)
     out.attrs.update({"rule": rule, "ci": ci, "level": level, "language": language})
+    if by_cols:                              # for the report's titles: the breakdowns' labels, not their names
+        out.attrs["variable_labels"] = variable_labels(by_cols, designs, questionnaire, language)
+    if compare is not None:
+        out.attrs["compare"] = compare
     return out
 
 
@@ -379,7 +433,7 @@ def compute_breakdowns(design: BaseDesign | Mapping[str, BaseDesign], codes: Seq
                        breakdowns: Sequence[str | None] = (None,), *, rule: str = "inegi", ci: str | None = None,
                        level: float = 0.95, language: str | None = None, labels: bool = True,
                        questionnaire: Questionnaire | None = None, indicators: Mapping[str, Indicator] | None = None,
-                       progress: bool | None = None) -> pd.DataFrame:
+                       compare: str | None = None, progress: bool | None = None) -> pd.DataFrame:
     """Indicators for the whole population and by each breakdown in turn, in one long table.
 
     The result has ``breakdown`` (the variable, or "total") and ``category`` (its value) instead of
@@ -387,6 +441,8 @@ def compute_breakdowns(design: BaseDesign | Mapping[str, BaseDesign], codes: Seq
     :func:`compute` (``language`` defaults to the questionnaire's main language, else English);
     ``progress=True/False`` shows the breakdowns done on stderr (default: when stderr is a terminal
     or in a notebook).
+    ``compare="total"`` (or ``"reference"``) tests each category against the national value (or the
+    breakdown's first category) as in :func:`compute`; the workbook marks the significant ones.
 
     Examples
     --------
@@ -409,7 +465,7 @@ def compute_breakdowns(design: BaseDesign | Mapping[str, BaseDesign], codes: Seq
     frames = []
     for b in breakdowns:
         t = _compute(design, codes, b, rule=rule, ci=ci, level=level, language=lang, labels=labels,
-                     questionnaire=questionnaire, indicators=indicators, prepared=prepared)
+                     questionnaire=questionnaire, indicators=indicators, prepared=prepared, compare=compare)
         if bar is not None:
             bar.update(1)
         if b is None:
@@ -425,4 +481,7 @@ def compute_breakdowns(design: BaseDesign | Mapping[str, BaseDesign], codes: Seq
     order = {c: i for i, c in enumerate(dict.fromkeys(out["code"]))}
     out = out.iloc[np.argsort(out["code"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
     out.attrs.update(frames[0].attrs)
+    out.attrs["variable_labels"] = {k: v for f in frames for k, v in f.attrs.get("variable_labels", {}).items()}
+    if compare is not None:
+        out.attrs["compare"] = compare
     return out

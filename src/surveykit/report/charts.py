@@ -10,14 +10,18 @@ import re
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ReportError
-from .texts import BREAKDOWN_LABELS, lang_key, text
-from .workbook import _SEVERITY, _breakdown_labels, _category_text, _number_format, prepare_results
+from .texts import lang_key, text
+from .sheets import _SEVERITY, _category_text, _number_format
+from .workbook import _breakdown_labels, prepare_results
+
+if TYPE_CHECKING:
+    from ..questionnaire import Questionnaire
 
 __all__ = ["plot_indicator", "plot_breakdowns", "write_charts"]
 
@@ -32,12 +36,19 @@ def _figure(width: float, height: float) -> Any:
     return Figure(figsize=(width, height), layout="constrained")
 
 
-def _rows(table: pd.DataFrame, code: str, breakdown: str) -> pd.DataFrame:
+def _breakdowns_of(table: pd.DataFrame, code: str) -> list[str]:
+    """The breakdowns an indicator has in the results, in their order (the total aside)."""
     ind = table[table["code"] == code]
     if ind.empty:
         close = sorted(set(table["code"]))[:10]
         raise ReportError(f"indicator {code!r} is not in the results (they hold {', '.join(close)}...).",
                           indicator=code)
+    return [b for b in dict.fromkeys(ind["breakdown"].astype(str)) if b != "total"]
+
+
+def _rows(table: pd.DataFrame, code: str, breakdown: str) -> pd.DataFrame:
+    _breakdowns_of(table, code)
+    ind = table[table["code"] == code]
     rows = ind[ind["breakdown"] == breakdown]
     if rows.empty:
         have = sorted(set(ind["breakdown"]))
@@ -53,9 +64,9 @@ def _fmt(v: float, pattern: str = "0.0") -> str:
     return {"#,##0": f"{v:,.0f}", "0.0": f"{v:.1f}"}.get(pattern, f"{v:.2f}")
 
 
-def plot_indicator(results: pd.DataFrame, code: str, breakdown: str = "departamento", *, language: str | None = None,
+def plot_indicator(results: pd.DataFrame, code: str, breakdown: str | None = None, *, language: str | None = None,
                    ax: Any = None, title: str | None = None, suppressed_symbol: str = "x",
-                   breakdown_label: str | None = None) -> Any:
+                   breakdown_label: str | None = None, questionnaire: Questionnaire | None = None) -> Any:
     """A horizontal bar chart of one indicator by the categories of one breakdown.
 
     Bars are the estimates, whiskers their confidence intervals, the dashed line the total; estimates
@@ -68,17 +79,20 @@ def plot_indicator(results: pd.DataFrame, code: str, breakdown: str = "departame
         The table of :func:`surveykit.indicators.compute_breakdowns`.
     code : str
         The indicator.
-    breakdown : str
-        A breakdown variable in ``results`` (``"departamento"``, ``"sexo"``, ``"area"`` ...).
+    breakdown : str, optional
+        A breakdown variable in ``results`` (default: the indicator's first breakdown there).
     language : {"es", "en"}, optional
         Language of the chart's words (default ``results.attrs["language"]``).
     ax : matplotlib Axes, optional
         Where to draw; a new figure is made when absent.
     title : str, optional
-        Default: ``"{code}. {name}"`` (on a new figure) or the breakdown's name (on a given ``ax``).
+        Default: ``"{code}. {name}"`` (on a new figure) or the breakdown's label (on a given ``ax``).
     suppressed_symbol : str
     breakdown_label : str, optional
-        Name of the breakdown shown in the chart.
+        Name of the breakdown shown in the chart (default: its variable label, from ``questionnaire``
+        or the labels ``compute_breakdowns`` recorded, else the column name).
+    questionnaire : Questionnaire, optional
+        For the breakdown's variable label.
 
     Returns
     -------
@@ -98,6 +112,11 @@ def plot_indicator(results: pd.DataFrame, code: str, breakdown: str = "departame
     """
     table = prepare_results(results)
     lang = lang_key(language or table.attrs.get("language") or "es")
+    if breakdown is None:
+        present = _breakdowns_of(table, code)
+        if not present:
+            raise ReportError(f"indicator {code!r} has no breakdown in the results, only the total.", indicator=code)
+        breakdown = present[0]
     rows = _rows(table, code, breakdown)
     first = rows.iloc[0]
     level = float(table.attrs.get("level", 0.95))
@@ -149,7 +168,7 @@ def plot_indicator(results: pd.DataFrame, code: str, breakdown: str = "departame
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    label = breakdown_label or BREAKDOWN_LABELS[lang].get(breakdown, breakdown)
+    label = breakdown_label or _breakdown_labels(table, lang, None, questionnaire).get(breakdown, breakdown)
     if own:
         ax.set_title(title or "\n".join(textwrap.wrap(f"{code}. {first['name']}", 70)), fontsize=11, loc="left")
         ax.set_ylabel(label, fontsize=9)
@@ -182,14 +201,16 @@ def _legend(ax: Any, lang: str, level: float, flags: np.ndarray, suppressed: boo
                      frameon=False)
 
 
-def plot_breakdowns(results: pd.DataFrame, code: str, breakdowns: Sequence[str] = ("departamento", "sexo", "area"), *,
+def plot_breakdowns(results: pd.DataFrame, code: str, breakdowns: Sequence[str] | None = None, *,
                     language: str | None = None, suppressed_symbol: str = "x",
-                    breakdown_labels: dict[str, str] | None = None, questionnaire: Any = None) -> Any:
-    """One figure of an indicator with a panel per breakdown (departments on the left, others stacked).
+                    breakdown_labels: dict[str, str] | None = None, questionnaire: Questionnaire | None = None) -> Any:
+    """One figure of an indicator with a panel per breakdown (a long one on the left, short ones stacked).
 
-    Breakdowns the results do not have for this indicator are left out; with none,
-    :class:`~surveykit.ReportError`. Panels are titled with ``breakdown_labels``, else the
-    questionnaire's variable label (``questionnaire=``), else the conventions' names, else the column.
+    ``breakdowns`` defaults to every breakdown the indicator has in the results, in their order;
+    those the results do not have are left out; with none, :class:`~surveykit.ReportError`. Panels
+    are titled with the breakdown variable's label: ``breakdown_labels``, else the questionnaire's
+    (``questionnaire=``), else the one ``compute_breakdowns`` recorded from the questionnaire or the
+    data, else common names, else the column.
 
     Examples
     --------
@@ -201,15 +222,18 @@ def plot_breakdowns(results: pd.DataFrame, code: str, breakdowns: Sequence[str] 
     ...     "n": 500, "flag": "", "publish": True, "flag_reason": "", "unit_label": "%", "source": "x [U]"})
     >>> [ax.get_title(loc="left") for ax in plot_breakdowns(t, "X").axes]
     ['Sexo', 'Área']
+    >>> t.attrs["variable_labels"] = {"sexo": "Sexo de la persona entrevistada"}
+    >>> [ax.get_title(loc="left") for ax in plot_breakdowns(t, "X", ["sexo"]).axes]
+    ['Sexo de la persona entrevistada']
     """
     table = prepare_results(results)
     lang = lang_key(language or table.attrs.get("language") or "es")
+    own = _breakdowns_of(table, code)
     ind = table[table["code"] == code]
-    if ind.empty:
-        raise ReportError(f"indicator {code!r} is not in the results.", indicator=code)
-    present = [b for b in breakdowns if (ind["breakdown"] == b).any()]
+    wanted = own if breakdowns is None else list(breakdowns)
+    present = [b for b in wanted if b in own]
     if not present:
-        raise ReportError(f"indicator {code!r} has none of the breakdowns {list(breakdowns)} in the results.",
+        raise ReportError(f"indicator {code!r} has none of the breakdowns {wanted} in the results.",
                           indicator=code)
     first = ind.iloc[0]
     labels = _breakdown_labels(table, lang, breakdown_labels, questionnaire)
@@ -217,7 +241,7 @@ def plot_breakdowns(results: pd.DataFrame, code: str, breakdowns: Sequence[str] 
     big = [b for b in present if sizes[b] > 4]
     small = [b for b in present if b not in big]
     if len(big) == 1 and small:
-        # departments on the left, the short breakdowns stacked on the right
+        # the long breakdown (e.g. the regions) on the left, the short ones stacked on the right
         height = max(3.2, 0.36 * sizes[big[0]] + 1.8, sum(0.5 * sizes[b] + 1.3 for b in small))
         fig = _figure(11, height)
         grid = fig.add_gridspec(len(small), 2, width_ratios=[1.25, 1])
@@ -241,9 +265,9 @@ def plot_breakdowns(results: pd.DataFrame, code: str, breakdowns: Sequence[str] 
 
 
 def write_charts(results: pd.DataFrame, folder: str | Path, codes: Sequence[str] | None = None,
-                 breakdowns: Sequence[str] = ("departamento", "sexo", "area"), *, language: str | None = None,
+                 breakdowns: Sequence[str] | None = None, *, language: str | None = None,
                  dpi: int = 100, suppressed_symbol: str = "x", breakdown_labels: dict[str, str] | None = None,
-                 questionnaire: Any = None) -> list[Path]:
+                 questionnaire: Questionnaire | None = None) -> list[Path]:
     """Write a PNG per indicator (a panel per breakdown, see :func:`plot_breakdowns`) to ``folder``.
 
     Parameters
@@ -256,8 +280,8 @@ def write_charts(results: pd.DataFrame, folder: str | Path, codes: Sequence[str]
     codes : list of str, optional
         The key indicators to chart (default: every indicator in ``results`` with at least one of the
         breakdowns).
-    breakdowns : list of str
-        Breakdown variables to show.
+    breakdowns : list of str, optional
+        Breakdown variables to show (default: each indicator's breakdowns in the results).
     language : {"es", "en"}, optional
     dpi : int, default 100
     breakdown_labels, questionnaire : optional
@@ -284,11 +308,13 @@ def write_charts(results: pd.DataFrame, folder: str | Path, codes: Sequence[str]
     out_dir = Path(folder)
     out_dir.mkdir(parents=True, exist_ok=True)
     if codes is None:
-        has = table[table["breakdown"].isin(list(breakdowns))]
+        has = table[table["breakdown"] != "total"] if breakdowns is None \
+            else table[table["breakdown"].isin(list(breakdowns))]
         chosen = list(dict.fromkeys(has["code"]))
         if not chosen:
-            raise ReportError(f"no indicator in the results has the breakdowns {list(breakdowns)}; compute them with "
-                              "compute_breakdowns(..., breakdowns=[None, 'departamento', 'sexo', 'area']).")
+            wanted = "any breakdown" if breakdowns is None else f"the breakdowns {list(breakdowns)}"
+            raise ReportError(f"no indicator in the results has {wanted}; compute them with "
+                              "compute_breakdowns(..., breakdowns=[None, '<variable>', ...]).")
     else:
         chosen = list(codes)
     paths = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..estimation.quality import QUALITY_REASONS
 from ..estimation.quality import REASONS_ES as _QUALITY_REASONS_ES
 
 __all__ = ["TEXTS", "text", "FAMILY_ORDER", "RULE_DESCRIPTIONS", "BREAKDOWN_LABELS", "REASONS_ES", "reason_text"]
@@ -47,6 +48,16 @@ TEXTS: dict[str, dict[str, Any]] = {
         "chart_suppressed": "suprimida",
         "chart_legend_suppressed": "{symbol} = suprimida",
         "page": "Página &P de &N",
+        "sig_header": "Dif. sig.",
+        "sig_test": "prueba t basada en el diseño con {df} grados de libertad",
+        "sig_test_nodf": "prueba t basada en el diseño",
+        "sig_total": "▲ / ▼: significativamente mayor / menor que el valor nacional (diferencia con el valor "
+                     "nacional, {test}, α = {alpha}); sin marca: la diferencia no es significativa.",
+        "sig_reference": "▲ / ▼: significativamente mayor / menor que la categoría de referencia ({reference}) "
+                         "(diferencia con la primera categoría de la desagregación, {test}, α = {alpha}); sin "
+                         "marca: la diferencia no es significativa.",
+        "sig_given": "▲ / ▼ (o *): la diferencia tiene un valor p menor que α = {alpha} (valores p dados con los "
+                     "resultados).",
     },
     "en": {
         "title": "Victimization, discrimination and SDG 16 indicators",
@@ -83,6 +94,16 @@ TEXTS: dict[str, dict[str, Any]] = {
         "chart_suppressed": "suppressed",
         "chart_legend_suppressed": "{symbol} = suppressed",
         "page": "Page &P of &N",
+        "sig_header": "Sig. diff.",
+        "sig_test": "design-based t test with {df} degrees of freedom",
+        "sig_test_nodf": "design-based t test",
+        "sig_total": "▲ / ▼: significantly higher / lower than the national value (difference from the national "
+                     "value, {test}, α = {alpha}); no mark: the difference is not significant.",
+        "sig_reference": "▲ / ▼: significantly higher / lower than the reference category ({reference}) "
+                         "(difference from the breakdown's first category, {test}, α = {alpha}); no mark: the "
+                         "difference is not significant.",
+        "sig_given": "▲ / ▼ (or *): the difference has a p-value below α = {alpha} (p-values given with the "
+                     "results).",
     },
 }
 
@@ -131,17 +152,26 @@ def lang_key(language: str) -> str:
     return lang if lang in TEXTS else "en"
 
 
-#: The reasons :func:`surveykit.quality_flags` gives, in Spanish (kept with the rules that give them).
+#: The reasons :func:`surveykit.quality_flags` gives, English text to Spanish (older callers; the
+#: report translates by ``flag_code`` through :data:`~surveykit.estimation.quality.QUALITY_REASONS`).
 REASONS_ES = _QUALITY_REASONS_ES
 
 
-def reason_text(reason: str, language: str) -> str:
-    """A quality flag's reason in ``language`` (Spanish translations of surveykit's own reasons).
+def reason_text(reason: str, language: str, code: str | None = None) -> str:
+    """A quality flag's reason in ``language``: by its code in the quality-rule catalogue.
 
-    >>> reason_text("effective sample size below 30 (NCHS)", "es")
+    ``code`` is the table's ``flag_code`` (or ``reason`` itself may be a code); a reason without a
+    catalogue code (a user's own flag) is shown as given.
+
+    >>> reason_text("", "es", code="NCHS-ESS")
     'tamaño de muestra efectivo menor que 30 (NCHS)'
+    >>> reason_text("NCHS-ESS", "en"), reason_text("checked by hand", "es")
+    ('effective sample size below 30 (NCHS)', 'checked by hand')
     """
-    return REASONS_ES.get(reason, reason) if lang_key(language) == "es" else reason
+    key = code if code else reason
+    if key in QUALITY_REASONS:
+        return QUALITY_REASONS[key].text(lang_key(language))
+    return reason
 
 
 def count_text(language: str, n: int) -> str:

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as _dt
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from typing import TYPE_CHECKING
-
-import numpy as np
 import pandas as pd
 
 from ..errors import ReportError
+from ..indicators.compare import COMPARE_COLUMNS
 from .estimates import estimate_results, is_estimate_table
-from .texts import BREAKDOWN_LABELS, FAMILY_ORDER, RULE_DESCRIPTIONS, count_text, lang_key, reason_text, text
+from .sheets import _contents_sheet, _Ctx, _data_sheet, _family_sheet, _flag_key, _sources_sheet
+from .significance import has_significance
+from .styles import FLAG_FILLS
+from .texts import BREAKDOWN_LABELS, FAMILY_ORDER, lang_key, text
 
 __all__ = ["write_workbook", "REQUIRED_COLUMNS", "FLAG_FILLS", "prepare_results"]
 
@@ -23,25 +22,11 @@ __all__ = ["write_workbook", "REQUIRED_COLUMNS", "FLAG_FILLS", "prepare_results"
 REQUIRED_COLUMNS = ("code", "name", "family", "estimate", "se", "ci_low", "ci_high", "cv", "n", "flag", "publish",
                     "flag_reason", "unit_label", "source")
 _COLUMNS = ("estimate", "se", "ci", "cv", "deff", "n")
-#: Fill colours: published with a warning (by severity) and suppressed.
-FLAG_FILLS = {1: "FFF2CC", 2: "F8CBAD", "suppressed": "D9D9D9"}
-_SEVERITY = {"moderada": 1, "E": 1, "review": 1, "baja": 2}
-_NOT_AVAILABLE = ".."
 
 if TYPE_CHECKING:  # pragma: no cover
     from openpyxl import Workbook
-    from openpyxl.worksheet.worksheet import Worksheet
 
-
-def _styles() -> None:
-    """Import openpyxl when a workbook is written (it costs 75 ms at ``import surveykit``)."""
-    global Alignment, Border, Font, PatternFill, Side, get_column_letter, _TITLE_FILL, _HEADER_FILL, _THIN
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side  # noqa: F811
-    from openpyxl.utils import get_column_letter  # noqa: F811
-
-    _TITLE_FILL = PatternFill("solid", fgColor="DDEBF7")
-    _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-    _THIN = Side(style="thin", color="A6A6A6")
+    from ..questionnaire import Questionnaire
 
 
 def prepare_results(results: pd.DataFrame) -> pd.DataFrame:
@@ -69,9 +54,9 @@ def prepare_results(results: pd.DataFrame) -> pd.DataFrame:
                           "sk.indicators.compute_breakdowns(...) (or compute(...)).", column=missing[0])
     out = results.copy()
     if "breakdown" not in out.columns:
-        extra = [c for c in out.columns if c not in REQUIRED_COLUMNS and c not in ("deff", "df", "level", "variable",
-                                                                                  "ci_low_kg", "ci_high_kg",
-                                                                                  "effective_n")]
+        known = {"deff", "df", "level", "variable", "ci_low_kg", "ci_high_kg", "effective_n", "flag_code",
+                 *COMPARE_COLUMNS}
+        extra = [c for c in out.columns if c not in REQUIRED_COLUMNS and c not in known]
         if extra:
             raise ReportError(f"results has domain columns {extra} but no 'breakdown'/'category'; use "
                               "sk.indicators.compute_breakdowns(...) for tables by domain.", column=extra[0])
@@ -85,30 +70,13 @@ def prepare_results(results: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _category_text(v: Any, total: str) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v == "":
-        return total
-    if isinstance(v, (float, np.floating)) and float(v).is_integer():
-        return str(int(v))
-    return str(v)
-
-
-def _number_format(values: np.ndarray, unit_label: str) -> str:
-    finite = np.abs(values[np.isfinite(values)])
-    top = finite.max() if finite.size else 0.0
-    if top >= 1000:
-        return "#,##0"
-    if "%" in unit_label or top >= 10:
-        return "0.0"
-    return "0.00"
-
-
 def _markers(table: pd.DataFrame) -> dict[tuple[str, str], str]:
-    """A footnote letter for each distinct (flag, reason), in order of appearance."""
+    """A footnote letter for each distinct (flag, reason code), in order of appearance."""
     out: dict[tuple[str, str], str] = {}
     flagged = table[table["flag"].astype(str) != ""]
-    for flag, reason in zip(flagged["flag"].astype(str), flagged["flag_reason"].astype(str)):
-        key = (flag, reason)
+    codes = flagged["flag_code"] if "flag_code" in flagged.columns else pd.Series("", index=flagged.index)
+    for flag, reason, code in zip(flagged["flag"].astype(str), flagged["flag_reason"].astype(str), codes):
+        key = _flag_key(flag, reason, code)
         if key not in out:
             i = len(out)
             out[key] = _letters(i)
@@ -122,11 +90,6 @@ def _letters(i: int) -> str:
         i, r = divmod(i - 1, 26)
         s = chr(97 + r) + s
     return s
-
-
-def _evidence(source: str) -> str:
-    tags = sorted(set(re.findall(r"\[(V|S|U)\]", source or "")), key="VSU".index)
-    return " ".join(f"[{t}]" for t in tags)
 
 
 def _atomic_save(wb: Workbook, path: Path) -> None:
@@ -146,11 +109,12 @@ def write_workbook(
     columns: Sequence[str] = ("estimate", "ci", "cv", "n"),
     suppressed_symbol: str = "x",
     breakdown_labels: Mapping[str, str] | None = None,
-    questionnaire: Any = None,
+    questionnaire: Questionnaire | None = None,
     indicators: Mapping[str, Any] | None = None,
     not_computed: Mapping[str, str] | None = None,
     data_sheet: bool = True,
     paper: str = "letter",
+    alpha: float = 0.05,
 ) -> Path:
     """Write indicators to an Excel workbook a statistics office would publish.
 
@@ -182,7 +146,7 @@ def write_workbook(
         What a suppressed cell shows.
     breakdown_labels : mapping, optional
         Display names of breakdown variables (default: the questionnaire's variable labels, then the
-        conventions' names: Sexo, Área, Departamento, Grupo de edad).
+        labels ``compute_breakdowns`` recorded from the questionnaire or the data, then common names).
     questionnaire : Questionnaire, optional
         For the breakdown variables' labels.
     indicators : mapping of code to Indicator, optional
@@ -192,6 +156,11 @@ def write_workbook(
     data_sheet : bool, default True
         Add the tidy data sheet.
     paper : {"letter", "a4"}
+    alpha : float, default 0.05
+        When the results have p-values (``compute_breakdowns(..., compare="total")``, or
+        :func:`estimate_results` with ``design=`` and ``compare=``), categories with ``p_value < alpha``
+        get ▲ (higher) or ▼ (lower) in a column of their own, and a footnote states the comparison, the
+        test and its degrees of freedom.
 
     Returns
     -------
@@ -219,6 +188,8 @@ def write_workbook(
     unknown = [c for c in columns if c not in _COLUMNS]
     if unknown or not columns:
         raise ReportError(f"columns {unknown or list(columns)} are not table columns; use some of {list(_COLUMNS)}.")
+    if not 0 < alpha < 1:
+        raise ReportError(f"alpha must be between 0 and 1 (e.g. 0.05), not {alpha!r}.")
     if paper not in ("letter", "a4"):
         raise ReportError(f"paper must be 'letter' or 'a4', not {paper!r}.")
     target = Path(path)
@@ -226,18 +197,18 @@ def write_workbook(
         raise ReportError(f"the workbook must be an .xlsx file, not {target.name!r}.", file=str(target))
     level = float(table.attrs.get("level", 0.95))
     rule = table.attrs.get("rule")
-    ci = table.attrs.get("ci", "t")
+    ci = table.attrs.get("ci") or "t"       # compute(ci=None): each indicator its own, t unless it says
     markers = _markers(table)
     labels = _breakdown_labels(table, lang, breakdown_labels, questionnaire)
     defs = _definitions(indicators)
 
-    _styles()
     from openpyxl import Workbook
     from openpyxl.utils.exceptions import IllegalCharacterError
 
     try:
         wb = _build(table, lang, title, subtitle, rule, ci, level, markers, not_computed, defs, data_sheet,
-                    _Ctx(lang, level, columns, suppressed_symbol, markers, labels, paper), Workbook)
+                    _Ctx(lang, level, columns, suppressed_symbol, markers, labels, paper, alpha,
+                         has_significance(table)), Workbook)
     except IllegalCharacterError as exc:
         # a control character in a name, label or title (pasted from another program): Excel cannot store it
         raise ReportError(f"cannot write {target}: a name, label or title holds a control character Excel cannot "
@@ -266,31 +237,12 @@ def _build(table, lang, title, subtitle, rule, ci, level, markers, not_computed,
     return wb
 
 
-class _Ctx:
-    def __init__(self, lang, level, columns, symbol, markers, labels, paper) -> None:
-        self.lang = lang
-        self.level = level
-        self.columns = list(columns)
-        self.symbol = symbol
-        self.markers = markers
-        self.labels = labels
-        self.paper = paper
-        pct = f"{level * 100:g}"
-        head = []
-        for c in self.columns:
-            if c == "ci":
-                head += [text(lang, "ci_low").format(level=pct), text(lang, "ci_high").format(level=pct)]
-            elif c == "cv":
-                head.append("CV")
-            else:
-                head.append(text(lang, c))
-        self.value_headers = head
-        self.headers = [text(lang, "breakdown"), text(lang, "category"), *head, text(lang, "note")]
-        self.width = len(self.headers)
-
-
-def _breakdown_labels(table: pd.DataFrame, lang: str, given: Mapping[str, str] | None, q: Any) -> dict[str, str]:
+def _breakdown_labels(table: pd.DataFrame, lang: str, given: Mapping[str, str] | None,
+                      q: Questionnaire | None) -> dict[str, str]:
+    """Display names of breakdown variables: ``given``, else the questionnaire's variable labels, else the
+    labels ``compute_breakdowns`` recorded (``results.attrs["variable_labels"]``), else common names."""
     out = dict(BREAKDOWN_LABELS[lang])
+    out.update({k: str(v) for k, v in (table.attrs.get("variable_labels") or {}).items() if v})
     if q is not None:
         try:
             out.update({k: v for k, v in q.label_dictionaries(lang if lang in q.languages else None)
@@ -312,289 +264,3 @@ def _definitions(indicators: Mapping[str, Any] | None) -> Mapping[str, Any]:
     except Exception:  # noqa: BLE001 - no catalogue: the sources sheet has no notes column values
         return {}
 
-
-def _page_setup(ws: Worksheet, ctx: _Ctx, landscape: bool, title_rows: str | None) -> None:
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_LETTER if ctx.paper == "letter" else ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    if title_rows:
-        ws.print_title_rows = title_rows
-    ws.oddFooter.center.text = text(ctx.lang, "page")
-    ws.oddFooter.center.size = 8
-
-
-def _family_sheet(ws: Worksheet, rows: pd.DataFrame, family: str, ctx: _Ctx, rule: str | None,
-                  ci: str) -> dict[str, tuple[str, int]]:
-    lang = ctx.lang
-    ws["A1"] = text(lang, "family_titles")[family]
-    ws["A1"].font = Font(bold=True, size=14, color="1F4E78")
-    ws["A2"] = count_text(lang, rows["code"].nunique())
-    ws["A2"].font = Font(italic=True, size=9, color="595959")
-    header_row = 4
-    for j, h in enumerate(ctx.headers, start=1):
-        cell = ws.cell(row=header_row, column=j, value=h)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    ws.row_dimensions[header_row].height = 30
-    r = header_row + 1
-    anchors: dict[str, tuple[str, int]] = {}
-    used: dict[tuple[str, str], str] = {}
-    any_suppressed = any_na = False
-    for code, ind in rows.groupby("code", sort=False):
-        r += 1
-        first = ind.iloc[0]
-        anchors[code] = (ws.title, r)
-        cell = ws.cell(row=r, column=1, value=f"{code}. {first['name']}")
-        cell.font = Font(bold=True, size=11)
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-        for j in range(1, ctx.width + 1):
-            ws.cell(row=r, column=j).fill = _TITLE_FILL
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ctx.width)
-        ws.row_dimensions[r].height = 15 * max(1, int(np.ceil(len(str(cell.value)) / 110)))
-        unit = str(first["unit_label"] or "")
-        if unit:
-            r += 1
-            u = ws.cell(row=r, column=1, value=text(lang, "unit_line").format(unit=unit))
-            u.font = Font(italic=True, size=9)
-        fmt = _number_format(ind["estimate"].to_numpy(dtype=float), unit)
-        previous = None
-        for _i, row in ind.iterrows():
-            r += 1
-            b = str(row["breakdown"])
-            if b != previous:
-                ws.cell(row=r, column=1, value=ctx.labels.get(b, b)).font = Font(bold=b == "total")
-                previous = b
-            if b != "total":
-                ws.cell(row=r, column=2, value=_category_text(row["category"], text(lang, "total")))
-            flags = _write_values(ws, r, row, ctx, fmt)
-            any_suppressed |= flags["suppressed"]
-            any_na |= flags["na"]
-            if flags["marker"]:
-                used[flags["key"]] = flags["marker"]
-            for j in range(1, ctx.width + 1):
-                ws.cell(row=r, column=j).border = Border(bottom=_THIN)
-        r += 1
-        s = ws.cell(row=r, column=1, value=text(lang, "source_line").format(source=first["source"]))
-        s.font = Font(italic=True, size=8, color="595959")
-        s.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ctx.width)
-        ws.row_dimensions[r].height = 12 * max(1, int(np.ceil(len(str(s.value)) / 130)))
-        r += 1
-    # footnotes
-    r += 1
-    ws.cell(row=r, column=1, value=text(lang, "footnotes")).font = Font(bold=True)
-    notes = []
-    for (flag, reason), letter in sorted(used.items(), key=lambda kv: (len(kv[1]), kv[1])):
-        notes.append(f"({letter}) {flag}: {reason_text(reason, lang)}")
-    if any_suppressed:
-        notes.append(text(lang, "suppressed").format(symbol=ctx.symbol))
-    if any_na:
-        notes.append(f"{_NOT_AVAILABLE}: " + ("no hay casos en la muestra o no se puede calcular."
-                                             if lang == "es" else "no sample cases, or it cannot be computed."))
-    if used:
-        notes.append(text(lang, "marked"))
-    if rule:
-        notes.append(text(lang, "rule_line").format(rule=RULE_DESCRIPTIONS[lang].get(rule, rule)))
-    notes.append(text(lang, "ci_line").format(level=f"{ctx.level * 100:g}",
-                                              method=text(lang, "ci_methods").get(ci, ci)))
-    notes.append(text(lang, "see_sources"))
-    for line in notes:
-        r += 1
-        c = ws.cell(row=r, column=1, value=line)
-        c.font = Font(size=9)
-        c.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ctx.width)
-        ws.row_dimensions[r].height = 12 * max(1, int(np.ceil(len(line) / 120)))
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
-    ws.column_dimensions["A"].width = 22
-    ws.column_dimensions["B"].width = 26
-    for j in range(3, ctx.width):
-        ws.column_dimensions[get_column_letter(j)].width = 13
-    ws.column_dimensions[get_column_letter(ctx.width)].width = 7
-    _page_setup(ws, ctx, landscape=True, title_rows=f"{header_row}:{header_row}")
-    return anchors
-
-
-def _write_values(ws: Worksheet, r: int, row: pd.Series, ctx: _Ctx, fmt: str) -> dict[str, Any]:
-    flag = str(row["flag"] or "")
-    publish = bool(row["publish"]) if not pd.isna(row["publish"]) else True
-    key = (flag, str(row["flag_reason"] or ""))
-    marker = ctx.markers.get(key, "") if flag else ""
-    fill = None
-    if not publish:
-        fill = PatternFill("solid", fgColor=FLAG_FILLS["suppressed"])
-    elif flag:
-        fill = PatternFill("solid", fgColor=FLAG_FILLS[_SEVERITY.get(flag, 1)])
-    values: list[tuple[Any, str | None]] = []
-    for c in ctx.columns:
-        if c == "ci":
-            values += [(row["ci_low"], fmt), (row["ci_high"], fmt)]
-        elif c == "cv":
-            values.append((row["cv"], "0.0%"))
-        elif c == "n":
-            values.append((row["n"], "#,##0"))
-        elif c == "deff":
-            values.append((row.get("deff", np.nan), "0.00"))
-        else:
-            values.append((row[c], fmt))
-    na = False
-    for j, (v, f) in enumerate(values, start=3):
-        cell = ws.cell(row=r, column=j)
-        is_count = ctx.value_headers[j - 3] == text(ctx.lang, "n")
-        if not publish and not is_count:
-            cell.value = ctx.symbol
-            cell.alignment = Alignment(horizontal="right")
-        elif v is None or pd.isna(v) or not np.isfinite(float(v)):
-            cell.value = _NOT_AVAILABLE
-            cell.alignment = Alignment(horizontal="right")
-            na = True
-        else:
-            cell.value = int(v) if is_count else float(v)
-            cell.number_format = f
-        if fill is not None and not is_count:
-            cell.fill = fill
-    if marker:
-        m = ws.cell(row=r, column=ctx.width, value=f"({marker})")
-        m.font = Font(size=9, bold=True)
-        m.alignment = Alignment(horizontal="center")
-    return {"suppressed": not publish, "na": na, "marker": marker, "key": key}
-
-
-def _sources_sheet(ws: Worksheet, table: pd.DataFrame, lang: str, defs: Mapping[str, Any], ctx: _Ctx) -> None:
-    heads = [text(lang, k) for k in ("code", "indicator", "family", "unit", "source", "evidence", "notes")]
-    for j, h in enumerate(heads, start=1):
-        c = ws.cell(row=1, column=j, value=h)
-        c.font = Font(bold=True, color="FFFFFF")
-        c.fill = _HEADER_FILL
-    first = table.drop_duplicates("code")
-    r = 1
-    for _i, row in first.iterrows():
-        r += 1
-        ind = defs.get(row["code"]) if defs else None
-        notes = ind.text("notes", lang) if ind is not None and getattr(ind, "notes", None) else ""
-        vals = [row["code"], row["name"], text(lang, "families")[row["family"]], row["unit_label"], row["source"],
-                _evidence(str(row["source"])), notes]
-        for j, v in enumerate(vals, start=1):
-            c = ws.cell(row=r, column=j, value=v)
-            c.alignment = Alignment(wrap_text=True, vertical="top")
-    r += 2
-    ws.cell(row=r, column=1, value=text(lang, "evidence_legend")).font = Font(italic=True, size=9)
-    for col, w in zip("ABCDEFG", (18, 50, 16, 18, 60, 10, 50)):
-        ws.column_dimensions[col].width = w
-    ws.freeze_panes = "B2"
-    ws.auto_filter.ref = f"A1:G{max(2, len(first) + 1)}"
-    _page_setup(ws, ctx, landscape=True, title_rows="1:1")
-
-
-def _data_sheet(ws: Worksheet, table: pd.DataFrame, ctx: _Ctx) -> None:
-    cols = [c for c in table.columns]
-    for j, h in enumerate(cols, start=1):
-        c = ws.cell(row=1, column=j, value=h)
-        c.font = Font(bold=True)
-    formats = {"estimate": "0.000", "se": "0.000", "ci_low": "0.000", "ci_high": "0.000", "cv": "0.0000",
-               "deff": "0.00", "n": "0", "df": "0"}
-    frame = table[cols].astype(object).where(table[cols].notna(), None)
-    for i, values in enumerate(frame.itertuples(index=False, name=None), start=2):
-        for j, v in enumerate(values, start=1):
-            if isinstance(v, (np.floating, float)):
-                v = float(v) if np.isfinite(v) else None
-            elif isinstance(v, (np.integer,)):
-                v = int(v)
-            elif isinstance(v, (np.bool_, bool)):
-                v = bool(v)
-            elif v is not None and not isinstance(v, (int, str)):
-                v = str(v)
-            c = ws.cell(row=i, column=j, value=v)
-            f = formats.get(cols[j - 1])
-            if f and isinstance(v, (int, float)) and not isinstance(v, bool):
-                c.number_format = f
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(table) + 1}"
-    for j, c in enumerate(cols, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = {"name": 40, "source": 40, "flag_reason": 40}.get(c, 12)
-    _page_setup(ws, ctx, landscape=True, title_rows="1:1")
-
-
-def _contents_sheet(ws: Worksheet, table: pd.DataFrame, families: list[str], anchors: dict[str, tuple[str, int]],
-                    lang: str, title: str | None, subtitle: str | None, rule: str | None, ci: str, level: float,
-                    markers: dict[tuple[str, str], str], not_computed: Mapping[str, str] | None, ctx: _Ctx,
-                    sheetnames: list[str]) -> None:
-    from ..version import __version__
-
-    ws["A1"] = title or text(lang, "title")
-    ws["A1"].font = Font(bold=True, size=16, color="1F4E78")
-    r = 2
-    if subtitle:
-        ws.cell(row=r, column=1, value=subtitle).font = Font(size=12)
-        r += 1
-    ws.cell(row=r, column=1, value=text(lang, "generated").format(
-        date=_dt.date.today().isoformat(), version=__version__)).font = Font(italic=True, size=9, color="595959")
-    r += 2
-    ws.cell(row=r, column=1, value=text(lang, "contents")).font = Font(bold=True, size=12)
-    for name in sheetnames[1:]:
-        r += 1
-        c = ws.cell(row=r, column=1, value=name)
-        c.hyperlink = f"#'{name}'!A1"
-        c.font = Font(color="0563C1", underline="single")
-        fam = next((f for f in families if text(lang, "families")[f] == name), None)
-        if fam:
-            ws.cell(row=r, column=2, value=text(lang, "family_titles")[fam] + " — " +
-                    count_text(lang, table.loc[table["family"] == fam, "code"].nunique()))
-    r += 2
-    ws.cell(row=r, column=1, value=text(lang, "indicators")).font = Font(bold=True, size=12)
-    r += 1
-    for j, h in enumerate([text(lang, "code"), text(lang, "indicator"), text(lang, "sheet"), text(lang, "unit")],
-                          start=1):
-        c = ws.cell(row=r, column=j, value=h)
-        c.font = Font(bold=True, color="FFFFFF")
-        c.fill = _HEADER_FILL
-    for _i, row in table.drop_duplicates("code").iterrows():
-        r += 1
-        sheet, at = anchors[row["code"]]
-        code = ws.cell(row=r, column=1, value=row["code"])
-        code.hyperlink = f"#'{sheet}'!A{at}"
-        code.font = Font(color="0563C1", underline="single")
-        ws.cell(row=r, column=2, value=row["name"]).alignment = Alignment(wrap_text=True, vertical="top")
-        ws.cell(row=r, column=3, value=sheet)
-        ws.cell(row=r, column=4, value=row["unit_label"])
-    if not_computed:
-        r += 2
-        ws.cell(row=r, column=1, value=text(lang, "not_computed")).font = Font(bold=True, size=12)
-        for code, why in not_computed.items():
-            r += 1
-            ws.cell(row=r, column=1, value=code)
-            ws.cell(row=r, column=2, value=why).alignment = Alignment(wrap_text=True, vertical="top")
-    r += 2
-    ws.cell(row=r, column=1, value=text(lang, "quality")).font = Font(bold=True, size=12)
-    lines = []
-    if rule:
-        lines.append(text(lang, "rule_line").format(rule=RULE_DESCRIPTIONS[lang].get(rule, rule)))
-    lines.append(text(lang, "ci_line").format(level=f"{level * 100:g}", method=text(lang, "ci_methods").get(ci, ci)))
-    lines.append(text(lang, "suppressed").format(symbol=ctx.symbol))
-    lines.append(text(lang, "marked"))
-    lines += [f"({letter}) {flag}: {reason_text(reason, lang)}" for (flag, reason), letter in markers.items()]
-    lines.append(text(lang, "evidence_legend"))
-    for line in lines:
-        r += 1
-        c = ws.cell(row=r, column=1, value=line)
-        c.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
-        ws.row_dimensions[r].height = 13 * max(1, int(np.ceil(len(line) / 110)))
-    r += 2
-    legend = [(FLAG_FILLS[1], "moderada / E / review"), (FLAG_FILLS[2], "baja"),
-              (FLAG_FILLS["suppressed"], ctx.symbol)]
-    ws.cell(row=r, column=1, value=text(lang, "legend")).font = Font(bold=True)
-    for colour, what in legend:
-        r += 1
-        ws.cell(row=r, column=1).fill = PatternFill("solid", fgColor=colour)
-        ws.cell(row=r, column=2, value=what)
-    ws.column_dimensions["A"].width = 22
-    ws.column_dimensions["B"].width = 80
-    ws.column_dimensions["C"].width = 18
-    ws.column_dimensions["D"].width = 24
-    _page_setup(ws, ctx, landscape=False, title_rows=None)
