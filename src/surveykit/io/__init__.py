@@ -5,7 +5,7 @@
 True
 """
 
-from ._meta import empty_metadata
+from ..metadata import empty_metadata
 from ._progress import Progress, progress_wanted
 from .check import check_microdata
 from .collection import Collection, paradata_summary, read_collection

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FileFormatError, MicrodataError, SurveykitWarning, format_rows
-from . import _meta
+from ..metadata import missing_entry, missing_mask
+from ._qlabels import questionnaire_dicts
 
 _INT_TEXT = re.compile(r"^[+-]?\d+$")
 
@@ -93,7 +94,7 @@ def _check_columns(columns: Sequence[str] | None, available: list[str], name: st
 def _merge_questionnaire(meta: dict[str, Any], q: Any, language: str | None, opts: _Options) -> None:
     """Fill labels and missing declarations the file lacks from the questionnaire (the file's own
     labels win); remember each column's Stata letter -> code map."""
-    dicts = _meta.questionnaire_dicts(q, language)
+    dicts = questionnaire_dicts(q, language)
     cols = set(meta["columns"])
     for key in ("variable_labels", "value_labels", "measure", "missing"):
         for col, value in dicts[key].items():
@@ -118,7 +119,7 @@ def _finish(raw: pd.DataFrame, meta_in: dict[str, Any], source: _Source,
         df = _labels_to_codes(df, meta, source, opts.cells)
         df, found_letters = _text_stata_letters(df, meta, source)
     for col, letters in found_letters.items():
-        entry = meta["missing"].setdefault(col, _meta._missing_entry())
+        entry = meta["missing"].setdefault(col, missing_entry())
         entry["stata"] = sorted(set(entry.get("stata", [])) | letters)
     if opts.user_missing == "keep":
         # with a questionnaire, a kept Stata letter becomes its missing code (".d" -> 98)
@@ -133,7 +134,7 @@ def _finish(raw: pd.DataFrame, meta_in: dict[str, Any], source: _Source,
             if col not in df.columns:
                 continue
             s = df[col]
-            mask = _meta.missing_mask(s, entry)
+            mask = missing_mask(s, entry)
             letters = entry.get("stata") or []
             if letters and s.dtype == object:
                 mask |= s.isin(letters).to_numpy(dtype=bool)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FileEncodingError, FileFormatError, FormatCapacityError, MicrodataError, format_rows
-from . import _meta
+from ..metadata import empty_metadata, from_json, restrict, to_json
 from ._reading import _apply_dtype, _check_header, _convert_text, _infer_frame, _Options, _Source
 from ._writing import _MAX_EXACT, _atomic_write, _nul, _prepare_plain
 
@@ -132,14 +132,14 @@ class _CsvSource(_Source):
         if sk_meta is None:
             return None
         try:
-            return _meta.from_json(sk_meta)
+            return from_json(sk_meta)
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise FileFormatError(f"{side}: the surveykit labels in the metadata file next to {self.name} are "
                                   f"malformed ({exc}). Fix or delete it.",
                                   file=str(side)) from exc
 
     def metadata(self) -> dict[str, Any]:
-        meta = self._sidecar() or _meta.empty_metadata()
+        meta = self._sidecar() or empty_metadata()
         meta["file"], meta["format"] = self.name, "csv"
         meta["columns"] = list(self._header)
         meta["file_encoding"] = self.encoding
@@ -232,7 +232,7 @@ def _locate_bad_bytes(path: str, encoding: str) -> tuple[int | None, int | None]
 
 
 def _sidecar_json(meta: dict[str, Any], columns: list[str], data: pd.DataFrame, file_name: str) -> dict[str, Any]:
-    sk_meta = _meta.restrict(meta, columns)
+    sk_meta = restrict(meta, columns)
     sk_meta.pop("file", None)
     sk_meta["format"] = "csv"
     types = []
@@ -251,7 +251,7 @@ def _sidecar_json(meta: dict[str, Any], columns: list[str], data: pd.DataFrame, 
             col["titles"] = meta["variable_labels"][c]
         types.append(col)
     return {"@context": "http://www.w3.org/ns/csvw", "url": file_name,
-            "tableSchema": {"columns": types}, "surveykit": _meta.to_json(sk_meta)}
+            "tableSchema": {"columns": types}, "surveykit": to_json(sk_meta)}
 
 
 def _write_csv(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[str, dict[Any, str]],

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FileFormatError, MicrodataError, format_rows
+from ..metadata import empty_metadata, restrict
 from ..xlsxfiles import DAMAGED as DAMAGED_XLSX
-from . import _meta
 from ._reading import _apply_dtype, _check_header, _Options, _Source
 from ._writing import LIMITS, _big_ints, _prepare_plain
 
@@ -154,7 +154,7 @@ class _ExcelSource(_Source):
         if self._meta_cache is None:
             try:
                 self.sheet = self._sheet_name()
-                meta = self._labels_sheets() or _meta.empty_metadata()
+                meta = self._labels_sheets() or empty_metadata()
                 df = self._load(meta.get("n_rows"))
             finally:
                 self._close()
@@ -163,7 +163,7 @@ class _ExcelSource(_Source):
             meta["columns"] = list(df.columns)
             meta["n_rows"] = len(df)
             self._meta_cache = meta
-        return _meta.restrict(self._meta_cache, self._meta_cache["columns"])
+        return restrict(self._meta_cache, self._meta_cache["columns"])
 
     def _close(self) -> None:
         # a read-only workbook keeps its file open until closed

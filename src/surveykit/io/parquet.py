@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import FileFormatError, MicrodataError
-from . import _meta
+from ..metadata import empty_metadata, from_json, restrict, to_json
 from ._reading import _check_header, _Options, _Source
 from ._writing import _kind, _mixed_message, _plain
 
@@ -39,10 +39,10 @@ class _ParquetSource(_Source):
     def metadata(self) -> dict[str, Any]:
         kv = self._pf.schema_arrow.metadata or {}
         raw = kv.get(b"surveykit")
-        meta = _meta.empty_metadata()
+        meta = empty_metadata()
         if raw:
             try:
-                meta = _meta.from_json(json.loads(raw.decode("utf-8")))
+                meta = from_json(json.loads(raw.decode("utf-8")))
             except (ValueError, UnicodeDecodeError, TypeError, RecursionError) as exc:
                 raise FileFormatError(f"{self.name}: its surveykit metadata (labels) is malformed ({exc}). Write "
                                       "the file again with surveykit, or read it with pyarrow and attach labels "
@@ -91,9 +91,9 @@ def _write_parquet(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: di
     for col in data.columns:
         if _kind(data[col]) in ("letters", "mixed", "bytes"):
             problems.append(_mixed_message(data[col], col, ".parquet"))
-    sk_meta = _meta.restrict(meta, list(df.columns))
+    sk_meta = restrict(meta, list(df.columns))
     sk_meta.pop("file", None)
-    payload = json.dumps(_meta.to_json(sk_meta), ensure_ascii=False).encode("utf-8")
+    payload = json.dumps(to_json(sk_meta), ensure_ascii=False).encode("utf-8")
 
     def job(tmp: str) -> None:
         table = pa.Table.from_pandas(data, preserve_index=False)

@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FileFormatError, MicrodataError
-from ..metadata import META_KEY, attach_metadata
-from . import _meta
+from ..metadata import META_KEY, attach_metadata, restrict
 from ._progress import Progress, progress_wanted
 from ._reading import _check_arguments, _check_columns, _finish, _merge_questionnaire, _Options, _Source
 from ._sniff import resolve_format
@@ -140,7 +139,7 @@ def read_microdata(
     source = _open_source(path, format=format, sheet=sheet, encoding=encoding, sep=sep, opts=opts)
     meta = source.metadata()
     cols = _check_columns(columns, meta["columns"], source.name)
-    meta = _meta.restrict(meta, cols)
+    meta = restrict(meta, cols)
     if opts.questionnaire is not None:
         _merge_questionnaire(meta, opts.questionnaire, opts.language, opts)
     if chunksize is not None:

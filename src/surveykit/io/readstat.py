@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import FileEncodingError, FileFormatError, SurveykitWarning, format_rows
-from . import _meta
+from ..metadata import empty_metadata, missing_entry, missing_mask, norm_code
 from ._reading import _Options, _Source
 from ._writing import (LIMITS, _as_float, _as_ns, _big_ints, _check_label, _checked_variable_labels, _int_format,
                        _kind_in, _mixed_message, _nul, _plain)
@@ -20,6 +20,49 @@ _NUMERIC_STORAGE = {"int8", "int16", "int32", "int64", "float", "double"}
 _SPSS_RESERVED = {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR", "TO", "WITH"}
 _STATA_RESERVED = {"_all", "_b", "byte", "_coef", "_cons", "double", "float", "if", "in", "int", "long", "_n",
                    "_N", "_pi", "_pred", "_rc", "_skip", "str", "strL", "using", "with"}
+
+
+def meta_from_readstat(m: Any, path: str, fmt: str) -> dict[str, Any]:
+    """Translate a pyreadstat ``metadata_container`` into surveykit's metadata dict.
+
+    Float label keys become ints when integral; SPSS ``missing_ranges`` entries with ``lo == hi``
+    become discrete missing ``values``, others ``ranges``; SPSS measure ``"unknown"`` is left out.
+    """
+    meta = empty_metadata(path, fmt)
+    cols = list(m.column_names)
+    meta["columns"] = cols
+    labels = m.column_labels or [None] * len(cols)
+    meta["variable_labels"] = {c: lab for c, lab in zip(cols, labels) if lab}
+    meta["value_labels"] = {c: {norm_code(k): v for k, v in d.items()}
+                            for c, d in (m.variable_value_labels or {}).items() if d}
+    missing: dict[str, dict] = {}
+    for col, entries in (getattr(m, "missing_ranges", None) or {}).items():
+        values, ranges = [], []
+        for e in entries:
+            lo, hi = e["lo"], e["hi"]
+            (values.append(lo) if lo == hi else ranges.append((lo, hi)))
+        missing[col] = missing_entry(values, ranges)
+    for col, letters in (getattr(m, "missing_user_values", None) or {}).items():
+        entry = missing.setdefault(col, missing_entry())
+        entry["stata"] = sorted({f".{x.lstrip('.')}" for x in letters} | set(entry["stata"]))
+    meta["missing"] = missing
+    meta["measure"] = {c: v for c, v in (getattr(m, "variable_measure", None) or {}).items()
+                       if v and v != "unknown"}
+    meta["formats"] = dict(getattr(m, "original_variable_types", None) or {})
+    if fmt in ("sav", "zsav", "por"):
+        meta["display_width"] = {c: int(v) for c, v in (getattr(m, "variable_display_width", None) or {}).items()
+                                 if v}
+    meta["storage"] = dict(getattr(m, "readstat_variable_types", None) or {})
+    meta["file_label"] = getattr(m, "file_label", None) or None
+    meta["file_encoding"] = getattr(m, "file_encoding", None) or None
+    notes = getattr(m, "notes", None) or []
+    meta["notes"] = list(notes)
+    mr = getattr(m, "mr_sets", None)
+    if mr:
+        meta["mr_sets"] = mr
+    n = getattr(m, "number_rows", None)
+    meta["n_rows"] = int(n) if n is not None and n >= 0 else None
+    return meta
 
 
 # --- SPSS / Stata (pyreadstat) -----------------------------------------------------------------
@@ -58,7 +101,7 @@ class _ReadstatSource(_Source):
     def metadata(self) -> dict[str, Any]:
         if self._meta is None:
             _, m = self._call(metadataonly=True)
-            self._meta = _meta.meta_from_readstat(m, self.name, self.fmt)
+            self._meta = meta_from_readstat(m, self.name, self.fmt)
         return {k: (dict(v) if isinstance(v, dict) else v) for k, v in self._meta.items()}
 
     def _window(self, columns: list[str], offset: int, limit: int) -> pd.DataFrame:
@@ -315,10 +358,10 @@ def _write_dta(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[s
         e = meta["missing"].get(col) or {}
         if kind in ("numeric", "letters") and (e.get("values") or e.get("ranges")):
             num = pd.to_numeric(s, errors="coerce")
-            mask = _meta.missing_mask(num, e)
+            mask = missing_mask(num, e)
             if mask.any():
                 mapping = letters.get(col, {})
-                present = sorted({_meta.norm_code(v) for v in num[mask].unique()})
+                present = sorted({norm_code(v) for v in num[mask].unique()})
                 unmapped = [v for v in present if v not in mapping]
                 if unmapped:
                     problems.append(

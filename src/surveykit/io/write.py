@@ -18,8 +18,8 @@ from typing import Any, Literal
 import pandas as pd
 
 from ..errors import FormatCapacityError, MicrodataError, SurveykitWarning
-from ..metadata import get_metadata
-from . import _meta
+from ..metadata import empty_metadata, get_metadata, missing_entry, norm_code
+from ._qlabels import questionnaire_dicts
 from ._sniff import EXTENSIONS
 from ._writing import _STATA_LETTER, LIMITS, _atomic_write
 from .csvfiles import _write_csv
@@ -221,23 +221,23 @@ def _target_format(target: Path, format: str | None) -> str:
 
 def _collect_metadata(df: pd.DataFrame, q: Any, language: str | None) -> dict[str, Any]:
     src = get_metadata(df)
-    meta = _meta.empty_metadata()
+    meta = empty_metadata()
     cols = list(df.columns)
     for key in ("variable_labels", "measure", "formats", "display_width"):
         meta[key] = {c: v for c, v in (src.get(key) or {}).items() if c in cols and v not in (None, "")}
-    meta["value_labels"] = {c: {_meta.norm_code(k): str(v) for k, v in (d or {}).items()}
+    meta["value_labels"] = {c: {norm_code(k): str(v) for k, v in (d or {}).items()}
                             for c, d in (src.get("value_labels") or {}).items() if c in cols and d}
     meta["missing"] = {}
     for c, e in (src.get("missing") or {}).items():
         if c in cols and e:
-            meta["missing"][c] = _meta._missing_entry(e.get("values") or [], e.get("ranges") or [],
+            meta["missing"][c] = missing_entry(e.get("values") or [], e.get("ranges") or [],
                                                       e.get("stata") or [])
     for key in ("file_label", "notes", "file_encoding"):
         if src.get(key):
             meta[key] = src[key]
     if q is not None:
         # the questionnaire wins for the columns it describes
-        dicts = _meta.questionnaire_dicts(q, language)
+        dicts = questionnaire_dicts(q, language)
         for key in ("variable_labels", "measure", "value_labels", "missing"):
             for c, v in dicts[key].items():
                 if c in cols and v not in (None, ""):
@@ -250,16 +250,16 @@ def _letter_map(stata_missing: Mapping[Any, Any] | None, q: Any, language: str |
     """Per column: code -> Stata letter ('.d')."""
     out: dict[str, dict[Any, str]] = {}
     if q is not None:
-        for c, mapping in _meta.questionnaire_dicts(q, language)["stata_codes"].items():
+        for c, mapping in questionnaire_dicts(q, language)["stata_codes"].items():
             if c in cols:
-                out[c] = {_meta.norm_code(k): _letter(v, c) for k, v in mapping.items()}
+                out[c] = {norm_code(k): _letter(v, c) for k, v in mapping.items()}
     if stata_missing:
         per_column = all(isinstance(v, Mapping) for v in stata_missing.values())
         if per_column:
             for c, mapping in stata_missing.items():
-                out[c] = {**out.get(c, {}), **{_meta.norm_code(k): _letter(v, c) for k, v in mapping.items()}}
+                out[c] = {**out.get(c, {}), **{norm_code(k): _letter(v, c) for k, v in mapping.items()}}
         else:
-            glob = {_meta.norm_code(k): _letter(v, None) for k, v in stata_missing.items()}
+            glob = {norm_code(k): _letter(v, None) for k, v in stata_missing.items()}
             for c in cols:
                 out[c] = {**glob, **out.get(c, {})}
     return out

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from ...errors import MicrodataError
-from ...metadata import attach_metadata
-from .._meta import empty_metadata, questionnaire_dicts, restrict
+from ...metadata import attach_metadata, empty_metadata, restrict
 from .._progress import Progress, progress_wanted
+from .._qlabels import questionnaire_dicts
 from .cells import Cells, link_problem, unit_frame
 from .common import META_COLUMNS, FormMap, Problems, display, make_plan
 
