@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import dataclass, field
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -113,18 +114,59 @@ def _length(text: str, unit: str) -> int:
     return len(text.encode("utf-8")) if unit == "bytes" else len(text)
 
 
-def _check_label(text: str, limit: int, unit: str, what: str, ext: str, problems: list[str], cut: list[str],
-                 long_labels: str) -> str:
-    n = _length(text, unit)
-    if n <= limit:
+@dataclass(frozen=True)
+class WriteContext:
+    """What a format's writer needs besides the data, in one place instead of ten parameters.
+
+    The fields are fixed for one write; ``problems`` and ``cut`` collect what the writer finds (a
+    label too long, a name the format refuses...), so that :func:`surveykit.write_microdata` reports
+    every problem together before anything is written.
+
+    Attributes
+    ----------
+    name : str
+        The target path as the caller gave it (for messages and the CSV sidecar's name).
+    fmt : str
+        ``sav``, ``zsav``, ``dta``, ``xlsx``, ``csv`` or ``parquet``.
+    meta : dict
+        Labels and missing declarations to write (the questionnaire's over ``df.attrs``); a writer may
+        complete a column's missing entry (e.g. SPSS codes for Stata letters).
+    letters : dict
+        Per column: missing code -> Stata letter (``{"p5": {98: ".d"}}``).
+    long_labels, cells, encoding
+        The options of :func:`surveykit.write_microdata`.
+    problems, cut : list of str
+        Collected: what the format cannot hold, and the labels cut with ``long_labels="truncate"``.
+    """
+
+    name: str
+    fmt: str
+    meta: dict[str, Any]
+    letters: dict[str, dict[Any, str]] = field(default_factory=dict)
+    long_labels: str = "error"
+    cells: str = "codes"
+    encoding: str = "utf-8"
+    problems: list[str] = field(default_factory=list)
+    cut: list[str] = field(default_factory=list)
+
+    def label(self, text: str, limit: int, unit: str, what: str, ext: str) -> str:
+        """``text`` if it fits in ``limit`` ``unit`` (``"bytes"`` of UTF-8 or ``"chars"``); else cut
+        to fit (``long_labels="truncate"``, noted in ``cut``) or kept and noted in ``problems``."""
+        n = _length(text, unit)
+        if n <= limit:
+            return text
+        if self.long_labels == "truncate":
+            short = _fit(text, limit, unit)
+            self.cut.append(f"{what} ({n} {unit} -> {_length(short, unit)})")
+            return short
+        self.problems.append(f"{what} is {n} {unit}; {ext} allows {limit}. Shorten the labels, or pass "
+                             "long_labels='truncate' to cut them (with a warning)")
         return text
-    if long_labels == "truncate":
-        short = _fit(text, limit, unit)
-        cut.append(f"{what} ({n} {unit} -> {_length(short, unit)})")
-        return short
-    problems.append(f"{what} is {n} {unit}; {ext} allows {limit}. Shorten the labels, or pass "
-                    "long_labels='truncate' to cut them (with a warning)")
-    return text
+
+    def variable_labels(self, limit: int, unit: str, ext: str) -> dict[str, str]:
+        """The variable labels, each checked with :meth:`label`."""
+        return {c: self.label(str(v), limit, unit, f"variable label of {c!r}", ext)
+                for c, v in self.meta["variable_labels"].items()}
 
 
 def _big_ints(s: pd.Series, col: str, ext: str, problems: list[str]) -> None:
@@ -175,12 +217,6 @@ def _int_format(s: pd.Series) -> str | None:
     width = max(len(str(int(v))) for v in (vals.min(), vals.max()))
     return f"F{max(width, 1)}.0"
 
-
-
-def _checked_variable_labels(meta: dict[str, Any], limit: int, unit: str, ext: str, problems: list[str],
-                             cut: list[str], long_labels: str) -> dict[str, str]:
-    return {c: _check_label(str(v), limit, unit, f"variable label of {c!r}", ext, problems, cut, long_labels)
-            for c, v in meta["variable_labels"].items()}
 
 
 def _mixed_message(s: pd.Series, col: str, ext: str) -> str:

@@ -15,7 +15,7 @@ import pandas as pd
 from ..errors import FileEncodingError, FileFormatError, FormatCapacityError, MicrodataError, format_rows
 from ..metadata import empty_metadata, from_json, restrict, to_json
 from ._reading import _apply_dtype, _check_header, _convert_text, _infer_frame, _Options, _Source
-from ._writing import _MAX_EXACT, _atomic_write, _nul, _prepare_plain
+from ._writing import WriteContext, _MAX_EXACT, _atomic_write, _nul, _prepare_plain
 
 #: CSV files keep their labels in a JSON file next to them, named as in W3C "CSV on the Web"
 SIDECAR_SUFFIX = "-metadata.json"
@@ -254,10 +254,9 @@ def _sidecar_json(meta: dict[str, Any], columns: list[str], data: pd.DataFrame, 
             "tableSchema": {"columns": types}, "surveykit": to_json(sk_meta)}
 
 
-def _write_csv(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[str, dict[Any, str]],
-               problems: list[str], cut: list[str], long_labels: str, cells: str, encoding: str,
-               name: str) -> Callable[[str], None]:
-    data = _prepare_plain(df, meta, cells, problems, ".csv")
+def _write_csv(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
+    meta, problems, name = ctx.meta, ctx.problems, ctx.name
+    data = _prepare_plain(df, meta, ctx.cells, problems, ".csv")
     # integral float columns are codes or counts: write 1, not 1.0
     for col in data.columns:
         s = data[col]
@@ -277,9 +276,9 @@ def _write_csv(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[s
 
     def job(tmp: str) -> None:
         try:
-            data.to_csv(tmp, index=False, encoding=encoding)
+            data.to_csv(tmp, index=False, encoding=ctx.encoding)
         except UnicodeEncodeError as exc:
-            raise FormatCapacityError(f"cannot write {name}: text cannot be encoded as {encoding} ({exc}); use "
+            raise FormatCapacityError(f"cannot write {name}: text cannot be encoded as {ctx.encoding} ({exc}); use "
                                       "encoding='utf-8'.", file=name) from exc
         if sidecar is not None:
             _atomic_write(side_path, lambda t: Path(t).write_text(json.dumps(sidecar, ensure_ascii=False, indent=1),

@@ -16,7 +16,7 @@ from ..errors import FileFormatError, MicrodataError, format_rows
 from ..metadata import empty_metadata, restrict
 from ..xlsxfiles import DAMAGED as DAMAGED_XLSX
 from ._reading import _apply_dtype, _check_header, _Options, _Source
-from ._writing import LIMITS, _big_ints, _prepare_plain
+from ._writing import WriteContext, LIMITS, _big_ints, _prepare_plain
 
 _EXCEL_META_SHEETS = ("variables", "value_labels", "missing", "file")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -241,9 +241,8 @@ def _formula_cells_without_value(path: str, ws: Any) -> list[str]:
 
 
 
-def _write_xlsx(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[str, dict[Any, str]],
-                problems: list[str], cut: list[str], long_labels: str, cells: str, encoding: str,
-                name: str) -> Callable[[str], None]:
+def _write_xlsx(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
+    meta, problems = ctx.meta, ctx.problems
     from openpyxl import Workbook
 
     from ._excel import label_sheet_rows
@@ -254,7 +253,7 @@ def _write_xlsx(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[
                         "write .sav, .dta, .csv or .parquet")
     if df.shape[1] > lim["columns"]:
         problems.append(f"{df.shape[1]:,} columns do not fit in an Excel sheet ({lim['columns']:,} at most)")
-    data = _prepare_plain(df, meta, cells, problems, ".xlsx")
+    data = _prepare_plain(df, meta, ctx.cells, problems, ".xlsx")
     columns = {}
     for col in data.columns:
         s = data[col]

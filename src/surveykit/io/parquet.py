@@ -11,7 +11,7 @@ import pandas as pd
 from ..errors import FileFormatError, MicrodataError
 from ..metadata import empty_metadata, from_json, restrict, to_json
 from ._reading import _check_header, _Options, _Source
-from ._writing import _kind, _mixed_message, _plain
+from ._writing import WriteContext, _kind, _mixed_message, _plain
 
 
 # --- Parquet ------------------------------------------------------------------------------------
@@ -79,9 +79,8 @@ class _ParquetSource(_Source):
 
 
 
-def _write_parquet(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[str, dict[Any, str]],
-                   problems: list[str], cut: list[str], long_labels: str, cells: str, encoding: str,
-                   name: str) -> Callable[[str], None]:
+def _write_parquet(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
+    meta, problems, name = ctx.meta, ctx.problems, ctx.name
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq

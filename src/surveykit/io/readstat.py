@@ -13,7 +13,7 @@ import pandas as pd
 from ..errors import FileEncodingError, FileFormatError, SurveykitWarning, format_rows
 from ..metadata import empty_metadata, missing_entry, missing_mask, norm_code
 from ._reading import _Options, _Source
-from ._writing import (LIMITS, _as_float, _as_ns, _big_ints, _check_label, _checked_variable_labels, _int_format,
+from ._writing import (WriteContext, LIMITS, _as_float, _as_ns, _big_ints, _int_format,
                        _kind_in, _mixed_message, _nul, _plain)
 
 _NUMERIC_STORAGE = {"int8", "int16", "int32", "int64", "float", "double"}
@@ -194,9 +194,8 @@ def _readstat_error(name: str, fmt: str, exc: Exception, encoding: str | None) -
 # ============================================================================================
 # SPSS
 # ============================================================================================
-def _write_sav(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[str, dict[Any, str]],
-               problems: list[str], cut: list[str], long_labels: str, cells: str, encoding: str,
-               name: str) -> Callable[[str], None]:
+def _write_sav(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
+    meta, problems = ctx.meta, ctx.problems
     import pyreadstat
 
     lim = LIMITS["sav"]
@@ -217,7 +216,7 @@ def _write_sav(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[s
         elif col.upper() in _SPSS_RESERVED:
             problems.append(f"variable name {col!r} is an SPSS reserved word. Rename it")
         if kind == "letters":
-            mapping = {v: k for k, v in letters.get(col, {}).items()}
+            mapping = {v: k for k, v in ctx.letters.get(col, {}).items()}
             found = sorted(set(s[s.map(type).eq(str)].astype(str)))
             unmapped = [x for x in found if x not in mapping]
             if unmapped:
@@ -252,7 +251,7 @@ def _write_sav(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[s
         kinds[col] = kind
         out[col] = s
     data = pd.DataFrame(out, index=df.index)
-    labels = _checked_variable_labels(meta, lim["variable_label_bytes"], "bytes", ext, problems, cut, long_labels)
+    labels = ctx.variable_labels(lim["variable_label_bytes"], "bytes", ext)
     value_labels: dict[str, dict[Any, str]] = {}
     for col, d in meta["value_labels"].items():
         kind = kinds.get(col)
@@ -265,8 +264,8 @@ def _write_sav(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[s
             problems.append(f"{col!r} is numeric but its value labels have text codes ({text_codes[:3]}); "
                             "give numeric codes")
             continue
-        value_labels[col] = {k: _check_label(v, lim["value_label_bytes"], "bytes",
-                                             f"value label of code {k!r} of {col!r}", ext, problems, cut, long_labels)
+        value_labels[col] = {k: ctx.label(v, lim["value_label_bytes"], "bytes",
+                                             f"value label of code {k!r} of {col!r}", ext)
                              for k, v in d.items()}
     missing_ranges: dict[str, list[Any]] = {}
     for col, e in meta["missing"].items():
@@ -316,15 +315,14 @@ def _write_sav(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[s
     width = {c: int(w) for c, w in meta["display_width"].items() if c in data.columns}
     flabel = meta.get("file_label") or ""
     if flabel:
-        flabel = _check_label(flabel, lim["file_label_bytes"], "bytes", "the file label", ext, problems, cut,
-                              long_labels)
+        flabel = ctx.label(flabel, lim["file_label_bytes"], "bytes", "the file label", ext)
     notes = meta.get("notes") or None
 
     def job(tmp: str) -> None:
         pyreadstat.write_sav(data, tmp, file_label=flabel, column_labels=labels or None,
                              variable_value_labels=value_labels or None, missing_ranges=missing_ranges or None,
                              variable_measure=measure, variable_format=formats or None,
-                             variable_display_width=width or None, note=notes, compress=(fmt == "zsav"))
+                             variable_display_width=width or None, note=notes, compress=(ctx.fmt == "zsav"))
 
     return job
 
@@ -333,9 +331,8 @@ def _write_sav(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[s
 # ============================================================================================
 # Stata
 # ============================================================================================
-def _write_dta(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[str, dict[Any, str]],
-               problems: list[str], cut: list[str], long_labels: str, cells: str, encoding: str,
-               name: str) -> Callable[[str], None]:
+def _write_dta(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
+    meta, problems, name = ctx.meta, ctx.problems, ctx.name
     import pyreadstat
 
     lim = LIMITS["dta"]
@@ -360,7 +357,7 @@ def _write_dta(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[s
             num = pd.to_numeric(s, errors="coerce")
             mask = missing_mask(num, e)
             if mask.any():
-                mapping = letters.get(col, {})
+                mapping = ctx.letters.get(col, {})
                 present = sorted({norm_code(v) for v in num[mask].unique()})
                 unmapped = [v for v in present if v not in mapping]
                 if unmapped:
@@ -373,7 +370,7 @@ def _write_dta(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[s
                     s = s.astype(object).copy()
                     s[mask] = num[mask].map(mapping)
                     kind = "letters"
-            elif col not in letters:
+            elif col not in ctx.letters:
                 undeclarable.append(col)
         if kind == "letters":
             is_letter = s.map(type).eq(str).to_numpy()
@@ -405,7 +402,7 @@ def _write_dta(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[s
                       f"{format_rows(undeclarable)} are not written (no such codes occur in the data).",
                       SurveykitWarning, stacklevel=4)
     data = pd.DataFrame(out, index=df.index)
-    labels = _checked_variable_labels(meta, lim["variable_label_chars"], "chars", ext, problems, cut, long_labels)
+    labels = ctx.variable_labels(lim["variable_label_chars"], "chars", ext)
     value_labels: dict[str, dict[int, str]] = {}
     for col, d in meta["value_labels"].items():
         kind = kinds.get(col)
@@ -419,16 +416,15 @@ def _write_dta(df: pd.DataFrame, meta: dict[str, Any], fmt: str, letters: dict[s
             problems.append(f"{col!r} has value labels for {bad[:3]}; Stata labels only integers between "
                             f"{lim['label_code_min']} and {lim['label_code_max']}. Recode those values")
             continue
-        value_labels[col] = {k: _check_label(v, lim["value_label_bytes"], "bytes",
-                                             f"value label of code {k!r} of {col!r}", ext, problems, cut, long_labels)
+        value_labels[col] = {k: ctx.label(v, lim["value_label_bytes"], "bytes",
+                                             f"value label of code {k!r} of {col!r}", ext)
                              for k, v in d.items()}
     formats = {c: f for c, f in meta["formats"].items()
                if c in data.columns and isinstance(f, str) and f.startswith("%") and kinds[c] == "numeric"
                and not re.match(r"^%-?\d*s$", f) and not f.startswith("%t")}
     flabel = meta.get("file_label") or ""
     if flabel:
-        flabel = _check_label(flabel, lim["file_label_chars"], "chars", "the file label", ext, problems, cut,
-                              long_labels)
+        flabel = ctx.label(flabel, lim["file_label_chars"], "chars", "the file label", ext)
 
     def job(tmp: str) -> None:
         pyreadstat.write_dta(data, tmp, file_label=flabel, column_labels=labels or None, version=15,

@@ -21,7 +21,7 @@ from ..errors import FormatCapacityError, MicrodataError, SurveykitWarning
 from ..metadata import empty_metadata, get_metadata, missing_entry, norm_code
 from ._qlabels import questionnaire_dicts
 from ._sniff import EXTENSIONS
-from ._writing import _STATA_LETTER, LIMITS, _atomic_write
+from ._writing import WriteContext, _STATA_LETTER, LIMITS, _atomic_write
 from .csvfiles import _write_csv
 from .excel import _write_xlsx
 from .parquet import _write_parquet
@@ -169,11 +169,12 @@ def write_microdata(
     if file_label is not None:
         meta["file_label"] = file_label
     letters = _letter_map(stata_missing, questionnaire, language, list(df.columns))
-    problems: list[str] = []
-    cut: list[str] = []
     writer = {"sav": _write_sav, "zsav": _write_sav, "dta": _write_dta, "xlsx": _write_xlsx,
               "csv": _write_csv, "parquet": _write_parquet}[fmt]
-    job = writer(df, meta, fmt, letters, problems, cut, long_labels, cells, encoding, name)
+    ctx = WriteContext(name=name, fmt=fmt, meta=meta, letters=letters, long_labels=long_labels, cells=cells,
+                       encoding=encoding)
+    job = writer(df, ctx)
+    problems, cut = ctx.problems, ctx.cut
     if problems:
         raise FormatCapacityError(f"cannot write {name}: " + "; ".join(problems[:20])
                                   + (f"; and {len(problems) - 20} more" if len(problems) > 20 else "") + ".",
