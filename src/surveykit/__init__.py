@@ -12,6 +12,7 @@ from .errors import *  # noqa: F401,F403  (the SurveykitError hierarchy is publi
 from .errors import __all__ as _error_names
 from .io import check_microdata, questionnaire_from_metadata, read_metadata, read_microdata, write_microdata
 from .io import Collection, paradata_summary, read_collection
+from .io import CHECK_RULES
 from .questionnaire import *  # noqa: F401,F403  (questionnaire models, lint, expressions)
 from .simulate import Simulation, simulate
 from .questionnaire import __all__ as _spec_names
@@ -44,4 +45,5 @@ __all__ = [
     "read_collection",
     "Collection",
     "paradata_summary",
+    "CHECK_RULES",
 ]

@@ -103,8 +103,16 @@ def _num(x: Any) -> str:
     return str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)
 
 
-def _lang_text(texts: Any, q: Any) -> str:
+def _lang_text(texts: Any, q: Any, language: str | None = None) -> str:
+    """The questionnaire's text in ``language`` (``"es"`` finds ``"es-SV"``) when it has it, else in
+    its main language, else any."""
     if not texts:
         return ""
+    if language:
+        want = str(language).split("-")[0].lower()
+        found = texts.get(language) or next((v for k, v in texts.items() if str(k).split("-")[0].lower() == want),
+                                            None)
+        if found:
+            return str(found)
     lang = getattr(q, "main_language", None)
-    return texts.get(lang) or next(iter(texts.values()), "")
+    return str(texts.get(lang) or next(iter(texts.values()), ""))

@@ -3,18 +3,24 @@ so far, and the report they become."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ._check_cells import _as_number, _id_text, _key_frame, _present
+from .check_rules import CHECK_RULES, check_rule
 
-PROBLEM_COLUMNS = ["unit", "row", "id", "variable", "rule", "value", "message"]
-RULES = ("duplicate_id", "parent", "count", "type", "choice", "range", "relevance", "required", "constraint",
-         "not_checked")
+if TYPE_CHECKING:
+    from ..questionnaire import Questionnaire
+
+PROBLEM_COLUMNS = ["unit", "row", "id", "variable", "rule", "code", "severity", "value", "message"]
+#: the rule names in the order the report lists a row's problems (the catalogue's order)
+RULES = tuple(rule.name for rule in CHECK_RULES)
+_ROW_FIELD = re.compile("\x00(\\d+)\x00")
 _NUMERIC_TYPES = {"integer", "decimal"}
 _SKIP_TYPES = {"note", "calculate", "start", "end", "today", "deviceid", "username", "phonenumber",
                "simserial", "subscriberid", "email", "audit"}
@@ -33,10 +39,12 @@ class _Found:
 
 @dataclass
 class _Context:
-    q: Any
+    q: Questionnaire
     tables: dict[str, pd.DataFrame]
     ids: dict[str, list[str]]
     main: str
+    #: language of the messages (``"en"`` or ``"es"``; see :mod:`.check_rules`)
+    language: str = "en"
     rows: dict[str, int] = field(default_factory=dict)
     found: list[_Found] = field(default_factory=list)
     not_checked: list[dict[str, Any]] = field(default_factory=list)
@@ -44,6 +52,8 @@ class _Context:
     #: the tables as expressions see them (numeric questions as numbers; see ``prepare``)
     eval_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     _id_cache: dict[str, np.ndarray] = field(default_factory=dict)
+    #: per table, its columns that are neither a question's nor an id
+    extra: dict[str, list[str]] = field(default_factory=dict)
 
     def prepare(self) -> None:
         """Expressions compare numbers: a numeric question's column holding text (a typing error,
@@ -88,8 +98,28 @@ class _Context:
             self._id_cache[unit] = _id_text(self.tables[unit], cols).to_numpy(dtype=object)
         return self._id_cache[unit]
 
-    def skip(self, unit: str, variable: str, rule: str, why: str) -> None:
-        self.not_checked.append({"unit": unit, "variable": variable, "rule": rule, "why": why})
+    def text(self, rule: str, /, variant: str | None = None, **fields: Any) -> str:
+        """Rule ``rule``'s message (or its ``variant``) in the run's language, from the catalogue."""
+        return check_rule(rule).text(self.language, variant=variant, **fields)
+
+    def row_text(self, rule: str, rows: Mapping[str, np.ndarray], variant: str | None = None,
+                 **fields: Any) -> np.ndarray:
+        """One message per flagged row: the template is filled once, the per-row ``rows`` fields (text
+        arrays of equal length) are then joined in as whole arrays, never row by row."""
+        marks = {key: f"\x00{i}\x00" for i, key in enumerate(rows)}
+        pieces = _ROW_FIELD.split(check_rule(rule).template(self.language, variant).format(**fields, **marks))
+        arrays = list(rows.values())
+        n = len(arrays[0]) if arrays else 1
+        out = np.full(n, pieces[0], dtype=object)
+        for j in range(1, len(pieces), 2):
+            out = out + np.asarray(arrays[int(pieces[j])], dtype=object) + pieces[j + 1]
+        return out
+
+    def skip(self, unit: str, variable: str, rule: str, reason: str, /, **fields: Any) -> None:
+        """Record that ``rule`` could not be checked for ``variable``; ``reason`` is a variant of the
+        catalogue's ``not_checked`` rule, ``fields`` fill it."""
+        self.not_checked.append({"unit": unit, "variable": variable, "rule": rule, "reason": reason,
+                                 "why": self.text("not_checked", variant=reason, **fields)})
 
     def parent_of(self, unit: str) -> str | None:
         if unit == self.main:
@@ -131,7 +161,6 @@ class _Context:
         self._frames[key] = out
         return out
 
-
     def unknown_columns(self) -> None:
         known: set[str] = set()
         for info in self.q.questions():
@@ -142,7 +171,7 @@ class _Context:
         given = set(self.tables)
         for r in self.q.repeats():
             if r.name not in given and any(u in given for u in (r.parent or self.main,)) and len(self.tables) > 1:
-                self.skip(r.name, "", "all", f"no table was given for repeat {r.name!r}")
+                self.skip(r.name, "", "all", "no_table", repeat=r.name)
 
     # -- report ----------------------------------------------------------------------------------
     def report(self) -> pd.DataFrame:
@@ -156,16 +185,19 @@ class _Context:
             values = f.values if f.values is not None else np.full(n, pd.NA, dtype=object)
             values = np.asarray(values, dtype=object)
             values = np.where(pd.isna(values), pd.NA, values) if n else values
+            rule = check_rule(f.rule)
             parts.append(pd.DataFrame({
                 "unit": f.unit, "row": np.asarray(df.index, dtype=object)[f.positions], "id": idtext,
-                "variable": f.variable, "rule": f.rule, "value": values,
+                "variable": f.variable, "rule": f.rule, "code": rule.code, "severity": rule.severity, "value": values,
                 "message": np.broadcast_to(np.asarray(f.message, dtype=object), (n,)),
                 "_u": unit_order[f.unit], "_pos": f.positions, "_q": f.order,
                 "_r": RULES.index(f.rule)}))
+        nc = check_rule("not_checked")
         for item in self.not_checked:
             parts.append(pd.DataFrame({
                 "unit": [item["unit"]], "row": [pd.NA], "id": [pd.NA], "variable": [item["variable"]],
-                "rule": ["not_checked"], "value": [pd.NA], "message": [f"{item['rule']} not checked: {item['why']}"],
+                "rule": ["not_checked"], "code": [nc.code], "severity": [nc.severity], "value": [pd.NA],
+                "message": [nc.text(self.language, rule=item["rule"], why=item["why"])],
                 "_u": [unit_order.get(item["unit"], len(unit_order))], "_pos": [np.iinfo(np.int64).max],
                 "_q": [0], "_r": [RULES.index("not_checked")]}))
         if parts:
@@ -174,7 +206,8 @@ class _Context:
             out = out.reset_index(drop=True)
         else:
             out = pd.DataFrame({c: pd.Series(dtype=object) for c in PROBLEM_COLUMNS})
-        out = out.astype({"unit": object, "variable": object, "rule": object, "message": object})
+        out = out.astype({"unit": object, "variable": object, "rule": object, "code": object, "severity": object,
+                          "message": object})
         real = out[out["rule"] != "not_checked"]
         rows_with = sum(int(g["row"].nunique()) for _u, g in real.groupby("unit", sort=False)) if len(real) else 0
         out.attrs["summary"] = {
@@ -184,7 +217,7 @@ class _Context:
             "by_rule": {k: int(v) for k, v in sorted(real["rule"].value_counts().items())},
             "by_variable": {k: int(v) for k, v in sorted(real["variable"].value_counts().items())},
             "not_checked": list(self.not_checked),
-            "columns_not_in_questionnaire": getattr(self, "extra", {}),
+            "columns_not_in_questionnaire": self.extra,
             "questions": _question_counts(self),
         }
         s = out.attrs["summary"]

@@ -26,10 +26,9 @@ def check_ids(ctx: _Context, unit: str, df: pd.DataFrame) -> None:
     if dup.any() or blank.any():
         idtext = ctx.id_text(unit)
         ctx.add(unit, dup, label, "duplicate_id", idtext,
-                 lambda pos: "id " + idtext[pos] + f" appears more than once in table {unit!r}; give each "
-                 "row its own id or remove the repeated row", order=-2)
+                lambda pos: ctx.row_text("duplicate_id", {"id": idtext[pos]}, unit=unit), order=-2)
         ctx.add(unit, blank, label, "duplicate_id", idtext,
-                 f"the id ({label}) is empty; every row needs an id", order=-2)
+                ctx.text("duplicate_id", variant="empty", columns=label), order=-2)
 
 def check_parent(ctx: _Context, unit: str) -> None:
     parent = ctx.parent_of(unit)
@@ -39,14 +38,14 @@ def check_parent(ctx: _Context, unit: str) -> None:
     pid = ctx.ids.get(parent)
     ptable = ctx.tables.get(parent)
     if ptable is None:
-        ctx.skip(unit, "", "parent", f"the parent table {parent!r} was not given")
+        ctx.skip(unit, "", "parent", "no_parent_table", parent=parent)
         return
     if not pid:
-        ctx.skip(unit, "", "parent", f"no id columns given for the parent table {parent!r} (id=...)")
+        ctx.skip(unit, "", "parent", "no_parent_ids", parent=parent)
         return
     absent = [c for c in pid if c not in df.columns]
     if absent:
-        ctx.skip(unit, "", "parent", f"table {unit!r} lacks the parent id column(s) {absent}")
+        ctx.skip(unit, "", "parent", "no_parent_id_columns", unit=unit, columns=absent)
         return
     keys = _key_index(ptable, pid)
     mine = _key_index(df, pid)
@@ -54,8 +53,7 @@ def check_parent(ctx: _Context, unit: str) -> None:
     if orphan.any():
         idtext = _id_text(df, pid).to_numpy(dtype=object)
         ctx.add(unit, orphan, "/".join(pid), "parent", idtext,
-                 lambda pos: "no row of table " + repr(parent) + " has id " + idtext[pos] + "; the " +
-                 repr(unit) + " row belongs to a missing " + repr(parent) + " row", order=-1)
+                lambda pos: ctx.row_text("parent", {"id": idtext[pos]}, parent=parent, unit=unit), order=-1)
     check_count(ctx, unit, parent, pid, mine)
 
 def check_count(ctx: _Context, unit: str, parent: str, pid: list[str], child_keys: pd.Index) -> None:
@@ -66,7 +64,7 @@ def check_count(ctx: _Context, unit: str, parent: str, pid: list[str], child_key
     try:
         expected = rep.count.evaluate(ptable, questionnaire=ctx.q)
     except ExpressionError as exc:
-        ctx.skip(parent, unit, "count", f"the count of repeat {unit!r} cannot be evaluated: {exc}")
+        ctx.skip(parent, unit, "count", "count_error", repeat=unit, error=exc)
         return
     keys = _key_index(ptable, pid)
     counts = pd.Series(1, index=child_keys).groupby(level=list(range(child_keys.nlevels))).size()
@@ -75,11 +73,13 @@ def check_count(ctx: _Context, unit: str, parent: str, pid: list[str], child_key
     bad = np.isfinite(want) & (have != want)
     if bad.any():
         idtext = _id_text(ptable, pid).to_numpy(dtype=object)
+        count_src = rep.count.src
 
         def msg(pos: np.ndarray) -> np.ndarray:
-            return (f"{unit!r} has " + pd.Series(have[pos]).astype(int).astype(str).to_numpy(dtype=object)
-                    + " row(s) for id " + idtext[pos] + f" but {rep.count.src} is "
-                    + _code_text(pd.Series(want[pos])).to_numpy(dtype=object))
+            return ctx.row_text("count", {"have": pd.Series(have[pos]).astype(int).astype(str).to_numpy(dtype=object),
+                                          "id": idtext[pos],
+                                          "want": _code_text(pd.Series(want[pos])).to_numpy(dtype=object)},
+                                unit=unit, count=count_src)
 
         ctx.add(parent, bad, unit, "count", have.astype(object), msg, order=-1)
 
@@ -98,7 +98,7 @@ def check_question(ctx: _Context, info: Any) -> None:
         select_multiple(ctx, info, unit, df, order)
         return
     if name not in df.columns:
-        ctx.skip(unit, name, "all", f"column {name!r} is not in table {unit!r}")
+        ctx.skip(unit, name, "all", "no_column", variable=name, unit=unit)
         return
     col = df[name]
     missing_codes = list(info.missing)
@@ -115,17 +115,17 @@ def check_question(ctx: _Context, info: Any) -> None:
         numeric, bad_type = _as_number(col, value_present)
         if bad_type.any():
             ctx.add(unit, bad_type, name, "type", col,
-                     f"{name!r} must be a number; this value is not", order)
+                    ctx.text("type", variable=name), order)
         value_present &= ~bad_type
         if model.type == "integer":
             with np.errstate(invalid="ignore"):
                 frac = value_present & (numeric != np.round(numeric))
             ctx.add(unit, frac, name, "type", col,
-                     f"{name!r} must be a whole number", order)
+                    ctx.text("type", variant="integer", variable=name), order)
             value_present &= ~frac
     elif model.type in ("date", "datetime"):
         bad = value_present & ~_parses_as_date(col)
-        ctx.add(unit, bad, name, "type", col, f"{name!r} must be a date", order)
+        ctx.add(unit, bad, name, "type", col, ctx.text("type", variant="date", variable=name), order)
         value_present &= ~bad
     if model.type == "select_one":
         codes = info.choice_codes()
@@ -135,9 +135,10 @@ def check_question(ctx: _Context, info: Any) -> None:
             valid = np.asarray(_isin_codes(col, [], [str(c) for c in codes]), dtype=bool)
         bad = value_present & ~valid
         listed = ", ".join(str(c) for c in codes[:12]) + (" ..." if len(codes) > 12 else "")
-        extra = (", or a missing code " + ", ".join(str(m.code) for m in missing_codes)) if missing_codes else ""
+        missing = ", ".join(str(m.code) for m in missing_codes)
         ctx.add(unit, bad, name, "choice", col,
-                 f"code not in the choice list of {name!r} ({listed}{extra})", order)
+                ctx.text("choice", variant="or_missing" if missing_codes else None, variable=name, codes=listed,
+                         missing=missing), order)
         value_present &= ~bad
     if model.type in _NUMERIC_TYPES and numeric is not None:
         lo, hi = model.min, model.max
@@ -146,17 +147,18 @@ def check_question(ctx: _Context, info: Any) -> None:
                 out = value_present & (((numeric < lo) if lo is not None else False) |
                                        ((numeric > hi) if hi is not None else False))
             ctx.add(unit, np.asarray(out, dtype=bool), name, "range", col,
-                     f"{name!r} must be between {_num(lo) if lo is not None else '-inf'} and "
-                     f"{_num(hi) if hi is not None else 'inf'}", order)
+                    ctx.text("range", variable=name, min=_num(lo) if lo is not None else "-inf",
+                             max=_num(hi) if hi is not None else "inf"), order)
             value_present &= ~np.asarray(out, dtype=bool)
     relevance_required(ctx, info, unit, df, name, present, is_filler, order, col)
     if model.constraint is not None:
         ok = evaluate(ctx, model.constraint, unit, name, "constraint", current=name)
         if ok is not None:
             bad = value_present & (ok.to_numpy(dtype=object, na_value=True) == False)  # noqa: E712
-            msg = _lang_text(model.constraint_message, ctx.q) or f"constraint {model.constraint.src} is false"
+            own = _lang_text(model.constraint_message, ctx.q, ctx.language)
             ctx.add(unit, np.asarray(bad, dtype=bool), name, "constraint", col,
-                     f"{name!r}: {msg}", order)
+                    ctx.text("constraint", variant="message", variable=name, message=own) if own else
+                    ctx.text("constraint", variable=name, constraint=model.constraint.src), order)
 
 def relevance_required(ctx: _Context, info: Any, unit: str, df: pd.DataFrame, name: str, present: np.ndarray,
                         is_filler: np.ndarray, order: int, values: Any) -> None:
@@ -175,7 +177,7 @@ def relevance_required(ctx: _Context, info: Any, unit: str, df: pd.DataFrame, na
     if conditions:
         src = " and ".join(f"({e.src})" if len(conditions) > 1 else e.src for e in conditions)
         ctx.add(unit, relevant_false & present & ~is_filler, name, "relevance", values,
-                 f"{name!r} is answered but should have been skipped: {src} is false", order)
+                ctx.text("relevance", variable=name, condition=src), order)
     req = model.required
     if req is True or (req is not False and req is not None):
         if req is True:
@@ -186,32 +188,31 @@ def relevance_required(ctx: _Context, info: Any, unit: str, df: pd.DataFrame, na
                 return
             need = relevant_true & np.asarray(r.to_numpy(dtype=object, na_value=None) == True, dtype=bool)  # noqa
         ctx.add(unit, need & ~present, name, "required", values,
-                 f"{name!r} is required" + (" here" if conditions else "") + " but has no answer", order)
+                ctx.text("required", variant="here" if conditions else None, variable=name), order)
 
 def evaluate(ctx: _Context, expr: Any, unit: str, name: str, rule: str, current: str | None = None) -> pd.Series | None:
     try:
         refs = expr.references()
     except ExpressionError as exc:
-        ctx.skip(unit, name, rule, f"{expr.src}: {exc}")
+        ctx.skip(unit, name, rule, "bad_expression", expression=expr.src, error=exc)
         return None
     frame = ctx.frame(unit, refs)
     # a select_multiple may be stored as 0/1 columns {name}_{code}, which evaluate() reads
     absent = [r for r in refs if r not in frame.columns
               and not frame.columns.astype(str).str.startswith(f"{r}_").any()]
     if absent:
-        ctx.skip(unit, name, rule, f"{expr.src} refers to {absent}, not in the data given")
+        ctx.skip(unit, name, rule, "absent_references", expression=expr.src, columns=absent)
         return None
     try:
         result = expr.evaluate(frame, current=current, questionnaire=ctx.q)
     except ExpressionError as exc:
-        ctx.skip(unit, name, rule, f"{expr.src} cannot be evaluated on this data: {exc}")
+        ctx.skip(unit, name, rule, "cannot_evaluate", expression=expr.src, error=exc)
         return None
     if not pd.api.types.is_bool_dtype(result.dtype) and result.notna().any():
         # a number, text or date is no condition: checking it would pass every row silently
-        kind = "a date" if pd.api.types.is_datetime64_any_dtype(result.dtype) else \
-            "a number" if pd.api.types.is_numeric_dtype(result.dtype) else "text"
-        ctx.skip(unit, name, rule, f"{expr.src} gives {kind}, not true/false; write a condition "
-                                    "(e.g. compare it with '=' or '>'), as lint says")
+        kind = "date" if pd.api.types.is_datetime64_any_dtype(result.dtype) else \
+            "number" if pd.api.types.is_numeric_dtype(result.dtype) else "text"
+        ctx.skip(unit, name, rule, f"gives_{kind}", expression=expr.src)
         return None
     return result
 
@@ -233,7 +234,8 @@ def select_multiple(ctx: _Context, info: Any, unit: str, df: pd.DataFrame, order
             bad_idx = tokens.index[~tokens.isin(allowed)]
             bad_rows = df.index.isin(bad_idx)
         ctx.add(unit, bad_rows, name, "choice", col,
-                 f"{name!r} holds a code not in its choice list ({', '.join(str(c) for c in codes[:12])})", order)
+                ctx.text("choice", variant="multiple", variable=name, codes=", ".join(str(c) for c in codes[:12])),
+                order)
         is_filler = np.asarray(
             text.isin([str(c) for c in filler[0]] + list(filler[1]) + list(filler[2])), dtype=bool
         )
@@ -250,15 +252,14 @@ def select_multiple(ctx: _Context, info: Any, unit: str, df: pd.DataFrame, order
             )
             bad = _present(s) & (~ok | bad_type)
             ctx.add(unit, bad, c, "choice", s,
-                     f"{c!r} (a choice of {name!r}) must be 0 or 1", order)
+                    ctx.text("choice", variant="binary", column=c, variable=name), order)
             answered |= _present(s)
             is_filler &= np.asarray(np.isin(num, np.array(filler[0], dtype=float)) | ~_present(s), dtype=bool)
         is_filler &= answered
         relevance_required(ctx, info, unit, df, name, answered, is_filler, order, None)
         if len(have_binary) < len(binary):
-            ctx.skip(unit, name, "choice", f"0/1 columns {sorted(set(binary) - set(have_binary))} are not in "
-                      f"table {unit!r}")
+            ctx.skip(unit, name, "choice", "some_binary_columns", columns=sorted(set(binary) - set(have_binary)),
+                     unit=unit)
     else:
-        ctx.skip(unit, name, "all", f"neither column {name!r} nor its 0/1 columns ({binary[0]}, ...) are in "
-                  f"table {unit!r}")
+        ctx.skip(unit, name, "all", "no_columns", variable=name, first=binary[0], unit=unit)
 

@@ -4,7 +4,8 @@ Each rule is one vectorised pass over a column (or over the relevance/constraint
 evaluated by :mod:`surveykit.questionnaire.evaluate` on whole columns); problems are gathered as index arrays
 and turned into one tidy DataFrame at the end.
 
-Rules (the ``rule`` column):
+Rules (the ``rule`` column; their codes, severities and English/Spanish messages are the catalogue
+:data:`surveykit.io.CHECK_RULES`, in :mod:`surveykit.io.check_rules`):
 
 ``type``         a value of the wrong type: text in a numeric question, a decimal in an integer
                  question, a date that is not a date
@@ -20,6 +21,9 @@ Rules (the ``rule`` column):
 ``count``        a parent whose number of roster rows differs from the repeat's count
 ``not_checked``  a rule that could not be checked (a column or table is absent, an expression cannot be
                  evaluated on this data); ``row`` is empty
+
+The module is the driver; the rule passes are in :mod:`._check_passes`, the run's state and its
+report in :mod:`._check_context`, the vectorised cell tests in :mod:`._check_cells`.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -35,18 +39,27 @@ from ..errors import MicrodataError, SurveykitWarning
 from ..metadata import get_metadata
 from ._check_context import PROBLEM_COLUMNS, RULES, _Context
 from ._check_passes import check_ids, check_parent, check_question
+from ..rules import language_key
 from ._progress import Progress, progress_wanted
+
+if TYPE_CHECKING:
+    from ..questionnaire import Questionnaire
 
 __all__ = ["check_microdata", "PROBLEM_COLUMNS", "RULES"]
 
 
+IdColumns = str | Sequence[str] | Mapping[str, str | Sequence[str]]
+
+
 def check_microdata(
     data: pd.DataFrame | Mapping[str, pd.DataFrame],
-    questionnaire: Any,
+    questionnaire: Questionnaire,
     *,
-    id: str | Sequence[str] | Mapping[str, str | Sequence[str]] | None = None,
+    ids: IdColumns | None = None,
     unit: str | None = None,
     progress: bool | None = None,
+    language: str = "en",
+    id: IdColumns | None = None,
 ) -> pd.DataFrame:
     """Every value and row of ``data`` that breaks ``questionnaire``; the data is not changed.
 
@@ -60,7 +73,7 @@ def check_microdata(
         turned into NaN on reading looks unanswered (a warning says so).
     questionnaire : Questionnaire
         The spec (``sk.load_questionnaire(...)``).
-    id : str, list of str, or dict, optional
+    ids : str, list of str, or dict, optional
         Column(s) identifying a row; a dict gives them per unit (``{"hogar": "id_hogar", "personas":
         ["id_hogar", "linea"]}``). A roster's parent is found through the parent's id columns, which
         the roster table must also have. Without ids, rows are reported by their index label only and
@@ -69,17 +82,28 @@ def check_microdata(
         When ``data`` is a single table of a roster, the repeat it holds.
     progress : bool, optional
         Questions checked so far on stderr; default: when stderr is a terminal or in a notebook.
+    language : str, default "en"
+        Language of the ``message`` column: ``"en"`` or ``"es"`` (``"es-SV"`` counts as ``"es"``;
+        other languages get English). A question's own constraint message is taken in this language
+        when the questionnaire has it, else in its main language.
+    id : str, list of str, or dict, optional
+        Deprecated: the old name of ``ids`` (it shadows Python's ``id``); still accepted for one
+        release, with a ``DeprecationWarning``.
 
     Returns
     -------
     DataFrame
-        One row per problem, columns ``unit, row, id, variable, rule, value, message``: ``row`` is the
-        row's index label in its table, ``id`` its id (``"101/2"`` for two id columns), ``value`` the
-        offending value as it is in the data. Sorted by unit, row and question order.
+        One row per problem, columns ``unit, row, id, variable, rule, code, severity, value, message``:
+        ``row`` is the row's index label in its table, ``id`` its id (``"101/2"`` for two id columns),
+        ``rule`` the rule's name and ``code``/``severity`` its code (``"MD203"``) and severity
+        (``"error"``, ``"warning"``) in :data:`surveykit.io.CHECK_RULES`, ``value`` the offending value
+        as it is in the data, ``message`` what is wrong, in ``language``. Sorted by unit, row and
+        question order.
         ``attrs["summary"]`` holds ``rows`` (rows checked per unit), ``problems`` (count),
         ``rows_with_problems``, ``by_rule`` and ``by_variable`` (counts), ``not_checked`` (what could
-        not be checked and why), ``columns_not_in_questionnaire``, ``questions`` (per question: unit,
-        rows checked, answers, problems and status ``checked``/``no column``/``no table``) and
+        not be checked: ``unit``, ``variable``, ``rule``, ``reason`` -- a variant of the catalogue's
+        ``not_checked`` rule -- and ``why``, its text), ``columns_not_in_questionnaire``, ``questions``
+        (per question: unit, rows checked, answers, problems and status ``checked``/``no column``/``no table``) and
         ``no_column`` (questions whose table was given without any of their columns).
 
     Examples
@@ -95,7 +119,7 @@ def check_microdata(
     ...                                 required=True)])
     >>> df = pd.DataFrame({"folio": [1, 2, 3, 3], "edad": [30, 12, 130, 45],
     ...                    "victima": [1, 2, 98, 3], "denuncia": [None, None, None, 1]})
-    >>> report = sk.check_microdata(df, q, id="folio")
+    >>> report = sk.check_microdata(df, q, ids="folio")
     >>> print(report[["id", "variable", "rule", "value"]].to_string(index=False))
     id variable         rule value
      1 denuncia     required  <NA>
@@ -107,11 +131,28 @@ def check_microdata(
      3 denuncia    relevance   1.0
     >>> report.attrs["summary"]["by_rule"]
     {'choice': 1, 'duplicate_id': 2, 'range': 1, 'relevance': 2, 'required': 1}
+    >>> print(report[["rule", "code", "severity"]].drop_duplicates().to_string(index=False))
+            rule  code severity
+        required MD302    error
+       relevance MD301  warning
+    duplicate_id MD101    error
+           range MD203    error
+          choice MD202    error
+    >>> sk.check_microdata(df, q, ids="folio", language="es")["message"].iloc[3]
+    "'edad' debe estar entre 0 y 110"
     """
+    if id is not None:
+        if ids is not None:
+            raise MicrodataError("check_microdata got both ids= and its old name id=; give only ids=.")
+        warnings.warn("check_microdata(id=...) is deprecated and will be removed in the next release; "
+                      "use ids=... (the same value).", DeprecationWarning, stacklevel=2)
+        ids = id
+    if not isinstance(language, str):
+        raise MicrodataError(f"language= must be a language tag such as 'en' or 'es'; got {language!r:.60}.")
     tables, main = _tables(data, questionnaire, unit)
-    ids = _id_columns(id, tables, main)
+    id_columns = _id_columns(ids, tables, main)
     _warn_converted(tables)
-    ctx = _Context(questionnaire, tables, ids, main)
+    ctx = _Context(questionnaire, tables, id_columns, main, language=language_key(language))
     ctx.prepare()
     for name, df in tables.items():
         ctx.rows[name] = len(df)
@@ -164,15 +205,15 @@ def _tables(data: Any, q: Any, unit: str | None) -> tuple[dict[str, pd.DataFrame
     return tables, main
 
 
-def _id_columns(id: Any, tables: dict[str, pd.DataFrame], main: str) -> dict[str, list[str]]:
-    if id is None:
+def _id_columns(ids: Any, tables: dict[str, pd.DataFrame], main: str) -> dict[str, list[str]]:
+    if ids is None:
         return {}
-    if isinstance(id, str) or (isinstance(id, Sequence) and not isinstance(id, Mapping)):
-        spec = {name: id for name in tables} if len(tables) == 1 else {main: id}
-    elif isinstance(id, Mapping):
-        spec = dict(id)
+    if isinstance(ids, str) or (isinstance(ids, Sequence) and not isinstance(ids, Mapping)):
+        spec = {name: ids for name in tables} if len(tables) == 1 else {main: ids}
+    elif isinstance(ids, Mapping):
+        spec = dict(ids)
     else:
-        raise MicrodataError(f"id must be a column name, a list of them or a dict by unit; got {id!r}.")
+        raise MicrodataError(f"ids must be a column name, a list of them or a dict by unit; got {ids!r}.")
     out = {}
     for name, cols in spec.items():
         cols = [cols] if isinstance(cols, str) else list(cols)

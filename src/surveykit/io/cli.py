@@ -207,7 +207,7 @@ def _check(args: argparse.Namespace) -> int:
             tables[unit] = read_microdata(path, user_missing="keep", questionnaire=q, language=args.language,
                                           sheet=sheets.get(unit), encoding=args.encoding)
         ids = _parse_ids(args.id, list(tables), main)
-        report = check_microdata(tables if len(tables) > 1 else next(iter(tables.values())), q, id=ids,
+        report = check_microdata(tables if len(tables) > 1 else next(iter(tables.values())), q, ids=ids,
                                  unit=next(iter(tables)) if len(tables) == 1 else None)
     s = report.attrs["summary"]
     units = ", ".join(f"{n:,} rows in {u!r}" for u, n in s["rows"].items())

@@ -102,7 +102,7 @@ class Collection(dict):
         """:func:`surveykit.check_microdata` of every unit, with the ids linking repeats to parents."""
         from ..check import check_microdata
 
-        return check_microdata(dict(self), self.questionnaire, id=self.ids)
+        return check_microdata(dict(self), self.questionnaire, ids=self.ids)
 
     def paradata_summary(self, **kwargs: Any) -> dict[str, pd.DataFrame]:
         """:func:`surveykit.io.collection.paradata_summary` of this collection."""
