@@ -25,6 +25,7 @@ def check_ids(ctx: _Context, unit: str, df: pd.DataFrame) -> None:
     label = "/".join(cols)
     if dup.any() or blank.any():
         idtext = ctx.id_text(unit)
+        assert idtext is not None  # the unit has id columns
         ctx.add(unit, dup, label, "duplicate_id", idtext,
                 lambda pos: ctx.row_text("duplicate_id", {"id": idtext[pos]}, unit=unit), order=-2)
         ctx.add(unit, blank, label, "duplicate_id", idtext,

@@ -125,13 +125,13 @@ def label_sheet_rows(meta: Mapping[str, Any], columns: list[str], n_rows: int) -
     fm = meta.get("formats") or {}
     out: dict[str, list[list[Any]]] = {
         "variables": [list(_SHEETS["variables"])] + [[c, vl.get(c), ms.get(c), fm.get(c)] for c in columns]}
-    vals = [list(_SHEETS["value_labels"])]
+    vals: list[list[Any]] = [list(_SHEETS["value_labels"])]
     for c in columns:
         for code, label in (meta.get("value_labels") or {}).get(c, {}).items():
             vals.append([c, norm_code(code), label])
     if len(vals) > 1:
         out["value_labels"] = vals
-    miss = [list(_SHEETS["missing"])]
+    miss: list[list[Any]] = [list(_SHEETS["missing"])]
     for c in columns:
         e = (meta.get("missing") or {}).get(c) or {}
         miss += [[c, "value", v, None] for v in e.get("values", [])]
@@ -139,7 +139,7 @@ def label_sheet_rows(meta: Mapping[str, Any], columns: list[str], n_rows: int) -
         miss += [[c, "stata", x, None] for x in e.get("stata", [])]
     if len(miss) > 1:
         out["missing"] = miss
-    info = [list(_SHEETS["file"]), ["rows", int(n_rows)]]
+    info: list[list[Any]] = [list(_SHEETS["file"]), ["rows", int(n_rows)]]
     if meta.get("file_label"):
         info.append(["file_label", meta["file_label"]])
     info += [["note", n] for n in meta.get("notes") or []]

@@ -135,9 +135,9 @@ def _finish(raw: pd.DataFrame, meta_in: dict[str, Any], source: _Source,
                 continue
             s = df[col]
             mask = missing_mask(s, entry)
-            letters = entry.get("stata") or []
-            if letters and s.dtype == object:
-                mask |= s.isin(letters).to_numpy(dtype=bool)
+            stata_letters = entry.get("stata") or []
+            if stata_letters and s.dtype == object:
+                mask |= s.isin(stata_letters).to_numpy(dtype=bool)
             n = int(mask.sum())
             if n:
                 s = s.mask(mask)
@@ -310,8 +310,9 @@ def _infer_frame(df: pd.DataFrame, source: _Source) -> tuple[dict[str, str], pd.
     instead of 20,000 rounds of per-column pandas overhead. Rare cases (integers beyond 2**53) are
     passed to :func:`_infer_text` column by column."""
     n_rows, n_cols = df.shape
+    kinds: dict[str, str] = {}
+    typed: dict[str, pd.Series] = {}
     if n_rows == 0 or n_cols < 50:
-        kinds, typed = {}, {}
         for col in df.columns:
             kinds[col], typed[col] = _infer_text(df[col], source, col)
         return kinds, pd.DataFrame(typed, index=df.index, columns=df.columns)
@@ -334,8 +335,6 @@ def _infer_frame(df: pd.DataFrame, source: _Source) -> tuple[dict[str, str], pd.
     grid = np.full(n_rows * n_cols, np.nan)
     grid[present] = num
     grid = grid.reshape((n_rows, n_cols), order="F")
-    kinds: dict[str, str] = {}
-    typed: dict[str, pd.Series] = {}
     cols = list(df.columns)
     is_int = ~not_int & ~as_text & any_present
     exact = is_int & ~missing & ~big

@@ -163,7 +163,7 @@ class WriteContext:
                              "long_labels='truncate' to cut them (with a warning)")
         return text
 
-    def variable_labels(self, limit: int, unit: str, ext: str) -> dict[str, str]:
+    def variable_labels(self, limit: int, unit: str, ext: str) -> dict[str, str | None]:
         """The variable labels, each checked with :meth:`label`."""
         return {c: self.label(str(v), limit, unit, f"variable label of {c!r}", ext)
                 for c, v in self.meta["variable_labels"].items()}

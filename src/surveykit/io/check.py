@@ -174,7 +174,7 @@ def check_microdata(
 # ============================================================================================
 # tables, ids
 # ============================================================================================
-def _tables(data: Any, q: Any, unit: str | None) -> tuple[dict[str, pd.DataFrame], str]:
+def _tables(data: Any, q: Questionnaire, unit: str | None) -> tuple[dict[str, pd.DataFrame], str]:
     if not callable(getattr(q, "repeats", None)) or not callable(getattr(q, "questions", None)):
         hint = (" Load it first: sk.load_questionnaire(path)." if isinstance(q, (str, os.PathLike)) else "")
         raise MicrodataError(f"check_microdata needs a Questionnaire as its second argument; got "

@@ -126,7 +126,7 @@ class _CsvSource(_Source):
         columns = schema.get("columns") if isinstance(schema, dict) else None
         if isinstance(columns, list):
             # the writer records dates; without this they would come back as text
-            self._datetimes = {c.get("name") for c in columns if isinstance(c, dict)
+            self._datetimes = {str(c["name"]) for c in columns if isinstance(c, dict) and c.get("name") is not None
                                and c.get("datatype") in ("datetime", "date", "dateTime")}
         sk_meta = obj.get("surveykit")
         if sk_meta is None:
@@ -281,8 +281,12 @@ def _write_csv(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
             raise FormatCapacityError(f"cannot write {name}: text cannot be encoded as {ctx.encoding} ({exc}); use "
                                       "encoding='utf-8'.", file=name) from exc
         if sidecar is not None:
-            _atomic_write(side_path, lambda t: Path(t).write_text(json.dumps(sidecar, ensure_ascii=False, indent=1),
-                                                                   encoding="utf-8"))
+            text = json.dumps(sidecar, ensure_ascii=False, indent=1)
+
+            def write_sidecar(t: str) -> None:
+                Path(t).write_text(text, encoding="utf-8")
+
+            _atomic_write(side_path, write_sidecar)
         elif side_path.exists():
             side_path.unlink()  # an old sidecar would attach stale labels to the new data
 

@@ -7,7 +7,7 @@ import difflib
 import re
 import warnings
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,8 @@ class _ExcelSource(_Source):
     def __init__(self, name: str, sheet: str | int | None, opts: _Options) -> None:
         self.name = name
         self.opts = opts
-        self._wb = None
+        self._wb: Any = None
+        self._fh: IO[bytes] | None = None
         self._sheet_arg = sheet
         self._cache: pd.DataFrame | None = None
         self._header: list[str] | None = None
@@ -169,7 +170,7 @@ class _ExcelSource(_Source):
         # a read-only workbook keeps its file open until closed
         if self._wb is not None:
             self._wb.close()
-        if getattr(self, "_fh", None) is not None:
+        if self._fh is not None:
             self._fh.close()
             self._fh = None
 

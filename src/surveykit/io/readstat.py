@@ -74,8 +74,9 @@ class _ReadstatSource(_Source):
         self.fmt = fmt
         self.encoding = encoding
         self.opts = opts
-        self._fn = {"sav": pyreadstat.read_sav, "zsav": pyreadstat.read_sav, "por": pyreadstat.read_por,
-                    "dta": pyreadstat.read_dta}[fmt]
+        # by name: pyreadstat's compiled readers have no signatures for the type checker
+        self._fn: Callable[..., Any] = getattr(pyreadstat, {"sav": "read_sav", "zsav": "read_sav", "por": "read_por",
+                                                            "dta": "read_dta"}[fmt])
         self._meta: dict[str, Any] | None = None
         if fmt == "por" and opts.user_missing == "keep":
             warnings.warn(
@@ -254,7 +255,7 @@ def _write_sav(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
     labels = ctx.variable_labels(lim["variable_label_bytes"], "bytes", ext)
     value_labels: dict[str, dict[Any, str]] = {}
     for col, d in meta["value_labels"].items():
-        kind = kinds.get(col)
+        kind = kinds.get(col, "")
         text_codes = [k for k in d if isinstance(k, str)]
         if kind == "text" and len(text_codes) != len(d):
             problems.append(f"{col!r} is text but its value labels have numeric codes "
@@ -403,9 +404,9 @@ def _write_dta(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
                       SurveykitWarning, stacklevel=4)
     data = pd.DataFrame(out, index=df.index)
     labels = ctx.variable_labels(lim["variable_label_chars"], "chars", ext)
-    value_labels: dict[str, dict[int, str]] = {}
+    value_labels: dict[str, dict[int | float, str]] = {}
     for col, d in meta["value_labels"].items():
-        kind = kinds.get(col)
+        kind = kinds.get(col, "")
         if kind == "text":
             problems.append(
                 f"{col!r} is a text variable with value labels, which Stata cannot hold (labels need integer "

@@ -260,7 +260,8 @@ def _read_units(export: Export, fm: FormMap, problems: Problems, language: Any, 
         unmapped[unit] = [display(c) for c in plan.unmapped]
         is_main = unit == fm.main
         has_children = any((r.parent or fm.main) == unit for r in fm.repeats.values())
-        lookup = None if is_main else _parent_lookup(keyinfo[fm.parent(unit)])
+        parent = fm.parent(unit)
+        lookup = None if parent is None else _parent_lookup(keyinfo[parent])
         parts, metas, extras = [], [], []
         got: dict[str, list[np.ndarray]] = {"interview": [], "row_key": [], "pos": [], "instance": []}
         bar = Progress(f"{path.name} [{table.name}]", table.n_rows) if show else None
@@ -281,6 +282,7 @@ def _read_units(export: Export, fm: FormMap, problems: Problems, language: Any, 
                 got["interview"].append(np.asarray(keys["interview"], dtype=object))
             else:
                 ref = np.asarray(keys["parent_ref"])
+                assert lookup is not None  # a repeat has a parent
                 pos = lookup(ref)
                 link_problem(problems, unit, pos < 0, labels, labels + table.first_row, ref,
                              plan.links.get("parent_ref", ""), fm.parent(unit) or "")
@@ -310,7 +312,8 @@ def _read_units(export: Export, fm: FormMap, problems: Problems, language: Any, 
             meta = _convert_meta(meta)
         else:
             pos = joined["pos"] if joined["pos"] is not None else np.empty(0, dtype=np.int64)
-            idframe = _link(unit, pos, joined["instance"], tables[fm.parent(unit)], fm)
+            assert parent is not None  # a repeat has a parent
+            idframe = _link(unit, pos, joined["instance"], tables[parent], fm)
         if joined["row_key"] is not None:
             keyinfo[unit] = joined["row_key"]
         elif has_children or is_main:
