@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from ..questionnaire import Questionnaire
 
 _FILLER_KINDS = {"not_applicable", "skipped"}
 
@@ -103,7 +107,7 @@ def _num(x: Any) -> str:
     return str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)
 
 
-def _lang_text(texts: Any, q: Any, language: str | None = None) -> str:
+def _lang_text(texts: Mapping[str, str] | None, q: Questionnaire, language: str | None = None) -> str:
     """The questionnaire's text in ``language`` (``"es"`` finds ``"es-SV"``) when it has it, else in
     its main language, else any."""
     if not texts:
@@ -114,5 +118,4 @@ def _lang_text(texts: Any, q: Any, language: str | None = None) -> str:
                                             None)
         if found:
             return str(found)
-    lang = getattr(q, "main_language", None)
-    return str(texts.get(lang) or next(iter(texts.values()), ""))
+    return str(texts.get(q.main_language) or next(iter(texts.values()), ""))

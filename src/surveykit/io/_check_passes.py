@@ -4,15 +4,19 @@ in the run's :class:`._check_context._Context`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ExpressionError
+from ..questionnaire import DecimalQuestion, IntegerQuestion
 from ._check_cells import (_as_number, _code_text, _id_text, _isin_codes, _key_index, _lang_text, _missing_sets, _num,
                            _parses_as_date, _present, _text_eq_any)
 from ._check_context import _NUMERIC_TYPES, _SKIP_TYPES, _Context
+
+if TYPE_CHECKING:
+    from ..questionnaire import QuestionInfo
 
 
 # == ids and rosters ------------------------------------------------------------------------
@@ -85,7 +89,7 @@ def check_count(ctx: _Context, unit: str, parent: str, pid: list[str], child_key
         ctx.add(parent, bad, unit, "count", have.astype(object), msg, order=-1)
 
 # == questions ------------------------------------------------------------------------------
-def check_question(ctx: _Context, info: Any) -> None:
+def check_question(ctx: _Context, info: QuestionInfo) -> None:
     model = info.model
     if not model.stores_value or model.type in _SKIP_TYPES:
         return
@@ -141,7 +145,7 @@ def check_question(ctx: _Context, info: Any) -> None:
                 ctx.text("choice", variant="or_missing" if missing_codes else None, variable=name, codes=listed,
                          missing=missing), order)
         value_present &= ~bad
-    if model.type in _NUMERIC_TYPES and numeric is not None:
+    if isinstance(model, (IntegerQuestion, DecimalQuestion)) and numeric is not None:
         lo, hi = model.min, model.max
         if lo is not None or hi is not None:
             with np.errstate(invalid="ignore"):
@@ -161,7 +165,7 @@ def check_question(ctx: _Context, info: Any) -> None:
                     ctx.text("constraint", variant="message", variable=name, message=own) if own else
                     ctx.text("constraint", variable=name, constraint=model.constraint.src), order)
 
-def relevance_required(ctx: _Context, info: Any, unit: str, df: pd.DataFrame, name: str, present: np.ndarray,
+def relevance_required(ctx: _Context, info: QuestionInfo, unit: str, df: pd.DataFrame, name: str, present: np.ndarray,
                         is_filler: np.ndarray, order: int, values: Any) -> None:
     model = info.model
     conditions = [*info.inherited_relevant, *([model.relevant] if model.relevant is not None else [])]
@@ -217,7 +221,7 @@ def evaluate(ctx: _Context, expr: Any, unit: str, name: str, rule: str, current:
         return None
     return result
 
-def select_multiple(ctx: _Context, info: Any, unit: str, df: pd.DataFrame, order: int) -> None:
+def select_multiple(ctx: _Context, info: QuestionInfo, unit: str, df: pd.DataFrame, order: int) -> None:
     name = info.model.name
     codes = info.choice_codes()
     miss_num, miss_text, letters, filler = _missing_sets(list(info.missing))

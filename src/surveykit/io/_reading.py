@@ -9,7 +9,7 @@ import os
 import re
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,9 @@ from ..errors import FileFormatError, MicrodataError, SurveykitWarning, format_r
 from ..metadata import missing_entry, missing_mask
 from ._qlabels import questionnaire_dicts
 
+if TYPE_CHECKING:
+    from ..questionnaire import Questionnaire
+
 _INT_TEXT = re.compile(r"^[+-]?\d+$")
 
 
@@ -25,7 +28,7 @@ _INT_TEXT = re.compile(r"^[+-]?\d+$")
 # options and shared post-processing
 # ============================================================================================
 class _Options:
-    def __init__(self, user_missing: str = "nan", cells: str = "auto", questionnaire: Any = None,
+    def __init__(self, user_missing: str = "nan", cells: str = "auto", questionnaire: Questionnaire | None = None,
                  language: str | None = None, na_values: Sequence[str] | None = None,
                  dtype: Mapping[str, Any] | None = None) -> None:
         if user_missing not in ("nan", "keep"):
@@ -52,7 +55,7 @@ class _Options:
 
 
 def _check_arguments(path: Any, *, format: Any = None, encoding: Any = None, columns: Any = None,
-                     questionnaire: Any = None) -> None:
+                     questionnaire: object = None) -> None:
     """Arguments of the wrong kind are the caller's mistake: say which, as a MicrodataError."""
     if not isinstance(path, (str, os.PathLike)):
         raise MicrodataError(f"read_microdata needs a file path; got {type(path).__name__} {path!r:.60}.")
@@ -91,7 +94,7 @@ def _check_columns(columns: Sequence[str] | None, available: list[str], name: st
     return cols
 
 
-def _merge_questionnaire(meta: dict[str, Any], q: Any, language: str | None, opts: _Options) -> None:
+def _merge_questionnaire(meta: dict[str, Any], q: Questionnaire, language: str | None, opts: _Options) -> None:
     """Fill labels and missing declarations the file lacks from the questionnaire (the file's own
     labels win); remember each column's Stata letter -> code map."""
     dicts = questionnaire_dicts(q, language)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ from .csvfiles import SIDECAR_SUFFIX, _CsvSource
 from .excel import _ExcelSource
 from .parquet import _ParquetSource
 from .readstat import _ReadstatSource
+
+if TYPE_CHECKING:
+    from ..questionnaire import Questionnaire
 
 __all__ = ["read_microdata", "read_metadata", "MicrodataChunks", "SIDECAR_SUFFIX"]
 
@@ -43,7 +46,7 @@ def read_microdata(
     format: str | None = None,
     sheet: str | int | None = None,
     cells: Cells = "auto",
-    questionnaire: Any = None,
+    questionnaire: Questionnaire | None = None,
     language: str | None = None,
     encoding: str | None = None,
     sep: str | None = None,

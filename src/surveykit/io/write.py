@@ -13,7 +13,7 @@ import os
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
@@ -27,6 +27,9 @@ from .excel import _write_xlsx
 from .parquet import _write_parquet
 from .readstat import _write_dta, _write_sav
 
+if TYPE_CHECKING:
+    from ..questionnaire import Questionnaire
+
 __all__ = ["write_microdata", "LIMITS"]
 
 
@@ -37,7 +40,7 @@ def write_microdata(
     df: pd.DataFrame,
     path: str | os.PathLike[str],
     *,
-    questionnaire: Any = None,
+    questionnaire: Questionnaire | None = None,
     language: str | None = None,
     format: str | None = None,
     cells: Literal["codes", "labels"] = "codes",
@@ -220,7 +223,7 @@ def _target_format(target: Path, format: str | None) -> str:
 
 
 
-def _collect_metadata(df: pd.DataFrame, q: Any, language: str | None) -> dict[str, Any]:
+def _collect_metadata(df: pd.DataFrame, q: Questionnaire | None, language: str | None) -> dict[str, Any]:
     src = get_metadata(df)
     meta = empty_metadata()
     cols = list(df.columns)
@@ -246,7 +249,7 @@ def _collect_metadata(df: pd.DataFrame, q: Any, language: str | None) -> dict[st
     return meta
 
 
-def _letter_map(stata_missing: Mapping[Any, Any] | None, q: Any, language: str | None,
+def _letter_map(stata_missing: Mapping[Any, Any] | None, q: Questionnaire | None, language: str | None,
                 cols: list[str]) -> dict[str, dict[Any, str]]:
     """Per column: code -> Stata letter ('.d')."""
     out: dict[str, dict[Any, str]] = {}

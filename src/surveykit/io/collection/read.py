@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,9 @@ from .._progress import Progress, progress_wanted
 from .._qlabels import questionnaire_dicts
 from .cells import Cells, link_problem, unit_frame
 from .common import META_COLUMNS, FormMap, Problems, display, make_plan
+
+if TYPE_CHECKING:
+    from ...questionnaire import Questionnaire
 
 __all__ = ["read_collection", "Collection", "detect_tool", "TOOLS"]
 
@@ -81,7 +84,7 @@ class Collection(dict):
         ``interview__actions``, ...), by name.
     """
 
-    def __init__(self, tables: dict[str, pd.DataFrame], *, questionnaire: Any, tool: str, path: str,
+    def __init__(self, tables: dict[str, pd.DataFrame], *, questionnaire: Questionnaire, tool: str, path: str,
                  ids: dict[str, list[str]], problems: pd.DataFrame, unmapped: dict[str, list[str]],
                  paradata: dict[str, pd.DataFrame]) -> None:
         super().__init__(tables)
@@ -138,7 +141,7 @@ def detect_tool(path: str | os.PathLike[str]) -> str | None:
 
 def read_collection(
     path: str | os.PathLike[str],
-    questionnaire: Any,
+    questionnaire: Questionnaire,
     *,
     tool: str | None = None,
     language: str | None = "auto",
