@@ -175,39 +175,61 @@ class _Context:
 
     # -- report ----------------------------------------------------------------------------------
     def report(self) -> pd.DataFrame:
-        parts = []
+        # gathered as numpy arrays and sorted with one lexsort; what is constant within a part (unit,
+        # variable, rule...) is stored once per part and spread by the part number at the end: pandas
+        # would infer, sort and convert back a string dtype for every text column of every part
         unit_order = {u: i for i, u in enumerate(self.tables)}
+        per_row: dict[str, list[np.ndarray]] = {c: [] for c in ("row", "id", "value", "message", "_pos")}
+        per_part: dict[str, list[Any]] = {c: [] for c in ("unit", "variable", "rule", "_u", "_q")}
+        sizes: list[int] = []
+
+        def put(n: int, rows: dict[str, Any], part: dict[str, Any]) -> None:
+            for c, v in rows.items():
+                per_row[c].append(v if isinstance(v, np.ndarray) and v.shape == (n,) else
+                                  np.full(n, v, dtype=np.int64 if c == "_pos" else object))
+            for c, v in part.items():
+                per_part[c].append(v)
+            sizes.append(n)
+
         for f in self.found:
             df = self.tables[f.unit]
             n = len(f.positions)
             ids = self.id_text(f.unit)
-            idtext = ids[f.positions] if ids is not None else np.full(n, pd.NA, dtype=object)
             values = f.values if f.values is not None else np.full(n, pd.NA, dtype=object)
             values = np.asarray(values, dtype=object)
-            values = np.where(pd.isna(values), pd.NA, values) if n else values
-            rule = check_rule(f.rule)
-            parts.append(pd.DataFrame({
-                "unit": f.unit, "row": np.asarray(df.index, dtype=object)[f.positions], "id": idtext,
-                "variable": f.variable, "rule": f.rule, "code": rule.code, "severity": rule.severity, "value": values,
-                "message": np.broadcast_to(np.asarray(f.message, dtype=object), (n,)),
-                "_u": unit_order[f.unit], "_pos": f.positions, "_q": f.order,
-                "_r": RULES.index(f.rule)}))
+            put(n, {"row": np.asarray(df.index, dtype=object)[f.positions],
+                    "id": np.asarray(ids[f.positions], dtype=object) if ids is not None else pd.NA,
+                    "value": np.where(pd.isna(values), pd.NA, values) if n else values,
+                    "message": np.array(np.broadcast_to(np.asarray(f.message, dtype=object), (n,))),
+                    "_pos": np.asarray(f.positions, dtype=np.int64)},
+                {"unit": f.unit, "variable": f.variable, "rule": f.rule, "_u": unit_order[f.unit], "_q": f.order})
         nc = check_rule("not_checked")
         for item in self.not_checked:
-            parts.append(pd.DataFrame({
-                "unit": [item["unit"]], "row": [pd.NA], "id": [pd.NA], "variable": [item["variable"]],
-                "rule": ["not_checked"], "code": [nc.code], "severity": [nc.severity], "value": [pd.NA],
-                "message": [nc.text(self.language, rule=item["rule"], why=item["why"])],
-                "_u": [unit_order.get(item["unit"], len(unit_order))], "_pos": [np.iinfo(np.int64).max],
-                "_q": [0], "_r": [RULES.index("not_checked")]}))
-        if parts:
-            out = pd.concat(parts, ignore_index=True)
-            out = out.sort_values(["_u", "_pos", "_q", "_r"], kind="stable").drop(columns=["_u", "_pos", "_q", "_r"])
-            out = out.reset_index(drop=True)
-        else:
-            out = pd.DataFrame({c: pd.Series(dtype=object) for c in PROBLEM_COLUMNS})
-        out = out.astype({"unit": object, "variable": object, "rule": object, "code": object, "severity": object,
-                          "message": object})
+            put(1, {"row": pd.NA, "id": pd.NA, "value": pd.NA,
+                    "message": nc.text(self.language, rule=item["rule"], why=item["why"]),
+                    "_pos": np.iinfo(np.int64).max},
+                {"unit": item["unit"], "variable": item["variable"], "rule": nc.name,
+                 "_u": unit_order.get(item["unit"], len(unit_order)), "_q": 0})
+        part = np.repeat(np.arange(len(sizes)), sizes)
+        rules = [check_rule(r) for r in per_part["rule"]]
+        by_part = {c: np.asarray(v, dtype=object) for c, v in per_part.items() if c[0] != "_"}
+        by_part["code"] = np.asarray([r.code for r in rules], dtype=object)
+        by_part["severity"] = np.asarray([r.severity for r in rules], dtype=object)
+        rank = np.asarray([RULES.index(r.name) for r in rules], dtype=np.int64)
+        pos = np.concatenate(per_row["_pos"]) if sizes else np.empty(0, dtype=np.int64)
+        order = np.lexsort((rank[part], np.asarray(per_part["_q"], dtype=np.int64)[part], pos,
+                            np.asarray(per_part["_u"], dtype=np.int64)[part]))  # stable
+        part = part[order]
+        data: dict[str, pd.Series] = {}
+        for c in PROBLEM_COLUMNS:
+            if c in by_part:
+                arr = by_part[c][part] if sizes else np.empty(0, dtype=object)
+            else:
+                arr = np.concatenate(per_row[c])[order] if sizes else np.empty(0, dtype=object)
+            data[c] = pd.Series(arr, dtype=object)
+        if len(data["id"]) and pd.api.types.infer_dtype(data["id"], skipna=False) == "string":
+            data["id"] = data["id"].astype("str")  # text ids keep pandas' text dtype
+        out = pd.DataFrame(data, columns=PROBLEM_COLUMNS)
         real = out[out["rule"] != "not_checked"]
         rows_with = sum(int(g["row"].nunique()) for _u, g in real.groupby("unit", sort=False)) if len(real) else 0
         out.attrs["summary"] = {
