@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 import shutil
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,6 @@ from ..errors import FormatCapacityError, MicrodataError
 from ..fileio import atomic_write
 
 _STATA_LETTER = re.compile(r"^\.[a-z]$")
-
 
 #: format limits checked before writing (bytes of UTF-8 for SPSS, characters for Stata)
 LIMITS = {
@@ -137,6 +136,19 @@ class WriteContext:
         The options of :func:`surveykit.write_microdata`.
     problems, cut : list of str
         Collected: what the format cannot hold, and the labels cut with ``long_labels="truncate"``.
+
+    Examples
+    --------
+    >>> ctx = WriteContext(name="v.sav", fmt="sav", meta={"variable_labels": {"p5": "Sí" * 70}})
+    >>> ctx.variable_labels(256, "bytes", ".sav")["p5"] == "Sí" * 70
+    True
+    >>> ctx.label("Sí" * 70, 120, "bytes", "value label of code 1 of 'p5'", ".sav") == "Sí" * 70
+    True
+    >>> ctx.problems[0][:55]
+    "value label of code 1 of 'p5' is 210 bytes; .sav allows"
+    >>> cutting = WriteContext(name="v.sav", fmt="sav", meta={}, long_labels="truncate")
+    >>> len(cutting.label("Sí" * 70, 120, "bytes", "a label", ".sav").encode()), cutting.cut
+    (120, ['a label (210 bytes -> 120)'])
     """
 
     name: str
