@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> None:
     df = sk.read_microdata(path, user_missing="keep")
     q = questionnaire()
     t = time.perf_counter()
-    report = sk.check_microdata(df, q, id="folio")
+    report = sk.check_microdata(df, q, ids="folio")
     seconds = time.perf_counter() - t
     print(json.dumps({"mode": "check", "rows": len(df), "questions": len(q.questions()),
                       "problems": len(report), "seconds": round(seconds, 2)}))

@@ -12,6 +12,9 @@ from .errors import *  # noqa: F401,F403  (the SurveykitError hierarchy is publi
 from .errors import __all__ as _error_names
 from .io import check_microdata, questionnaire_from_metadata, read_metadata, read_microdata, write_microdata
 from .io import Collection, paradata_summary, read_collection
+from .estimation.quality import QUALITY_REASONS
+from .io import CHECK_RULES
+from .io.collection import COLLECTION_RULES
 from .questionnaire import *  # noqa: F401,F403  (questionnaire models, lint, expressions)
 from .simulate import Simulation, simulate
 from .questionnaire import __all__ as _spec_names
@@ -47,4 +50,7 @@ __all__ = [
     "load_design_file",
     "build_designs",
     "inherit_calibration",
+    "CHECK_RULES",
+    "COLLECTION_RULES",
+    "QUALITY_REASONS",
 ]

@@ -76,7 +76,7 @@ def run(out: Path, seed: int = 2024, language: str = "es", charts: bool = True) 
         tables = {unit: cast(pd.DataFrame, sk.read_microdata(path, user_missing="keep"))
                   for unit, path in files.items()}
         clock.step(f"{name}: wrote and read back {', '.join(p.name for p in files.values())}")
-        report = sk.check_microdata(tables, q, id=sim.ids())
+        report = sk.check_microdata(tables, q, ids=sim.ids())
         summary = report.attrs["summary"]
         problems_file = out / f"{name}_problems.csv"
         report.to_csv(problems_file, index=False)

@@ -76,8 +76,8 @@ def _yaml_failure(exc: BaseException, text: str, loader: StrictLoader | None) ->
         return exc
     if isinstance(exc, yaml.reader.ReaderError):
         pos = exc.position
-        line = text.count("\n", 0, pos) + 1 if isinstance(text, str) else None
-        col = pos - text.rfind("\n", 0, pos) if isinstance(text, str) else None
+        line: int | None = text.count("\n", 0, pos) + 1 if isinstance(text, str) else None
+        col: int | None = pos - text.rfind("\n", 0, pos) if isinstance(text, str) else None
         char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
         return FileSyntaxError(f"the character {char} (a control character) is not allowed in YAML; remove it",
                                line, col)

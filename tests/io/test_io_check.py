@@ -71,7 +71,7 @@ def test_every_rule_on_a_household_survey():
     h, p = hogares(), personas()
     before_h, before_p = h.copy(), p.copy()
     report = sk.check_microdata({"hogar": h, "personas": p}, q,
-                                id={"hogar": "id_hogar", "personas": ["id_hogar", "linea"]})
+                                ids={"hogar": "id_hogar", "personas": ["id_hogar", "linea"]})
     got = set(zip(report["unit"], report["id"], report["variable"], report["rule"]))
     expected = {
         ("hogar", "3", "depto", "choice"),
@@ -110,7 +110,7 @@ def test_expressions_across_units_use_parent_answers():
             sk.IntegerQuestion(name="bus", relevant="${area} = 1")])])
     h = pd.DataFrame({"hid": [1, 2], "area": [1, 2]})
     p = pd.DataFrame({"hid": [1, 2, 2], "bus": [3, 4, np.nan]})
-    report = sk.check_microdata({"main": h, "personas": p}, q, id={"main": "hid", "personas": "hid"})
+    report = sk.check_microdata({"main": h, "personas": p}, q, ids={"main": "hid", "personas": "hid"})
     rel = report[report["rule"] == "relevance"]
     assert rel["row"].tolist() == [1] and rel["value"].tolist() == [4.0]
 
@@ -149,7 +149,7 @@ def test_bad_arguments():
     with pytest.raises(sk.MicrodataError, match="table 'hogares' is not a unit"):
         sk.check_microdata({"hogares": hogares()}, q)
     with pytest.raises(sk.MicrodataError, match="id column\\(s\\) \\['folio'\\] are not in table"):
-        sk.check_microdata(hogares(), q, id="folio")
+        sk.check_microdata(hogares(), q, ids="folio")
 
 
 def test_write_with_questionnaire_labels_and_stata_letters(tmp_path):
@@ -168,7 +168,7 @@ def test_write_with_questionnaire_labels_and_stata_letters(tmp_path):
     # read back with the questionnaire: the letters become its codes again
     back = sk.read_microdata(tmp_path / "h.dta", user_missing="keep", questionnaire=q)
     assert back["victima"].tolist() == [1, 2, 1, 98, 2] and back["denuncia"].tolist()[4] == 96
-    report = sk.check_microdata(back, q, id="id_hogar")
+    report = sk.check_microdata(back, q, ids="id_hogar")
     assert ("4", "victima") not in set(zip(report["id"], report["variable"]))
 
 

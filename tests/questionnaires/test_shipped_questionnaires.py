@@ -228,7 +228,7 @@ def test_simulated_data_pass_the_checks(name, qs):
     sim = sk.simulate(q, frame=el_salvador_frame(psus=120), households_per_psu=6, overrides=overrides, seed=2)
     tables = {"person": sim.data, **sim.repeats}
     ids = {"person": "id_hogar", **{r: ["id_hogar", f"id_{r}"] for r in sim.repeats}}
-    report = sk.check_microdata(tables, q, id=ids)
+    report = sk.check_microdata(tables, q, ids=ids)
     assert report.empty, report.head(10).to_string()
     if name == "victimization":
         inc = sim.repeats["incidentes"]

@@ -60,7 +60,7 @@ def test_int_household_ids_match_text_person_ids():
     hogar = pd.DataFrame({"id": [1, 2], "n": [1, 2]})
     personas = pd.DataFrame({"id": ["1", "2", "2", "3"], "edad": [30, 40, 500, 20]})
     report = sk.check_microdata({"hogar": hogar, "personas": personas}, q,
-                                id={"hogar": "id", "personas": ["id"]})
+                                ids={"hogar": "id", "personas": ["id"]})
     got = sorted(zip(report["rule"], report["id"].astype(str)))
     # "3" has no household; edad 500 > 2 * 100 in household 2 (the household answer was joined by id)
     assert ("parent", "3") in got

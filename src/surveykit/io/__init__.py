@@ -5,9 +5,10 @@
 True
 """
 
-from ._meta import empty_metadata
+from ..metadata import empty_metadata
 from ._progress import Progress, progress_wanted
 from .check import check_microdata
+from .check_rules import CHECK_RULES
 from .collection import Collection, paradata_summary, read_collection
 from .draft import questionnaire_from_metadata
 from .read import MicrodataChunks, read_metadata, read_microdata
@@ -15,4 +16,4 @@ from .write import write_microdata
 
 __all__ = ["read_microdata", "read_metadata", "write_microdata", "check_microdata", "questionnaire_from_metadata",
            "MicrodataChunks", "read_collection", "Collection", "paradata_summary", "Progress",
-           "progress_wanted", "empty_metadata"]
+           "progress_wanted", "empty_metadata", "CHECK_RULES"]

@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..xlsxfiles import DAMAGED
 from ..errors import FileFormatError
-from . import _meta
+from ..metadata import empty_metadata, norm_code
+from ..xlsxfiles import DAMAGED
 
 __all__ = ["read_label_sheets", "label_sheet_rows"]
 
@@ -65,7 +65,7 @@ def _records(wb: Any, sheet: str, path: str) -> list[dict[str, Any]]:
 
 def read_label_sheets(wb: Any, path: str) -> dict[str, Any]:
     """Metadata from the ``variables``/``value_labels``/``missing``/``file`` sheets of ``wb``."""
-    meta = _meta.empty_metadata(path, "xlsx")
+    meta = empty_metadata(path, "xlsx")
     for rec in _records(wb, "variables", path):
         name = rec.get("name")
         if name is None:
@@ -85,7 +85,7 @@ def read_label_sheets(wb: Any, path: str) -> dict[str, Any]:
             raise FileFormatError(f"{path}, sheet 'value_labels', row {rec['_row']}: variable, code and label "
                                   "must all be filled in.", file=path)
         labels = meta["value_labels"].setdefault(str(var), {})
-        code = _meta.norm_code(code)
+        code = norm_code(code)
         if code in labels and labels[code] != str(label):
             raise FileFormatError(f"{path}, sheet 'value_labels', row {rec['_row']}: code {code!r} of {var!r} "
                                   f"has two labels ({labels[code]!r} and {str(label)!r}). Keep one.", file=path)
@@ -101,9 +101,9 @@ def read_label_sheets(wb: Any, path: str) -> dict[str, Any]:
                 f"{path}, sheet 'missing', row {rec['_row']}: give kind value/range/stata and a value (and high "
                 "for a range).", file=path)
         if kind == "value":
-            entry["values"].append(_meta.norm_code(value))
+            entry["values"].append(norm_code(value))
         elif kind == "range":
-            entry["ranges"].append([_meta.norm_code(value), _meta.norm_code(high)])
+            entry["ranges"].append([norm_code(value), norm_code(high)])
         else:
             entry["stata"] = sorted(set(entry["stata"]) | {"." + str(value).strip().lstrip(".")})
     for rec in _records(wb, "file", path):
@@ -125,13 +125,13 @@ def label_sheet_rows(meta: Mapping[str, Any], columns: list[str], n_rows: int) -
     fm = meta.get("formats") or {}
     out: dict[str, list[list[Any]]] = {
         "variables": [list(_SHEETS["variables"])] + [[c, vl.get(c), ms.get(c), fm.get(c)] for c in columns]}
-    vals = [list(_SHEETS["value_labels"])]
+    vals: list[list[Any]] = [list(_SHEETS["value_labels"])]
     for c in columns:
         for code, label in (meta.get("value_labels") or {}).get(c, {}).items():
-            vals.append([c, _meta.norm_code(code), label])
+            vals.append([c, norm_code(code), label])
     if len(vals) > 1:
         out["value_labels"] = vals
-    miss = [list(_SHEETS["missing"])]
+    miss: list[list[Any]] = [list(_SHEETS["missing"])]
     for c in columns:
         e = (meta.get("missing") or {}).get(c) or {}
         miss += [[c, "value", v, None] for v in e.get("values", [])]
@@ -139,7 +139,7 @@ def label_sheet_rows(meta: Mapping[str, Any], columns: list[str], n_rows: int) -
         miss += [[c, "stata", x, None] for x in e.get("stata", [])]
     if len(miss) > 1:
         out["missing"] = miss
-    info = [list(_SHEETS["file"]), ["rows", int(n_rows)]]
+    info: list[list[Any]] = [list(_SHEETS["file"]), ["rows", int(n_rows)]]
     if meta.get("file_label"):
         info.append(["file_label", meta["file_label"]])
     info += [["note", n] for n in meta.get("notes") or []]

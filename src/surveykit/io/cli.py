@@ -207,12 +207,12 @@ def _check(args: argparse.Namespace) -> int:
             tables[unit] = read_microdata(path, user_missing="keep", questionnaire=q, language=args.language,
                                           sheet=sheets.get(unit), encoding=args.encoding)
         ids = _parse_ids(args.id, list(tables), main)
-        report = check_microdata(tables if len(tables) > 1 else next(iter(tables.values())), q, id=ids,
+        report = check_microdata(tables if len(tables) > 1 else next(iter(tables.values())), q, ids=ids,
                                  unit=next(iter(tables)) if len(tables) == 1 else None)
     s = report.attrs["summary"]
-    units = ", ".join(f"{n:,} rows in {u!r}" for u, n in s["rows"].items())
+    counted = ", ".join(f"{n:,} rows in {u!r}" for u, n in s["rows"].items())
     plural = "" if s["problems"] == 1 else "s"
-    print(f"checked {units} against questionnaire {q.id!r}: {s['problems']:,} problem{plural} in "
+    print(f"checked {counted} against questionnaire {q.id!r}: {s['problems']:,} problem{plural} in "
           f"{s['rows_with_problems']:,} row{'' if s['rows_with_problems'] == 1 else 's'}")
     for rule, n in s["by_rule"].items():
         print(f"  {rule}: {n:,}")

@@ -12,13 +12,16 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import MicrodataError
 from ..metadata import get_metadata
+
+if TYPE_CHECKING:
+    from ..questionnaire import MissingCode
 
 __all__ = ["questionnaire_from_metadata"]
 
@@ -119,7 +122,7 @@ def questionnaire_from_metadata(
     lists: dict[str, Any] = {}
     list_of_set: dict[tuple, str] = {}
     q_missing: dict[str, Any] = {}
-    items = []
+    items: list[Any] = []  # questions of several classes (the questionnaire's Item union)
     for col in columns:
         label = {language: var_labels[col]} if var_labels.get(col) else {}
         decl = missing.get(col) or {}
@@ -205,7 +208,8 @@ def _missing_codes(decl: Mapping[str, Any], labels: Mapping[Any, str], m: Any, l
     for lo, hi in decl.get("ranges") or []:
         inside = [c for c in labels if isinstance(c, (int, float)) and lo <= c <= hi]
         codes += inside if inside else ([lo, hi] if lo != hi else [lo])
-    out, used = [], set()
+    out: list[MissingCode] = []
+    used: set[str] = set()
     for code in dict.fromkeys(codes):
         label = labels.get(code)
         kind = _kind_of(label, code, used)

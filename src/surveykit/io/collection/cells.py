@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .common import FormMap, Plan, Problems, _norm_label, text_key
+
+if TYPE_CHECKING:
+    from ...questionnaire import QuestionInfo
 
 __all__ = ["Cells", "unit_frame", "link_problem"]
 
@@ -59,14 +62,14 @@ def unit_frame(raw: pd.DataFrame, plan: Plan, fm: FormMap, problems: Problems, *
     return pd.DataFrame(out, index=pd.RangeIndex(len(raw)))
 
 
-def _no_answer_code(info: Any, kind: str = "no_answer") -> Any:
+def _no_answer_code(info: QuestionInfo, kind: str = "no_answer") -> Any:
     for m in info.missing:
         if m.kind == kind:
             return m.code
     return None
 
 
-def _unanswered(col: pd.Series, info: Any, plan: Plan, problems: Problems, source_rows: np.ndarray,
+def _unanswered(col: pd.Series, info: QuestionInfo, plan: Plan, problems: Problems, source_rows: np.ndarray,
                 row_labels: np.ndarray, cells: Cells) -> tuple[pd.Series, np.ndarray]:
     """Survey Solutions' -999999999 / ##N/A## (asked, not answered) -> the question's no_answer code, or
     NaN with a reported problem (blank stays blank: skipped)."""
@@ -97,7 +100,7 @@ def _unanswered(col: pd.Series, info: Any, plan: Plan, problems: Problems, sourc
     return col, mask
 
 
-def _single(col: pd.Series, info: Any, plan: Plan, fm: FormMap, problems: Problems, source_rows: np.ndarray,
+def _single(col: pd.Series, info: QuestionInfo, plan: Plan, fm: FormMap, problems: Problems, source_rows: np.ndarray,
             row_labels: np.ndarray, cells: Cells) -> Any:
     name = info.model.name
     header = plan.questions[name]
@@ -179,7 +182,7 @@ def _split_block(raw: pd.DataFrame, headers: dict[Any, str], codes: list[Any], c
     return block, unanswered, bad
 
 
-def _select_multiple(raw: pd.DataFrame, info: Any, plan: Plan, fm: FormMap, problems: Problems,
+def _select_multiple(raw: pd.DataFrame, info: QuestionInfo, plan: Plan, fm: FormMap, problems: Problems,
                      source_rows: np.ndarray, row_labels: np.ndarray, cells: Cells) -> dict[str, np.ndarray]:
     name = info.model.name
     subst = info.choice_codes()

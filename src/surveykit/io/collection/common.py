@@ -11,12 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .rules import COLLECTION_RULES
+
+if TYPE_CHECKING:
+    from ...questionnaire import QuestionInfo, Questionnaire
 
 
 __all__ = ["FormMap", "Plan", "Problems", "PROBLEM_KINDS", "META_COLUMNS", "text_key", "make_plan",
@@ -130,7 +133,7 @@ class FormMap:
     (('question', 'p1'), ('question', 'p1'))
     """
 
-    def __init__(self, questionnaire: Any) -> None:
+    def __init__(self, questionnaire: Questionnaire) -> None:
         self.q = questionnaire
         self.main = questionnaire.unit or "main"
         self.repeats = {r.name: r for r in questionnaire.repeats()}
@@ -171,7 +174,7 @@ class FormMap:
         return None
 
     # -- codes and labels ------------------------------------------------------------------------
-    def codes(self, info: Any, language: str | None) -> dict[str, Any]:
+    def codes(self, info: QuestionInfo, language: str | None) -> dict[str, Any]:
         """Text of a cell -> code, for a select question: codes, missing codes, then labels (the export's
         language first, then the others)."""
         key = f"{info.model.name}\x00{language}"

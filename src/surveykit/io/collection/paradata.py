@@ -4,12 +4,15 @@ know/refused shares, and enumerators who stand out."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ...errors import MicrodataError
+
+if TYPE_CHECKING:
+    from ...questionnaire import Questionnaire
 
 __all__ = ["paradata_summary"]
 
@@ -30,7 +33,7 @@ def _robust_z(x: np.ndarray) -> np.ndarray:
 
 def paradata_summary(
     units: Mapping[str, pd.DataFrame],
-    questionnaire: Any = None,
+    questionnaire: Questionnaire | None = None,
     *,
     threshold: float = 3.5,
     min_interviews: int = 5,

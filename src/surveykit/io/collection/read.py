@@ -5,18 +5,21 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ...errors import MicrodataError
-from ...metadata import attach_metadata
-from .._meta import empty_metadata, questionnaire_dicts, restrict
+from ...metadata import attach_metadata, empty_metadata, restrict
 from .._progress import Progress, progress_wanted
+from .._qlabels import questionnaire_dicts
 from .cells import link_problem, unit_frame
 from .common import META_COLUMNS, FormMap, Problems, display, make_plan
 from .export import Export
+
+if TYPE_CHECKING:
+    from ...questionnaire import Questionnaire
 
 __all__ = ["read_collection", "Collection", "detect_tool", "TOOLS"]
 
@@ -52,7 +55,7 @@ class Collection(dict):
         ``interview__actions``, ...), by name.
     """
 
-    def __init__(self, tables: dict[str, pd.DataFrame], *, questionnaire: Any, tool: str, path: str,
+    def __init__(self, tables: dict[str, pd.DataFrame], *, questionnaire: Questionnaire, tool: str, path: str,
                  ids: dict[str, list[str]], problems: pd.DataFrame, unmapped: dict[str, list[str]],
                  paradata: dict[str, pd.DataFrame]) -> None:
         super().__init__(tables)
@@ -73,7 +76,7 @@ class Collection(dict):
         """:func:`surveykit.check_microdata` of every unit, with the ids linking repeats to parents."""
         from ..check import check_microdata
 
-        return check_microdata(dict(self), self.questionnaire, id=self.ids)
+        return check_microdata(dict(self), self.questionnaire, ids=self.ids)
 
     def paradata_summary(self, **kwargs: Any) -> dict[str, pd.DataFrame]:
         """:func:`surveykit.io.collection.paradata_summary` of this collection."""
@@ -109,7 +112,7 @@ def detect_tool(path: str | os.PathLike[str]) -> str | None:
 
 def read_collection(
     path: str | os.PathLike[str],
-    questionnaire: Any,
+    questionnaire: Questionnaire,
     *,
     tool: str | None = None,
     language: str | None = "auto",
@@ -231,7 +234,8 @@ def _read_units(export: Export, fm: FormMap, problems: Problems, language: Any, 
         unmapped[unit] = [display(c) for c in plan.unmapped]
         is_main = unit == fm.main
         has_children = any((r.parent or fm.main) == unit for r in fm.repeats.values())
-        lookup = None if is_main else _parent_lookup(keyinfo[fm.parent(unit)])
+        parent = fm.parent(unit)
+        lookup = None if parent is None else _parent_lookup(keyinfo[parent])
         parts, metas, extras = [], [], []
         got: dict[str, list[np.ndarray]] = {"interview": [], "row_key": [], "pos": [], "instance": []}
         bar = Progress(f"{path.name} [{table.name}]", table.n_rows) if show else None
@@ -252,6 +256,7 @@ def _read_units(export: Export, fm: FormMap, problems: Problems, language: Any, 
                 got["interview"].append(np.asarray(keys["interview"], dtype=object))
             else:
                 ref = np.asarray(keys["parent_ref"])
+                assert lookup is not None  # a repeat has a parent
                 pos = lookup(ref)
                 link_problem(problems, unit, pos < 0, labels, labels + table.first_row, ref,
                              plan.links.get("parent_ref", ""), fm.parent(unit) or "")
@@ -281,7 +286,8 @@ def _read_units(export: Export, fm: FormMap, problems: Problems, language: Any, 
             meta = _convert_meta(meta)
         else:
             pos = joined["pos"] if joined["pos"] is not None else np.empty(0, dtype=np.int64)
-            idframe = _link(unit, pos, joined["instance"], tables[fm.parent(unit)], fm)
+            assert parent is not None  # a repeat has a parent
+            idframe = _link(unit, pos, joined["instance"], tables[parent], fm)
         if joined["row_key"] is not None:
             keyinfo[unit] = joined["row_key"]
         elif has_children or is_main:

@@ -141,7 +141,7 @@ def open_export(path: Path, fm: FormMap, problems: Problems, *, sheets: dict[str
         else:
             others.append(name)
     preferred = [n for n in others if by_file.get(Path(n).stem) == fm.main or Path(n).stem == fm.q.id]
-    chosen = (preferred or others or [None])[0]
+    chosen: str | None = next(iter(preferred or others), None)
     if chosen is None:
         r.close()
         raise MicrodataError(f"{path}: no questionnaire-level data file (.tab or .dta keyed by interview__key).",
