@@ -88,7 +88,7 @@ class Simulation:
         """:func:`surveykit.check_microdata` of every table against the questionnaire (expected empty)."""
         from ..io.check import check_microdata
 
-        return check_microdata(self.tables(), self.questionnaire, id=self.ids())
+        return check_microdata(self.tables(), self.questionnaire, ids=self.ids())
 
     def designs(self, lonely_psu: LonelyPSU = "adjust") -> dict[str, SurveyDesign]:
         """Survey designs by unit of analysis, as :func:`surveykit.indicators.compute` takes them.
