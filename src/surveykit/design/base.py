@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
@@ -66,13 +66,13 @@ class BaseDesign(EstimatorMethods, InferenceMethods, WeightingMethods):
         """Design degrees of freedom used by t intervals."""
         raise NotImplementedError
 
-    def _with_calibration(self, plan: CalibrationPlan) -> BaseDesign:
+    def _with_calibration(self, plan: CalibrationPlan) -> Self:
         raise NotImplementedError
 
-    def _with_trim(self, w: np.ndarray, report) -> BaseDesign:
+    def _with_trim(self, w: np.ndarray, report) -> Self:
         raise NotImplementedError
 
-    def _with_nonresponse(self, plan: NonresponsePlan) -> BaseDesign:
+    def _with_nonresponse(self, plan: NonresponsePlan) -> Self:
         raise NotImplementedError
 
     # --- data access ---------------------------------------------------------------------------
@@ -162,7 +162,7 @@ class BaseDesign(EstimatorMethods, InferenceMethods, WeightingMethods):
         return cache[key]
 
     # --- subpopulations ------------------------------------------------------------------------
-    def subset(self, mask: Sequence[bool] | np.ndarray | pd.Series) -> BaseDesign:
+    def subset(self, mask: Sequence[bool] | np.ndarray | pd.Series) -> Self:
         """The design restricted to a subpopulation, keeping every PSU and stratum.
 
         Rows outside ``mask`` stay in the design with zero scores, so standard errors are those of a

@@ -12,7 +12,7 @@ child variable summed to the parent rows (R: aggregate, then ``svytotal`` on the
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -88,13 +88,13 @@ class InheritedDesign(SurveyDesign):
         return WeightingError(f"{step} on a design that inherits its parent's calibration: weight the parent design "
                               "first, then call inherit_calibration().")
 
-    def _with_calibration(self, plan: CalibrationPlan) -> SurveyDesign:
+    def _with_calibration(self, plan: CalibrationPlan) -> NoReturn:
         raise self._refuse("calibration")
 
-    def _with_trim(self, w: np.ndarray, report: Any) -> SurveyDesign:
+    def _with_trim(self, w: np.ndarray, report: Any) -> NoReturn:
         raise self._refuse("trimming")
 
-    def _with_nonresponse(self, plan: NonresponsePlan) -> SurveyDesign:
+    def _with_nonresponse(self, plan: NonresponsePlan) -> NoReturn:
         raise self._refuse("a nonresponse adjustment")
 
     def to_replicate(self, method: str = "jkn", replicates: int | None = None, rho: float | None = None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import numpy as np
 import pandas as pd
@@ -34,17 +34,17 @@ class WeightingMethods:
 
         def column(self, name: str | pd.Series) -> pd.Series: ...
 
-        def _with_calibration(self, plan: _plans.CalibrationPlan) -> BaseDesign: ...
+        def _with_calibration(self, plan: _plans.CalibrationPlan) -> Self: ...
 
-        def _with_trim(self, w: np.ndarray, report: Any) -> BaseDesign: ...
+        def _with_trim(self, w: np.ndarray, report: Any) -> Self: ...
 
-        def _with_nonresponse(self, plan: _plans.NonresponsePlan) -> BaseDesign: ...
+        def _with_nonresponse(self, plan: _plans.NonresponsePlan) -> Self: ...
 
     # --- weighting -----------------------------------------------------------------------------
     def calibrate(self, margins: Mapping[str, Any], *, method: CalibrationMethod = "linear",
                   bounds: tuple[float, float] | None = None, maxit: int = 50, epsilon: float = 1e-7,
                   population_size: float | None = None, backend: Backend = "surveykit",
-                  aggregate: str | None = None) -> BaseDesign:
+                  aggregate: str | None = None) -> Self:
         """Calibrate the weights to control totals (Deville-Särndal), as R's ``calibrate()``.
 
         The new design's variance uses the calibration residuals (Taylor designs) or calibrates every
@@ -105,7 +105,7 @@ class WeightingMethods:
             population_size=population_size, backend=backend, aggregate=groups))
 
     def rake(self, margins: Mapping[str, Mapping[Any, float]], *, maxit: int = 100, epsilon: float = 1e-10,
-             backend: Backend = "surveykit") -> BaseDesign:
+             backend: Backend = "surveykit") -> Self:
         """Rake the weights to categorical margins (iterative proportional fitting).
 
         At convergence the weights are those of ``calibrate(margins, method="raking")``, and so is the
@@ -136,7 +136,7 @@ class WeightingMethods:
                                                        epsilon=epsilon, backend=backend))
 
     def poststratify(self, variables: str | Sequence[str], totals: Any, *,
-                     backend: Backend = "surveykit") -> BaseDesign:
+                     backend: Backend = "surveykit") -> Self:
         """Post-stratify: scale weights so each cell reaches its population count (R's ``postStratify``).
 
         Parameters
@@ -159,7 +159,7 @@ class WeightingMethods:
         return self._with_calibration(_plans.plan_poststratify(self.analysis_frame(), self._w, variables, totals,
                                                                backend=backend))
 
-    def trim(self, *, upper: float | None = None, lower: float | None = None, strict: bool = False) -> BaseDesign:
+    def trim(self, *, upper: float | None = None, lower: float | None = None, strict: bool = False) -> Self:
         """Trim weights to ``[lower, upper]`` and share the trimmed amount equally among the others.
 
         As R's ``trimWeights``; ``strict=True`` repeats until no weight is outside the bounds. Replicate
@@ -177,7 +177,7 @@ class WeightingMethods:
         return self._with_trim(w, report)
 
     def adjust_nonresponse(self, responded: str | Sequence[bool] | np.ndarray | pd.Series, *,
-                           by: str | Sequence[str] | None = None) -> BaseDesign:
+                           by: str | Sequence[str] | None = None) -> Self:
         """Weighting-class nonresponse adjustment; returns the design of the respondents.
 
         In each class of ``by``, respondents' weights are multiplied by (sum of weights of the class) /
