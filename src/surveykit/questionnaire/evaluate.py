@@ -34,18 +34,21 @@ Semantics
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .expression import Expr
 from .functions import _Evaluator
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .questionnaire import Questionnaire
+
 __all__ = ["evaluate"]
 
 
 def evaluate(expr: Expr | str, df: pd.DataFrame, current: str | pd.Series | None = None, *,
-             questionnaire: Any = None) -> pd.Series:
+             questionnaire: Questionnaire | None = None) -> pd.Series:
     """Evaluate ``expr`` on every row of ``df`` at once (see the module notes for the semantics).
 
     Parameters

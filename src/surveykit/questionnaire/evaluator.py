@@ -7,7 +7,7 @@ is the entry point and states the semantics.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,9 @@ from .expression import (
     to_source,
 )
 from .typecheck import EVALUATED_FUNCTIONS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .questionnaire import Questionnaire
 
 _NUMERIC_TEXT = re.compile(r"^\s*-?([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*$")
 _COMPARE = {
@@ -86,7 +89,7 @@ def _normalise(s: pd.Series) -> pd.Series:
 
 
 class _EvaluatorCore:
-    def __init__(self, expr: Expr, df: pd.DataFrame, current: Any, questionnaire: Any) -> None:
+    def __init__(self, expr: Expr, df: pd.DataFrame, current: Any, questionnaire: Questionnaire | None) -> None:
         self.expr = expr
         self.src = expr.src
         self.df = df

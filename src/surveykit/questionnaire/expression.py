@@ -55,6 +55,8 @@ from .syntax import (  # noqa: F401  (re-exported: they were defined here)
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from .questionnaire import Questionnaire
+
 __all__ = [
     "MAX_LENGTH",
     "MAX_DEPTH",
@@ -146,7 +148,7 @@ class Expr:
         return to_source(self.ast)
 
     def evaluate(self, df: pd.DataFrame, current: str | pd.Series | None = None, *,
-                 questionnaire: Any = None) -> pd.Series:
+                 questionnaire: Questionnaire | None = None) -> pd.Series:
         """Evaluate over every row of ``df`` at once; see :func:`surveykit.questionnaire.evaluate.evaluate`.
 
         >>> import pandas as pd
