@@ -12,7 +12,7 @@ from ..errors import WeightingError
 from ..weighting import methods as _plans
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .base import BaseDesign
+    pass
 
 __all__ = ["WeightingMethods", "CalibrationMethod", "Backend"]
 
