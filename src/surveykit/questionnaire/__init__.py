@@ -37,6 +37,12 @@ from .problems import Location, Problem
 from .questionnaire import Questionnaire
 from .views import QuestionInfo, RepeatInfo
 
+# the modules behind Questionnaire.lint()/to_yaml()/from_xlsform()/... and Expr.evaluate() register
+# themselves on import (see services.py)
+from . import evaluate as _evaluate  # noqa: E402,F401
+from . import lint as _lint  # noqa: E402,F401
+from .formats import codebook as _codebook, ddi as _ddi, xlsform as _xlsform, yamljson as _yamljson  # noqa: E402,F401
+
 __all__ = [
     "Questionnaire",
     "Problem",

@@ -40,6 +40,7 @@ import pandas as pd
 
 from .expression import Expr
 from .functions import _Evaluator
+from .services import provides
 
 if TYPE_CHECKING:  # pragma: no cover
     from .questionnaire import Questionnaire
@@ -47,6 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["evaluate"]
 
 
+@provides("evaluate")
 def evaluate(expr: Expr | str, df: pd.DataFrame, current: str | pd.Series | None = None, *,
              questionnaire: Questionnaire | None = None) -> pd.Series:
     """Evaluate ``expr`` on every row of ``df`` at once (see the module notes for the semantics).

@@ -29,6 +29,7 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic_core import core_schema
 
 from ..errors import ExpressionSyntaxError
+from .services import service
 from .parser import (
     MAX_DEPTH,
     MAX_LENGTH,
@@ -155,9 +156,7 @@ class Expr:
         >>> Expr(". <= ${b}").evaluate(pd.DataFrame({"a": [1, 5], "b": [2, 2]}), current="a").tolist()
         [True, False]
         """
-        from .evaluate import evaluate
-
-        return evaluate(self, df, current=current, questionnaire=questionnaire)
+        return service("evaluate")(self, df, current=current, questionnaire=questionnaire)
 
     # -- value semantics ---------------------------------------------------------------------
     def __str__(self) -> str:

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import QuestionnaireError
 from .items import DecimalQuestion, IntegerQuestion
+from .typecheck import code_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from .questionnaire import Questionnaire
@@ -97,6 +98,52 @@ def _text(texts: dict[str, str], language: str, default: str) -> tuple[str, str 
     return "", None
 
 
+def spss_missing_declaration(codes: list[Any], valid: list[Any] | None = None,
+                             valid_range: tuple[float | None, float | None] | None = None,
+                             ) -> dict[str, list] | None:
+    """How SPSS can declare ``codes`` user-missing: ``{"values": [...], "ranges": [(lo, hi)]}``.
+
+    SPSS allows at most three discrete values, or one range plus one value. The range must not cover
+    a valid code (``valid``) nor the valid interval ``valid_range``. Returns ``None`` when no
+    declaration fits. Text codes (string variables) allow only three discrete values.
+
+    >>> spss_missing_declaration([98, 99])
+    {'values': [98, 99], 'ranges': []}
+    >>> spss_missing_declaration([-9, 97, 98, 99], valid=[1, 2])
+    {'values': [-9], 'ranges': [(97, 99)]}
+    >>> spss_missing_declaration([-9, -8, 97, 98], valid=[1, 2]) is None
+    True
+    """
+    codes = sorted(set(codes), key=lambda c: (isinstance(c, str), c if not isinstance(c, str) else 0, str(c)))
+    if len(codes) <= 3:
+        return {"values": list(codes), "ranges": []}
+    if any(isinstance(c, str) for c in codes):
+        return None
+    valid_numbers = [float(v) for v in (valid or []) if not isinstance(v, str)]
+    lo_v, hi_v = valid_range if valid_range else (None, None)
+
+    def covers_valid(lo: float, hi: float) -> bool:
+        if any(lo <= v <= hi for v in valid_numbers):
+            return True
+        if lo_v is not None or hi_v is not None:
+            a = -float("inf") if lo_v is None else lo_v
+            b = float("inf") if hi_v is None else hi_v
+            return not (hi < a or lo > b)
+        return False
+
+    n = len(codes)
+    for single in range(n):  # leave out one code as the discrete value; the rest is the range
+        rest = codes[:single] + codes[single + 1:]
+        lo, hi = rest[0], rest[-1]
+        if single not in (0, n - 1):
+            continue  # the discrete value must lie outside the range of the others
+        if not covers_valid(lo, hi):
+            return {"values": [codes[single]], "ranges": [(lo, hi)]}
+    if not covers_valid(codes[0], codes[-1]):
+        return {"values": [], "ranges": [(codes[0], codes[-1])]}
+    return None
+
+
 def label_dictionaries(q: Questionnaire, language: str | None = None, layout: str = "both") -> LabelDictionaries:
     """Build the :class:`LabelDictionaries` of ``q`` in ``language`` (default: the default language).
 
@@ -106,9 +153,6 @@ def label_dictionaries(q: Questionnaire, language: str | None = None, layout: st
     Raises :class:`~surveykit.QuestionnaireError` when ``language`` is not a language of ``q``, or
     when SPSS cannot declare a question's missing codes (lint SK409 explains which).
     """
-    from .lint import spss_missing_declaration
-    from .typecheck import code_key
-
     if layout not in ("binary", "text", "both"):
         raise QuestionnaireError(f"layout must be 'binary', 'text' or 'both', not {layout!r}")
     default = q.main_language

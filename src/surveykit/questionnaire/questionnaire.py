@@ -53,6 +53,7 @@ from .items import (  # the question classes not used below are there for the ex
     _QuestionBase,
     _SpecModel,
 )
+from .services import service
 from .problems import Problem, SourceMap, pointer
 from .views import QuestionInfo, RepeatInfo
 
@@ -278,9 +279,7 @@ class Questionnaire(_SpecModel):
         >>> print(q.lint()[0].message)
         cycle: total -> total (total.calculation refers to total); break it so no question depends on itself
         """
-        from .lint import lint
-
-        return lint(self)
+        return service("lint")(self)
 
     # -- formats -------------------------------------------------------------------------------
     @classmethod
@@ -323,8 +322,7 @@ class Questionnaire(_SpecModel):
         - type: note
           name: hola
         """
-        from .formats.yamljson import dump_yaml
-
+        dump_yaml = service("dump_yaml")
         return dump_yaml(self, path)
 
     def to_json(self, path: str | Path | None = None) -> str:
@@ -334,8 +332,7 @@ class Questionnaire(_SpecModel):
         >>> json.loads(Questionnaire(id="x", languages=["es"]).to_json())
         {'id': 'x', 'languages': ['es']}
         """
-        from .formats.yamljson import dump_json
-
+        dump_json = service("dump_json")
         return dump_json(self, path)
 
     def to_xlsform(self, path: str | Path) -> Path:
@@ -361,8 +358,7 @@ class Questionnaire(_SpecModel):
         >>> Questionnaire.from_xlsform(path) == q
         True
         """
-        from .formats.xlsform import write_xlsform
-
+        write_xlsform = service("write_xlsform")
         return write_xlsform(self, path)
 
     @classmethod
@@ -372,8 +368,7 @@ class Questionnaire(_SpecModel):
         Raises :class:`~surveykit.SpecFormatError` listing every row that cannot be read (see
         :mod:`surveykit.questionnaire.formats.xlsform`); the example of :meth:`to_xlsform` reads one back.
         """
-        from .formats.xlsform import read_xlsform
-
+        read_xlsform = service("read_xlsform")
         return read_xlsform(path)
 
     @classmethod
@@ -387,8 +382,7 @@ class Questionnaire(_SpecModel):
         >>> [(p.code, p.location.line) for p in Questionnaire.from_yaml(path).lint()]
         [('SK601', 3)]
         """
-        from .formats.yamljson import load_yaml
-
+        load_yaml = service("load_yaml")
         return load_yaml(path)
 
     @classmethod
@@ -401,8 +395,7 @@ class Questionnaire(_SpecModel):
         >>> Questionnaire.from_json(path).id
         'x'
         """
-        from .formats.yamljson import load_json
-
+        load_json = service("load_json")
         return load_json(path)
 
     def label_dictionaries(self, language: str | None = None, layout: str = "both") -> LabelDictionaries:
@@ -438,8 +431,7 @@ class Questionnaire(_SpecModel):
         >>> print(q.to_codebook().splitlines()[4])
         ## age: Age
         """
-        from .formats.codebook import codebook
-
+        codebook = service("codebook")
         return codebook(self, path, format=format, language=language)
 
     def to_ddi(self, path: str | Path | None = None) -> str:
@@ -449,6 +441,5 @@ class Questionnaire(_SpecModel):
         >>> '<var ID="V1" name="age" files="F1" intrvl="contin">' in q.to_ddi()
         True
         """
-        from .formats.ddi import to_ddi
-
+        to_ddi = service("to_ddi")
         return to_ddi(self, path)

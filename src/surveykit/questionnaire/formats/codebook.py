@@ -22,6 +22,7 @@ from ...fileio import write_text_atomic
 from ...errors import QuestionnaireError, SpecFormatError
 from ..items import Group, Repeat
 from ..typecheck import code_key
+from ..services import provides
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..questionnaire import Questionnaire
@@ -106,6 +107,7 @@ class _Doc:
         return "\n".join(out)
 
 
+@provides("codebook")
 def codebook(q: Questionnaire, path: str | Path | None = None, format: str = "markdown",
              language: str | None = None) -> str:
     """Render the codebook of ``q`` (``format`` ``"markdown"`` or ``"html"``) in ``language``.

@@ -26,6 +26,7 @@ from ...fileio import write_text_atomic
 from ...errors import SpecFormatError
 from ..items import Group, Repeat
 from ..typecheck import code_key
+from ..services import provides
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..questionnaire import Questionnaire
@@ -51,6 +52,7 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
+@provides("to_ddi")
 def to_ddi(q: Questionnaire, path: str | Path | None = None) -> str:
     """The DDI-Codebook 2.5 XML of ``q`` as text (UTF-8); also written to ``path`` when given."""
     from ...version import __version__

@@ -32,6 +32,7 @@ from ...errors import SpecFormatError
 from ..items import format_validation_error
 from ..questionnaire import Questionnaire
 from ..problems import Location, Problem, SourceMap, pointer
+from ..services import provides
 
 __all__ = ["load_yaml", "load_json", "loads_yaml", "loads_json", "dump_yaml", "dump_json",
            "MAX_SPEC_BYTES", "MAX_VALUES", "MAX_NESTING"]
@@ -168,6 +169,7 @@ def loads_yaml(text: str, file: str = "<yaml>") -> Questionnaire:
     return _build(data, smap, file)
 
 
+@provides("load_yaml")
 def load_yaml(path: str | Path) -> Questionnaire:
     """Load a questionnaire from a YAML file (safe load; line numbers kept for lint)."""
     p = Path(path)
@@ -196,12 +198,14 @@ def loads_json(text: str, file: str = "<json>") -> Questionnaire:
     return _build(data, smap, file)
 
 
+@provides("load_json")
 def load_json(path: str | Path) -> Questionnaire:
     """Load a questionnaire from a JSON file."""
     p = Path(path)
     return loads_json(_read(p), str(p))
 
 
+@provides("dump_yaml")
 def dump_yaml(q: Questionnaire, path: str | Path | None = None) -> str:
     """The spec as YAML text (deterministic); also written to ``path`` when given."""
     text = yaml.safe_dump(q.to_dict(), sort_keys=False, allow_unicode=True, default_flow_style=False,
@@ -211,6 +215,7 @@ def dump_yaml(q: Questionnaire, path: str | Path | None = None) -> str:
     return text
 
 
+@provides("dump_json")
 def dump_json(q: Questionnaire, path: str | Path | None = None) -> str:
     """The spec as JSON text (deterministic, UTF-8, indented); also written to ``path`` when given."""
     text = json.dumps(q.to_dict(), ensure_ascii=False, indent=2) + "\n"

@@ -70,7 +70,7 @@ SK604   warning   the questionnaire has no questions
 
 from __future__ import annotations
 
-from .codes import spss_missing_declaration
+from ..labels import spss_missing_declaration
 from .context import BCP47_PATTERN, RULES
 from .driver import lint
 

@@ -10,6 +10,7 @@ from .languages import LanguageRules
 from .names import NameRules
 from .references import ReferenceRules
 from .structure import StructureRules
+from ..services import provides
 
 __all__ = ["lint"]
 
@@ -33,6 +34,7 @@ class _Linter(NameRules, ReferenceRules, ExpressionRules, CodeRules, LanguageRul
         return sort_problems(self.problems)
 
 
+@provides("lint")
 def lint(q: Questionnaire) -> list[Problem]:
     """Every problem of ``q``, sorted by location (see the module docstring for the rules).
 

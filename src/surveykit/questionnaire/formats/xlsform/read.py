@@ -16,6 +16,7 @@ from ...questionnaire import Questionnaire
 from .aliases import _YES, LANGUAGE_NAMES, MAX_ROWS
 from .sheets import _cell_text, _code_value, _Sheet, _sheet_parts
 from .survey import _SurveyReader
+from ...services import provides
 
 
 class _Reader(_SurveyReader):
@@ -252,6 +253,7 @@ def read_xlsform_lenient(path: str | Path) -> tuple[Questionnaire | None, list[P
     return q, sort_problems(reader.problems)
 
 
+@provides("read_xlsform")
 def read_xlsform(path: str | Path) -> Questionnaire:
     """Read an XLSForm workbook into a :class:`~surveykit.Questionnaire`.
 

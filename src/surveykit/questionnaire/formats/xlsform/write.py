@@ -11,6 +11,7 @@ from ...expression import Expr
 from ...items import Group, Repeat
 from ...questionnaire import Questionnaire
 from .aliases import LANGUAGE_NAMES, _range_constraint
+from ...services import provides
 
 
 def _lang_header(q: Questionnaire, code: str) -> str:
@@ -54,6 +55,7 @@ def _translated(q: Questionnaire, base: str, texts: dict[str, str], row: dict[st
             row[f"{base}::{_lang_header(q, lang)}"] = text
 
 
+@provides("write_xlsform")
 def write_xlsform(q: Questionnaire, path: str | Path) -> Path:
     """Write ``q`` as an XLSForm workbook at ``path`` (see the module notes); returns the path.
 
