@@ -27,10 +27,11 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
-# ruff (pyflakes + pycodestyle, pyproject [tool.ruff]), the import-linter layer contracts and mypy
-# (pyproject [tool.importlinter]: each layer imports only the layers below it)
+# ruff (pyflakes + pycodestyle, and the formatter's check; pyproject [tool.ruff]), the import-linter
+# contracts (pyproject [tool.importlinter]: layers, no import cycles, private modules) and mypy on src/
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 

@@ -69,16 +69,27 @@ def synthetic(n: int, k: int, seed: int = 7) -> SimpleNamespace:
     path = DATA / "bench_form.yaml"
     path.write_text(SPEC, encoding="utf-8")
     q = sk.load_questionnaire(path)
-    main = pd.DataFrame({"id_hogar": np.arange(1, n + 1), "departamento": rng.integers(1, 5, n).astype(float),
-                         "edad": rng.integers(18, 90, n).astype(float),
-                         "victima": rng.choice([1.0, 2.0, 8.0], n, p=[0.3, 0.68, 0.02]), "n_inc": float(k)})
+    main = pd.DataFrame(
+        {
+            "id_hogar": np.arange(1, n + 1),
+            "departamento": rng.integers(1, 5, n).astype(float),
+            "edad": rng.integers(18, 90, n).astype(float),
+            "victima": rng.choice([1.0, 2.0, 8.0], n, p=[0.3, 0.68, 0.02]),
+            "n_inc": float(k),
+        }
+    )
     m = n * k
     arms = np.array(["1", "2", "3", "1 2", "1 3", "2 3", None], dtype=object)
     text = arms[rng.integers(0, len(arms), m)]
-    rep = pd.DataFrame({"id_hogar": np.repeat(main["id_hogar"].to_numpy(), k),
-                        "id_incidentes": np.tile(np.arange(1, k + 1), n),
-                        "mes": rng.integers(1, 13, m).astype(float), "denuncio": rng.choice([1.0, 2.0], m),
-                        "armas": text})
+    rep = pd.DataFrame(
+        {
+            "id_hogar": np.repeat(main["id_hogar"].to_numpy(), k),
+            "id_incidentes": np.tile(np.arange(1, k + 1), n),
+            "mes": rng.integers(1, 13, m).astype(float),
+            "denuncio": rng.choice([1.0, 2.0], m),
+            "armas": text,
+        }
+    )
     return SimpleNamespace(data=main, repeats={"incidentes": rep}, questionnaire=q)
 
 
@@ -97,8 +108,10 @@ def make(n: int, k: int) -> dict[str, Path]:
             ex.write_kobo_xlsx_fast(sim, path)
         else:
             ex.write_suso_zip(sim, path)
-        print(f"wrote {path.name} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s",
-              file=sys.stderr)
+        print(
+            f"wrote {path.name} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s",
+            file=sys.stderr,
+        )
     (DATA / "bench_form.yaml").write_text(SPEC, encoding="utf-8")
     return out
 
@@ -122,11 +135,15 @@ def read_one(path: str, chunk: int) -> dict:
     units = sk.read_collection(path, q, chunk_rows=chunk, progress=True)
     seconds = time.perf_counter() - t
     peak_mb = _vmhwm_mb()
-    return {"file": Path(path).name, "MB": round(Path(path).stat().st_size / 1e6),
-            "rows": {u: len(df) for u, df in units.items()}, "seconds": round(seconds, 1),
-            "peak_rss_mb": round(peak_mb), "result_mb": round(sum(df.memory_usage(deep=True).sum()
-                                                                   for df in units.values()) / 1e6),
-            "problems": len(units.problems)}
+    return {
+        "file": Path(path).name,
+        "MB": round(Path(path).stat().st_size / 1e6),
+        "rows": {u: len(df) for u, df in units.items()},
+        "seconds": round(seconds, 1),
+        "peak_rss_mb": round(peak_mb),
+        "result_mb": round(sum(df.memory_usage(deep=True).sum() for df in units.values()) / 1e6),
+        "problems": len(units.problems),
+    }
 
 
 def main() -> None:
@@ -142,14 +159,22 @@ def main() -> None:
     files = make(args.interviews, args.incidents)
     results = []
     for key, path in files.items():
-        proc = subprocess.run([sys.executable, __file__, "--read", str(path), "--chunk", str(args.chunk)],
-                              capture_output=False, stdout=subprocess.PIPE, text=True, check=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--read", str(path), "--chunk", str(args.chunk)],
+            capture_output=False,
+            stdout=subprocess.PIPE,
+            text=True,
+            check=True,
+        )
         res = json.loads(proc.stdout.strip().splitlines()[-1])
         res["export"] = key
         results.append(res)
         print(json.dumps(res))
-    print(pd.DataFrame(results)[["export", "MB", "rows", "seconds", "peak_rss_mb", "result_mb", "problems"]]
-          .to_string(index=False))
+    print(
+        pd.DataFrame(results)[["export", "MB", "rows", "seconds", "peak_rss_mb", "result_mb", "problems"]].to_string(
+            index=False
+        )
+    )
 
 
 if __name__ == "__main__":

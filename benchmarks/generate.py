@@ -36,9 +36,22 @@ VERSION = 1  # bump when the generated data change, so stale copies are regenera
 N_STRATA = 20
 N_PSU = 20_000
 # the 14 departments of El Salvador with rough population shares (San Salvador largest)
-DEPARTMENTS = ["Ahuachapan", "Santa Ana", "Sonsonate", "Chalatenango", "La Libertad", "San Salvador",
-               "Cuscatlan", "La Paz", "Cabanas", "San Vicente", "Usulutan", "San Miguel", "Morazan",
-               "La Union"]
+DEPARTMENTS = [
+    "Ahuachapan",
+    "Santa Ana",
+    "Sonsonate",
+    "Chalatenango",
+    "La Libertad",
+    "San Salvador",
+    "Cuscatlan",
+    "La Paz",
+    "Cabanas",
+    "San Vicente",
+    "Usulutan",
+    "San Miguel",
+    "Morazan",
+    "La Union",
+]
 DEPT_SHARE = np.array([5.8, 9.2, 7.8, 3.1, 12.6, 27.5, 4.3, 5.4, 2.6, 2.9, 5.9, 7.6, 3.2, 4.0])
 BINARY = ["victim", "unsafe", "reported", "bribe", "discrim"]
 BASE_RATE = np.array([0.15, 0.45, 0.30, 0.05, 0.12])
@@ -68,7 +81,7 @@ def generate(rows: int = 1_000_000, seed: int = 20240611) -> dict[str, np.ndarra
     psu_stratum = np.repeat(np.arange(N_STRATA), n_h)
     # stage 2: segment sample sizes vary (at least 5 persons, ~50 on average)
     sizes = _allocate(rows, rng.gamma(4.0, 1.0, n_psu), 5)
-    psu = np.repeat(np.arange(n_psu), sizes)              # rows sorted by segment, as survey files are
+    psu = np.repeat(np.arange(n_psu), sizes)  # rows sorted by segment, as survey files are
     stratum = psu_stratum[psu]
     psu_dept = rng.choice(14, size=n_psu, p=DEPT_SHARE / DEPT_SHARE.sum())
     dept = psu_dept[psu]
@@ -94,8 +107,13 @@ def generate(rows: int = 1_000_000, seed: int = 20240611) -> dict[str, np.ndarra
     }
     logit0 = np.log(BASE_RATE / (1 - BASE_RATE))
     for j, name in enumerate(BINARY):
-        eta = (logit0[j] + rng.normal(0.0, 0.3, 14)[dept] + rng.normal(0.0, 0.6, n_psu)[psu]
-               + 0.15 * (sex == 2) - 0.1 * (agegrp - 3))
+        eta = (
+            logit0[j]
+            + rng.normal(0.0, 0.3, 14)[dept]
+            + rng.normal(0.0, 0.6, n_psu)[psu]
+            + 0.15 * (sex == 2)
+            - 0.1 * (agegrp - 3)
+        )
         cols[name] = (rng.random(rows) < 1.0 / (1.0 + np.exp(-eta))).astype(np.int8)
     cols["income"] = np.round(rng.lognormal(5.5, 0.8, rows) * rng.lognormal(0.0, 0.3, n_psu)[psu], 2)
     return cols
@@ -129,15 +147,23 @@ def write(rows: int = 1_000_000, seed: int = 20240611, folder: Path | None = Non
     for name, arr in cols.items():
         np.save(folder / f"{name}.npy", arr)
     meta = {
-        "version": VERSION, "rows": rows, "seed": seed, "columns": list(cols),
-        "binary": BINARY, "domain": "dept", "departments": DEPARTMENTS,
-        "strata": int(np.unique(cols["stratum"]).size), "psus": int(np.unique(cols["psu"]).size),
+        "version": VERSION,
+        "rows": rows,
+        "seed": seed,
+        "columns": list(cols),
+        "binary": BINARY,
+        "domain": "dept",
+        "departments": DEPARTMENTS,
+        "strata": int(np.unique(cols["stratum"]).size),
+        "psus": int(np.unique(cols["psu"]).size),
         "households": int(cols["hh"][-1]),
         "controls": raking_controls(cols, seed),
     }
     (folder / "meta.json").write_text(json.dumps(meta, indent=1))
-    print(f"wrote {rows} rows ({meta['strata']} strata, {meta['psus']} PSUs, {meta['households']} "
-          f"households) to {folder} in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"wrote {rows} rows ({meta['strata']} strata, {meta['psus']} PSUs, {meta['households']} "
+        f"households) to {folder} in {time.perf_counter() - t0:.1f} s"
+    )
     return folder
 
 

@@ -96,13 +96,16 @@ res = {{"seconds": t, "F": float(m.group(2)), "ndf": float(m.group(1)), "p": flo
 
 def run(tool: str, workload: str, folder: Path, repeat: int) -> dict:
     python = str(svy_env.ensure(quiet=True)) if tool == "svy" else sys.executable
-    code = LOAD.format(folder=str(folder)) + textwrap.dedent(CODE[(tool, workload)]).format(repeat=repeat) + \
-        "\nprint('RESULT ' + json.dumps(res))\n"
+    code = (
+        LOAD.format(folder=str(folder))
+        + textwrap.dedent(CODE[(tool, workload)]).format(repeat=repeat)
+        + "\nprint('RESULT ' + json.dumps(res))\n"
+    )
     out = subprocess.run([python, "-c", code], capture_output=True, text=True)
     lines = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
     if out.returncode != 0 or not lines:
         return {"error": (out.stderr or out.stdout)[-2000:]}
-    return json.loads(lines[-1][len("RESULT "):])
+    return json.loads(lines[-1][len("RESULT ") :])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,8 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         for tool in tools:
             r = run(tool, workload, folder, args.repeat)
             results.setdefault(workload, {})[tool] = r
-            print(f"{workload:5s} {tool:12s} " + (f"{r['seconds']:.3f} s" if "seconds" in r else r["error"][-300:]),
-                  flush=True)
+            print(
+                f"{workload:5s} {tool:12s} " + (f"{r['seconds']:.3f} s" if "seconds" in r else r["error"][-300:]),
+                flush=True,
+            )
     g, x = results["glm"], results["xtab"]
     summary = {}
     if all("seconds" in g[t] for t in g):

@@ -48,13 +48,21 @@ def make_frame(n: int, seed: int = 2024) -> pd.DataFrame:
 def questionnaire():
     import surveykit as sk
 
-    sino = sk.ChoiceList(choices=[sk.Choice(code=1, label={"es": "Sí"}), sk.Choice(code=2, label={"es": "No"})],
-                         missing=[sk.MissingCode(kind="dont_know", code=98, label={"es": "No sabe"}),
-                                  sk.MissingCode(kind="refused", code=99, label={"es": "No responde"})])
-    escala = sk.ChoiceList(choices=[sk.Choice(code=c, label={"es": str(c)}) for c in range(1, 6)],
-                           missing=[sk.MissingCode(kind="dont_know", code=98, label={"es": "No sabe"})])
-    conf = sk.ChoiceList(choices=[sk.Choice(code=c, label={"es": str(c)}) for c in range(1, 5)],
-                         missing=[sk.MissingCode(kind="refused", code=99, label={"es": "No responde"})])
+    sino = sk.ChoiceList(
+        choices=[sk.Choice(code=1, label={"es": "Sí"}), sk.Choice(code=2, label={"es": "No"})],
+        missing=[
+            sk.MissingCode(kind="dont_know", code=98, label={"es": "No sabe"}),
+            sk.MissingCode(kind="refused", code=99, label={"es": "No responde"}),
+        ],
+    )
+    escala = sk.ChoiceList(
+        choices=[sk.Choice(code=c, label={"es": str(c)}) for c in range(1, 6)],
+        missing=[sk.MissingCode(kind="dont_know", code=98, label={"es": "No sabe"})],
+    )
+    conf = sk.ChoiceList(
+        choices=[sk.Choice(code=c, label={"es": str(c)}) for c in range(1, 5)],
+        missing=[sk.MissingCode(kind="refused", code=99, label={"es": "No responde"})],
+    )
     items = [
         sk.SelectOneQuestion(name="depto", choices="depto", required=True),
         sk.SelectOneQuestion(name="area", choices="area", required=True),
@@ -70,10 +78,14 @@ def questionnaire():
         sk.TextQuestion(name="municipio", required=True),
         sk.IntegerQuestion(name="folio", required=True),
     ]
-    lists = {"sino": sino, "escala": escala, "conf": conf,
-             "depto": sk.ChoiceList(choices=[sk.Choice(code=c) for c in range(1, 15)]),
-             "area": sk.ChoiceList(choices=[sk.Choice(code=c) for c in (1, 2)]),
-             "sexo": sk.ChoiceList(choices=[sk.Choice(code=c) for c in (1, 2)])}
+    lists = {
+        "sino": sino,
+        "escala": escala,
+        "conf": conf,
+        "depto": sk.ChoiceList(choices=[sk.Choice(code=c) for c in range(1, 15)]),
+        "area": sk.ChoiceList(choices=[sk.Choice(code=c) for c in (1, 2)]),
+        "sexo": sk.ChoiceList(choices=[sk.Choice(code=c) for c in (1, 2)]),
+    }
     return sk.Questionnaire(id="bench", languages=["es"], choice_lists=lists, items=items)
 
 
@@ -85,10 +97,13 @@ def ensure_file(n: int) -> Path:
         return path
     DATA.mkdir(exist_ok=True)
     df = make_frame(n)
-    df.attrs["surveykit"] = {"missing": {c: {"values": [98, 99]} for c in
-                                         ["victima", "denuncia", "confianza", *[f"p{i:02d}" for i in range(1, 9)]]},
-                             "value_labels": {"victima": {1: "Sí", 2: "No", 98: "No sabe", 99: "No responde"}},
-                             "variable_labels": {"edad": "Edad en años cumplidos"}}
+    df.attrs["surveykit"] = {
+        "missing": {
+            c: {"values": [98, 99]} for c in ["victima", "denuncia", "confianza", *[f"p{i:02d}" for i in range(1, 9)]]
+        },
+        "value_labels": {"victima": {1: "Sí", 2: "No", 98: "No sabe", 99: "No responde"}},
+        "variable_labels": {"edad": "Edad en años cumplidos"},
+    }
     sk.write_microdata(df, path)
     return path
 
@@ -139,8 +154,12 @@ def main(argv: list[str] | None = None) -> None:
     path = ensure_file(args.rows)
     print(f"file: {path.name}, {path.stat().st_size / 1e6:.0f} MB, {args.rows:,} rows x 20 columns")
     for mode in ("whole", "keep", "chunks", "columns"):
-        out = subprocess.run([sys.executable, __file__, "--child", mode, str(path), "--chunksize",
-                              str(args.chunksize)], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", mode, str(path), "--chunksize", str(args.chunksize)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         print(out.stdout.strip())
     import surveykit as sk
 
@@ -149,8 +168,17 @@ def main(argv: list[str] | None = None) -> None:
     t = time.perf_counter()
     report = sk.check_microdata(df, q, ids="folio")
     seconds = time.perf_counter() - t
-    print(json.dumps({"mode": "check", "rows": len(df), "questions": len(q.questions()),
-                      "problems": len(report), "seconds": round(seconds, 2)}))
+    print(
+        json.dumps(
+            {
+                "mode": "check",
+                "rows": len(df),
+                "questions": len(q.questions()),
+                "problems": len(report),
+                "seconds": round(seconds, 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -22,10 +22,10 @@ import numpy as np
 
 @dataclass
 class Design:
-    w: np.ndarray               # (n,) weights
-    psu: np.ndarray             # (n,) PSU code 0..C-1
-    psu_stratum: np.ndarray     # (C,) stratum code of each PSU
-    n_h: np.ndarray             # (H,) PSUs per stratum
+    w: np.ndarray  # (n,) weights
+    psu: np.ndarray  # (n,) PSU code 0..C-1
+    psu_stratum: np.ndarray  # (C,) stratum code of each PSU
+    n_h: np.ndarray  # (H,) PSUs per stratum
 
 
 def design(weight: np.ndarray, stratum: np.ndarray, psu: np.ndarray) -> Design:
@@ -45,16 +45,17 @@ def domain_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return code, levels
 
 
-def taylor_means(d: Design, ys: list[np.ndarray], dom: np.ndarray | None = None,
-                 n_dom: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def taylor_means(
+    d: Design, ys: list[np.ndarray], dom: np.ndarray | None = None, n_dom: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
     """Means and Taylor SEs of each variable in each domain: two (n_dom, k) arrays."""
     n = len(d.w)
     g = np.zeros(n, dtype=np.int64) if dom is None else dom
     G = n_dom
     C, H = len(d.psu_stratum), len(d.n_h)
     W = np.bincount(g, weights=d.w, minlength=G)
-    cell = d.psu * G + g                                             # (PSU, domain) of each row
-    hcell = (d.psu_stratum[:, None] * G + np.arange(G)).ravel()      # (stratum, domain) of each cell
+    cell = d.psu * G + g  # (PSU, domain) of each row
+    hcell = (d.psu_stratum[:, None] * G + np.arange(G)).ravel()  # (stratum, domain) of each cell
     scale = d.n_h / (d.n_h - 1.0)
     est = np.empty((G, len(ys)))
     se = np.empty((G, len(ys)))
@@ -62,7 +63,7 @@ def taylor_means(d: Design, ys: list[np.ndarray], dom: np.ndarray | None = None,
         wy = d.w * y.astype(np.float64)
         theta = np.bincount(g, weights=wy, minlength=G) / W
         z = (wy - d.w * theta[g]) / W[g]
-        t = np.bincount(cell, weights=z, minlength=C * G)            # PSU totals per domain
+        t = np.bincount(cell, weights=z, minlength=C * G)  # PSU totals per domain
         tbar = np.bincount(hcell, weights=t, minlength=H * G).reshape(H, G) / d.n_h[:, None]
         dev = t.reshape(C, G) - tbar[d.psu_stratum]
         ss = np.bincount(hcell, weights=(dev * dev).ravel(), minlength=H * G).reshape(H, G)
@@ -75,19 +76,21 @@ def bootstrap_factors(d: Design, replicates: int, seed: int) -> np.ndarray:
     """Rao-Wu factors, one per (replicate, PSU): (R, C)."""
     rng = np.random.default_rng(seed)
     C = len(d.psu_stratum)
-    order = np.argsort(d.psu_stratum, kind="stable")                 # PSUs grouped by stratum
+    order = np.argsort(d.psu_stratum, kind="stable")  # PSUs grouped by stratum
     start = np.r_[0, np.cumsum(d.n_h)[:-1]].astype(np.int64)
-    m = (d.n_h - 1).astype(np.int64)                                 # draws per stratum
+    m = (d.n_h - 1).astype(np.int64)  # draws per stratum
     draw_stratum = np.repeat(np.arange(len(d.n_h)), m)
     u = rng.random((replicates, len(draw_stratum)))
     picked = order[start[draw_stratum] + (u * d.n_h[draw_stratum]).astype(np.int64)]
-    counts = np.bincount((np.arange(replicates)[:, None] * C + picked).ravel(),
-                         minlength=replicates * C).reshape(replicates, C)
+    counts = np.bincount((np.arange(replicates)[:, None] * C + picked).ravel(), minlength=replicates * C).reshape(
+        replicates, C
+    )
     return counts * (d.n_h / (d.n_h - 1.0))[d.psu_stratum]
 
 
-def bootstrap_means(d: Design, ys: list[np.ndarray], factors: np.ndarray, dom: np.ndarray | None = None,
-                    n_dom: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def bootstrap_means(
+    d: Design, ys: list[np.ndarray], factors: np.ndarray, dom: np.ndarray | None = None, n_dom: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
     """Means and bootstrap SEs of each variable in each domain: two (n_dom, k) arrays."""
     n = len(d.w)
     g = np.zeros(n, dtype=np.int64) if dom is None else dom
@@ -96,7 +99,7 @@ def bootstrap_means(d: Design, ys: list[np.ndarray], factors: np.ndarray, dom: n
     R = factors.shape[0]
     cell = d.psu * G + g
     Aw = np.bincount(cell, weights=d.w, minlength=C * G).reshape(C, G)
-    Wr = factors @ Aw                                                # (R, G) replicate domain weights
+    Wr = factors @ Aw  # (R, G) replicate domain weights
     W = Aw.sum(axis=0)
     est = np.empty((G, len(ys)))
     se = np.empty((G, len(ys)))

@@ -52,9 +52,14 @@ WORKLOADS = {
     "e": "(e) supplied bootstrap-100 weights",
     "rake": "raking to 3 margins (2, 14, 5)",
 }
-TOOLS_FOR = {"a": ["numpy", "surveykit", "svy"], "b": ["numpy", "surveykit", "svy"],
-             "c": ["numpy", "surveykit", "svy"], "d": ["surveykit", "svy"], "e": ["surveykit", "svy"],
-             "rake": ["surveykit", "svy", "samplics"]}
+TOOLS_FOR = {
+    "a": ["numpy", "surveykit", "svy"],
+    "b": ["numpy", "surveykit", "svy"],
+    "c": ["numpy", "surveykit", "svy"],
+    "d": ["surveykit", "svy"],
+    "e": ["surveykit", "svy"],
+    "rake": ["surveykit", "svy", "samplics"],
+}
 # targets of issues 2 and 3 at 1M rows
 GB = 1e9
 
@@ -72,21 +77,29 @@ def machine() -> dict:
     try:
         for line in open("/proc/meminfo"):
             if line.startswith("MemTotal"):
-                mem = round(int(line.split()[1]) / 1024 ** 2, 1)
+                mem = round(int(line.split()[1]) / 1024**2, 1)
     except OSError:
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": mem, "os": platform.platform(),
-            "python": platform.python_version(), "load_before": round(os.getloadavg()[0], 2)}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": mem,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "load_before": round(os.getloadavg()[0], 2),
+    }
 
 
 def git_commit(commit: str | None = None) -> str:
     try:
-        c = subprocess.run(["git", "rev-parse", "--short", commit or "HEAD"], cwd=ROOT, capture_output=True,
-                           text=True, check=True).stdout.strip()
+        c = subprocess.run(
+            ["git", "rev-parse", "--short", commit or "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
         if commit:
             return c
-        dirty = subprocess.run(["git", "status", "--porcelain", "src"], cwd=ROOT, capture_output=True,
-                               text=True).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "src"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
         return c + ("+uncommitted src changes" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -95,7 +108,7 @@ def git_commit(commit: str | None = None) -> str:
 def _cpu_times() -> tuple[float, float]:
     with open("/proc/stat") as f:
         v = [float(x) for x in f.readline().split()[1:]]
-    return sum(v), v[3] + v[4]          # all, idle + iowait
+    return sum(v), v[3] + v[4]  # all, idle + iowait
 
 
 def idle_share(seconds: float = 1.0) -> float | None:
@@ -125,12 +138,23 @@ def export_src(commit: str, dest: Path) -> Path:
     return dest / "src"
 
 
-def run_worker(tool: str, workload: str, data: Path, tmp: Path, repeat: int, cold: int,
-               src: Path | None = None, attempt: int = 0) -> dict:
+def run_worker(
+    tool: str, workload: str, data: Path, tmp: Path, repeat: int, cold: int, src: Path | None = None, attempt: int = 0
+) -> dict:
     py = str(svy_env.python()) if tool == "svy" else sys.executable
     out = tmp / f"{tool}-{workload}-{attempt}.json"
-    cmd = [py, str(HERE / "worker.py"), tool, workload, str(data), str(out), "--repeat", str(repeat),
-           "--cold", str(cold)]
+    cmd = [
+        py,
+        str(HERE / "worker.py"),
+        tool,
+        workload,
+        str(data),
+        str(out),
+        "--repeat",
+        str(repeat),
+        "--cold",
+        str(cold),
+    ]
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     if src is not None and tool != "svy":
         env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
@@ -148,8 +172,7 @@ def rel_diff(a, b) -> float:
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300)))
 
 
-def agreement(workload: str, recs: dict[str, dict], taylor_se: np.ndarray | None, controls: dict,
-              data: Path) -> dict:
+def agreement(workload: str, recs: dict[str, dict], taylor_se: np.ndarray | None, controls: dict, data: Path) -> dict:
     """Max relative disagreement of each tool with the reference (numpy loop; surveykit for raking)."""
     ok = {t: r for t, r in recs.items() if "best_s" in r}
     out: dict = {}
@@ -158,8 +181,7 @@ def agreement(workload: str, recs: dict[str, dict], taylor_se: np.ndarray | None
         if ref:
             for t, r in ok.items():
                 if t != "numpy":
-                    out[t] = {"estimate": rel_diff(r["estimate"], ref["estimate"]),
-                              "se": rel_diff(r["se"], ref["se"])}
+                    out[t] = {"estimate": rel_diff(r["estimate"], ref["estimate"]), "se": rel_diff(r["se"], ref["se"])}
     elif workload == "c":
         ref = ok.get("numpy")
         for t, r in ok.items():
@@ -175,8 +197,10 @@ def agreement(workload: str, recs: dict[str, dict], taylor_se: np.ndarray | None
         if ref:
             for t, r in ok.items():
                 if t != "surveykit":
-                    out[t] = {"estimate_vs_surveykit": rel_diff(r["estimate"], ref["estimate"]),
-                              "se_vs_surveykit": rel_diff(r["se"], ref["se"])}
+                    out[t] = {
+                        "estimate_vs_surveykit": rel_diff(r["estimate"], ref["estimate"]),
+                        "se_vs_surveykit": rel_diff(r["se"], ref["se"]),
+                    }
     elif workload == "rake":
         w = {t: np.load(r["weights_file"]) for t, r in ok.items() if "weights_file" in r}
         cols = {m: np.load(data / f"{m}.npy") for m in controls}
@@ -206,6 +230,7 @@ def _taylor_se(data: Path, meta: dict) -> np.ndarray:
 
 def targets(res: dict) -> list[dict]:
     """The issues' targets (``res``: the workloads' records), each with the measured value and verdict."""
+
     def best(w, t):
         r = res.get(w, {}).get("tools", {}).get(t, {})
         return r.get("best_s")
@@ -230,20 +255,30 @@ def targets(res: dict) -> list[dict]:
     ratio_target("b", "svy", "surveykit", ">=", 15, "(b) surveykit >= 15x faster than svy")
     ratio_target("b", "surveykit", "numpy", "<=", 3, "(b) surveykit within 3x of the numpy loop")
     p = peak("b", "surveykit")
-    add("(b) surveykit peak memory < 0.8 GB", p,
-        None if p is None else bool(p * 2 ** 20 < 0.8 * GB),
-        "not measured" if p is None else f"{p * 2 ** 20 / GB:.2f} GB")
+    add(
+        "(b) surveykit peak memory < 0.8 GB",
+        p,
+        None if p is None else bool(p * 2**20 < 0.8 * GB),
+        "not measured" if p is None else f"{p * 2**20 / GB:.2f} GB",
+    )
     ratio_target("c", "svy", "surveykit", ">=", 3, "(c) surveykit >= 3x faster than svy")
     ratio_target("rake", "svy", "surveykit", ">=", 5, "raking: surveykit >= 5x faster than svy")
     # issue 9: calibrated designs at full speed, supplied replicate weights
     x, y = best("d", "surveykit"), best("b", "surveykit")
-    add("(d) raked within 3x of unraked (b)", None if x is None or y is None else x / y,
-        None if x is None or y is None else bool(x / y <= 3), "not measured" if x is None or y is None
-        else f"{x / y:.2f}x")
+    add(
+        "(d) raked within 3x of unraked (b)",
+        None if x is None or y is None else x / y,
+        None if x is None or y is None else bool(x / y <= 3),
+        "not measured" if x is None or y is None else f"{x / y:.2f}x",
+    )
     ratio_target("d", "svy", "surveykit", ">=", 50, "(d) surveykit >= 50x faster than svy (raked)")
     p = peak("d", "surveykit")
-    add("(d) surveykit peak memory < 1 GB", p, None if p is None else bool(p * 2 ** 20 < GB),
-        "not measured" if p is None else f"{p * 2 ** 20 / GB:.2f} GB")
+    add(
+        "(d) surveykit peak memory < 1 GB",
+        p,
+        None if p is None else bool(p * 2**20 < GB),
+        "not measured" if p is None else f"{p * 2**20 / GB:.2f} GB",
+    )
     ratio_target("e", "svy", "surveykit", ">=", 10, "(e) surveykit >= 10x faster than svy (supplied weights)")
     ratio_target("b", "surveykit", "numpy", "<=", 1, "(b) unraked domains at or below the numpy loop")
     return rows
@@ -290,18 +325,30 @@ def markdown(res: dict) -> str:
             continue
         t = res["workloads"][w]["tools"]
         b = {k: t.get(k, {}).get("best_s") for k in ("surveykit", "svy", "numpy", "samplics")}
-        cell = {k: (_s(b[k]) if b[k] is not None else
-                    ("n/a" if k not in t else ("unavailable" if "unavailable" in t[k] else "failed")))
-                for k in b}
+        cell = {
+            k: (
+                _s(b[k])
+                if b[k] is not None
+                else ("n/a" if k not in t else ("unavailable" if "unavailable" in t[k] else "failed"))
+            )
+            for k in b
+        }
         sv = b["svy"] / b["surveykit"] if b["svy"] and b["surveykit"] else None
         sn = b["surveykit"] / b["numpy"] if b["numpy"] and b["surveykit"] else None
-        lines.append(f"| {label} | {cell['surveykit']} | {cell['svy']} | {cell['numpy']} | {cell['samplics']} "
-                     f"| {_x(sv)} | {_x(sn)} |")
-    lines += ["", "Steps, first calls and memory (baseline: resident memory of the process with imports, "
-              "data frame and design; peak: the process's highest resident memory during one call, and "
-              f"during all {res['config']['repeat'] + 1} calls, which adds what the allocator keeps):", "",
-              "| workload | tool | steps (best) | design build | warm-up call | cold (design + workload) "
-              "| baseline MiB | peak MiB, one call | all calls |", "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+        lines.append(
+            f"| {label} | {cell['surveykit']} | {cell['svy']} | {cell['numpy']} | {cell['samplics']} "
+            f"| {_x(sv)} | {_x(sn)} |"
+        )
+    lines += [
+        "",
+        "Steps, first calls and memory (baseline: resident memory of the process with imports, "
+        "data frame and design; peak: the process's highest resident memory during one call, and "
+        f"during all {res['config']['repeat'] + 1} calls, which adds what the allocator keeps):",
+        "",
+        "| workload | tool | steps (best) | design build | warm-up call | cold (design + workload) "
+        "| baseline MiB | peak MiB, one call | all calls |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for w, label in WORKLOADS.items():
         if w not in res["workloads"]:
             continue
@@ -311,16 +358,22 @@ def markdown(res: dict) -> str:
                 lines.append(f"| {w} | {tool} | {why} | | | | | | |")
                 continue
             steps = ", ".join(f"{n} {_s(s)}" for n, s in zip(r["steps"], r["best_step_s"]))
-            lines.append(f"| {w} | {tool} | {steps} | {_s(r['design_s'])} | {_s(r['warmup_s'])} | "
-                         f"{_s(r['cold_best_s'])} | {r['rss_baseline_mb']:.0f} | {r['peak_mb']:.0f} | "
-                         f"{r.get('peak_all_runs_mb', float('nan')):.0f} |")
+            lines.append(
+                f"| {w} | {tool} | {steps} | {_s(r['design_s'])} | {_s(r['warmup_s'])} | "
+                f"{_s(r['cold_best_s'])} | {r['rss_baseline_mb']:.0f} | {r['peak_mb']:.0f} | "
+                f"{r.get('peak_all_runs_mb', float('nan')):.0f} |"
+            )
     lines += ["", "Targets (issues 2, 3 and 9):", "", "| target | measured | met |", "|---|---:|:---:|"]
     for t in res["targets"]:
         met = "—" if t["met"] is None else ("yes" if t["met"] else "**no**")
         lines.append(f"| {t['target']} | {t['measured']} | {met} |")
-    lines += ["", "Agreement (max relative difference; (a)/(b) against the numpy loop, raked weights "
-              "against surveykit; bootstrap SEs are random, shown as min / median / max of their ratio to "
-              "the Taylor SE):", ""]
+    lines += [
+        "",
+        "Agreement (max relative difference; (a)/(b) against the numpy loop, raked weights "
+        "against surveykit; bootstrap SEs are random, shown as min / median / max of their ratio to "
+        "the Taylor SE):",
+        "",
+    ]
     for w in WORKLOADS:
         for tool, d in res["workloads"].get(w, {}).get("agreement", {}).items():
             parts = []
@@ -338,7 +391,7 @@ def write_doc(text: str) -> None:
     if DOC.exists():
         doc = DOC.read_text()
         if START in doc and END in doc:
-            doc = doc[:doc.index(START)] + block + doc[doc.index(END) + len(END):]
+            doc = doc[: doc.index(START)] + block + doc[doc.index(END) + len(END) :]
             DOC.write_text(doc)
             return
     DOC.parent.mkdir(parents=True, exist_ok=True)
@@ -352,8 +405,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cold", type=int, default=3, help="cold runs per workload (design built each time)")
     ap.add_argument("--workloads", default="a,b,c,d,e,rake")
     ap.add_argument("--tools", default="surveykit,svy,numpy,samplics")
-    ap.add_argument("--idle", type=float, default=0.9,
-                    help="before each measurement wait (up to --max-wait s) until this share of the CPU is idle")
+    ap.add_argument(
+        "--idle",
+        type=float,
+        default=0.9,
+        help="before each measurement wait (up to --max-wait s) until this share of the CPU is idle",
+    )
     ap.add_argument("--max-wait", type=float, default=60.0)
     ap.add_argument("--retries", type=int, default=2, help="times a measurement started on a busy CPU is taken again")
     ap.add_argument("--commit", help="measure surveykit's src/ as of this commit (default: the working tree)")
@@ -367,15 +424,26 @@ def main(argv: list[str] | None = None) -> int:
         svy_env.ensure()
     res: dict = {
         "date": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
-        "machine": machine(), "commit": git_commit(a.commit), "versions": {},
-        "config": {"rows": a.rows, "repeat": a.repeat, "cold": a.cold, "strata": meta["strata"],
-                   "psus": meta["psus"], "replicates": 100, "variables": meta["binary"], "domain": "dept"},
+        "machine": machine(),
+        "commit": git_commit(a.commit),
+        "versions": {},
+        "config": {
+            "rows": a.rows,
+            "repeat": a.repeat,
+            "cold": a.cold,
+            "strata": meta["strata"],
+            "psus": meta["psus"],
+            "replicates": 100,
+            "variables": meta["binary"],
+            "domain": "dept",
+        },
         "workloads": {},
     }
     taylor_se: np.ndarray | None = None
     with tempfile.TemporaryDirectory(prefix="skbench-") as tmpdir:
         tmp = Path(tmpdir)
         src = export_src(a.commit, tmp) if a.commit else None
+
         def measure(w: str, tool: str, attempt: int) -> dict:
             print(f"{WORKLOADS[w]:<34} {tool:<10}", end=" ", flush=True)
             idle = wait_idle(a.idle, a.max_wait) if a.idle > 0 else None
@@ -384,8 +452,10 @@ def main(argv: list[str] | None = None) -> int:
             if "version" in r:
                 res["versions"][tool] = r["version"]
             if "best_s" in r:
-                print(f"best {r['best_s']:.3f} s   peak {r['peak_mb']:.0f} MiB "
-                      f"(baseline {r['rss_baseline_mb']:.0f}; CPU idle before: {r['idle_before']})")
+                print(
+                    f"best {r['best_s']:.3f} s   peak {r['peak_mb']:.0f} MiB "
+                    f"(baseline {r['rss_baseline_mb']:.0f}; CPU idle before: {r['idle_before']})"
+                )
             else:
                 print(r.get("unavailable") or "FAILED: " + r.get("failed", ""))
             return r
@@ -397,8 +467,12 @@ def main(argv: list[str] | None = None) -> int:
                     recs[w][tool] = measure(w, tool, 0)
         # measurements started on a busy machine are taken again at the end; the faster one counts
         for attempt in range(1, a.retries + 1):
-            busy = [(w, t) for w in workloads for t, r in recs[w].items()
-                    if "best_s" in r and r["idle_before"] is not None and r["idle_before"] < a.idle]
+            busy = [
+                (w, t)
+                for w in workloads
+                for t, r in recs[w].items()
+                if "best_s" in r and r["idle_before"] is not None and r["idle_before"] < a.idle
+            ]
             if not busy:
                 break
             print(f"again, started on a busy machine: {', '.join(f'{t} {w}' for w, t in busy)}")
@@ -413,8 +487,10 @@ def main(argv: list[str] | None = None) -> int:
             if w == "c" and taylor_se is None:
                 taylor_se = _taylor_se(data, meta)
             agree = agreement(w, recs[w], taylor_se, meta["controls"], data)
-            keep = {t: {k: v for k, v in r.items() if k not in ("estimate", "se", "weights_file", "pid")}
-                    for t, r in recs[w].items()}
+            keep = {
+                t: {k: v for k, v in r.items() if k not in ("estimate", "se", "weights_file", "pid")}
+                for t, r in recs[w].items()
+            }
             res["workloads"][w] = {"tools": keep, "agreement": agree}
     # other work on the machine slows every tool; the 1-minute load average tells whether there was any
     res["machine"]["load_after"] = round(os.getloadavg()[0], 2)

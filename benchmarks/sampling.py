@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def best(fn, repeat: int) -> float:
-    fn()                                                   # warm-up
+    fn()  # warm-up
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
@@ -44,18 +44,38 @@ def main() -> None:
     listing = sks.list_units(frame, "segmento", "hogares", "hogar")
     t_list = time.perf_counter() - t
     n = sks.allocate(frame.groupby("estrato")["hogares"].sum(), 300, method="power", power=0.5, minimum=2)
-    results = {"segments": len(frame), "households": len(listing), "psus": int(n.sum()), "take": 12,
-               "listing_s": round(t_list, 4), "select_s": {}}
+    results = {
+        "segments": len(frame),
+        "households": len(listing),
+        "psus": int(n.sum()),
+        "take": 12,
+        "listing_s": round(t_list, 4),
+        "select_s": {},
+    }
     for method in ("pps_systematic", "sampford", "brewer"):
         for unit_method in ("srs", "systematic"):
+
             def run(method=method, unit_method=unit_method, seed=iter(range(10_000))):
-                s = sks.select(frame, n, method=method, size="hogares", strata="estrato", seed=next(seed),
-                               units=listing, psu="segmento", take=12, unit_method=unit_method)
+                s = sks.select(
+                    frame,
+                    n,
+                    method=method,
+                    size="hogares",
+                    strata="estrato",
+                    seed=next(seed),
+                    units=listing,
+                    psu="segmento",
+                    take=12,
+                    unit_method=unit_method,
+                )
                 assert len(s) == 3600 and np.isclose(s["design_weight"].sum(), 1_920_668)
+
             results["select_s"][f"{method}+{unit_method}"] = round(best(run, args.repeat), 4)
     results["machine"] = f"{platform.processor() or platform.machine()}, Python {platform.python_version()}"
-    print(f"frame: {results['segments']} segments, listing: {results['households']} households "
-          f"(made in {t_list:.3f} s); select {results['psus']} PSUs x 12 households:")
+    print(
+        f"frame: {results['segments']} segments, listing: {results['households']} households "
+        f"(made in {t_list:.3f} s); select {results['psus']} PSUs x 12 households:"
+    )
     for k, v in results["select_s"].items():
         print(f"  {k:28s} {v:.3f} s")
     out = HERE / "results" / "sampling.json"

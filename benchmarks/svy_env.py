@@ -25,8 +25,11 @@ def installed_version() -> str | None:
     """svy's version in the venv, or None when the venv or svy is missing."""
     if not python().exists():
         return None
-    r = subprocess.run([str(python()), "-c", "from importlib.metadata import version; print(version('svy'))"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [str(python()), "-c", "from importlib.metadata import version; print(version('svy'))"],
+        capture_output=True,
+        text=True,
+    )
     return r.stdout.strip() if r.returncode == 0 else None
 
 
@@ -40,8 +43,10 @@ def ensure(quiet: bool = False) -> Path:
         # the base interpreter, not this venv's, so the svy venv does not depend on .venv
         base = getattr(sys, "_base_executable", sys.executable)
         subprocess.run([base, "-m", "venv", str(VENV)], check=True)
-    subprocess.run([str(python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    f"svy=={SVY_VERSION}"], check=True)
+    subprocess.run(
+        [str(python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", f"svy=={SVY_VERSION}"],
+        check=True,
+    )
     got = installed_version()
     if got != SVY_VERSION:
         raise RuntimeError(f"svy {SVY_VERSION} did not install into {VENV} (found {got!r}).")

@@ -111,7 +111,7 @@ def add_replicate_weights(cols: dict[str, np.ndarray]) -> None:
     import numpy_loop as nl
 
     d = nl.design(cols["weight"], cols["stratum"], cols["psu"])
-    F = nl.bootstrap_factors(d, REPLICATES, SEED)                     # (R, PSUs)
+    F = nl.bootstrap_factors(d, REPLICATES, SEED)  # (R, PSUs)
     for r, name in enumerate(replicate_columns()):
         cols[name] = cols["weight"] * F[r][d.psu]
 
@@ -136,9 +136,10 @@ class Surveykit(Tool):
     def design(self, frame):
         import surveykit as sk
 
-        if self.workload == "e":              # the replicate weights a data producer ships
-            return sk.ReplicateDesign(frame, weights="weight", replicate_weights=replicate_columns(),
-                                      method="bootstrap")
+        if self.workload == "e":  # the replicate weights a data producer ships
+            return sk.ReplicateDesign(
+                frame, weights="weight", replicate_weights=replicate_columns(), method="bootstrap"
+            )
         d = sk.SurveyDesign(frame, weights="weight", strata="stratum", psu="psu")
         if self.workload == "d":
             d = d.rake(_controls(self.meta), maxit=RAKE_MAX_ITER, epsilon=1e-10)
@@ -150,8 +151,10 @@ class Surveykit(Tool):
         if workload in ("b", "d", "e"):
             return [("estimate", lambda d: d.mean(YS, by=DOMAIN))]
         if workload == "c":
-            return [("replicates", lambda d: d.to_replicate("bootstrap", replicates=REPLICATES, seed=SEED)),
-                    ("estimate", lambda r: r.mean(YS, by=DOMAIN))]
+            return [
+                ("replicates", lambda d: d.to_replicate("bootstrap", replicates=REPLICATES, seed=SEED)),
+                ("estimate", lambda r: r.mean(YS, by=DOMAIN)),
+            ]
         if workload == "rake":
             ctl = _controls(meta)
             if not hasattr(self._design_type(), "rake"):
@@ -186,7 +189,7 @@ class Surveykit(Tool):
         if workload == "rake":
             return {"weights": out}
         est, se = [], []
-        for v in YS:                         # rows: one per (variable, domain)
+        for v in YS:  # rows: one per (variable, domain)
             sub = out[out["variable"] == v]
             if workload != "a":
                 sub = sub.sort_values(DOMAIN)
@@ -229,14 +232,17 @@ class Svy(Tool):
         if workload == "e":
             return [("estimate", lambda s: s.estimation.mean(YS, by=DOMAIN, method="replication"))]
         if workload == "c":
-            return [("replicates", lambda s: s.weighting.create_bs_wgts(n_reps=REPLICATES, rstate=SEED)),
-                    ("estimate", lambda r: r.estimation.mean(YS, by=DOMAIN, method="replication"))]
+            return [
+                ("replicates", lambda s: s.weighting.create_bs_wgts(n_reps=REPLICATES, rstate=SEED)),
+                ("estimate", lambda r: r.estimation.mean(YS, by=DOMAIN, method="replication")),
+            ]
         if workload == "rake":
             ctl = _controls(meta)
 
             def rake(s):
                 r = s.weighting.rake(controls=ctl, tol=RAKE_TOL, max_iter=RAKE_MAX_ITER)
                 return r.data[r.design.wgt].to_numpy()
+
             return [("rake", rake)]
         raise ValueError(workload)
 
@@ -244,7 +250,7 @@ class Svy(Tool):
         if workload == "rake":
             return {"weights": out}
         est, se = [], []
-        for res in out:                      # one result per variable, in YS order
+        for res in out:  # one result per variable, in YS order
             t = res.to_polars()
             if workload != "a":
                 t = t.sort(DOMAIN)
@@ -275,8 +281,10 @@ class NumpyLoop(Tool):
         if workload == "b":
             return [("estimate", lambda x: nl.taylor_means(x["design"], x["ys"], x["dom"], x["G"]))]
         if workload == "c":
-            return [("replicates", lambda x: {**x, "f": nl.bootstrap_factors(x["design"], REPLICATES, SEED)}),
-                    ("estimate", lambda x: nl.bootstrap_means(x["design"], x["ys"], x["f"], x["dom"], x["G"]))]
+            return [
+                ("replicates", lambda x: {**x, "f": nl.bootstrap_factors(x["design"], REPLICATES, SEED)}),
+                ("estimate", lambda x: nl.bootstrap_means(x["design"], x["ys"], x["f"], x["dom"], x["G"])),
+            ]
         raise NotImplementedError("the numpy loop does not rake or read replicate weights")
 
     def numbers(self, workload, out):
@@ -308,8 +316,15 @@ class Samplics(Tool):
         ctl = _controls(meta)
 
         def rake(cols):
-            return SampleWeight().rake(samp_weight=cols["weight"], margins={m: cols[m] for m in MARGINS},
-                                       control=ctl, tol=RAKE_TOL, ctrl_tol=RAKE_TOL, max_iter=RAKE_MAX_ITER)
+            return SampleWeight().rake(
+                samp_weight=cols["weight"],
+                margins={m: cols[m] for m in MARGINS},
+                control=ctl,
+                tol=RAKE_TOL,
+                ctrl_tol=RAKE_TOL,
+                max_iter=RAKE_MAX_ITER,
+            )
+
         return [("rake", rake)]
 
     def numbers(self, workload, out):
@@ -344,8 +359,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--cold", type=int, default=3, help="cold runs (design built each time)")
     a = ap.parse_args(argv)
-    record: dict[str, Any] = {"tool": a.tool, "workload": a.workload, "python": sys.version.split()[0],
-                              "pid": os.getpid()}
+    record: dict[str, Any] = {
+        "tool": a.tool,
+        "workload": a.workload,
+        "python": sys.version.split()[0],
+        "pid": os.getpid(),
+    }
     rss_start = rss_mb()
     tool = TOOLS[a.tool]()
     try:
@@ -368,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     gc.collect()
     record["rss_python_mb"] = rss_start
-    record["rss_baseline_mb"] = rss_mb()       # imports + data frame + design
+    record["rss_baseline_mb"] = rss_mb()  # imports + data frame + design
     record["peak_reset"] = reset_peak()
     warm_times, out = run_steps(steps, design)
     record["warmup_s"] = sum(warm_times)
@@ -379,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     out = None
     for _ in range(a.repeat):
-        out = None                      # the previous result must not count in this run's peak
+        out = None  # the previous result must not count in this run's peak
         times, out = run_steps(steps, design)
         runs.append(times)
     record["peak_all_runs_mb"] = peak_mb()

@@ -35,6 +35,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         path = item.nodeid.replace("\\", "/")
         if path.startswith("tests/"):
-            path = path[len("tests/"):]
+            path = path[len("tests/") :]
         if path.startswith(SLOW_MODULES):
             item.add_marker(pytest.mark.slow)

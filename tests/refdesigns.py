@@ -29,8 +29,10 @@ def apply_step(d: Any, step: dict) -> Any:
         m = step["margins"][0]
         if "cells" in m:
             return d.poststratify(step["variables"], pd.DataFrame(m["cells"]))
-        return d.poststratify(step["variables"][0] if len(step["variables"]) == 1 else step["variables"],
-                              dict(zip(m["levels"], m["counts"])))
+        return d.poststratify(
+            step["variables"][0] if len(step["variables"]) == 1 else step["variables"],
+            dict(zip(m["levels"], m["counts"])),
+        )
     if kind == "rake":
         return d.rake(margins(step["margins"]))
     if kind == "calibrate":
@@ -65,6 +67,13 @@ def subset(d: Any, sub: dict | None) -> Any:
         return d
     col = d.data[sub["column"]]
     op, v = sub["op"], sub["value"]
-    mask = {"==": col == v, "!=": col != v, ">": col > v, ">=": col >= v, "<": col < v, "<=": col <= v,
-            "in": col.isin(v if isinstance(v, list) else [v])}[op]
+    mask = {
+        "==": col == v,
+        "!=": col != v,
+        ">": col > v,
+        ">=": col >= v,
+        "<": col < v,
+        "<=": col <= v,
+        "in": col.isin(v if isinstance(v, list) else [v]),
+    }[op]
     return d.subset(mask)

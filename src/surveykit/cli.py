@@ -27,8 +27,8 @@ _SUBCOMMAND_MODULES = (
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every available subcommand."""
     parser = argparse.ArgumentParser(
-        prog="surveykit",
-        description="Questionnaires, microdata checks, weighting and survey estimates.")
+        prog="surveykit", description="Questionnaires, microdata checks, weighting and survey estimates."
+    )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _SUBCOMMAND_MODULES:

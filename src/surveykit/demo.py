@@ -35,9 +35,22 @@ from .errors import SurveykitError, SurveykitWarning
 SURVEYS = ("sdg16", "victimization")
 BREAKDOWNS = (None, "sexo", "area", "departamento")
 # the charts show the key indicator of each topic (the workbook has them all)
-KEY_INDICATORS = ("SDG16.1.3", "SDG16.1.4", "SDG16.3.1.PHY", "SDG16.5.1", "SDG16.6.2.HEALTH", "SDG16.7.2",
-                  "SDG16.b.1", "VIC.PREV.PERSON", "VIC.INC.PERSON", "VIC.PREV.HOUSEHOLD", "VIC.REP.RATE",
-                  "VIC.DARK", "VIC.SEC.BARRIO", "VIC.TRUST.PNC")
+KEY_INDICATORS = (
+    "SDG16.1.3",
+    "SDG16.1.4",
+    "SDG16.3.1.PHY",
+    "SDG16.5.1",
+    "SDG16.6.2.HEALTH",
+    "SDG16.7.2",
+    "SDG16.b.1",
+    "VIC.PREV.PERSON",
+    "VIC.INC.PERSON",
+    "VIC.PREV.HOUSEHOLD",
+    "VIC.REP.RATE",
+    "VIC.DARK",
+    "VIC.SEC.BARRIO",
+    "VIC.TRUST.PNC",
+)
 CONTROLS = "el_salvador_2024_adults_illustrative.yaml"
 
 
@@ -73,8 +86,9 @@ def run(out: Path, seed: int = 2024, language: str = "es", charts: bool = True) 
         # codes stay codes: the questionnaire's don't-know/refused codes are answers to check, and the
         # indicator definitions say where they count (e.g. 16.1.4 keeps "don't know" in its base)
         # without chunksize= read_microdata returns a DataFrame
-        tables = {unit: cast(pd.DataFrame, sk.read_microdata(path, user_missing="keep"))
-                  for unit, path in files.items()}
+        tables = {
+            unit: cast(pd.DataFrame, sk.read_microdata(path, user_missing="keep")) for unit, path in files.items()
+        }
         clock.step(f"{name}: wrote and read back {', '.join(p.name for p in files.values())}")
         report = sk.check_microdata(tables, q, ids=sim.ids())
         summary = report.attrs["summary"]
@@ -82,18 +96,24 @@ def run(out: Path, seed: int = 2024, language: str = "es", charts: bool = True) 
         report.to_csv(problems_file, index=False)
         written[f"{name}:problems"] = problems_file
         skipped = len(summary.get("not_checked", []))
-        clock.step(f"{name}: checked against the questionnaire: {summary['problems']} problem(s)"
-                   + (f", {skipped} rule(s) that cannot be checked on data" if skipped else "")
-                   + (f" (see {problems_file.name})" if summary["problems"] or skipped else ""))
+        clock.step(
+            f"{name}: checked against the questionnaire: {summary['problems']} problem(s)"
+            + (f", {skipped} rule(s) that cannot be checked on data" if skipped else "")
+            + (f" (see {problems_file.name})" if summary["problems"] or skipped else "")
+        )
         main = tables[sim.main_unit]
         person = sk.SurveyDesign(main, weights="fexp", strata="estrato", psu="upm")
         raked = person.rake(controls.margins)
         rep = raked.weighting_report
         assert rep is not None  # every weighting step reports
-        clock.step(f"{name}: raked to {', '.join(controls.margins)} in {rep.iterations} passes "
-                   f"(worst gap {rep.summary()['worst_rel_gap']:.1e}, Kish deff {rep.summary()['kish_deff']:.2f})")
-        designs = {"person": raked,
-                   "household": sk.SurveyDesign(main, weights="fexp_hogar", strata="estrato", psu="upm")}
+        clock.step(
+            f"{name}: raked to {', '.join(controls.margins)} in {rep.iterations} passes "
+            f"(worst gap {rep.summary()['worst_rel_gap']:.1e}, Kish deff {rep.summary()['kish_deff']:.2f})"
+        )
+        designs = {
+            "person": raked,
+            "household": sk.SurveyDesign(main, weights="fexp_hogar", strata="estrato", psu="upm"),
+        }
         # incidents carry their respondent's raked weight (the raking treated as fixed in their SEs)
         for r in q.repeats():
             table = tables.get(r.name)
@@ -102,22 +122,28 @@ def run(out: Path, seed: int = 2024, language: str = "es", charts: bool = True) 
             designs[r.unit or r.name] = sk.inherit_calibration(raked, table, "id_hogar", lonely_psu="adjust")
         cat = sk.indicators.load_catalog()
         codes = [c for c, ind in cat.items() if ind.questionnaire == q.id and ind.unit in designs]
-        res = sk.indicators.compute_breakdowns(designs, codes, BREAKDOWNS, questionnaire=q, language=language,
-                                               rule="inegi")
+        res = sk.indicators.compute_breakdowns(
+            designs, codes, BREAKDOWNS, questionnaire=q, language=language, rule="inegi"
+        )
         results.append(res)
         flagged = int((res["flag"] != "").sum())
-        clock.step(f"{name}: {len(codes)} indicators x {len(BREAKDOWNS)} breakdowns = {len(res)} estimates "
-                   f"({flagged} flagged under INEGI's CV bands)")
+        clock.step(
+            f"{name}: {len(codes)} indicators x {len(BREAKDOWNS)} breakdowns = {len(res)} estimates "
+            f"({flagged} flagged under INEGI's CV bands)"
+        )
     table = pd.concat(results, ignore_index=True)
     table.attrs.update(results[0].attrs)
     csv = out / "indicators.csv"
     table.to_csv(csv, index=False)
     written["table"] = csv
     wb = sk.report.write_workbook(
-        table, out / "indicadores_el_salvador.xlsx" if language == "es" else out / "indicators_el_salvador.xlsx",
+        table,
+        out / "indicadores_el_salvador.xlsx" if language == "es" else out / "indicators_el_salvador.xlsx",
         language=language,
-        subtitle="Datos simulados; totales de control ilustrativos" if language == "es"
-        else "Simulated data; illustrative control totals")
+        subtitle="Datos simulados; totales de control ilustrativos"
+        if language == "es"
+        else "Simulated data; illustrative control totals",
+    )
     written["workbook"] = wb
     clock.step(f"workbook: {wb.name}")
     if charts:
@@ -133,8 +159,10 @@ def _headline(table: pd.DataFrame) -> str:
     lines = []
     for _, r in tot.iterrows():
         unit = r["unit_label"] if isinstance(r["unit_label"], str) else ""
-        lines.append(f"    {r['code']:<19} {r['estimate']:>9,.1f}  [{r['ci_low']:>9,.1f}, {r['ci_high']:>9,.1f}]  "
-                     f"CV {100 * r['cv']:4.1f}%  {unit}")
+        lines.append(
+            f"    {r['code']:<19} {r['estimate']:>9,.1f}  [{r['ci_low']:>9,.1f}, {r['ci_high']:>9,.1f}]  "
+            f"CV {100 * r['cv']:4.1f}%  {unit}"
+        )
     return "\n".join(lines)
 
 

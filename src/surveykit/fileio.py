@@ -23,8 +23,16 @@ import yaml
 
 from .errors import SurveykitError
 
-__all__ = ["load_yaml_file", "parse_yaml", "parse_json", "StrictLoader", "FileSyntaxError", "MAX_NESTING",
-           "atomic_write", "write_text_atomic"]
+__all__ = [
+    "load_yaml_file",
+    "parse_yaml",
+    "parse_json",
+    "StrictLoader",
+    "FileSyntaxError",
+    "MAX_NESTING",
+    "atomic_write",
+    "write_text_atomic",
+]
 
 #: Deepest nesting of mappings/lists a configuration or spec file may have.
 MAX_NESTING = 200
@@ -59,11 +67,13 @@ def _construct_mapping(loader: StrictLoader, node: yaml.MappingNode, deep: bool 
         try:
             seen = key in out
         except TypeError:
-            raise FileSyntaxError("a key is a list or mapping (complex key); keys must be plain text or numbers",
-                                  line, col) from None
+            raise FileSyntaxError(
+                "a key is a list or mapping (complex key); keys must be plain text or numbers", line, col
+            ) from None
         if seen:
-            raise FileSyntaxError(f"key {key!r} appears twice in the same mapping (the first would be lost); "
-                                  "keep one", line, col, key=key)
+            raise FileSyntaxError(
+                f"key {key!r} appears twice in the same mapping (the first would be lost); keep one", line, col, key=key
+            )
         out[key] = loader.construct_object(value_node, deep=True)
     return out
 
@@ -79,8 +89,9 @@ def _yaml_failure(exc: BaseException, text: str, loader: StrictLoader | None) ->
         line: int | None = text.count("\n", 0, pos) + 1 if isinstance(text, str) else None
         col: int | None = pos - text.rfind("\n", 0, pos) if isinstance(text, str) else None
         char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
-        return FileSyntaxError(f"the character {char} (a control character) is not allowed in YAML; remove it",
-                               line, col)
+        return FileSyntaxError(
+            f"the character {char} (a control character) is not allowed in YAML; remove it", line, col
+        )
     if isinstance(exc, yaml.YAMLError):
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         what = getattr(exc, "problem", None) or str(exc)
@@ -151,8 +162,9 @@ def _pairs(items: list[tuple[str, Any]]) -> dict:
     out: dict = {}
     for k, v in items:
         if k in out:
-            raise FileSyntaxError(f"key {k!r} appears twice in the same object (the first would be lost); "
-                                  "keep one", key=k)
+            raise FileSyntaxError(
+                f"key {k!r} appears twice in the same object (the first would be lost); keep one", key=k
+            )
         out[k] = v
     return out
 
@@ -179,8 +191,9 @@ def parse_json(text: str) -> Any:
     return data
 
 
-def load_yaml_file(path: str | Path, what: str, error: type[SurveykitError],
-                   loader_class: type[StrictLoader] = StrictLoader) -> Any:
+def load_yaml_file(
+    path: str | Path, what: str, error: type[SurveykitError], loader_class: type[StrictLoader] = StrictLoader
+) -> Any:
     """The content of a YAML file (strict safe load), or ``error`` naming the file, line and column.
 
     >>> import tempfile, os
@@ -208,15 +221,15 @@ def load_yaml_file(path: str | Path, what: str, error: type[SurveykitError],
         return parse_yaml(text, loader_class)
     except FileSyntaxError as exc:
         where = f" at line {exc.line}" + (f", column {exc.column}" if exc.column else "") if exc.line else ""
-        raise error(f"{what} file {file} is not valid YAML{where}: {exc.message}.", file=file,
-                    line=exc.line) from None
+        raise error(f"{what} file {file} is not valid YAML{where}: {exc.message}.", file=file, line=exc.line) from None
 
 
 # ------------------------------------------------------------------------------------------------
 # atomic writes
 # ------------------------------------------------------------------------------------------------
-def atomic_write(target: str | os.PathLike[str], job: Callable[[str], None],
-                 error: type[SurveykitError] = SurveykitError) -> Path:
+def atomic_write(
+    target: str | os.PathLike[str], job: Callable[[str], None], error: type[SurveykitError] = SurveykitError
+) -> Path:
     """Run ``job(tmp_path)`` to write a temporary file next to ``target``, then rename it over ``target``.
 
     On any failure the temporary file is removed and ``target`` is left as it was. A missing folder,
@@ -256,8 +269,11 @@ def atomic_write(target: str | os.PathLike[str], job: Callable[[str], None],
         if isinstance(exc, OSError):
             raise _os_error(exc, name, error) from exc
         if isinstance(exc, UnicodeEncodeError):
-            raise error(f"cannot write {name}: a text holds a character that cannot be encoded ({exc.reason}: "
-                        f"{exc.object[exc.start:exc.end]!r}); remove it. Nothing was written.", file=name) from exc
+            raise error(
+                f"cannot write {name}: a text holds a character that cannot be encoded ({exc.reason}: "
+                f"{exc.object[exc.start : exc.end]!r}); remove it. Nothing was written.",
+                file=name,
+            ) from exc
         raise
     return path
 
@@ -273,13 +289,16 @@ def _os_error(exc: OSError, name: str, error: type[SurveykitError]) -> Surveykit
         what, todo = reason, "Check that you may write in that folder."
     else:
         what, todo = reason, "Check the path and the disk."
-    return error(f"cannot write {name}: {what}; nothing was written and any existing file is unchanged. {todo}",
-                 file=name)
+    return error(
+        f"cannot write {name}: {what}; nothing was written and any existing file is unchanged. {todo}", file=name
+    )
 
 
-def write_text_atomic(target: str | os.PathLike[str], text: str, error: type[SurveykitError] = SurveykitError,
-                      encoding: str = "utf-8") -> Path:
+def write_text_atomic(
+    target: str | os.PathLike[str], text: str, error: type[SurveykitError] = SurveykitError, encoding: str = "utf-8"
+) -> Path:
     """Write ``text`` to ``target`` atomically (see :func:`atomic_write`); returns the path."""
+
     def job(tmp: str) -> None:
         with open(tmp, "w", encoding=encoding, newline="") as fh:
             fh.write(text)

@@ -37,9 +37,24 @@ import pandas as pd
 
 from .errors import SurveykitWarning
 
-__all__ = ["META_KEY", "Metadata", "attach_metadata", "get_metadata", "value_labels", "variable_label",
-           "label_values", "label_categories", "MISSING_KEYS", "norm_code", "empty_metadata", "missing_entry",
-           "restrict", "missing_mask", "to_json", "from_json"]
+__all__ = [
+    "META_KEY",
+    "Metadata",
+    "attach_metadata",
+    "get_metadata",
+    "value_labels",
+    "variable_label",
+    "label_values",
+    "label_categories",
+    "MISSING_KEYS",
+    "norm_code",
+    "empty_metadata",
+    "missing_entry",
+    "restrict",
+    "missing_mask",
+    "to_json",
+    "from_json",
+]
 
 META_KEY = "surveykit"
 MISSING_KEYS = ("values", "ranges", "stata")
@@ -108,7 +123,9 @@ def value_labels(df: pd.DataFrame, column: str) -> dict[Any, str] | None:
             "value labels were asked for, but this DataFrame carries no surveykit labels (df.attrs"
             "['surveykit'] is empty), so codes are shown. pandas drops attrs in merge/concat: put them back "
             "with sk.metadata.attach_metadata(merged, sk.metadata.get_metadata(original)).",
-            SurveykitWarning, stacklevel=3)
+            SurveykitWarning,
+            stacklevel=3,
+        )
     return dict(labels) if labels else None
 
 
@@ -205,9 +222,20 @@ def empty_metadata(file: str | None = None, format: str | None = None) -> dict[s
     ('sav', {}, None)
     """
     return {
-        "file": file, "format": format, "columns": [], "variable_labels": {}, "value_labels": {},
-        "missing": {}, "measure": {}, "formats": {}, "display_width": {}, "storage": {},
-        "file_label": None, "file_encoding": None, "notes": [], "n_rows": None,
+        "file": file,
+        "format": format,
+        "columns": [],
+        "variable_labels": {},
+        "value_labels": {},
+        "missing": {},
+        "measure": {},
+        "formats": {},
+        "display_width": {},
+        "storage": {},
+        "file_label": None,
+        "file_encoding": None,
+        "notes": [],
+        "n_rows": None,
     }
 
 
@@ -217,8 +245,11 @@ def missing_entry(values: Iterable[Any] = (), ranges: Iterable[Any] = (), stata:
     >>> missing_entry([98.0], [(97, 99.0)], [".d"])
     {'values': [98], 'ranges': [[97, 99]], 'stata': ['.d']}
     """
-    return {"values": [norm_code(v) for v in values], "ranges": [[norm_code(lo), norm_code(hi)] for lo, hi in ranges],
-            "stata": sorted(stata)}
+    return {
+        "values": [norm_code(v) for v in values],
+        "ranges": [[norm_code(lo), norm_code(hi)] for lo, hi in ranges],
+        "stata": sorted(stata),
+    }
 
 
 def restrict(meta: dict[str, Any], columns: Iterable[str]) -> dict[str, Any]:
@@ -279,9 +310,14 @@ def to_json(meta: Mapping[str, Any]) -> dict[str, Any]:
         if key == "value_labels":
             out[key] = {c: [[_json_scalar(k), str(lab)] for k, lab in d.items()] for c, d in value.items()}
         elif key == "missing":
-            out[key] = {c: {"values": [_json_scalar(v) for v in e.get("values", [])],
-                            "ranges": [[_json_scalar(lo), _json_scalar(hi)] for lo, hi in e.get("ranges", [])],
-                            "stata": list(e.get("stata", []))} for c, e in value.items()}
+            out[key] = {
+                c: {
+                    "values": [_json_scalar(v) for v in e.get("values", [])],
+                    "ranges": [[_json_scalar(lo), _json_scalar(hi)] for lo, hi in e.get("ranges", [])],
+                    "stata": list(e.get("stata", [])),
+                }
+                for c, e in value.items()
+            }
         else:
             out[key] = value
     json.dumps(out)  # fail here, not half-way through writing a file
@@ -312,8 +348,9 @@ def from_json(obj: Mapping[str, Any]) -> dict[str, Any]:
             if v is not None and not isinstance(v, str):
                 raise ValueError(f"{key!r} of column {col!r} must be text, not {type(v).__name__}")
     for col, pairs in (obj.get("value_labels") or {}).items():
-        if not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2 and isinstance(p[1], str)
-                                                  for p in pairs):
+        if not isinstance(pairs, list) or not all(
+            isinstance(p, list) and len(p) == 2 and isinstance(p[1], str) for p in pairs
+        ):
             raise ValueError(f"'value_labels' of column {col!r} must be a list of [code, label] pairs")
     for col, e in (obj.get("missing") or {}).items():
         if not isinstance(e, Mapping) or not all(isinstance(e.get(k, []), list) for k in ("values", "ranges", "stata")):
@@ -325,8 +362,9 @@ def from_json(obj: Mapping[str, Any]) -> dict[str, Any]:
         if key == "value_labels":
             meta[key] = {c: {norm_code(k): lab for k, lab in pairs} for c, pairs in value.items()}
         elif key == "missing":
-            meta[key] = {c: missing_entry(e.get("values", []), e.get("ranges", []), e.get("stata", []))
-                         for c, e in value.items()}
+            meta[key] = {
+                c: missing_entry(e.get("values", []), e.get("ranges", []), e.get("stata", [])) for c, e in value.items()
+            }
         else:
             meta[key] = value
     return meta

@@ -131,5 +131,7 @@ class RuleCatalogue:
         """The catalogue as a table (code, name, severity, en, es): for docs and for users' own lists."""
         import pandas as pd
 
-        return pd.DataFrame([{"code": r.code, "name": r.name, "severity": r.severity, "en": r.en, "es": r.es}
-                             for r in self], columns=["code", "name", "severity", "en", "es"])
+        return pd.DataFrame(
+            [{"code": r.code, "name": r.name, "severity": r.severity, "en": r.en, "es": r.es} for r in self],
+            columns=["code", "name", "severity", "en", "es"],
+        )

@@ -48,6 +48,8 @@ def _shipped(folder: Path, name: str, names: list[str], what: str) -> Path:
     stem = name[:-5] if name.endswith(".yaml") else name
     path = folder / f"{stem}.yaml"
     if not path.is_file():
-        raise SurveykitError(f"no shipped {what} named {name!r}; surveykit ships {', '.join(names) or 'none'} "
-                             f"(folder {folder}).", file=str(path))
+        raise SurveykitError(
+            f"no shipped {what} named {name!r}; surveykit ships {', '.join(names) or 'none'} (folder {folder}).",
+            file=str(path),
+        )
     return path

@@ -19,14 +19,22 @@ from typing import Any
 __all__ = ["count_rows", "formula_cells_without_value", "sheet_parts", "DAMAGED"]
 
 #: exceptions that mean "the bytes of this workbook are damaged"
-DAMAGED: tuple[type[BaseException], ...] = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError,
-                                            OSError, NotImplementedError)
+DAMAGED: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    ValueError,
+    OSError,
+    NotImplementedError,
+)
 
 _ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
 _FORMULA_WITHOUT_VALUE = re.compile(
     r'<(?:\w+:)?c\b[^>]*\br="([A-Z]+\d+)"[^>]*>\s*'
-    r'(?:<(?:\w+:)?f\b[^>]*/>|<(?:\w+:)?f\b[^>]*>[^<]*</(?:\w+:)?f>)\s*'
-    r'(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>')
+    r"(?:<(?:\w+:)?f\b[^>]*/>|<(?:\w+:)?f\b[^>]*>[^<]*</(?:\w+:)?f>)\s*"
+    r"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+)
 
 
 def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -36,12 +44,18 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
         rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", errors="replace")
     except KeyError:
         return {}
-    targets = {m.group(1): m.group(2) for m in re.finditer(
-        r'<(?:\w+:)?Relationship\b[^>]*\bId="([^"]+)"[^>]*\bTarget="([^"]+)"', rels)}
-    targets.update({m.group(2): m.group(1) for m in re.finditer(
-        r'<(?:\w+:)?Relationship\b[^>]*\bTarget="([^"]+)"[^>]*\bId="([^"]+)"', rels)})
+    targets = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r'<(?:\w+:)?Relationship\b[^>]*\bId="([^"]+)"[^>]*\bTarget="([^"]+)"', rels)
+    }
+    targets.update(
+        {
+            m.group(2): m.group(1)
+            for m in re.finditer(r'<(?:\w+:)?Relationship\b[^>]*\bTarget="([^"]+)"[^>]*\bId="([^"]+)"', rels)
+        }
+    )
     out = {}
-    for m in re.finditer(r'<(?:\w+:)?sheet\b([^>]*)/?>', wb):
+    for m in re.finditer(r"<(?:\w+:)?sheet\b([^>]*)/?>", wb):
         attrs = m.group(1)
         name = re.search(r'\bname="([^"]*)"', attrs)
         rid = re.search(r'\br:id="([^"]*)"|\bid="([^"]*)"', attrs)

@@ -60,7 +60,7 @@ def test_generator_is_deterministic_and_shaped(data, cols):
         assert set(np.unique(cols[v])) == {0, 1}
     assert cols["weight"].sum() == pytest.approx(6.3e6)
     totals = {m: sum(c.values()) for m, c in meta["controls"].items()}
-    assert len(set(totals.values())) == 1            # every margin adds up to one population
+    assert len(set(totals.values())) == 1  # every margin adds up to one population
     assert set(meta["controls"]) == {"sex", "dept", "agegrp"}
 
 
@@ -111,15 +111,17 @@ def _rec(best, peak=100.0):
 
 
 def test_targets_verdicts():
-    res = {"a": {"tools": {"surveykit": _rec(0.10), "numpy": _rec(0.06)}},
-           "b": {"tools": {"surveykit": _rec(0.20, 900.0), "numpy": _rec(0.05), "svy": _rec(2.4)}},
-           "c": {"tools": {"surveykit": _rec(1.0), "svy": _rec(2.0)}},
-           "rake": {"tools": {"surveykit": {"unavailable": "no rake"}, "svy": _rec(1.2)}}}
+    res = {
+        "a": {"tools": {"surveykit": _rec(0.10), "numpy": _rec(0.06)}},
+        "b": {"tools": {"surveykit": _rec(0.20, 900.0), "numpy": _rec(0.05), "svy": _rec(2.4)}},
+        "c": {"tools": {"surveykit": _rec(1.0), "svy": _rec(2.0)}},
+        "rake": {"tools": {"surveykit": {"unavailable": "no rake"}, "svy": _rec(1.2)}},
+    }
     t = {row["target"]: row for row in run.targets(res)}
     assert t["(a) surveykit within 2x of the numpy loop"]["met"] is True
     assert t["(b) surveykit >= 15x faster than svy"]["value"] == pytest.approx(12.0)
     assert t["(b) surveykit >= 15x faster than svy"]["met"] is False
-    assert t["(b) surveykit within 3x of the numpy loop"]["met"] is False      # 4x
-    assert t["(b) surveykit peak memory < 0.8 GB"]["met"] is False             # 900 MiB = 0.94 GB
+    assert t["(b) surveykit within 3x of the numpy loop"]["met"] is False  # 4x
+    assert t["(b) surveykit peak memory < 0.8 GB"]["met"] is False  # 900 MiB = 0.94 GB
     assert t["(c) surveykit >= 3x faster than svy"]["met"] is False
     assert t["raking: surveykit >= 5x faster than svy"]["met"] is None

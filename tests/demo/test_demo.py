@@ -73,8 +73,11 @@ def test_workbook_and_charts(outputs):
 
 
 def test_command_line(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(demo, "run", lambda out, **k: {"workbook": out / "w.xlsx", "table": _table(out),
-                                                      "sdg16:problems": out / "p.csv"})
+    monkeypatch.setattr(
+        demo,
+        "run",
+        lambda out, **k: {"workbook": out / "w.xlsx", "table": _table(out), "sdg16:problems": out / "p.csv"},
+    )
     assert demo.main(["--out", str(tmp_path), "--no-charts"]) == 0
     printed = capsys.readouterr().out
     assert "w.xlsx" in printed and "SDG16.1.4" in printed
@@ -82,6 +85,15 @@ def test_command_line(tmp_path, capsys, monkeypatch):
 
 def _table(out):
     path = out / "t.csv"
-    pd.DataFrame({"code": ["SDG16.1.4"], "breakdown": ["total"], "estimate": [52.9], "ci_low": [50.7],
-                  "ci_high": [55.0], "cv": [0.02], "unit_label": ["%"]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "code": ["SDG16.1.4"],
+            "breakdown": ["total"],
+            "estimate": [52.9],
+            "ci_low": [50.7],
+            "ci_high": [55.0],
+            "cv": [0.02],
+            "unit_label": ["%"],
+        }
+    ).to_csv(path, index=False)
     return path

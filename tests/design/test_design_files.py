@@ -19,14 +19,16 @@ margins: {}
 def persons():
     rng = np.random.default_rng(7)
     n = 40
-    return pd.DataFrame({
-        "id": np.arange(1, n + 1),
-        "estrato": np.repeat([1, 2], n // 2),
-        "upm": np.repeat(np.arange(1, 9), n // 8),
-        "sexo": rng.integers(1, 3, n),
-        "fexp": rng.uniform(5, 15, n).round(2),
-        "y": rng.normal(10, 3, n).round(2),
-    })
+    return pd.DataFrame(
+        {
+            "id": np.arange(1, n + 1),
+            "estrato": np.repeat([1, 2], n // 2),
+            "upm": np.repeat(np.arange(1, 9), n // 8),
+            "sexo": rng.integers(1, 3, n),
+            "fexp": rng.uniform(5, 15, n).round(2),
+            "y": rng.normal(10, 3, n).round(2),
+        }
+    )
 
 
 @pytest.fixture()
@@ -37,8 +39,7 @@ def incidents(persons):
 
 
 def _calibrated(persons):
-    return sk.SurveyDesign(persons, weights="fexp", strata="estrato", psu="upm").calibrate(
-        {"sexo": {1: 200, 2: 220}})
+    return sk.SurveyDesign(persons, weights="fexp", strata="estrato", psu="upm").calibrate({"sexo": {1: 200, 2: 220}})
 
 
 def _with_replacement_se(t_unit: pd.Series, stratum: pd.Series) -> float:
@@ -46,7 +47,7 @@ def _with_replacement_se(t_unit: pd.Series, stratum: pd.Series) -> float:
     var = 0.0
     for _, t in t_unit.groupby(stratum):
         var += len(t) / (len(t) - 1) * float(((t - t.mean()) ** 2).sum())
-    return var ** 0.5
+    return var**0.5
 
 
 def test_inherited_weights_are_the_child_weights_times_g(persons, incidents):
@@ -61,8 +62,9 @@ def test_inherited_weights_are_the_child_weights_times_g(persons, incidents):
     # by default the child takes its parent's weight before calibration
     inc = sk.inherit_calibration(cal, incidents, "id")
     fexp_of = dict(zip(persons["id"], persons["fexp"]))
-    assert np.allclose(inc.weights.to_numpy(), incidents["id"].map(fexp_of).to_numpy() *
-                       incidents["id"].map(g_of).to_numpy())
+    assert np.allclose(
+        inc.weights.to_numpy(), incidents["id"].map(fexp_of).to_numpy() * incidents["id"].map(g_of).to_numpy()
+    )
 
 
 def test_inherited_se_treats_the_calibration_as_fixed(persons, incidents):
@@ -94,14 +96,17 @@ def test_child_takes_the_parents_strata_and_psus(persons, incidents):
         sk.inherit_calibration(_calibrated(persons), moved, "id")
 
 
-@pytest.mark.parametrize("case, error, message", [
-    ("orphan", sk.DesignError, r"1 child row\(s\) have no parent row with the same 'id' \(rows 0\)"),
-    ("repeated", sk.DesignError, r"key 'id' does not identify the design's rows: it repeats in rows 0, 1"),
-    ("no key", sk.ColumnNotFoundError, r"column 'hogar' \(key\) is not in the child table"),
-    ("no weights", sk.ColumnNotFoundError, r"column 'peso' \(weights\) is not in the child table"),
-    ("uncalibrated", sk.WeightingError, "not calibrated"),
-    ("replicate", sk.WeightingError, "replicate designs"),
-])
+@pytest.mark.parametrize(
+    "case, error, message",
+    [
+        ("orphan", sk.DesignError, r"1 child row\(s\) have no parent row with the same 'id' \(rows 0\)"),
+        ("repeated", sk.DesignError, r"key 'id' does not identify the design's rows: it repeats in rows 0, 1"),
+        ("no key", sk.ColumnNotFoundError, r"column 'hogar' \(key\) is not in the child table"),
+        ("no weights", sk.ColumnNotFoundError, r"column 'peso' \(weights\) is not in the child table"),
+        ("uncalibrated", sk.WeightingError, "not calibrated"),
+        ("replicate", sk.WeightingError, "replicate designs"),
+    ],
+)
 def test_inherit_errors(persons, incidents, case, error, message):
     cal = _calibrated(persons)
     kwargs: dict = {}
@@ -121,8 +126,11 @@ def test_inherit_errors(persons, incidents, case, error, message):
     elif case == "uncalibrated":
         cal = sk.SurveyDesign(persons, weights="fexp", strata="estrato", psu="upm")
     elif case == "replicate":
-        cal = sk.SurveyDesign(persons, weights="fexp", strata="estrato", psu="upm").to_replicate("jkn").calibrate(
-            {"sexo": {1: 200, 2: 220}})
+        cal = (
+            sk.SurveyDesign(persons, weights="fexp", strata="estrato", psu="upm")
+            .to_replicate("jkn")
+            .calibrate({"sexo": {1: 200, 2: 220}})
+        )
     with pytest.raises(error, match=message):
         sk.inherit_calibration(cal, child, key, **kwargs)
 
@@ -133,10 +141,12 @@ def test_population_size_calibration_is_the_single_level_margin(persons, tmp_pat
     (tmp_path / "controls.yaml").write_text(CONTROLS, encoding="utf-8")
     (tmp_path / "design.yaml").write_text(
         "weights: fexp\nstrata: estrato\npsu: upm\ncalibration: {controls: controls.yaml, method: linear}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     got = sk.build_designs(sk.load_design_file(tmp_path / "design.yaml"), persons, {})["person"]
     old = sk.SurveyDesign(persons.assign(one=1), weights="fexp", strata="estrato", psu="upm").calibrate(
-        {"one": {1: 1000.0}})
+        {"one": {1: 1000.0}}
+    )
     assert got.weights.sum() == pytest.approx(1000.0, rel=1e-12)
     assert np.allclose(got.weights.to_numpy(), old.weights.to_numpy(), rtol=1e-12)
     a, b = got.mean("y"), old.mean("y")
@@ -152,16 +162,21 @@ def test_population_size_calibration_is_the_single_level_margin(persons, tmp_pat
 def test_design_file_inherits_and_names_keys(persons, incidents, tmp_path):
     (tmp_path / "controls.yaml").write_text(
         "metadata: {source: test, year: 2024, universe: adults, unit: persons, status: official}\n"
-        "margins: {sexo: {1: 200, 2: 220}}\n", encoding="utf-8")
-    body = ("weights: fexp\nstrata: estrato\npsu: upm\ncalibration: {controls: controls.yaml}\n"
-            "units:\n  incident: {table: inc, weights: fexp, key: id%s}\n")
+        "margins: {sexo: {1: 200, 2: 220}}\n",
+        encoding="utf-8",
+    )
+    body = (
+        "weights: fexp\nstrata: estrato\npsu: upm\ncalibration: {controls: controls.yaml}\n"
+        "units:\n  incident: {table: inc, weights: fexp, key: id%s}\n"
+    )
     (tmp_path / "design.yaml").write_text(body % "", encoding="utf-8")
     child = incidents.assign(fexp=incidents["id"].map(dict(zip(persons["id"], persons["fexp"]))))
     designs = sk.build_designs(sk.load_design_file(tmp_path / "design.yaml"), persons, {"inc": child})
     want = sk.inherit_calibration(_calibrated(persons), child, "id", weights="fexp")
     assert np.allclose(designs["incident"].weights.to_numpy(), want.weights.to_numpy(), rtol=1e-12)
     assert designs["incident"].total("denuncia")["se"].iloc[0] == pytest.approx(
-        want.total("denuncia")["se"].iloc[0], rel=1e-12)
+        want.total("denuncia")["se"].iloc[0], rel=1e-12
+    )
     (tmp_path / "design.yaml").write_text(body % ", psu: otra", encoding="utf-8")
     with pytest.raises(sk.DesignError, match=r"design\.yaml, units\.incident\.psu: a unit that inherits"):
         sk.build_designs(sk.load_design_file(tmp_path / "design.yaml"), persons, {"inc": child})
@@ -196,12 +211,14 @@ def test_calibrated_child_total_and_mean_are_the_parents_of_summed_variables(per
 
 def test_calibrated_child_domains_and_covariance(persons, incidents):
     rng = np.random.default_rng(3)
-    inc = incidents.assign(tipo=rng.integers(1, 3, len(incidents)),
-                           sexo=incidents["id"].map(dict(zip(persons["id"], persons["sexo"]))))
+    inc = incidents.assign(
+        tipo=rng.integers(1, 3, len(incidents)), sexo=incidents["id"].map(dict(zip(persons["id"], persons["sexo"])))
+    )
     for t in (1, 2):
         inc[f"den{t}"] = inc["denuncia"] * (inc["tipo"] == t)
-    aggregated = persons.assign(den1=_summed(persons, inc, "den1"), den2=_summed(persons, inc, "den2"),
-                                den=_summed(persons, inc, "denuncia"))
+    aggregated = persons.assign(
+        den1=_summed(persons, inc, "den1"), den2=_summed(persons, inc, "den2"), den=_summed(persons, inc, "denuncia")
+    )
     parent = _calibrated(aggregated)
     child = sk.inherit_calibration(_calibrated(persons), inc, "id", variance="calibrated")
     # a domain of the child's own (incident type): the parent's totals of the per-type sums
@@ -233,9 +250,13 @@ def test_calibrated_child_refuses_weighting(persons, incidents):
 def test_design_file_inherit_calibration_calibrated(persons, incidents, tmp_path):
     (tmp_path / "controls.yaml").write_text(
         "metadata: {source: test, year: 2024, universe: adults, unit: persons, status: official}\n"
-        "margins: {sexo: {1: 200, 2: 220}}\n", encoding="utf-8")
-    body = ("weights: fexp\nstrata: estrato\npsu: upm\ncalibration: {controls: controls.yaml}\n"
-            "units:\n  incident: {table: inc, weights: fexp, key: id, inherit_calibration: %s}\n")
+        "margins: {sexo: {1: 200, 2: 220}}\n",
+        encoding="utf-8",
+    )
+    body = (
+        "weights: fexp\nstrata: estrato\npsu: upm\ncalibration: {controls: controls.yaml}\n"
+        "units:\n  incident: {table: inc, weights: fexp, key: id, inherit_calibration: %s}\n"
+    )
     child = incidents.assign(fexp=incidents["id"].map(dict(zip(persons["id"], persons["fexp"]))))
     (tmp_path / "design.yaml").write_text(body % "calibrated", encoding="utf-8")
     got = sk.build_designs(sk.load_design_file(tmp_path / "design.yaml"), persons, {"inc": child})["incident"]

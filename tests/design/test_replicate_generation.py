@@ -49,7 +49,7 @@ def test_hadamard_is_orthogonal_with_a_row_of_ones(n):
     assert np.array_equal(H @ H.T, order * np.eye(order, dtype=int))
     assert (H[0] == 1).all()
     if order > 1:
-        assert (H[1:].sum(axis=1) == 0).all()        # balanced rows: half +1, half -1
+        assert (H[1:].sum(axis=1) == 0).all()  # balanced rows: half +1, half -1
 
 
 def test_brr_variance_of_a_total_equals_taylor_with_replacement():
@@ -151,8 +151,7 @@ def test_user_replicate_weights_are_compressed_to_units_and_give_the_same_answer
     jk = d.to_replicate("jkn")
     rw = jk.replicate_weights
     data = pd.concat([df, rw], axis=1)
-    given = sk.ReplicateDesign(data, weights="w", replicate_weights=list(rw.columns), method="jkn",
-                               rscales=jk.rscales)
+    given = sk.ReplicateDesign(data, weights="w", replicate_weights=list(rw.columns), method="jkn", rscales=jk.rscales)
     assert given.units is not None and given.factors.shape[0] == d.structure.stages[0].n_clusters
     a = jk.mean("y", by="stratum")
     b = given.mean("y", by="stratum")

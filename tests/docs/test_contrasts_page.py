@@ -10,7 +10,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_contrasts_page(monkeypatch):
     monkeypatch.chdir(ROOT)
-    result = doctest.testfile(str(ROOT / "docs" / "contrasts.md"), module_relative=False,
-                              optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    result = doctest.testfile(
+        str(ROOT / "docs" / "contrasts.md"),
+        module_relative=False,
+        optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS,
+    )
     assert result.attempted >= 20
     assert result.failed == 0

@@ -53,9 +53,9 @@ def test_python_examples_run(page, tmp_path, monkeypatch):
     namespace: dict = {"__name__": "__docs__"}
     for i, code in enumerate(blocks, start=1):
         if re.search(r"^>>> ", code, re.M):
-            continue                        # a doctest block: the page's own doctest test runs it
+            continue  # a doctest block: the page's own doctest test runs it
         if page.name == "README.md":
-            code = code.replace("replicates=500", "replicates=20")   # the same calls, a quicker run
+            code = code.replace("replicates=500", "replicates=20")  # the same calls, a quicker run
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:

@@ -12,8 +12,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_sae_page(monkeypatch):
     monkeypatch.chdir(ROOT)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")          # the page's models fit without warnings
-        result = doctest.testfile(str(ROOT / "docs" / "sae.md"), module_relative=False,
-                                  optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+        warnings.simplefilter("error")  # the page's models fit without warnings
+        result = doctest.testfile(
+            str(ROOT / "docs" / "sae.md"),
+            module_relative=False,
+            optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS,
+        )
     assert result.attempted > 30
     assert result.failed == 0

@@ -62,8 +62,9 @@ def _fmt(v):
 def _linearize(d, call: dict):
     if call["function"] == "covariance_joint":
         # a mean and a proportion (several statistics) in one linearization: their joint covariance
-        return sk.Linearization.stack([_linearize(d, {"function": "covariance", **e, "by": call.get("by")})
-                                       for e in call["estimates"]])
+        return sk.Linearization.stack(
+            [_linearize(d, {"function": "covariance", **e, "by": call.get("by")}) for e in call["estimates"]]
+        )
     by = call.get("by") or None
     stat = call["statistic"]
     variables = call.get("variables") or [call["variable"]]
@@ -107,8 +108,14 @@ def test_difference_matches_r(case):
     d = _subset(design("con", case["design"]), case.get("subset"))
     call = case["call"]
     den = call.get("denominator")
-    t = d.difference(call["variable"], by=call["by"], statistic=call["statistic"], reference=call["reference"],
-                     pairs=call["pairs"], denominator=den)
+    t = d.difference(
+        call["variable"],
+        by=call["by"],
+        statistic=call["statistic"],
+        reference=call["reference"],
+        pairs=call["pairs"],
+        denominator=den,
+    )
     if call.get("level") is not None:
         t = t[t["level"].astype(str) == str(call["level"])]
     got = {(str(_fmt(g)), str(_fmt(r))): row for g, r, row in zip(t["group"], t["reference"], t.itertuples())}
@@ -144,6 +151,7 @@ def _contrast_function(spec: dict, keys: list[tuple]):
         if kind == "difference":
             return A - B
         raise AssertionError(kind)
+
     return fn
 
 

@@ -50,8 +50,12 @@ def test_covariance_is_symmetric_psd_with_se_squared_on_the_diagonal(sample, kin
     assert M.shape == (len(table), len(table))
     np.testing.assert_allclose(M, M.T, rtol=0, atol=1e-12 * max(1.0, np.abs(M).max()))
     assert np.linalg.eigvalsh((M + M.T) / 2).min() >= -1e-9 * max(1.0, np.abs(M).max())
-    np.testing.assert_allclose(np.sqrt(np.clip(np.diag(M), 0, None)), table["se"].to_numpy(), rtol=1e-9,
-                               atol=1e-12 * max(1.0, table["se"].max()))
+    np.testing.assert_allclose(
+        np.sqrt(np.clip(np.diag(M), 0, None)),
+        table["se"].to_numpy(),
+        rtol=1e-9,
+        atol=1e-12 * max(1.0, table["se"].max()),
+    )
 
 
 @SETTINGS
@@ -90,7 +94,7 @@ def test_domain_against_total_is_the_explicit_contrast(sample, kind):
         assert row.se == pytest.approx(c["se"][0], rel=1e-9, abs=1e-12)
         # ignoring the overlap would be wrong: the domain and the total are correlated
         V = d.covariance_matrix(joint)
-        assert row.se ** 2 == pytest.approx(V[i, i] + V[m - 1, m - 1] - 2 * V[i, m - 1], rel=1e-9, abs=1e-12)
+        assert row.se**2 == pytest.approx(V[i, i] + V[m - 1, m - 1] - 2 * V[i, m - 1], rel=1e-9, abs=1e-12)
 
 
 @SETTINGS
@@ -115,6 +119,9 @@ def test_replicate_design_needs_a_replicate_function_for_influence_values():
     lin = r.linearization(2.0, np.zeros(4))
     with pytest.raises(sk.EstimationError, match="replicate="):
         r.estimate(lin)
-    lin = r.linearization(float(np.average(df["y"], weights=df["w"])), np.zeros(4),
-                          replicate=lambda W: (W * df["y"].to_numpy()[:, None]).sum(0) / W.sum(0))
+    lin = r.linearization(
+        float(np.average(df["y"], weights=df["w"])),
+        np.zeros(4),
+        replicate=lambda W: (W * df["y"].to_numpy()[:, None]).sum(0) / W.sum(0),
+    )
     np.testing.assert_allclose(r.estimate(lin)["se"], r.mean("y")["se"], rtol=1e-12)

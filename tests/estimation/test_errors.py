@@ -18,15 +18,18 @@ import surveykit as sk
 @pytest.fixture
 def df() -> pd.DataFrame:
     """Two strata, two PSUs each, three elements per PSU."""
-    return pd.DataFrame({
-        "stratum": [1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2],
-        "psu": [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4],
-        "w": [10.0, 10, 10, 12, 12, 12, 20, 20, 20, 25, 25, 25],
-        "N": [40.0] * 6 + [30.0] * 6,
-        "api00": [600.0, 650, 700, 640, 590, 720, 510, 560, np.nan, 700, 610, 580],
-        "name": ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"],
-        "dom": ["x", "x", "y", "x", "y", "y", "x", "x", "y", "x", "y", "x"],
-    }, index=pd.RangeIndex(101, 113))
+    return pd.DataFrame(
+        {
+            "stratum": [1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2],
+            "psu": [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4],
+            "w": [10.0, 10, 10, 12, 12, 12, 20, 20, 20, 25, 25, 25],
+            "N": [40.0] * 6 + [30.0] * 6,
+            "api00": [600.0, 650, 700, 640, 590, 720, 510, 560, np.nan, 700, 610, 580],
+            "name": ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"],
+            "dom": ["x", "x", "y", "x", "y", "y", "x", "x", "y", "x", "y", "x"],
+        },
+        index=pd.RangeIndex(101, 113),
+    )
 
 
 def raised(exc_type, func, *args, **kwargs):
@@ -47,8 +50,7 @@ def assert_names(err: sk.SurveykitError, column: str | None = None, rows=()):
 
 
 # --- weights --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("bad, what", [(np.nan, "missing"), (-3.0, "negative"), (0.0, "zero"),
-                                       (np.inf, "infinite")])
+@pytest.mark.parametrize("bad, what", [(np.nan, "missing"), (-3.0, "negative"), (0.0, "zero"), (np.inf, "infinite")])
 def test_bad_weights(df, bad, what):
     df.loc[[104, 110], "w"] = bad
     err = raised(sk.WeightError, sk.SurveyDesign, df, weights="w", strata="stratum", psu="psu")
@@ -69,8 +71,7 @@ def test_replicate_weights_negative_or_missing(df):
     df["r2"] = df["w"] * 0.5
     df.loc[103, "r2"] = -1.0
     df.loc[105, "r2"] = np.nan
-    err = raised(sk.WeightError, sk.ReplicateDesign, df, weights="w", replicate_weights=["r1", "r2"],
-                 method="other")
+    err = raised(sk.WeightError, sk.ReplicateDesign, df, weights="w", replicate_weights=["r1", "r2"], method="other")
     assert_names(err, "r2", [103, 105])
 
 
@@ -84,10 +85,10 @@ def test_missing_stratum_or_psu_ids(df, col):
 
 
 def test_lonely_psu_error_names_stratum_and_rows(df):
-    df.loc[[110, 111, 112], "psu"] = 3           # stratum 2 now has a single PSU
+    df.loc[[110, 111, 112], "psu"] = 3  # stratum 2 now has a single PSU
     err = raised(sk.LonelyPSUError, sk.SurveyDesign, df, weights="w", strata="stratum", psu="psu")
     assert_names(err, "stratum", [107, 112])
-    assert "lonely_psu=" in str(err)           # says what to do
+    assert "lonely_psu=" in str(err)  # says what to do
     # every other option builds the design
     for option in ("adjust", "average", "remove", "certainty"):
         se = sk.SurveyDesign(df, weights="w", strata="stratum", psu="psu", lonely_psu=option).mean("api00")["se"]
@@ -95,22 +96,22 @@ def test_lonely_psu_error_names_stratum_and_rows(df):
 
 
 def test_lonely_psu_at_stage_two(df):
-    df["ssu"] = [1, 2, 2, 1, 1, 2, 1, 1, 1, 1, 2, 2]   # PSU 3 has a single SSU
+    df["ssu"] = [1, 2, 2, 1, 1, 2, 1, 1, 1, 1, 2, 2]  # PSU 3 has a single SSU
     df["N2"] = 5.0
-    err = raised(sk.LonelyPSUError, sk.SurveyDesign, df, weights="w", strata="stratum", psu=["psu", "ssu"],
-                 fpc=["N", "N2"])
+    err = raised(
+        sk.LonelyPSUError, sk.SurveyDesign, df, weights="w", strata="stratum", psu=["psu", "ssu"], fpc=["N", "N2"]
+    )
     assert_names(err, rows=[107, 108, 109])
     assert "stage 2" in str(err)
 
 
 def test_unknown_lonely_psu_option(df):
-    err = raised(sk.DesignError, sk.SurveyDesign, df, weights="w", strata="stratum", psu="psu",
-                 lonely_psu="collapse")
+    err = raised(sk.DesignError, sk.SurveyDesign, df, weights="w", strata="stratum", psu="psu", lonely_psu="collapse")
     assert "'collapse'" in str(err) and "adjust" in str(err)
 
 
 def test_psus_not_nested_in_strata(df):
-    df["psu"] = [1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2]   # ids restart in every stratum
+    df["psu"] = [1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2]  # ids restart in every stratum
     err = raised(sk.DesignError, sk.SurveyDesign, df, weights="w", strata="stratum", psu="psu")
     assert_names(err, "psu")
     assert "nest=True" in str(err) and "'stratum'" in str(err)
@@ -127,8 +128,7 @@ def test_fpc_varying_within_stratum(df):
 
 def test_fpc_for_fewer_stages_than_psu(df):
     df["ssu"] = np.arange(12)
-    err = raised(sk.DesignError, sk.SurveyDesign, df, weights="w", strata="stratum", psu=["psu", "ssu"],
-                 fpc="N")
+    err = raised(sk.DesignError, sk.SurveyDesign, df, weights="w", strata="stratum", psu=["psu", "ssu"], fpc="N")
     assert "1 fpc column(s) for 2 sampling stage(s)" in str(err)
     assert err.column == "N"
 
@@ -141,7 +141,7 @@ def test_fpc_mixing_counts_and_fractions(df):
 
 
 def test_fpc_below_sample_size_and_non_positive(df):
-    df["N"] = [1.0] * 6 + [30.0] * 6               # one PSU in the population, two sampled
+    df["N"] = [1.0] * 6 + [30.0] * 6  # one PSU in the population, two sampled
     err = raised(sk.DesignError, sk.SurveyDesign, df, weights="w", strata="stratum", psu="psu", fpc="N")
     assert_names(err, "N", [101, 106])
     df["N"] = [40.0] * 6 + [0.0] * 6
@@ -186,7 +186,7 @@ def test_text_variable(design, method):
     err = raised(sk.VariableTypeError, getattr(design, method), "name")
     assert_names(err, "name", [101, 110])
     assert "(and 2 more)" in str(err) and 112 in err.rows
-    assert "proportion('name')" in str(err)        # says what to do
+    assert "proportion('name')" in str(err)  # says what to do
 
 
 def test_text_among_numbers_names_only_those_rows(df):
@@ -234,12 +234,15 @@ def test_mask_of_wrong_length(design):
     assert "5 values" in str(err) and "12 rows" in str(err)
 
 
-@pytest.mark.parametrize("kwargs, text", [
-    (dict(ci="wald"), "ci='wald'"),
-    (dict(ci="logit"), "for proportions"),
-    (dict(level=95), "level=95"),
-    (dict(empty="zero"), "empty='zero'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, text",
+    [
+        (dict(ci="wald"), "ci='wald'"),
+        (dict(ci="logit"), "for proportions"),
+        (dict(level=95), "level=95"),
+        (dict(empty="zero"), "empty='zero'"),
+    ],
+)
 def test_bad_interval_options(design, kwargs, text):
     err = raised(sk.EstimationError, design.mean, "api00", **kwargs)
     assert text in str(err)
@@ -256,7 +259,7 @@ def test_ratio_lengths(design):
 
 
 def test_brr_needs_two_psus_per_stratum(df):
-    df.loc[[111, 112], "psu"] = 5                   # stratum 2: PSUs 3, 4 and 5
+    df.loc[[111, 112], "psu"] = 5  # stratum 2: PSUs 3, 4 and 5
     d = sk.SurveyDesign(df, weights="w", strata="stratum", psu="psu")
     err = raised(sk.DesignError, d.to_replicate, "brr")
     assert "exactly 2 PSUs" in str(err) and "'jkn'" in str(err)
@@ -270,8 +273,15 @@ def test_unknown_replicate_method(df):
 
 
 def test_every_error_is_a_surveykit_error():
-    for name in ("DesignError", "ColumnNotFoundError", "WeightError", "LonelyPSUError", "EstimationError",
-                 "VariableTypeError", "EmptyDomainError"):
+    for name in (
+        "DesignError",
+        "ColumnNotFoundError",
+        "WeightError",
+        "LonelyPSUError",
+        "EstimationError",
+        "VariableTypeError",
+        "EmptyDomainError",
+    ):
         assert issubclass(getattr(sk, name), sk.SurveykitError)
 
 
@@ -288,10 +298,9 @@ def test_empty_domain_in_proportion_is_named_once(df):
 
 def test_average_with_nothing_to_average_warns(df):
     """R gives a NaN SE when a PSU's only sampled SSU is lonely under "average"; say so (R is silent)."""
-    df["ssu"] = [1, 2, 2, 1, 1, 2, 1, 1, 1, 1, 2, 2]   # PSU 3 has a single SSU
+    df["ssu"] = [1, 2, 2, 1, 1, 2, 1, 1, 1, 1, 2, 2]  # PSU 3 has a single SSU
     df["N2"] = 5.0
-    d = sk.SurveyDesign(df, weights="w", strata="stratum", psu=["psu", "ssu"], fpc=["N", "N2"],
-                        lonely_psu="average")
+    d = sk.SurveyDesign(df, weights="w", strata="stratum", psu=["psu", "ssu"], fpc=["N", "N2"], lonely_psu="average")
     with pytest.warns(sk.SurveykitWarning, match="lonely_psu='average'"):
         r = d.mean("api00")
     assert np.isnan(r["se"][0]) and np.isfinite(r["estimate"][0])

@@ -21,7 +21,7 @@ RTOL = 1e-6
 
 def _data(path: str) -> pd.DataFrame:
     df = pd.read_csv(REF / path)
-    if "y" in df and "psu" in df and "region" in df:       # the multistage sample's derived columns
+    if "y" in df and "psu" in df and "region" in df:  # the multistage sample's derived columns
         df["yy"] = (df["y"] > 50).astype(float).where(df["y"].notna())
         df["ssuid"] = df["psu"].astype(str) + ":" + df["ssu"].astype(str)
         df["dlon"] = np.where(df["psu"] == 1, "p1", df["region"])
@@ -108,7 +108,8 @@ def test_integrated_calibration_matches_r(case):
     # one g per group: the household weight reproduces person totals
     g = c.weights / d.weights
     assert g.groupby(d.data[step["aggregate"]]).nunique().max() == 1 or np.allclose(
-        g.groupby(d.data[step["aggregate"]]).std().fillna(0), 0, atol=1e-12)
+        g.groupby(d.data[step["aggregate"]]).std().fillna(0), 0, atol=1e-12
+    )
     for e in case["expected"]:
         if e["call"] == "mean y":
             row = c.mean("y").iloc[0]

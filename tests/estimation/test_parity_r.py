@@ -63,18 +63,24 @@ def design_for(path: Path, name: str):
         d = sk.SurveyDesign(df, **args)
         if kind == "to_replicate":
             rep = entry["replicate"]
-            d = d.to_replicate(rep["method"], replicates=rep.get("replicates"), rho=rep.get("rho"),
-                               mse=bool(rep.get("mse")))
+            d = d.to_replicate(
+                rep["method"], replicates=rep.get("replicates"), rho=rep.get("rho"), mse=bool(rep.get("mse"))
+            )
         return d
     rep = entry["replicate"]
-    return sk.ReplicateDesign(df, weights=rep["weights"], replicate_weights=as_list(rep["replicate_weights"]),
-                              method=rep["method"], scale=rep.get("scale"),
-                              rscales=as_list(rep.get("rscales")), rho=rep.get("rho"),
-                              mse=bool(rep.get("mse")))
+    return sk.ReplicateDesign(
+        df,
+        weights=rep["weights"],
+        replicate_weights=as_list(rep["replicate_weights"]),
+        method=rep["method"],
+        scale=rep.get("scale"),
+        rscales=as_list(rep.get("rscales")),
+        rho=rep.get("rho"),
+        mse=bool(rep.get("mse")),
+    )
 
 
-_OPS = {"==": operator.eq, "!=": operator.ne, ">": operator.gt, ">=": operator.ge, "<": operator.lt,
-        "<=": operator.le}
+_OPS = {"==": operator.eq, "!=": operator.ne, ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 
 
 def subset_mask(df: pd.DataFrame, spec: dict) -> pd.Series:
@@ -110,8 +116,12 @@ def norm(v: Any) -> str:
 
 
 def row_key(variable, domain: tuple, level, quantile) -> tuple:
-    return (variable, tuple(norm(x) for x in domain), None if level is None else norm(level),
-            None if quantile is None else round(float(quantile), 12))
+    return (
+        variable,
+        tuple(norm(x) for x in domain),
+        None if level is None else norm(level),
+        None if quantile is None else round(float(quantile), 12),
+    )
 
 
 def rel_error(actual: float, expected: float | None) -> float:
@@ -186,14 +196,17 @@ def test_parity_with_r(path: Path, case: dict):
     if "error" in case:
         err = getattr(sk, case["error"])
         with pytest.raises(err):
-            d = design_for.__wrapped__(path, case["design"])   # uncached: construction may raise
+            d = design_for.__wrapped__(path, case["design"])  # uncached: construction may raise
             run_call(d, case["call"])
         return
     worst, problems = compare_case(path, case)
     if problems:
         summary = ", ".join(f"{q} {worst[q]:.1e}" for q in QUANTITIES)
-        pytest.fail(f"{case['id']} ({case['r_code']}; design {fixture(path)['designs'][case['design']]['r_design']})\n"
-                    f"max relative error: {summary}\n  " + "\n  ".join(problems[:12]), pytrace=False)
+        pytest.fail(
+            f"{case['id']} ({case['r_code']}; design {fixture(path)['designs'][case['design']]['r_design']})\n"
+            f"max relative error: {summary}\n  " + "\n  ".join(problems[:12]),
+            pytrace=False,
+        )
 
 
 # --- the user's reference (/work/shared/reference/r-survey/expected.json, copied) ----------------
@@ -209,10 +222,9 @@ def user_cases():
 def user_design(dataset_name: str):
     case = next(c for c in json.loads(USER.read_text())["cases"] if c["dataset"] == dataset_name)
     spec = case["design"]
-    df = dataset(spec["csv"])        # byte-identical to the user's CSV (see tests/reference/README.md)
-    weights = spec["weights"] if spec["weights"] in df.columns else None   # else derived from fpc
-    return sk.SurveyDesign(df, weights=weights, strata=spec["strata"], psu=spec["ids"] or None,
-                           fpc=spec["fpc"])
+    df = dataset(spec["csv"])  # byte-identical to the user's CSV (see tests/reference/README.md)
+    weights = spec["weights"] if spec["weights"] in df.columns else None  # else derived from fpc
+    return sk.SurveyDesign(df, weights=weights, strata=spec["strata"], psu=spec["ids"] or None, fpc=spec["fpc"])
 
 
 def test_user_reference_has_30_cases():
@@ -248,22 +260,27 @@ def user_checks(case: dict) -> list[tuple[str, float, float]]:
         row = call("logit")
         checks += [(q, row[q], case[q]) for q in ("estimate", "se", "ci_low", "ci_high")]
     elif kind == "median":
-        row = call("t")        # R's svyquantile uses t with degf(design) by default
+        row = call("t")  # R's svyquantile uses t with degf(design) by default
         checks += [(q, row[q], case[q]) for q in ("estimate", "se", "ci_low", "ci_high")]
     else:
         row = call("normal")
         checks += [(q, row[q], case[q]) for q in ("estimate", "se", "ci_low", "ci_high", "deff") if q in case]
         if "ci_low_t" in case:
             row_t = call("t")
-            checks += [("ci_low_t", row_t["ci_low"], case["ci_low_t"]),
-                       ("ci_high_t", row_t["ci_high"], case["ci_high_t"])]
+            checks += [
+                ("ci_low_t", row_t["ci_low"], case["ci_low_t"]),
+                ("ci_high_t", row_t["ci_high"], case["ci_high_t"]),
+            ]
     return checks
 
 
 @pytest.mark.parametrize("case", list(user_cases()))
 def test_user_reference(case: dict):
-    bad = [f"{q}: surveykit {a!r}, R {e!r} (rel. error {rel_error(a, e):.2e})" for q, a, e in user_checks(case)
-           if rel_error(a, e) > RTOL]
+    bad = [
+        f"{q}: surveykit {a!r}, R {e!r} (rel. error {rel_error(a, e):.2e})"
+        for q, a, e in user_checks(case)
+        if rel_error(a, e) > RTOL
+    ]
     assert not bad, f"{case['id']} ({case['r_code']}): " + "; ".join(bad)
 
 
@@ -293,8 +310,10 @@ def report() -> str:
             for q in QUANTITIES:
                 worst[q] = max(worst[q], w[q])
         ci = max(worst["ci_low"], worst["ci_high"])
-        lines.append(f"| {path.stem} | {len(cases)} | {n_rows} | {worst['estimate']:.1e} | {worst['se']:.1e} | "
-                     f"{ci:.1e} | {worst['deff']:.1e} |")
+        lines.append(
+            f"| {path.stem} | {len(cases)} | {n_rows} | {worst['estimate']:.1e} | {worst['se']:.1e} | "
+            f"{ci:.1e} | {worst['deff']:.1e} |"
+        )
     worst = {q: 0.0 for q in QUANTITIES}
     ucases = [p.values[0] for p in user_cases()]
     for case in ucases:
@@ -302,9 +321,11 @@ def report() -> str:
             key = "ci_low" if q.startswith("ci_") else q
             if key in worst:
                 worst[key] = max(worst[key], rel_error(a, e))
-    lines.append(f"| user/expected.json | {len(ucases)} | {len(ucases)} | {worst['estimate']:.1e} | "
-                 f"{worst['se']:.1e} | "
-                 f"{worst['ci_low']:.1e} | {worst['deff']:.1e} |")
+    lines.append(
+        f"| user/expected.json | {len(ucases)} | {len(ucases)} | {worst['estimate']:.1e} | "
+        f"{worst['se']:.1e} | "
+        f"{worst['ci_low']:.1e} | {worst['deff']:.1e} |"
+    )
     if failures:
         lines += ["", "Failing cases (not in the maxima above):", ""] + [f"* {f}" for f in failures]
     return "\n".join(lines)
@@ -312,8 +333,7 @@ def report() -> str:
 
 def case_table() -> str:
     """One line per design: the R design call, the estimators exercised, cases and worst errors."""
-    lines = ["| design (R) | estimators (ci) | cases | max rel. error est / SE / CI / deff |",
-             "|---|---|---|---|"]
+    lines = ["| design (R) | estimators (ci) | cases | max rel. error est / SE / CI / deff |", "|---|---|---|---|"]
     for path in FIXTURES:
         fx = fixture(path)
         groups: dict[str, list[dict]] = {}
@@ -325,9 +345,15 @@ def case_table() -> str:
             r = re.sub(r'data\[c\("(\w+?)_1".*?"\w+?_(\d+)"\)\]', r"data[\1_1..\1_\2]", r)
             if entry["r_lonely_psu"] != "fail":
                 r += f" [lonely.psu={entry['r_lonely_psu']}]"
-            ests = sorted({c["call"]["estimator"] + ("" if c["call"]["ci"] == "t" else f" ({c['call']['ci']})")
-                           + (" by" if c["call"].get("by") else "") + (" subset" if c.get("subset") else "")
-                           for c in cases})
+            ests = sorted(
+                {
+                    c["call"]["estimator"]
+                    + ("" if c["call"]["ci"] == "t" else f" ({c['call']['ci']})")
+                    + (" by" if c["call"].get("by") else "")
+                    + (" subset" if c.get("subset") else "")
+                    for c in cases
+                }
+            )
             worst = {q: 0.0 for q in QUANTITIES}
             for c in cases:
                 if "error" in c:
@@ -340,8 +366,10 @@ def case_table() -> str:
                 for q in QUANTITIES:
                     worst[q] = max(worst[q], w[q])
             ci = max(worst["ci_low"], worst["ci_high"])
-            lines.append(f"| `{r}` ({entry['data']}) | {', '.join(ests)} | {len(cases)} | "
-                         f"{worst['estimate']:.0e} / {worst['se']:.0e} / {ci:.0e} / {worst['deff']:.0e} |")
+            lines.append(
+                f"| `{r}` ({entry['data']}) | {', '.join(ests)} | {len(cases)} | "
+                f"{worst['estimate']:.0e} / {worst['se']:.0e} / {ci:.0e} / {worst['deff']:.0e} |"
+            )
     return "\n".join(lines)
 
 

@@ -32,14 +32,16 @@ def samples(draw, strata: bool | None = None, fpc: bool | None = None, missing: 
     stratum = np.concatenate([np.full(sum(s), h) for h, s in enumerate(sizes)])
     psu = np.concatenate([np.repeat(np.arange(len(s)) + 10 * h, s) for h, s in enumerate(sizes)])
     n = len(psu)
-    df = pd.DataFrame({
-        "stratum": stratum,
-        "psu": psu,
-        "w": np.round(rng.uniform(0.5, 50.0, n), 3),
-        "y": np.round(rng.normal(10.0, 4.0, n), 3),
-        "dom": rng.choice(["a", "b", "c"], n, p=[0.5, 0.3, 0.2]),
-        "cat": rng.choice(["p", "q", "r", "s"], n),
-    })
+    df = pd.DataFrame(
+        {
+            "stratum": stratum,
+            "psu": psu,
+            "w": np.round(rng.uniform(0.5, 50.0, n), 3),
+            "y": np.round(rng.normal(10.0, 4.0, n), 3),
+            "dom": rng.choice(["a", "b", "c"], n, p=[0.5, 0.3, 0.2]),
+            "cat": rng.choice(["p", "q", "r", "s"], n),
+        }
+    )
     if missing:
         df.loc[rng.random(n) < 0.15, "y"] = np.nan
         df.loc[rng.random(n) < 0.1, "cat"] = None
@@ -55,8 +57,9 @@ def samples(draw, strata: bool | None = None, fpc: bool | None = None, missing: 
 def close(a, b, rtol=1e-9) -> bool:
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
-    return bool(np.allclose(a, b, rtol=rtol, atol=1e-12 * max(1.0, float(np.nanmax(np.abs(b), initial=0))),
-                            equal_nan=True))
+    return bool(
+        np.allclose(a, b, rtol=rtol, atol=1e-12 * max(1.0, float(np.nanmax(np.abs(b), initial=0))), equal_nan=True)
+    )
 
 
 def design(df, args):
@@ -176,8 +179,9 @@ def test_properties_are_not_vacuous():
 @pytest.mark.parametrize("c", [0.5, 3.0])
 def test_scaling_example(c):
     """A fixed example of the scaling property, with numbers (R: svytotal on api-like data)."""
-    df = pd.DataFrame({"s": [1, 1, 1, 2, 2, 2], "p": [1, 1, 2, 3, 4, 4], "w": [2.0, 2, 3, 1, 4, 4],
-                       "y": [1.0, 2, 3, 4, 5, 6]})
+    df = pd.DataFrame(
+        {"s": [1, 1, 1, 2, 2, 2], "p": [1, 1, 2, 3, 4, 4], "w": [2.0, 2, 3, 1, 4, 4], "y": [1.0, 2, 3, 4, 5, 6]}
+    )
     d = sk.SurveyDesign(df, weights="w", strata="s", psu="p")
     dc = sk.SurveyDesign(df.assign(w=df["w"] * c), weights="w", strata="s", psu="p")
     t = d.total("y")

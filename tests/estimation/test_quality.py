@@ -20,7 +20,7 @@ def test_inegi_bands():
     t = _table(estimate=[1.0, 1.0, 1.0, 1.0, 1.0], se=[0.0, 0.1499, 0.15, 0.2999, 0.30], n=[50] * 5, df=[20] * 5)
     q = sk.quality_flags(t, "inegi")
     assert q["flag"].tolist() == ["", "", "moderada", "moderada", "baja"]
-    assert q["publish"].all()                       # INEGI flags, it does not suppress
+    assert q["publish"].all()  # INEGI flags, it does not suppress
     assert "15%" in q["flag_reason"][2]
 
 
@@ -40,10 +40,12 @@ def test_statcan_release_caution_suppress():
 
 def test_nchs_proportions_decision_path():
     # p, se, n, df chosen to fall on each branch of the NCHS standard
-    t = _table(estimate=[0.30, 0.30, 0.50, 0.05, 0.40, 0.0, 0.30],
-               se=[0.005, 0.20, 0.09, 0.02, 0.04, 0.0, 0.01],
-               n=[4000, 900, 200, 600, 500, 300, 2000],
-               df=[60, 60, 60, 60, 60, 60, 5])
+    t = _table(
+        estimate=[0.30, 0.30, 0.50, 0.05, 0.40, 0.0, 0.30],
+        se=[0.005, 0.20, 0.09, 0.02, 0.04, 0.0, 0.01],
+        n=[4000, 900, 200, 600, 500, 300, 2000],
+        df=[60, 60, 60, 60, 60, 60, 5],
+    )
     q = sk.quality_flags(t, "nchs")
     ess = q["effective_n"].to_numpy()
     width = (q["ci_high_kg"] - q["ci_low_kg"]).to_numpy()
@@ -67,13 +69,21 @@ def test_nchs_proportions_decision_path():
 def test_nchs_works_on_the_percent_scale():
     t = _table(estimate=[30.0], se=[0.5], n=[4000], df=[60])
     q = sk.quality_flags(t, "nchs", scale=100)
-    assert q["publish"][0] and q["ci_low_kg"][0] == pytest.approx(100 * sk.quality_flags(
-        _table(estimate=[0.30], se=[0.005], n=[4000], df=[60]), "nchs")["ci_low_kg"][0])
+    assert q["publish"][0] and q["ci_low_kg"][0] == pytest.approx(
+        100 * sk.quality_flags(_table(estimate=[0.30], se=[0.005], n=[4000], df=[60]), "nchs")["ci_low_kg"][0]
+    )
 
 
 def test_nchs_counts():
-    t = pd.DataFrame({"estimate": [100.0, 100.0, 100.0], "ci_low": [80.0, 10.0, 80.0], "ci_high": [120.0, 180.0, 120.0],
-                      "n": [50, 50, 9], "df": [20, 20, 20]})
+    t = pd.DataFrame(
+        {
+            "estimate": [100.0, 100.0, 100.0],
+            "ci_low": [80.0, 10.0, 80.0],
+            "ci_high": [120.0, 180.0, 120.0],
+            "n": [50, 50, 9],
+            "df": [20, 20, 20],
+        }
+    )
     q = sk.quality_flags(t, "nchs-counts")
     assert q["publish"].tolist() == [True, False, False]
 
@@ -88,8 +98,14 @@ def test_unknown_rule_and_missing_columns():
 
 def test_flags_on_a_real_estimate_table():
     rng = np.random.default_rng(0)
-    df = pd.DataFrame({"s": rng.integers(0, 4, 800), "w": rng.uniform(1, 5, 800), "y": rng.integers(0, 2, 800),
-                       "dom": rng.integers(0, 6, 800)})
+    df = pd.DataFrame(
+        {
+            "s": rng.integers(0, 4, 800),
+            "w": rng.uniform(1, 5, 800),
+            "y": rng.integers(0, 2, 800),
+            "dom": rng.integers(0, 6, 800),
+        }
+    )
     d = sk.SurveyDesign(df, weights="w", strata="s")
     t = d.mean("y", by="dom", df="domain")
     q = sk.quality_flags(t, "nchs")
@@ -100,8 +116,14 @@ def test_flags_on_a_real_estimate_table():
 def test_every_flag_carries_its_catalogue_code_and_the_words_come_from_it():
     from surveykit.estimation.quality import QUALITY_REASONS
 
-    t = pd.DataFrame({"estimate": [0.2, 0.2, 0.2, 0.01], "se": [0.01, 0.04, 0.08, 0.02], "n": [900, 300, 300, 5],
-                      "df": [60, 60, 60, 3]})
+    t = pd.DataFrame(
+        {
+            "estimate": [0.2, 0.2, 0.2, 0.01],
+            "se": [0.01, 0.04, 0.08, 0.02],
+            "n": [900, 300, 300, 5],
+            "df": [60, 60, 60, 3],
+        }
+    )
     t["cv"] = t["se"] / t["estimate"]
     t["ci_low"], t["ci_high"] = t["estimate"] - 2 * t["se"], t["estimate"] + 2 * t["se"]
     got = {}

@@ -53,9 +53,16 @@ def run_case(case: dict) -> pd.DataFrame:
     call = case["call"]
     d = _subset(design(case["design"]), case.get("subset"))
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", sk.SurveykitWarning)     # R's jackknife caveat, repeated
-        return d.quantile(call["variables"], call["quantiles"], call.get("by"), ci=call["ci"], level=call["level"],
-                          qrule=call["qrule"], interval_type=call["interval_type"])
+        warnings.simplefilter("ignore", sk.SurveykitWarning)  # R's jackknife caveat, repeated
+        return d.quantile(
+            call["variables"],
+            call["quantiles"],
+            call.get("by"),
+            ci=call["ci"],
+            level=call["level"],
+            qrule=call["qrule"],
+            interval_type=call["interval_type"],
+        )
 
 
 def case_errors(case: dict) -> dict[str, float]:
@@ -93,14 +100,23 @@ def test_fixture_covers_every_rule_and_interval():
     for r in RULES:
         for it in ("woodruff", "score", "quantile"):
             assert (r, it) in seen, (r, it)
-    assert {c["call"]["ci"] for c in FIXTURE["cases"] if c["call"]["interval_type"] == "woodruff"} == \
-        {"t", "normal", "logit", "korn-graubard"}
+    assert {c["call"]["ci"] for c in FIXTURE["cases"] if c["call"]["interval_type"] == "woodruff"} == {
+        "t",
+        "normal",
+        "logit",
+        "korn-graubard",
+    }
 
 
 # --- options: errors name the option and its choices ---------------------------------------------
 def _small():
-    df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], "s": [1, 1, 1, 1, 2, 2, 2, 2],
-                       "w": [1.0, 2.0, 1.0, 2.0, 1.0, 2.0, 1.0, 2.0]})
+    df = pd.DataFrame(
+        {
+            "y": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+            "s": [1, 1, 1, 1, 2, 2, 2, 2],
+            "w": [1.0, 2.0, 1.0, 2.0, 1.0, 2.0, 1.0, 2.0],
+        }
+    )
     return sk.SurveyDesign(df, weights="w", strata="s")
 
 
@@ -148,8 +164,7 @@ def error_table() -> dict:
     table: dict = defaultdict(lambda: dict.fromkeys(QUANTITIES, 0.0))
     for case in FIXTURE["cases"]:
         call = case["call"]
-        key = (call["interval_type"] + ("" if call["interval_type"] != "woodruff" else f"/{call['ci']}"),
-               call["qrule"])
+        key = (call["interval_type"] + ("" if call["interval_type"] != "woodruff" else f"/{call['ci']}"), call["qrule"])
         for q, e in case_errors(case).items():
             table[key][q] = max(table[key][q], e)
     return table
@@ -167,30 +182,43 @@ from hypothesis import strategies as st  # noqa: E402
 from surveykit.estimation.qrules import domain_quantiles, qrule_value  # noqa: E402
 from surveykit.estimation.quantile_intervals import zeroin  # noqa: E402
 
-NUMPY_METHOD = {"hf4": "interpolated_inverted_cdf", "hf5": "hazen", "hf6": "weibull", "hf7": "linear",
-                "hf8": "median_unbiased", "hf9": "normal_unbiased", "math": "inverted_cdf",
-                "school": "averaged_inverted_cdf"}
+NUMPY_METHOD = {
+    "hf4": "interpolated_inverted_cdf",
+    "hf5": "hazen",
+    "hf6": "weibull",
+    "hf7": "linear",
+    "hf8": "median_unbiased",
+    "hf9": "normal_unbiased",
+    "math": "inverted_cdf",
+    "school": "averaged_inverted_cdf",
+}
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(-1000, 1000), min_size=2, max_size=40, unique=True),
-       st.floats(0.0, 1.0), st.sampled_from([0.5, 1.0, 4.0]))
+@given(
+    st.lists(st.integers(-1000, 1000), min_size=2, max_size=40, unique=True),
+    st.floats(0.0, 1.0),
+    st.sampled_from([0.5, 1.0, 4.0]),
+)
 def test_equal_weights_give_sample_quantile_types(xs, p, w):
     x = np.sort(np.array(xs, dtype=np.float64))
     n = len(x)
-    p = max(p, 1.0 / n)      # R's "math"/"hf4" step to the second value below 1/n (R's qs default)
+    p = max(p, 1.0 / n)  # R's "math"/"hf4" step to the second value below 1/n (R's qs default)
     for rule, method in NUMPY_METHOD.items():
         got = qrule_value(rule, x, np.full(n, w), p)
         if rule == "hf4" and p == 1.0:
-            assert np.isnan(got)        # R: gamma = 0/0 at the top
+            assert np.isnan(got)  # R: gamma = 0/0 at the top
             continue
         want = float(np.quantile(x, p, method=method))
         assert got == pytest.approx(want, rel=1e-9, abs=1e-9), (rule, p)
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 30), st.integers(1, 9), st.integers(0, 2)), min_size=3, max_size=40),
-       st.floats(0.0, 1.0), st.sampled_from(RULES))
+@given(
+    st.lists(st.tuples(st.integers(0, 30), st.integers(1, 9), st.integers(0, 2)), min_size=3, max_size=40),
+    st.floats(0.0, 1.0),
+    st.sampled_from(RULES),
+)
 def test_domains_equal_each_domain_alone_and_scale_free(rows, p, rule):
     x = np.array([r[0] for r in rows], dtype=np.float64)
     w = np.array([r[1] for r in rows], dtype=np.float64)
@@ -223,8 +251,14 @@ def test_zero_weights_are_left_out():
 
 def test_zeroin_smooth_and_step_functions():
     # smooth: converges to the tolerance; several problems at once, one without a sign change
-    r = zeroin(lambda b: np.cos(b) - b, np.array([0.0, 0.0]), np.array([1.0, 0.5]),
-               np.array([1.0, 1.0]), np.array([np.cos(1.0) - 1.0, np.cos(0.5) - 0.5]), np.array([1e-12, 1e-12]))
+    r = zeroin(
+        lambda b: np.cos(b) - b,
+        np.array([0.0, 0.0]),
+        np.array([1.0, 0.5]),
+        np.array([1.0, 1.0]),
+        np.array([np.cos(1.0) - 1.0, np.cos(0.5) - 0.5]),
+        np.array([1e-12, 1e-12]),
+    )
     assert r[0] == pytest.approx(0.7390851332151607, abs=1e-11)
     assert np.isnan(r[1])
 

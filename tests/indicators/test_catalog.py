@@ -23,26 +23,56 @@ CATALOG_DIR = ROOT / "src" / "surveykit" / "indicators" / "catalog"
 # columns of the conventions that are not questions: the design, and on incident rows the parent's
 # design and domain columns
 DESIGN_COLUMNS = {"estrato", "upm", "id_hogar", "fexp", "fexp_hogar"}
-INCIDENT_COLUMNS = {"id_hogar", "id_incidentes", "estrato", "upm", "fexp", "departamento", "area", "sexo",
-                    "grupo_edad"}
+INCIDENT_COLUMNS = {"id_hogar", "id_incidentes", "estrato", "upm", "fexp", "departamento", "area", "sexo", "grupo_edad"}
 TAG = re.compile(r"\[(V|S|U)\b")
-SOURCE_IDS = ("M-1613", "M-1614", "M-1631", "M-1633", "M-1651", "M-1662", "M-1672", "M-16b1", "M-1172",
-              "ENVIPE", "ENADIS", "LACSI", "NCVS", "SDG16S")
+SOURCE_IDS = (
+    "M-1613",
+    "M-1614",
+    "M-1631",
+    "M-1633",
+    "M-1651",
+    "M-1662",
+    "M-1672",
+    "M-16b1",
+    "M-1172",
+    "ENVIPE",
+    "ENADIS",
+    "LACSI",
+    "NCVS",
+    "SDG16S",
+)
 # victimization: fewer adults than members (the questionnaire's constraint) and plausible crime rates
 # (uniform answers would make nearly every household a victim)
-VICTIMIZATION_OVERRIDES = {"tam_hogar": {"distribution": "poisson", "mean": 3.0},
-                           "n_adultos": {"distribution": "poisson", "mean": 1.2},
-                           **{v: {"probabilities": {1: 0.06}} for v in (
-                               "h_robo_veh", "h_robo_partes", "h_vandalismo", "h_robo_casa", "h_otro_vict",
-                               "v_robo", "v_hurto", "v_fraude_banc", "v_fraude_cons", "v_extorsion",
-                               "v_amenazas", "v_lesiones", "v_secuestro", "v_hostig_sex", "v_violacion",
-                               "v_otro")}}
+VICTIMIZATION_OVERRIDES = {
+    "tam_hogar": {"distribution": "poisson", "mean": 3.0},
+    "n_adultos": {"distribution": "poisson", "mean": 1.2},
+    **{
+        v: {"probabilities": {1: 0.06}}
+        for v in (
+            "h_robo_veh",
+            "h_robo_partes",
+            "h_vandalismo",
+            "h_robo_casa",
+            "h_otro_vict",
+            "v_robo",
+            "v_hurto",
+            "v_fraude_banc",
+            "v_fraude_cons",
+            "v_extorsion",
+            "v_amenazas",
+            "v_lesiones",
+            "v_secuestro",
+            "v_hostig_sex",
+            "v_violacion",
+            "v_otro",
+        )
+    },
+}
 
 
 @pytest.fixture(scope="module")
 def questionnaires():
-    return {name: sk.load_questionnaire(QDIR / f"{name}.yaml") for name in ("sdg16", "victimization",
-                                                                           "discrimination")}
+    return {name: sk.load_questionnaire(QDIR / f"{name}.yaml") for name in ("sdg16", "victimization", "discrimination")}
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +91,14 @@ def test_catalogue_has_the_three_families(cat):
     table = sk.indicators.catalog()
     assert len(table) == len(cat) and table["code"].is_unique
     # every estimator of the model is used at least once
-    assert {ind.estimator for ind in cat.values()} == {"proportion", "ratio", "rate", "mean", "total",
-                                                       "mean_of_proportions"}
+    assert {ind.estimator for ind in cat.values()} == {
+        "proportion",
+        "ratio",
+        "rate",
+        "mean",
+        "total",
+        "mean_of_proportions",
+    }
     assert {ind.unit for ind in cat.values()} == {"person", "household", "incident"}
 
 
@@ -71,20 +107,49 @@ def test_codes_are_unique_across_files(cat):
     for f in sorted(CATALOG_DIR.glob("*.yaml")):
         codes += [item["code"] for item in yaml.safe_load(f.read_text(encoding="utf-8"))["indicators"]]
     assert len(codes) == len(set(codes)) == len(cat)
-    for required in ("SDG16.1.3.a", "SDG16.1.3.b", "SDG16.1.3.c", "SDG16.1.3", "SDG16.1.4", "SDG16.1.4.NS",
-                     "SDG16.3.1.PHY", "SDG16.3.1.SEX", "SDG16.3.1.PSY", "SDG16.3.3", "SDG16.5.1",
-                     "SDG16.5.1.PAID", "SDG16.6.2.HEALTH", "SDG16.6.2.GOV.OVERALL", "SDG16.7.2", "SDG16.b.1",
-                     "SDG11.7.2", "VIC.PREV.HOUSEHOLD", "VIC.PREV.PERSON", "VIC.INC.PERSON", "VIC.CONC",
-                     "VIC.REP.RATE", "VIC.DARK", "VIC.SEC.DEPTO", "VIC.SEC.MUNI", "VIC.SEC.BARRIO",
-                     "VIC.TRUST.PNC", "VIC.HAB.NIGHT", "DIS.1", "DIS.2A.SEX", "DIS.3B.WORK", "DIS.5"):
+    for required in (
+        "SDG16.1.3.a",
+        "SDG16.1.3.b",
+        "SDG16.1.3.c",
+        "SDG16.1.3",
+        "SDG16.1.4",
+        "SDG16.1.4.NS",
+        "SDG16.3.1.PHY",
+        "SDG16.3.1.SEX",
+        "SDG16.3.1.PSY",
+        "SDG16.3.3",
+        "SDG16.5.1",
+        "SDG16.5.1.PAID",
+        "SDG16.6.2.HEALTH",
+        "SDG16.6.2.GOV.OVERALL",
+        "SDG16.7.2",
+        "SDG16.b.1",
+        "SDG11.7.2",
+        "VIC.PREV.HOUSEHOLD",
+        "VIC.PREV.PERSON",
+        "VIC.INC.PERSON",
+        "VIC.CONC",
+        "VIC.REP.RATE",
+        "VIC.DARK",
+        "VIC.SEC.DEPTO",
+        "VIC.SEC.MUNI",
+        "VIC.SEC.BARRIO",
+        "VIC.TRUST.PNC",
+        "VIC.HAB.NIGHT",
+        "DIS.1",
+        "DIS.2A.SEX",
+        "DIS.3B.WORK",
+        "DIS.5",
+    ):
         assert required in cat, required
 
 
 def test_every_indicator_cites_its_source_with_an_evidence_tag(cat):
     for code, ind in cat.items():
         assert TAG.search(ind.source), f"{code}: source without an evidence tag: {ind.source}"
-        assert any(s in ind.source for s in SOURCE_IDS) or "UN series" in ind.source, \
+        assert any(s in ind.source for s in SOURCE_IDS) or "UN series" in ind.source, (
             f"{code}: the source names none of the reference's source IDs: {ind.source}"
+        )
 
 
 def test_texts_are_bilingual(cat):
@@ -126,8 +191,11 @@ def _ref_info(info) -> RefInfo:
         codes = frozenset(code_key(c) for c in [*info.choice_codes(), *(m.code for m in info.missing)])
         return RefInfo(VType.CODE if t == "select_one" else VType.CODES, codes)
     if t == "calculate":
-        return RefInfo({"integer": VType.NUMBER, "decimal": VType.NUMBER, "boolean": VType.BOOLEAN}.get(
-            info.result_type, VType.TEXT))
+        return RefInfo(
+            {"integer": VType.NUMBER, "decimal": VType.NUMBER, "boolean": VType.BOOLEAN}.get(
+                info.result_type, VType.TEXT
+            )
+        )
     return RefInfo(VType.TEXT)
 
 
@@ -158,8 +226,7 @@ def test_expressions_type_check_against_the_unit(code, cat, questionnaires):
         unknown = set(expr.references()) - set(allowed)
         assert not unknown, f"{code}.{field} refers to {unknown}, not variables of its {ind.unit} unit"
         needs_bool = field in boolean_fields or field.startswith("components")
-        t, issues = check(expr.ast, CheckContext(lookup=allowed.get,
-                                                 role="relevant" if needs_bool else "calculation"))
+        t, issues = check(expr.ast, CheckContext(lookup=allowed.get, role="relevant" if needs_bool else "calculation"))
         assert not issues, f"{code}.{field}: {[i.message for i in issues]}"
         if needs_bool:
             assert t is VType.BOOLEAN, f"{code}.{field} is {t}, not a condition"
@@ -172,8 +239,10 @@ def test_expressions_type_check_against_the_unit(code, cat, questionnaires):
 # computed: on simulated surveys (sk.simulate), raw field codes and after an SPSS round trip
 # ------------------------------------------------------------------------------------------------
 def _designs(main: pd.DataFrame, incidents: pd.DataFrame | None = None) -> dict[str, sk.SurveyDesign]:
-    out = {"person": sk.SurveyDesign(main, weights="fexp", strata="estrato", psu="upm"),
-           "household": sk.SurveyDesign(main, weights="fexp_hogar", strata="estrato", psu="upm")}
+    out = {
+        "person": sk.SurveyDesign(main, weights="fexp", strata="estrato", psu="upm"),
+        "household": sk.SurveyDesign(main, weights="fexp_hogar", strata="estrato", psu="upm"),
+    }
     if incidents is not None:
         out["incident"] = sk.SurveyDesign(incidents, weights="fexp", strata="estrato", psu="upm")
     return out
@@ -187,8 +256,14 @@ def surveys(questionnaires, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sav")
     out = {}
     for name, q in questionnaires.items():
-        sim = sk.simulate(q, frame=el_salvador_frame(psus=200), households_per_psu=8, missing_rate=0.08,
-                          overrides=VICTIMIZATION_OVERRIDES if name == "victimization" else None, seed=6)
+        sim = sk.simulate(
+            q,
+            frame=el_salvador_frame(psus=200),
+            households_per_psu=8,
+            missing_rate=0.08,
+            overrides=VICTIMIZATION_OVERRIDES if name == "victimization" else None,
+            seed=6,
+        )
         incidents = sim.repeats.get("incidentes")
         sk.write_microdata(sim.data, tmp / f"{name}.sav", questionnaire=q)
         back = sk.read_microdata(tmp / f"{name}.sav")
@@ -211,8 +286,9 @@ def test_missing_codes_give_the_same_indicators_as_missing_values(surveys, quest
         b = sk.indicators.compute(back, codes, questionnaire=questionnaires[name], labels=False)
         assert a["code"].tolist() == b["code"].tolist() == codes
         for col in ("estimate", "se", "n"):
-            np.testing.assert_allclose(b[col].to_numpy(float), a[col].to_numpy(float), rtol=1e-9,
-                                       err_msg=f"{name}: {col}")
+            np.testing.assert_allclose(
+                b[col].to_numpy(float), a[col].to_numpy(float), rtol=1e-9, err_msg=f"{name}: {col}"
+            )
         assert np.isfinite(a["estimate"]).all() and (a["se"] > 0).all()
 
 
@@ -223,7 +299,7 @@ def _codes(s: pd.Series, *codes: int) -> pd.Series:
 def _direct(code: str, d: dict[str, sk.SurveyDesign]) -> tuple[pd.DataFrame, float, str | None]:
     """The estimator call an indicator stands for, written out by hand with pandas: (result, scale, by)."""
     p, h = d["person"], d["person"].data
-    if code == "SDG16.1.4":        # don't know and 'never goes out' stay in the denominator
+    if code == "SDG16.1.4":  # don't know and 'never goes out' stay in the denominator
         return p.mean(_codes(h.seg_noche, 1, 2).rename("y")), 100, None
     if code == "SDG16.1.4.NS":
         return p.subset(h.seg_noche.between(1, 4)).mean(_codes(h.seg_noche, 1, 2).rename("y")), 100, None
@@ -233,12 +309,13 @@ def _direct(code: str, d: dict[str, sk.SurveyDesign]) -> tuple[pd.DataFrame, flo
     if code == "SDG16.5.1":
         return p.subset(h.cor_contacto == 1).mean(_codes(h.cor_soborno, 1).rename("y"), by="area"), 100, "area"
     if code == "SDG16.6.2.HEALTH":
-        items = [((h[v] <= 2).astype(float)).where(h[v].between(1, 4)).rename(v)
-                 for v in ("sal_acceso", "sal_costo", "sal_instal", "sal_igual", "sal_trato")]
+        items = [
+            ((h[v] <= 2).astype(float)).where(h[v].between(1, 4)).rename(v)
+            for v in ("sal_acceso", "sal_costo", "sal_instal", "sal_igual", "sal_trato")
+        ]
         return p.subset(h.sal_uso == 1).mean_of_means(items), 100, None
     if code == "SDG16.7.2":
-        items = [((h[v] >= 3).astype(float)).where(h[v].between(1, 5)).rename(v) for v in ("efi_opinar",
-                                                                                            "efi_influir")]
+        items = [((h[v] >= 3).astype(float)).where(h[v].between(1, 5)).rename(v) for v in ("efi_opinar", "efi_influir")]
         return p.mean_of_means(items, by="departamento"), 100, "departamento"
     if code == "SDG16.b.1":
         return p.mean(_codes(h.dis12_alguno, 1).rename("y")), 100, None
@@ -262,7 +339,7 @@ def _direct(code: str, d: dict[str, sk.SurveyDesign]) -> tuple[pd.DataFrame, flo
         base = (h.ide_pnc == 1) & h.conf_pnc.between(1, 4)
         return p.subset(base).mean(_codes(h.conf_pnc, 1, 2).rename("y")), 100, None
     i, di = d["incident"].data, d["incident"]
-    if code == "VIC.REP.RATE":     # don't know counts as not reported
+    if code == "VIC.REP.RATE":  # don't know counts as not reported
         return di.mean(_codes(i.inc_denuncio, 1).rename("y"), by="tipo_delito"), 100, "tipo_delito"
     if code == "VIC.DARK":
         reported_investigated = (i.inc_denuncio == 1) & (i.inc_investigacion == 1)
@@ -273,12 +350,22 @@ def _direct(code: str, d: dict[str, sk.SurveyDesign]) -> tuple[pd.DataFrame, flo
     raise KeyError(code)
 
 
-DIRECT = {"sdg16": ["SDG16.1.4", "SDG16.1.4.NS", "SDG16.3.3", "SDG16.5.1", "SDG16.6.2.HEALTH", "SDG16.7.2",
-                    "SDG16.b.1"],
-          "victimization": ["VIC.PREV.PERSON", "VIC.INC.HOUSEHOLD", "VIC.CONC", "VIC.CRIMES.TOTAL",
-                            "VIC.PROT.SPEND.MEAN", "VIC.PREV.HOUSEHOLD", "VIC.TRUST.PNC", "VIC.REP.RATE",
-                            "VIC.DARK", "VIC.NR.AUTHORITY"],
-          "discrimination": ["DIS.3B.WORK"]}
+DIRECT = {
+    "sdg16": ["SDG16.1.4", "SDG16.1.4.NS", "SDG16.3.3", "SDG16.5.1", "SDG16.6.2.HEALTH", "SDG16.7.2", "SDG16.b.1"],
+    "victimization": [
+        "VIC.PREV.PERSON",
+        "VIC.INC.HOUSEHOLD",
+        "VIC.CONC",
+        "VIC.CRIMES.TOTAL",
+        "VIC.PROT.SPEND.MEAN",
+        "VIC.PREV.HOUSEHOLD",
+        "VIC.TRUST.PNC",
+        "VIC.REP.RATE",
+        "VIC.DARK",
+        "VIC.NR.AUTHORITY",
+    ],
+    "discrimination": ["DIS.3B.WORK"],
+}
 
 
 @pytest.mark.parametrize("name,code", [(n, c) for n, codes in DIRECT.items() for c in codes])
@@ -293,8 +380,9 @@ def test_indicator_is_its_direct_estimator_call(name, code, surveys, cat):
     if by:
         assert got[by].tolist() == expected[by].tolist()
     for col in ("estimate", "se", "ci_low", "ci_high"):
-        np.testing.assert_allclose(got[col].to_numpy(float), expected[col].to_numpy(float) * scale,
-                                   rtol=1e-12, err_msg=f"{code} {col}")
+        np.testing.assert_allclose(
+            got[col].to_numpy(float), expected[col].to_numpy(float) * scale, rtol=1e-12, err_msg=f"{code} {col}"
+        )
     np.testing.assert_array_equal(got["n"].to_numpy(), expected["n"].to_numpy())
     if cat[code].estimator != "mean_of_proportions":
         np.testing.assert_allclose(got["deff"].to_numpy(float), expected["deff"].to_numpy(float), rtol=1e-12)
@@ -308,15 +396,18 @@ def test_every_estimator_type_and_unit_is_checked_directly(cat):
 
 def test_sdg_16_1_4_by_hand():
     """Weighted share and its linearized SE (with-replacement PSUs within strata), computed by hand."""
-    df = pd.DataFrame({
-        "estrato": [1, 1, 1, 1, 2, 2, 2, 2, 2, 2],
-        "upm": [11, 11, 12, 12, 21, 21, 22, 22, 23, 23],
-        "fexp": [10.0, 10, 20, 20, 5, 5, 8, 8, 12, 12],
-        "seg_noche": [1, 3, 2, 99, 5, 2, 4, 1, np.nan, 3],
-    })
-    got = sk.indicators.compute(sk.SurveyDesign(df, weights="fexp", strata="estrato", psu="upm"),
-                                ["SDG16.1.4"], labels=False)
-    y = df.seg_noche.isin([1, 2]).to_numpy(float)   # 99, 5 and missing count as not safe
+    df = pd.DataFrame(
+        {
+            "estrato": [1, 1, 1, 1, 2, 2, 2, 2, 2, 2],
+            "upm": [11, 11, 12, 12, 21, 21, 22, 22, 23, 23],
+            "fexp": [10.0, 10, 20, 20, 5, 5, 8, 8, 12, 12],
+            "seg_noche": [1, 3, 2, 99, 5, 2, 4, 1, np.nan, 3],
+        }
+    )
+    got = sk.indicators.compute(
+        sk.SurveyDesign(df, weights="fexp", strata="estrato", psu="upm"), ["SDG16.1.4"], labels=False
+    )
+    y = df.seg_noche.isin([1, 2]).to_numpy(float)  # 99, 5 and missing count as not safe
     w = df.fexp.to_numpy()
     r = (w * y).sum() / w.sum()
     z = pd.Series(w * (y - r) / w.sum()).groupby([df.estrato, df.upm]).sum()

@@ -23,17 +23,30 @@ RTOL = 1e-6
 
 
 def _ind(code: str, **fields) -> Indicator:
-    return Indicator(code=code, family="sdg16", name={"en": code, "es": code}, questionnaire="q",
-                     universe="${agegrp} >= 2", scale=1, source="test [U]", **fields)
+    return Indicator(
+        code=code,
+        family="sdg16",
+        name={"en": code, "es": code},
+        questionnaire="q",
+        universe="${agegrp} >= 2",
+        scale=1,
+        source="test [U]",
+        **fields,
+    )
 
 
 INDICATORS = {
     "prop": _ind("prop", estimator="proportion", numerator="${a} = 1"),
     "mean": _ind("mean", estimator="mean", numerator="${y}"),
     "ratio": _ind("ratio", estimator="ratio", numerator="${y}", denominator="${x}"),
-    "avg": _ind("avg", estimator="mean_of_proportions", components=[
-        {"name": "a", "numerator": "${a} = 1"},
-        {"name": "b", "numerator": "${y} > 40", "denominator": "${x} >= 1.5"}]),
+    "avg": _ind(
+        "avg",
+        estimator="mean_of_proportions",
+        components=[
+            {"name": "a", "numerator": "${a} = 1"},
+            {"name": "b", "numerator": "${y} > 40", "denominator": "${x} >= 1.5"},
+        ],
+    ),
 }
 
 
@@ -42,15 +55,26 @@ def designs():
     df = pd.read_csv(REF / "weighting" / "data" / "synth.csv")
     df["a"] = (df["z"] == "yes").astype(int)
     d = sk.SurveyDesign(df, weights="w", strata="stratum", psu="psu", fpc="fpc")
-    raked = d.rake({"sex": {1: 13440, 2: 14560}, "agegrp": {1: 6720, 2: 8400, 3: 7000, 4: 5880},
-                    "region": {"east": 8400, "north": 11760, "south": 7840}})
+    raked = d.rake(
+        {
+            "sex": {1: 13440, 2: 14560},
+            "agegrp": {1: 6720, 2: 8400, 3: 7000, 4: 5880},
+            "region": {"east": 8400, "north": 11760, "south": 7840},
+        }
+    )
     return {"taylor": d, "rake": raked}
 
 
 @pytest.mark.parametrize("case", FIXTURE["cases"], ids=[c["id"] for c in FIXTURE["cases"]])
 def test_compare_matches_r(designs, case):
-    t = sk.indicators.compute(designs[case["design"]], [case["indicator"]], by="region", indicators=INDICATORS,
-                              labels=False, compare=case["compare"])
+    t = sk.indicators.compute(
+        designs[case["design"]],
+        [case["indicator"]],
+        by="region",
+        indicators=INDICATORS,
+        labels=False,
+        compare=case["compare"],
+    )
     got = t.set_index("region")
     for e in case["expected"]:
         row = got.loc[e["group"]]
@@ -59,7 +83,7 @@ def test_compare_matches_r(designs, case):
         assert row["difference_se"] == pytest.approx(e["se"], rel=RTOL)
         assert row["difference_df"] == e["df"]
         assert row["p_value"] == pytest.approx(e["p_value"], rel=RTOL)
-    if case["compare"] == "reference":          # the reference category itself has no test
+    if case["compare"] == "reference":  # the reference category itself has no test
         first = got.loc[sorted(got.index)[0]]
         assert np.isnan(first["p_value"]) and np.isnan(first["difference"])
     assert len(case["expected"]) == int(np.isfinite(t["p_value"]).sum())
@@ -76,8 +100,9 @@ def test_p_values_are_the_designs_difference(designs, compare, reference):
     direct = {
         "prop": sub.difference((data["a"] == 1).astype(float).rename("v"), "sex", reference=reference),
         "mean": sub.difference(data["y"].rename("v"), "sex", reference=reference),
-        "ratio": sub.difference(data["y"].rename("v"), "sex", statistic="ratio", denominator=data["x"].rename("u"),
-                                reference=reference),
+        "ratio": sub.difference(
+            data["y"].rename("v"), "sex", statistic="ratio", denominator=data["x"].rename("u"), reference=reference
+        ),
     }
     for code, ref in direct.items():
         rows = t[t["code"] == code].set_index("sex")
@@ -90,8 +115,9 @@ def test_p_values_are_the_designs_difference(designs, compare, reference):
 
 def test_cells_of_two_breakdowns_and_labels(designs):
     d = designs["taylor"]
-    t = sk.indicators.compute(d, ["prop"], by=["sex", "region"], indicators=INDICATORS, labels=False,
-                              compare="reference")
+    t = sk.indicators.compute(
+        d, ["prop"], by=["sex", "region"], indicators=INDICATORS, labels=False, compare="reference"
+    )
     sub = d.subset((d.data["agegrp"] >= 2).to_numpy())
     ref = sub.difference((d.data["a"] == 1).astype(float).rename("v"), ["sex", "region"])
     for _, r in ref.iterrows():

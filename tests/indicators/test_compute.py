@@ -83,13 +83,20 @@ def setting(tmp_path_factory):
     cat = load_catalog(path)
     rng = np.random.default_rng(7)
     n = 600
-    df = pd.DataFrame({
-        "estrato": rng.integers(1, 5, n), "w": rng.uniform(50, 150, n),
-        "edad": rng.integers(15, 80, n), "sexo": rng.integers(1, 3, n),
-        "p1": rng.choice([1, 2, 3, 4, 5, 99], n), "ident": rng.integers(1, 3, n),
-        "p2": rng.choice([1, 2, 3, 4, 9], n), "ndel": rng.poisson(0.3, n),
-        "q1": rng.choice([1, 2, 3, 4, 5, 98], n), "q2": rng.choice([1, 2, 3, 4, 5, 98], n),
-    })
+    df = pd.DataFrame(
+        {
+            "estrato": rng.integers(1, 5, n),
+            "w": rng.uniform(50, 150, n),
+            "edad": rng.integers(15, 80, n),
+            "sexo": rng.integers(1, 3, n),
+            "p1": rng.choice([1, 2, 3, 4, 5, 99], n),
+            "ident": rng.integers(1, 3, n),
+            "p2": rng.choice([1, 2, 3, 4, 9], n),
+            "ndel": rng.poisson(0.3, n),
+            "q1": rng.choice([1, 2, 3, 4, 5, 98], n),
+            "q2": rng.choice([1, 2, 3, 4, 5, 98], n),
+        }
+    )
     df["upm"] = df["estrato"] * 1000 + rng.integers(0, 30, n)
     d = sk.SurveyDesign(df, weights="w", strata="estrato", psu="upm")
     return cat, df, d
@@ -100,7 +107,7 @@ def test_catalog_table(setting):
     t = sk.indicators.catalog("es", cat)
     assert list(t["code"]) == list(cat)
     assert t.loc[t.code == "T.SAFE", "name"].item() == "Se siente seguro"
-    assert t.loc[t.code == "T.TRUST", "name"].item() == "Trusts the police"   # falls back to English
+    assert t.loc[t.code == "T.TRUST", "name"].item() == "Trusts the police"  # falls back to English
 
 
 def test_each_estimator_is_its_direct_call(setting):
@@ -111,15 +118,26 @@ def test_each_estimator_is_its_direct_call(setting):
     safe = df.p1.isin([1, 2]).astype(float).rename("x")
     direct = {
         "T.SAFE": (d.subset(adult).mean(safe), 100),
-        "T.TRUST": (d.subset(((df.ident == 1) & (df.p2 != 9)).to_numpy()).mean((df.p2 <= 2).astype(float).rename("x")),
-                    100),
-        "T.RATE": (d.subset(adult).ratio(df.ndel.astype(float).rename("a"), pd.Series(1.0, index=df.index, name="b")),
-                   100000),
+        "T.TRUST": (
+            d.subset(((df.ident == 1) & (df.p2 != 9)).to_numpy()).mean((df.p2 <= 2).astype(float).rename("x")),
+            100,
+        ),
+        "T.RATE": (
+            d.subset(adult).ratio(df.ndel.astype(float).rename("a"), pd.Series(1.0, index=df.index, name="b")),
+            100000,
+        ),
         "T.CONC": (d.ratio(df.ndel.astype(float).rename("a"), (df.ndel > 0).astype(float).rename("b")), 1),
         "T.MEAN": (d.mean("edad"), 1),
         "T.TOTAL": (d.total("ndel"), 1),
-        "T.EFFICACY": (d.mean_of_means([(df.q1 >= 3).astype(float).where(df.q1 != 98).rename("a"),
-                                        (df.q2 >= 3).astype(float).where(df.q2 != 98).rename("b")]), 100),
+        "T.EFFICACY": (
+            d.mean_of_means(
+                [
+                    (df.q1 >= 3).astype(float).where(df.q1 != 98).rename("a"),
+                    (df.q2 >= 3).astype(float).where(df.q2 != 98).rename("b"),
+                ]
+            ),
+            100,
+        ),
     }
     for code, (ref, scale) in direct.items():
         row = got.loc[code]
@@ -161,10 +179,10 @@ def test_language_comes_from_the_call_or_the_questionnaire(setting):
         out = sk.indicators.compute_breakdowns(d, ["T.SAFE"], [None], indicators=cat, labels=False, **kw)
         return out["name"].iloc[0], out.attrs["language"]
 
-    assert name() == ("Feels safe", "en")                          # no questionnaire: English
+    assert name() == ("Feels safe", "en")  # no questionnaire: English
     assert name(questionnaire=q_es) == ("Se siente seguro", "es")  # the questionnaire's main language
     assert name(questionnaire=q_en) == ("Feels safe", "en")
-    assert name(questionnaire=q_es, language="en") == ("Feels safe", "en")   # the call wins
+    assert name(questionnaire=q_es, language="en") == ("Feels safe", "en")  # the call wins
     t = sk.indicators.compute(d, ["T.SAFE"], indicators=cat, labels=False, questionnaire=q_es)
     assert t["name"].iloc[0] == "Se siente seguro"
     with pytest.raises(TypeError, match="unexpected keyword argument 'rules'"):
@@ -173,8 +191,9 @@ def test_language_comes_from_the_call_or_the_questionnaire(setting):
 
 def test_rules_and_intervals(setting):
     cat, _, d = setting
-    nchs = sk.indicators.compute(d, ["T.SAFE", "T.RATE"], rule="nchs", ci="korn-graubard", indicators=cat,
-                                 labels=False).set_index("code")
+    nchs = sk.indicators.compute(
+        d, ["T.SAFE", "T.RATE"], rule="nchs", ci="korn-graubard", indicators=cat, labels=False
+    ).set_index("code")
     assert "ci_low_kg" in nchs.columns
     # proportions get the domain's degrees of freedom under NCHS
     adult = (d.data.edad >= 18).to_numpy()
@@ -201,8 +220,11 @@ def test_errors_name_the_indicator(setting, tmp_path):
     with pytest.raises(sk.IndicatorError, match="defined twice|not valid"):
         load_catalog(f)
     g = tmp_path / "nosource.yaml"
-    g.write_text("indicators:\n  - {code: X, family: sdg16, name: {en: x}, questionnaire: q, estimator: mean, "
-                 "numerator: '${a}', source: ' '}\n", encoding="utf-8")
+    g.write_text(
+        "indicators:\n  - {code: X, family: sdg16, name: {en: x}, questionnaire: q, estimator: mean, "
+        "numerator: '${a}', source: ' '}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(sk.IndicatorError, match="X"):
         load_catalog(g)
     h = tmp_path / "broken.yaml"
@@ -224,12 +246,33 @@ def test_indicator_model_validation():
     from pydantic import ValidationError
 
     from surveykit.indicators import Indicator
+
     with pytest.raises(ValidationError, match="denominator"):
-        Indicator(code="R", family="sdg16", name={"en": "r"}, questionnaire="q", estimator="rate",
-                  numerator="${a}", source="s [U]")
+        Indicator(
+            code="R",
+            family="sdg16",
+            name={"en": "r"},
+            questionnaire="q",
+            estimator="rate",
+            numerator="${a}",
+            source="s [U]",
+        )
     with pytest.raises(ValidationError, match="components"):
-        Indicator(code="M", family="sdg16", name={"en": "m"}, questionnaire="q", estimator="mean_of_proportions",
-                  source="s [U]")
+        Indicator(
+            code="M",
+            family="sdg16",
+            name={"en": "m"},
+            questionnaire="q",
+            estimator="mean_of_proportions",
+            source="s [U]",
+        )
     with pytest.raises(ValidationError):
-        Indicator(code="bad code", family="sdg16", name={"en": "m"}, questionnaire="q", estimator="mean",
-                  numerator="${a}", source="s [U]")
+        Indicator(
+            code="bad code",
+            family="sdg16",
+            name={"en": "m"},
+            questionnaire="q",
+            estimator="mean",
+            numerator="${a}",
+            source="s [U]",
+        )

@@ -48,5 +48,4 @@ def coef_key(name: str) -> tuple:
 
 
 def r_key(coef: dict) -> tuple:
-    return tuple(sorted((p["variable"], str(p["level"])) if "level" in p else (p["variable"],)
-                        for p in coef["parts"]))
+    return tuple(sorted((p["variable"], str(p["level"])) if "level" in p else (p["variable"],) for p in coef["parts"]))

@@ -10,14 +10,17 @@ from surveykit.inference import glm as g
 
 @pytest.mark.parametrize("family", ["gaussian", "binomial", "poisson"])
 def test_fit_irls_matches_newton_at_the_solution_over_several_blocks(family, monkeypatch):
-    monkeypatch.setattr(g, "_BLOCK", 1000)          # 5 blocks and a partial one
+    monkeypatch.setattr(g, "_BLOCK", 1000)  # 5 blocks and a partial one
     rng = np.random.default_rng(7)
     n = 5_300
     X = np.asfortranarray(np.column_stack([np.ones(n), rng.integers(0, 2, n), rng.normal(size=n)]))
     eta = X @ np.array([-0.5, 0.4, 0.3])
-    y = {"gaussian": eta + rng.normal(size=n), "binomial": (rng.random(n) < 1 / (1 + np.exp(-eta))) * 1.0,
-         "poisson": rng.poisson(np.exp(eta)) * 1.0}[family]
-    w = rng.uniform(0.5, 3, n) * (rng.random(n) > 0.1)    # a tenth of the rows outside the fit
+    y = {
+        "gaussian": eta + rng.normal(size=n),
+        "binomial": (rng.random(n) < 1 / (1 + np.exp(-eta))) * 1.0,
+        "poisson": rng.poisson(np.exp(eta)) * 1.0,
+    }[family]
+    w = rng.uniform(0.5, 3, n) * (rng.random(n) > 0.1)  # a tenth of the rows outside the fit
     fam = g.FAMILIES[family]
     beta, Z = g.fit_irls(X, y, w, fam)
     # the weighted score equations hold at the solution

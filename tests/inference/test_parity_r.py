@@ -115,7 +115,7 @@ def test_glm(case):
     pred = case.get("predict")
     if pred:
         nd = pd.DataFrame(pred["newdata"])
-        for c in nd.columns:   # R's newdata gives integer-coded factors as text
+        for c in nd.columns:  # R's newdata gives integer-coded factors as text
             if pd.api.types.is_numeric_dtype(d.data[c]) and not pd.api.types.is_numeric_dtype(nd[c]):
                 nd[c] = pd.to_numeric(nd[c])
         for typ in ("response", "link"):

@@ -57,15 +57,18 @@ def test_intercept_only_glm_is_the_mean(sample, kind):
 @given(samples(), st.sampled_from(KINDS))
 def test_binomial_glm_on_a_binary_factor_is_the_logit_difference(sample, kind):
     df, args = sample
-    df = df.assign(v=(df["y"] > 10).astype(float).where(df["y"].notna()),
-                   g=np.where(df["dom"] == "a", "a", "b"))
+    df = df.assign(v=(df["y"] > 10).astype(float).where(df["y"].notna()), g=np.where(df["dom"] == "a", "a", "b"))
     p = df.groupby("g")["v"].agg(["mean", "count"])
     assume(len(p) == 2 and ((p["mean"] > 0) & (p["mean"] < 1)).all())
     d = _design(df, args, kind)
     m = d.glm("v ~ C(g)", family="binomial")
-    with np.errstate(divide="ignore", invalid="ignore"):      # a replicate without one group: NaN, as R
-        logit = d.contrast("mean", {"logit(b) - logit(a)": lambda e: np.log(e["b"] / (1 - e["b"]))
-                                    - np.log(e["a"] / (1 - e["a"]))}, "v", by="g")
+    with np.errstate(divide="ignore", invalid="ignore"):  # a replicate without one group: NaN, as R
+        logit = d.contrast(
+            "mean",
+            {"logit(b) - logit(a)": lambda e: np.log(e["b"] / (1 - e["b"])) - np.log(e["a"] / (1 - e["a"]))},
+            "v",
+            by="g",
+        )
     assume(np.isfinite(logit["se"]).all())
     np.testing.assert_allclose(m.params.iloc[1], logit["estimate"].iloc[0], rtol=1e-9, atol=1e-10)
     # Taylor: the same influence values; replicate: each refit is that replicate's logit difference
@@ -126,15 +129,22 @@ def test_rao_scott_rejects_at_about_the_nominal_rate_under_independence():
     rate = rej_f / n_sim
     # 5% +- 3 binomial SEs (0.011) plus a little for the F approximation
     assert 0.015 <= rate <= 0.09, rate
-    assert rej_naive / n_sim > rate + 0.05   # the unadjusted X^2 over-rejects on clustered data
+    assert rej_naive / n_sim > rate + 0.05  # the unadjusted X^2 over-rejects on clustered data
 
 
 def test_chisq_lincom_and_f_agree_with_a_2x2_table():
     """With one degree of freedom the exact distribution is delta * chi2_1: lincom's p is the F test's."""
     rng = np.random.default_rng(5)
     n = 400
-    df = pd.DataFrame({"s": np.repeat(np.arange(4), n // 4), "p": np.repeat(np.arange(40), n // 40),
-                       "w": rng.uniform(1, 5, n), "a": rng.integers(0, 2, n), "b": rng.integers(0, 2, n)})
+    df = pd.DataFrame(
+        {
+            "s": np.repeat(np.arange(4), n // 4),
+            "p": np.repeat(np.arange(40), n // 40),
+            "w": rng.uniform(1, 5, n),
+            "a": rng.integers(0, 2, n),
+            "b": rng.integers(0, 2, n),
+        }
+    )
     d = sk.SurveyDesign(df, weights="w", strata="s", psu="p")
     f = d.chisq("a", "b")["p_value"].iloc[0]
     lin = d.chisq("a", "b", statistic="lincom")["p_value"].iloc[0]

@@ -24,8 +24,11 @@ def good_files(tmp_path, victims):
         if ext == "parquet":
             pytest.importorskip("pyarrow")
         p = tmp_path / f"good.{ext}"
-        sk.write_microdata(victims.drop(columns=["nombre"]) if ext == "dta" else victims, p,
-                           stata_missing={98: ".d", 99: ".r", 9: ".n"})
+        sk.write_microdata(
+            victims.drop(columns=["nombre"]) if ext == "dta" else victims,
+            p,
+            stata_missing={98: ".d", 99: ".r", 9: ".n"},
+        )
         out[ext] = p
     return out
 
@@ -65,9 +68,16 @@ def test_missing_file(tmp_path):
         sk.read_microdata(tmp_path / "nada.sav")
 
 
-@pytest.mark.parametrize("src,dst,kind", [("dta", "sav", "Stata .dta"), ("sav", "dta", "SPSS .sav"),
-                                          ("xlsx", "csv", "Excel .xlsx"), ("csv", "xlsx", "text (CSV)"),
-                                          ("sav", "xlsx", "SPSS .sav")])
+@pytest.mark.parametrize(
+    "src,dst,kind",
+    [
+        ("dta", "sav", "Stata .dta"),
+        ("sav", "dta", "SPSS .sav"),
+        ("xlsx", "csv", "Excel .xlsx"),
+        ("csv", "xlsx", "text (CSV)"),
+        ("sav", "xlsx", "SPSS .sav"),
+    ],
+)
 def test_wrong_extension_names_real_format(tmp_path, good_files, src, dst, kind):
     bad = tmp_path / f"renombrado.{dst}"
     shutil.copy(good_files[src], bad)

@@ -13,65 +13,102 @@ import surveykit as sk
 def victim_questionnaire() -> sk.Questionnaire:
     sino = sk.ChoiceList(
         choices=[sk.Choice(code=1, label={"es": "Sí"}), sk.Choice(code=2, label={"es": "No"})],
-        missing=[sk.MissingCode(kind="dont_know", code=98, label={"es": "No sabe"}),
-                 sk.MissingCode(kind="refused", code=99, label={"es": "No responde"}),
-                 sk.MissingCode(kind="not_applicable", code=96, label={"es": "No aplica"})])
+        missing=[
+            sk.MissingCode(kind="dont_know", code=98, label={"es": "No sabe"}),
+            sk.MissingCode(kind="refused", code=99, label={"es": "No responde"}),
+            sk.MissingCode(kind="not_applicable", code=96, label={"es": "No aplica"}),
+        ],
+    )
     return sk.Questionnaire(
-        id="enpv", languages=["es"], unit="hogar",
+        id="enpv",
+        languages=["es"],
+        unit="hogar",
         missing_codes=[sk.MissingCode(kind="refused", code=-9, label={"es": "No responde"})],
-        choice_lists={"sino": sino,
-                      "depto": sk.ChoiceList(choices=[sk.Choice(code=c, label={"es": t}) for c, t in
-                                                      [(1, "Ahuachapán"), (2, "Santa Ana"), (3, "Cuscatlán")]]),
-                      "medios": sk.ChoiceList(choices=[sk.Choice(code=c, label={"es": t}) for c, t in
-                                                       [(1, "Policía"), (2, "Fiscalía"), (3, "Juzgado")]])},
+        choice_lists={
+            "sino": sino,
+            "depto": sk.ChoiceList(
+                choices=[
+                    sk.Choice(code=c, label={"es": t})
+                    for c, t in [(1, "Ahuachapán"), (2, "Santa Ana"), (3, "Cuscatlán")]
+                ]
+            ),
+            "medios": sk.ChoiceList(
+                choices=[
+                    sk.Choice(code=c, label={"es": t}) for c, t in [(1, "Policía"), (2, "Fiscalía"), (3, "Juzgado")]
+                ]
+            ),
+        },
         items=[
             sk.SelectOneQuestion(name="depto", label={"es": "Departamento"}, choices="depto", required=True),
             sk.IntegerQuestion(name="n_personas", label={"es": "Número de personas"}, min=1, max=20, required=True),
             sk.SelectOneQuestion(name="victima", label={"es": "¿Fue víctima?"}, choices="sino", required=True),
-            sk.SelectOneQuestion(name="denuncia", label={"es": "¿Denunció?"}, choices="sino",
-                                 relevant="${victima} = 1", required=True),
-            sk.SelectMultipleQuestion(name="donde", label={"es": "¿Dónde denunció?"}, choices="medios",
-                                      relevant="${denuncia} = 1"),
-            sk.DecimalQuestion(name="perdida", label={"es": "Pérdida en dólares"}, min=0,
-                               relevant="${victima} = 1", constraint=". < 100000",
-                               constraint_message={"es": "Pérdida demasiado alta"}),
+            sk.SelectOneQuestion(
+                name="denuncia", label={"es": "¿Denunció?"}, choices="sino", relevant="${victima} = 1", required=True
+            ),
+            sk.SelectMultipleQuestion(
+                name="donde", label={"es": "¿Dónde denunció?"}, choices="medios", relevant="${denuncia} = 1"
+            ),
+            sk.DecimalQuestion(
+                name="perdida",
+                label={"es": "Pérdida en dólares"},
+                min=0,
+                relevant="${victima} = 1",
+                constraint=". < 100000",
+                constraint_message={"es": "Pérdida demasiado alta"},
+            ),
             sk.TextQuestion(name="obs", label={"es": "Observaciones"}),
-            sk.Repeat(name="personas", unit="persona", count="${n_personas}", children=[
-                sk.IntegerQuestion(name="edad", label={"es": "Edad"}, min=0, max=110, required=True),
-                sk.SelectOneQuestion(name="trabaja", label={"es": "¿Trabaja?"}, choices="sino",
-                                     relevant="${edad} >= 15", required=True),
-            ]),
-        ])
+            sk.Repeat(
+                name="personas",
+                unit="persona",
+                count="${n_personas}",
+                children=[
+                    sk.IntegerQuestion(name="edad", label={"es": "Edad"}, min=0, max=110, required=True),
+                    sk.SelectOneQuestion(
+                        name="trabaja",
+                        label={"es": "¿Trabaja?"},
+                        choices="sino",
+                        relevant="${edad} >= 15",
+                        required=True,
+                    ),
+                ],
+            ),
+        ],
+    )
 
 
 def hogares() -> pd.DataFrame:
-    return pd.DataFrame({
-        "id_hogar": [1, 2, 3, 4, 5, 5],
-        "depto": [1, 2, 7, 3, 1, 2],                           # 7 is no department
-        "n_personas": [2, 1, 1, 1, 1, 1],
-        "victima": [1, 2, 1, 98, 1, 2],
-        "denuncia": [1, 1, np.nan, np.nan, 2, 96],             # row 1 answered though not victim; row 2 missing
-        "donde": ["1 3", None, None, None, "2", None],          # row 4 answered though denuncia = 2
-        "perdida": [150.0, np.nan, 250000.0, np.nan, -5.0, np.nan],
-        "obs": ["Sin novedad", "", None, "ñandú", None, None],
-    })
+    return pd.DataFrame(
+        {
+            "id_hogar": [1, 2, 3, 4, 5, 5],
+            "depto": [1, 2, 7, 3, 1, 2],  # 7 is no department
+            "n_personas": [2, 1, 1, 1, 1, 1],
+            "victima": [1, 2, 1, 98, 1, 2],
+            "denuncia": [1, 1, np.nan, np.nan, 2, 96],  # row 1 answered though not victim; row 2 missing
+            "donde": ["1 3", None, None, None, "2", None],  # row 4 answered though denuncia = 2
+            "perdida": [150.0, np.nan, 250000.0, np.nan, -5.0, np.nan],
+            "obs": ["Sin novedad", "", None, "ñandú", None, None],
+        }
+    )
 
 
 def personas() -> pd.DataFrame:
-    return pd.DataFrame({
-        "id_hogar": [1, 1, 2, 3, 9],
-        "linea": [1, 2, 1, 1, 1],
-        "edad": [40, 12, 35, "treinta", 20],
-        "trabaja": [1, 2, np.nan, 1, 1],                       # row 1: 12 years old and answered
-    })
+    return pd.DataFrame(
+        {
+            "id_hogar": [1, 1, 2, 3, 9],
+            "linea": [1, 2, 1, 1, 1],
+            "edad": [40, 12, 35, "treinta", 20],
+            "trabaja": [1, 2, np.nan, 1, 1],  # row 1: 12 years old and answered
+        }
+    )
 
 
 def test_every_rule_on_a_household_survey():
     q = victim_questionnaire()
     h, p = hogares(), personas()
     before_h, before_p = h.copy(), p.copy()
-    report = sk.check_microdata({"hogar": h, "personas": p}, q,
-                                ids={"hogar": "id_hogar", "personas": ["id_hogar", "linea"]})
+    report = sk.check_microdata(
+        {"hogar": h, "personas": p}, q, ids={"hogar": "id_hogar", "personas": ["id_hogar", "linea"]}
+    )
     got = set(zip(report["unit"], report["id"], report["variable"], report["rule"]))
     expected = {
         ("hogar", "3", "depto", "choice"),
@@ -85,7 +122,7 @@ def test_every_rule_on_a_household_survey():
         ("personas", "2/1", "trabaja", "required"),
         ("personas", "3/1", "edad", "type"),
         ("personas", "9/1", "id_hogar", "parent"),
-        ("hogar", "5", "personas", "count"),              # two rows with id 5; none has a person
+        ("hogar", "5", "personas", "count"),  # two rows with id 5; none has a person
         ("hogar", "4", "personas", "count"),
     }
     assert got == expected, got ^ expected
@@ -95,7 +132,7 @@ def test_every_rule_on_a_household_survey():
     pd.testing.assert_frame_equal(p, before_p)
     summary = report.attrs["summary"]
     assert summary["rows"] == {"hogar": 6, "personas": 5}
-    assert summary["problems"] == len(report) == 15          # both rows with id 5: duplicate_id and count
+    assert summary["problems"] == len(report) == 15  # both rows with id 5: duplicate_id and count
     assert summary["by_rule"]["duplicate_id"] == 2
     msg = report.loc[report["rule"] == "constraint", "message"].iloc[0]
     assert msg == "'perdida': Pérdida demasiado alta"
@@ -104,10 +141,14 @@ def test_every_rule_on_a_household_survey():
 
 
 def test_expressions_across_units_use_parent_answers():
-    q = sk.Questionnaire(id="x", languages=["es"], items=[
-        sk.IntegerQuestion(name="area"),
-        sk.Repeat(name="personas", children=[
-            sk.IntegerQuestion(name="bus", relevant="${area} = 1")])])
+    q = sk.Questionnaire(
+        id="x",
+        languages=["es"],
+        items=[
+            sk.IntegerQuestion(name="area"),
+            sk.Repeat(name="personas", children=[sk.IntegerQuestion(name="bus", relevant="${area} = 1")]),
+        ],
+    )
     h = pd.DataFrame({"hid": [1, 2], "area": [1, 2]})
     p = pd.DataFrame({"hid": [1, 2, 2], "bus": [3, 4, np.nan]})
     report = sk.check_microdata({"main": h, "personas": p}, q, ids={"main": "hid", "personas": "hid"})
@@ -116,14 +157,21 @@ def test_expressions_across_units_use_parent_answers():
 
 
 def test_select_multiple_binary_columns():
-    q = sk.Questionnaire(id="x", languages=["es"],
-                         choice_lists={"m": sk.ChoiceList(choices=[sk.Choice(code=1), sk.Choice(code=2)])},
-                         items=[sk.IntegerQuestion(name="a"),
-                                sk.SelectMultipleQuestion(name="s", choices="m", relevant="${a} > 0", required=True)])
+    q = sk.Questionnaire(
+        id="x",
+        languages=["es"],
+        choice_lists={"m": sk.ChoiceList(choices=[sk.Choice(code=1), sk.Choice(code=2)])},
+        items=[
+            sk.IntegerQuestion(name="a"),
+            sk.SelectMultipleQuestion(name="s", choices="m", relevant="${a} > 0", required=True),
+        ],
+    )
     df = pd.DataFrame({"a": [1, 1, 0, 1], "s_1": [1, 0, 1, 2], "s_2": [0, 1, np.nan, 0]})
     report = sk.check_microdata(df, q)
     assert sorted(zip(report["row"], report["variable"], report["rule"])) == [
-        (2, "s", "relevance"), (3, "s_1", "choice")]
+        (2, "s", "relevance"),
+        (3, "s_1", "choice"),
+    ]
     df2 = pd.DataFrame({"a": [1, 1], "s_1": [np.nan, 1], "s_2": [np.nan, 0]})
     assert sk.check_microdata(df2, q)[["row", "rule"]].values.tolist() == [[0, "required"]]
 
@@ -154,13 +202,13 @@ def test_bad_arguments():
 
 def test_write_with_questionnaire_labels_and_stata_letters(tmp_path):
     q = victim_questionnaire()
-    h = hogares().iloc[[0, 1, 2, 3, 5]]                       # one row per household
+    h = hogares().iloc[[0, 1, 2, 3, 5]]  # one row per household
     sk.write_microdata(h, tmp_path / "h.sav", questionnaire=q)
     meta = sk.read_metadata(tmp_path / "h.sav")
     assert meta["variable_labels"]["victima"] == "¿Fue víctima?"
     assert meta["value_labels"]["victima"] == {1: "Sí", 2: "No", 98: "No sabe", 99: "No responde", 96: "No aplica"}
     assert meta["missing"]["victima"] == {"values": [96, 98, 99], "ranges": [], "stata": []}
-    assert meta["variable_labels"]["donde"] == "¿Dónde denunció?"      # select_multiple as a text column
+    assert meta["variable_labels"]["donde"] == "¿Dónde denunció?"  # select_multiple as a text column
     # Stata: the questionnaire's missing codes carry letters (.d don't know, .r refused, .n not applicable)
     sk.write_microdata(h.drop(columns=["obs", "donde"]), tmp_path / "h.dta", questionnaire=q)
     raw = sk.read_microdata(tmp_path / "h.dta", user_missing="keep")
@@ -175,8 +223,9 @@ def test_write_with_questionnaire_labels_and_stata_letters(tmp_path):
 def test_labels_in_cells_mapped_with_the_questionnaire(tmp_path):
     q = victim_questionnaire()
     path = tmp_path / "captura.csv"
-    pd.DataFrame({"id_hogar": [1, 2, 3], "victima": ["Sí", "No sabe", "2"],
-                  "depto": ["Santa Ana", "Cuscatlán", "Ahuachapán"]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {"id_hogar": [1, 2, 3], "victima": ["Sí", "No sabe", "2"], "depto": ["Santa Ana", "Cuscatlán", "Ahuachapán"]}
+    ).to_csv(path, index=False)
     df = sk.read_microdata(path, questionnaire=q, user_missing="keep")
     assert df["victima"].tolist() == [1, 98, 2] and df["depto"].tolist() == [2, 3, 1]
     assert df.attrs["surveykit"]["value_labels"]["depto"][3] == "Cuscatlán"

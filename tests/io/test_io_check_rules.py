@@ -47,8 +47,11 @@ def _calls() -> list[tuple[str, str | None, set[str]]]:
                 out += [(node.args[0].value, var, fields) for var in variants]
             elif node.func.attr == "skip" and len(node.args) >= 4:
                 reason = node.args[3]
-                reasons = ([reason.value] if isinstance(reason, ast.Constant) else
-                           [f"gives_{k}" for k in ("number", "date", "text")])  # f"gives_{kind}"
+                reasons = (
+                    [reason.value]
+                    if isinstance(reason, ast.Constant)
+                    else [f"gives_{k}" for k in ("number", "date", "text")]
+                )  # f"gives_{kind}"
                 out += [("not_checked", r, set(kw)) for r in reasons]
     return out
 
@@ -89,16 +92,28 @@ def test_every_message_built_in_the_source_exists_and_fills():
 
 def test_problems_carry_code_and_severity_after_rule():
     q = victim_questionnaire()
-    report = sk.check_microdata({"hogar": hogares(), "personas": personas()}, q,
-                                ids={"hogar": "id_hogar", "personas": ["id_hogar", "linea"]})
+    report = sk.check_microdata(
+        {"hogar": hogares(), "personas": personas()}, q, ids={"hogar": "id_hogar", "personas": ["id_hogar", "linea"]}
+    )
     assert list(report.columns) == PROBLEM_COLUMNS
-    assert PROBLEM_COLUMNS[PROBLEM_COLUMNS.index("rule") + 1:][:2] == ["code", "severity"]
+    assert PROBLEM_COLUMNS[PROBLEM_COLUMNS.index("rule") + 1 :][:2] == ["code", "severity"]
     for rule, code, severity in report[["rule", "code", "severity"]].drop_duplicates().itertuples(index=False):
         assert CHECK_RULES[code].name == rule and CHECK_RULES[code].severity == severity
-    assert set(report["rule"]) >= {"duplicate_id", "parent", "count", "type", "choice", "range", "relevance",
-                                   "required", "constraint"}
-    empty = sk.check_microdata(pd.DataFrame({"depto": [1]}), sk.Questionnaire(
-        id="x", languages=["es"], items=[sk.IntegerQuestion(name="depto")]))
+    assert set(report["rule"]) >= {
+        "duplicate_id",
+        "parent",
+        "count",
+        "type",
+        "choice",
+        "range",
+        "relevance",
+        "required",
+        "constraint",
+    }
+    empty = sk.check_microdata(
+        pd.DataFrame({"depto": [1]}),
+        sk.Questionnaire(id="x", languages=["es"], items=[sk.IntegerQuestion(name="depto")]),
+    )
     assert list(empty.columns) == PROBLEM_COLUMNS and len(empty) == 0
 
 
@@ -115,19 +130,25 @@ def test_spanish_messages_for_real_problems():
         return hit["message"].iloc[0]
 
     assert msg(es, "hogar", "id_hogar", "duplicate_id") == (
-        "el id 5 aparece más de una vez en la tabla 'hogar'; dé a cada fila su propio id o elimine la fila repetida")
+        "el id 5 aparece más de una vez en la tabla 'hogar'; dé a cada fila su propio id o elimine la fila repetida"
+    )
     assert msg(en, "hogar", "id_hogar", "duplicate_id") == (
-        "id 5 appears more than once in table 'hogar'; give each row its own id or remove the repeated row")
+        "id 5 appears more than once in table 'hogar'; give each row its own id or remove the repeated row"
+    )
     assert msg(es, "hogar", "depto", "choice") == "código fuera de la lista de opciones de 'depto' (1, 2, 3)"
     assert msg(es, "hogar", "denuncia", "required") == "'denuncia' es obligatoria aquí pero no tiene respuesta"
     assert msg(es, "personas", "edad", "type") == "'edad' debe ser un número; este valor no lo es"
     assert msg(es, "personas", "id_hogar", "parent") == (
         "ninguna fila de la tabla 'hogar' tiene el id 9; la fila de 'personas' pertenece a una fila de 'hogar' que "
-        "falta")
+        "falta"
+    )
     assert msg(es, "hogar", "perdida", "range") == "'perdida' debe estar entre 0 y inf"
     # the questionnaire's own constraint message (Spanish only) in either language
-    assert msg(es, "hogar", "perdida", "constraint") == msg(en, "hogar", "perdida", "constraint") == \
-        "'perdida': Pérdida demasiado alta"
+    assert (
+        msg(es, "hogar", "perdida", "constraint")
+        == msg(en, "hogar", "perdida", "constraint")
+        == "'perdida': Pérdida demasiado alta"
+    )
     # a regional tag counts as its language; an unknown language falls back to English
     assert sk.check_microdata(tables, q, ids=ids, language="es-SV")["message"].tolist() == es["message"].tolist()
     assert sk.check_microdata(tables, q, ids=ids, language="fr")["message"].tolist() == en["message"].tolist()
@@ -145,9 +166,15 @@ def test_not_checked_reasons_in_spanish():
 
 
 def test_constraint_message_in_the_language_asked_for():
-    q = sk.Questionnaire(id="c", languages=["es", "en"], items=[
-        sk.IntegerQuestion(name="edad", constraint=". < 120",
-                           constraint_message={"es": "Edad imposible", "en": "Impossible age"})])
+    q = sk.Questionnaire(
+        id="c",
+        languages=["es", "en"],
+        items=[
+            sk.IntegerQuestion(
+                name="edad", constraint=". < 120", constraint_message={"es": "Edad imposible", "en": "Impossible age"}
+            )
+        ],
+    )
     df = pd.DataFrame({"edad": [30, 150]})
     assert sk.check_microdata(df, q)["message"].tolist() == ["'edad': Impossible age"]
     assert sk.check_microdata(df, q, language="es")["message"].tolist() == ["'edad': Edad imposible"]

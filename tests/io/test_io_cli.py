@@ -22,8 +22,21 @@ def test_check_two_tables_writes_problems(tmp_path, spec, capsys):
     sk.write_microdata(hogares(), tmp_path / "hogares.sav")
     personas().astype({"edad": str}).to_csv(tmp_path / "personas.csv", index=False)
     out = tmp_path / "problemas.csv"
-    code = main(["check", f"hogar={tmp_path / 'hogares.sav'}", f"personas={tmp_path / 'personas.csv'}",
-                 "-q", str(spec), "--id", "hogar=id_hogar", "--id", "personas=id_hogar,linea", "--out", str(out)])
+    code = main(
+        [
+            "check",
+            f"hogar={tmp_path / 'hogares.sav'}",
+            f"personas={tmp_path / 'personas.csv'}",
+            "-q",
+            str(spec),
+            "--id",
+            "hogar=id_hogar",
+            "--id",
+            "personas=id_hogar,linea",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 1
     text = capsys.readouterr().out
     assert "checked 6 rows in 'hogar', 5 rows in 'personas' against questionnaire 'enpv': 15 problems in" in text
@@ -58,8 +71,17 @@ def test_check_sheet_per_unit(tmp_path, spec, capsys):
         pd.DataFrame({"nota": ["not the data"]}).to_excel(xw, sheet_name="portada", index=False)
         hogares().to_excel(xw, sheet_name="hogares", index=False)
         personas().to_excel(xw, sheet_name="personas", index=False)
-    args = ["check", f"hogar={book}", f"personas={book}", "-q", str(spec), "--id", "hogar=id_hogar",
-            "--id", "personas=id_hogar,linea"]
+    args = [
+        "check",
+        f"hogar={book}",
+        f"personas={book}",
+        "-q",
+        str(spec),
+        "--id",
+        "hogar=id_hogar",
+        "--id",
+        "personas=id_hogar,linea",
+    ]
     code = main([*args, "--sheet", "hogar=hogares", "--sheet", "personas=personas"])
     text = capsys.readouterr().out
     assert "checked 6 rows in 'hogar', 5 rows in 'personas'" in text and code == 1

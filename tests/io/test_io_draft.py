@@ -12,8 +12,15 @@ def test_draft_from_spss_file(spss_file):
     assert q.id == "enpv2019"
     assert q.title == {"es": "ENPV 2024"}
     types = {x.name: x.type for x in q.questions()}
-    assert types == {"id": "integer", "sexo": "select_one", "edad": "integer", "p10": "select_one",
-                     "p11": "select_one", "depto": "select_one", "nombre": "text"}
+    assert types == {
+        "id": "integer",
+        "sexo": "select_one",
+        "edad": "integer",
+        "p10": "select_one",
+        "p11": "select_one",
+        "depto": "select_one",
+        "nombre": "text",
+    }
     # p10 and p11 share one list: same labels, same missing codes
     assert q.question("p10").choices == q.question("p11").choices == "p10"
     lst = q.choice_lists["p10"]
@@ -48,9 +55,13 @@ def test_draft_from_stata_letters(stata_file):
 
 
 def test_draft_from_metadata_dict_and_yaml_round_trip(tmp_path):
-    meta = {"columns": ["p1", "monto"], "variable_labels": {"p1": "Confianza"},
-            "value_labels": {"p1": {1: "Mucha", 2: "Poca", 3: "Ninguna"}}, "measure": {"p1": "ordinal"},
-            "formats": {"monto": "F8.2"}}
+    meta = {
+        "columns": ["p1", "monto"],
+        "variable_labels": {"p1": "Confianza"},
+        "value_labels": {"p1": {1: "Mucha", 2: "Poca", 3: "Ninguna"}},
+        "measure": {"p1": "ordinal"},
+        "formats": {"monto": "F8.2"},
+    }
     q = sk.questionnaire_from_metadata(meta, id="x")
     assert q.choice_lists["p1"].ordered is True
     assert q.question("monto").type == "decimal"

@@ -23,7 +23,7 @@ def nan_list(s):
 def test_sav_user_missing_become_nan_by_default(spss_file):
     df = sk.read_microdata(spss_file)
     assert nan_list(df["sexo"]) == [1, 2, 2, 1, None, 2]
-    assert nan_list(df["edad"]) == [34, 51, 19, None, 45, None]          # range 98-99
+    assert nan_list(df["edad"]) == [34, 51, 19, None, 45, None]  # range 98-99
     assert nan_list(df["p10"]) == [1, 2, 1, None, 2, 1]
     assert nan_list(df["p11"]) == [1, None, 2, None, None, None]
     meta = df.attrs["surveykit"]
@@ -57,7 +57,7 @@ def test_sav_metadata_spanish_labels_int_keys(spss_file):
 
 def test_read_metadata_without_data(spss_file):
     meta = sk.read_metadata(spss_file)
-    assert meta["missing"]["p11"]["values"] == [98, 99]          # seen although no data is read
+    assert meta["missing"]["p11"]["values"] == [98, 99]  # seen although no data is read
     assert meta["value_labels"]["depto"][4] == "La Unión"
     assert meta["n_rows"] == 6
 
@@ -84,7 +84,7 @@ def test_zsav_and_por(tmp_path, victims):
     assert nan_list(df["p10"]) == [1, 2, 1, None, 2, 1]
     por = tmp_path / "v.por"
     pyreadstat.write_por(pd.DataFrame({"x": [1.0, 2.0, 3.0], "s": ["a", "b", "c"]}), str(por))
-    p = sk.read_microdata(por)                        # portable files store names in upper case
+    p = sk.read_microdata(por)  # portable files store names in upper case
     assert p["X"].tolist() == [1.0, 2.0, 3.0]
     assert p["S"].tolist() == ["a", "b", "c"]
     assert p.attrs["surveykit"]["format"] == "por"
@@ -143,12 +143,19 @@ def _plain_workbook(path, rows, title="Hoja1", extra_sheets=None):
 
 def test_xlsx_plain_types_and_sheet_choice(tmp_path):
     path = tmp_path / "captura.xlsx"
-    _plain_workbook(path, [["id", "depto", "codigo", "monto", "nota"],
-                           [1, 1, "01", 10.5, "ñ"], [2, 2, "02", None, None], [3, 4, "10", 7, "x"]],
-                    extra_sheets={"otra": [["a"], [5]]})
+    _plain_workbook(
+        path,
+        [
+            ["id", "depto", "codigo", "monto", "nota"],
+            [1, 1, "01", 10.5, "ñ"],
+            [2, 2, "02", None, None],
+            [3, 4, "10", 7, "x"],
+        ],
+        extra_sheets={"otra": [["a"], [5]]},
+    )
     df = sk.read_microdata(path)
     assert df["id"].dtype == np.int64 and df["id"].tolist() == [1, 2, 3]
-    assert df["codigo"].tolist() == ["01", "02", "10"]                 # text codes keep their zeros
+    assert df["codigo"].tolist() == ["01", "02", "10"]  # text codes keep their zeros
     assert nan_list(df["monto"]) == [10.5, None, 7.0]
     assert nan_list(df["nota"]) == ["ñ", None, "x"]
     assert df.attrs["surveykit"]["sheet"] == "Hoja1"
@@ -160,14 +167,24 @@ def test_xlsx_plain_types_and_sheet_choice(tmp_path):
 
 def test_xlsx_labels_in_cells_mapped_back_with_labels_sheet(tmp_path):
     path = tmp_path / "etiquetas.xlsx"
-    _plain_workbook(path, [["id", "sexo", "p10"], [1, "Hombre", "Sí"], [2, "Mujer", "No sabe"],
-                           [3, 2, None]], title="data",
-                    extra_sheets={"value_labels": [["variable", "code", "label"], ["sexo", 1, "Hombre"],
-                                                   ["sexo", 2, "Mujer"], ["p10", 1, "Sí"], ["p10", 2, "No"],
-                                                   ["p10", 98, "No sabe"]],
-                                  "missing": [["variable", "kind", "value", "high"], ["p10", "value", 98, None]]})
+    _plain_workbook(
+        path,
+        [["id", "sexo", "p10"], [1, "Hombre", "Sí"], [2, "Mujer", "No sabe"], [3, 2, None]],
+        title="data",
+        extra_sheets={
+            "value_labels": [
+                ["variable", "code", "label"],
+                ["sexo", 1, "Hombre"],
+                ["sexo", 2, "Mujer"],
+                ["p10", 1, "Sí"],
+                ["p10", 2, "No"],
+                ["p10", 98, "No sabe"],
+            ],
+            "missing": [["variable", "kind", "value", "high"], ["p10", "value", 98, None]],
+        },
+    )
     keep = sk.read_microdata(path, user_missing="keep")
-    assert keep["sexo"].tolist() == [1, 2, 2]                          # the code 2 typed as a number too
+    assert keep["sexo"].tolist() == [1, 2, 2]  # the code 2 typed as a number too
     assert nan_list(keep["p10"]) == [1, 98, None]
     df = sk.read_microdata(path)
     assert nan_list(df["p10"]) == [1, None, None]
@@ -177,9 +194,12 @@ def test_xlsx_labels_in_cells_mapped_back_with_labels_sheet(tmp_path):
 
 def test_xlsx_unknown_label_is_an_error_with_rows(tmp_path):
     path = tmp_path / "mal.xlsx"
-    _plain_workbook(path, [["sexo"], ["Hombre"], ["Mujer"], ["Hombr"]], title="data",
-                    extra_sheets={"value_labels": [["variable", "code", "label"], ["sexo", 1, "Hombre"],
-                                                   ["sexo", 2, "Mujer"]]})
+    _plain_workbook(
+        path,
+        [["sexo"], ["Hombre"], ["Mujer"], ["Hombr"]],
+        title="data",
+        extra_sheets={"value_labels": [["variable", "code", "label"], ["sexo", 1, "Hombre"], ["sexo", 2, "Mujer"]]},
+    )
     with pytest.raises(sk.MicrodataError, match=r"'Hombr' \(rows 4\) is neither a label nor a code"):
         sk.read_microdata(path)
 
@@ -187,14 +207,13 @@ def test_xlsx_unknown_label_is_an_error_with_rows(tmp_path):
 # --- CSV -------------------------------------------------------------------------------------
 def test_csv_inference_keeps_text_codes_and_na_text(tmp_path):
     path = tmp_path / "d.csv"
-    path.write_text("id,muni,pais,monto,big\n1,0101,NA,1.5,9007199254740993\n2,0210,SV,,12\n",
-                    encoding="utf-8")
+    path.write_text("id,muni,pais,monto,big\n1,0101,NA,1.5,9007199254740993\n2,0210,SV,,12\n", encoding="utf-8")
     df = sk.read_microdata(path)
     assert df["id"].tolist() == [1, 2] and df["id"].dtype == np.int64
     assert df["muni"].tolist() == ["0101", "0210"]
-    assert df["pais"].tolist() == ["NA", "SV"]                         # Namibia is not missing
+    assert df["pais"].tolist() == ["NA", "SV"]  # Namibia is not missing
     assert nan_list(df["monto"]) == [1.5, None]
-    assert df["big"].tolist() == [9007199254740993, 12]                # exact, not rounded via float
+    assert df["big"].tolist() == [9007199254740993, 12]  # exact, not rounded via float
     nas = sk.read_microdata(path, na_values=["NA"])
     assert nan_list(nas["pais"]) == [None, "SV"]
 
@@ -225,8 +244,12 @@ def test_csv_chunk_with_text_after_numbers_is_an_error(tmp_path):
     with pytest.raises(sk.MicrodataError, match=r"'abc' at line\(s\) 5.*dtype=\{'x': 'str'\}"):
         list(sk.read_microdata(path, chunksize=2, progress=False))
     assert sk.read_microdata(path, chunksize=2, progress=False, dtype={"x": "str"}) is not None
-    assert [v for p in sk.read_microdata(path, chunksize=2, progress=False, dtype={"x": "str"})
-            for v in p["x"]] == ["1", "2", "3", "abc"]
+    assert [v for p in sk.read_microdata(path, chunksize=2, progress=False, dtype={"x": "str"}) for v in p["x"]] == [
+        "1",
+        "2",
+        "3",
+        "abc",
+    ]
 
 
 # --- Parquet ---------------------------------------------------------------------------------

@@ -25,16 +25,42 @@ import surveykit as sk
 
 STATA_LETTER = re.compile(r"^\.[a-z]$")
 SPANISH = string.ascii_letters + string.digits + " áéíóúüñÁÉÍÓÚÜÑ¿?¡!.,;:()-'\"/"
-RESERVED = {"all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with", "if", "in",
-            "int", "byte", "long", "float", "double", "str", "using", "strl"}
+RESERVED = {
+    "all",
+    "and",
+    "by",
+    "eq",
+    "ge",
+    "gt",
+    "le",
+    "lt",
+    "ne",
+    "not",
+    "or",
+    "to",
+    "with",
+    "if",
+    "in",
+    "int",
+    "byte",
+    "long",
+    "float",
+    "double",
+    "str",
+    "using",
+    "strl",
+}
 
 names = st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True).filter(lambda n: n not in RESERVED)
 label_text = st.text(SPANISH, min_size=1, max_size=40).map(str.strip).filter(bool)
 codes = st.integers(-99, 999)
-numbers = st.one_of(st.integers(-10**9, 10**9).map(float),
-                    st.floats(-1e9, 1e9, allow_nan=False, allow_infinity=False).map(lambda x: round(x, 6)))
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                           HealthCheck.function_scoped_fixture])
+numbers = st.one_of(
+    st.integers(-(10**9), 10**9).map(float),
+    st.floats(-1e9, 1e9, allow_nan=False, allow_infinity=False).map(lambda x: round(x, 6)),
+)
+SETTINGS = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 
 
 @st.composite
@@ -48,15 +74,15 @@ def labelled_frames(draw, fmt: str):
             var_labels[col] = draw(label_text)
         if kind == "coded":
             book = draw(st.dictionaries(codes, label_text, min_size=1, max_size=6))
-            pool = sorted(book) + [draw(codes)]                       # one code may be unlabelled
-            values = [float(draw(st.sampled_from(pool))) if draw(st.integers(0, 5)) else np.nan
-                      for _ in range(n)]
+            pool = sorted(book) + [draw(codes)]  # one code may be unlabelled
+            values = [float(draw(st.sampled_from(pool))) if draw(st.integers(0, 5)) else np.nan for _ in range(n)]
             val_labels[col] = book
             if fmt == "dta":
                 letters = draw(st.lists(st.sampled_from(string.ascii_lowercase), max_size=3, unique=True))
                 if letters:
-                    values = [("." + draw(st.sampled_from(letters))) if draw(st.integers(0, 3)) == 0 else v
-                              for v in values]
+                    values = [
+                        ("." + draw(st.sampled_from(letters))) if draw(st.integers(0, 3)) == 0 else v for v in values
+                    ]
                     used = sorted({v for v in values if isinstance(v, str)})
                     if used:
                         missing[col] = {"stata": used}
@@ -65,14 +91,14 @@ def labelled_frames(draw, fmt: str):
                 data[col] = pd.Series(values, dtype=float)
                 decl = draw(st.sampled_from(["none", "values", "range"]))
                 if decl == "values":
-                    missing[col] = {"values": sorted(draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3,
-                                                                   unique=True)))}
+                    missing[col] = {
+                        "values": sorted(draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True)))
+                    }
                 elif decl == "range":
                     lo = draw(codes)
                     missing[col] = {"ranges": [[lo, lo + draw(st.integers(1, 50))]]}
         elif kind == "number":
-            data[col] = pd.Series([draw(numbers) if draw(st.integers(0, 4)) else np.nan for _ in range(n)],
-                                  dtype=float)
+            data[col] = pd.Series([draw(numbers) if draw(st.integers(0, 4)) else np.nan for _ in range(n)], dtype=float)
         else:
             texts = [draw(label_text.filter(lambda t: not STATA_LETTER.match(t))) for _ in range(n)]
             if fmt == "xlsx":

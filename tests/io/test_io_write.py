@@ -25,12 +25,16 @@ def test_sav_written_file_read_by_pyreadstat(tmp_path, victims):
     sk.write_microdata(victims, path)
     df, meta = pyreadstat.read_sav(str(path), user_missing=True)
     assert meta.column_names_to_labels == {**VARIABLE_LABELS, "nombre": None}
-    assert meta.variable_value_labels["depto"] == {1.0: "Ahuachapán", 2.0: "Santa Ana", 3.0: "Cuscatlán",
-                                                   4.0: "La Unión"}
+    assert meta.variable_value_labels["depto"] == {
+        1.0: "Ahuachapán",
+        2.0: "Santa Ana",
+        3.0: "Cuscatlán",
+        4.0: "La Unión",
+    }
     assert meta.missing_ranges["edad"] == [{"lo": 98.0, "hi": 99.0}]
     assert meta.missing_ranges["p10"] == [{"lo": 98.0, "hi": 98.0}, {"lo": 99.0, "hi": 99.0}]
     assert meta.variable_measure["sexo"] == "nominal" and meta.variable_measure["edad"] == "scale"
-    assert meta.original_variable_types["sexo"] == "F1.0"           # codes show as 1, not 1.00
+    assert meta.original_variable_types["sexo"] == "F1.0"  # codes show as 1, not 1.00
     assert df["nombre"].tolist()[4] == "Begoña"
 
 
@@ -63,13 +67,14 @@ def test_dta_needs_letters_for_missing_codes_present(tmp_path, victims):
 def test_dta_text_value_labels_are_an_error(tmp_path):
     df = pd.DataFrame({"ocupacion": ["A1", "B2"]})
     df.attrs["surveykit"] = {"value_labels": {"ocupacion": {"A1": "Agricultor", "B2": "Bombero"}}}
-    with pytest.raises(sk.FormatCapacityError, match="'ocupacion' is a text variable with value labels, which "
-                                                     "Stata cannot hold.*write .sav"):
+    with pytest.raises(
+        sk.FormatCapacityError,
+        match="'ocupacion' is a text variable with value labels, which Stata cannot hold.*write .sav",
+    ):
         sk.write_microdata(df, tmp_path / "o.dta")
     # SPSS can hold them
     sk.write_microdata(df, tmp_path / "o.sav")
-    assert sk.read_metadata(tmp_path / "o.sav")["value_labels"]["ocupacion"] == {"A1": "Agricultor",
-                                                                                  "B2": "Bombero"}
+    assert sk.read_metadata(tmp_path / "o.sav")["value_labels"]["ocupacion"] == {"A1": "Agricultor", "B2": "Bombero"}
 
 
 def test_failed_stata_write_leaves_no_file_and_keeps_old_one(tmp_path):
@@ -82,7 +87,7 @@ def test_failed_stata_write_leaves_no_file_and_keeps_old_one(tmp_path):
     with pytest.raises(sk.FormatCapacityError, match="variable label of 'x' is 81 chars; .dta allows 80"):
         sk.write_microdata(bad, path)
     assert path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["v.dta"]          # no temp file left
+    assert [p.name for p in tmp_path.iterdir()] == ["v.dta"]  # no temp file left
 
 
 def test_writer_refusal_leaves_no_zero_byte_file(tmp_path, monkeypatch):
@@ -112,7 +117,7 @@ def test_long_labels_error_or_explicit_truncation(tmp_path):
         sk.write_microdata(df, tmp_path / "l.sav", long_labels="truncate")
     meta = sk.read_metadata(tmp_path / "l.sav")
     assert meta["variable_labels"]["p"] == long_var.encode()[:256].decode("utf-8", "ignore")
-    assert len(meta["value_labels"]["p"][1].encode()) == 119       # cut on a character boundary
+    assert len(meta["value_labels"]["p"][1].encode()) == 119  # cut on a character boundary
     assert meta["value_labels"]["p"][1].startswith("Sí, ñ")
 
 
@@ -177,8 +182,9 @@ def test_xlsx_and_csv_labels_in_cells(tmp_path, victims):
         raw = sk.read_microdata(path, cells="codes")
         assert raw["depto"].tolist()[:2] == ["Ahuachapán", "Santa Ana"]
         back = sk.read_microdata(path, user_missing="keep")
-        pd.testing.assert_frame_equal(back[["sexo", "p10", "p11", "depto"]], victims[["sexo", "p10", "p11", "depto"]],
-                                      check_dtype=False)
+        pd.testing.assert_frame_equal(
+            back[["sexo", "p10", "p11", "depto"]], victims[["sexo", "p10", "p11", "depto"]], check_dtype=False
+        )
 
 
 def test_labels_in_cells_need_distinct_labels(tmp_path):

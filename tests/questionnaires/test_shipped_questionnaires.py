@@ -15,8 +15,22 @@ from surveykit.questionnaire.formats.yamljson import loads_json, loads_yaml
 
 QDIR = Path(__file__).resolve().parents[2] / "questionnaires"
 NAMES = ("sdg16", "victimization", "discrimination")
-DEPARTMENTS = ["Ahuachapán", "Santa Ana", "Sonsonate", "Chalatenango", "La Libertad", "San Salvador", "Cuscatlán",
-               "La Paz", "Cabañas", "San Vicente", "Usulután", "San Miguel", "Morazán", "La Unión"]
+DEPARTMENTS = [
+    "Ahuachapán",
+    "Santa Ana",
+    "Sonsonate",
+    "Chalatenango",
+    "La Libertad",
+    "San Salvador",
+    "Cuscatlán",
+    "La Paz",
+    "Cabañas",
+    "San Vicente",
+    "Usulután",
+    "San Miguel",
+    "Morazán",
+    "La Unión",
+]
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +56,7 @@ def test_xlsform_converts_with_pyxform_and_reads_back(name, qs, tmp_path):
     assert f'id="{name}"' in xform and "<h:title>" in xform
     # every question and both languages reach the XForm
     for x in q.questions():
-        assert f"/{x.name}\"" in xform or f"/{x.name}'" in xform or f"/{x.name}/" in xform, x.name
+        assert f'/{x.name}"' in xform or f"/{x.name}'" in xform or f"/{x.name}/" in xform, x.name
     assert 'lang="Español (es)"' in xform and 'lang="English (en)"' in xform
     assert sk.Questionnaire.from_xlsform(path) == q
 
@@ -51,8 +65,10 @@ def test_xlsform_converts_with_pyxform_and_reads_back(name, qs, tmp_path):
 def test_shipped_xlsform_matches_the_yaml(name, qs):
     """questionnaires/xlsform/*.xlsx are for ODK/Kobo users; the YAML is the source."""
     shipped = sk.Questionnaire.from_xlsform(QDIR / "xlsform" / f"{name}.xlsx")
-    assert shipped == qs[name], (f"questionnaires/xlsform/{name}.xlsx is out of date: run surveykit convert "
-                                 f"questionnaires/{name}.yaml questionnaires/xlsform/{name}.xlsx")
+    assert shipped == qs[name], (
+        f"questionnaires/xlsform/{name}.xlsx is out of date: run surveykit convert "
+        f"questionnaires/{name}.yaml questionnaires/xlsform/{name}.xlsx"
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -67,10 +83,13 @@ def test_ids_languages_units(qs):
     for name, q in qs.items():
         assert q.id == name and q.languages == ["es", "en"] and q.main_language == "es"
         assert q.unit == "person"
-        assert [(m.kind, m.code, m.stata_letter) for m in q.missing_codes] == [("dont_know", 98, ".d"),
-                                                                              ("refused", 99, ".r")]
+        assert [(m.kind, m.code, m.stata_letter) for m in q.missing_codes] == [
+            ("dont_know", 98, ".d"),
+            ("refused", 99, ".r"),
+        ]
     assert [(r.name, r.unit, r.count.src) for r in qs["victimization"].repeats()] == [
-        ("incidentes", "incident", "${n_tipos}")]
+        ("incidentes", "incident", "${n_tipos}")
+    ]
     assert qs["sdg16"].repeats() == [] and qs["discrimination"].repeats() == []
 
 
@@ -127,10 +146,12 @@ def test_sdg_16_1_4_exact_codes(qs):
 
 def test_sdg_16_6_2_areas_attributes_and_scales(qs):
     q = qs["sdg16"]
-    areas = {"sal": ["acceso", "costo", "instal", "igual", "trato"], "pri": ["acceso", "costo", "instal", "igual",
-                                                                          "ensen"],
-             "sec": ["acceso", "costo", "instal", "igual", "ensen"], "doc": ["acceso", "costo", "igual", "simple",
-                                                                            "tiempo"]}
+    areas = {
+        "sal": ["acceso", "costo", "instal", "igual", "trato"],
+        "pri": ["acceso", "costo", "instal", "igual", "ensen"],
+        "sec": ["acceso", "costo", "instal", "igual", "ensen"],
+        "doc": ["acceso", "costo", "igual", "simple", "tiempo"],
+    }
     for area, attributes in areas.items():
         for a in attributes:
             x = q.question(f"{area}_{a}")
@@ -139,8 +160,13 @@ def test_sdg_16_6_2_areas_attributes_and_scales(qs):
         assert overall.choices == "satisfaccion" and overall.relevant.src == f"${{{area}_uso}} = 1"
     assert q.choice_lists["acuerdo"].codes() == [1, 2, 3, 4] and q.choice_lists["acuerdo"].ordered
     assert q.choice_lists["eficacia"].codes() == [1, 2, 3, 4, 5]
-    assert [c.label["en"] for c in q.choice_lists["eficacia"].choices] == ["Not at all", "Very little", "Some",
-                                                                          "A lot", "A great deal"]
+    assert [c.label["en"] for c in q.choice_lists["eficacia"].choices] == [
+        "Not at all",
+        "Very little",
+        "Some",
+        "A lot",
+        "A great deal",
+    ]
 
 
 GROUNDS = ("sexo", "edad", "discap", "etnia", "migra", "socio", "resid", "relig", "civil", "orient", "polit", "otro")
@@ -167,14 +193,33 @@ def test_victimization_counts(qs):
     """The derived counts behind prevalence, incidence and the incident records: a 'yes' with an unknown
     number of times counts once; don't know is not a crime; skipped items count zero."""
     q = qs["victimization"]
-    crimes = ["v_robo", "v_hurto", "v_fraude_banc", "v_fraude_cons", "v_extorsion", "v_amenazas", "v_lesiones",
-              "v_secuestro", "v_hostig_sex", "v_violacion", "v_otro"]
+    crimes = [
+        "v_robo",
+        "v_hurto",
+        "v_fraude_banc",
+        "v_fraude_cons",
+        "v_extorsion",
+        "v_amenazas",
+        "v_lesiones",
+        "v_secuestro",
+        "v_hostig_sex",
+        "v_violacion",
+        "v_otro",
+    ]
     rows = pd.DataFrame({c: [2, 2, 2] for c in crimes} | {f"{c}_n": [np.nan] * 3 for c in crimes})
-    rows.loc[0, ["v_robo", "v_robo_n", "v_hurto", "v_hurto_n"]] = [1, 3, 1, 98]    # 3 + 1 (times unknown)
-    rows.loc[1, ["v_extorsion", "v_lesiones", "v_lesiones_n"]] = [8, 1, 2]        # DK + 2
-    household = {"h_robo_veh": [np.nan, 1, 2], "h_robo_veh_n": [np.nan, 2, np.nan], "h_robo_partes": [np.nan, 2, 2],
-                 "h_robo_partes_n": [np.nan] * 3, "h_vandalismo": [2, 2, 1], "h_vandalismo_n": [np.nan, np.nan, 5],
-                 "h_robo_casa": [2, 2, 2], "h_robo_casa_n": [np.nan] * 3, "h_otro_vict": [np.nan, 2, 1]}
+    rows.loc[0, ["v_robo", "v_robo_n", "v_hurto", "v_hurto_n"]] = [1, 3, 1, 98]  # 3 + 1 (times unknown)
+    rows.loc[1, ["v_extorsion", "v_lesiones", "v_lesiones_n"]] = [8, 1, 2]  # DK + 2
+    household = {
+        "h_robo_veh": [np.nan, 1, 2],
+        "h_robo_veh_n": [np.nan, 2, np.nan],
+        "h_robo_partes": [np.nan, 2, 2],
+        "h_robo_partes_n": [np.nan] * 3,
+        "h_vandalismo": [2, 2, 1],
+        "h_vandalismo_n": [np.nan, np.nan, 5],
+        "h_robo_casa": [2, 2, 2],
+        "h_robo_casa_n": [np.nan] * 3,
+        "h_otro_vict": [np.nan, 2, 1],
+    }
     rows = rows.assign(**household)
     for calc in ("n_del_pers", "n_del_hogar"):
         rows[calc] = q.question(calc).calculation.evaluate(rows)
@@ -189,9 +234,26 @@ def test_victimization_counts(qs):
 def test_incident_type_must_have_been_screened(qs):
     q = qs["victimization"]
     constraint = q.question("tipo_delito").constraint
-    screened = {x: [2, 2] for x in ("h_robo_veh", "h_robo_partes", "h_vandalismo", "h_robo_casa", "v_robo", "v_hurto",
-                                    "v_fraude_banc", "v_fraude_cons", "v_extorsion", "v_amenazas", "v_lesiones",
-                                    "v_secuestro", "v_hostig_sex", "v_violacion", "v_otro")}
+    screened = {
+        x: [2, 2]
+        for x in (
+            "h_robo_veh",
+            "h_robo_partes",
+            "h_vandalismo",
+            "h_robo_casa",
+            "v_robo",
+            "v_hurto",
+            "v_fraude_banc",
+            "v_fraude_cons",
+            "v_extorsion",
+            "v_amenazas",
+            "v_lesiones",
+            "v_secuestro",
+            "v_hostig_sex",
+            "v_violacion",
+            "v_otro",
+        )
+    }
     screened["v_extorsion"] = [1, 1]
     df = pd.DataFrame(screened | {"tipo_delito": [9, 5]})
     assert constraint.evaluate(df, current="tipo_delito").tolist() == [True, False]
@@ -223,8 +285,11 @@ def test_simulated_data_pass_the_checks(name, qs):
     from surveykit.simulate.frame import el_salvador_frame
 
     q = qs[name]
-    overrides = {"tam_hogar": {"distribution": "poisson", "mean": 3.0},
-                 "n_adultos": {"distribution": "poisson", "mean": 1.2}} if name == "victimization" else None
+    overrides = (
+        {"tam_hogar": {"distribution": "poisson", "mean": 3.0}, "n_adultos": {"distribution": "poisson", "mean": 1.2}}
+        if name == "victimization"
+        else None
+    )
     sim = sk.simulate(q, frame=el_salvador_frame(psus=120), households_per_psu=6, overrides=overrides, seed=2)
     tables = {"person": sim.data, **sim.repeats}
     ids = {"person": "id_hogar", **{r: ["id_hogar", f"id_{r}"] for r in sim.repeats}}
@@ -233,6 +298,15 @@ def test_simulated_data_pass_the_checks(name, qs):
     if name == "victimization":
         inc = sim.repeats["incidentes"]
         assert len(inc) == sim.data["n_tipos"].sum() > 0
-        for col in ("id_hogar", "id_incidentes", "estrato", "upm", "fexp", "departamento", "area", "sexo",
-                    "grupo_edad"):
+        for col in (
+            "id_hogar",
+            "id_incidentes",
+            "estrato",
+            "upm",
+            "fexp",
+            "departamento",
+            "area",
+            "sexo",
+            "grupo_edad",
+        ):
             assert col in inc.columns, col

@@ -22,7 +22,7 @@ def test_labels_lost_by_merge_are_warned_not_silent():
     with pytest.warns(sk.SurveykitWarning, match="carries no surveykit labels.*merge"):
         out = sk.SurveyDesign(merged, weights="w").mean("y", by="sexo", labels=True)
     assert out["sexo"].tolist() == [1, 2]
-    attach_metadata(merged, get_metadata(df))          # the fix the warning gives
+    attach_metadata(merged, get_metadata(df))  # the fix the warning gives
     with warnings.catch_warnings():
         warnings.simplefilter("error", sk.SurveykitWarning)
         out = sk.SurveyDesign(merged, weights="w").mean("y", by="sexo", labels=True)
@@ -37,13 +37,14 @@ def test_categorical_columns_need_no_metadata():
 
 
 def test_quality_reasons_follow_the_language_flags_stay_codes():
-    t = pd.DataFrame({"estimate": [0.2, 0.02, 0.3], "se": [0.01, 0.009, 0.06], "n": [900, 300, 5],
-                      "df": [60, 60, 60]})
+    t = pd.DataFrame({"estimate": [0.2, 0.02, 0.3], "se": [0.01, 0.009, 0.06], "n": [900, 300, 5], "df": [60, 60, 60]})
     t["cv"] = t["se"] / t["estimate"]
     es = sk.quality_flags(t, "inegi", language="es")
     assert es["flag"].tolist() == ["", "baja", "moderada"]
-    assert es["flag_reason"].tolist()[1:] == ["CV de 30% o más, o no calculable: precisión baja (INEGI)",
-                                               "CV entre 15% y 30%: precisión moderada (INEGI)"]
+    assert es["flag_reason"].tolist()[1:] == [
+        "CV de 30% o más, o no calculable: precisión baja (INEGI)",
+        "CV entre 15% y 30%: precisión moderada (INEGI)",
+    ]
     en = sk.quality_flags(t, "statcan", language="en")
     assert en["flag_reason"].iloc[2] == "fewer than 10 observations: too unreliable to publish (Statistics Canada)"
     es = sk.quality_flags(t, "statcan", language="es")

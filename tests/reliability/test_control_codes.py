@@ -10,10 +10,20 @@ import surveykit as sk
 
 
 def _controls(code: str) -> str:
-    return json.dumps({"surveykit_controls": 1,
-                       "metadata": {"title": "t", "source": "s", "year": 2024, "universe": "persons",
-                                    "unit": "persons", "status": "illustrative"},
-                       "margins": {"sexo": {"levels": {code: {"total": 10}, "2": {"total": 20}}}}})
+    return json.dumps(
+        {
+            "surveykit_controls": 1,
+            "metadata": {
+                "title": "t",
+                "source": "s",
+                "year": 2024,
+                "universe": "persons",
+                "unit": "persons",
+                "status": "illustrative",
+            },
+            "margins": {"sexo": {"levels": {code: {"total": 10}, "2": {"total": 20}}}},
+        }
+    )
 
 
 def test_huge_level_code_is_refused_by_name(tmp_path):

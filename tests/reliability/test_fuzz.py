@@ -27,17 +27,50 @@ from surveykit.questionnaire.formats.yamljson import loads_json, loads_yaml
 
 #: SK_FUZZ_SCALE=20 runs twenty times the examples (a deeper hunt, outside the suite's time budget)
 SCALE = int(os.environ.get("SK_FUZZ_SCALE", "1"))
-DEADLINE = timedelta(seconds=5)          # a hang (exponential regex, quadratic parsing) blows far past it
-FUZZ = dict(deadline=DEADLINE, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                      HealthCheck.too_slow, HealthCheck.data_too_large])
+DEADLINE = timedelta(seconds=5)  # a hang (exponential regex, quadratic parsing) blows far past it
+FUZZ = dict(
+    deadline=DEADLINE,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 # --- byte mutations ----------------------------------------------------------------------------------
-SPECIAL = [b"\x00", b"\x07", b"\x1b", b"9" * 5000, b"9" * 400, b"[[[[[[", b"]]", b"{", b"\n", b"\r", b",", b";",
-           b'"', b"'", b"\xff\xfe", b"\xc3", b"\t", b"id: y\n", b"&a [1] ", b"*a", b"? [a, b]\n: 1\n", b"- ",
-           b"${", b"(", b")", b"regex(., '(a+)+$')", b"1e400", b"-", b"NaN", b".inf", b"\xef\xbb\xbf"]
+SPECIAL = [
+    b"\x00",
+    b"\x07",
+    b"\x1b",
+    b"9" * 5000,
+    b"9" * 400,
+    b"[[[[[[",
+    b"]]",
+    b"{",
+    b"\n",
+    b"\r",
+    b",",
+    b";",
+    b'"',
+    b"'",
+    b"\xff\xfe",
+    b"\xc3",
+    b"\t",
+    b"id: y\n",
+    b"&a [1] ",
+    b"*a",
+    b"? [a, b]\n: 1\n",
+    b"- ",
+    b"${",
+    b"(",
+    b")",
+    b"regex(., '(a+)+$')",
+    b"1e400",
+    b"-",
+    b"NaN",
+    b".inf",
+    b"\xef\xbb\xbf",
+]
 PAYLOAD = st.one_of(st.sampled_from(SPECIAL), st.binary(min_size=1, max_size=6))
-EDITS = st.lists(st.tuples(st.floats(0, 1), st.sampled_from(["insert", "delete", "replace"]), PAYLOAD),
-                 min_size=1, max_size=4)
+EDITS = st.lists(
+    st.tuples(st.floats(0, 1), st.sampled_from(["insert", "delete", "replace"]), PAYLOAD), min_size=1, max_size=4
+)
 
 
 def mutate(data: bytes, edits: list[tuple[float, str, bytes]]) -> bytes:
@@ -47,9 +80,9 @@ def mutate(data: bytes, edits: list[tuple[float, str, bytes]]) -> bytes:
         if kind == "insert":
             out[i:i] = payload
         elif kind == "delete":
-            del out[i:i + len(payload)]
+            del out[i : i + len(payload)]
         else:
-            out[i:i + len(payload)] = payload
+            out[i : i + len(payload)] = payload
     return bytes(out)
 
 
@@ -64,15 +97,67 @@ def only_surveykit_errors(fn, *args, **kwargs):
 
 
 # --- expressions ---------------------------------------------------------------------------------------
-TOKENS = ["${a}", "${b}", "${d}", "${m}", ".", "1", "0", "2.5", "'x'", "'2024-01-02'", "9" * 400, "+", "-", "*",
-          "div", "mod", "=", "!=", "<", ">=", "and", "or", "(", ")", ",", "not(", "if(", "coalesce(", "today()",
-          "regex(", "'(a+)+$'", "'[a-z'", "'(?=a)'", "concat(", "selected(", "count-selected(", "int(",
-          "round(", "pow(", "string-length(", "substr(", "date(", "number(", "sum(", "true()", "\x00", "$",
-          "''", "'", " "]
+TOKENS = [
+    "${a}",
+    "${b}",
+    "${d}",
+    "${m}",
+    ".",
+    "1",
+    "0",
+    "2.5",
+    "'x'",
+    "'2024-01-02'",
+    "9" * 400,
+    "+",
+    "-",
+    "*",
+    "div",
+    "mod",
+    "=",
+    "!=",
+    "<",
+    ">=",
+    "and",
+    "or",
+    "(",
+    ")",
+    ",",
+    "not(",
+    "if(",
+    "coalesce(",
+    "today()",
+    "regex(",
+    "'(a+)+$'",
+    "'[a-z'",
+    "'(?=a)'",
+    "concat(",
+    "selected(",
+    "count-selected(",
+    "int(",
+    "round(",
+    "pow(",
+    "string-length(",
+    "substr(",
+    "date(",
+    "number(",
+    "sum(",
+    "true()",
+    "\x00",
+    "$",
+    "''",
+    "'",
+    " ",
+]
 EXPRESSIONS = st.lists(st.sampled_from(TOKENS), min_size=1, max_size=12).map(" ".join)
-FRAME = pd.DataFrame({"a": [1.0, None, 3.0, -2.0], "b": ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", "x", None, "01"],
-                      "d": pd.to_datetime(["2024-01-02", None, "2020-05-06", "1999-12-31"]),
-                      "m": ["1 2", "", None, "3"]})
+FRAME = pd.DataFrame(
+    {
+        "a": [1.0, None, 3.0, -2.0],
+        "b": ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", "x", None, "01"],
+        "d": pd.to_datetime(["2024-01-02", None, "2020-05-06", "1999-12-31"]),
+        "m": ["1 2", "", None, "3"],
+    }
+)
 
 
 @settings(max_examples=800 * SCALE, **FUZZ)
@@ -83,11 +168,15 @@ def test_expressions_parse_evaluate_and_lint_without_tracebacks(text):
         return
     result = only_surveykit_errors(evaluate, expr, FRAME, current="a")
     if result is not None:
-        assert len(result) == len(FRAME)           # one value per row, none dropped
+        assert len(result) == len(FRAME)  # one value per row, none dropped
     q = only_surveykit_errors(
         sk.Questionnaire.model_validate,
-        {"id": "x", "languages": ["es"],
-         "items": [{"type": "integer", "name": "a", "label": "A", "constraint": text, "relevant": text}]})
+        {
+            "id": "x",
+            "languages": ["es"],
+            "items": [{"type": "integer", "name": "a", "label": "A", "constraint": text, "relevant": text}],
+        },
+    )
     if q is not None:
         problems = q.lint()
         assert all(p.code and p.message for p in problems)
@@ -128,8 +217,11 @@ def _xlsform_bytes() -> bytes:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "survey"
-    for row in (["type", "name", "label::Español (es)", "constraint"], ["integer", "edad", "Edad", ". < 120"],
-                ["select_one sino", "p1", "P1", ""]):
+    for row in (
+        ["type", "name", "label::Español (es)", "constraint"],
+        ["integer", "edad", "Edad", ". < 120"],
+        ["select_one sino", "p1", "P1", ""],
+    ):
         ws.append(row)
     cs = wb.create_sheet("choices")
     for row in (["list_name", "name", "label::Español (es)"], ["sino", 1, "Sí"], ["sino", 2, "No"]):
@@ -152,8 +244,10 @@ def test_xlsform_bytes_load_or_fail_cleanly(tmp_path_factory, edits):
 
 
 # --- microdata -------------------------------------------------------------------------------------------
-CSV = (b"id,ingreso,edad,obs,fecha\n1,500.5,45,\"con, coma\",2024-01-02\n2,,30,\xc3\xb1and\xc3\xba,\n"
-       b"12345678901234567890,1,01,x,2020-05-06\n")
+CSV = (
+    b'id,ingreso,edad,obs,fecha\n1,500.5,45,"con, coma",2024-01-02\n2,,30,\xc3\xb1and\xc3\xba,\n'
+    b"12345678901234567890,1,01,x,2020-05-06\n"
+)
 
 
 def _records(data: bytes) -> list[list[str]] | None:
@@ -184,15 +278,16 @@ def test_mutated_csv_reads_faithfully_or_fails_cleanly(tmp_path_factory, edits, 
     assert all(len(r) in (width, 0) for r in records[1:]), records
 
 
-CELL = st.one_of(st.integers(-10**25, 10**25).map(str), st.floats(allow_nan=False, allow_infinity=False).map(repr),
-                 st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r\n"),
-                         max_size=8),
-                 st.sampled_from(["01", " 7", "NA", "nan", "-0", "+5", "1e5", "ñ", "a,b", 'q"q']))
+CELL = st.one_of(
+    st.integers(-(10**25), 10**25).map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r\n"), max_size=8),
+    st.sampled_from(["01", " 7", "NA", "nan", "-0", "+5", "1e5", "ñ", "a,b", 'q"q']),
+)
 
 
 @settings(max_examples=200 * SCALE, **FUZZ)
-@given(st.integers(1, 4).flatmap(lambda w: st.lists(st.lists(CELL, min_size=w, max_size=w), min_size=1,
-                                                    max_size=6)))
+@given(st.integers(1, 4).flatmap(lambda w: st.lists(st.lists(CELL, min_size=w, max_size=w), min_size=1, max_size=6)))
 def test_valid_csv_comes_back_value_for_value(tmp_path_factory, rows):
     width = len(rows[0])
     header = [f"c{i}" for i in range(width)]
@@ -208,9 +303,9 @@ def test_valid_csv_comes_back_value_for_value(tmp_path_factory, rows):
             if text == "":
                 assert pd.isna(value)
             elif isinstance(value, str):
-                assert value == text                  # text stays exactly as written
+                assert value == text  # text stays exactly as written
             elif pd.api.types.is_integer_dtype(df[col].dtype) or (isinstance(value, int)):
-                assert int(text) == value              # integers exact, however long
+                assert int(text) == value  # integers exact, however long
             else:
                 assert float(text) == value or (pd.isna(value) and text.strip().lower() == "nan")
 
@@ -239,12 +334,12 @@ def test_mutated_xlsx_reads_or_fails_cleanly(tmp_path_factory, edits):
 # --- control totals ----------------------------------------------------------------------------------------
 CONTROLS = {
     "yaml": b"metadata: {source: s, year: 2024, universe: adults, unit: persons, status: official}\n"
-            b"population_size: 100\nmargins:\n  sexo: {1: 40, 2: 60}\n  area:\n    levels: {1: {total: 70, label: U},"
-            b" 2: {total: 30}}\n",
+    b"population_size: 100\nmargins:\n  sexo: {1: 40, 2: 60}\n  area:\n    levels: {1: {total: 70, label: U},"
+    b" 2: {total: 30}}\n",
     "json": b'{"metadata": {"source": "s", "year": 2024, "universe": "adults", "unit": "persons", '
-            b'"status": "official"}, "margins": {"sexo": {"1": 40, "2": 60}}}',
+    b'"status": "official"}, "margins": {"sexo": {"1": 40, "2": 60}}}',
     "csv": b"# source: s\n# year: 2024\n# universe: adults\n# unit: persons\n# status: official\n"
-           b"margin,level,total,label\nsexo,1,40,Hombre\nsexo,2,60,Mujer\n",
+    b"margin,level,total,label\nsexo,1,40,Hombre\nsexo,2,60,Mujer\n",
 }
 
 

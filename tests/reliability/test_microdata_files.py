@@ -16,14 +16,16 @@ import surveykit as sk
 
 
 # --- CSV: every line has as many fields as the header ----------------------------------------------
-@pytest.mark.parametrize("text, line, pattern", [
-    ("id,ingreso,edad\n2,1,500,45\n3,4,5\n", 2, "4 fields but the header has 3: the value\\(s\\) \\['45'\\]"),
-    ("id,ingreso,edad\n2,1,500\n3,4\n", 3, "only 2 field\\(s\\) but the header has 3"),
-    ('id,obs,edad\n1,"a\nb",3\n2,x\n', 4, "only 2 field"),   # a quoted field spanning lines
-])
+@pytest.mark.parametrize(
+    "text, line, pattern",
+    [
+        ("id,ingreso,edad\n2,1,500,45\n3,4,5\n", 2, "4 fields but the header has 3: the value\\(s\\) \\['45'\\]"),
+        ("id,ingreso,edad\n2,1,500\n3,4\n", 3, "only 2 field\\(s\\) but the header has 3"),
+        ('id,obs,edad\n1,"a\nb",3\n2,x\n', 4, "only 2 field"),  # a quoted field spanning lines
+    ],
+)
 @pytest.mark.parametrize("columns", [None, ["id", "edad"]])
-def test_csv_lines_with_extra_or_missing_fields_are_errors_naming_the_line(tmp_path, text, line, pattern,
-                                                                           columns):
+def test_csv_lines_with_extra_or_missing_fields_are_errors_naming_the_line(tmp_path, text, line, pattern, columns):
     p = tmp_path / "d.csv"
     p.write_text(text)
     with pytest.raises(sk.FileFormatError, match=f"line {line} has {pattern}") as exc:
@@ -47,7 +49,7 @@ def test_csv_twenty_digit_ids_stay_exact(tmp_path):
         df = sk.read_microdata(p)
     assert df["id"].tolist() == ["12345678901234567890", "12345678901234567891"]
     assert df["x"].tolist() == [1, 2]
-    p.write_text("id\n9007199254740993\n\n")          # beyond 2**53 with a missing value: Int64, exact
+    p.write_text("id\n9007199254740993\n\n")  # beyond 2**53 with a missing value: Int64, exact
     assert sk.read_microdata(p)["id"].iloc[0] == 9007199254740993
 
 
@@ -70,7 +72,7 @@ def test_csv_with_20000_columns_is_read_in_seconds(tmp_path):
     start = time.perf_counter()
     back = sk.read_microdata(p)
     took = time.perf_counter() - start
-    assert took < 20, took                  # 40 s before (per-column pandas calls); ~2 s on 2 busy cores
+    assert took < 20, took  # 40 s before (per-column pandas calls); ~2 s on 2 busy cores
     assert back.shape == (3, 20_002)
     assert back["c17"].tolist() == values[:, 17].tolist() and back["c17"].dtype == np.int64
     assert back["t"].tolist() == ["a", "b", "c"] and back["f"].tolist()[::2] == [0.5, 2.0]
@@ -94,10 +96,13 @@ def test_datetime64_seconds_round_trip(tmp_path, ext):
     assert list(back) == [pd.Timestamp("2020-01-02"), pd.Timestamp("2021-03-04")]
 
 
-@pytest.mark.parametrize("fmt, values, expected", [
-    ("%td", [dt.date(2020, 1, 2), None], [pd.Timestamp("2020-01-02"), pd.NaT]),
-    ("%tc", [pd.Timestamp("2020-01-02 10:11:12"), pd.NaT], [pd.Timestamp("2020-01-02 10:11:12"), pd.NaT]),
-])
+@pytest.mark.parametrize(
+    "fmt, values, expected",
+    [
+        ("%td", [dt.date(2020, 1, 2), None], [pd.Timestamp("2020-01-02"), pd.NaT]),
+        ("%tc", [pd.Timestamp("2020-01-02 10:11:12"), pd.NaT], [pd.Timestamp("2020-01-02 10:11:12"), pd.NaT]),
+    ],
+)
 def test_stata_dates_read_as_dates_next_to_missing_letters(tmp_path, fmt, values, expected):
     p = tmp_path / "f.dta"
     pyreadstat.write_dta(pd.DataFrame({"f": values, "g": [1.0, np.nan]}), str(p), variable_format={"f": fmt})
@@ -127,11 +132,14 @@ def test_write_microdata_returns_the_path(tmp_path):
 
 
 # --- full disk: nothing left behind, the old file untouched ------------------------------------------
-@pytest.mark.parametrize("ext, target", [
-    ("csv", "pandas.DataFrame.to_csv"),
-    ("parquet", "pyarrow.parquet.write_table"),
-    ("xlsx", "openpyxl.Workbook.save"),
-])
+@pytest.mark.parametrize(
+    "ext, target",
+    [
+        ("csv", "pandas.DataFrame.to_csv"),
+        ("parquet", "pyarrow.parquet.write_table"),
+        ("xlsx", "openpyxl.Workbook.save"),
+    ],
+)
 def test_disk_full_is_a_microdata_error_and_leaves_no_fragment(tmp_path, monkeypatch, ext, target):
     p = tmp_path / f"f.{ext}"
     p.write_bytes(b"old")
@@ -143,8 +151,8 @@ def test_disk_full_is_a_microdata_error_and_leaves_no_fragment(tmp_path, monkeyp
     original = getattr(owner, attr)
 
     def full(self_or_data, path, *a, **k):
-        original(self_or_data, path, *a, **k)       # write it all (openpyxl must finish its generators)
-        with open(path, "r+b") as fh:              # then lose the end, as a full disk does
+        original(self_or_data, path, *a, **k)  # write it all (openpyxl must finish its generators)
+        with open(path, "r+b") as fh:  # then lose the end, as a full disk does
             fh.truncate(7)
         raise OSError(errno.ENOSPC, "No space left on device")
 
@@ -174,15 +182,18 @@ def test_missing_folder_is_an_error(tmp_path):
 
 
 # --- malformed labels next to / inside the data ------------------------------------------------------
-@pytest.mark.parametrize("sidecar, pattern", [
-    ('{"surveykit": {"value_labels": [1, 2]}}', "must map column names"),
-    ('{"surveykit": {"value_labels": {"a": 5}}}', "list of \\[code, label\\] pairs"),
-    ('{"surveykit": {"missing": {"a": {"values": 3}}}}', "'missing' of column 'a'"),
-    ('{"surveykit": {"variable_labels": {"a": ["x"]}}}', "must be text, not list"),
-    ('{"surveykit": "x"}', "JSON object"),
-    ("[1]", "must hold a JSON object"),
-    ("[" * 100_000 + "]" * 100_000, "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "sidecar, pattern",
+    [
+        ('{"surveykit": {"value_labels": [1, 2]}}', "must map column names"),
+        ('{"surveykit": {"value_labels": {"a": 5}}}', "list of \\[code, label\\] pairs"),
+        ('{"surveykit": {"missing": {"a": {"values": 3}}}}', "'missing' of column 'a'"),
+        ('{"surveykit": {"variable_labels": {"a": ["x"]}}}', "must be text, not list"),
+        ('{"surveykit": "x"}', "JSON object"),
+        ("[1]", "must hold a JSON object"),
+        ("[" * 100_000 + "]" * 100_000, "not valid JSON"),
+    ],
+)
 def test_malformed_csv_sidecar_is_a_file_format_error(tmp_path, sidecar, pattern):
     p = tmp_path / "s.csv"
     p.write_text("a\n1\n2\n")
@@ -191,8 +202,10 @@ def test_malformed_csv_sidecar_is_a_file_format_error(tmp_path, sidecar, pattern
         sk.read_microdata(p)
 
 
-@pytest.mark.parametrize("payload", [b"[1]", b'{"value_labels": 5}', b'{"missing": {"a": 3}}',
-                                     b'{"variable_labels": {"a": {"b": 1}}}', b"\xff"])
+@pytest.mark.parametrize(
+    "payload",
+    [b"[1]", b'{"value_labels": 5}', b'{"missing": {"a": 3}}', b'{"variable_labels": {"a": {"b": 1}}}', b"\xff"],
+)
 def test_malformed_parquet_metadata_is_a_file_format_error(tmp_path, payload):
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
@@ -204,8 +217,9 @@ def test_malformed_parquet_metadata_is_a_file_format_error(tmp_path, payload):
 
 
 def test_dates_written_to_csv_come_back_as_dates(tmp_path):
-    df = pd.DataFrame({"fecha": pd.to_datetime(["2024-03-01", None, "2024-12-31 10:30"], format="ISO8601"),
-                       "x": [1, 2, 3]})
+    df = pd.DataFrame(
+        {"fecha": pd.to_datetime(["2024-03-01", None, "2024-12-31 10:30"], format="ISO8601"), "x": [1, 2, 3]}
+    )
     p = tmp_path / "f.csv"
     sk.write_microdata(df, p)
     back = sk.read_microdata(p)

@@ -39,8 +39,9 @@ def data_workbook(path: Path) -> Path:
 
 def test_an_understated_dimension_tag_loses_nothing(tmp_path):
     src = data_workbook(tmp_path / "a.xlsx")
-    bad = rewrite(src, tmp_path / "b.xlsx",
-                  lambda x: re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:B3"/>', x))
+    bad = rewrite(
+        src, tmp_path / "b.xlsx", lambda x: re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:B3"/>', x)
+    )
     df = sk.read_microdata(bad)
     assert df.to_dict("list") == {"id": [1, 2, 3, 4, 5], "x": [10, 20, 30, 40, 50], "y": [100, 200, 300, 400, 500]}
 
@@ -94,19 +95,20 @@ def test_xlsform_formula_without_saved_result_is_a_located_problem(tmp_path):
     problem = exc.value.context["problems"][0]
     assert (problem.location.sheet, problem.location.row, problem.location.cell) == ("survey", 2, "D2")
     from surveykit.questionnaire.cli import lint_file
+
     assert any(p.location.cell == "D2" for p in lint_file(path))
 
 
 def test_xlsform_over_the_row_limit_is_refused_before_loading(tmp_path):
     src = xlsform(tmp_path / "f.xlsx", [["integer", "edad", "Edad", ""]])
-    rows = b"".join(b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>note</t></is></c></row>' % (i, i)
-                    for i in range(2, MAX_ROWS + 3))
-    big = rewrite(src, tmp_path / "big.xlsx",
-                  lambda x: re.sub(rb"</sheetData>", rows + b"</sheetData>", x, count=1))
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>note</t></is></c></row>' % (i, i) for i in range(2, MAX_ROWS + 3)
+    )
+    big = rewrite(src, tmp_path / "big.xlsx", lambda x: re.sub(rb"</sheetData>", rows + b"</sheetData>", x, count=1))
     start = time.perf_counter()
     with pytest.raises(sk.SpecFormatError, match=f"more than {MAX_ROWS:,} rows") as exc:
         sk.load_questionnaire(big)
-    assert time.perf_counter() - start < 5          # counted on the XML, not by building 100,000 rows of cells
+    assert time.perf_counter() - start < 5  # counted on the XML, not by building 100,000 rows of cells
     assert exc.value.context["problems"][0].location.sheet == "survey"
 
 
@@ -114,12 +116,16 @@ def test_row_counter_sees_namespaced_rows_split_across_chunks():
     import io
 
     from surveykit.xlsxfiles import _ROW
+
     assert len(_ROW.findall(b'<row r="1"><x:row r="2"/><rows/><row>')) == 3
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("xl/workbook.xml", '<workbook><sheets><sheet name="s" r:id="rId1"/></sheets></workbook>')
-        zf.writestr("xl/_rels/workbook.xml.rels",
-                    '<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>')
+        zf.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>',
+        )
         zf.writestr("xl/worksheets/sheet1.xml", "<sheetData>" + '<row r="1"></row>' * 300_000 + "</sheetData>")
     from surveykit.xlsxfiles import count_rows
+
     assert count_rows(buf, 10**6) == {"s": 300_000}

@@ -37,7 +37,7 @@ def test_questionnaire_writers_leave_the_old_file_on_a_full_disk(tmp_path, monke
     target.write_bytes(b"old content")
     real_replace = os.replace
 
-    def full(src, dst):   # the write got this far; the disk filled before it completed
+    def full(src, dst):  # the write got this far; the disk filled before it completed
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "replace", full)
@@ -56,12 +56,15 @@ def test_unencodable_text_leaves_no_empty_file(tmp_path, q):
     assert not target.exists() and list(tmp_path.iterdir()) == [tmp_path / "q.yaml"]
 
 
-@pytest.mark.parametrize("args", [
-    ["convert", "{q}", "{missing}/out.json"],
-    ["convert", "{q}", "{missing}/out.schema.json"],
-    ["check", "{data}", "--questionnaire", "{q}", "--out", "{missing}/problems.csv"],
-    ["check", "{data}", "--questionnaire", "{q}", "--out", "{missing}/problems.xlsx"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["convert", "{q}", "{missing}/out.json"],
+        ["convert", "{q}", "{missing}/out.schema.json"],
+        ["check", "{data}", "--questionnaire", "{q}", "--out", "{missing}/problems.csv"],
+        ["check", "{data}", "--questionnaire", "{q}", "--out", "{missing}/problems.xlsx"],
+    ],
+)
 def test_cli_output_into_a_missing_folder_exits_2(tmp_path, capsys, args):
     (tmp_path / "q.yaml").write_text(SPEC)
     pd.DataFrame({"edad": [3, 200]}).to_csv(tmp_path / "d.csv", index=False)

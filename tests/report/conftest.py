@@ -156,14 +156,21 @@ def indicators(files) -> dict[str, Indicator]:
 
 @pytest.fixture(scope="session")
 def sim(questionnaire):
-    return sk.simulate(questionnaire, overrides=OVERRIDES, eligible="n_adultos", seed=42,
-                       frame=el_salvador_frame(psus=300))
+    return sk.simulate(
+        questionnaire, overrides=OVERRIDES, eligible="n_adultos", seed=42, frame=el_salvador_frame(psus=300)
+    )
 
 
 def compute(sim, questionnaire, indicators, rule="inegi", language="es"):
-    return sk.indicators.compute_breakdowns(sim.designs(), list(indicators),
-                                            breakdowns=[None, "sexo", "area", "departamento"], rule=rule,
-                                            language=language, questionnaire=questionnaire, indicators=indicators)
+    return sk.indicators.compute_breakdowns(
+        sim.designs(),
+        list(indicators),
+        breakdowns=[None, "sexo", "area", "departamento"],
+        rule=rule,
+        language=language,
+        questionnaire=questionnaire,
+        indicators=indicators,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -24,15 +24,15 @@ def test_write_charts_one_png_per_indicator(results, tmp_path):
     assert [p.name for p in paths] == ["T.PREV.png", "T.RATE.png", "T.OLD.png"]
     for p in paths:
         width, height, size = _png_size(p)
-        assert width == 1100 and 300 <= height <= 1200   # 11 in wide at 100 dpi (departments + two panels)
-        assert size > 20_000                             # a drawn chart, not an empty canvas
+        assert width == 1100 and 300 <= height <= 1200  # 11 in wide at 100 dpi (departments + two panels)
+        assert size > 20_000  # a drawn chart, not an empty canvas
 
 
 def test_all_indicators_by_default(results, tmp_path):
     paths = sk.report.write_charts(results, tmp_path, breakdowns=("sexo",), dpi=50)
     assert {p.stem for p in paths} == set(results["code"])
     width, _h, _s = _png_size(paths[0])
-    assert width == 400                                   # one panel: 8 in at 50 dpi
+    assert width == 400  # one panel: 8 in at 50 dpi
 
 
 def test_bars_are_the_estimates_with_their_intervals(results):
@@ -58,7 +58,7 @@ def test_flagged_and_suppressed_estimates_are_marked(results_statcan):
     ticks = [t.get_text() for t in ax.get_yticklabels()]
     caution = rows.loc[rows["publish"] & (rows["flag"] == "E"), "category"]
     assert all(f"{c} (E)" in ticks for c in caution)
-    assert len(ax.patches) == rows["publish"].sum()            # no bar for a suppressed estimate
+    assert len(ax.patches) == rows["publish"].sum()  # no bar for a suppressed estimate
     assert sum(t.get_text() == "x" for t in ax.texts) == (~rows["publish"]).sum()
     hatched = [p for p in ax.patches if p.get_hatch()]
     assert len(hatched) == len(caution)
@@ -92,17 +92,32 @@ def test_panels_are_titled_with_the_variables_label_not_its_name():
 
     rng = np.random.default_rng(5)
     n = 400
-    df = pd.DataFrame({"w": rng.uniform(1, 3, n), "zona": rng.choice(["A", "B", "C", "D", "E", "F"], n),
-                       "genero": rng.choice(["F", "M"], n), "y": rng.integers(0, 2, n)})
+    df = pd.DataFrame(
+        {
+            "w": rng.uniform(1, 3, n),
+            "zona": rng.choice(["A", "B", "C", "D", "E", "F"], n),
+            "genero": rng.choice(["F", "M"], n),
+            "y": rng.integers(0, 2, n),
+        }
+    )
     df.attrs["surveykit"] = {"variable_labels": {"zona": "Zona de planificación", "genero": "Género"}}
-    ind = Indicator(code="Y", family="sdg16", name={"es": "Y"}, questionnaire="q", estimator="proportion",
-                    numerator="${y} = 1", scale=100, source="x [U]")
-    res = sk.indicators.compute_breakdowns(sk.SurveyDesign(df, weights="w"), ["Y"], [None, "zona", "genero"],
-                                           indicators={"Y": ind})
+    ind = Indicator(
+        code="Y",
+        family="sdg16",
+        name={"es": "Y"},
+        questionnaire="q",
+        estimator="proportion",
+        numerator="${y} = 1",
+        scale=100,
+        source="x [U]",
+    )
+    res = sk.indicators.compute_breakdowns(
+        sk.SurveyDesign(df, weights="w"), ["Y"], [None, "zona", "genero"], indicators={"Y": ind}
+    )
     assert res.attrs["variable_labels"] == {"zona": "Zona de planificación", "genero": "Género"}
     fig = sk.report.plot_breakdowns(res, "Y")
     assert [ax.get_title(loc="left") for ax in fig.axes] == ["Zona de planificación", "Género"]
-    fig = sk.report.plot_indicator(res, "Y")                   # the first breakdown of the results
+    fig = sk.report.plot_indicator(res, "Y")  # the first breakdown of the results
     assert fig.axes[0].get_ylabel() == "Zona de planificación"
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["A", "B", "C", "D", "E", "F"]
     assert sk.report.plot_indicator(res, "Y", "genero", breakdown_label="Sexo").axes[0].get_ylabel() == "Sexo"

@@ -47,8 +47,19 @@ def survey(sim, files, tmp_path_factory):
 
 def _run(survey, files, *extra, tables=True):
     data = [str(survey["person"])] + ([f"incidentes={survey['incidentes']}"] if tables else [])
-    return main(["indicators", *data, "--questionnaire", str(files["spec"]), "--design", str(survey["design"]),
-                 "--catalog", str(files["catalog"]), *extra])
+    return main(
+        [
+            "indicators",
+            *data,
+            "--questionnaire",
+            str(files["spec"]),
+            "--design",
+            str(survey["design"]),
+            "--catalog",
+            str(files["catalog"]),
+            *extra,
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -76,26 +87,38 @@ def test_numbers_are_those_of_the_calibrated_designs(run, survey, questionnaire,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sk.SurveykitWarning)
         ctl = sk.load_controls(survey["controls"])
-    person = sk.SurveyDesign(data, weights="fexp", strata="estrato", psu="upm", lonely_psu="adjust") \
-        .calibrate(ctl, method="raking")
+    person = sk.SurveyDesign(data, weights="fexp", strata="estrato", psu="upm", lonely_psu="adjust").calibrate(
+        ctl, method="raking"
+    )
     # the calibration reached the control totals
     assert person.weights.groupby(data["sexo"]).sum().to_numpy() == pytest.approx([1.9e6, 2.1e6])
     g = pd.Series(person.weights.to_numpy() / data["fexp"].to_numpy(), index=data["id_hogar"].to_numpy())
-    incident = sk.SurveyDesign(inc, weights=inc["fexp"].to_numpy() * inc["id_hogar"].map(g).to_numpy(),
-                               strata="estrato", psu="upm", lonely_psu="adjust")
+    incident = sk.SurveyDesign(
+        inc,
+        weights=inc["fexp"].to_numpy() * inc["id_hogar"].map(g).to_numpy(),
+        strata="estrato",
+        psu="upm",
+        lonely_psu="adjust",
+    )
     household = sk.SurveyDesign(data, weights="fexp_hogar", strata="estrato", psu="upm", lonely_psu="adjust")
-    expected = sk.indicators.compute_breakdowns({"person": person, "incident": incident, "household": household},
-                                                list(indicators), breakdowns=[None, "sexo", "area"],
-                                                questionnaire=questionnaire, indicators=indicators)
+    expected = sk.indicators.compute_breakdowns(
+        {"person": person, "incident": incident, "household": household},
+        list(indicators),
+        breakdowns=[None, "sexo", "area"],
+        questionnaire=questionnaire,
+        indicators=indicators,
+    )
     got = table.set_index(["code", "breakdown", table["category"].fillna("").astype(str)])
     want = expected.set_index(["code", "breakdown", expected["category"].astype(str)])
     assert len(got) == len(want)
     for col in ("estimate", "se", "ci_low", "ci_high", "n"):
-        assert np.allclose(got.loc[want.index, col].to_numpy(dtype=float), want[col].to_numpy(dtype=float),
-                           equal_nan=True), col
+        assert np.allclose(
+            got.loc[want.index, col].to_numpy(dtype=float), want[col].to_numpy(dtype=float), equal_nan=True
+        ), col
     # and the calibration changed the estimates (the uncalibrated person design gives other numbers)
-    plain = sk.indicators.compute(sk.SurveyDesign(data, weights="fexp", strata="estrato", psu="upm"), ["T.PREV"],
-                                  indicators=indicators)
+    plain = sk.indicators.compute(
+        sk.SurveyDesign(data, weights="fexp", strata="estrato", psu="upm"), ["T.PREV"], indicators=indicators
+    )
     assert plain["estimate"].iloc[0] != pytest.approx(got.loc[("T.PREV", "total", ""), "estimate"], rel=1e-6)
 
 
@@ -131,8 +154,20 @@ def test_a_unit_without_its_table_is_listed_not_computed(survey, files, capsys):
 def test_design_file_errors_are_located(survey, files, capsys, design, message):
     path = survey["dir"] / "bad.yaml"
     path.write_text(design, encoding="utf-8")
-    code = main(["indicators", str(survey["person"]), "-q", str(files["spec"]), "--design", str(path),
-                 "--catalog", str(files["catalog"]), "--out", str(survey["dir"] / "bad.xlsx")])
+    code = main(
+        [
+            "indicators",
+            str(survey["person"]),
+            "-q",
+            str(files["spec"]),
+            "--design",
+            str(path),
+            "--catalog",
+            str(files["catalog"]),
+            "--out",
+            str(survey["dir"] / "bad.xlsx"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert "surveykit indicators: error: design file" in err and str(path) in err
@@ -147,8 +182,21 @@ def test_other_errors_exit_two(survey, files, capsys):
     assert "T.NOPE" in capsys.readouterr().err
     assert _run(survey, files, "--out", out, "--by", "region") == 2
     assert "breakdown 'region'" in capsys.readouterr().err
-    code = main(["indicators", str(survey["person"]), "personas=x.sav", "-q", str(files["spec"]), "--design",
-                 str(survey["design"]), "--catalog", str(files["catalog"]), "--out", out])
+    code = main(
+        [
+            "indicators",
+            str(survey["person"]),
+            "personas=x.sav",
+            "-q",
+            str(files["spec"]),
+            "--design",
+            str(survey["design"]),
+            "--catalog",
+            str(files["catalog"]),
+            "--out",
+            out,
+        ]
+    )
     assert code == 2 and "'personas' is not a repeat" in capsys.readouterr().err
 
 
@@ -160,11 +208,21 @@ def test_shipped_design_example_on_a_shipped_questionnaire(tmp_path, capsys):
     from surveykit.simulate import el_salvador_frame
 
     paths = sk.simulate(q, seed=5, frame=el_salvador_frame(psus=200)).write(tmp_path, "sav")
-    code = main(["indicators", str(paths["person"]), "-q", str(spec), "--design",
-                 str(ROOT / "questionnaires" / "design-example.yaml"), "--out", str(tmp_path / "sdg16.xlsx")])
+    code = main(
+        [
+            "indicators",
+            str(paths["person"]),
+            "-q",
+            str(spec),
+            "--design",
+            str(ROOT / "questionnaires" / "design-example.yaml"),
+            "--out",
+            str(tmp_path / "sdg16.xlsx"),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert "illustrative" in captured.err               # the control totals say what they are
+    assert "illustrative" in captured.err  # the control totals say what they are
     wb = openpyxl.load_workbook(tmp_path / "sdg16.xlsx")
     assert "ODS 16" in wb.sheetnames
 
@@ -176,8 +234,13 @@ def test_python_dash_m_surveykit_is_the_command_line():
 
     src = str(ROOT / "src")
     env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    done = subprocess.run([sys.executable, "-m", "surveykit", "indicators", "--help"], capture_output=True,
-                          text=True, env=env, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "surveykit", "indicators", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert "--design" in done.stdout and "usage: surveykit indicators" in done.stdout
 

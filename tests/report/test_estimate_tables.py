@@ -15,9 +15,16 @@ from surveykit.errors import ReportError
 def design():
     rng = np.random.default_rng(3)
     n = 400
-    df = pd.DataFrame({"s": np.repeat(np.arange(4), n // 4), "p": np.repeat(np.arange(40), n // 40),
-                       "w": rng.uniform(1, 4, n), "sexo": rng.choice(["Hombre", "Mujer"], n),
-                       "inseguro": rng.integers(0, 2, n).astype(float), "seg": rng.choice(["a", "b", "c"], n)})
+    df = pd.DataFrame(
+        {
+            "s": np.repeat(np.arange(4), n // 4),
+            "p": np.repeat(np.arange(40), n // 40),
+            "w": rng.uniform(1, 4, n),
+            "sexo": rng.choice(["Hombre", "Mujer"], n),
+            "inseguro": rng.integers(0, 2, n).astype(float),
+            "seg": rng.choice(["a", "b", "c"], n),
+        }
+    )
     return sk.SurveyDesign(df, weights="w", strata="s", psu="p")
 
 
@@ -40,9 +47,12 @@ def test_results_with_names_percent_and_significance(design):
     assert (r["breakdown"] == "sexo").all()
     np.testing.assert_allclose(r["estimate"].to_numpy(), 100 * t["estimate"].to_numpy())
     diff = design.difference("inseguro", by="sexo")
-    m = design.mean("inseguro", by="sexo").merge(diff[["group", "p_value"]], left_on="sexo", right_on="group",
-                                                    how="left").drop(columns="group")
-    m.loc[0, "p_value"] = 0.001                 # a user's own p-value is kept; significance is not a quality flag
+    m = (
+        design.mean("inseguro", by="sexo")
+        .merge(diff[["group", "p_value"]], left_on="sexo", right_on="group", how="left")
+        .drop(columns="group")
+    )
+    m.loc[0, "p_value"] = 0.001  # a user's own p-value is kept; significance is not a quality flag
     r = sk.report.estimate_results(m)
     assert r["p_value"].tolist() == [0.001, diff["p_value"].item()]
     assert r["flag"].tolist() == sk.quality_flags(m, "inegi")["flag"].tolist()
@@ -53,18 +63,21 @@ def test_estimate_results_compare_is_the_designs_difference(design, compare, ref
     d = design
     cases = [
         (d.mean("inseguro", by="seg"), d.difference("inseguro", "seg", reference=reference), {}),
-        (d.proportion("sexo", by="seg"),
-         d.difference("sexo", "seg", statistic="proportion", reference=reference), {}),
-        (d.ratio("inseguro", "w", by="seg"),
-         d.difference("inseguro", "seg", statistic="ratio", denominator="w", reference=reference),
-         {"denominator": "w"}),
+        (d.proportion("sexo", by="seg"), d.difference("sexo", "seg", statistic="proportion", reference=reference), {}),
+        (
+            d.ratio("inseguro", "w", by="seg"),
+            d.difference("inseguro", "seg", statistic="ratio", denominator="w", reference=reference),
+            {"denominator": "w"},
+        ),
     ]
     for table, diff, extra in cases:
         r = sk.report.estimate_results(table, scale=100, design=d, compare=compare, **extra)
         level = diff["level"].astype(str) if "level" in diff.columns else None
         for i, row in diff.iterrows():
-            hit = r[(r["category"] == row["group"])
-                    & (r["code"].str.endswith("=" + level[i]) if level is not None else True)]
+            hit = r[
+                (r["category"] == row["group"])
+                & (r["code"].str.endswith("=" + level[i]) if level is not None else True)
+            ]
             assert len(hit) == 1
             assert hit["p_value"].item() == pytest.approx(row["p_value"], rel=1e-12)
             assert hit["difference"].item() == pytest.approx(100 * row["estimate"], rel=1e-12)
@@ -99,11 +112,26 @@ def test_several_domain_columns_are_refused(design):
 
 def test_chart_panels_are_titled_with_the_questionnaire_labels():
     q = sk.load_questionnaire("questionnaires/sdg16.yaml")
-    t = pd.DataFrame({"code": "X", "name": "Seguridad", "family": "sdg16",
-                      "breakdown": ["total", "grupo_edad", "grupo_edad"], "category": ["", "18-29", "30-44"],
-                      "estimate": [50.0, 55, 45], "se": 2.0, "ci_low": [46.0, 51, 41], "ci_high": [54.0, 59, 49],
-                      "cv": 0.04, "n": 500, "flag": "", "publish": True, "flag_reason": "", "unit_label": "%",
-                      "source": "x [U]"})
+    t = pd.DataFrame(
+        {
+            "code": "X",
+            "name": "Seguridad",
+            "family": "sdg16",
+            "breakdown": ["total", "grupo_edad", "grupo_edad"],
+            "category": ["", "18-29", "30-44"],
+            "estimate": [50.0, 55, 45],
+            "se": 2.0,
+            "ci_low": [46.0, 51, 41],
+            "ci_high": [54.0, 59, 49],
+            "cv": 0.04,
+            "n": 500,
+            "flag": "",
+            "publish": True,
+            "flag_reason": "",
+            "unit_label": "%",
+            "source": "x [U]",
+        }
+    )
     label = q.label_dictionaries("es").variable_labels["grupo_edad"]
     fig = sk.report.plot_breakdowns(t, "X", ["grupo_edad"], questionnaire=q)
     assert [ax.get_title(loc="left") for ax in fig.axes][:1] == [label]

@@ -10,9 +10,18 @@ import pytest
 import surveykit as sk
 from surveykit.indicators.model import Indicator
 
-SAFE = Indicator(code="SAFE", family="sdg16", name={"es": "Se siente inseguro", "en": "Feels unsafe"},
-                 questionnaire="q", universe="${edad} >= 18", estimator="proportion", numerator="${inseguro} = 1",
-                 scale=100, unit_label={"es": "%", "en": "%"}, source="test [U]")
+SAFE = Indicator(
+    code="SAFE",
+    family="sdg16",
+    name={"es": "Se siente inseguro", "en": "Feels unsafe"},
+    questionnaire="q",
+    universe="${edad} >= 18",
+    estimator="proportion",
+    numerator="${inseguro} = 1",
+    scale=100,
+    unit_label={"es": "%", "en": "%"},
+    source="test [U]",
+)
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +31,20 @@ def results():
     region = rng.choice(["norte", "centro", "sur"], n, p=[0.15, 0.45, 0.40])
     # the north is clearly less safe, centre and south close to each other
     p = np.select([region == "norte", region == "centro"], [0.55, 0.39], 0.36)
-    df = pd.DataFrame({"estrato": rng.integers(1, 6, n), "w": rng.uniform(50, 150, n), "region": region,
-                       "edad": rng.integers(15, 90, n), "inseguro": (rng.uniform(size=n) < p).astype(int)})
+    df = pd.DataFrame(
+        {
+            "estrato": rng.integers(1, 6, n),
+            "w": rng.uniform(50, 150, n),
+            "region": region,
+            "edad": rng.integers(15, 90, n),
+            "inseguro": (rng.uniform(size=n) < p).astype(int),
+        }
+    )
     df["upm"] = df["estrato"] * 100 + rng.integers(0, 20, n)
     d = sk.SurveyDesign(df, weights="w", strata="estrato", psu="upm")
-    out = sk.indicators.compute_breakdowns(d, ["SAFE"], [None, "region"], indicators={"SAFE": SAFE},
-                                           labels=False, compare="total")
+    out = sk.indicators.compute_breakdowns(
+        d, ["SAFE"], [None, "region"], indicators={"SAFE": SAFE}, labels=False, compare="total"
+    )
     sub = d.subset((df["edad"] >= 18).to_numpy())
     diff = sub.difference(df["inseguro"].eq(1).astype(float).rename("v"), "region", reference="total")
     return d, out, diff
@@ -48,14 +65,25 @@ def test_p_values_are_those_of_difference(results):
     assert p["norte"] < 0.05 and p["centro"] > 0.05
 
 
-@pytest.mark.parametrize("language, header, footnote", [
-    ("es", "Dif. sig.", "▲ / ▼: significativamente mayor / menor que el valor nacional (diferencia con el valor "
-                        "nacional, prueba t basada en el diseño con {df} grados de libertad, α = 0.05); sin marca: "
-                        "la diferencia no es significativa."),
-    ("en", "Sig. diff.", "▲ / ▼: significantly higher / lower than the national value (difference from the national "
-                         "value, design-based t test with {df} degrees of freedom, α = 0.05); no mark: the "
-                         "difference is not significant."),
-])
+@pytest.mark.parametrize(
+    "language, header, footnote",
+    [
+        (
+            "es",
+            "Dif. sig.",
+            "▲ / ▼: significativamente mayor / menor que el valor nacional (diferencia con el valor "
+            "nacional, prueba t basada en el diseño con {df} grados de libertad, α = 0.05); sin marca: "
+            "la diferencia no es significativa.",
+        ),
+        (
+            "en",
+            "Sig. diff.",
+            "▲ / ▼: significantly higher / lower than the national value (difference from the national "
+            "value, design-based t test with {df} degrees of freedom, α = 0.05); no mark: the "
+            "difference is not significant.",
+        ),
+    ],
+)
 def test_workbook_marks_significant_categories_with_a_footnote(results, tmp_path, language, header, footnote):
     d, out, _ = results
     path = sk.report.write_workbook(out, tmp_path / f"sig_{language}.xlsx", language=language)
@@ -83,7 +111,7 @@ def test_workbook_marks_significant_categories_with_a_footnote(results, tmp_path
 def test_alpha_changes_the_markers(results, tmp_path):
     _, out, _ = results
     rows = out[out["breakdown"] == "region"]
-    alpha = float(rows["p_value"].max()) * 1.01      # every category is significant at this alpha
+    alpha = float(rows["p_value"].max()) * 1.01  # every category is significant at this alpha
     path = sk.report.write_workbook(out, tmp_path / "a.xlsx", language="en", alpha=alpha)
     ws = openpyxl.load_workbook(path)["SDG 16"]
     cells = _cells(ws)

@@ -25,9 +25,15 @@ def _find(ws, text):
 @pytest.fixture(scope="module")
 def book(results, tmp_path_factory, questionnaire, indicators):
     path = tmp_path_factory.mktemp("wb") / "indicadores.xlsx"
-    out = sk.report.write_workbook(results, path, title="Encuesta de prueba", subtitle="Datos simulados",
-                                   questionnaire=questionnaire, indicators=indicators,
-                                   not_computed={"T.X": "sin diseño"})
+    out = sk.report.write_workbook(
+        results,
+        path,
+        title="Encuesta de prueba",
+        subtitle="Datos simulados",
+        questionnaire=questionnaire,
+        indicators=indicators,
+        not_computed={"T.X": "sin diseño"},
+    )
     assert out == path
     return openpyxl.load_workbook(path)
 
@@ -39,8 +45,16 @@ def test_sheets_in_publication_order(book):
 def test_indicator_tables_hold_the_estimates(book, results):
     ws = book["Victimización"]
     assert ws.freeze_panes == "C5"
-    assert [c.value for c in ws[4]] == ["Desagregación", "Categoría", "Estimación", "IC 95% inferior",
-                                        "IC 95% superior", "CV", "n (casos)", "Nota"]
+    assert [c.value for c in ws[4]] == [
+        "Desagregación",
+        "Categoría",
+        "Estimación",
+        "IC 95% inferior",
+        "IC 95% superior",
+        "CV",
+        "n (casos)",
+        "Nota",
+    ]
     title = _find(ws, "T.PREV. Prevalencia de victimización")
     r = title.row
     assert ws.cell(row=r + 1, column=1).value == "Unidad: % de la población de 18 años y más."
@@ -53,8 +67,12 @@ def test_indicator_tables_hold_the_estimates(book, results):
     assert ws.cell(row=r + 2, column=3).number_format == "0.0"
     assert ws.cell(row=r + 2, column=6).number_format == "0.0%"
     # the breakdown's name once, its categories labelled from the questionnaire
-    assert [ws.cell(row=r + 3 + i, column=c).value for i, c in ((0, 1), (0, 2), (1, 1), (1, 2))] == \
-        ["Sexo", "Hombre", None, "Mujer"]
+    assert [ws.cell(row=r + 3 + i, column=c).value for i, c in ((0, 1), (0, 2), (1, 1), (1, 2))] == [
+        "Sexo",
+        "Hombre",
+        None,
+        "Mujer",
+    ]
     women = results[(results["code"] == "T.PREV") & (results["category"] == "Mujer")].iloc[0]
     assert ws.cell(row=r + 4, column=3).value == pytest.approx(women["estimate"])
     rate = _find(ws, "T.RATE. Delitos por 100,000 habitantes")
@@ -89,8 +107,9 @@ def test_flagged_cells_are_coloured_and_footnoted(book, results):
 
 
 def test_suppressed_cells_show_the_symbol(results_statcan, tmp_path):
-    path = sk.report.write_workbook(results_statcan, tmp_path / "statcan.xlsx", columns=("estimate", "se", "ci",
-                                                                                         "cv", "deff", "n"))
+    path = sk.report.write_workbook(
+        results_statcan, tmp_path / "statcan.xlsx", columns=("estimate", "se", "ci", "cv", "deff", "n")
+    )
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Contents", "Victimization", "Discrimination", "SDG 16", "Sources", "Data"]
     ws = wb["Discrimination"]
@@ -101,7 +120,7 @@ def test_suppressed_cells_show_the_symbol(results_statcan, tmp_path):
     values = [ws.cell(row=total_row, column=j).value for j in range(3, 11)]
     n_total = int(suppressed.iloc[0]["n"])
     assert values[:7] == ["x", "x", "x", "x", "x", "x", n_total]
-    marker = values[7]          # footnote letters are shared by the whole workbook
+    marker = values[7]  # footnote letters are shared by the whole workbook
     assert marker in ("(a)", "(b)", "(c)")
     assert ws.cell(row=total_row, column=3).fill.fgColor.rgb.endswith(FLAG_FILLS["suppressed"])
     texts = [r[0] for r in _rows(ws) if r[0]]
@@ -145,11 +164,14 @@ def test_results_without_breakdowns_make_a_national_table(results, tmp_path):
     assert ws.cell(row=title.row + 2, column=1).value == "Total"
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda t: t.drop(columns=["cv"]), r"lacks the columns \['cv'\]"),
-    (lambda t: t.assign(family="health"), "unknown families"),
-    (lambda t: t.iloc[0:0], "empty"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda t: t.drop(columns=["cv"]), r"lacks the columns \['cv'\]"),
+        (lambda t: t.assign(family="health"), "unknown families"),
+        (lambda t: t.iloc[0:0], "empty"),
+    ],
+)
 def test_bad_results_are_explained(results, tmp_path, change, message):
     with pytest.raises(sk.ReportError, match=message):
         sk.report.write_workbook(change(results), tmp_path / "x.xlsx")
@@ -181,13 +203,28 @@ def test_footnotes_translate_quality_reasons_by_code_not_by_text(tmp_path):
     """A reason is translated through the quality-rule catalogue by its flag_code."""
     import openpyxl
 
-    t = pd.DataFrame({"code": "VIC.1", "name": "Prevalencia", "family": "victimization",
-                      "breakdown": ["total", "sexo"], "category": ["", "Mujer"], "estimate": [20.0, 18.0],
-                      "se": [1.0, 6.0], "ci_low": [18.0, 6.0], "ci_high": [22.0, 30.0], "cv": [0.05, 0.33],
-                      "n": [900, 500], "flag": ["", "baja"], "publish": True,
-                      # words that match no catalogue text: only the code can translate them
-                      "flag_reason": ["", "low precision"], "flag_code": ["", "INEGI-LOW"],
-                      "unit_label": "%", "source": "x [U]"})
+    t = pd.DataFrame(
+        {
+            "code": "VIC.1",
+            "name": "Prevalencia",
+            "family": "victimization",
+            "breakdown": ["total", "sexo"],
+            "category": ["", "Mujer"],
+            "estimate": [20.0, 18.0],
+            "se": [1.0, 6.0],
+            "ci_low": [18.0, 6.0],
+            "ci_high": [22.0, 30.0],
+            "cv": [0.05, 0.33],
+            "n": [900, 500],
+            "flag": ["", "baja"],
+            "publish": True,
+            # words that match no catalogue text: only the code can translate them
+            "flag_reason": ["", "low precision"],
+            "flag_code": ["", "INEGI-LOW"],
+            "unit_label": "%",
+            "source": "x [U]",
+        }
+    )
     p = sk.report.write_workbook(t, tmp_path / "r.xlsx", language="es")
     ws = openpyxl.load_workbook(p)["Victimización"]
     text = [str(c.value) for row in ws.iter_rows() for c in row if c.value]

@@ -53,8 +53,10 @@ def test_areas_without_covariates_and_misaligned_input(synthetic):
 
 
 def test_negative_sigma2_is_truncated_with_a_warning():
-    df = pd.read_csv(__import__("pathlib").Path(__file__).parents[1] / "reference" / "sae" / "data" / "truncated.csv",
-                     index_col="area")
+    df = pd.read_csv(
+        __import__("pathlib").Path(__file__).parents[1] / "reference" / "sae" / "data" / "truncated.csv",
+        index_col="area",
+    )
     with pytest.warns(sk.VarianceComponentWarning, match="set to 0"):
         fit = sae.fay_herriot(df["y"], df["vardir"], df[["x1"]])
     assert fit.sigma2_u == 0 and fit.diagnostics["truncated"] and fit.diagnostics["sigma2_u_raw"] < 0

@@ -30,7 +30,7 @@ def test_eblup_is_the_gamma_combination(synthetic, method):
 def test_non_sampled_areas_get_synthetic_estimate_and_its_mse(synthetic):
     y, v, cov = synthetic
     y = y.copy()
-    y.iloc[[3, 17, 40]] = np.nan                     # three areas without sample
+    y.iloc[[3, 17, 40]] = np.nan  # three areas without sample
     fit = sae.fay_herriot(y, v, cov, method="ML")
     t = fit.table
     out = ~t["sampled"]
@@ -42,7 +42,7 @@ def test_non_sampled_areas_get_synthetic_estimate_and_its_mse(synthetic):
     an = sae_mse.analytic_mse(X[keep], v.to_numpy()[keep], fit.sigma2_u, "ML")
     expected = fit.sigma2_u + np.einsum("ij,jk,ik->i", X[~keep], an["Q"], X[~keep]) - an["bias"]
     np.testing.assert_allclose(t.loc[out, "mse"], expected, rtol=1e-12)
-    assert an["bias"] < 0                            # ML underestimates sigma2_u: the MSE is raised
+    assert an["bias"] < 0  # ML underestimates sigma2_u: the MSE is raised
     # same sampled-area results as a fit without those rows
     fit2 = sae.fay_herriot(y.dropna(), v[y.notna()], cov[y.notna()], method="ML")
     np.testing.assert_allclose(t.loc[keep, "eblup"], fit2.table["eblup"], rtol=1e-12)
@@ -112,6 +112,7 @@ def test_arcsin_fit_uses_effective_sample_size():
     np.testing.assert_allclose(fit._model["psi"], 1 / (4 * n))
     # the bias correction integrates sin^2 over N(eta, sigma2_u (1 - gamma))
     from surveykit.sae.transform import arcsin_back
+
     eta = fit._model["eta"]
     np.testing.assert_allclose(t["eblup"], arcsin_back(eta, fit.sigma2_u * (1 - t["gamma"].to_numpy())))
     # without n_eff it is p(1-p)/variance = n here
@@ -121,8 +122,11 @@ def test_arcsin_fit_uses_effective_sample_size():
 
 # --- benchmarking ----------------------------------------------------------------------------------
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(est=st.lists(st.floats(0.05, 0.95), min_size=4, max_size=12), target=st.floats(0.1, 0.9),
-       method=st.sampled_from(["ratio", "difference"]))
+@given(
+    est=st.lists(st.floats(0.05, 0.95), min_size=4, max_size=12),
+    target=st.floats(0.1, 0.9),
+    method=st.sampled_from(["ratio", "difference"]),
+)
 def test_benchmark_adds_up_to_the_target_within_each_group(est, target, method):
     m = len(est)
     areas = [f"d{i}" for i in range(m)]
@@ -134,7 +138,7 @@ def test_benchmark_adds_up_to_the_target_within_each_group(est, target, method):
     out = sae.benchmark(table, targets, shares, by=group, method=method)
     sums = (shares * out.set_index("area")["eblup_bench"]).groupby(group).sum()
     np.testing.assert_allclose(sums.sort_index().to_numpy(), [target, target / 2], rtol=1e-10)
-    if method == "ratio":    # ratio benchmarking keeps the ordering within a group
+    if method == "ratio":  # ratio benchmarking keeps the ordering within a group
         r = out["eblup_bench"] / out["eblup"]
         assert np.allclose(r.groupby(group.to_numpy()).std().fillna(0), 0)
 
@@ -165,7 +169,7 @@ def test_equivariance_under_change_of_units(synthetic, scale, shift, method):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         base = sae.fay_herriot(y, v, cov, method=method, tol=1e-12).table
-        moved = sae.fay_herriot(scale * y + shift, scale ** 2 * v, cov, method=method, tol=1e-12).table
+        moved = sae.fay_herriot(scale * y + shift, scale**2 * v, cov, method=method, tol=1e-12).table
     np.testing.assert_allclose(moved["eblup"], scale * base["eblup"] + shift, rtol=1e-7, atol=1e-9 * (1 + abs(shift)))
-    np.testing.assert_allclose(moved["mse"], scale ** 2 * base["mse"], rtol=1e-7)
+    np.testing.assert_allclose(moved["mse"], scale**2 * base["mse"], rtol=1e-7)
     np.testing.assert_allclose(moved["gamma"], base["gamma"], rtol=1e-7)

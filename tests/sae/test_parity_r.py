@@ -61,6 +61,7 @@ def test_eblupFH_mseFH(case):
 
 def sae_warning():
     from surveykit import VarianceComponentWarning
+
     return VarianceComponentWarning
 
 
@@ -76,8 +77,16 @@ def test_arcsin_fit_end_to_end_matches_emdis_method():
     (R: sae::eblupFH + integrate() of emdi's integrand; see make_reference.R)."""
     d = json.loads((REF / "fixtures" / "arcsin.json").read_text())["fit"]
     df = pd.read_csv(REF / "data" / "arcsin.csv", index_col="area")
-    fit = sae.fay_herriot(df["direct"], pd.Series(np.nan, index=df.index), df[["x"]], transform="arcsin",
-                          n_eff=df["neff"], tol=1e-12, B=10, seed=0)
+    fit = sae.fay_herriot(
+        df["direct"],
+        pd.Series(np.nan, index=df.index),
+        df[["x"]],
+        transform="arcsin",
+        n_eff=df["neff"],
+        tol=1e-12,
+        B=10,
+        seed=0,
+    )
     np.testing.assert_allclose(fit.sigma2_u, d["sigma2_u"][0], rtol=RTOL)
     np.testing.assert_allclose(fit.beta["estimate"], d["beta"], rtol=RTOL)
     np.testing.assert_allclose(fit._model["eta"], d["eta"], rtol=RTOL)

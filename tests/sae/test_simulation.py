@@ -41,7 +41,7 @@ def repeated():
 
 def test_eblup_mse_below_direct_variance_for_small_areas(repeated):
     x = repeated
-    small = x["sampled"] & (x["n"] < 30)              # municipalities with 1-2 PSUs
+    small = x["sampled"] & (x["n"] < 30)  # municipalities with 1-2 PSUs
     assert small.sum() > 1500
     # estimated: the EBLUP's MSE is well below the (smoothed) direct variance ...
     assert x.loc[small, "mse"].mean() < 0.6 * x.loc[small, "variance"].mean()
@@ -80,8 +80,15 @@ def test_arcsine_model_by_simulation():
         direct = pd.Series(rng.binomial(n, p) / n, index=cov.index)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", sk.VarianceComponentWarning)
-            fit = sae.fay_herriot(direct, pd.Series(np.nan, index=cov.index), cov, transform="arcsin",
-                                  n_eff=pd.Series(n.astype(float), index=cov.index), B=200, seed=r)
+            fit = sae.fay_herriot(
+                direct,
+                pd.Series(np.nan, index=cov.index),
+                cov,
+                transform="arcsin",
+                n_eff=pd.Series(n.astype(float), index=cov.index),
+                B=200,
+                seed=r,
+            )
         t = fit.table
         naive = np.sin(np.clip(fit._model["eta"], 0, HALF_PI)) ** 2
         bias_bc.append(np.mean(t["eblup"] - p))

@@ -14,7 +14,7 @@ from scipy.stats import chi2
 import surveykit.sampling as sks
 
 REPS = 20_000
-PIK = sks.inclusion_probabilities([5, 9, 12, 40, 3, 7, 22, 15, 18, 30, 60, 4], 5)   # one certainty unit
+PIK = sks.inclusion_probabilities([5, 9, 12, 40, 3, 7, 22, 15, 18, 30, 60, 4], 5)  # one certainty unit
 
 
 def _indicator(s: np.ndarray, n_units: int) -> np.ndarray:
@@ -34,10 +34,10 @@ def _chi2_marginal(x: np.ndarray, pik: np.ndarray) -> tuple[float, int]:
 def test_selection_frequencies_match_inclusion_probabilities(method):
     assert PIK.max() == 1.0 and PIK.sum() == pytest.approx(5)
     s = sks.draw_samples(PIK, method, reps=REPS, seed=20241201)
-    assert s.shape == (REPS, 5)                                   # exactly n units in every draw
-    assert np.all(np.diff(s, axis=1) > 0)                         # distinct units
+    assert s.shape == (REPS, 5)  # exactly n units in every draw
+    assert np.all(np.diff(s, axis=1) > 0)  # distinct units
     x = _indicator(s, len(PIK))
-    assert np.all(x[:, PIK == 1] == 1)                            # the certainty unit in every draw
+    assert np.all(x[:, PIK == 1] == 1)  # the certainty unit in every draw
     stat, df = _chi2_marginal(x, PIK)
     assert stat < chi2.ppf(0.999, df), (method, stat)
     z = (x.mean(axis=0) - PIK) / np.sqrt(np.maximum(PIK * (1 - PIK), 1e-300) / REPS)
@@ -67,8 +67,8 @@ def test_joint_frequencies_match_joint_probabilities(method):
     random_pairs = (p > 0) & (p < 1) & (pik[iu[0]] < 1) & (pik[iu[1]] < 1)
     stat = np.sum((f - p)[random_pairs] ** 2 / (p * (1 - p) / REPS)[random_pairs])
     assert stat < chi2.ppf(0.999, int(random_pairs.sum())), stat
-    assert np.all(f[p == 0] == 0)                                  # systematic: impossible pairs never occur
-    np.testing.assert_allclose(pi2.sum(axis=1), 5 * pik)           # Σ_j π_ij = n π_i (diagonal π_i)
+    assert np.all(f[p == 0] == 0)  # systematic: impossible pairs never occur
+    np.testing.assert_allclose(pi2.sum(axis=1), 5 * pik)  # Σ_j π_ij = n π_i (diagonal π_i)
 
 
 def test_sampford_draws_follow_sampford_design():
@@ -110,8 +110,18 @@ def test_two_stage_select_frequencies():
     reps = 400
     hits = np.zeros(len(units))
     for r in range(reps):
-        s = sks.select(frame, {1: 2, 2: 1}, method="pps_systematic", size="size", strata="h", seed=r,
-                       units=units, psu="seg", take=2, unit_method="systematic")
+        s = sks.select(
+            frame,
+            {1: 2, 2: 1},
+            method="pps_systematic",
+            size="size",
+            strata="h",
+            seed=r,
+            units=units,
+            psu="seg",
+            take=2,
+            unit_method="systematic",
+        )
         assert len(s) == 6
         hits[s.index.to_numpy()] += 1
     stat = np.sum((hits - reps * expected) ** 2 / (reps * expected * (1 - expected)))

@@ -35,8 +35,11 @@ def _ours(fun: str, a: dict) -> float:
         return sks.sample_size(a["pU"], se=math.sqrt(a["V0"]), N=N).n_srs
     if fun == "nCont":
         target = {"cv": a["CV0"]} if "CV0" in a else {"se": math.sqrt(a["V0"])}
-        pop = ({"cv_pop": a["CVpop"]} if "CVpop" in a else
-               {"sd": math.sqrt(a["S2"]), **({"mean": a["ybarU"]} if "ybarU" in a else {})})
+        pop = (
+            {"cv_pop": a["CVpop"]}
+            if "CVpop" in a
+            else {"sd": math.sqrt(a["S2"]), **({"mean": a["ybarU"]} if "ybarU" in a else {})}
+        )
         return sks.sample_size(**target, **pop, N=N).n_srs
     if fun == "nContMoe":
         if a["moe.sw"] == 1:
@@ -60,11 +63,19 @@ def test_two_sample_matches_practools(case):
     a = case["args"]
     alt = "one-sided" if a["alt"] == "one.sided" else "two-sided"
     if case["fun"] == "nProp2sam":
-        r = sks.two_sample_size(a["px"], a["py"], p12=a["pxy"], overlap=a["g"], ratio=a["r"], alternative=alt,
-                                power=a.get("pow", 0.8))
+        r = sks.two_sample_size(
+            a["px"], a["py"], p12=a["pxy"], overlap=a["g"], ratio=a["r"], alternative=alt, power=a.get("pow", 0.8)
+        )
     else:
-        r = sks.two_sample_size(mean_difference=a["del"], sd1=math.sqrt(a["S2x"]), sd2=math.sqrt(a["S2y"]),
-                                rho=a["rho"], overlap=a["g"], ratio=a["r"], alternative=alt)
+        r = sks.two_sample_size(
+            mean_difference=a["del"],
+            sd1=math.sqrt(a["S2x"]),
+            sd2=math.sqrt(a["S2y"]),
+            rho=a["rho"],
+            overlap=a["g"],
+            ratio=a["r"],
+            alternative=alt,
+        )
     assert (r.n1, r.n2) == (case["n1"], case["n2"])
 
 

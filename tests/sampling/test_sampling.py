@@ -16,7 +16,7 @@ import surveykit.sampling as sks
 
 def test_issue_example_cv15_on_10pct_deff18_response85():
     s = sks.sample_size(0.10, cv=0.15, deff=1.8, response_rate=0.85)
-    assert s.n_srs == pytest.approx(0.9 / 0.1 / 0.15 ** 2)          # q/p / cv² = 400
+    assert s.n_srs == pytest.approx(0.9 / 0.1 / 0.15**2)  # q/p / cv² = 400
     assert s.n_design == pytest.approx(720.0)
     assert s.n_gross == pytest.approx(720 / 0.85)
     assert s.n == 848
@@ -54,18 +54,21 @@ def test_power_inverts_two_sample_size():
     assert sks.two_sample_size(0.25, 0.20, p12=0.15, overlap=0.5).n1 < r.n1 / 1.6
 
 
-@pytest.mark.parametrize("kwargs, error", [
-    (dict(p=0.1, moe=1.2), sk.InfeasibleTargetError),
-    (dict(p=0.1, moe=0), sk.InfeasibleTargetError),
-    (dict(p=1.0, moe=0.05), sk.InfeasibleTargetError),
-    (dict(p=0.1, cv=0.1, response_rate=0), sk.InfeasibleTargetError),
-    (dict(p=0.1, rel_moe=6, scale="logodds"), sk.InfeasibleTargetError),
-    (dict(p=0.1), sk.SamplingError),
-    (dict(p=0.1, moe=0.02, cv=0.1), sk.SamplingError),
-    (dict(p=0.1, moe=0.02, deff=2, icc=0.1, take=5), sk.SamplingError),
-    (dict(mean=10, cv=0.1), sk.SamplingError),
-    (dict(moe=2), sk.SamplingError),
-])
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        (dict(p=0.1, moe=1.2), sk.InfeasibleTargetError),
+        (dict(p=0.1, moe=0), sk.InfeasibleTargetError),
+        (dict(p=1.0, moe=0.05), sk.InfeasibleTargetError),
+        (dict(p=0.1, cv=0.1, response_rate=0), sk.InfeasibleTargetError),
+        (dict(p=0.1, rel_moe=6, scale="logodds"), sk.InfeasibleTargetError),
+        (dict(p=0.1), sk.SamplingError),
+        (dict(p=0.1, moe=0.02, cv=0.1), sk.SamplingError),
+        (dict(p=0.1, moe=0.02, deff=2, icc=0.1, take=5), sk.SamplingError),
+        (dict(mean=10, cv=0.1), sk.SamplingError),
+        (dict(moe=2), sk.SamplingError),
+    ],
+)
 def test_sample_size_errors(kwargs, error):
     with pytest.raises(error):
         sks.sample_size(**kwargs)
@@ -85,8 +88,9 @@ def test_allocation_keeps_labels_total_and_bounds():
 
 def test_equal_and_power_limits():
     assert sks.allocate(SIZES, 50, method="equal").tolist() == [10] * 5
-    np.testing.assert_allclose(sks.allocate(SIZES, 50, method="power", power=1, integer=False),
-                               sks.allocate(SIZES, 50, integer=False))
+    np.testing.assert_allclose(
+        sks.allocate(SIZES, 50, method="power", power=1, integer=False), sks.allocate(SIZES, 50, integer=False)
+    )
     np.testing.assert_allclose(sks.allocate(SIZES, 50, method="power", power=0, integer=False), [10.0] * 5)
 
 
@@ -110,36 +114,65 @@ def test_compromise_meets_every_target_at_least_cost():
     p = np.array([0.2, 0.12, 0.25, 0.1, 0.15, 0.1, 0.22, 0.08])
     sd = np.sqrt(p * (1 - p))
     cost = np.where(area == 1, 1.0, 1.6)
-    n = sks.allocate(big_n, method="compromise", sd=sd, mean=p, cost=cost, deff=1.5,
-                     domains={"dep": dep, "area": area}, cv={"dep": 0.15, "area": 0.08}, integer=False)
+    n = sks.allocate(
+        big_n,
+        method="compromise",
+        sd=sd,
+        mean=p,
+        cost=cost,
+        deff=1.5,
+        domains={"dep": dep, "area": area},
+        cv={"dep": 0.15, "area": 0.08},
+        integer=False,
+    )
     cv_dep = sks.anticipated_cv(n, big_n, sd, p, dep, deff=1.5)
     cv_area = sks.anticipated_cv(n, big_n, sd, p, area, deff=1.5)
     assert cv_dep.max() <= 0.15 + 1e-7 and cv_area.max() <= 0.08 + 1e-7
-    assert cv_dep.max() == pytest.approx(0.15, rel=1e-5)           # the binding targets are met with equality
+    assert cv_dep.max() == pytest.approx(0.15, rel=1e-5)  # the binding targets are met with equality
     # cheaper than meeting the same targets with a scaled-up proportional or equal allocation
     for base in (big_n / big_n.sum(), np.ones(8) / 8):
         lo, hi = 1.0, 1e6
         for _ in range(100):
             t = (lo + hi) / 2
-            ok = (sks.anticipated_cv(t * base, big_n, sd, p, dep, 1.5).max() <= 0.15
-                  and sks.anticipated_cv(t * base, big_n, sd, p, area, 1.5).max() <= 0.08)
+            ok = (
+                sks.anticipated_cv(t * base, big_n, sd, p, dep, 1.5).max() <= 0.15
+                and sks.anticipated_cv(t * base, big_n, sd, p, area, 1.5).max() <= 0.08
+            )
             lo, hi = (lo, t) if ok else (t, hi)
         assert np.dot(cost, n) <= np.dot(cost, hi * base) + 1e-6
-    rounded = sks.allocate(big_n, method="compromise", sd=sd, mean=p, cost=cost, deff=1.5,
-                           domains={"dep": dep, "area": area}, cv={"dep": 0.15, "area": 0.08})
+    rounded = sks.allocate(
+        big_n,
+        method="compromise",
+        sd=sd,
+        mean=p,
+        cost=cost,
+        deff=1.5,
+        domains={"dep": dep, "area": area},
+        cv={"dep": 0.15, "area": 0.08},
+    )
     assert np.all(rounded >= n - 1e-6) and np.all(rounded - n < 1 + 1e-6)
 
 
 def test_compromise_impossible_target():
     with pytest.raises(sk.InfeasibleTargetError, match="dep=1"):
-        sks.allocate([100, 100, 5000], method="compromise", sd=[1, 1, 1], mean=[1, 1, 1],
-                     domains={"dep": [1, 1, 2]}, cv=0.01, maximum=[20, 20, 500])
+        sks.allocate(
+            [100, 100, 5000],
+            method="compromise",
+            sd=[1, 1, 1],
+            mean=[1, 1, 1],
+            domains={"dep": [1, 1, 2]},
+            cv=0.01,
+            maximum=[20, 20, 500],
+        )
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(method="optimal", sd=[1, 2, 3], n=10),
-    dict(method="optimal", sd=[1, 2, 3], cost=[1, np.nan, 2], n=10),
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(method="optimal", sd=[1, 2, 3], n=10),
+        dict(method="optimal", sd=[1, 2, 3], cost=[1, np.nan, 2], n=10),
+    ],
+)
 def test_costs_missing(kwargs):
     with pytest.raises(sk.MissingCostError):
         sks.allocate([10, 20, 30], **kwargs)
@@ -170,6 +203,7 @@ def test_allocation_properties(sizes, data):
 
 # --- inclusion probabilities and selection ---------------------------------------------------------------
 
+
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.floats(0.01, 1000, allow_nan=False), min_size=1, max_size=40), st.data())
 def test_inclusion_probability_properties(sizes, data):
@@ -178,7 +212,7 @@ def test_inclusion_probability_properties(sizes, data):
     assert pi.sum() == pytest.approx(n, abs=1e-9)
     assert np.all((pi >= 0) & (pi <= 1))
     order = np.argsort(sizes, kind="stable")
-    assert np.all(np.diff(pi[order]) >= -1e-12)                   # monotone in size
+    assert np.all(np.diff(pi[order]) >= -1e-12)  # monotone in size
 
 
 def test_stratified_inclusion_is_per_stratum():
@@ -192,8 +226,14 @@ def test_stratified_inclusion_is_per_stratum():
 @pytest.fixture
 def frame():
     rng = np.random.default_rng(0)
-    return pd.DataFrame({"seg": np.arange(1, 401), "estrato": np.repeat([1, 2, 3, 4], 100),
-                         "barrio": rng.integers(0, 5, 400), "hog": rng.integers(20, 200, 400)})
+    return pd.DataFrame(
+        {
+            "seg": np.arange(1, 401),
+            "estrato": np.repeat([1, 2, 3, 4], 100),
+            "barrio": rng.integers(0, 5, 400),
+            "hog": rng.integers(20, 200, 400),
+        }
+    )
 
 
 @pytest.mark.parametrize("method", sks.SELECT_METHODS)
@@ -217,22 +257,40 @@ def test_systematic_implicit_stratification(frame):
     s = sks.select(frame, 20, method="systematic", sort="barrio", seed=4)
     counts = s["barrio"].value_counts().sort_index()
     expected = frame["barrio"].value_counts().sort_index() * 20 / 400
-    assert np.all(np.abs(counts - expected) < 1)                  # every sort group gets its share, ±1
+    assert np.all(np.abs(counts - expected) < 1)  # every sort group gets its share, ±1
 
 
 def test_two_stage_design_ready_for_surveydesign(frame):
     units = sks.list_units(frame, "seg", "hog", "hogar")
     units["y"] = np.random.default_rng(2).random(len(units))
-    s = sks.select(frame, {1: 5, 2: 5, 3: 5, 4: 5}, method="pps_systematic", size="hog", strata="estrato",
-                   seed=9, units=units, psu="seg", take=6)
+    s = sks.select(
+        frame,
+        {1: 5, 2: 5, 3: 5, 4: 5},
+        method="pps_systematic",
+        size="hog",
+        strata="estrato",
+        seed=9,
+        units=units,
+        psu="seg",
+        take=6,
+    )
     assert len(s) == 120 and s.groupby("seg").size().eq(6).all()
     # the frame's measure of size is the listing count: self-weighting within stratum, weights add to N_h
     np.testing.assert_allclose(s.groupby("estrato")["design_weight"].sum(), frame.groupby("estrato")["hog"].sum())
     d = sk.SurveyDesign(s, strata="estrato", psu=["seg", "hogar"], probs=["pi_1", "pi_2"])
     np.testing.assert_allclose(d.weights.to_numpy(), s["design_weight"].to_numpy())
     # changing take keeps the PSUs (separate random streams per stage)
-    s2 = sks.select(frame, {1: 5, 2: 5, 3: 5, 4: 5}, method="pps_systematic", size="hog", strata="estrato",
-                    seed=9, units=units, psu="seg", take=3)
+    s2 = sks.select(
+        frame,
+        {1: 5, 2: 5, 3: 5, 4: 5},
+        method="pps_systematic",
+        size="hog",
+        strata="estrato",
+        seed=9,
+        units=units,
+        psu="seg",
+        take=3,
+    )
     assert set(s2["seg"]) == set(s["seg"])
 
 
@@ -260,6 +318,7 @@ def test_selection_errors(frame):
 def test_el_salvador_frame_matches_derivation_script():
     import importlib.util
     from pathlib import Path
+
     path = Path(__file__).resolve().parents[2] / "frames/derive_el_salvador_segments.py"
     spec = importlib.util.spec_from_file_location("derive_segments", path)
     mod = importlib.util.module_from_spec(spec)
@@ -267,6 +326,7 @@ def test_el_salvador_frame_matches_derivation_script():
     shipped = sks.el_salvador_segments()
     pd.testing.assert_frame_equal(shipped, mod.build(), check_dtype=False)
     from surveykit.simulate import el_salvador_frame
+
     strata = el_salvador_frame().set_index("estrato")["households"]
     pd.testing.assert_series_equal(shipped.groupby("estrato")["hogares"].sum(), strata, check_names=False)
 
@@ -280,9 +340,9 @@ def test_sampford_joint_probability_properties(sizes, data):
     pik = sks.inclusion_probabilities(sizes, n)
     pi2 = sks.joint_inclusion_probabilities(pik, "sampford")
     np.testing.assert_allclose(pi2, pi2.T, atol=1e-12)
-    np.testing.assert_allclose(pi2.sum(axis=1), n * pik, rtol=1e-9)          # Σ_j π_ij = n π_i
+    np.testing.assert_allclose(pi2.sum(axis=1), n * pik, rtol=1e-9)  # Σ_j π_ij = n π_i
     off = ~np.eye(len(pik), dtype=bool)
     inner = pik < 1
-    if inner.sum() >= 2 and round(pik[inner].sum()) >= 2:                    # every pair possible
+    if inner.sum() >= 2 and round(pik[inner].sum()) >= 2:  # every pair possible
         assert np.all(pi2[np.ix_(inner, inner)][off[np.ix_(inner, inner)]] > 0)
     assert np.all(pi2 <= np.minimum.outer(pik, pik) + 1e-12)

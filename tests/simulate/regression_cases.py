@@ -122,23 +122,48 @@ def _shipped(name: str, seed: int) -> sk.Simulation:
 
 CASES: dict[str, Callable[[], Any]] = {
     # victimization (the slowest: its constraints) once; the others with two seeds
-    **{f"{name}-seed{seed}": (lambda name=name, seed=seed: _shipped(name, seed))
-       for name, seeds in (("victimization", (1,)), ("sdg16", (1, 16)), ("discrimination", (1, 16))) for seed in seeds},
+    **{
+        f"{name}-seed{seed}": (lambda name=name, seed=seed: _shipped(name, seed))
+        for name, seeds in (("victimization", (1,)), ("sdg16", (1, 16)), ("discrimination", (1, 16)))
+        for seed in seeds
+    },
     "mini_vic-overrides-both-en": lambda: sk.simulate(
-        _load(SPEC), overrides=OVERRIDES, eligible="n_adultos", seed=20240630, frame=el_salvador_frame(psus=120),
-        layout="both", language="en"),
+        _load(SPEC),
+        overrides=OVERRIDES,
+        eligible="n_adultos",
+        seed=20240630,
+        frame=el_salvador_frame(psus=120),
+        layout="both",
+        language="en",
+    ),
     "mini_vic-counts-icc-missing": lambda: sk.simulate(
-        _load(SPEC), overrides=OVERRIDES, preset=None, icc=0.3, missing_rate=0.1, seed=4,
-        frame=el_salvador_frame(psus=80), layout="text",
-        repeat_counts={"incidentes": {"distribution": "poisson", "mean": 2, "high": 4}}),
+        _load(SPEC),
+        overrides=OVERRIDES,
+        preset=None,
+        icc=0.3,
+        missing_rate=0.1,
+        seed=4,
+        frame=el_salvador_frame(psus=80),
+        layout="text",
+        repeat_counts={"incidentes": {"distribution": "poisson", "mean": 2, "high": 4}},
+    ),
     "all_types": lambda: sk.simulate(
-        _load(ALL_TYPES), seed=2, frame=el_salvador_frame(psus=60),
-        overrides={"puntos": {"distribution": "poisson", "mean": 6}, "nota": {"values": ["a", "b"], "weights": [1, 2]},
-                   "cuando": {"low": "2024-01-01", "high": "2024-03-31"}},
-        repeat_counts={"empleos": {"distribution": "poisson", "mean": 0.8, "high": 3}}),
+        _load(ALL_TYPES),
+        seed=2,
+        frame=el_salvador_frame(psus=60),
+        overrides={
+            "puntos": {"distribution": "poisson", "mean": 6},
+            "nota": {"values": ["a", "b"], "weights": [1, 2]},
+            "cuando": {"low": "2024-01-01", "high": "2024-03-31"},
+        },
+        repeat_counts={"empleos": {"distribution": "poisson", "mean": 0.8, "high": 3}},
+    ),
     "narrow-constraints": lambda: sk.simulate(
-        _load(NARROW), frame=el_salvador_frame(psus=100), seed=3,
-        overrides={"n": {"distribution": "poisson", "mean": 1.3}}),
+        _load(NARROW),
+        frame=el_salvador_frame(psus=100),
+        seed=3,
+        overrides={"n": {"distribution": "poisson", "mean": 1.3}},
+    ),
     "municipal-seed1": lambda: simulate_municipal_survey(seed=1, households=2000),
 }
 
@@ -158,19 +183,30 @@ def table_digest(df: pd.DataFrame) -> dict[str, Any]:
         s = df.iloc[:, i]
         values = pd.util.hash_pandas_object(s, index=False).to_numpy().tobytes()
         cols[str(c)] = _hash(str(s.dtype), values)
-    return {"shape": list(df.shape), "columns": _hash([str(c) for c in df.columns]),
-            "index": _hash(pd.util.hash_pandas_object(df.index).to_numpy().tobytes()),
-            "attrs": _hash(df.attrs), "values": cols}
+    return {
+        "shape": list(df.shape),
+        "columns": _hash([str(c) for c in df.columns]),
+        "index": _hash(pd.util.hash_pandas_object(df.index).to_numpy().tobytes()),
+        "attrs": _hash(df.attrs),
+        "values": cols,
+    }
 
 
 def digest(result: Any) -> dict[str, Any]:
     if isinstance(result, sk.Simulation):
-        out = {"data": table_digest(result.data), "frame": table_digest(result.frame),
-               "notes": _hash(result.notes), "seed": result.seed}
+        out = {
+            "data": table_digest(result.data),
+            "frame": table_digest(result.frame),
+            "notes": _hash(result.notes),
+            "seed": result.seed,
+        }
         out.update({f"repeat:{k}": table_digest(v) for k, v in result.repeats.items()})
         return out
-    return {f"field:{f}": table_digest(getattr(result, f)) for f in ("data", "truth", "municipalities")
-            if isinstance(getattr(result, f, None), pd.DataFrame)}
+    return {
+        f"field:{f}": table_digest(getattr(result, f))
+        for f in ("data", "truth", "municipalities")
+        if isinstance(getattr(result, f, None), pd.DataFrame)
+    }
 
 
 def main() -> None:

@@ -58,14 +58,15 @@ def test_victimization_rates_are_those_of_the_preset():
     d = s.data
     w = d["fexp"]
     prevalence = np.average(d["victima_pers"] == 1, weights=w)
-    assert 0.15 < prevalence < 0.23                       # one or more of the 11 personal crimes
+    assert 0.15 < prevalence < 0.23  # one or more of the 11 personal crimes
     safe = np.average(d["seg_noche"].isin([1, 2]), weights=w)
     assert 0.5 < safe < 0.6
     women = d["sexo"] == 2
-    assert np.average(d.loc[women, "seg_noche"].isin([1, 2]), weights=w[women]) < \
-        np.average(d.loc[~women, "seg_noche"].isin([1, 2]), weights=w[~women])
+    assert np.average(d.loc[women, "seg_noche"].isin([1, 2]), weights=w[women]) < np.average(
+        d.loc[~women, "seg_noche"].isin([1, 2]), weights=w[~women]
+    )
     inc = s.repeats["incidentes"]
-    assert len(inc) == d["n_tipos"].sum()                 # one incident per crime type screened
+    assert len(inc) == d["n_tipos"].sum()  # one incident per crime type screened
     assert inc["inc_denuncio"].eq(1).mean() == pytest.approx(0.25 * 0.98, abs=0.04)
     # every incident's type is one the respondent screened in (the questionnaire's constraint)
     screened = {1: "h_robo_veh", 5: "v_robo", 9: "v_extorsion", 13: "v_hostig_sex"}

@@ -112,8 +112,17 @@ def test_repeat_rows_follow_the_count_and_carry_the_parent(sim):
     parent = d.set_index("id_hogar")
     for c in ("estrato", "upm", "fexp", "departamento", "area", "sexo", "grupo_edad"):
         assert (inc[c].to_numpy() == parent.loc[inc["id_hogar"], c].to_numpy()).all(), c
-    assert list(inc.columns[:9]) == ["id_hogar", "id_incidentes", "estrato", "upm", "fexp", "departamento", "area",
-                                     "sexo", "grupo_edad"]
+    assert list(inc.columns[:9]) == [
+        "id_hogar",
+        "id_incidentes",
+        "estrato",
+        "upm",
+        "fexp",
+        "departamento",
+        "area",
+        "sexo",
+        "grupo_edad",
+    ]
 
 
 # -- design ------------------------------------------------------------------------------------
@@ -153,11 +162,14 @@ def test_icc_gives_design_effects_above_one(questionnaire):
         s = sk.simulate(questionnaire, overrides=OVERRIDES, icc=icc, seed=7, frame=el_salvador_frame(psus=300))
         d = s.designs()["household"]
         # the average over six indicator variables: one design effect is a noisy estimate
-        ys = [(s.data[v] == c).astype(float).rename(f"{v}_{c}") for v in ("vehiculo", "seguridad", "n_personas")
-              for c in (1, 2)]
+        ys = [
+            (s.data[v] == c).astype(float).rename(f"{v}_{c}")
+            for v in ("vehiculo", "seguridad", "n_personas")
+            for c in (1, 2)
+        ]
         deffs[icc] = float(d.mean(ys)["deff"].mean())
         w = s.data["fexp_hogar"]
-        kish[icc] = 1 + w.var(ddof=0) / w.mean() ** 2   # the unequal weights' share of the design effect
+        kish[icc] = 1 + w.var(ddof=0) / w.mean() ** 2  # the unequal weights' share of the design effect
     # without clustering only the disproportionate allocation and nonresponse weighting remain (Kish)
     assert deffs[0.0] == pytest.approx(kish[0.0], abs=0.15)
     # with icc = 0.3 on the latent scale and ~10 households per PSU, clustering adds well over 1
@@ -189,8 +201,9 @@ def test_each_question_has_its_own_random_stream(questionnaire):
     """Overriding one question leaves the answers of unrelated questions unchanged."""
     frame = el_salvador_frame(psus=120)
     a = sk.simulate(questionnaire, overrides=OVERRIDES, seed=5, frame=frame)
-    b = sk.simulate(questionnaire, overrides={**OVERRIDES, "vehiculo": {"probabilities": {1: 0.9, 2: 0.1}}},
-                    seed=5, frame=frame)
+    b = sk.simulate(
+        questionnaire, overrides={**OVERRIDES, "vehiculo": {"probabilities": {1: 0.9, 2: 0.1}}}, seed=5, frame=frame
+    )
     assert not a.data["vehiculo"].equals(b.data["vehiculo"])
     for name in ("edad", "seguridad", "victima", "n_personas"):
         pd.testing.assert_series_equal(a.data[name], b.data[name])
@@ -219,21 +232,27 @@ def test_text_layout_matches_the_binary_columns(questionnaire):
     d = s.data
     asked = d["lugares"].notna()
     rebuilt = d.loc[asked, [f"lugares_{c}" for c in (1, 2, 3, 4)]].apply(
-        lambda r: " ".join(str(c) for c, v in zip((1, 2, 3, 4), r) if v == 1) or None, axis=1)
+        lambda r: " ".join(str(c) for c, v in zip((1, 2, 3, 4), r) if v == 1) or None, axis=1
+    )
     dk = d.loc[asked, "lugares"].isin(["98", "99"])
     assert (rebuilt[~dk] == d.loc[asked, "lugares"][~dk]).all()
     assert len(s.check()) == 0
 
 
 def test_speed_fifteen_thousand_rows_three_hundred_questions():
-    lists = {"sino": sk.ChoiceList(choices=[sk.Choice(code=1), sk.Choice(code=2)],
-                                   missing=[sk.MissingCode(kind="dont_know", code=8)]),
-             "esc": sk.ChoiceList(choices=[sk.Choice(code=i) for i in range(1, 6)])}
+    lists = {
+        "sino": sk.ChoiceList(
+            choices=[sk.Choice(code=1), sk.Choice(code=2)], missing=[sk.MissingCode(kind="dont_know", code=8)]
+        ),
+        "esc": sk.ChoiceList(choices=[sk.Choice(code=i) for i in range(1, 6)]),
+    }
     items = []
     for i in range(100):
-        items += [sk.SelectOneQuestion(name=f"s{i}", choices="sino"),
-                  sk.SelectOneQuestion(name=f"t{i}", choices="esc", relevant=f"${{s{i}}} = 1"),
-                  sk.IntegerQuestion(name=f"n{i}", min=1, max=30, relevant=f"${{s{i}}} = 1")]
+        items += [
+            sk.SelectOneQuestion(name=f"s{i}", choices="sino"),
+            sk.SelectOneQuestion(name=f"t{i}", choices="esc", relevant=f"${{s{i}}} = 1"),
+            sk.IntegerQuestion(name=f"n{i}", min=1, max=30, relevant=f"${{s{i}}} = 1"),
+        ]
     q = sk.Questionnaire(id="big", languages=["es"], choice_lists=lists, items=items)
     t = time.perf_counter()
     s = sk.simulate(q, frame=el_salvador_frame(psus=1500), seed=1)
@@ -255,54 +274,75 @@ def test_el_salvador_frame_and_allocation():
 
 
 def test_custom_frame_with_stratum_variables(questionnaire):
-    frame = pd.DataFrame({"estrato": [1, 2, 3], "area": [1, 2, 1], "departamento": [6, 6, 5],
-                          "households": [50000, 20000, 30000], "psus": [10, 6, 8], "psu_size": [100, 80, 100],
-                          "response_rate": [1.0, 1.0, 1.0]})
+    frame = pd.DataFrame(
+        {
+            "estrato": [1, 2, 3],
+            "area": [1, 2, 1],
+            "departamento": [6, 6, 5],
+            "households": [50000, 20000, 30000],
+            "psus": [10, 6, 8],
+            "psu_size": [100, 80, 100],
+            "response_rate": [1.0, 1.0, 1.0],
+        }
+    )
     s = sk.simulate(questionnaire, overrides=OVERRIDES, frame=frame, households_per_psu=5, seed=2)
-    assert len(s.data) == 24 * 5                            # everyone responds
+    assert len(s.data) == 24 * 5  # everyone responds
     assert set(zip(s.data["estrato"], s.data["area"], s.data["departamento"])) == {(1, 1, 6), (2, 2, 6), (3, 1, 5)}
     # without nonresponse or listing change the weights are N_h / (n_h m), up to the listing factor
     w = s.data.groupby("estrato")["fexp_hogar"].sum()
     assert w.to_numpy() == pytest.approx([50000, 20000, 30000], rel=0.1)
 
 
-@pytest.mark.parametrize("frame, message", [
-    (pd.DataFrame({"estrato": [1], "households": [100]}), "'psus' is missing"),
-    (pd.DataFrame({"estrato": [1, 2], "households": [5000, 5000], "psus": [1, 3]}), "fewer than 2 PSUs"),
-    (pd.DataFrame({"estrato": [1, 1], "households": [5000, 5000], "psus": [2, 3]}), "more than once"),
-    (pd.DataFrame({"estrato": [1], "households": [500], "psus": [9]}), "only"),
-    (pd.DataFrame({"estrato": [1, 2], "households": [5000, 5000], "psus": [2, 2], "area": [1, 3]}),
-     "not codes of the question's choice list"),
-])
+@pytest.mark.parametrize(
+    "frame, message",
+    [
+        (pd.DataFrame({"estrato": [1], "households": [100]}), "'psus' is missing"),
+        (pd.DataFrame({"estrato": [1, 2], "households": [5000, 5000], "psus": [1, 3]}), "fewer than 2 PSUs"),
+        (pd.DataFrame({"estrato": [1, 1], "households": [5000, 5000], "psus": [2, 3]}), "more than once"),
+        (pd.DataFrame({"estrato": [1], "households": [500], "psus": [9]}), "only"),
+        (
+            pd.DataFrame({"estrato": [1, 2], "households": [5000, 5000], "psus": [2, 2], "area": [1, 3]}),
+            "not codes of the question's choice list",
+        ),
+    ],
+)
 def test_bad_frames_are_located(questionnaire, frame, message):
     with pytest.raises(sk.SimulationError, match=message):
         sk.simulate(questionnaire, frame=frame, households_per_psu=5, seed=1)
 
 
 # -- overrides ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("overrides, message", [
-    ({"victim": {"probabilities": {1: 0.2}}}, "not a question.*Did you mean victima"),
-    ({"victima": {"probabilities": {1: 0.7, 2: 0.6}}}, "add up to 1.3"),
-    ({"victima": {"probabilities": {3: 0.2}}}, "code 3 is not in the choice list"),
-    ({"victima": {"probabilities": {8: 0.2}}}, "missing code: set missing_rate"),
-    ({"victima": {"probabilty": {1: 0.2}}}, "unknown setting 'probabilty'.*probabilities"),
-    ({"edad": {"distribution": "gaussian", "mean": 40}}, "unknown distribution 'gaussian'"),
-    ({"edad": {"distribution": "normal", "mean": 40}}, "needs mean, sd"),
-    ({"edad": {"values": [10, 20]}}, "outside the question's range"),
-    ({"edad": {"distribution": "normal", "mean": 500, "sd": 1}}, "no probability between"),
-    ({"grupo_edad": {"value": 2}}, "computed from its calculation"),
-    ({"victima": {"by": {"zona": {1: {"probabilities": {1: 0.5, 2: 0.5}}}}}}, "'zona' is neither"),
-    ({"victima": {"missing_rate": 1.5}}, "between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"victim": {"probabilities": {1: 0.2}}}, "not a question.*Did you mean victima"),
+        ({"victima": {"probabilities": {1: 0.7, 2: 0.6}}}, "add up to 1.3"),
+        ({"victima": {"probabilities": {3: 0.2}}}, "code 3 is not in the choice list"),
+        ({"victima": {"probabilities": {8: 0.2}}}, "missing code: set missing_rate"),
+        ({"victima": {"probabilty": {1: 0.2}}}, "unknown setting 'probabilty'.*probabilities"),
+        ({"edad": {"distribution": "gaussian", "mean": 40}}, "unknown distribution 'gaussian'"),
+        ({"edad": {"distribution": "normal", "mean": 40}}, "needs mean, sd"),
+        ({"edad": {"values": [10, 20]}}, "outside the question's range"),
+        ({"edad": {"distribution": "normal", "mean": 500, "sd": 1}}, "no probability between"),
+        ({"grupo_edad": {"value": 2}}, "computed from its calculation"),
+        ({"victima": {"by": {"zona": {1: {"probabilities": {1: 0.5, 2: 0.5}}}}}}, "'zona' is neither"),
+        ({"victima": {"missing_rate": 1.5}}, "between 0 and 1"),
+    ],
+)
 def test_bad_overrides_name_the_question(questionnaire, overrides, message):
     with pytest.raises(sk.SimulationError, match=message):
         sk.simulate(questionnaire, overrides=overrides, frame=el_salvador_frame(psus=60), seed=1)
 
 
 def test_unsatisfiable_constraint_is_an_error():
-    q = sk.Questionnaire(id="c", languages=["es"], items=[
-        sk.IntegerQuestion(name="x", min=1, max=10, constraint=". > 10"),
-        sk.DecimalQuestion(name="y", min=0, max=1, constraint=". > 2")])
+    q = sk.Questionnaire(
+        id="c",
+        languages=["es"],
+        items=[
+            sk.IntegerQuestion(name="x", min=1, max=10, constraint=". > 10"),
+            sk.DecimalQuestion(name="y", min=0, max=1, constraint=". > 2"),
+        ],
+    )
     with pytest.raises(sk.SimulationError, match=r"constraint of 'x' \(. > 10\) is false for every possible answer"):
         sk.simulate(q, frame=el_salvador_frame(psus=60), seed=1)
     q.items.pop(0)
@@ -313,12 +353,19 @@ def test_unsatisfiable_constraint_is_an_error():
 def test_narrow_constraints_are_met_by_choosing_among_valid_answers():
     """A constraint that random draws rarely meet (. <= ${n} with n mostly 1) is met for every row."""
     lists = {"t": sk.ChoiceList(choices=[sk.Choice(code=i) for i in range(1, 11)])}
-    q = sk.Questionnaire(id="c", languages=["es"], choice_lists=lists, items=[
-        sk.IntegerQuestion(name="n", min=1, max=200),
-        sk.IntegerQuestion(name="k", min=1, max=200, constraint=". <= ${n}"),
-        sk.SelectOneQuestion(name="tipo", choices="t", constraint=". = ${n} or . = 10")])
-    s = sk.simulate(q, frame=el_salvador_frame(psus=100), seed=3,
-                    overrides={"n": {"distribution": "poisson", "mean": 1.3}})
+    q = sk.Questionnaire(
+        id="c",
+        languages=["es"],
+        choice_lists=lists,
+        items=[
+            sk.IntegerQuestion(name="n", min=1, max=200),
+            sk.IntegerQuestion(name="k", min=1, max=200, constraint=". <= ${n}"),
+            sk.SelectOneQuestion(name="tipo", choices="t", constraint=". = ${n} or . = 10"),
+        ],
+    )
+    s = sk.simulate(
+        q, frame=el_salvador_frame(psus=100), seed=3, overrides={"n": {"distribution": "poisson", "mean": 1.3}}
+    )
     d = s.data
     assert (d["k"] <= d["n"]).all()
     assert ((d["tipo"] == d["n"]) | (d["tipo"] == 10)).all()
@@ -330,8 +377,13 @@ def test_repeat_counts_and_distributions(questionnaire):
     s = sk.simulate(questionnaire, overrides=OVERRIDES, frame=frame, seed=4, repeat_counts={"incidentes": 2})
     victims = (s.data["victima"] == 1).sum()
     assert len(s.repeats["incidentes"]) == 2 * victims
-    s = sk.simulate(questionnaire, overrides=OVERRIDES, frame=frame, seed=4,
-                    repeat_counts={"incidentes": {"distribution": "poisson", "mean": 2, "high": 4}})
+    s = sk.simulate(
+        questionnaire,
+        overrides=OVERRIDES,
+        frame=frame,
+        seed=4,
+        repeat_counts={"incidentes": {"distribution": "poisson", "mean": 2, "high": 4}},
+    )
     per = s.repeats["incidentes"].groupby("id_hogar").size()
     assert per.max() <= 4
     with pytest.raises(sk.SimulationError, match="not a repeat"):
@@ -339,16 +391,29 @@ def test_repeat_counts_and_distributions(questionnaire):
 
 
 def test_numeric_distributions_have_the_asked_moments():
-    q = sk.Questionnaire(id="n", languages=["es"], items=[
-        sk.IntegerQuestion(name="pois", min=0, max=50), sk.DecimalQuestion(name="norm", min=-100, max=100),
-        sk.IntegerQuestion(name="hist", min=0, max=99), sk.DecimalQuestion(name="lnorm", min=0),
-        sk.IntegerQuestion(name="vals", min=0, max=9)])
-    s = sk.simulate(q, seed=9, icc=0.0, overrides={
-        "pois": {"distribution": "poisson", "mean": 3},
-        "norm": {"distribution": "normal", "mean": 10, "sd": 5, "decimals": 1},
-        "hist": {"distribution": "histogram", "edges": [0, 50, 100], "weights": [3, 1]},
-        "lnorm": {"distribution": "lognormal", "median": 200, "sigma": 0.5},
-        "vals": {"values": [1, 5], "weights": [1, 3]}})
+    q = sk.Questionnaire(
+        id="n",
+        languages=["es"],
+        items=[
+            sk.IntegerQuestion(name="pois", min=0, max=50),
+            sk.DecimalQuestion(name="norm", min=-100, max=100),
+            sk.IntegerQuestion(name="hist", min=0, max=99),
+            sk.DecimalQuestion(name="lnorm", min=0),
+            sk.IntegerQuestion(name="vals", min=0, max=9),
+        ],
+    )
+    s = sk.simulate(
+        q,
+        seed=9,
+        icc=0.0,
+        overrides={
+            "pois": {"distribution": "poisson", "mean": 3},
+            "norm": {"distribution": "normal", "mean": 10, "sd": 5, "decimals": 1},
+            "hist": {"distribution": "histogram", "edges": [0, 50, 100], "weights": [3, 1]},
+            "lnorm": {"distribution": "lognormal", "median": 200, "sigma": 0.5},
+            "vals": {"values": [1, 5], "weights": [1, 3]},
+        },
+    )
     d = s.data
     assert d["pois"].mean() == pytest.approx(3, abs=0.1) and d["pois"].var() == pytest.approx(3, abs=0.3)
     assert d["norm"].mean() == pytest.approx(10, abs=0.2) and d["norm"].std() == pytest.approx(5, abs=0.2)
@@ -361,11 +426,17 @@ def test_numeric_distributions_have_the_asked_moments():
 def test_select_multiple_read_as_text_in_expressions():
     """${q} != '' (ODK's emptiness test) works on a select_multiple while simulating."""
     lists = {"l": sk.ChoiceList(choices=[sk.Choice(code=c) for c in (1, 2, 3)])}
-    q = sk.Questionnaire(id="m", languages=["es"], choice_lists=lists, items=[
-        sk.SelectOneQuestion(name="asked", choices="l"),
-        sk.SelectMultipleQuestion(name="p", choices="l", relevant="${asked} = 1"),
-        sk.IntegerQuestion(name="k", min=0, max=5, relevant="${p} != ''"),
-        sk.IntegerQuestion(name="two", min=0, max=5, relevant="count-selected(${p}) >= 2")])
+    q = sk.Questionnaire(
+        id="m",
+        languages=["es"],
+        choice_lists=lists,
+        items=[
+            sk.SelectOneQuestion(name="asked", choices="l"),
+            sk.SelectMultipleQuestion(name="p", choices="l", relevant="${asked} = 1"),
+            sk.IntegerQuestion(name="k", min=0, max=5, relevant="${p} != ''"),
+            sk.IntegerQuestion(name="two", min=0, max=5, relevant="count-selected(${p}) >= 2"),
+        ],
+    )
     d = sk.simulate(q, seed=1, frame=el_salvador_frame(psus=60)).data
     asked = d["asked"] == 1
     assert d.loc[asked, "k"].notna().all() and d.loc[~asked, "k"].isna().all()

@@ -15,8 +15,12 @@ def form(tmp_path: Path):
     """``form(survey_rows, choices_rows, settings_rows, ...)`` -> path of a new .xlsx."""
     counter = iter(range(1000))
 
-    def make(survey: list[list[Any]], choices: list[list[Any]] | None = None,
-             settings: list[list[Any]] | None = None, **kw: Any) -> Path:
+    def make(
+        survey: list[list[Any]],
+        choices: list[list[Any]] | None = None,
+        settings: list[list[Any]] | None = None,
+        **kw: Any,
+    ) -> Path:
         return write_form(tmp_path / f"form{next(counter)}.xlsx", survey, choices, settings, **kw)
 
     return make
@@ -25,5 +29,3 @@ def form(tmp_path: Path):
 @pytest.fixture
 def clean_form(form) -> Path:
     return form(clean_survey(), CHOICES, SETTINGS)
-
-

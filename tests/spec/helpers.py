@@ -12,9 +12,14 @@ import surveykit as sk
 ES, EN = "label::Español (es)", "label::English (en)"
 
 
-def write_form(path: Path, survey: list[list[Any]], choices: list[list[Any]] | None = None,
-               settings: list[list[Any]] | None = None, merge: list[tuple[str, str]] | None = None,
-               extra: dict[str, list[list[Any]]] | None = None) -> Path:
+def write_form(
+    path: Path,
+    survey: list[list[Any]],
+    choices: list[list[Any]] | None = None,
+    settings: list[list[Any]] | None = None,
+    merge: list[tuple[str, str]] | None = None,
+    extra: dict[str, list[list[Any]]] | None = None,
+) -> Path:
     """Write an XLSForm the way a designer does in Excel: one list per row, the first row the headers.
 
     ``merge`` lists (sheet, cell range) to merge.
@@ -54,8 +59,10 @@ CHOICES = [
     ["delito", 2, "Extorsión", "Extortion"],
     ["delito", 3, "Amenazas", "Threats"],
 ]
-SETTINGS = [["form_id", "form_title", "version", "default_language"],
-            ["victimizacion", "Encuesta de victimización", 2024010101, "Español (es)"]]
+SETTINGS = [
+    ["form_id", "form_title", "version", "default_language"],
+    ["victimizacion", "Encuesta de victimización", 2024010101, "Español (es)"],
+]
 HEADER = ["type", "name", ES, EN, "required", "relevant", "constraint", "calculation"]
 
 
@@ -63,22 +70,62 @@ def clean_survey() -> list[list[Any]]:
     """A bilingual form with household roster, selected adult and incident repeat, lint-clean."""
     return [
         HEADER,
-        ["integer", "n_personas", "¿Cuántas personas viven en el hogar?", "How many people live in the household?",
-         "yes", None, ". >= 1 and . <= 30", None],
+        [
+            "integer",
+            "n_personas",
+            "¿Cuántas personas viven en el hogar?",
+            "How many people live in the household?",
+            "yes",
+            None,
+            ". >= 1 and . <= 30",
+            None,
+        ],
         ["begin_repeat", "personas", "Personas del hogar", "Household members", None, None, None, None],
         ["text", "nombre", "Nombre", "Name", "yes", None, None, None],
         ["select_one sexo", "sexo", "Sexo", "Sex", "yes", None, None, None],
         ["integer", "edad", "Edad en años cumplidos", "Age in completed years", "yes", None, ". <= 110", None],
         ["end_repeat", None, None, None, None, None, None, None],
         ["begin_group", "adulto", "Persona seleccionada", "Selected person", None, None, None, None],
-        ["integer", "edad_sel", "Edad de la persona seleccionada", "Age of the selected person", "yes", None,
-         ". >= 18 and . <= 110", None],
-        ["select_one seguro", "seguridad", "¿Qué tan seguro se siente caminando solo de noche?",
-         "How safe do you feel walking alone after dark?", "yes", None, None, None],
-        ["select_one sino", "victima", "¿Fue víctima de un delito en los últimos 12 meses?",
-         "Were you a victim of a crime in the past 12 months?", "yes", None, None, None],
-        ["integer", "n_delitos", "¿Cuántos delitos?", "How many crimes?", "yes", "${victima} = '1'",
-         ". >= 1 and . <= 20", None],
+        [
+            "integer",
+            "edad_sel",
+            "Edad de la persona seleccionada",
+            "Age of the selected person",
+            "yes",
+            None,
+            ". >= 18 and . <= 110",
+            None,
+        ],
+        [
+            "select_one seguro",
+            "seguridad",
+            "¿Qué tan seguro se siente caminando solo de noche?",
+            "How safe do you feel walking alone after dark?",
+            "yes",
+            None,
+            None,
+            None,
+        ],
+        [
+            "select_one sino",
+            "victima",
+            "¿Fue víctima de un delito en los últimos 12 meses?",
+            "Were you a victim of a crime in the past 12 months?",
+            "yes",
+            None,
+            None,
+            None,
+        ],
+        [
+            "integer",
+            "n_delitos",
+            "¿Cuántos delitos?",
+            "How many crimes?",
+            "yes",
+            "${victima} = '1'",
+            ". >= 1 and . <= 20",
+            None,
+        ],
         ["calculate", "mayor", None, None, None, None, None, "if(${edad_sel} >= 60, 1, 0)"],
         ["end_group", None, None, None, None, None, None, None],
         ["begin_repeat", "delitos", "Delitos", "Crimes", None, "${victima} = '1'", None, None],
@@ -93,23 +140,42 @@ def small_questionnaire() -> sk.Questionnaire:
     """A bilingual questionnaire built in Python, lint-clean."""
     es_en = lambda es, en: {"es": es, "en": en}  # noqa: E731
     return sk.Questionnaire(
-        id="mini", title=es_en("Mini", "Mini"), version="1", languages=["es", "en"], unit="household",
-        missing_codes=[sk.MissingCode(kind="dont_know", code=-8, label=es_en("No sabe", "Don't know")),
-                       sk.MissingCode(kind="refused", code=-9, label=es_en("No responde", "Refused"))],
+        id="mini",
+        title=es_en("Mini", "Mini"),
+        version="1",
+        languages=["es", "en"],
+        unit="household",
+        missing_codes=[
+            sk.MissingCode(kind="dont_know", code=-8, label=es_en("No sabe", "Don't know")),
+            sk.MissingCode(kind="refused", code=-9, label=es_en("No responde", "Refused")),
+        ],
         choice_lists={
-            "sino": sk.ChoiceList(choices=[sk.Choice(code=1, label=es_en("Sí", "Yes")),
-                                           sk.Choice(code=2, label=es_en("No", "No"))],
-                                  missing=[sk.MissingCode(kind="dont_know", code=9, label=es_en("NS/NR", "DK"))]),
-            "medidas": sk.ChoiceList(choices=[sk.Choice(code=1, label=es_en("Rejas", "Bars")),
-                                              sk.Choice(code=2, label=es_en("Alarma", "Alarm")),
-                                              sk.Choice(code=3, label=es_en("Perro", "Dog"))]),
+            "sino": sk.ChoiceList(
+                choices=[sk.Choice(code=1, label=es_en("Sí", "Yes")), sk.Choice(code=2, label=es_en("No", "No"))],
+                missing=[sk.MissingCode(kind="dont_know", code=9, label=es_en("NS/NR", "DK"))],
+            ),
+            "medidas": sk.ChoiceList(
+                choices=[
+                    sk.Choice(code=1, label=es_en("Rejas", "Bars")),
+                    sk.Choice(code=2, label=es_en("Alarma", "Alarm")),
+                    sk.Choice(code=3, label=es_en("Perro", "Dog")),
+                ]
+            ),
         },
         items=[
             sk.IntegerQuestion(name="edad", label=es_en("Edad", "Age"), min=0, max=110),
-            sk.SelectOneQuestion(name="victima", label=es_en("¿Víctima?", "Victim?"), choices="sino",
-                                 relevant="${edad} >= 18"),
-            sk.SelectMultipleQuestion(name="medidas", label=es_en("Medidas", "Measures"), choices="medidas",
-                                      relevant="${victima} = '1'"),
-            sk.Repeat(name="personas", label=es_en("Personas", "People"), unit="person", count="${edad}",
-                      children=[sk.TextQuestion(name="nombre", label=es_en("Nombre", "Name"))]),
-        ])
+            sk.SelectOneQuestion(
+                name="victima", label=es_en("¿Víctima?", "Victim?"), choices="sino", relevant="${edad} >= 18"
+            ),
+            sk.SelectMultipleQuestion(
+                name="medidas", label=es_en("Medidas", "Measures"), choices="medidas", relevant="${victima} = '1'"
+            ),
+            sk.Repeat(
+                name="personas",
+                label=es_en("Personas", "People"),
+                unit="person",
+                count="${edad}",
+                children=[sk.TextQuestion(name="nombre", label=es_en("Nombre", "Name"))],
+            ),
+        ],
+    )

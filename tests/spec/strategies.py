@@ -12,8 +12,11 @@ import surveykit as sk
 
 LANGUAGES = st.sampled_from([["es"], ["en"], ["es", "en"], ["en", "es"]])
 # texts as designers type them, including characters that trouble Excel and YAML
-TEXT = st.text(alphabet=string.ascii_letters + "áéíóúñÑü¿?¡! ,.:;=-'\"#&<>()0123456789", min_size=1,
-               max_size=24).map(str.strip).filter(bool)
+TEXT = (
+    st.text(alphabet=string.ascii_letters + "áéíóúñÑü¿?¡! ,.:;=-'\"#&<>()0123456789", min_size=1, max_size=24)
+    .map(str.strip)
+    .filter(bool)
+)
 
 
 @st.composite
@@ -35,11 +38,17 @@ def questionnaires(draw: Any, clean: bool = True) -> sk.Questionnaire:
         text_codes = not clean and draw(st.booleans())
         codes: list[Any] = [f"c{j}" for j in range(1, n + 1)] if text_codes else list(range(1, n + 1))
         choices = [sk.Choice(code=c, label=loc(f" {c}")) for c in codes]
-        missing = [sk.MissingCode(kind=k, code=c, label=loc(f" {c}"))
-                   for k, c in (("dont_know", 98), ("refused", 99)) if draw(st.booleans())]
+        missing = [
+            sk.MissingCode(kind=k, code=c, label=loc(f" {c}"))
+            for k, c in (("dont_know", 98), ("refused", 99))
+            if draw(st.booleans())
+        ]
         lists[f"l{i}"] = sk.ChoiceList(choices=choices, missing=missing, ordered=draw(st.booleans()))
-    q_missing = [sk.MissingCode(kind=k, code=c, label=loc(), stata=maybe(st.just(s)))
-                 for k, c, s in (("dont_know", -8, ".d"), ("refused", -9, ".r")) if draw(st.booleans())]
+    q_missing = [
+        sk.MissingCode(kind=k, code=c, label=loc(), stata=maybe(st.just(s)))
+        for k, c, s in (("dont_know", -8, ".d"), ("refused", -9, ".r"))
+        if draw(st.booleans())
+    ]
 
     # visible: earlier questions an expression may refer to (same unit or an enclosing one)
     def condition(visible: list[Any]) -> str | None:
@@ -71,8 +80,22 @@ def questionnaires(draw: Any, clean: bool = True) -> sk.Questionnaire:
         return {k: v for k, v in out.items() if v is not None}
 
     def question(visible: list[Any]) -> Any:
-        kind = draw(st.sampled_from(["select_one", "select_multiple", "integer", "decimal", "text", "date",
-                                     "calculate", "note", "start", "geopoint"]))
+        kind = draw(
+            st.sampled_from(
+                [
+                    "select_one",
+                    "select_multiple",
+                    "integer",
+                    "decimal",
+                    "text",
+                    "date",
+                    "calculate",
+                    "note",
+                    "start",
+                    "geopoint",
+                ]
+            )
+        )
         base = common(visible)
         if kind in ("select_one", "select_multiple"):
             cls = sk.SelectOneQuestion if kind == "select_one" else sk.SelectMultipleQuestion
@@ -87,8 +110,12 @@ def questionnaires(draw: Any, clean: bool = True) -> sk.Questionnaire:
             constraint = f". >= {lo}" if lo is not None and draw(st.booleans()) else None
             return sk.IntegerQuestion(**base, min=lo, max=hi, constraint=constraint, unit=maybe(st.just("años")))
         if kind == "decimal":
-            return sk.DecimalQuestion(**base, min=draw(st.sampled_from([0.0, 0.5, 1.25])),
-                                      max=maybe(st.sampled_from([10.0, 99.5])), measure=maybe(st.just("scale")))
+            return sk.DecimalQuestion(
+                **base,
+                min=draw(st.sampled_from([0.0, 0.5, 1.25])),
+                max=maybe(st.sampled_from([10.0, 99.5])),
+                measure=maybe(st.just("scale")),
+            )
         if kind == "text":
             return sk.TextQuestion(**base, missing=maybe(st.just([])))
         if kind == "date":
@@ -120,18 +147,36 @@ def questionnaires(draw: Any, clean: bool = True) -> sk.Questionnaire:
                 counts = [v for v in visible if v.type == "integer"]
                 count = f"${{{draw(st.sampled_from(counts)).name}}}" if counts and draw(st.booleans()) else None
                 children = items(list(visible), depth + 1)  # a repeat's questions are not visible outside
-                out.append(sk.Repeat(name=f"r{next(names)}", label=loc(), relevant=relevant, count=count,
-                                     unit=maybe(st.just("person")), children=children))
+                out.append(
+                    sk.Repeat(
+                        name=f"r{next(names)}",
+                        label=loc(),
+                        relevant=relevant,
+                        count=count,
+                        unit=maybe(st.just("person")),
+                        children=children,
+                    )
+                )
         return out
 
     visible: list[Any] = []
     body = items(visible, 0)
-    used = {q.choices for _p, q, _g in sk.Questionnaire(id="t", languages=langs, items=body).walk()
-            if getattr(q, "choices", None)}
+    used = {
+        q.choices
+        for _p, q, _g in sk.Questionnaire(id="t", languages=langs, items=body).walk()
+        if getattr(q, "choices", None)
+    }
     for name in sorted(set(lists) - used):  # every list used (an unused list is a lint warning)
         body.append(sk.SelectOneQuestion(name=f"q{next(names)}", label=loc(), choices=name))
     return sk.Questionnaire(
-        id=f"f{draw(st.integers(1, 999))}", title=loc(), version=draw(st.sampled_from(["1", "2024.1", "3b"])),
-        languages=langs, default_language=maybe(st.just(langs[0])),
+        id=f"f{draw(st.integers(1, 999))}",
+        title=loc(),
+        version=draw(st.sampled_from(["1", "2024.1", "3b"])),
+        languages=langs,
+        default_language=maybe(st.just(langs[0])),
         language_names={"es": "Castellano"} if "es" in langs and draw(st.booleans()) else {},
-        unit=maybe(st.just("household")), missing_codes=q_missing, choice_lists=lists, items=body)
+        unit=maybe(st.just("household")),
+        missing_codes=q_missing,
+        choice_lists=lists,
+        items=body,
+    )

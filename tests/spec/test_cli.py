@@ -28,9 +28,12 @@ def test_lint_clean_spec_exits_zero(spec, capsys):
 
 def test_lint_problems_exit_one_with_locations(tmp_path, capsys):
     path = tmp_path / "bad.yaml"
-    path.write_text("id: bad\nlanguages: [es]\nitems:\n"
-                    "  - {type: integer, name: a, label: A, relevant: '${b} = 1'}\n"
-                    "  - {type: calculate, name: t, calculation: '${t} + 1'}\n", encoding="utf-8")
+    path.write_text(
+        "id: bad\nlanguages: [es]\nitems:\n"
+        "  - {type: integer, name: a, label: A, relevant: '${b} = 1'}\n"
+        "  - {type: calculate, name: t, calculation: '${t} + 1'}\n",
+        encoding="utf-8",
+    )
     assert main(["lint", str(path)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith(f"{path}:4:") and "SK201 error: relevant: ${b} is not a question" in lines[0]
@@ -40,8 +43,11 @@ def test_lint_problems_exit_one_with_locations(tmp_path, capsys):
 
 def test_lint_warnings_and_json_output(tmp_path, capsys):
     path = tmp_path / "warn.yaml"
-    path.write_text("id: w\nlanguages: [es]\nchoice_lists: {unused: {choices: [{code: 1, label: x}]}}\n"
-                    "items: [{type: text, name: a, label: A}]\n", encoding="utf-8")
+    path.write_text(
+        "id: w\nlanguages: [es]\nchoice_lists: {unused: {choices: [{code: 1, label: x}]}}\n"
+        "items: [{type: text, name: a, label: A}]\n",
+        encoding="utf-8",
+    )
     assert main(["lint", str(path)]) == 1
     assert main(["lint", "--warnings-ok", str(path)]) == 0
     capsys.readouterr()
@@ -49,8 +55,12 @@ def test_lint_warnings_and_json_output(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert (report["errors"], report["warnings"]) == (0, 1)
     assert report["problems"][0]["code"] == "SK410"
-    assert report["problems"][0]["location"] == {"pointer": "/choice_lists/unused", "file": str(path),
-                                                 "line": 3, "col": 24}
+    assert report["problems"][0]["location"] == {
+        "pointer": "/choice_lists/unused",
+        "file": str(path),
+        "line": 3,
+        "col": 24,
+    }
 
 
 def test_lint_malformed_files_are_problems_not_tracebacks(tmp_path, capsys):
@@ -81,6 +91,7 @@ def test_convert_between_formats(spec, tmp_path, capsys):
 
 
 def test_command_line_entry_point_runs(spec):
-    done = subprocess.run([sys.executable, "-m", "surveykit.cli", "lint", str(spec)], capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "surveykit.cli", "lint", str(spec)], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0 and done.stdout.strip() == "0 errors, 0 warnings" and not done.stderr

@@ -9,9 +9,11 @@ from hypothesis import strategies as st
 import surveykit as sk
 from surveykit.questionnaire.formats.yamljson import loads_yaml
 
-HEAD = ("id: t\nlanguages: [es]\n"
-        "choice_lists:\n  l:\n    choices:\n      - {code: 1, label: A, filters: {region: '1'}}\n"
-        "items:\n")
+HEAD = (
+    "id: t\nlanguages: [es]\n"
+    "choice_lists:\n  l:\n    choices:\n      - {code: 1, label: A, filters: {region: '1'}}\n"
+    "items:\n"
+)
 
 
 def graph(items: str) -> sk.DependencyGraph:
@@ -19,15 +21,25 @@ def graph(items: str) -> sk.DependencyGraph:
 
 
 def test_every_kind_of_edge_is_found_with_its_place():
-    g = graph("  - {type: integer, name: n}\n"
-              "  - {type: integer, name: x, relevant: '${n} > 0', constraint: '${x} < ${n}', required: '${n} = 1'}\n"
-              "  - type: repeat\n    name: p\n    count: ${n}\n    relevant: ${x} > 1\n    children:\n"
-              "      - {type: calculate, name: c, calculation: '${x} * 2'}\n"
-              "      - {type: select_one, name: t, choices: l, choice_filter: 'region = ${c}'}\n")
+    g = graph(
+        "  - {type: integer, name: n}\n"
+        "  - {type: integer, name: x, relevant: '${n} > 0', constraint: '${x} < ${n}', required: '${n} = 1'}\n"
+        "  - type: repeat\n    name: p\n    count: ${n}\n    relevant: ${x} > 1\n    children:\n"
+        "      - {type: calculate, name: c, calculation: '${x} * 2'}\n"
+        "      - {type: select_one, name: t, choices: l, choice_filter: 'region = ${c}'}\n"
+    )
     found = {(d.source, d.target, d.kind) for d in g.edges}
-    assert found == {("x", "n", "relevant"), ("x", "n", "constraint"), ("x", "n", "required"),
-                     ("p", "x", "relevant"), ("p", "n", "count"), ("c", "x", "calculation"),
-                     ("t", "c", "choice_filter"), ("c", "p", "inside"), ("t", "p", "inside")}
+    assert found == {
+        ("x", "n", "relevant"),
+        ("x", "n", "constraint"),
+        ("x", "n", "required"),
+        ("p", "x", "relevant"),
+        ("p", "n", "count"),
+        ("c", "x", "calculation"),
+        ("t", "c", "choice_filter"),
+        ("c", "p", "inside"),
+        ("t", "p", "inside"),
+    }
     # a constraint on the question itself is about its answer, not a dependency
     assert ("x", "x", "constraint") not in found
     edge = next(d for d in g.edges if d.kind == "count")
@@ -39,21 +51,25 @@ def test_every_kind_of_edge_is_found_with_its_place():
 
 
 def test_order_moves_only_what_an_edge_forces():
-    g = graph("  - {type: integer, name: a, relevant: '${d} = 1'}\n"
-              "  - {type: integer, name: b}\n"
-              "  - {type: calculate, name: c, calculation: '${a} + 1'}\n"
-              "  - {type: integer, name: d}\n"
-              "  - {type: integer, name: e}\n")
+    g = graph(
+        "  - {type: integer, name: a, relevant: '${d} = 1'}\n"
+        "  - {type: integer, name: b}\n"
+        "  - {type: calculate, name: c, calculation: '${a} + 1'}\n"
+        "  - {type: integer, name: d}\n"
+        "  - {type: integer, name: e}\n"
+    )
     assert g.order == ["b", "d", "a", "c", "e"]
     assert g.without("relevant").order == ["a", "b", "c", "d", "e"]
 
 
 def test_a_cycle_is_found_and_has_no_order():
-    g = graph("  - {type: calculate, name: a, calculation: '${c} + 1'}\n"
-              "  - {type: calculate, name: b, calculation: '${a} * 2'}\n"
-              "  - {type: calculate, name: c, calculation: '${b} - 1'}\n"
-              "  - {type: integer, name: r, relevant: '${r} > 1'}\n"
-              "  - {type: integer, name: free}\n")
+    g = graph(
+        "  - {type: calculate, name: a, calculation: '${c} + 1'}\n"
+        "  - {type: calculate, name: b, calculation: '${a} * 2'}\n"
+        "  - {type: calculate, name: c, calculation: '${b} - 1'}\n"
+        "  - {type: integer, name: r, relevant: '${r} > 1'}\n"
+        "  - {type: integer, name: free}\n"
+    )
     assert g.cycles == [["a", "c", "b"], ["r"]]
     with pytest.raises(sk.QuestionnaireError, match=r"a -> c -> b -> a; r -> r; run q.lint\(\) \(SK203\)"):
         g.order
@@ -61,23 +77,24 @@ def test_a_cycle_is_found_and_has_no_order():
 
 
 def test_a_repeat_counted_by_its_own_question_is_a_cycle():
-    g = graph("  - type: repeat\n    name: p\n    count: ${k}\n    children:\n"
-              "      - {type: integer, name: k}\n")
+    g = graph("  - type: repeat\n    name: p\n    count: ${k}\n    children:\n      - {type: integer, name: k}\n")
     assert g.cycles == [["p", "k"]]
     assert g.without("inside").order == ["k", "p"]
 
 
 def test_unparsed_expressions_and_unknown_names_give_no_edge():
-    g = graph("  - {type: integer, name: a, relevant: '${b} >'}\n"
-              "  - {type: integer, name: b, relevant: '${zz} = 1'}\n")
+    g = graph("  - {type: integer, name: a, relevant: '${b} >'}\n  - {type: integer, name: b, relevant: '${zz} = 1'}\n")
     assert g.edges == () and g.unparsed == (("a", "relevant"),)
     with pytest.raises(KeyError, match="'zz' is not an item"):
         g.parents("zz")
 
 
 def test_lint_cycles_are_the_graph_cycles_without_constraints():
-    q = loads_yaml(HEAD + "  - {type: integer, name: a, label: A, constraint: '. < ${b}'}\n"
-                          "  - {type: integer, name: b, label: B, relevant: '${a} > 1'}\n", "t.yaml")
+    q = loads_yaml(
+        HEAD + "  - {type: integer, name: a, label: A, constraint: '. < ${b}'}\n"
+        "  - {type: integer, name: b, label: B, relevant: '${a} > 1'}\n",
+        "t.yaml",
+    )
     assert q.dependencies().cycles == [["a", "b"]]
     assert [p.code for p in q.lint() if p.code.startswith("SK2")] == ["SK202"]  # forward, not a cycle
 

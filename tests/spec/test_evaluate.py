@@ -20,16 +20,18 @@ def ev(text, df, **kw):
 
 @pytest.fixture
 def people():
-    return pd.DataFrame({
-        "edad": [15, 40, np.nan, 70, 18],
-        "sexo": [1, 2, 2, np.nan, 1],
-        "nombre": ["ana", "", "x", None, "luis"],
-        # select_multiple stored both ways: text codes and 0/1 columns
-        "medidas": ["1 3", "", None, "2", "1 2 3"],
-        "medidas_1": [1, 0, np.nan, 0, 1],
-        "medidas_2": [0, 0, np.nan, 1, 1],
-        "medidas_3": [1, 0, np.nan, 0, 1],
-    })
+    return pd.DataFrame(
+        {
+            "edad": [15, 40, np.nan, 70, 18],
+            "sexo": [1, 2, 2, np.nan, 1],
+            "nombre": ["ana", "", "x", None, "luis"],
+            # select_multiple stored both ways: text codes and 0/1 columns
+            "medidas": ["1 3", "", None, "2", "1 2 3"],
+            "medidas_1": [1, 0, np.nan, 0, 1],
+            "medidas_2": [0, 0, np.nan, 1, 1],
+            "medidas_3": [1, 0, np.nan, 0, 1],
+        }
+    )
 
 
 def test_comparisons_and_three_valued_logic(people):
@@ -65,8 +67,9 @@ def test_select_multiple_in_both_layouts_gives_the_same_answers(people):
 
 def test_count_selected_uses_the_questionnaires_codes():
     q = small_questionnaire()
-    df = pd.DataFrame({"medidas_1": [1, 0], "medidas_2": [1, 1], "medidas_3": [0, 0],
-                       "medidas_otro": [1, 1]})  # a 0/1 column that is not a choice of the list
+    df = pd.DataFrame(
+        {"medidas_1": [1, 0], "medidas_2": [1, 1], "medidas_3": [0, 0], "medidas_otro": [1, 1]}
+    )  # a 0/1 column that is not a choice of the list
     assert ev("count-selected(${medidas})", df, questionnaire=q) == [2.0, 1.0]
     assert ev("count-selected(${medidas})", df) == [3.0, 2.0]  # without it: every 0/1 column medidas_*
 
@@ -89,8 +92,12 @@ def test_arithmetic_and_functions(people):
 
 
 def test_dates():
-    df = pd.DataFrame({"fecha": pd.to_datetime(["2020-01-01", None, "2021-05-01"]),
-                       "nac": pd.to_datetime(["2019-12-01", "2000-01-01", None])})
+    df = pd.DataFrame(
+        {
+            "fecha": pd.to_datetime(["2020-01-01", None, "2021-05-01"]),
+            "nac": pd.to_datetime(["2019-12-01", "2000-01-01", None]),
+        }
+    )
     assert ev("${fecha} < date('2020-06-01')", df) == [True, NA, False]
     assert ev("${fecha} - ${nac}", df) == [31.0, NA, NA]
     assert ev("${fecha} <= today()", df) == [True, NA, True]

@@ -31,14 +31,17 @@ def ast(text: str):
 def test_precedence_and_associativity_follow_xpath():
     # and binds tighter than or; comparison tighter than and; * tighter than +
     assert ast("${a} = 1 or ${b} = 2 and ${c} = 3") == Binary(
-        "or", Binary("=", Ref("a"), Number(1)),
-        Binary("and", Binary("=", Ref("b"), Number(2)), Binary("=", Ref("c"), Number(3))))
+        "or",
+        Binary("=", Ref("a"), Number(1)),
+        Binary("and", Binary("=", Ref("b"), Number(2)), Binary("=", Ref("c"), Number(3))),
+    )
     assert ast("1 + 2 * 3") == Binary("+", Number(1), Binary("*", Number(2), Number(3)))
     assert ast("10 - 4 - 3") == Binary("-", Binary("-", Number(10), Number(4)), Number(3))
     assert ast("${a} div 2 mod 3") == Binary("mod", Binary("div", Ref("a"), Number(2)), Number(3))
     assert ast("-${a} * 2") == Binary("*", Negate(Ref("a")), Number(2))
-    assert ast(". >= 1 and . <= 9") == Binary("and", Binary(">=", Current(), Number(1)),
-                                              Binary("<=", Current(), Number(9)))
+    assert ast(". >= 1 and . <= 9") == Binary(
+        "and", Binary(">=", Current(), Number(1)), Binary("<=", Current(), Number(9))
+    )
 
 
 def test_literals_calls_names():
@@ -88,22 +91,25 @@ def test_canonical_text_of_an_expr():
     assert sk.Expr("${a}='1'and${b}!=2").canonical() == "${a} = '1' and ${b} != 2"
 
 
-@pytest.mark.parametrize("text, offset, words", [
-    (". > (0", 4, "never closed"),
-    ("${a} = ", 6, "ends where a value was expected"),
-    ("1 2", 2, "operator is missing"),
-    ("${a} && ${b}", 5, "write 'and'"),
-    ("${a} = = 1", 7, "operand is missing"),
-    ("'abc", 0, "never closed"),
-    ("${abc", 0, "never closed"),
-    (")", 0, "no matching '('"),
-    ("${a} AND ${b}", 5, "lower case"),
-    ("f(1,,2)", 4, "expected a value"),
-    ("", 0, "empty"),
-    ("   ", 0, "empty"),
-    ("${a} = 1,", 8, "outside a function call"),
-    ("${a} = #", 7, "unexpected character '#'"),
-])
+@pytest.mark.parametrize(
+    "text, offset, words",
+    [
+        (". > (0", 4, "never closed"),
+        ("${a} = ", 6, "ends where a value was expected"),
+        ("1 2", 2, "operator is missing"),
+        ("${a} && ${b}", 5, "write 'and'"),
+        ("${a} = = 1", 7, "operand is missing"),
+        ("'abc", 0, "never closed"),
+        ("${abc", 0, "never closed"),
+        (")", 0, "no matching '('"),
+        ("${a} AND ${b}", 5, "lower case"),
+        ("f(1,,2)", 4, "expected a value"),
+        ("", 0, "empty"),
+        ("   ", 0, "empty"),
+        ("${a} = 1,", 8, "outside a function call"),
+        ("${a} = #", 7, "unexpected character '#'"),
+    ],
+)
 def test_syntax_errors_are_located(text, offset, words):
     with pytest.raises(sk.ExpressionSyntaxError) as info:
         parse_expression(text)
@@ -146,8 +152,10 @@ def test_expr_keeps_text_and_defers_errors():
 
 names = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True)
 texts = st.text(alphabet="abcñ 12_-'", max_size=6).filter(lambda s: "'" not in s or '"' not in s)
-numbers = st.one_of(st.integers(0, 10**6).map(Number),
-                    st.floats(0, 1e6, allow_nan=False, allow_infinity=False).map(lambda f: Number(float(f))))
+numbers = st.one_of(
+    st.integers(0, 10**6).map(Number),
+    st.floats(0, 1e6, allow_nan=False, allow_infinity=False).map(lambda f: Number(float(f))),
+)
 bare = names.filter(lambda n: n not in ("and", "or", "div", "mod")).map(Name)
 leaves = st.one_of(numbers, texts.map(String), names.map(Ref), st.just(Current()), bare)
 ops = st.sampled_from(["or", "and", "=", "!=", "<", "<=", ">", ">=", "+", "-", "*", "div", "mod"])

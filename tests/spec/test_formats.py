@@ -15,8 +15,9 @@ from surveykit.questionnaire.formats.yamljson import loads_json, loads_yaml
 from .helpers import small_questionnaire
 from .strategies import questionnaires
 
-ROUND_TRIP = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                             HealthCheck.too_slow])
+ROUND_TRIP = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 @ROUND_TRIP
@@ -60,21 +61,26 @@ def test_yaml_file_round_trip_is_exact(tmp_path):
 
 
 def test_json_specs_keep_line_numbers():
-    text = '{\n  "id": "x",\n  "languages": ["es"],\n  "items": [\n    {"type": "integer", "name": "a",\n' \
-           '     "label": "A", "min": 5, "max": 1}\n  ]\n}\n'
+    text = (
+        '{\n  "id": "x",\n  "languages": ["es"],\n  "items": [\n    {"type": "integer", "name": "a",\n'
+        '     "label": "A", "min": 5, "max": 1}\n  ]\n}\n'
+    )
     [p] = loads_json(text, "q.json").lint()
     assert (p.code, p.location.line, p.location.pointer) == ("SK601", 6, "/items/0/min")
 
 
-@pytest.mark.parametrize("text, words, line", [
-    ("id: x\nlanguages: [es\nitems: []\n", "malformed YAML", 3),
-    ("id: x\nlanguages: [es]\nitems:\n\t- {type: text, name: a}\n", "tabs", 4),
-    ("- a\n- b\n", "must be a mapping", 1),
-    ("id: !!python/object:os.system x\nlanguages: [es]\n", "malformed YAML", 1),
-    ("id: x\nlanguages: [es]\nitems: [{type: text, name: a, relevnt: '1'}]\n", "unknown key 'relevnt'", 3),
-    ("id: x\nlanguages: [es]\nitems: [{type: integer, name: a, min: ten}]\n", "valid integer", 3),
-    ("id: x\nlanguages: [es]\nitems: [{name: a}]\n", "needs a 'type'", 3),
-])
+@pytest.mark.parametrize(
+    "text, words, line",
+    [
+        ("id: x\nlanguages: [es\nitems: []\n", "malformed YAML", 3),
+        ("id: x\nlanguages: [es]\nitems:\n\t- {type: text, name: a}\n", "tabs", 4),
+        ("- a\n- b\n", "must be a mapping", 1),
+        ("id: !!python/object:os.system x\nlanguages: [es]\n", "malformed YAML", 1),
+        ("id: x\nlanguages: [es]\nitems: [{type: text, name: a, relevnt: '1'}]\n", "unknown key 'relevnt'", 3),
+        ("id: x\nlanguages: [es]\nitems: [{type: integer, name: a, min: ten}]\n", "valid integer", 3),
+        ("id: x\nlanguages: [es]\nitems: [{name: a}]\n", "needs a 'type'", 3),
+    ],
+)
 def test_malformed_yaml_gives_located_errors(text, words, line):
     with pytest.raises(sk.SpecFormatError) as info:
         loads_yaml(text, "bad.yaml")
@@ -86,7 +92,9 @@ def test_malformed_yaml_gives_located_errors(text, words, line):
 def test_hostile_yaml_is_bounded(tmp_path):
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
-        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(8))
+        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(8)
+    )
     with pytest.raises(sk.SpecFormatError, match="aliases"):
         loads_yaml(bomb)
     with pytest.raises(sk.SpecFormatError, match="nested"):

@@ -64,12 +64,20 @@ def test_severity_follows_the_catalogue_and_allows_only_the_documented_overrides
 def test_reported_problems_carry_catalogue_severities():
     from surveykit.questionnaire.formats.yamljson import loads_yaml
 
-    q = loads_yaml("id: t\nlanguages: [es, en]\ntitle: {es: T}\nitems:\n"
-                   "  - {type: integer, name: a, label: A, min: 9, max: 1}\n"
-                   "  - {type: calculate, name: c, calculation: '${d} + 1'}\n"
-                   "  - {type: integer, name: d, relevant: \"${a} < 'x'\"}\n", "t.yaml")
+    q = loads_yaml(
+        "id: t\nlanguages: [es, en]\ntitle: {es: T}\nitems:\n"
+        "  - {type: integer, name: a, label: A, min: 9, max: 1}\n"
+        "  - {type: calculate, name: c, calculation: '${d} + 1'}\n"
+        "  - {type: integer, name: d, relevant: \"${a} < 'x'\"}\n",
+        "t.yaml",
+    )
     found = {(p.code, p.severity) for p in q.lint()}
-    assert {("SK601", "error"), ("SK202", "warning"), ("SK501", "warning"), ("SK501", "error"),
-            ("SK505", "warning")} <= found
+    assert {
+        ("SK601", "error"),
+        ("SK202", "warning"),
+        ("SK501", "warning"),
+        ("SK501", "error"),
+        ("SK505", "warning"),
+    } <= found
     for code, sev in found:
         assert sev == LINT_RULES[code].severity or (code in WARNING_WHERE_SUSPICIOUS and sev == "warning")

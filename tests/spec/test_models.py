@@ -10,18 +10,38 @@ from .helpers import small_questionnaire
 
 
 def test_questions_flatten_groups_and_repeats_in_form_order():
-    q = sk.Questionnaire(id="hh", languages=["es"], items=[
-        sk.IntegerQuestion(name="n", label={"es": "N"}),
-        sk.Group(name="sec_a", relevant="${n} > 0", children=[
-            sk.Repeat(name="personas", count="${n}", unit="person", children=[
-                sk.IntegerQuestion(name="edad", label={"es": "Edad"}),
-                sk.Group(name="sub", relevant="${edad} >= 18", children=[
-                    sk.TextQuestion(name="ocup", label={"es": "Ocupación"})]),
-                sk.Repeat(name="delitos", unit="incident", children=[
-                    sk.TextQuestion(name="tipo", label={"es": "Tipo"})]),
-            ])]),
-        sk.NoteQuestion(name="fin", label={"es": "Fin"}),
-    ])
+    q = sk.Questionnaire(
+        id="hh",
+        languages=["es"],
+        items=[
+            sk.IntegerQuestion(name="n", label={"es": "N"}),
+            sk.Group(
+                name="sec_a",
+                relevant="${n} > 0",
+                children=[
+                    sk.Repeat(
+                        name="personas",
+                        count="${n}",
+                        unit="person",
+                        children=[
+                            sk.IntegerQuestion(name="edad", label={"es": "Edad"}),
+                            sk.Group(
+                                name="sub",
+                                relevant="${edad} >= 18",
+                                children=[sk.TextQuestion(name="ocup", label={"es": "Ocupación"})],
+                            ),
+                            sk.Repeat(
+                                name="delitos",
+                                unit="incident",
+                                children=[sk.TextQuestion(name="tipo", label={"es": "Tipo"})],
+                            ),
+                        ],
+                    )
+                ],
+            ),
+            sk.NoteQuestion(name="fin", label={"es": "Fin"}),
+        ],
+    )
     rows = [(x.name, x.type, x.group_path, x.repeat, x.repeat_path, x.index) for x in q.questions()]
     assert rows == [
         ("n", "integer", (), None, (), 0),
@@ -34,7 +54,9 @@ def test_questions_flatten_groups_and_repeats_in_form_order():
     assert [e.src for e in ocup.inherited_relevant] == ["${n} > 0", "${edad} >= 18"]
     assert ocup.pointer == "/items/1/children/0/children/1/children/0"
     assert [(r.name, r.unit, r.parent, r.questions) for r in q.repeats()] == [
-        ("personas", "person", None, ["edad", "ocup"]), ("delitos", "incident", "personas", ["tipo"])]
+        ("personas", "person", None, ["edad", "ocup"]),
+        ("delitos", "incident", "personas", ["tipo"]),
+    ]
     assert q.repeats()[0].count == sk.Expr("${n}")
     assert not q.question("fin").stores_value and q.question("fin").columns() == []
 
@@ -60,7 +82,9 @@ def test_missing_codes_resolution():
     q = small_questionnaire()
     # integer questions get the questionnaire's codes, selects their list's own, text none
     assert [(m.kind, m.code, m.stata_letter) for m in q.question("edad").missing] == [
-        ("dont_know", -8, ".d"), ("refused", -9, ".r")]
+        ("dont_know", -8, ".d"),
+        ("refused", -9, ".r"),
+    ]
     assert [(m.kind, m.code) for m in q.question("victima").missing] == [("dont_know", 9)]
     assert q.question("nombre").missing == []
     assert q.question("medidas").missing == []
@@ -72,19 +96,37 @@ def test_missing_codes_resolution():
 
 
 def test_codes_that_look_like_integers_are_integers():
-    lst = sk.ChoiceList(choices=[sk.Choice(code="1"), sk.Choice(code=2.0), sk.Choice(code="01"),
-                                 sk.Choice(code="-9"), sk.Choice(code="a")])
+    lst = sk.ChoiceList(
+        choices=[
+            sk.Choice(code="1"),
+            sk.Choice(code=2.0),
+            sk.Choice(code="01"),
+            sk.Choice(code="-9"),
+            sk.Choice(code="a"),
+        ]
+    )
     assert lst.codes() == [1, 2, "01", -9, "a"]
     with pytest.raises(sk.SpecFormatError):
         sk.Choice(code=True)
 
 
 def test_plain_string_labels_in_data_are_the_default_language():
-    q = sk.Questionnaire.model_validate({
-        "id": "x", "languages": ["es", "en"], "title": "Encuesta",
-        "choice_lists": {"sino": {"choices": [{"code": 1, "label": "Sí"}]}},
-        "items": [{"type": "group", "name": "g", "label": "Sección", "children": [
-            {"type": "integer", "name": "a", "label": "A", "hint": {"en": "h"}}]}]})
+    q = sk.Questionnaire.model_validate(
+        {
+            "id": "x",
+            "languages": ["es", "en"],
+            "title": "Encuesta",
+            "choice_lists": {"sino": {"choices": [{"code": 1, "label": "Sí"}]}},
+            "items": [
+                {
+                    "type": "group",
+                    "name": "g",
+                    "label": "Sección",
+                    "children": [{"type": "integer", "name": "a", "label": "A", "hint": {"en": "h"}}],
+                }
+            ],
+        }
+    )
     assert q.title == {"es": "Encuesta"}
     assert q.choice_lists["sino"].choices[0].label == {"es": "Sí"}
     assert q.items[0].label == {"es": "Sección"}
@@ -93,9 +135,15 @@ def test_plain_string_labels_in_data_are_the_default_language():
 
 def test_bad_python_construction_raises_located_spec_format_error():
     with pytest.raises(sk.SpecFormatError) as info:
-        sk.Questionnaire(id="x", languages=["es"], items=[{"type": "integer", "name": "a", "min": "ten"},
-                                                           {"type": "integr", "name": "b"},
-                                                           {"type": "text", "name": "c", "relevnt": "1"}])
+        sk.Questionnaire(
+            id="x",
+            languages=["es"],
+            items=[
+                {"type": "integer", "name": "a", "min": "ten"},
+                {"type": "integr", "name": "b"},
+                {"type": "text", "name": "c", "relevnt": "1"},
+            ],
+        )
     problems = info.value.context["problems"]
     assert [p.location.pointer for p in problems] == ["/items/0/min", "/items/1", "/items/2/relevnt"]
     assert "unknown type 'integr'" in problems[1].message
@@ -140,8 +188,15 @@ def test_label_dictionaries_for_spss_and_stata():
     assert d.types["medidas"] == "string" and "medidas" not in d.value_labels
     assert d.variable_labels["medidas_2"] == "Medidas: Alarma"
     assert d.value_labels["medidas_2"] == {0: "No seleccionado", 1: "Seleccionado"}
-    assert d.measure == {"edad": "scale", "victima": "nominal", "medidas": "nominal", "medidas_1": "nominal",
-                         "medidas_2": "nominal", "medidas_3": "nominal", "nombre": "nominal"}
+    assert d.measure == {
+        "edad": "scale",
+        "victima": "nominal",
+        "medidas": "nominal",
+        "medidas_1": "nominal",
+        "medidas_2": "nominal",
+        "medidas_3": "nominal",
+        "nombre": "nominal",
+    }
     assert d.units["nombre"] == "personas" and d.units["edad"] is None
     assert d["types"]["nombre"] == "string" and d.fallbacks == []
     en = q.label_dictionaries("en", layout="binary")
@@ -151,10 +206,15 @@ def test_label_dictionaries_for_spss_and_stata():
 
 
 def test_label_dictionaries_declare_a_range_when_spss_needs_one():
-    q = sk.Questionnaire(id="x", languages=["es"], missing_codes=[
-        sk.MissingCode(kind=k, code=c, label={"es": k}) for k, c in
-        (("no_answer", -1), ("not_applicable", 97), ("dont_know", 98), ("refused", 99))],
-        items=[sk.IntegerQuestion(name="edad", label={"es": "Edad"}, min=0, max=96)])
+    q = sk.Questionnaire(
+        id="x",
+        languages=["es"],
+        missing_codes=[
+            sk.MissingCode(kind=k, code=c, label={"es": k})
+            for k, c in (("no_answer", -1), ("not_applicable", 97), ("dont_know", 98), ("refused", 99))
+        ],
+        items=[sk.IntegerQuestion(name="edad", label={"es": "Edad"}, min=0, max=96)],
+    )
     d = q.label_dictionaries()
     assert d.missing["edad"]["values"] == [-1] and d.missing["edad"]["ranges"] == [(97, 99)]
     assert d.missing["edad"]["stata"] == {-1: ".a", 97: ".n", 98: ".d", 99: ".r"}

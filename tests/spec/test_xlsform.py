@@ -19,11 +19,15 @@ def test_a_designers_bilingual_form_loads_with_its_structure(form):
     assert (q.id, q.version, q.languages, q.default_language) == ("victimizacion", "2024010101", ["es", "en"], "es")
     assert q.title == {"es": "Encuesta de victimización", "en": "Victimization survey"}
     assert q.language_names == {}  # 'Español' and 'English' are the default display names
-    assert [(r.name, r.questions) for r in q.repeats()] == [("personas", ["nombre", "sexo", "edad"]),
-                                                          ("delitos", ["tipo", "denuncio"])]
+    assert [(r.name, r.questions) for r in q.repeats()] == [
+        ("personas", ["nombre", "sexo", "edad"]),
+        ("delitos", ["tipo", "denuncio"]),
+    ]
     seguridad = q.question("seguridad")
-    assert seguridad.label == {"es": "¿Qué tan seguro se siente caminando solo de noche?",
-                               "en": "How safe do you feel walking alone after dark?"}
+    assert seguridad.label == {
+        "es": "¿Qué tan seguro se siente caminando solo de noche?",
+        "en": "How safe do you feel walking alone after dark?",
+    }
     assert seguridad.group_path == ("adulto",) and seguridad.repeat is None
     assert q.question("n_delitos").relevant == sk.Expr("${victima} = '1'")
     assert q.question("edad").required is True
@@ -34,31 +38,38 @@ def test_a_designers_bilingual_form_loads_with_its_structure(form):
 def test_title_without_translation_is_a_warning_naming_the_xlsform_column(clean_form):
     [p] = sk.load_questionnaire(clean_form).lint()
     assert (p.code, p.severity, p.location.sheet, p.location.row, p.location.column) == (
-        "SK501", "warning", "settings", 2, "form_title")
+        "SK501",
+        "warning",
+        "settings",
+        2,
+        "form_title",
+    )
     assert "sk_title::<Language> (<code>)" in p.message
 
 
 def test_each_defect_is_found_at_its_row_and_column(form):
     survey = [
-        HEADER,                                                                                   # row 1
-        ["integer", "edad", "Edad", "Age", "yes", None, ". >= 18 and . <= 5", None],             # 2: SK310
+        HEADER,  # row 1
+        ["integer", "edad", "Edad", "Age", "yes", None, ". >= 18 and . <= 5", None],  # 2: SK310
         ["select_one sino", "own_bike", "¿Tiene bicicleta?", "Own a bike?", "yes", None, None, None],
         ["select_one sino", "repara", "¿La repara?", "Repairs it?", "maybe", "${own_bik} = '1'", None, None],
-        ["integer", "edad", "Edad otra vez", "Age again", None, None, None, None],                # 5: SK101
-        ["calculate", "total", None, None, None, None, None, "${total} + 1"],                    # 6: SK203
-        ["integer", "horas", None, "Hours", None, None, ". > (0", None],                         # 7: SK501, SK301
-        ["integer", "_uuid", "Id", "Id", None, None, None, None],                                # 8: SK102
-        ["select_one regions", "region", "Región", "Region", None, None, None, None],            # 9: SK401
-        ["calculate", "vacio", None, None, None, None, None, None],                              # 10: SK602
-        ["integer", "antes", "Antes", "Before", None, "${despues} > 1", None, None],             # 11: SK202
+        ["integer", "edad", "Edad otra vez", "Age again", None, None, None, None],  # 5: SK101
+        ["calculate", "total", None, None, None, None, None, "${total} + 1"],  # 6: SK203
+        ["integer", "horas", None, "Hours", None, None, ". > (0", None],  # 7: SK501, SK301
+        ["integer", "_uuid", "Id", "Id", None, None, None, None],  # 8: SK102
+        ["select_one regions", "region", "Región", "Region", None, None, None, None],  # 9: SK401
+        ["calculate", "vacio", None, None, None, None, None, None],  # 10: SK602
+        ["integer", "antes", "Antes", "Before", None, "${despues} > 1", None, None],  # 11: SK202
         ["integer", "despues", "Después", "After", None, None, None, None],
-        ["integer", "nunca", "Nunca", "Never", None, "${own_bike} = '3'", None, None],           # 13: SK307
+        ["integer", "nunca", "Nunca", "Never", None, "${own_bike} = '3'", None, None],  # 13: SK307
         ["integer", "edad_de_la_persona_seleccionada_en_el_hogar", "E", "E", None, None, None, None],  # 14: SK102
     ]
-    choices = [["list_name", "name", ES, EN],
-               ["sino", 1, "Sí", "Yes"],
-               ["sino", 2, "No", None],                                                          # 3: SK501
-               ["sino", 2, "No sabe", "Don't know"]]                                             # 4: SK402
+    choices = [
+        ["list_name", "name", ES, EN],
+        ["sino", 1, "Sí", "Yes"],
+        ["sino", 2, "No", None],  # 3: SK501
+        ["sino", 2, "No sabe", "Don't know"],
+    ]  # 4: SK402
     problems = sk.load_questionnaire(form(survey, choices, SETTINGS_EN)).lint()
     found = {(p.code, p.location.sheet, p.location.row, p.location.column) for p in problems}
     expected = {
@@ -93,12 +104,12 @@ def test_each_defect_is_found_at_its_row_and_column(form):
 def test_workbook_problems_are_collected_and_located(form):
     survey = [
         ["type", "name", ES, EN],
-        ["integr", "a", "A", "A"],                        # 2: unknown type
-        ["select_one_yn", "b", "B", "B"],                  # 3: unknown type
+        ["integr", "a", "A", "A"],  # 2: unknown type
+        ["select_one_yn", "b", "B", "B"],  # 3: unknown type
         ["begin_group", "g", "G", "G"],
-        ["text", None, "Sin nombre", "No name"],           # 5: no name
-        ["end_repeat", None, None, None],                  # 6: wrong end
-        ["select_one sino or_other", "c", "C", "C"],       # 7: unsupported
+        ["text", None, "Sin nombre", "No name"],  # 5: no name
+        ["end_repeat", None, None, None],  # 6: wrong end
+        ["select_one sino or_other", "c", "C", "C"],  # 7: unsupported
         ["integer", "ok", "OK", "OK"],
     ]
     path = form(survey, [["list_name", "name", ES, EN], ["sino", 1, "Sí", "Yes"]], SETTINGS_EN)
@@ -106,7 +117,13 @@ def test_workbook_problems_are_collected_and_located(form):
         sk.load_questionnaire(path)
     problems = info.value.context["problems"]
     assert [(p.code, p.location.row) for p in problems] == [
-        ("SK010", 2), ("SK010", 3), ("SK011", 4), ("SK012", 5), ("SK011", 6), ("SK010", 7)]
+        ("SK010", 2),
+        ("SK010", 3),
+        ("SK011", 4),
+        ("SK012", 5),
+        ("SK011", 6),
+        ("SK010", 7),
+    ]
     assert "did you mean 'integer'" in problems[0].message
     assert "did you mean 'select_one'" in problems[1].message
     assert "never closed" in problems[2].message
@@ -172,8 +189,13 @@ def test_untranslated_label_column_is_the_default_language(form):
 
 def test_choice_names_become_codes(form):
     survey = [["type", "name", "label"], ["select_one l", "a", "A"]]
-    choices = [["list_name", "name", "label", "departamento"],
-               ["l", 1, "uno", "1"], ["l", "2", "dos", None], ["l", 3.0, "tres", None], ["l", "01", "cero uno", None]]
+    choices = [
+        ["list_name", "name", "label", "departamento"],
+        ["l", 1, "uno", "1"],
+        ["l", "2", "dos", None],
+        ["l", 3.0, "tres", None],
+        ["l", "01", "cero uno", None],
+    ]
     q = sk.load_questionnaire(form(survey, choices))
     lst = q.choice_lists["l"]
     assert lst.codes() == [1, 2, 3, "01"]

@@ -42,7 +42,7 @@ def load_quiet(path):
 # --------------------------------------------------------------------------------------------------
 def test_el_salvador_census_by_sex_is_official_and_sourced():
     with warnings.catch_warnings():
-        warnings.simplefilter("error", sk.SurveykitWarning)       # official: no warning
+        warnings.simplefilter("error", sk.SurveykitWarning)  # official: no warning
         ctl = sk.load_controls(WEIGHTS / "el_salvador_2024.yaml")
     assert ctl.margins == {"sexo": {1: 2848533.0, 2: 3181443.0}}
     assert ctl.population_size == 6029976.0
@@ -62,11 +62,14 @@ def test_el_salvador_households_total():
     df = pd.DataFrame({"w": [1000000.0, 920668.0]})
     table = ctl.check(sk.SurveyDesign(df, weights="w"))
     assert table[["margin", "target", "weighted", "status"]].values.tolist() == [
-        ["(population_size)", 1920668.0, 1920668.0, "ok"]]
+        ["(population_size)", 1920668.0, 1920668.0, "ok"]
+    ]
 
 
-@pytest.mark.parametrize("name, total", [("el_salvador_2024_illustrative.yaml", 6029976),
-                                         ("el_salvador_2024_adults_illustrative.yaml", 4220983)])
+@pytest.mark.parametrize(
+    "name, total",
+    [("el_salvador_2024_illustrative.yaml", 6029976), ("el_salvador_2024_adults_illustrative.yaml", 4220983)],
+)
 def test_illustrative_files_warn_and_add_up(name, total):
     with pytest.warns(sk.SurveykitWarning, match="illustrative"):
         ctl = sk.load_controls(WEIGHTS / name)
@@ -79,7 +82,7 @@ def test_illustrative_files_warn_and_add_up(name, total):
     assert ctl.labels["area"] == {1: "Urbano", 2: "Rural"}
     shares = ctl.table().set_index(["margin", "level"])["share"]
     assert shares[("departamento", 6)] == pytest.approx(0.264, abs=5e-7)
-    for smallest in (9, 10, 13):                                  # Cabañas, San Vicente, Morazán
+    for smallest in (9, 10, 13):  # Cabañas, San Vicente, Morazán
         assert shares[("departamento", smallest)] == pytest.approx(0.024, abs=5e-7)
     assert shares[("sexo", 2)] == pytest.approx(3181443 / 6029976, abs=5e-7)
     for m, info in ctl.margin_info.items():
@@ -105,9 +108,15 @@ def test_calibrating_a_simulated_survey_to_the_illustrative_controls():
     ctl = load_quiet(WEIGHTS / "el_salvador_2024_illustrative.yaml")
     rng = np.random.default_rng(7)
     n = 3000
-    df = pd.DataFrame({"sexo": rng.integers(1, 3, n), "departamento": rng.integers(1, 15, n),
-                       "area": rng.integers(1, 3, n), "grupo_edad": rng.integers(1, 6, n),
-                       "w": rng.uniform(1000, 3000, n)})
+    df = pd.DataFrame(
+        {
+            "sexo": rng.integers(1, 3, n),
+            "departamento": rng.integers(1, 15, n),
+            "area": rng.integers(1, 3, n),
+            "grupo_edad": rng.integers(1, 6, n),
+            "w": rng.uniform(1000, 3000, n),
+        }
+    )
     d = sk.SurveyDesign(df, weights="w")
     assert (ctl.check(d)["status"] == "ok").all()
     r = d.rake(ctl)
@@ -116,14 +125,17 @@ def test_calibrating_a_simulated_survey_to_the_illustrative_controls():
         for lv, total in levels.items():
             assert got[lv] == pytest.approx(total, rel=1e-9)
     c = d.calibrate(ctl.select("sexo", "area"), method="raking")
-    assert c.weights.sum() == pytest.approx(6029976, rel=1e-7)       # R's stopping rule, epsilon=1e-7
+    assert c.weights.sum() == pytest.approx(6029976, rel=1e-7)  # R's stopping rule, epsilon=1e-7
 
 
 # --------------------------------------------------------------------------------------------------
 # file formats
 # --------------------------------------------------------------------------------------------------
 def test_yaml_forms_and_types(tmp_path):
-    p = write(tmp_path, META + """population_size: 100
+    p = write(
+        tmp_path,
+        META
+        + """population_size: 100
 margins:
   sex: {1: 40, 2: 60}
   wide:
@@ -136,10 +148,16 @@ margins:
     levels: {1: 50, 2: 50}
   income: 1.5e6
   rent: {total: 2500.5}
-""")
+""",
+    )
     ctl = sk.load_controls(p)
-    assert ctl.margins == {"sex": {1: 40.0, 2: 60.0}, "wide": {"Yes": 70.0, "No": 30.0},
-                           "code": {"1": 50.0, "2": 50.0}, "income": 1.5e6, "rent": 2500.5}
+    assert ctl.margins == {
+        "sex": {1: 40.0, 2: 60.0},
+        "wide": {"Yes": 70.0, "No": 30.0},
+        "code": {"1": 50.0, "2": 50.0},
+        "income": 1.5e6,
+        "rent": 2500.5,
+    }
     assert ctl.labels == {"wide": {"Yes": "met"}}
     assert ctl.margin_info["wide"] == {"label": "School-wide target"}
     assert ctl.categorical == ["sex", "wide", "code"] and ctl.numeric == ["income", "rent"]
@@ -147,9 +165,10 @@ margins:
 
 
 def test_json_keys_become_integer_codes_only_when_canonical(tmp_path):
-    doc = {"metadata": {"source": "s", "year": "2024", "universe": "u", "unit": "households",
-                        "status": "official"},
-           "margins": {"dep": {"1": 10, "14": 20}, "zone": {"01": 5, "02": 25}, "agecls": {"-1": 30}}}
+    doc = {
+        "metadata": {"source": "s", "year": "2024", "universe": "u", "unit": "households", "status": "official"},
+        "margins": {"dep": {"1": 10, "14": 20}, "zone": {"01": 5, "02": 25}, "agecls": {"-1": 30}},
+    }
     ctl = sk.load_controls(write(tmp_path, json.dumps(doc), "c.json"))
     assert ctl.margins == {"dep": {1: 10.0, 14: 20.0}, "zone": {"01": 5.0, "02": 25.0}, "agecls": {-1: 30.0}}
     assert ctl.metadata["year"] == 2024
@@ -176,28 +195,34 @@ income,,1.5e6,
     assert ctl.population_size == 100.0
 
 
-@pytest.mark.parametrize("text, key, pattern", [
-    (META + "margins:\n  sex: {1: 40, 1: 60}\n", "1", "line 8: key 1 appears twice"),
-    (META + "margin:\n  sex: {1: 40}\n", "margin", "unknown key 'margin'"),
-    (META.replace("  source: test source\n", "") + "margins:\n  sex: {1: 1}\n", "metadata.source", "missing"),
-    (META.replace("persons", "people") + "margins:\n  sex: {1: 1}\n", "metadata.unit", "'people'"),
-    (META.replace("official", "final") + "margins:\n  sex: {1: 1}\n", "metadata.status", "'final'"),
-    (META.replace("2024", "twenty") + "margins:\n  sex: {1: 1}\n", "metadata.year", "not a year"),
-    (META.replace("year", "yaer") + "margins:\n  sex: {1: 1}\n", "metadata.yaer", "unknown key"),
-    (META + "margins:\n  sex: {1: -5, 2: 10}\n", "margins.sex.1", "negative"),
-    (META + "margins:\n  sex: {1: .nan, 2: 10}\n", "margins.sex.1", "finite"),
-    (META + "margins:\n  sex: {1: '2,848,533'}\n", "margins.sex.1", "thousands separators"),
-    (META + "margins:\n  sex: {1: null}\n", "margins.sex.1", "not a number"),
-    (META + "margins:\n  income: -3.0\n", "margins.income", "negative"),
-    (META + "margins:\n  sex:\n    levels: {1: {total: 5, lable: x}}\n", "margins.sex.levels.1.lable", "unknown"),
-    (META + "margins:\n  sex:\n    levels: {1: {label: x}}\n", "margins.sex.levels.1.total", "missing"),
-    (META + "margins:\n  sex:\n    total: 5\n    levels: {1: 5}\n", "margins.sex", "not both"),
-    (META + "margins:\n  sex:\n    status: draft\n    levels: {1: 5}\n", "margins.sex.status", "'draft'"),
-    (META + "margins:\n  sex:\n    status: illustrative\n    levels: {1: 5}\n", "metadata.status",
-     "mark the file illustrative"),
-    (META + "margins: {}\n", "margins", "nothing to calibrate"),
-    (META.replace("official", "official\nsurveykit_controls: 2", 1) + "margins:\n  a: 1\n", None, ""),
-])
+@pytest.mark.parametrize(
+    "text, key, pattern",
+    [
+        (META + "margins:\n  sex: {1: 40, 1: 60}\n", "1", "line 8: key 1 appears twice"),
+        (META + "margin:\n  sex: {1: 40}\n", "margin", "unknown key 'margin'"),
+        (META.replace("  source: test source\n", "") + "margins:\n  sex: {1: 1}\n", "metadata.source", "missing"),
+        (META.replace("persons", "people") + "margins:\n  sex: {1: 1}\n", "metadata.unit", "'people'"),
+        (META.replace("official", "final") + "margins:\n  sex: {1: 1}\n", "metadata.status", "'final'"),
+        (META.replace("2024", "twenty") + "margins:\n  sex: {1: 1}\n", "metadata.year", "not a year"),
+        (META.replace("year", "yaer") + "margins:\n  sex: {1: 1}\n", "metadata.yaer", "unknown key"),
+        (META + "margins:\n  sex: {1: -5, 2: 10}\n", "margins.sex.1", "negative"),
+        (META + "margins:\n  sex: {1: .nan, 2: 10}\n", "margins.sex.1", "finite"),
+        (META + "margins:\n  sex: {1: '2,848,533'}\n", "margins.sex.1", "thousands separators"),
+        (META + "margins:\n  sex: {1: null}\n", "margins.sex.1", "not a number"),
+        (META + "margins:\n  income: -3.0\n", "margins.income", "negative"),
+        (META + "margins:\n  sex:\n    levels: {1: {total: 5, lable: x}}\n", "margins.sex.levels.1.lable", "unknown"),
+        (META + "margins:\n  sex:\n    levels: {1: {label: x}}\n", "margins.sex.levels.1.total", "missing"),
+        (META + "margins:\n  sex:\n    total: 5\n    levels: {1: 5}\n", "margins.sex", "not both"),
+        (META + "margins:\n  sex:\n    status: draft\n    levels: {1: 5}\n", "margins.sex.status", "'draft'"),
+        (
+            META + "margins:\n  sex:\n    status: illustrative\n    levels: {1: 5}\n",
+            "metadata.status",
+            "mark the file illustrative",
+        ),
+        (META + "margins: {}\n", "margins", "nothing to calibrate"),
+        (META.replace("official", "official\nsurveykit_controls: 2", 1) + "margins:\n  a: 1\n", None, ""),
+    ],
+)
 def test_bad_yaml_names_file_and_key(tmp_path, text, key, pattern):
     p = write(tmp_path, text)
     with pytest.raises(sk.ControlTotalsError) as exc:
@@ -221,20 +246,38 @@ def test_margins_that_disagree_on_the_total(tmp_path):
     assert sk.load_controls(p).margins["area"][2] == 3000001.0
 
 
-@pytest.mark.parametrize("name, text, pattern", [
-    ("c.json", '{"metadata": {}, "margins": {"a": {"1": 1, "1": 2}}}', "key '1' appears twice"),
-    ("c.json", '{"metadata": {"source": 1,}', "line 1, column"),
-    ("c.yaml", "metadata: [1, 2\n", "not valid YAML"),
-    ("c.csv", "# source: s\n# year: 2024\n# universe: u\n# unit: persons\n# status: official\nmargin,level,count\n",
-     "needs columns margin, level, total"),
-    ("c.csv", "# source: s\n# year: 2024\n# universe: u\n# unit: persons\n# status: official\n"
-              "margin,level,total\nsex,1,40\nsex,2,6O\n", "line 8, total"),
-    ("c.csv", "# source: s\n# year: 2024\n# universe: u\n# unit: persons\n# status: official\n"
-              "margin,level,total\nsex,1,40\nsex,1,60\n", "level '1' of margin 'sex' appears twice"),
-    ("c.csv", "# source: s\n# year: 2024\n# universe: u\n# unit: persons\n# status: official\n"
-              "# level_type: {sexo: str}\nmargin,level,total\nsex,1,40\n", "level_type.sexo"),
-    ("c.txt", "x", "use .yaml, .yml, .json or .csv"),
-])
+@pytest.mark.parametrize(
+    "name, text, pattern",
+    [
+        ("c.json", '{"metadata": {}, "margins": {"a": {"1": 1, "1": 2}}}', "key '1' appears twice"),
+        ("c.json", '{"metadata": {"source": 1,}', "line 1, column"),
+        ("c.yaml", "metadata: [1, 2\n", "not valid YAML"),
+        (
+            "c.csv",
+            "# source: s\n# year: 2024\n# universe: u\n# unit: persons\n# status: official\nmargin,level,count\n",
+            "needs columns margin, level, total",
+        ),
+        (
+            "c.csv",
+            "# source: s\n# year: 2024\n# universe: u\n# unit: persons\n# status: official\n"
+            "margin,level,total\nsex,1,40\nsex,2,6O\n",
+            "line 8, total",
+        ),
+        (
+            "c.csv",
+            "# source: s\n# year: 2024\n# universe: u\n# unit: persons\n# status: official\n"
+            "margin,level,total\nsex,1,40\nsex,1,60\n",
+            "level '1' of margin 'sex' appears twice",
+        ),
+        (
+            "c.csv",
+            "# source: s\n# year: 2024\n# universe: u\n# unit: persons\n# status: official\n"
+            "# level_type: {sexo: str}\nmargin,level,total\nsex,1,40\n",
+            "level_type.sexo",
+        ),
+        ("c.txt", "x", "use .yaml, .yml, .json or .csv"),
+    ],
+)
 def test_bad_files(tmp_path, name, text, pattern):
     p = write(tmp_path, text, name)
     with pytest.raises(sk.ControlTotalsError, match=pattern) as exc:
@@ -260,8 +303,7 @@ def controls(**margins):
 
 def test_check_reports_every_level_and_weighted_totals():
     df = pd.DataFrame({"sex": [1, 1, 2, 2], "age": [20.0, 30.0, 40.0, 50.0], "w": [10.0, 10.0, 20.0, 20.0]})
-    ctl = sk.Controls({"sex": {1: 30, 2: 50}, "age": 2500.0}, population_size=80,
-                      labels={"sex": {1: "M", 2: "F"}})
+    ctl = sk.Controls({"sex": {1: 30, 2: 50}, "age": 2500.0}, population_size=80, labels={"sex": {1: "M", 2: "F"}})
     t = ctl.check(sk.SurveyDesign(df, weights="w"))
     assert t.columns.tolist() == ["margin", "level", "label", "target", "n", "weighted", "ratio", "status"]
     assert t["margin"].tolist() == ["(population_size)", "sex", "sex", "age"]
@@ -275,8 +317,14 @@ def test_check_reports_every_level_and_weighted_totals():
 
 
 def test_check_lists_every_problem_naming_margin_and_level():
-    df = pd.DataFrame({"sex": [1, 1, 3, np.nan], "area": ["1", "2", "2", "1"], "region": ["a", "b", "a", "b"],
-                       "name": ["x", "y", "z", "w"]})
+    df = pd.DataFrame(
+        {
+            "sex": [1, 1, 3, np.nan],
+            "area": ["1", "2", "2", "1"],
+            "region": ["a", "b", "a", "b"],
+            "name": ["x", "y", "z", "w"],
+        }
+    )
     ctl = controls(sex={1: 40, 2: 60}, area={1: 70, 2: 30}, region={"a": 50, "b": 0}, name=5.0, zone={1: 100})
     with pytest.raises(sk.ControlTotalsError) as exc:
         ctl.check(df)
@@ -288,7 +336,7 @@ def test_check_lists_every_problem_naming_margin_and_level():
     assert "missing in 1 sample row(s) (3)" in got[("sex", None)]
     assert got[("sex", 2)].startswith("absent from the sample")
     assert got[("sex", 3.0)].startswith("in the sample but not in the controls")
-    assert "1 vs '1'" in got[("area", 1)]                     # codes of another type
+    assert "1 vs '1'" in got[("area", 1)]  # codes of another type
     assert got[("area", "1")].startswith("in the sample but not in the controls")
     assert got[("region", "b")] == "has sample rows but a control total of 0"
     assert "not numeric" in got[("name", None)]

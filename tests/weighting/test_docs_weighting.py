@@ -9,8 +9,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_weighting_guide_examples(monkeypatch):
-    monkeypatch.chdir(ROOT)                      # the examples read tests/... and weights/ relatively
-    result = doctest.testfile(str(ROOT / "docs" / "weighting.md"), module_relative=False,
-                              optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS, verbose=False)
+    monkeypatch.chdir(ROOT)  # the examples read tests/... and weights/ relatively
+    result = doctest.testfile(
+        str(ROOT / "docs" / "weighting.md"),
+        module_relative=False,
+        optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS,
+        verbose=False,
+    )
     assert result.attempted >= 30
     assert result.failed == 0

@@ -101,7 +101,7 @@ def test_replicate_designs_same_weights_in_every_replicate(problem):
     try:
         ours, theirs = r.calibrate(margins), r.calibrate(margins, backend="samplics")
     except sk.WeightingError:
-        return                                       # a replicate without a level or with negative g
+        return  # a replicate without a level or with negative g
     assert rel(theirs.weights, ours.weights) < 1e-8
     assert theirs.mean("y")["se"].iloc[0] == pytest.approx(ours.mean("y")["se"].iloc[0], rel=1e-7)
     ours, theirs = r.rake(cat, epsilon=1e-12, maxit=2000), r.rake(cat, epsilon=1e-12, maxit=2000, backend="samplics")
@@ -114,11 +114,14 @@ def small():
     return sk.SurveyDesign(df, weights="w"), {"sex": {1: 15, 2: 20}, "x": 120.0}
 
 
-@pytest.mark.parametrize("kwargs, pattern", [
-    (dict(method="logit", bounds=(0.5, 2.0)), "no logit distance"),
-    (dict(bounds=(0.5, 2.0)), "ignores it"),
-    (dict(method="raking"), r"no raking distance for numeric margins \('x'\)"),
-])
+@pytest.mark.parametrize(
+    "kwargs, pattern",
+    [
+        (dict(method="logit", bounds=(0.5, 2.0)), "no logit distance"),
+        (dict(bounds=(0.5, 2.0)), "ignores it"),
+        (dict(method="raking"), r"no raking distance for numeric margins \('x'\)"),
+    ],
+)
 def test_what_samplics_gets_wrong_raises(kwargs, pattern):
     d, margins = small()
     with pytest.raises(sk.WeightingError, match=pattern):
@@ -168,6 +171,7 @@ def test_ipf_reports_non_convergence_through_surveykit():
     with pytest.raises(sk.ConvergenceError, match="did not converge in 1 iterations; worst: margin"):
         d.rake({"a": {1: 40, 2: 60}, "b": {1: 30, 2: 70}}, maxit=1, backend="samplics")
     m = build_margins(df, {"a": {1: 40, 2: 60}, "b": {1: 30, 2: 70}})
-    res = samplics_solver("rake", "raking", (-np.inf, np.inf), m, maxit=500, epsilon=1e-12)(m.X, df["w"].to_numpy(),
-                                                                                             m.targets)
+    res = samplics_solver("rake", "raking", (-np.inf, np.inf), m, maxit=500, epsilon=1e-12)(
+        m.X, df["w"].to_numpy(), m.targets
+    )
     assert res.converged and res.iterations > 1 and res.history[-1] < 1e-12

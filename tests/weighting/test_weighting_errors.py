@@ -15,9 +15,16 @@ import surveykit as sk
 def d():
     rng = np.random.default_rng(1)
     n = 60
-    df = pd.DataFrame({"sex": np.tile([1, 2], n // 2), "area": np.where(np.arange(n) % 3 == 0, "R", "U"),
-                       "age": rng.uniform(18, 80, n), "w": rng.uniform(5, 15, n), "psu": np.arange(n) % 10,
-                       "y": rng.normal(size=n)})
+    df = pd.DataFrame(
+        {
+            "sex": np.tile([1, 2], n // 2),
+            "area": np.where(np.arange(n) % 3 == 0, "R", "U"),
+            "age": rng.uniform(18, 80, n),
+            "w": rng.uniform(5, 15, n),
+            "psu": np.arange(n) % 10,
+            "y": rng.normal(size=n),
+        }
+    )
     return sk.SurveyDesign(df, weights="w", psu="psu")
 
 
@@ -38,8 +45,11 @@ def test_non_convergence_names_the_worst_margin_and_its_gap(d):
     margin, level = context(exc)
     assert margin in ("sex", "area") and level in (1, 2, "R", "U")
     assert f"margin '{margin}', level {level!r} (target" in msg
-    with pytest.raises(sk.ConvergenceError, match=r"calibrate\(raking\) did not converge in 2 iterations; worst: "
-                                                  r"margin '(sex|area|age)'"):
+    with pytest.raises(
+        sk.ConvergenceError,
+        match=r"calibrate\(raking\) did not converge in 2 iterations; worst: "
+        r"margin '(sex|area|age)'",
+    ):
         d.calibrate({"sex": SEX, "area": AREA, "age": 40000.0}, method="raking", maxit=1)
 
 
@@ -102,8 +112,10 @@ def test_margins_that_disagree_on_the_population_total(d):
         d.calibrate({"sex": SEX, "age": 35000.0}, population_size=710)
 
 
-@pytest.mark.parametrize("value, pattern", [(-5, "negative"), (float("nan"), "finite number"),
-                                            (float("inf"), "finite number"), ("many", "not a number")])
+@pytest.mark.parametrize(
+    "value, pattern",
+    [(-5, "negative"), (float("nan"), "finite number"), (float("inf"), "finite number"), ("many", "not a number")],
+)
 def test_negative_nan_or_text_totals_name_margin_and_level(d, value, pattern):
     with pytest.raises(sk.ControlTotalsError, match=f"margin 'sex', level 2: .*{pattern}") as exc:
         d.calibrate({"sex": {1: 330, 2: value}})
@@ -122,8 +134,11 @@ def test_missing_values_in_a_margin_column(d):
     df = d.data.copy()
     df.loc[[3, 7], "area"] = None
     d2 = sk.SurveyDesign(df, weights="w", psu="psu")
-    for call in (lambda: d2.rake({"area": AREA}), lambda: d2.calibrate({"sex": SEX, "area": AREA}),
-                 lambda: d2.poststratify("area", AREA)):
+    for call in (
+        lambda: d2.rake({"area": AREA}),
+        lambda: d2.calibrate({"sex": SEX, "area": AREA}),
+        lambda: d2.poststratify("area", AREA),
+    ):
         with pytest.raises(sk.ControlTotalsError, match=r"'area' is missing in rows 3, 7") as exc:
             call()
         assert exc.value.rows == [3, 7] and exc.value.column == "area"
@@ -141,12 +156,18 @@ def test_unknown_margin_column_and_text_column_with_a_numeric_total(d):
 
 def test_poststratification_cells_name_the_cell(d):
     cells = {(s, a): 100.0 for s in (1, 2) for a in ("R", "U")}
-    with pytest.raises(sk.ControlTotalsError, match=r"post-strata \(1, 'R'\) of sex x area have sample rows but no "
-                                                    r"population count") as exc:
+    with pytest.raises(
+        sk.ControlTotalsError,
+        match=r"post-strata \(1, 'R'\) of sex x area have sample rows but no "
+        r"population count",
+    ) as exc:
         d.poststratify(["sex", "area"], {k: v for k, v in cells.items() if k != (1, "R")})
     assert context(exc) == ("sex x area", (1, "R"))
-    with pytest.raises(sk.ControlTotalsError, match=r"post-strata \(3, 'U'\) have a population count but no "
-                                                    r"sample rows") as exc:
+    with pytest.raises(
+        sk.ControlTotalsError,
+        match=r"post-strata \(3, 'U'\) have a population count but no "
+        r"sample rows",
+    ) as exc:
         d.poststratify(["sex", "area"], {**cells, (3, "U"): 5.0})
     assert context(exc)[1] == (3, "U")
     with pytest.raises(sk.ControlTotalsError, match="every key is a tuple of 2 levels"):
@@ -164,21 +185,31 @@ def test_weighting_a_subset_is_refused(d):
 # --------------------------------------------------------------------------------------------------
 @pytest.fixture
 def rep():
-    df = pd.DataFrame({"psu": np.repeat(np.arange(5), 4), "w": 10.0, "y": np.arange(20.0),
-                       "sex": [1, 2] * 10, "area": ["R"] + ["U"] * 19})      # 'R' only in PSU 0
+    df = pd.DataFrame(
+        {
+            "psu": np.repeat(np.arange(5), 4),
+            "w": 10.0,
+            "y": np.arange(20.0),
+            "sex": [1, 2] * 10,
+            "area": ["R"] + ["U"] * 19,
+        }
+    )  # 'R' only in PSU 0
     return sk.SurveyDesign(df, weights="w", psu="psu").to_replicate("jk1")
 
 
 MARGINS = {"sex": {1: 100, 2: 120}, "area": {"U": 200, "R": 20}}
 
 
-@pytest.mark.parametrize("call", [
-    pytest.param(lambda r: r.calibrate(MARGINS, method="raking"), id="calibrate-raking"),
-    pytest.param(lambda r: r.rake(MARGINS), id="rake"),
-    pytest.param(lambda r: r.calibrate(MARGINS, method="logit", bounds=(0.1, 10)), id="calibrate-logit"),
-    pytest.param(lambda r: r.calibrate(MARGINS), id="calibrate-linear"),
-    pytest.param(lambda r: r.poststratify("area", MARGINS["area"]), id="poststratify"),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda r: r.calibrate(MARGINS, method="raking"), id="calibrate-raking"),
+        pytest.param(lambda r: r.rake(MARGINS), id="rake"),
+        pytest.param(lambda r: r.calibrate(MARGINS, method="logit", bounds=(0.1, 10)), id="calibrate-logit"),
+        pytest.param(lambda r: r.calibrate(MARGINS), id="calibrate-linear"),
+        pytest.param(lambda r: r.poststratify("area", MARGINS["area"]), id="poststratify"),
+    ],
+)
 def test_replicate_without_a_level_is_an_error_naming_it(rep, call):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sk.SurveykitWarning)

@@ -59,8 +59,14 @@ def design_of(case: dict):
     rep = case["replicate"]
     if rep is not None and rep["method"] == "bootstrap":
         df = pd.concat([df, dataset(rep["file"])], axis=1)
-        return sk.ReplicateDesign(df, weights=case["design"]["weights"], replicate_weights=rep["columns"],
-                                  method="bootstrap", scale=rep["scale"], rscales=rep["rscales"])
+        return sk.ReplicateDesign(
+            df,
+            weights=case["design"]["weights"],
+            replicate_weights=rep["columns"],
+            method="bootstrap",
+            scale=rep["scale"],
+            rscales=rep["rscales"],
+        )
     d = sk.SurveyDesign(df, **case["design"])
     return d if rep is None else d.to_replicate(rep["method"])
 
@@ -77,8 +83,14 @@ def weighted(case: dict):
     if step["kind"] == "rake":
         return d.rake(margins_of(case))
     bounds = tuple(step["bounds"]) if step.get("bounds") else None
-    return d.calibrate(margins_of(case), method=step["method"], bounds=bounds, maxit=step["maxit"],
-                       epsilon=step["epsilon"], population_size=case["population_size"])
+    return d.calibrate(
+        margins_of(case),
+        method=step["method"],
+        bounds=bounds,
+        maxit=step["maxit"],
+        epsilon=step["epsilon"],
+        population_size=case["population_size"],
+    )
 
 
 def rel(a, b) -> float:
@@ -116,15 +128,17 @@ def measure(case: dict) -> dict:
         d = weighted(case)
         ref = case.get("calibrate_raking", case)
         est, se, rows = compare_estimates(d, ref["estimates"])
-    return dict(weights=rel(d.weights.to_numpy(), case["weights"]), estimate=est, se=se, rows=rows,
-                design=d)
+    return dict(weights=rel(d.weights.to_numpy(), case["weights"]), estimate=est, se=se, rows=rows, design=d)
 
 
 def _params():
     out = []
     for cid in cases():
-        marks = [pytest.mark.filterwarnings("ignore:.*negative weights:surveykit.errors.SurveykitWarning")] \
-            if cid in NEGATIVE_REPLICATE_G else []
+        marks = (
+            [pytest.mark.filterwarnings("ignore:.*negative weights:surveykit.errors.SurveykitWarning")]
+            if cid in NEGATIVE_REPLICATE_G
+            else []
+        )
         out.append(pytest.param(cid, marks=marks, id=cid))
     return out
 
@@ -153,8 +167,9 @@ def test_fixture_covers_the_required_cases():
     assert all(any(e["by"] for e in c["estimates"]) for c in cases().values())
 
 
-@pytest.mark.parametrize("case_id, differs", [("synth_rake_taylor", True), ("apistrat_rake_taylor", True),
-                                              ("apiclus1_rake_taylor", False)])
+@pytest.mark.parametrize(
+    "case_id, differs", [("synth_rake_taylor", True), ("apistrat_rake_taylor", True), ("apiclus1_rake_taylor", False)]
+)
 def test_rake_taylor_variance_is_calibration_not_r_rake(case_id, differs):
     """Our rake SEs are R's calibrate(calfun="raking") SEs; R's rake() SEs differ (documented) when the
     design weights vary (apiclus1's are all equal: there the two variances coincide)."""
@@ -168,7 +183,7 @@ def test_rake_taylor_variance_is_calibration_not_r_rake(case_id, differs):
     _, se_rake, _ = compare_estimates(d, case["estimates"])
     assert se_cal < RTOL
     if differs:
-        assert se_rake > 1e-2          # R's rake() reports another (approximate) variance
+        assert se_rake > 1e-2  # R's rake() reports another (approximate) variance
     else:
         assert se_rake < RTOL
 
@@ -181,8 +196,9 @@ def rake_se_differences() -> list[tuple[str, str, float]]:
             continue
         for e_rake, e_cal in zip(case["estimates"], case["calibrate_raking"]["estimates"]):
             for r_rake, r_cal in zip(e_rake["rows"], e_cal["rows"]):
-                label = f"{e_rake['stat']}({e_rake['variable']}" + (f", by={e_rake['by']}={r_rake['by']}"
-                                                                    if e_rake["by"] else "")
+                label = f"{e_rake['stat']}({e_rake['variable']}" + (
+                    f", by={e_rake['by']}={r_rake['by']}" if e_rake["by"] else ""
+                )
                 label += f", {r_rake['level']})" if "level" in r_rake else ")"
                 out.append((cid, label, r_rake["se"] / r_cal["se"] - 1))
     return out
@@ -195,22 +211,25 @@ def step_label(case: dict) -> str:
     return f"calibrate {step['method']}" + (f" bounds {tuple(step['bounds'])}" if step.get("bounds") else "")
 
 
-if __name__ == "__main__":   # the parity tables of docs/weighting.md
+if __name__ == "__main__":  # the parity tables of docs/weighting.md
     warnings.simplefilter("ignore", sk.SurveykitWarning)
     tables = {"data": {}, "step": {}}
     for cid, case in cases().items():
         design = "Taylor" if case["replicate"] is None else case["replicate"]["method"]
         m = measure(case)
         tables["data"].setdefault((case["data"].removesuffix(".csv"), design), []).append(m)
-        tables["step"].setdefault((step_label(case).split(" bounds")[0] + (" bounded" if "bounds" in step_label(case)
-                                                                          else ""), design), []).append(m)
+        tables["step"].setdefault(
+            (step_label(case).split(" bounds")[0] + (" bounded" if "bounds" in step_label(case) else ""), design), []
+        ).append(m)
     for what, groups in tables.items():
         print(f"| {what} | design | cases | rows | weights | estimates | SEs |")
         print("|---|---|---|---|---|---|---|")
         for (key, design), ms in sorted(groups.items()):
-            print(f"| {key} | {design} | {len(ms)} | {sum(m['rows'] for m in ms)} | "
-                  f"{max(m['weights'] for m in ms):.1e} | {max(m['estimate'] for m in ms):.1e} | "
-                  f"{max(m['se'] for m in ms):.1e} |")
+            print(
+                f"| {key} | {design} | {len(ms)} | {sum(m['rows'] for m in ms)} | "
+                f"{max(m['weights'] for m in ms):.1e} | {max(m['estimate'] for m in ms):.1e} | "
+                f"{max(m['se'] for m in ms):.1e} |"
+            )
         print()
     diffs = rake_se_differences()
     by_case: dict[str, list[float]] = {}

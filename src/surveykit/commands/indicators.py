@@ -56,26 +56,46 @@ def register(subparsers: Any) -> None:
     from ..estimation.quality import QUALITY_RULES
 
     p = subparsers.add_parser(
-        "indicators", help="compute the catalogue's indicators and write the publication workbook",
+        "indicators",
+        help="compute the catalogue's indicators and write the publication workbook",
         description="Compute every catalogue indicator of a questionnaire from microdata and a design file, for "
-                    "the total and by each breakdown, and write the Excel workbook a statistics office publishes "
-                    "(and PNG charts). Exit status: 0 all computed, 1 some indicators could not be computed, "
-                    "2 a file cannot be read.")
-    p.add_argument("data", nargs="+", metavar="DATA",
-                   help="the main data file (.sav .dta .csv .xlsx ...); repeat tables as REPEAT=FILE")
+        "the total and by each breakdown, and write the Excel workbook a statistics office publishes "
+        "(and PNG charts). Exit status: 0 all computed, 1 some indicators could not be computed, "
+        "2 a file cannot be read.",
+    )
+    p.add_argument(
+        "data",
+        nargs="+",
+        metavar="DATA",
+        help="the main data file (.sav .dta .csv .xlsx ...); repeat tables as REPEAT=FILE",
+    )
     p.add_argument("--questionnaire", "-q", required=True, help="questionnaire spec (.yaml .json .xlsx)")
     p.add_argument("--design", "-d", required=True, help="design file (YAML): weights, strata, psu, calibration")
     p.add_argument("--out", "-o", required=True, help="the workbook to write (.xlsx)")
     p.add_argument("--charts", metavar="DIR", help="also write a PNG chart per indicator to DIR")
     p.add_argument("--rule", default="inegi", choices=QUALITY_RULES, help="quality flag rules (default inegi)")
-    p.add_argument("--by", nargs="*", default=None, metavar="VAR",
-                   help="breakdown variables (default: sexo area departamento, those in the data)")
+    p.add_argument(
+        "--by",
+        nargs="*",
+        default=None,
+        metavar="VAR",
+        help="breakdown variables (default: sexo area departamento, those in the data)",
+    )
     p.add_argument("--language", default=None, help="language of names and labels (default: the questionnaire's)")
     p.add_argument("--codes", nargs="*", default=None, metavar="CODE", help="only these indicators")
-    p.add_argument("--catalog", action="append", default=None, metavar="FILE",
-                   help="indicator definitions (YAML) instead of the shipped catalogue; repeat for several")
-    p.add_argument("--ci", default="t", choices=("t", "normal", "logit", "korn-graubard", "wilson"),
-                   help="confidence interval of proportions (default t)")
+    p.add_argument(
+        "--catalog",
+        action="append",
+        default=None,
+        metavar="FILE",
+        help="indicator definitions (YAML) instead of the shipped catalogue; repeat for several",
+    )
+    p.add_argument(
+        "--ci",
+        default="t",
+        choices=("t", "normal", "logit", "korn-graubard", "wilson"),
+        help="confidence interval of proportions (default t)",
+    )
     p.add_argument("--title", help="title on the contents sheet")
     p.add_argument("--subtitle", help="subtitle on the contents sheet (survey, year)")
     p.set_defaults(func=_run)
@@ -135,12 +155,15 @@ def _indicators(args: argparse.Namespace) -> int:
     repeats = {r.name for r in q.repeats()}
     unknown = [t for t in table_paths if t not in repeats]
     if unknown:
-        raise DesignError(f"table {unknown[0]!r} is not a repeat of questionnaire {q.id!r} "
-                          f"({', '.join(sorted(repeats)) or 'it has none'}).")
+        raise DesignError(
+            f"table {unknown[0]!r} is not a repeat of questionnaire {q.id!r} "
+            f"({', '.join(sorted(repeats)) or 'it has none'})."
+        )
     # without chunksize= read_microdata returns a DataFrame
     data = cast(pd.DataFrame, read_microdata(main_path, user_missing="keep", questionnaire=q))
-    tables = {t: cast(pd.DataFrame, read_microdata(p, user_missing="keep", questionnaire=q))
-              for t, p in table_paths.items()}
+    tables = {
+        t: cast(pd.DataFrame, read_microdata(p, user_missing="keep", questionnaire=q)) for t, p in table_paths.items()
+    }
     no_table: dict[str, str] = {}
     designs = build_designs(spec, data, tables, no_table)
     catalog = load_catalog(args.catalog) if args.catalog else load_catalog()
@@ -148,12 +171,15 @@ def _indicators(args: argparse.Namespace) -> int:
     if args.codes:
         absent = [c for c in args.codes if c not in mine]
         if absent:
-            raise IndicatorError(f"indicators {absent} are not in the catalogue for questionnaire {q.id!r}.",
-                                 indicator=absent[0])
+            raise IndicatorError(
+                f"indicators {absent} are not in the catalogue for questionnaire {q.id!r}.", indicator=absent[0]
+            )
         mine = {c: mine[c] for c in args.codes}
     if not mine:
-        raise IndicatorError(f"the catalogue has no indicator for questionnaire {q.id!r}; give --catalog FILE with "
-                             "indicators whose questionnaire is that id.")
+        raise IndicatorError(
+            f"the catalogue has no indicator for questionnaire {q.id!r}; give --catalog FILE with "
+            "indicators whose questionnaire is that id."
+        )
     by = args.by if args.by is not None else [b for b in ("sexo", "area", "departamento") if b in data.columns]
     absent = [b for b in by if b not in data.columns]
     if absent:
@@ -162,27 +188,51 @@ def _indicators(args: argparse.Namespace) -> int:
     frames = []
     for code, ind in mine.items():
         if ind.unit not in designs:
-            not_computed[code] = (f"unit '{ind.unit}': {no_table[ind.unit]}" if ind.unit in no_table else
-                                  f"unit '{ind.unit}' has no design: add units.{ind.unit} to {args.design}")
+            not_computed[code] = (
+                f"unit '{ind.unit}': {no_table[ind.unit]}"
+                if ind.unit in no_table
+                else f"unit '{ind.unit}' has no design: add units.{ind.unit} to {args.design}"
+            )
             continue
         usable = [b for b in by if b in designs[ind.unit].data.columns]
         try:
-            frames.append(compute_breakdowns(designs, [code], breakdowns=[None, *usable], rule=args.rule, ci=args.ci,
-                                             language=lang, questionnaire=q, indicators=mine))
+            frames.append(
+                compute_breakdowns(
+                    designs,
+                    [code],
+                    breakdowns=[None, *usable],
+                    rule=args.rule,
+                    ci=args.ci,
+                    language=lang,
+                    questionnaire=q,
+                    indicators=mine,
+                )
+            )
         except SurveykitError as exc:
             not_computed[code] = str(exc)
     if not frames:
-        raise IndicatorError("no indicator could be computed:\n  " + "\n  ".join(f"{c}: {w}" for c, w in
-                                                                                 not_computed.items()))
+        raise IndicatorError(
+            "no indicator could be computed:\n  " + "\n  ".join(f"{c}: {w}" for c, w in not_computed.items())
+        )
     results = pd.concat(frames, ignore_index=True)
     results.attrs.update(frames[0].attrs)
     n_ok = results["code"].nunique()
-    print(f"computed {n_ok:,} indicator{'' if n_ok == 1 else 's'} ({', '.join(['total', *by])}) from "
-          f"{len(data):,} rows of {q.id!r}")
+    print(
+        f"computed {n_ok:,} indicator{'' if n_ok == 1 else 's'} ({', '.join(['total', *by])}) from "
+        f"{len(data):,} rows of {q.id!r}"
+    )
     for code, why in not_computed.items():
         print(f"  not computed: {code}: {why}", file=sys.stderr)
-    path = write_workbook(results, args.out, language=lang, title=args.title, subtitle=args.subtitle,
-                          questionnaire=q, indicators=mine, not_computed=not_computed)
+    path = write_workbook(
+        results,
+        args.out,
+        language=lang,
+        title=args.title,
+        subtitle=args.subtitle,
+        questionnaire=q,
+        indicators=mine,
+        not_computed=not_computed,
+    )
     print(f"wrote {path}")
     if args.charts:
         order = list(dict.fromkeys([b for b in ("departamento", "sexo", "area") if b in by] + list(by)))

@@ -13,5 +13,12 @@ from .inherited import InheritedDesign, inherit_calibration
 from .replicate import ReplicateDesign
 from .survey_design import SurveyDesign
 
-__all__ = ["BaseDesign", "ReplicateDesign", "SurveyDesign", "build_designs", "load_design_file",
-           "InheritedDesign", "inherit_calibration"]
+__all__ = [
+    "BaseDesign",
+    "ReplicateDesign",
+    "SurveyDesign",
+    "build_designs",
+    "load_design_file",
+    "InheritedDesign",
+    "inherit_calibration",
+]

@@ -28,6 +28,7 @@ from .weighting import WeightingMethods
 
 __all__ = ["BaseDesign"]
 
+
 class BaseDesign(EstimatorMethods, InferenceMethods, WeightingMethods):
     """Shared machinery; use :class:`~surveykit.SurveyDesign` or :class:`~surveykit.ReplicateDesign`."""
 
@@ -120,7 +121,9 @@ class BaseDesign(EstimatorMethods, InferenceMethods, WeightingMethods):
             if len(name) != self.n or not name.index.equals(self._data.index):
                 raise EstimationError(
                     f"the Series {name.name!r} does not line up with the data ({len(name)} values); build it "
-                    "from the design's data so that it has the same index.", column=str(name.name))
+                    "from the design's data so that it has the same index.",
+                    column=str(name.name),
+                )
             return name
         if not isinstance(name, str):
             raise EstimationError(f"columns are named by strings; got {name!r}.")
@@ -128,8 +131,11 @@ class BaseDesign(EstimatorMethods, InferenceMethods, WeightingMethods):
             raise ColumnNotFoundError(_unknown_column_message(name, self._data.columns), column=name)
         col = self._data[name]
         if isinstance(col, pd.DataFrame):
-            raise SurveykitError(f"column name '{name}' appears more than once in the data; rename the "
-                                 "duplicates before building the design.", column=name)
+            raise SurveykitError(
+                f"column name '{name}' appears more than once in the data; rename the "
+                "duplicates before building the design.",
+                column=name,
+            )
         return col
 
     def analysis_frame(self) -> pd.DataFrame:
@@ -153,7 +159,7 @@ class BaseDesign(EstimatorMethods, InferenceMethods, WeightingMethods):
         by_cols = as_list(by, "by")
         series = [self.column(c) for c in by_cols]
         names = [label_of(c) for c in by_cols]
-        if any(not isinstance(c, str) for c in by_cols):       # derived domains are not cached
+        if any(not isinstance(c, str) for c in by_cols):  # derived domains are not cached
             return make_domains(series, names, self._subset, self._data.index)
         cache = self.__dict__.setdefault("_domain_cache", {})
         key = tuple(names)
@@ -203,8 +209,7 @@ class BaseDesign(EstimatorMethods, InferenceMethods, WeightingMethods):
         else:
             arr = np.asarray(mask)
         if arr.shape != (self.n,):
-            raise EstimationError(f"the mask has {arr.shape[0] if arr.ndim else 0} values; the data has "
-                                  f"{self.n} rows.")
+            raise EstimationError(f"the mask has {arr.shape[0] if arr.ndim else 0} values; the data has {self.n} rows.")
         if arr.dtype == object:
             # nullable booleans (pd.NA) count as False, as the docs say; other objects are refused below
             filled = pd.Series(arr).fillna(False)

@@ -18,8 +18,7 @@ from ..estimation.ci import CIMethod, DeffReference, DegreesOfFreedom, Empty
 from ..estimation.qrules import QuantileRule
 from ..estimation.quantiles import QuantileInterval, estimate_quantiles, quantile_probabilities
 from ..estimation.ratios import estimate_ratios
-from ..estimation.statistics import (Statistics, as_list, numeric_statistics, proportion_statistics,
-                                     ratio_statistics)
+from ..estimation.statistics import Statistics, as_list, numeric_statistics, proportion_statistics, ratio_statistics
 from ..variance import Linearization
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,49 +57,79 @@ class EstimatorMethods:
     """Estimators of :class:`~surveykit.design.base.BaseDesign` (mixed in)."""
 
     if TYPE_CHECKING:  # provided by BaseDesign
+
         def domains(self, by: str | Sequence[str] | pd.Series | None) -> Domains: ...
 
     # --- estimators ----------------------------------------------------------------------------
     @_doc
-    def mean(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
-             ci: CIMethod = "t", level: float = 0.95, df: DegreesOfFreedom = None, labels: bool = False,
-             empty: Empty = "error", deff: DeffReference = "wor") -> pd.DataFrame:
+    def mean(
+        self,
+        variables: str | Sequence[str],
+        by: str | Sequence[str] | None = None,
+        *,
+        ci: CIMethod = "t",
+        level: float = 0.95,
+        df: DegreesOfFreedom = None,
+        labels: bool = False,
+        empty: Empty = "error",
+        deff: DeffReference = "wor",
+    ) -> pd.DataFrame:
         """Weighted mean of one or several numeric variables, by domain.
 
-        Missing values of a variable are left out as a domain (R's ``na.rm=TRUE``), variable by
-        variable; the design is always kept whole.
+            Missing values of a variable are left out as a domain (R's ``na.rm=TRUE``), variable by
+            variable; the design is always kept whole.
 
-        Parameters
-        ----------
-        variables : str or list of str
-            Numeric columns.
-        by : str or list of str, optional
-            Domain columns; one row per observed combination.
-        {options}
-    {deff}
+            Parameters
+            ----------
+            variables : str or list of str
+                Numeric columns.
+            by : str or list of str, optional
+                Domain columns; one row per observed combination.
+            {options}
+        {deff}
 
-        Returns
-        -------
-        DataFrame with columns ``variable``, the ``by`` columns, ``estimate``, ``se``, ``ci_low``,
-        ``ci_high``, ``cv``, ``deff`` and ``n``.
+            Returns
+            -------
+            DataFrame with columns ``variable``, the ``by`` columns, ``estimate``, ``se``, ``ci_low``,
+            ``ci_high``, ``cv``, ``deff`` and ``n``.
 
-        Examples
-        --------
-        >>> import pandas as pd, surveykit as sk
-        >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "w": [1.0, 1.0, 2.0, 2.0], "s": [1, 1, 2, 2]})
-        >>> d = sk.SurveyDesign(df, weights="w", strata="s")
-        >>> float(d.mean("y")["estimate"][0])
-        2.8333333333333335
+            Examples
+            --------
+            >>> import pandas as pd, surveykit as sk
+            >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "w": [1.0, 1.0, 2.0, 2.0], "s": [1, 1, 2, 2]})
+            >>> d = sk.SurveyDesign(df, weights="w", strata="s")
+            >>> float(d.mean("y")["estimate"][0])
+            2.8333333333333335
         """
         stats = numeric_statistics(self, variables, "mean", ratio=True)
         # a mean of a 0/1 variable is a proportion: its intervals are allowed
-        return estimate_ratios(self, stats, self.domains(by), "mean", ci=ci, level=level, df=df,
-                               labels=labels, empty=empty, deff=deff, proportion=all(stats.binary or [False]))
+        return estimate_ratios(
+            self,
+            stats,
+            self.domains(by),
+            "mean",
+            ci=ci,
+            level=level,
+            df=df,
+            labels=labels,
+            empty=empty,
+            deff=deff,
+            proportion=all(stats.binary or [False]),
+        )
 
     @_doc
-    def mean_of_means(self, variables: Sequence[str], by: str | Sequence[str] | None = None, *,
-                      name: str | None = None, ci: CIMethod = "t", level: float = 0.95, df: DegreesOfFreedom = None,
-                      labels: bool = False, empty: Empty = "error") -> pd.DataFrame:
+    def mean_of_means(
+        self,
+        variables: Sequence[str],
+        by: str | Sequence[str] | None = None,
+        *,
+        name: str | None = None,
+        ci: CIMethod = "t",
+        level: float = 0.95,
+        df: DegreesOfFreedom = None,
+        labels: bool = False,
+        empty: Empty = "error",
+    ) -> pd.DataFrame:
         """The simple average of the means of several variables, with its joint standard error.
 
         Each mean uses its own non-missing rows (e.g. "don't know" excluded item by item), and the
@@ -135,115 +164,174 @@ class EstimatorMethods:
             raise EstimationError("mean_of_means() needs at least two variables.")
         label = name or "+".join(stats.variable)
         comb = Statistics([label], None, stats.num, stats.den, stats.present, stats.binary)
-        return estimate_ratios(self, comb, self.domains(by), "mean_of_means", ci=ci, level=level, df=df,
-                               labels=labels, empty=empty, proportion=all(stats.binary or [False]),
-                               combine=np.full((stats.k, 1), 1.0 / stats.k))
+        return estimate_ratios(
+            self,
+            comb,
+            self.domains(by),
+            "mean_of_means",
+            ci=ci,
+            level=level,
+            df=df,
+            labels=labels,
+            empty=empty,
+            proportion=all(stats.binary or [False]),
+            combine=np.full((stats.k, 1), 1.0 / stats.k),
+        )
 
     @_doc
-    def total(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
-              ci: CIMethod = "t", level: float = 0.95, df: DegreesOfFreedom = None, labels: bool = False,
-              empty: Empty = "error", deff: DeffReference = "wor") -> pd.DataFrame:
+    def total(
+        self,
+        variables: str | Sequence[str],
+        by: str | Sequence[str] | None = None,
+        *,
+        ci: CIMethod = "t",
+        level: float = 0.95,
+        df: DegreesOfFreedom = None,
+        labels: bool = False,
+        empty: Empty = "error",
+        deff: DeffReference = "wor",
+    ) -> pd.DataFrame:
         """Weighted total of one or several numeric variables, by domain.
 
-        Parameters
-        ----------
-        variables : str or list of str
-            Numeric columns.
-        by : str or list of str, optional
-            Domain columns.
-        {options}
-    {deff}
+            Parameters
+            ----------
+            variables : str or list of str
+                Numeric columns.
+            by : str or list of str, optional
+                Domain columns.
+            {options}
+        {deff}
 
-        Returns
-        -------
-        DataFrame as for :meth:`mean`.
+            Returns
+            -------
+            DataFrame as for :meth:`mean`.
 
-        Examples
-        --------
-        >>> import pandas as pd, surveykit as sk
-        >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "w": [1.0, 1.0, 2.0, 2.0], "s": [1, 1, 2, 2]})
-        >>> float(sk.SurveyDesign(df, weights="w", strata="s").total("y")["estimate"][0])
-        17.0
+            Examples
+            --------
+            >>> import pandas as pd, surveykit as sk
+            >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "w": [1.0, 1.0, 2.0, 2.0], "s": [1, 1, 2, 2]})
+            >>> float(sk.SurveyDesign(df, weights="w", strata="s").total("y")["estimate"][0])
+            17.0
         """
         stats = numeric_statistics(self, variables, "total", ratio=False)
-        return estimate_ratios(self, stats, self.domains(by), "total", ci=ci, level=level, df=df,
-                               labels=labels, empty=empty, deff=deff)
+        return estimate_ratios(
+            self, stats, self.domains(by), "total", ci=ci, level=level, df=df, labels=labels, empty=empty, deff=deff
+        )
 
     @_doc
-    def proportion(self, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
-                   ci: CIMethod = "t", level: float = 0.95, df: DegreesOfFreedom = None, labels: bool = False,
-                   empty: Empty = "error", deff: DeffReference = "wor") -> pd.DataFrame:
+    def proportion(
+        self,
+        variables: str | Sequence[str],
+        by: str | Sequence[str] | None = None,
+        *,
+        ci: CIMethod = "t",
+        level: float = 0.95,
+        df: DegreesOfFreedom = None,
+        labels: bool = False,
+        empty: Empty = "error",
+        deff: DeffReference = "wor",
+    ) -> pd.DataFrame:
         """Share of each category of one or several variables, by domain (one row per level).
 
-        Levels are the categories of a categorical column, otherwise the sorted distinct values.
-        Missing values are left out; the levels of a domain sum to 1.
+            Levels are the categories of a categorical column, otherwise the sorted distinct values.
+            Missing values are left out; the levels of a domain sum to 1.
 
-        Parameters
-        ----------
-        variables : str or list of str
-            Columns of any type.
-        by : str or list of str, optional
-            Domain columns.
-        {options}
-    {deff}
+            Parameters
+            ----------
+            variables : str or list of str
+                Columns of any type.
+            by : str or list of str, optional
+                Domain columns.
+            {options}
+        {deff}
 
-        Returns
-        -------
-        DataFrame with a ``level`` column after the domain columns.
+            Returns
+            -------
+            DataFrame with a ``level`` column after the domain columns.
 
-        Examples
-        --------
-        >>> import pandas as pd, surveykit as sk
-        >>> df = pd.DataFrame({"x": ["a", "b", "b", "b"], "w": [1.0, 1.0, 2.0, 2.0], "s": [1, 1, 2, 2]})
-        >>> r = sk.SurveyDesign(df, weights="w", strata="s").proportion("x")
-        >>> r[["level", "estimate"]].round(4).values.tolist()
-        [['a', 0.1667], ['b', 0.8333]]
+            Examples
+            --------
+            >>> import pandas as pd, surveykit as sk
+            >>> df = pd.DataFrame({"x": ["a", "b", "b", "b"], "w": [1.0, 1.0, 2.0, 2.0], "s": [1, 1, 2, 2]})
+            >>> r = sk.SurveyDesign(df, weights="w", strata="s").proportion("x")
+            >>> r[["level", "estimate"]].round(4).values.tolist()
+            [['a', 0.1667], ['b', 0.8333]]
         """
         stats = proportion_statistics(self, as_list(variables, "variables"))
-        return estimate_ratios(self, stats, self.domains(by), "proportion", ci=ci, level=level, df=df,
-                               labels=labels, empty=empty, deff=deff, proportion=True)
+        return estimate_ratios(
+            self,
+            stats,
+            self.domains(by),
+            "proportion",
+            ci=ci,
+            level=level,
+            df=df,
+            labels=labels,
+            empty=empty,
+            deff=deff,
+            proportion=True,
+        )
 
     @_doc
-    def ratio(self, numerator: str | Sequence[str], denominator: str | Sequence[str],
-              by: str | Sequence[str] | None = None, *, ci: CIMethod = "t", level: float = 0.95,
-              df: DegreesOfFreedom = None, labels: bool = False, empty: Empty = "error",
-              deff: DeffReference = "wor") -> pd.DataFrame:
+    def ratio(
+        self,
+        numerator: str | Sequence[str],
+        denominator: str | Sequence[str],
+        by: str | Sequence[str] | None = None,
+        *,
+        ci: CIMethod = "t",
+        level: float = 0.95,
+        df: DegreesOfFreedom = None,
+        labels: bool = False,
+        empty: Empty = "error",
+        deff: DeffReference = "wor",
+    ) -> pd.DataFrame:
         """Ratio of weighted totals ``T(numerator) / T(denominator)``, by domain.
 
-        Rows where either variable is missing are left out. Several numerators (or denominators)
-        pair up element-wise; a single one is repeated.
+            Rows where either variable is missing are left out. Several numerators (or denominators)
+            pair up element-wise; a single one is repeated.
 
-        Parameters
-        ----------
-        numerator, denominator : str or list of str
-            Numeric columns.
-        by : str or list of str, optional
-            Domain columns.
-        {options}
-    {deff}
+            Parameters
+            ----------
+            numerator, denominator : str or list of str
+                Numeric columns.
+            by : str or list of str, optional
+                Domain columns.
+            {options}
+        {deff}
 
-        Returns
-        -------
-        DataFrame; ``variable`` reads ``"num/den"``.
+            Returns
+            -------
+            DataFrame; ``variable`` reads ``"num/den"``.
 
-        Examples
-        --------
-        >>> import pandas as pd, surveykit as sk
-        >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "x": [2.0, 2.0, 2.0, 2.0],
-        ...                    "w": [1.0, 1.0, 2.0, 2.0], "s": [1, 1, 2, 2]})
-        >>> float(sk.SurveyDesign(df, weights="w", strata="s").ratio("y", "x")["estimate"][0])
-        1.4166666666666667
+            Examples
+            --------
+            >>> import pandas as pd, surveykit as sk
+            >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "x": [2.0, 2.0, 2.0, 2.0],
+            ...                    "w": [1.0, 1.0, 2.0, 2.0], "s": [1, 1, 2, 2]})
+            >>> float(sk.SurveyDesign(df, weights="w", strata="s").ratio("y", "x")["estimate"][0])
+            1.4166666666666667
         """
         stats = ratio_statistics(self, numerator, denominator)
-        return estimate_ratios(self, stats, self.domains(by), "ratio", ci=ci, level=level, df=df,
-                               labels=labels, empty=empty, deff=deff)
+        return estimate_ratios(
+            self, stats, self.domains(by), "ratio", ci=ci, level=level, df=df, labels=labels, empty=empty, deff=deff
+        )
 
     @_doc
-    def quantile(self, variables: str | Sequence[str], quantiles: float | Sequence[float] = 0.5,
-                 by: str | Sequence[str] | None = None, *, ci: CIMethod = "t", level: float = 0.95,
-                 df: DegreesOfFreedom = None, qrule: QuantileRule = "math",
-                 interval_type: QuantileInterval = "woodruff", labels: bool = False,
-                 empty: Empty = "error") -> pd.DataFrame:
+    def quantile(
+        self,
+        variables: str | Sequence[str],
+        quantiles: float | Sequence[float] = 0.5,
+        by: str | Sequence[str] | None = None,
+        *,
+        ci: CIMethod = "t",
+        level: float = 0.95,
+        df: DegreesOfFreedom = None,
+        qrule: QuantileRule = "math",
+        interval_type: QuantileInterval = "woodruff",
+        labels: bool = False,
+        empty: Empty = "error",
+    ) -> pd.DataFrame:
         """Weighted quantiles with confidence intervals, by domain (R's ``svyquantile``).
 
         The quantile follows R's rule ``qrule`` (default ``"math"``, the inverse of the weighted
@@ -286,14 +374,31 @@ class EstimatorMethods:
         3.5
         """
         probs = quantile_probabilities(quantiles)
-        return estimate_quantiles(self, as_list(variables, "variables"), probs, self.domains(by),
-                                  ci=ci, level=level, df=df, labels=labels, empty=empty, qrule=qrule,
-                                  interval_type=interval_type)
+        return estimate_quantiles(
+            self,
+            as_list(variables, "variables"),
+            probs,
+            self.domains(by),
+            ci=ci,
+            level=level,
+            df=df,
+            labels=labels,
+            empty=empty,
+            qrule=qrule,
+            interval_type=interval_type,
+        )
 
     # --- covariance, contrasts and differences ---------------------------------------------------
-    def linearize(self, statistic: str, variables: str | Sequence[str], by: str | Sequence[str] | None = None, *,
-                  denominator: str | Sequence[str] | None = None, labels: bool = False,
-                  empty: Empty = "error") -> Linearization:
+    def linearize(
+        self,
+        statistic: str,
+        variables: str | Sequence[str],
+        by: str | Sequence[str] | None = None,
+        *,
+        denominator: str | Sequence[str] | None = None,
+        labels: bool = False,
+        empty: Empty = "error",
+    ) -> Linearization:
         """The estimates of ``statistic`` with their linearization, for covariances and contrasts.
 
         Parameters
@@ -316,12 +421,18 @@ class EstimatorMethods:
         >>> lin.estimate.round(4).tolist()
         [2.8333]
         """
-        return _contrasts.linearize(self, statistic, variables, by, denominator=denominator, labels=labels,
-                                    empty=empty)
+        return _contrasts.linearize(self, statistic, variables, by, denominator=denominator, labels=labels, empty=empty)
 
-    def covariance(self, statistic: str | Linearization, variables: str | Sequence[str] | None = None,
-                   by: str | Sequence[str] | None = None, *, denominator: str | Sequence[str] | None = None,
-                   labels: bool = False, empty: Empty = "error") -> pd.DataFrame:
+    def covariance(
+        self,
+        statistic: str | Linearization,
+        variables: str | Sequence[str] | None = None,
+        by: str | Sequence[str] | None = None,
+        *,
+        denominator: str | Sequence[str] | None = None,
+        labels: bool = False,
+        empty: Empty = "error",
+    ) -> pd.DataFrame:
         """Covariance matrix of the estimates of one estimator call (R's ``vcov``, ``svyby(covmat=TRUE)``).
 
         Taylor designs: the stratified cross-products of the linearized estimates' unit totals, with
@@ -352,10 +463,18 @@ class EstimatorMethods:
         lin = self._linearization(statistic, variables, by, denominator, labels, empty)
         return _contrasts.covariance_table(self, lin)
 
-    def contrast(self, statistic: str | Linearization, contrasts: Mapping[str, Any] | Sequence[Any],
-                 variables: str | Sequence[str] | None = None, by: str | Sequence[str] | None = None, *,
-                 denominator: str | Sequence[str] | None = None, labels: bool = False, level: float = 0.95,
-                 df: float | None = None) -> pd.DataFrame:
+    def contrast(
+        self,
+        statistic: str | Linearization,
+        contrasts: Mapping[str, Any] | Sequence[Any],
+        variables: str | Sequence[str] | None = None,
+        by: str | Sequence[str] | None = None,
+        *,
+        denominator: str | Sequence[str] | None = None,
+        labels: bool = False,
+        level: float = 0.95,
+        df: float | None = None,
+    ) -> pd.DataFrame:
         """Linear and nonlinear functions of estimates with standard errors (R's ``svycontrast``).
 
         Parameters
@@ -392,9 +511,19 @@ class EstimatorMethods:
         lin = self._linearization(statistic, variables, by, denominator, labels, "error")
         return _contrasts.contrast_table(self, lin, contrasts, level=level, df=df)
 
-    def difference(self, variable: str | Sequence[str], by: str | Sequence[str], *, statistic: str = "mean",
-                   reference: Any = None, pairs: str = "reference", denominator: str | Sequence[str] | None = None,
-                   level: float = 0.95, labels: bool = False, df: float | None = None) -> pd.DataFrame:
+    def difference(
+        self,
+        variable: str | Sequence[str],
+        by: str | Sequence[str],
+        *,
+        statistic: str = "mean",
+        reference: Any = None,
+        pairs: str = "reference",
+        denominator: str | Sequence[str] | None = None,
+        level: float = 0.95,
+        labels: bool = False,
+        df: float | None = None,
+    ) -> pd.DataFrame:
         """Differences between domain categories with t tests (women - men; a department - the country).
 
         The last ``by`` column is compared; earlier ``by`` columns define cells within which the
@@ -428,11 +557,27 @@ class EstimatorMethods:
         >>> t[["group", "reference", "estimate"]].values.tolist()
         [['M', 'F', 1.25]]
         """
-        return _contrasts.difference_table(self, variable, by, statistic=statistic, reference=reference, pairs=pairs,
-                                           denominator=denominator, level=level, labels=labels, df=df)
+        return _contrasts.difference_table(
+            self,
+            variable,
+            by,
+            statistic=statistic,
+            reference=reference,
+            pairs=pairs,
+            denominator=denominator,
+            level=level,
+            labels=labels,
+            df=df,
+        )
 
-    def linearization(self, estimate: Any, influence: Any, *, names: Sequence[str] | None = None,
-                      replicate: Callable[[np.ndarray], np.ndarray] | None = None) -> Linearization:
+    def linearization(
+        self,
+        estimate: Any,
+        influence: Any,
+        *,
+        names: Sequence[str] | None = None,
+        replicate: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> Linearization:
         """Your own statistic: estimates and influence values in, a linearization the design can use.
 
         The design then gives its SEs (:meth:`estimate`), covariance (:meth:`covariance`) and
@@ -488,5 +633,4 @@ class EstimatorMethods:
             return statistic
         if variables is None:
             raise EstimationError(f"{statistic}: give the variables (or a Linearization).")
-        return _contrasts.linearize(self, statistic, variables, by, denominator=denominator, labels=labels,
-                                    empty=empty)
+        return _contrasts.linearize(self, statistic, variables, by, denominator=denominator, labels=labels, empty=empty)

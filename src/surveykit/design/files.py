@@ -42,8 +42,18 @@ from .survey_design import SurveyDesign
 __all__ = ["load_design_file", "build_designs"]
 
 _TOP_KEYS = {"weights", "strata", "psu", "fpc", "nest", "lonely_psu", "calibration", "units", "unit"}
-_UNIT_KEYS = {"table", "weights", "strata", "psu", "fpc", "nest", "lonely_psu", "calibration", "key",
-              "inherit_calibration"}
+_UNIT_KEYS = {
+    "table",
+    "weights",
+    "strata",
+    "psu",
+    "fpc",
+    "nest",
+    "lonely_psu",
+    "calibration",
+    "key",
+    "inherit_calibration",
+}
 _CAL_KEYS = {"controls", "method", "bounds", "margins"}
 _LONELY = ("error", "adjust", "average", "remove", "certainty")
 _METHODS = ("linear", "raking", "logit")
@@ -136,8 +146,11 @@ def _design_spec(spec: Mapping, file: str, where: str, base: Path, table: bool) 
         out["key"] = key
         inherit = spec.get("inherit_calibration", key is not None)
         if not isinstance(inherit, bool) and inherit not in ("fixed", "calibrated"):
-            raise _fail(file, f"{where}inherit_calibration", "must be true (the same as fixed), false, fixed or "
-                                                             f"calibrated, not {inherit!r}.")
+            raise _fail(
+                file,
+                f"{where}inherit_calibration",
+                f"must be true (the same as fixed), false, fixed or calibrated, not {inherit!r}.",
+            )
         if inherit and key is None:
             raise _fail(file, f"{where}inherit_calibration", "needs key: the column linking rows to the main table.")
         out["inherit_calibration"] = inherit
@@ -194,6 +207,7 @@ def _yaml_wording(message: str) -> str:
     >>> _yaml_wording("ids repeat across strata; pass nest=True; otherwise fix the ids.")
     'ids repeat across strata; write `nest: true` in the design file; otherwise fix the ids.'
     """
+
     def key(m: re.Match) -> str:
         value = {"True": "true", "False": "false", "None": "null"}.get(m.group(2), m.group(2).strip("'\""))
         return f"write `{m.group(1)}: {value}` in the design file"
@@ -204,8 +218,15 @@ def _yaml_wording(message: str) -> str:
 def _design(df: pd.DataFrame, spec: dict[str, Any], file: str, where: str) -> SurveyDesign:
     """The (calibrated) design a design file's spec describes for one table."""
     try:
-        d = SurveyDesign(df, weights=spec["weights"], strata=spec["strata"], psu=spec["psu"], fpc=spec["fpc"],
-                         nest=spec["nest"], lonely_psu=spec["lonely_psu"])
+        d = SurveyDesign(
+            df,
+            weights=spec["weights"],
+            strata=spec["strata"],
+            psu=spec["psu"],
+            fpc=spec["fpc"],
+            nest=spec["nest"],
+            lonely_psu=spec["lonely_psu"],
+        )
     except SurveykitError as exc:
         raise DesignError(f"design file {file}, {where}: {_yaml_wording(str(exc))}", file=file) from None
     return _calibrated(d, spec.get("calibration"), file, where)
@@ -223,18 +244,25 @@ def _calibrated(d: SurveyDesign, cal: dict[str, Any] | None, file: str, where: s
     if ctl.margins:
         # as calibrate(controls): the population size joins only numeric margins (categorical ones imply it)
         size = None if any(isinstance(v, Mapping) for v in ctl.margins.values()) else ctl.population_size
-        return cast(SurveyDesign, d.calibrate(ctl.margins, method=cal["method"], bounds=cal["bounds"],
-                                              population_size=size))
+        return cast(
+            SurveyDesign, d.calibrate(ctl.margins, method=cal["method"], bounds=cal["bounds"], population_size=size)
+        )
     if ctl.population_size:
         # a file with only the population size (e.g. the census count of households): an intercept
-        return cast(SurveyDesign, d.calibrate({}, method=cal["method"], bounds=cal["bounds"],
-                                              population_size=float(ctl.population_size)))
-    raise DesignError(f"design file {file}, {where}.calibration.controls: {cal['controls']} has neither margins "
-                      "nor a population size.", file=file)
+        return cast(
+            SurveyDesign,
+            d.calibrate({}, method=cal["method"], bounds=cal["bounds"], population_size=float(ctl.population_size)),
+        )
+    raise DesignError(
+        f"design file {file}, {where}.calibration.controls: {cal['controls']} has neither margins "
+        "nor a population size.",
+        file=file,
+    )
 
 
-def build_designs(spec: dict[str, Any], data: pd.DataFrame, tables: Mapping[str, pd.DataFrame],
-                  absent: dict[str, str] | None = None) -> dict[str, SurveyDesign]:
+def build_designs(
+    spec: dict[str, Any], data: pd.DataFrame, tables: Mapping[str, pd.DataFrame], absent: dict[str, str] | None = None
+) -> dict[str, SurveyDesign]:
     """The designs by unit of analysis from a loaded design file (see :func:`load_design_file`).
 
     A unit whose table was not given has no design; why is written to ``absent`` (by unit). A unit
@@ -276,24 +304,37 @@ def build_designs(spec: dict[str, Any], data: pd.DataFrame, tables: Mapping[str,
     return out
 
 
-def _inherited(main: SurveyDesign, df: pd.DataFrame, u: dict[str, Any], parent: dict[str, Any], file: str,
-               where: str) -> SurveyDesign:
+def _inherited(
+    main: SurveyDesign, df: pd.DataFrame, u: dict[str, Any], parent: dict[str, Any], file: str, where: str
+) -> SurveyDesign:
     """A child table's design carrying the main design's calibration (its strata and PSUs are its parents')."""
     for k in ("strata", "psu", "fpc", "nest"):
         if u[k] != parent[k]:
-            raise _fail(file, f"{where}.{k}", f"a unit that inherits the calibration is in the main design's strata "
-                                              f"and PSUs: remove {k} here or write inherit_calibration: false.")
+            raise _fail(
+                file,
+                f"{where}.{k}",
+                f"a unit that inherits the calibration is in the main design's strata "
+                f"and PSUs: remove {k} here or write inherit_calibration: false.",
+            )
     if u["weights"] not in df.columns:
-        raise DesignError(f"design file {file}, {where}.weights: column {u['weights']!r} is not in table "
-                          f"{u['table']!r}.", file=file, column=u["weights"])
+        raise DesignError(
+            f"design file {file}, {where}.weights: column {u['weights']!r} is not in table {u['table']!r}.",
+            file=file,
+            column=u["weights"],
+        )
     variance: Literal["fixed", "calibrated"] = "calibrated" if u["inherit_calibration"] == "calibrated" else "fixed"
     if variance == "calibrated" and u.get("calibration"):
-        raise _fail(file, f"{where}.calibration", "a unit with inherit_calibration: calibrated takes the main "
-                                                   "design's calibration only; remove this calibration.")
+        raise _fail(
+            file,
+            f"{where}.calibration",
+            "a unit with inherit_calibration: calibrated takes the main "
+            "design's calibration only; remove this calibration.",
+        )
     try:
-        d = inherit_calibration(main, df, u["key"], weights=u["weights"], lonely_psu=u["lonely_psu"],
-                                variance=variance)
+        d = inherit_calibration(main, df, u["key"], weights=u["weights"], lonely_psu=u["lonely_psu"], variance=variance)
     except SurveykitError as exc:
-        raise DesignError(f"design file {file}, {where} (table {u['table']!r}, key {u['key']!r}): "
-                          f"{_yaml_wording(str(exc))}", file=file) from None
+        raise DesignError(
+            f"design file {file}, {where} (table {u['table']!r}, key {u['key']!r}): {_yaml_wording(str(exc))}",
+            file=file,
+        ) from None
     return _calibrated(d, u.get("calibration"), file, where)

@@ -90,8 +90,10 @@ def hadamard_order(n: int) -> int:
         if order <= _MAX_ORDER and (best is None or order < best):
             best = order
     if best is None:
-        raise DesignError(f"no Hadamard matrix of order >= {n} is available (limit {_MAX_ORDER}); "
-                          "use the jackknife or bootstrap for this many strata.")
+        raise DesignError(
+            f"no Hadamard matrix of order >= {n} is available (limit {_MAX_ORDER}); "
+            "use the jackknife or bootstrap for this many strata."
+        )
     return best
 
 

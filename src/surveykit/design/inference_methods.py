@@ -26,11 +26,21 @@ class InferenceMethods:
     """Inference methods of :class:`~surveykit.design.base.BaseDesign` (mixed in)."""
 
     if TYPE_CHECKING:  # provided by BaseDesign
+
         def subset(self, mask: Any) -> Any: ...
 
-    def crosstab(self, row: str, col: str, *, by: str | Sequence[str] | None = None,
-                 statistic: str = "proportion", margin: str = "cell", ci: str = "t", level: float = 0.95,
-                 labels: bool = False) -> pd.DataFrame:
+    def crosstab(
+        self,
+        row: str,
+        col: str,
+        *,
+        by: str | Sequence[str] | None = None,
+        statistic: str = "proportion",
+        margin: str = "cell",
+        ci: str = "t",
+        level: float = 0.95,
+        labels: bool = False,
+    ) -> pd.DataFrame:
         """Two-way table of weighted proportions or totals with SEs (R's ``svymean(~interaction())``,
         ``svytotal``, ``svyby``).
 
@@ -62,8 +72,9 @@ class InferenceMethods:
         >>> t[["a", "b", "estimate"]].round(3).values.tolist()
         [['x', 0, 0.2], ['x', 1, 0.8], ['y', 0, 0.333], ['y', 1, 0.667]]
         """
-        return _crosstab.crosstab(self, row, col, by=by, statistic=statistic, margin=margin, ci=ci, level=level,
-                                  labels=labels)
+        return _crosstab.crosstab(
+            self, row, col, by=by, statistic=statistic, margin=margin, ci=ci, level=level, labels=labels
+        )
 
     def chisq(self, row: str, col: str, *, statistic: str = "F") -> pd.DataFrame:
         """Design-based test of independence of two categorical variables (R's ``svychisq``).
@@ -109,8 +120,9 @@ class InferenceMethods:
         """
         return _chisq.gof_chisq(self, variable, p)
 
-    def ttest(self, variable: str, group: str | None = None, *, mu: float = 0.0, level: float = 0.95,
-              reference: Any = None) -> pd.DataFrame:
+    def ttest(
+        self, variable: str, group: str | None = None, *, mu: float = 0.0, level: float = 0.95, reference: Any = None
+    ) -> pd.DataFrame:
         """Design-based t-test of a mean (against ``mu``) or of the difference of two groups (R's
         ``svyttest``).
 
@@ -198,7 +210,6 @@ class InferenceMethods:
         3.5812
         """
         return _svyvar.svyvar(self, variables, replicate=hasattr(self, "replicates"))
-
 
 
 def _chisq_sizes(design: Any) -> tuple[int, float]:

@@ -85,8 +85,10 @@ class InheritedDesign(SurveyDesign):
 
     # --- the calibration belongs to the parent -------------------------------------------------
     def _refuse(self, step: str) -> WeightingError:
-        return WeightingError(f"{step} on a design that inherits its parent's calibration: weight the parent design "
-                              "first, then call inherit_calibration().")
+        return WeightingError(
+            f"{step} on a design that inherits its parent's calibration: weight the parent design "
+            "first, then call inherit_calibration()."
+        )
 
     def _with_calibration(self, plan: CalibrationPlan) -> NoReturn:
         raise self._refuse("calibration")
@@ -97,18 +99,31 @@ class InheritedDesign(SurveyDesign):
     def _with_nonresponse(self, plan: NonresponsePlan) -> NoReturn:
         raise self._refuse("a nonresponse adjustment")
 
-    def to_replicate(self, method: str = "jkn", replicates: int | None = None, rho: float | None = None,
-                     seed: int | None = None, mse: bool = False) -> Any:
+    def to_replicate(
+        self,
+        method: str = "jkn",
+        replicates: int | None = None,
+        rho: float | None = None,
+        seed: int | None = None,
+        mse: bool = False,
+    ) -> Any:
         """Refused: replicate the parent design instead (its replicates recalibrate)."""
-        raise WeightingError("to_replicate() of a design that inherits its parent's calibration: convert the parent "
-                             "design to replicates and compute the child's statistics there, or use "
-                             "variance='fixed'.")
+        raise WeightingError(
+            "to_replicate() of a design that inherits its parent's calibration: convert the parent "
+            "design to replicates and compute the child's statistics there, or use "
+            "variance='fixed'."
+        )
 
 
-def inherit_calibration(parent: SurveyDesign, child: pd.DataFrame, key: str, *,
-                        weights: str | np.ndarray | pd.Series | None = None,
-                        lonely_psu: LonelyPSU | None = None,
-                        variance: Literal["fixed", "calibrated"] = "fixed") -> SurveyDesign:
+def inherit_calibration(
+    parent: SurveyDesign,
+    child: pd.DataFrame,
+    key: str,
+    *,
+    weights: str | np.ndarray | pd.Series | None = None,
+    lonely_psu: LonelyPSU | None = None,
+    variance: Literal["fixed", "calibrated"] = "fixed",
+) -> SurveyDesign:
     """The design of a child table (incidents, household members) carrying ``parent``'s calibration.
 
     Every child row belongs to one row of this (calibrated) design through ``key``; it gets that
@@ -168,34 +183,47 @@ def inherit_calibration(parent: SurveyDesign, child: pd.DataFrame, key: str, *,
     True
     """
     if variance not in ("fixed", "calibrated"):
-        raise WeightingError(f"variance={variance!r}: use 'fixed' (the calibration treated as fixed) or "
-                             "'calibrated' (its residuals carried).")
+        raise WeightingError(
+            f"variance={variance!r}: use 'fixed' (the calibration treated as fixed) or "
+            "'calibrated' (its residuals carried)."
+        )
     if not isinstance(parent, SurveyDesign):
-        raise WeightingError("inherit_calibration() makes a Taylor child design from a SurveyDesign; replicate "
-                             "designs carry their calibration in the replicate weights.")
+        raise WeightingError(
+            "inherit_calibration() makes a Taylor child design from a SurveyDesign; replicate "
+            "designs carry their calibration in the replicate weights."
+        )
     parent._whole_sample("inherit_calibration")
     if not parent._calibrations:
-        raise WeightingError("inherit_calibration(): this design is not calibrated, so there is nothing to "
-                             "inherit; build the child design with sk.SurveyDesign.")
+        raise WeightingError(
+            "inherit_calibration(): this design is not calibrated, so there is nothing to "
+            "inherit; build the child design with sk.SurveyDesign."
+        )
     if not isinstance(child, pd.DataFrame):
         raise DesignError(f"inherit_calibration(child=...) must be a pandas DataFrame, not {type(child).__name__}.")
     if key not in child.columns:
-        raise ColumnNotFoundError(f"column '{key}' (key) is not in the child table; it links each child row "
-                                  "to its parent row.", column=key)
+        raise ColumnNotFoundError(
+            f"column '{key}' (key) is not in the child table; it links each child row to its parent row.", column=key
+        )
     parent_key = parent.column(key)
     repeated = parent_key.duplicated(keep=False).to_numpy()
     if repeated.any():
         rows = list(parent_key.index[repeated])
-        raise DesignError(f"key '{key}' does not identify the design's rows: it repeats in rows "
-                          f"{format_rows(rows)}; link the child through the parent's id column.",
-                          column=key, rows=rows)
+        raise DesignError(
+            f"key '{key}' does not identify the design's rows: it repeats in rows "
+            f"{format_rows(rows)}; link the child through the parent's id column.",
+            column=key,
+            rows=rows,
+        )
     pos = pd.Index(parent_key.to_numpy()).get_indexer(child[key].to_numpy())
     orphan = pos < 0
     if orphan.any():
         rows = list(child.index[orphan])
-        raise DesignError(f"{int(orphan.sum())} child row(s) have no parent row with the same '{key}' (rows "
-                          f"{format_rows(rows)}); every child row needs its parent in the design's data.",
-                          column=key, rows=rows)
+        raise DesignError(
+            f"{int(orphan.sum())} child row(s) have no parent row with the same '{key}' (rows "
+            f"{format_rows(rows)}); every child row needs its parent in the design's data.",
+            column=key,
+            rows=rows,
+        )
     g = np.prod([step.g for step in parent._calibrations], axis=0)
     spec = parent._spec
     added = {}
@@ -208,20 +236,28 @@ def inherit_calibration(parent: SurveyDesign, child: pd.DataFrame, key: str, *,
         differ = ~(pd.isna(mine) & pd.isna(values)) & (mine != values)
         if differ.any():
             rows = list(child.index[differ])
-            raise DesignError(f"column '{col}' of the child table differs from its parent row's in rows "
-                              f"{format_rows(rows)}: a child row is in its parent's strata and sampling units.",
-                              column=col, rows=rows)
+            raise DesignError(
+                f"column '{col}' of the child table differs from its parent row's in rows "
+                f"{format_rows(rows)}: a child row is in its parent's strata and sampling units.",
+                column=col,
+                rows=rows,
+            )
     frame = child.assign(**added) if added else child
     if weights is None:
         w = (parent._w / g)[pos]
     else:
-        w = (frame[weights] if isinstance(weights, str) and weights in frame.columns
-             else _child_weights(frame, weights))
+        w = frame[weights] if isinstance(weights, str) and weights in frame.columns else _child_weights(frame, weights)
         w = pd.to_numeric(pd.Series(np.asarray(w).ravel()), errors="coerce").to_numpy(dtype=float)
-    out = SurveyDesign(frame, weights=pd.Series(w * g[pos], index=frame.index), strata=spec["strata"] or None,
-                       psu=spec["psu"] or None, fpc=spec["fpc"] or None, nest=spec["nest"],
-                       lonely_psu=lonely_psu or spec["lonely_psu"],
-                       adjust_domain_lonely=spec["adjust_domain_lonely"])
+    out = SurveyDesign(
+        frame,
+        weights=pd.Series(w * g[pos], index=frame.index),
+        strata=spec["strata"] or None,
+        psu=spec["psu"] or None,
+        fpc=spec["fpc"] or None,
+        nest=spec["nest"],
+        lonely_psu=lonely_psu or spec["lonely_psu"],
+        adjust_domain_lonely=spec["adjust_domain_lonely"],
+    )
     if variance == "fixed":
         return out
     return InheritedDesign.from_child(out, parent, pos)

@@ -17,8 +17,14 @@ import pandas as pd
 
 from ..errors import DesignError, EstimationError, WeightError, format_rows
 from ..variance import Block, Linearization, Transform
-from ..variance.kernel import (DENSE_UNIT_CELLS, cached_cells, cell_replicate_totals, replicate_covariance,
-                               replicate_totals, replicate_variance)
+from ..variance.kernel import (
+    DENSE_UNIT_CELLS,
+    cached_cells,
+    cell_replicate_totals,
+    replicate_covariance,
+    replicate_totals,
+    replicate_variance,
+)
 from ..variance.weights import check_weights
 from ..weighting.methods import CalibrationPlan, NonresponsePlan, nonresponse_replicates, trim_replicates
 from .base import BaseDesign
@@ -102,8 +108,12 @@ class ReplicateDesign(BaseDesign):
             bad = ~(v >= 0) | np.isinf(v)
             if bad.any():
                 rows = list(df.index[bad])
-                raise WeightError(f"replicate weight column '{c}' has missing, negative or infinite values in "
-                                  f"rows {format_rows(rows)}.", column=c, rows=rows)
+                raise WeightError(
+                    f"replicate weight column '{c}' has missing, negative or infinite values in "
+                    f"rows {format_rows(rows)}.",
+                    column=c,
+                    rows=rows,
+                )
             columns.append(v)
         factors, unit = _compress(columns, self._w)
         scale_, rscales_ = default_scales(method, R, scale, rscales, rho)
@@ -115,9 +125,17 @@ class ReplicateDesign(BaseDesign):
         self.column(column)
         return column
 
-    def _set_replicates(self, factors: np.ndarray, unit: np.ndarray | None, scale: float,
-                        rscales: np.ndarray, mse: bool, method: str, rho: float | None,
-                        degf: float | None) -> None:
+    def _set_replicates(
+        self,
+        factors: np.ndarray,
+        unit: np.ndarray | None,
+        scale: float,
+        rscales: np.ndarray,
+        mse: bool,
+        method: str,
+        rho: float | None,
+        degf: float | None,
+    ) -> None:
         self._factors = factors
         self._unit = unit
         self._scale = float(scale)
@@ -128,9 +146,19 @@ class ReplicateDesign(BaseDesign):
         self._degf = degf
 
     @classmethod
-    def from_factors(cls, data: pd.DataFrame, w: np.ndarray, factors: np.ndarray, unit: np.ndarray | None,
-                      scale: float, rscales: np.ndarray, mse: bool, method: str, rho: float | None = None,
-                      degf: float | None = None) -> ReplicateDesign:
+    def from_factors(
+        cls,
+        data: pd.DataFrame,
+        w: np.ndarray,
+        factors: np.ndarray,
+        unit: np.ndarray | None,
+        scale: float,
+        rscales: np.ndarray,
+        mse: bool,
+        method: str,
+        rho: float | None = None,
+        degf: float | None = None,
+    ) -> ReplicateDesign:
         """A design from per-unit replicate factors (replicate weight / full-sample weight).
 
         ``factors`` is (units x R); ``unit`` maps rows to units (``None``: rows are units).
@@ -186,8 +214,9 @@ class ReplicateDesign(BaseDesign):
     def replicate_weights(self) -> pd.DataFrame:
         """The replicate weights (full weights), one column per replicate."""
         f = self._factors if self._unit is None else self._factors[self._unit]
-        return pd.DataFrame(self._w[:, None] * f, index=self._data.index,
-                            columns=[f"repw{j + 1}" for j in range(self.replicates)])
+        return pd.DataFrame(
+            self._w[:, None] * f, index=self._data.index, columns=[f"repw{j + 1}" for j in range(self.replicates)]
+        )
 
     @property
     def degf(self) -> float:
@@ -208,15 +237,23 @@ class ReplicateDesign(BaseDesign):
             if block.cells is not None and block.cells[0] is self._cells_of(block):
                 T = cell_replicate_totals(self._factors, block.cells[2], block.cells[1], block.n_groups)
             else:
-                T = replicate_totals(block.weighted_columns(self._w), block.group, block.n_groups, self._factors,
-                                     self._unit, cache=block.cache)
+                T = replicate_totals(
+                    block.weighted_columns(self._w),
+                    block.group,
+                    block.n_groups,
+                    self._factors,
+                    self._unit,
+                    cache=block.cache,
+                )
             assert block.function is not None
             with np.errstate(divide="ignore", invalid="ignore"):
                 return block.function(T)
         if block.replicate is not None:
             return np.asarray(block.replicate(self.replicate_weights.to_numpy()), dtype=np.float64)
-        raise EstimationError("this statistic gives influence values only; a replicate design re-estimates it on "
-                              "every replicate: pass replicate= (a function of the (n, R) replicate weights).")
+        raise EstimationError(
+            "this statistic gives influence values only; a replicate design re-estimates it on "
+            "every replicate: pass replicate= (a function of the (n, R) replicate weights)."
+        )
 
     def variance_cells(self, group: np.ndarray | None, n_groups: int, cache: dict | None = None):
         """(cell of each row, cells used as ``unit * G + domain``) when replicate factors are per unit and
@@ -243,14 +280,14 @@ class ReplicateDesign(BaseDesign):
         if transform is None:
             return var, None
         with np.errstate(divide="ignore", invalid="ignore"):
-            vt = replicate_variance(transform.fn(thetas), transform.fn(block.estimate), self._scale, self._rscales,
-                                    self._mse)
+            vt = replicate_variance(
+                transform.fn(thetas), transform.fn(block.estimate), self._scale, self._rscales, self._mse
+            )
         return var, vt
 
     def covariance_matrix(self, lin: Linearization) -> np.ndarray:
         """Covariance of the estimates of ``lin`` from their replicate estimates (row order)."""
-        return replicate_covariance(self.replicate_estimates(lin), lin.estimate, self._scale, self._rscales,
-                                    self._mse)
+        return replicate_covariance(self.replicate_estimates(lin), lin.estimate, self._scale, self._rscales, self._mse)
 
     def function_covariance(self, lin: Linearization, fn, J: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Value and covariance of ``fn(estimates)``: ``fn`` applied to every replicate's estimates."""
@@ -287,11 +324,14 @@ class ReplicateDesign(BaseDesign):
         """
         theta = np.atleast_1d(np.asarray(fn(self._w.copy(), self._data), dtype=np.float64)).ravel()
         W = self.replicate_weights.to_numpy()
-        reps = np.array([np.atleast_1d(np.asarray(fn(W[:, r], self._data), dtype=np.float64)).ravel()
-                         for r in range(W.shape[1])])
+        reps = np.array(
+            [np.atleast_1d(np.asarray(fn(W[:, r], self._data), dtype=np.float64)).ravel() for r in range(W.shape[1])]
+        )
         if reps.shape[1:] != theta.shape:
-            raise EstimationError(f"fn gave {theta.size} value(s) on the full sample but {reps.shape[1]} on a "
-                                  "replicate; it must give the same number each time.")
+            raise EstimationError(
+                f"fn gave {theta.size} value(s) on the full sample but {reps.shape[1]} on a "
+                "replicate; it must give the same number each time."
+            )
         # a statistic known only through its replicates: the design's own table of any linearization
         lin = self.linearization(theta, np.zeros((self.n, theta.size)), names=names, replicate=lambda _: reps)
         return self.estimate(lin, level=level)
@@ -309,16 +349,19 @@ class ReplicateDesign(BaseDesign):
             if key not in seen:
                 inside = np.ones(self.n) if m is None else m.astype(np.float64)
                 has = np.bincount(unit * G + g, weights=inside, minlength=n_units * G).reshape(n_units, G) > 0
-                seen[key] = np.array([_rank(self._factors[has[:, gg]]) - 1.0 if has[:, gg].any() else np.nan
-                                      for gg in range(G)])
+                seen[key] = np.array(
+                    [_rank(self._factors[has[:, gg]]) - 1.0 if has[:, gg].any() else np.nan for gg in range(G)]
+                )
             out[:, j] = seen[key]
         return out
 
     # --- weighting steps: redone in every replicate ---------------------------------------------
-    def _rebuilt(self, data: pd.DataFrame, w: np.ndarray, factors: np.ndarray, unit: np.ndarray | None,
-                 report) -> ReplicateDesign:
-        new = ReplicateDesign.from_factors(data, w, factors, unit, self._scale, self._rscales, self._mse,
-                                           self._method, self._rho, None)
+    def _rebuilt(
+        self, data: pd.DataFrame, w: np.ndarray, factors: np.ndarray, unit: np.ndarray | None, report
+    ) -> ReplicateDesign:
+        new = ReplicateDesign.from_factors(
+            data, w, factors, unit, self._scale, self._rscales, self._mse, self._method, self._rho, None
+        )
         new.weighting_report = report
         return new
 
@@ -336,8 +379,10 @@ class ReplicateDesign(BaseDesign):
 
     def __repr__(self) -> str:
         extra = f", subpopulation of {int(self._subset.sum())} rows" if self._subset is not None else ""
-        return (f"ReplicateDesign({self.n} rows, {self.replicates} {self._method} replicates, "
-                f"scale={self._scale:.6g}{', mse' if self._mse else ''}{extra})")
+        return (
+            f"ReplicateDesign({self.n} rows, {self.replicates} {self._method} replicates, "
+            f"scale={self._scale:.6g}{', mse' if self._mse else ''}{extra})"
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -361,15 +406,25 @@ def default_scales(method: str, R: int, scale: float | None, rscales, rho: float
     if method == "fay" and rho is None:
         raise DesignError("method='fay' needs rho, Fay's coefficient (e.g. 0.5).")
     if method == "jkn" and rscales is None:
-        raise DesignError("method='jkn' needs rscales: (n_h - 1)/n_h for each replicate, n_h the number of "
-                          "PSUs in the replicate's stratum.")
+        raise DesignError(
+            "method='jkn' needs rscales: (n_h - 1)/n_h for each replicate, n_h the number of "
+            "PSUs in the replicate's stratum."
+        )
     if scale is None:
-        scale = {"jk1": (R - 1) / R, "jkn": 1.0, "brr": 1.0 / R,
-                 "fay": 1.0 / (R * (1 - (rho or 0.0)) ** 2),
-                 "bootstrap": 1.0 / (R - 1) if R > 1 else 1.0, "sdr": 4.0 / R, "other": 1.0}[method]
+        scale = {
+            "jk1": (R - 1) / R,
+            "jkn": 1.0,
+            "brr": 1.0 / R,
+            "fay": 1.0 / (R * (1 - (rho or 0.0)) ** 2),
+            "bootstrap": 1.0 / (R - 1) if R > 1 else 1.0,
+            "sdr": 4.0 / R,
+            "other": 1.0,
+        }[method]
     if rscales is not None and np.size(rscales) not in (1, R):
-        raise DesignError(f"rscales has {np.size(rscales)} values for {R} replicates; give one per replicate "
-                          "(or a single value for all).")
+        raise DesignError(
+            f"rscales has {np.size(rscales)} values for {R} replicates; give one per replicate "
+            "(or a single value for all)."
+        )
     try:
         rs = np.ones(R) if rscales is None else np.broadcast_to(np.asarray(rscales, dtype=np.float64), (R,)).copy()
         scale = float(scale)

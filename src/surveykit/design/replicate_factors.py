@@ -20,8 +20,14 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["make_replicates"]
 
 
-def make_replicates(design: SurveyDesign, method: str, replicates: int | None = None, rho: float | None = None,
-                    seed: int | None = None, mse: bool = False) -> ReplicateDesign:
+def make_replicates(
+    design: SurveyDesign,
+    method: str,
+    replicates: int | None = None,
+    rho: float | None = None,
+    seed: int | None = None,
+    mse: bool = False,
+) -> ReplicateDesign:
     """Replicate factors per first-stage unit for ``design`` (see :meth:`SurveyDesign.to_replicate`)."""
     if method not in REPLICATE_METHODS or method == "other":
         raise DesignError(f"method={method!r}: use one of jk1, jkn, brr, fay, bootstrap, sdr.")
@@ -38,8 +44,12 @@ def make_replicates(design: SurveyDesign, method: str, replicates: int | None = 
         import warnings
 
         from ..errors import SurveykitWarning
-        warnings.warn("BRR/Fay replicates cannot carry the finite population correction; it is dropped "
-                      "(as in R).", SurveykitWarning, stacklevel=3)
+
+        warnings.warn(
+            "BRR/Fay replicates cannot carry the finite population correction; it is dropped (as in R).",
+            SurveykitWarning,
+            stacklevel=3,
+        )
     if method == "jk1":
         if st.has_strata and stage.n_strata > 1:
             raise DesignError("JK1 is for unstratified designs; use 'jkn' (delete one PSU within its stratum).")
@@ -49,7 +59,7 @@ def make_replicates(design: SurveyDesign, method: str, replicates: int | None = 
         np.fill_diagonal(F, 0.0)
         fpc = f[0]
         scale, rscales = fpc * (n - 1) / n, np.ones(C)
-        degf = C - 1.0                     # the C x C delete-one factors have full rank
+        degf = C - 1.0  # the C x C delete-one factors have full rank
         if fpc == 0:
             F, rscales, scale = np.zeros((C, 0)), np.zeros(0), 0.0
     elif method == "jkn":
@@ -73,21 +83,34 @@ def make_replicates(design: SurveyDesign, method: str, replicates: int | None = 
         F, R = _sdr(strat, C, replicates)
         scale, rscales = 4.0 / R, np.ones(R)
     if replicates is not None and method in ("jk1", "jkn", "brr", "fay") and replicates != F.shape[1]:
-        raise DesignError(f"{method} replicates are determined by the design ({F.shape[1]} here); "
-                          "leave replicates=None.")
-    return ReplicateDesign.from_factors(design.data, design.weight_array.copy(), F, stage.cluster, scale, rscales, mse,
-                                         method, rho=rho if method == "fay" else None, degf=degf)
+        raise DesignError(
+            f"{method} replicates are determined by the design ({F.shape[1]} here); leave replicates=None."
+        )
+    return ReplicateDesign.from_factors(
+        design.data,
+        design.weight_array.copy(),
+        F,
+        stage.cluster,
+        scale,
+        rscales,
+        mse,
+        method,
+        rho=rho if method == "fay" else None,
+        degf=degf,
+    )
 
 
 def _jkn(strat: np.ndarray, nh: np.ndarray, f: np.ndarray, lonely: str, C: int):
     """Delete-one-unit jackknife within strata (R's ``jknweights``)."""
     H = len(nh)
     n_of_unit = nh[strat]
-    keep_stratum = (nh > 1) & (f != 0)           # fully sampled strata have no replicates
+    keep_stratum = (nh > 1) & (f != 0)  # fully sampled strata have no replicates
     lonely_strata = (nh == 1) & (f != 0)
     if lonely_strata.any() and lonely == "error":
-        raise DesignError(f"{int(lonely_strata.sum())} strata have a single PSU; the jackknife needs a "
-                          "lonely_psu choice other than 'error' (adjust, average, remove, certainty).")
+        raise DesignError(
+            f"{int(lonely_strata.sum())} strata have a single PSU; the jackknife needs a "
+            "lonely_psu choice other than 'error' (adjust, average, remove, certainty)."
+        )
     units = np.flatnonzero(keep_stratum[strat])
     R = len(units)
     _check_size(C, R, "jkn")
@@ -111,8 +134,10 @@ def _jkn(strat: np.ndarray, nh: np.ndarray, f: np.ndarray, lonely: str, C: int):
 
 def _check_size(C: int, R: int, method: str) -> None:
     if C * R > 150_000_000:
-        raise DesignError(f"{method} would need {R} replicates for {C} PSUs ({C * R * 8 / 1e9:.1f} GB of "
-                          "factors); use the bootstrap or BRR for designs with this many PSUs.")
+        raise DesignError(
+            f"{method} would need {R} replicates for {C} PSUs ({C * R * 8 / 1e9:.1f} GB of "
+            "factors); use the bootstrap or BRR for designs with this many PSUs."
+        )
 
 
 def _pairs(strat: np.ndarray, nh: np.ndarray, design) -> np.ndarray:
@@ -121,7 +146,9 @@ def _pairs(strat: np.ndarray, nh: np.ndarray, design) -> np.ndarray:
         raise DesignError(
             f"BRR needs exactly 2 PSUs in every stratum; {len(bad)} strata have "
             f"{sorted(set(nh[bad].astype(int).tolist()))[:5]} PSUs. Pair PSUs into variance strata first, "
-            "or use 'jkn' or 'bootstrap'.", column=(design.strata_columns or [None])[0])
+            "or use 'jkn' or 'bootstrap'.",
+            column=(design.strata_columns or [None])[0],
+        )
     # first unit of each stratum (in unit order) is "A", the other "B"
     C = len(strat)
     order = np.lexsort((np.arange(C), strat))
@@ -135,13 +162,14 @@ def _brr(strat: np.ndarray, nh: np.ndarray, rho: float, design) -> np.ndarray:
     is_first = _pairs(strat, nh, design)
     H = len(nh)
     Hm = hadamard(H + 1)
-    signs = Hm[1 + strat, :]                       # (C, R): +1 keeps the first unit of the stratum
+    signs = Hm[1 + strat, :]  # (C, R): +1 keeps the first unit of the stratum
     inside = np.where(is_first[:, None], signs == 1, signs == -1)
     return np.where(inside, 2.0 - rho, rho)
 
 
-def _bootstrap(strat: np.ndarray, nh: np.ndarray, f: np.ndarray, R: int, seed: int | None, lonely: str,
-               design) -> np.ndarray:
+def _bootstrap(
+    strat: np.ndarray, nh: np.ndarray, f: np.ndarray, R: int, seed: int | None, lonely: str, design
+) -> np.ndarray:
     """Rao-Wu rescaled bootstrap: n_h - 1 units drawn with replacement within each stratum.
 
     With a first-stage fpc the factors are shrunk towards 1 by ``sqrt(1 - n_h/N_h)`` (Rao, Wu and Yue
@@ -152,13 +180,15 @@ def _bootstrap(strat: np.ndarray, nh: np.ndarray, f: np.ndarray, R: int, seed: i
     C = len(strat)
     single = nh[strat] < 2
     if single.any() and lonely not in ("certainty", "remove"):
-        raise DesignError("strata with a single PSU cannot be resampled; choose lonely_psu='certainty' or "
-                          "'remove' (no variance from them) or collapse them with a neighbour.")
+        raise DesignError(
+            "strata with a single PSU cannot be resampled; choose lonely_psu='certainty' or "
+            "'remove' (no variance from them) or collapse them with a neighbour."
+        )
     rng = np.random.default_rng(seed)
     order = np.lexsort((np.arange(C), strat))
     s_sorted = strat[order]
     starts = np.searchsorted(s_sorted, np.arange(len(nh)))
-    m = np.maximum(nh - 1, 0).astype(np.int64)   # draws per stratum
+    m = np.maximum(nh - 1, 0).astype(np.int64)  # draws per stratum
     # all draws for all strata and replicates at once: a stratum's draws pick a unit uniformly in it
     draw_stratum = np.repeat(np.arange(len(nh)), m)
     counts = np.zeros((C, R))
@@ -171,7 +201,7 @@ def _bootstrap(strat: np.ndarray, nh: np.ndarray, f: np.ndarray, R: int, seed: i
     with np.errstate(divide="ignore", invalid="ignore"):
         boot = counts * (n_u / (n_u - 1.0))[:, None]
     if np.all(f == 1.0):
-        F = boot                                 # no fpc: the Rao-Wu factors themselves
+        F = boot  # no fpc: the Rao-Wu factors themselves
     else:
         shrink = np.sqrt(f[strat])[:, None]
         F = 1.0 - shrink + shrink * boot
@@ -191,8 +221,7 @@ def _sdr(strat: np.ndarray, C: int, replicates: int | None) -> tuple[np.ndarray,
     order = np.lexsort((np.arange(C), strat))
     pos = np.empty(C, dtype=np.int64)
     pos[order] = np.arange(C)
-    rows = Hm[1:]                                  # the all-ones row is not used
+    rows = Hm[1:]  # the all-ones row is not used
     a = rows[pos % (R - 1)]
     b = rows[(pos + 1) % (R - 1)]
-    return 1.0 + 2 ** -1.5 * (a - b), R
-
+    return 1.0 + 2**-1.5 * (a - b), R

@@ -15,8 +15,14 @@ from ..estimation.contrasts import jacobian
 from ..variance.structure import LonelyPSU
 from ..variance import LONELY_PSU_OPTIONS, Block, DesignStructure, Linearization, Scores, Transform
 from ..variance.calibration import calibrated_cell_variance, calibrated_unit_totals, calibration_corrections
-from ..variance.kernel import (cached_cells, cell_variance, segment_sums, taylor_covariance, taylor_variance,
-                               unit_covariance)
+from ..variance.kernel import (
+    cached_cells,
+    cell_variance,
+    segment_sums,
+    taylor_covariance,
+    taylor_variance,
+    unit_covariance,
+)
 from ..variance.weights import check_weights
 from ..weighting.methods import CalibrationPlan, NonresponsePlan
 from .base import BaseDesign
@@ -108,9 +114,15 @@ class SurveyDesign(BaseDesign):
         psu_cols = _names(psu, "psu")
         strata_cols = _names(strata, "strata")
         fpc_cols = _names(fpc, "fpc")
-        self._spec: dict[str, Any] = dict(adjust_domain_lonely=adjust_domain_lonely, weights=weights,
-                                          strata=strata_cols, psu=psu_cols, fpc=fpc_cols, nest=nest,
-                                          lonely_psu=lonely_psu)
+        self._spec: dict[str, Any] = dict(
+            adjust_domain_lonely=adjust_domain_lonely,
+            weights=weights,
+            strata=strata_cols,
+            psu=psu_cols,
+            fpc=fpc_cols,
+            nest=nest,
+            lonely_psu=lonely_psu,
+        )
         weight_col = weights if isinstance(weights, str) else None
         prob_cols = _names(probs, "probs")
         if prob_cols and weights is not None:
@@ -122,23 +134,36 @@ class SurveyDesign(BaseDesign):
             raise DesignError(
                 f"{len(fpc_cols)} fpc column(s) for {n_stages} sampling stage(s): give one fpc per stage of "
                 "psu, or none (with-replacement variance at the first stage). For a first-stage fpc "
-                "only, list only the first-stage psu column.", column=fpc_cols[0])
+                "only, list only the first-stage psu column.",
+                column=fpc_cols[0],
+            )
         if len(strata_cols) > n_stages:
-            raise DesignError(f"{len(strata_cols)} strata columns for {n_stages} stage(s); give at most one "
-                              "per stage.", column=strata_cols[-1])
+            raise DesignError(
+                f"{len(strata_cols)} strata columns for {n_stages} stage(s); give at most one per stage.",
+                column=strata_cols[-1],
+            )
         index = df.index
         psu_values = [self._id_values(c, "psu") for c in psu_cols] or None
         strata_values = [self._id_values(c, "strata") for c in strata_cols] or None
         fpc_values = [self._fpc_values(c) for c in fpc_cols] or None
         self._structure = DesignStructure.build(
-            psu_values, strata_values, fpc_values, len(df), nest, lonely_psu,
-            dict(psu=psu_cols, strata=strata_cols, fpc=fpc_cols), index)
+            psu_values,
+            strata_values,
+            fpc_values,
+            len(df),
+            nest,
+            lonely_psu,
+            dict(psu=psu_cols, strata=strata_cols, fpc=fpc_cols),
+            index,
+        )
         if not isinstance(adjust_domain_lonely, (bool, np.bool_)):
             raise DesignError(f"adjust_domain_lonely={adjust_domain_lonely!r}: give True or False.")
         self._structure.adjust_domain_lonely = bool(adjust_domain_lonely)
         if self._structure.stages[0].n_clusters == 1 and not strata_cols:
-            raise DesignError("the design has a single primary sampling unit; a variance needs at least "
-                              "two (check the psu column).", column=psu_cols[0] if psu_cols else None)
+            raise DesignError(
+                "the design has a single primary sampling unit; a variance needs at least two (check the psu column).",
+                column=psu_cols[0] if psu_cols else None,
+            )
         if weight_col is not None:
             self._w = check_weights(df[weight_col], weight_col, index)
         elif weights is not None:
@@ -153,8 +178,9 @@ class SurveyDesign(BaseDesign):
         elif fpc_cols:
             self._w = 1.0 / self._structure.prob()
         else:
-            warnings.warn("no weights and no fpc: every row gets weight 1 (equal probability).",
-                          SurveykitWarning, stacklevel=2)
+            warnings.warn(
+                "no weights and no fpc: every row gets weight 1 (equal probability).", SurveykitWarning, stacklevel=2
+            )
             self._w = np.ones(len(df))
 
     # --- construction helpers ------------------------------------------------------------------
@@ -167,8 +193,12 @@ class SurveyDesign(BaseDesign):
             bad = ~((v > 0) & (v <= 1))
             if bad.any():
                 rows = list(s.index[bad])
-                raise DesignError(f"inclusion probability column '{c}' has values outside (0, 1] (or missing) in "
-                                  f"rows {format_rows(rows)}.", column=c, rows=rows)
+                raise DesignError(
+                    f"inclusion probability column '{c}' has values outside (0, 1] (or missing) in "
+                    f"rows {format_rows(rows)}.",
+                    column=c,
+                    rows=rows,
+                )
             p *= v
         return p
 
@@ -177,8 +207,11 @@ class SurveyDesign(BaseDesign):
         miss = s.isna().to_numpy()
         if miss.any():
             rows = list(s.index[miss])
-            raise DesignError(f"{role} column '{col}' is missing in rows {format_rows(rows)}; every row needs "
-                              f"its {role} id.", column=col, rows=rows)
+            raise DesignError(
+                f"{role} column '{col}' is missing in rows {format_rows(rows)}; every row needs its {role} id.",
+                column=col,
+                rows=rows,
+            )
         return s.to_numpy()
 
     def _fpc_values(self, col: str) -> np.ndarray:
@@ -188,8 +221,7 @@ class SurveyDesign(BaseDesign):
         v = s.to_numpy(dtype=np.float64, na_value=np.nan)
         if np.isnan(v).any():
             rows = list(s.index[np.isnan(v)])
-            raise DesignError(f"fpc column '{col}' is missing in rows {format_rows(rows)}.", column=col,
-                              rows=rows)
+            raise DesignError(f"fpc column '{col}' is missing in rows {format_rows(rows)}.", column=col, rows=rows)
         return v
 
     # --- variance ------------------------------------------------------------------------------
@@ -271,8 +303,9 @@ class SurveyDesign(BaseDesign):
         present = None
         if self._needs_present():
             present = np.column_stack([np.ones(self.n, dtype=bool) if m is None else m for m in block.masks])
-        scores = Scores(values=block.scores(self._w), group=block.group, n_groups=block.n_groups,
-                        present=present, cache=block.cache)
+        scores = Scores(
+            values=block.scores(self._w), group=block.group, n_groups=block.n_groups, present=present, cache=block.cache
+        )
         if self._calibrations:
             scores.corrections = calibration_corrections(self._calibrations, scores)
         return scores
@@ -312,10 +345,18 @@ class SurveyDesign(BaseDesign):
                 seen[key] = np.array([stage.n_clusters - stage.n_strata])
             if key not in seen:
                 inside = np.ones(self.n) if m is None else m.astype(np.float64)
-                units = np.bincount(stage.cluster * G + g, weights=inside,
-                                    minlength=stage.n_clusters * G).reshape(stage.n_clusters, G) > 0
-                strata = np.bincount(row_stratum * G + g, weights=inside,
-                                     minlength=stage.n_strata * G).reshape(stage.n_strata, G) > 0
+                units = (
+                    np.bincount(stage.cluster * G + g, weights=inside, minlength=stage.n_clusters * G).reshape(
+                        stage.n_clusters, G
+                    )
+                    > 0
+                )
+                strata = (
+                    np.bincount(row_stratum * G + g, weights=inside, minlength=stage.n_strata * G).reshape(
+                        stage.n_strata, G
+                    )
+                    > 0
+                )
                 seen[key] = units.sum(axis=0) - strata.sum(axis=0)
             out[:, j] = seen[key]
         return out
@@ -342,13 +383,22 @@ class SurveyDesign(BaseDesign):
 
     def _with_nonresponse(self, plan: NonresponsePlan) -> SurveyDesign:
         if self._calibrations:
-            raise WeightingError("adjust for nonresponse before calibrating: adjust_nonresponse() first, then "
-                                 "poststratify/rake/calibrate.")
+            raise WeightingError(
+                "adjust for nonresponse before calibrating: adjust_nonresponse() first, then "
+                "poststratify/rake/calibrate."
+            )
         sub = self._data.iloc[plan.keep]
         spec = self._spec
-        new = SurveyDesign(sub, weights=pd.Series(plan.weights, index=sub.index), strata=spec["strata"] or None,
-                           psu=spec["psu"] or None, fpc=spec["fpc"] or None, nest=spec["nest"],
-                           lonely_psu=spec["lonely_psu"], adjust_domain_lonely=spec["adjust_domain_lonely"])
+        new = SurveyDesign(
+            sub,
+            weights=pd.Series(plan.weights, index=sub.index),
+            strata=spec["strata"] or None,
+            psu=spec["psu"] or None,
+            fpc=spec["fpc"] or None,
+            nest=spec["nest"],
+            lonely_psu=spec["lonely_psu"],
+            adjust_domain_lonely=spec["adjust_domain_lonely"],
+        )
         new.weighting_report = plan.report
         return new
 
@@ -370,9 +420,13 @@ class SurveyDesign(BaseDesign):
     def __repr__(self) -> str:
         s = self._structure
         st = s.stages[0]
-        parts = [f"{self.n} rows", f"{s.stages.__len__()} stage(s)",
-                 f"{st.n_strata} strata" if s.has_strata else "no strata",
-                 f"{st.n_clusters} first-stage units", "fpc" if s.has_fpc else "no fpc"]
+        parts = [
+            f"{self.n} rows",
+            f"{s.stages.__len__()} stage(s)",
+            f"{st.n_strata} strata" if s.has_strata else "no strata",
+            f"{st.n_clusters} first-stage units",
+            "fpc" if s.has_fpc else "no fpc",
+        ]
         if self._calibrations:
             parts.append(f"{len(self._calibrations)} calibration step(s)")
         if self._subset is not None:
@@ -380,8 +434,14 @@ class SurveyDesign(BaseDesign):
         return f"SurveyDesign({', '.join(parts)})"
 
     # --- replicate weights ---------------------------------------------------------------------
-    def to_replicate(self, method: str = "jkn", replicates: int | None = None, rho: float | None = None,
-                     seed: int | None = None, mse: bool = False):
+    def to_replicate(
+        self,
+        method: str = "jkn",
+        replicates: int | None = None,
+        rho: float | None = None,
+        seed: int | None = None,
+        mse: bool = False,
+    ):
         """Replicate weights for this design: a :class:`~surveykit.ReplicateDesign`.
 
         Replicates are formed from first-stage units within first-stage strata, as R's
@@ -414,14 +474,17 @@ class SurveyDesign(BaseDesign):
         >>> r.replicates, r.total("y")[["estimate", "se"]].values.tolist()
         (4, [[12.0, 4.47213595499958]])
         """
-        if replicates is not None and (isinstance(replicates, bool) or not isinstance(replicates, (int, np.integer))
-                                       or replicates < 2):
+        if replicates is not None and (
+            isinstance(replicates, bool) or not isinstance(replicates, (int, np.integer)) or replicates < 2
+        ):
             raise DesignError(f"replicates={replicates!r}: give a whole number of replicates, at least 2.")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             raise DesignError(f"seed={seed!r}: give a non-negative whole number (or None for a fresh draw).")
         if self._calibrations:
-            raise DesignError("form replicates before calibrating (d.to_replicate(...).calibrate(...)), so "
-                              "that every replicate is calibrated too.")
+            raise DesignError(
+                "form replicates before calibrating (d.to_replicate(...).calibrate(...)), so "
+                "that every replicate is calibrated too."
+            )
         if self._subset is not None:
             raise DesignError("form replicates from the whole design, then take the subpopulation with subset().")
         return make_replicates(self, method, replicates=replicates, rho=rho, seed=seed, mse=mse)

@@ -30,6 +30,7 @@ class WeightingMethods:
     _spec: dict[str, Any]
 
     if TYPE_CHECKING:  # provided by BaseDesign and each design class
+
         def analysis_frame(self) -> pd.DataFrame: ...
 
         def column(self, name: str | pd.Series) -> pd.Series: ...
@@ -41,10 +42,18 @@ class WeightingMethods:
         def _with_nonresponse(self, plan: _plans.NonresponsePlan) -> Self: ...
 
     # --- weighting -----------------------------------------------------------------------------
-    def calibrate(self, margins: Mapping[str, Any], *, method: CalibrationMethod = "linear",
-                  bounds: tuple[float, float] | None = None, maxit: int = 50, epsilon: float = 1e-7,
-                  population_size: float | None = None, backend: Backend = "surveykit",
-                  aggregate: str | None = None) -> Self:
+    def calibrate(
+        self,
+        margins: Mapping[str, Any],
+        *,
+        method: CalibrationMethod = "linear",
+        bounds: tuple[float, float] | None = None,
+        maxit: int = 50,
+        epsilon: float = 1e-7,
+        population_size: float | None = None,
+        backend: Backend = "surveykit",
+        aggregate: str | None = None,
+    ) -> Self:
         """Calibrate the weights to control totals (Deville-Särndal), as R's ``calibrate()``.
 
         The new design's variance uses the calibration residuals (Taylor designs) or calibrates every
@@ -97,15 +106,36 @@ class WeightingMethods:
                 from ..errors import format_rows
 
                 rows = list(col.index[col.isna().to_numpy()])
-                raise WeightingError(f"aggregate column '{aggregate}' is missing in rows {format_rows(rows)}; "
-                                     "every row needs its group (household) id.", column=str(aggregate), rows=rows)
+                raise WeightingError(
+                    f"aggregate column '{aggregate}' is missing in rows {format_rows(rows)}; "
+                    "every row needs its group (household) id.",
+                    column=str(aggregate),
+                    rows=rows,
+                )
             groups = pd.factorize(col)[0].astype(np.int64)
-        return self._with_calibration(_plans.plan_calibration(
-            self.analysis_frame(), self._w, margins, method=method, bounds=bounds, maxit=maxit, epsilon=epsilon,
-            population_size=population_size, backend=backend, aggregate=groups))
+        return self._with_calibration(
+            _plans.plan_calibration(
+                self.analysis_frame(),
+                self._w,
+                margins,
+                method=method,
+                bounds=bounds,
+                maxit=maxit,
+                epsilon=epsilon,
+                population_size=population_size,
+                backend=backend,
+                aggregate=groups,
+            )
+        )
 
-    def rake(self, margins: Mapping[str, Mapping[Any, float]], *, maxit: int = 100, epsilon: float = 1e-10,
-             backend: Backend = "surveykit") -> Self:
+    def rake(
+        self,
+        margins: Mapping[str, Mapping[Any, float]],
+        *,
+        maxit: int = 100,
+        epsilon: float = 1e-10,
+        backend: Backend = "surveykit",
+    ) -> Self:
         """Rake the weights to categorical margins (iterative proportional fitting).
 
         At convergence the weights are those of ``calibrate(margins, method="raking")``, and so is the
@@ -132,11 +162,11 @@ class WeightingMethods:
         ([2.0, 2.0, 3.0, 3.0], True)
         """
         self._whole_sample("rake")
-        return self._with_calibration(_plans.plan_rake(self.analysis_frame(), self._w, margins, maxit=maxit,
-                                                       epsilon=epsilon, backend=backend))
+        return self._with_calibration(
+            _plans.plan_rake(self.analysis_frame(), self._w, margins, maxit=maxit, epsilon=epsilon, backend=backend)
+        )
 
-    def poststratify(self, variables: str | Sequence[str], totals: Any, *,
-                     backend: Backend = "surveykit") -> Self:
+    def poststratify(self, variables: str | Sequence[str], totals: Any, *, backend: Backend = "surveykit") -> Self:
         """Post-stratify: scale weights so each cell reaches its population count (R's ``postStratify``).
 
         Parameters
@@ -156,8 +186,9 @@ class WeightingMethods:
         [2.0, 6.0, 4.0]
         """
         self._whole_sample("poststratify")
-        return self._with_calibration(_plans.plan_poststratify(self.analysis_frame(), self._w, variables, totals,
-                                                               backend=backend))
+        return self._with_calibration(
+            _plans.plan_poststratify(self.analysis_frame(), self._w, variables, totals, backend=backend)
+        )
 
     def trim(self, *, upper: float | None = None, lower: float | None = None, strict: bool = False) -> Self:
         """Trim weights to ``[lower, upper]`` and share the trimmed amount equally among the others.
@@ -176,8 +207,9 @@ class WeightingMethods:
         w, report = _plans.trim_weights(self._w, upper=upper, lower=lower, strict=strict)
         return self._with_trim(w, report)
 
-    def adjust_nonresponse(self, responded: str | Sequence[bool] | np.ndarray | pd.Series, *,
-                           by: str | Sequence[str] | None = None) -> Self:
+    def adjust_nonresponse(
+        self, responded: str | Sequence[bool] | np.ndarray | pd.Series, *, by: str | Sequence[str] | None = None
+    ) -> Self:
         """Weighting-class nonresponse adjustment; returns the design of the respondents.
 
         In each class of ``by``, respondents' weights are multiplied by (sum of weights of the class) /
@@ -202,5 +234,3 @@ class WeightingMethods:
     def _whole_sample(self, step: str) -> None:
         if self._subset is not None:
             raise WeightingError(f"{step}() weights the whole sample; call it before subset().")
-
-

@@ -20,8 +20,17 @@ from scipy import special  # scipy.stats would add half a second to `import surv
 
 from ..errors import EstimationError
 
-__all__ = ["CI_METHODS", "PROPORTION_ONLY", "critical_value", "confidence_interval", "check_ci", "CIMethod",
-           "DegreesOfFreedom", "Empty", "DeffReference"]
+__all__ = [
+    "CI_METHODS",
+    "PROPORTION_ONLY",
+    "critical_value",
+    "confidence_interval",
+    "check_ci",
+    "CIMethod",
+    "DegreesOfFreedom",
+    "Empty",
+    "DeffReference",
+]
 
 CI_METHODS = ("t", "normal", "logit", "korn-graubard", "wilson")
 #: interval methods (``ci=``)
@@ -58,10 +67,16 @@ def critical_value(level: float, df: float | np.ndarray, ci: str) -> np.ndarray:
     return np.where(np.isinf(df), special.ndtri(q), special.stdtrit(np.where(np.isinf(df), 1.0, df), q))
 
 
-def confidence_interval(estimate: np.ndarray, se: np.ndarray, df: float | np.ndarray, level: float, ci: str,
-                        n_rows: np.ndarray | None = None,
-                        kg_df: np.ndarray | None = None,
-                        se_logit: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def confidence_interval(
+    estimate: np.ndarray,
+    se: np.ndarray,
+    df: float | np.ndarray,
+    level: float,
+    ci: str,
+    n_rows: np.ndarray | None = None,
+    kg_df: np.ndarray | None = None,
+    se_logit: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper limits for estimates with standard errors ``se``.
 
     ``korn-graubard`` also needs ``n_rows`` (rows in the domain) and ``kg_df``, the degrees of freedom

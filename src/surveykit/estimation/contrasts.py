@@ -21,12 +21,28 @@ from .ci import critical_value
 from .ratios import ratio_linearization
 from .statistics import as_list, label_of, statistics_for
 
-__all__ = ["linearize", "covariance_table", "contrast_table", "difference_table", "estimate_table",
-           "influence_linearization", "jacobian", "inference_columns"]
+__all__ = [
+    "linearize",
+    "covariance_table",
+    "contrast_table",
+    "difference_table",
+    "estimate_table",
+    "influence_linearization",
+    "jacobian",
+    "inference_columns",
+]
 
 
-def linearize(design: Any, statistic: str, variables: Any, by: Any = None, *, denominator: Any = None,
-              labels: bool = False, empty: str = "error") -> Linearization:
+def linearize(
+    design: Any,
+    statistic: str,
+    variables: Any,
+    by: Any = None,
+    *,
+    denominator: Any = None,
+    labels: bool = False,
+    empty: str = "error",
+) -> Linearization:
     """The linearization of ``design.<statistic>(variables, by)``, rows in the estimator's order."""
     stats = statistics_for(design, statistic, variables, denominator)
     return ratio_linearization(design, stats, design.domains(by), statistic, labels=labels, empty=empty)
@@ -71,8 +87,9 @@ def jacobian(fn: Callable[[np.ndarray], np.ndarray], theta: np.ndarray) -> np.nd
         up, dn = theta.copy(), theta.copy()
         up[i] += step
         dn[i] -= step
-        rows.append((np.asarray(fn(up), dtype=np.float64).ravel() - np.asarray(fn(dn), dtype=np.float64).ravel())
-                    / (2 * step))
+        rows.append(
+            (np.asarray(fn(up), dtype=np.float64).ravel() - np.asarray(fn(dn), dtype=np.float64).ravel()) / (2 * step)
+        )
     return np.array(rows).T
 
 
@@ -80,9 +97,11 @@ def _as_function(spec: Any, lin: Linearization, idx: pd.Index) -> tuple[Callable
     """A contrast as (function of the estimate vector, its constant Jacobian row or None)."""
     m = lin.size
     if callable(spec):
+
         def fn(theta):
             out = spec(pd.Series(theta, index=idx))
             return np.atleast_1d(np.asarray(out))
+
         return fn, None
     if isinstance(spec, Mapping):
         a = np.zeros(m)
@@ -90,8 +109,9 @@ def _as_function(spec: Any, lin: Linearization, idx: pd.Index) -> tuple[Callable
             try:
                 pos = idx.get_loc(key)
             except KeyError:
-                raise EstimationError(f"contrast names {key!r}, which is not one of the estimates "
-                                      f"{list(idx)[:12]}.") from None
+                raise EstimationError(
+                    f"contrast names {key!r}, which is not one of the estimates {list(idx)[:12]}."
+                ) from None
             if not isinstance(pos, (int, np.integer)):
                 raise EstimationError(f"contrast key {key!r} matches several estimates; give the full key.")
             a[pos] = float(coef)
@@ -102,21 +122,38 @@ def _as_function(spec: Any, lin: Linearization, idx: pd.Index) -> tuple[Callable
     return (lambda theta: np.atleast_1d(a @ theta)), a[None, :]
 
 
-def inference_columns(est: np.ndarray, se: np.ndarray, df: float | np.ndarray, level: float,
-                      null: float = 0.0) -> dict[str, np.ndarray]:
+def inference_columns(
+    est: np.ndarray, se: np.ndarray, df: float | np.ndarray, level: float, null: float = 0.0
+) -> dict[str, np.ndarray]:
     """estimate, se, CI (t with ``df``), t statistic and two-sided p-value against ``null``."""
     crit = critical_value(level, df, "t")
     with np.errstate(divide="ignore", invalid="ignore"):
         t = (est - null) / se
         dfa = np.broadcast_to(np.asarray(df, dtype=np.float64), np.shape(t))
-        p = np.where(np.isinf(dfa), 2 * special.ndtr(-np.abs(t)),
-                     2 * special.stdtr(np.where(np.isinf(dfa), 1.0, dfa), -np.abs(t)))
-    return {"estimate": est, "se": se, "ci_low": est - crit * se, "ci_high": est + crit * se, "t": t,
-            "df": np.broadcast_to(np.asarray(df, dtype=np.float64), np.shape(est)).copy(), "p_value": p}
+        p = np.where(
+            np.isinf(dfa),
+            2 * special.ndtr(-np.abs(t)),
+            2 * special.stdtr(np.where(np.isinf(dfa), 1.0, dfa), -np.abs(t)),
+        )
+    return {
+        "estimate": est,
+        "se": se,
+        "ci_low": est - crit * se,
+        "ci_high": est + crit * se,
+        "t": t,
+        "df": np.broadcast_to(np.asarray(df, dtype=np.float64), np.shape(est)).copy(),
+        "p_value": p,
+    }
 
 
-def contrast_table(design: Any, lin: Linearization, contrasts: Mapping[str, Any] | Sequence[Any], *,
-                   level: float = 0.95, df: float | None = None) -> pd.DataFrame:
+def contrast_table(
+    design: Any,
+    lin: Linearization,
+    contrasts: Mapping[str, Any] | Sequence[Any],
+    *,
+    level: float = 0.95,
+    df: float | None = None,
+) -> pd.DataFrame:
     """Linear or nonlinear functions of the estimates with SEs, intervals, t and p-values."""
     if not isinstance(contrasts, Mapping):
         contrasts = {f"contrast{i + 1}": c for i, c in enumerate(contrasts)}
@@ -136,9 +173,19 @@ def contrast_table(design: Any, lin: Linearization, contrasts: Mapping[str, Any]
     return pd.DataFrame({"contrast": names, **cols})
 
 
-def difference_table(design: Any, variable: Any, by: Any, *, statistic: str = "mean", reference: Any = None,
-                     pairs: str = "reference", denominator: Any = None, level: float = 0.95,
-                     labels: bool = False, df: float | None = None) -> pd.DataFrame:
+def difference_table(
+    design: Any,
+    variable: Any,
+    by: Any,
+    *,
+    statistic: str = "mean",
+    reference: Any = None,
+    pairs: str = "reference",
+    denominator: Any = None,
+    level: float = 0.95,
+    labels: bool = False,
+    df: float | None = None,
+) -> pd.DataFrame:
     """Differences between the categories of the last ``by`` column (within cells of the others)."""
     by_cols = as_list(by, "by")
     if not by_cols:
@@ -160,8 +207,11 @@ def difference_table(design: Any, variable: Any, by: Any, *, statistic: str = "m
     joint = Linearization.stack(parts)
     m = joint.size
     specs: list[tuple[dict, Any, Any, np.ndarray]] = []
-    groups = rows.groupby([rows[c].astype(str) for c in inner_keys], sort=False, dropna=False) if inner_keys \
+    groups = (
+        rows.groupby([rows[c].astype(str) for c in inner_keys], sort=False, dropna=False)
+        if inner_keys
         else [((), rows)]
+    )
     for _, cell in groups:
         pos = cell.index.to_numpy()
         cats = cell[comp].to_list()
@@ -188,8 +238,9 @@ def difference_table(design: Any, variable: Any, by: Any, *, statistic: str = "m
         ref = cats[0] if reference is None else reference
         hit = [i for i, c in enumerate(cats) if c == ref or str(c) == str(ref)]
         if not hit:
-            raise EstimationError(f"reference={reference!r} is not a category of '{comp}' (categories: "
-                                  f"{cats[:12]}).", column=comp)
+            raise EstimationError(
+                f"reference={reference!r} is not a category of '{comp}' (categories: {cats[:12]}).", column=comp
+            )
         r = hit[0]
         for i, cat in enumerate(cats):
             if i == r:
@@ -203,9 +254,14 @@ def difference_table(design: Any, variable: Any, by: Any, *, statistic: str = "m
     value, V = design.function_covariance(joint, lambda t: A @ t, A)
     se = np.sqrt(np.clip(np.diag(V), 0.0, None))
     out: dict[str, Any] = {c: [s[0][c] for s in specs] for c in inner_keys}
-    out = {"variable": out.pop("variable"), **{c: out[c] for c in outer if c in out},
-           "by": comp, "group": [s[1] for s in specs], "reference": [s[2] for s in specs],
-           **{c: out[c] for c in out if c not in outer}}
+    out = {
+        "variable": out.pop("variable"),
+        **{c: out[c] for c in outer if c in out},
+        "by": comp,
+        "group": [s[1] for s in specs],
+        "reference": [s[2] for s in specs],
+        **{c: out[c] for c in out if c not in outer},
+    }
     table = pd.DataFrame(out)
     for k, v in inference_columns(value, se, design.degf if df is None else df, level).items():
         table[k] = v
@@ -213,8 +269,14 @@ def difference_table(design: Any, variable: Any, by: Any, *, statistic: str = "m
     return table
 
 
-def influence_linearization(design: Any, estimate: Any, influence: Any, *, names: Sequence[str] | None = None,
-                            replicate: Callable[[np.ndarray], np.ndarray] | None = None) -> Linearization:
+def influence_linearization(
+    design: Any,
+    estimate: Any,
+    influence: Any,
+    *,
+    names: Sequence[str] | None = None,
+    replicate: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> Linearization:
     """A user statistic given by its estimates and influence values (see ``SurveyDesign.linearization``)."""
     est = np.atleast_1d(np.asarray(estimate, dtype=np.float64))
     k = est.size
@@ -228,19 +290,25 @@ def influence_linearization(design: Any, estimate: Any, influence: Any, *, names
     if U.ndim == 1:
         U = U[:, None]
     if U.shape != (design.n, k):
-        raise EstimationError(f"influence values have shape {U.shape}; the design has {design.n} rows and "
-                              f"{k} estimate(s): give one column per estimate, one row per data row.")
+        raise EstimationError(
+            f"influence values have shape {U.shape}; the design has {design.n} rows and "
+            f"{k} estimate(s): give one column per estimate, one row per data row."
+        )
     if not np.all(np.isfinite(U)):
         bad = np.flatnonzero(~np.isfinite(U).all(axis=1))
-        raise EstimationError(f"influence values are missing or infinite in rows {bad[:10].tolist()}; use 0 for "
-                              "rows that do not contribute.")
+        raise EstimationError(
+            f"influence values are missing or infinite in rows {bad[:10].tolist()}; use 0 for "
+            "rows that do not contribute."
+        )
     names = list(names) if names is not None else [f"statistic{j + 1}" for j in range(k)]
     if len(names) != k:
         raise EstimationError(f"{len(names)} names for {k} estimates.")
     rep = None
     if replicate is not None:
+
         def rep(W: np.ndarray) -> np.ndarray:
             return np.asarray(replicate(W), dtype=np.float64).reshape(W.shape[1], 1, k)
+
     block = Block(est.reshape(1, k), None, 1, [None] * k, influence=np.asfortranarray(U), replicate=rep)
     return Linearization([block], pd.DataFrame({"variable": names}), "custom")
 

@@ -117,7 +117,7 @@ def qrule_value(rule: str, x: np.ndarray, w: np.ndarray, p: float) -> float:
         qlow, qup, _, wlow, wup = _qs(x, cumw, cumw[-1], p)
         if rule == "hf4":
             with np.errstate(divide="ignore", invalid="ignore"):
-                gamma = wlow / (wup + wlow)         # 0/0 at p = 1: NaN, as in R
+                gamma = wlow / (wup + wlow)  # 0/0 at p = 1: NaN, as in R
                 return float(qlow * (1 - gamma) + qup * gamma)
         if wlow == 0:
             return float((qlow + qup) / 2) if rule == "school" else float(qlow)
@@ -125,7 +125,7 @@ def qrule_value(rule: str, x: np.ndarray, w: np.ndarray, p: float) -> float:
     if rule == "hf3":
         ux, first, inv = np.unique(x, return_index=True, return_inverse=True)
         wu = np.zeros(len(ux))
-        np.add.at(wu, inv, w)                   # R's rowsum: plain double sums in row order
+        np.add.at(wu, inv, w)  # R's rowsum: plain double sums in row order
         cumw = _cumsum(wu)
         qlow, qup, ilow, wlow, _ = _qs(ux, cumw, cumw[-1], p)
         return float(qlow if (wlow == 0 and ilow % 2 == 0) else qup)
@@ -141,7 +141,7 @@ def qrule_value(rule: str, x: np.ndarray, w: np.ndarray, p: float) -> float:
     elif rule == "hf7":
         if n == 1:
             return float(x[0])
-        pk = prev / cumw[-2]                    # R divides by the next-to-last cumulative weight
+        pk = prev / cumw[-2]  # R divides by the next-to-last cumulative weight
     elif rule == "hf8":
         pk = (prev * 1 / 3 + cumw * 2 / 3) / (cumw[-1] + w[-1] / 3)
     elif rule == "hf9":
@@ -191,13 +191,15 @@ def _math_vectorised(xs, ws, starts, ends, p: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         wlow = p - rel(pos) / W
     top = max(len(xs) - 1, 0)
-    q = np.where(wlow == 0, xs[np.clip(pos, 0, top)] if len(xs) else np.nan,
-                 xs[np.clip(nxt, 0, top)] if len(xs) else np.nan)
+    q = np.where(
+        wlow == 0, xs[np.clip(pos, 0, top)] if len(xs) else np.nan, xs[np.clip(nxt, 0, top)] if len(xs) else np.nan
+    )
     return np.where((ends > starts) & ~np.isnan(p), q, np.nan)
 
 
-def domain_quantiles(rule: str, values: np.ndarray, w: np.ndarray, rows: np.ndarray, g: np.ndarray, G: int,
-                     probs: np.ndarray) -> np.ndarray:
+def domain_quantiles(
+    rule: str, values: np.ndarray, w: np.ndarray, rows: np.ndarray, g: np.ndarray, G: int, probs: np.ndarray
+) -> np.ndarray:
     """The quantile of every domain for each column of ``probs`` (G, P): (G, P), NaN where p is NaN.
 
     ``rows`` are the rows of the domains (missing values out); ``g`` their domain codes.
@@ -216,7 +218,7 @@ def domain_quantiles(rule: str, values: np.ndarray, w: np.ndarray, rows: np.ndar
             out[:, j] = _math_vectorised(xs, ws, starts, ends, probs[:, j])
         return out
     for d in range(G):
-        x_d, w_d = xs[starts[d]:ends[d]], ws[starts[d]:ends[d]]
+        x_d, w_d = xs[starts[d] : ends[d]], ws[starts[d] : ends[d]]
         for j in range(probs.shape[1]):
             out[d, j] = qrule_value(rule, x_d, w_d, probs[d, j])
     return out

@@ -48,50 +48,109 @@ QUALITY_RULES = ("inegi", "statcan", "nchs", "nchs-counts")
 
 #: Every reason :func:`quality_flags` gives, by code (the ``flag_code`` column), in English and Spanish.
 #: Severity: ``"error"`` suppresses the estimate, ``"warning"`` publishes it with a warning.
-QUALITY_REASONS = RuleCatalogue("quality flags", [
-    Rule("INEGI-MODERATE", "inegi_moderate", "warning",
-         en="CV between 15% and 30%: moderate precision (INEGI)",
-         es="CV entre 15% y 30%: precisión moderada (INEGI)"),
-    Rule("INEGI-LOW", "inegi_low", "warning",
-         en="CV of 30% or more, or not computable: low precision (INEGI)",
-         es="CV de 30% o más, o no calculable: precisión baja (INEGI)"),
-    Rule("STATCAN-CAUTION", "statcan_caution", "warning",
-         en="CV between 16.6% and 33.3%: use with caution (Statistics Canada)",
-         es="CV entre 16.6% y 33.3%: usar con cautela (Statistics Canada)"),
-    Rule("STATCAN-FEW-OBS", "statcan_few_observations", "error",
-         en="fewer than 10 observations: too unreliable to publish (Statistics Canada)",
-         es="menos de 10 observaciones: demasiado inestable para publicarse (Statistics Canada)"),
-    Rule("STATCAN-HIGH-CV", "statcan_high_cv", "error",
-         en="CV above 33.3%: too unreliable to publish (Statistics Canada)",
-         es="CV mayor que 33.3%: demasiado inestable para publicarse (Statistics Canada)"),
-    Rule("NCHS-ESS", "nchs_effective_size", "error",
-         en="effective sample size below 30 (NCHS)",
-         es="tamaño de muestra efectivo menor que 30 (NCHS)"),
-    Rule("NCHS-WIDTH", "nchs_ci_width", "error",
-         en="Korn-Graubard CI width of 0.30 or more (NCHS)",
-         es="amplitud del IC de Korn-Graubard de 0.30 o más (NCHS)"),
-    Rule("NCHS-REL-WIDTH", "nchs_relative_ci_width", "error",
-         en="Korn-Graubard CI width above 130% of the estimate (NCHS)",
-         es="amplitud del IC de Korn-Graubard mayor que 130% de la estimación (NCHS)"),
-    Rule("NCHS-EDGE", "nchs_zero_or_one", "warning",
-         en="estimate is 0 or 1: review (NCHS)",
-         es="la estimación es 0 o 1: revisar (NCHS)"),
-    Rule("NCHS-DF", "nchs_few_df", "warning",
-         en="fewer than 8 degrees of freedom: review (NCHS)",
-         es="menos de 8 grados de libertad: revisar (NCHS)"),
-    Rule("NCHS-COMPLEMENT", "nchs_complement_width", "warning",
-         en="CI width above 130% of the complement: review (NCHS)",
-         es="amplitud del IC mayor que 130% del complemento: revisar (NCHS)"),
-    Rule("NCHS-COUNTS-FEW-OBS", "nchs_counts_few_observations", "error",
-         en="fewer than 10 observations (NCHS counts)",
-         es="menos de 10 observaciones (NCHS, conteos)"),
-    Rule("NCHS-COUNTS-REL-WIDTH", "nchs_counts_relative_ci_width", "error",
-         en="CI width above 160% of the estimate (NCHS counts)",
-         es="amplitud del IC mayor que 160% de la estimación (NCHS, conteos)"),
-    Rule("NCHS-COUNTS-DF", "nchs_counts_few_df", "warning",
-         en="fewer than 8 degrees of freedom: review (NCHS counts)",
-         es="menos de 8 grados de libertad: revisar (NCHS, conteos)"),
-])
+QUALITY_REASONS = RuleCatalogue(
+    "quality flags",
+    [
+        Rule(
+            "INEGI-MODERATE",
+            "inegi_moderate",
+            "warning",
+            en="CV between 15% and 30%: moderate precision (INEGI)",
+            es="CV entre 15% y 30%: precisión moderada (INEGI)",
+        ),
+        Rule(
+            "INEGI-LOW",
+            "inegi_low",
+            "warning",
+            en="CV of 30% or more, or not computable: low precision (INEGI)",
+            es="CV de 30% o más, o no calculable: precisión baja (INEGI)",
+        ),
+        Rule(
+            "STATCAN-CAUTION",
+            "statcan_caution",
+            "warning",
+            en="CV between 16.6% and 33.3%: use with caution (Statistics Canada)",
+            es="CV entre 16.6% y 33.3%: usar con cautela (Statistics Canada)",
+        ),
+        Rule(
+            "STATCAN-FEW-OBS",
+            "statcan_few_observations",
+            "error",
+            en="fewer than 10 observations: too unreliable to publish (Statistics Canada)",
+            es="menos de 10 observaciones: demasiado inestable para publicarse (Statistics Canada)",
+        ),
+        Rule(
+            "STATCAN-HIGH-CV",
+            "statcan_high_cv",
+            "error",
+            en="CV above 33.3%: too unreliable to publish (Statistics Canada)",
+            es="CV mayor que 33.3%: demasiado inestable para publicarse (Statistics Canada)",
+        ),
+        Rule(
+            "NCHS-ESS",
+            "nchs_effective_size",
+            "error",
+            en="effective sample size below 30 (NCHS)",
+            es="tamaño de muestra efectivo menor que 30 (NCHS)",
+        ),
+        Rule(
+            "NCHS-WIDTH",
+            "nchs_ci_width",
+            "error",
+            en="Korn-Graubard CI width of 0.30 or more (NCHS)",
+            es="amplitud del IC de Korn-Graubard de 0.30 o más (NCHS)",
+        ),
+        Rule(
+            "NCHS-REL-WIDTH",
+            "nchs_relative_ci_width",
+            "error",
+            en="Korn-Graubard CI width above 130% of the estimate (NCHS)",
+            es="amplitud del IC de Korn-Graubard mayor que 130% de la estimación (NCHS)",
+        ),
+        Rule(
+            "NCHS-EDGE",
+            "nchs_zero_or_one",
+            "warning",
+            en="estimate is 0 or 1: review (NCHS)",
+            es="la estimación es 0 o 1: revisar (NCHS)",
+        ),
+        Rule(
+            "NCHS-DF",
+            "nchs_few_df",
+            "warning",
+            en="fewer than 8 degrees of freedom: review (NCHS)",
+            es="menos de 8 grados de libertad: revisar (NCHS)",
+        ),
+        Rule(
+            "NCHS-COMPLEMENT",
+            "nchs_complement_width",
+            "warning",
+            en="CI width above 130% of the complement: review (NCHS)",
+            es="amplitud del IC mayor que 130% del complemento: revisar (NCHS)",
+        ),
+        Rule(
+            "NCHS-COUNTS-FEW-OBS",
+            "nchs_counts_few_observations",
+            "error",
+            en="fewer than 10 observations (NCHS counts)",
+            es="menos de 10 observaciones (NCHS, conteos)",
+        ),
+        Rule(
+            "NCHS-COUNTS-REL-WIDTH",
+            "nchs_counts_relative_ci_width",
+            "error",
+            en="CI width above 160% of the estimate (NCHS counts)",
+            es="amplitud del IC mayor que 160% de la estimación (NCHS, conteos)",
+        ),
+        Rule(
+            "NCHS-COUNTS-DF",
+            "nchs_counts_few_df",
+            "warning",
+            en="fewer than 8 degrees of freedom: review (NCHS counts)",
+            es="menos de 8 grados de libertad: revisar (NCHS, conteos)",
+        ),
+    ],
+)
 
 #: Every reason :func:`quality_flags` gives, English text to Spanish (kept for older callers; match on
 #: ``flag_code`` and translate through :data:`QUALITY_REASONS` instead).
@@ -101,12 +160,14 @@ REASONS_ES = {r.en: r.es for r in QUALITY_REASONS}
 def _need(table: pd.DataFrame, cols: list[str], rule: str) -> None:
     missing = [c for c in cols if c not in table.columns]
     if missing:
-        raise EstimationError(f"quality rule '{rule}' needs the columns {missing}; pass an estimate table "
-                              "from a surveykit estimator.")
+        raise EstimationError(
+            f"quality rule '{rule}' needs the columns {missing}; pass an estimate table from a surveykit estimator."
+        )
 
 
-def quality_flags(table: pd.DataFrame, rule: str = "inegi", level: float = 0.95,
-                  scale: float | pd.Series = 1.0, language: str = "en") -> pd.DataFrame:
+def quality_flags(
+    table: pd.DataFrame, rule: str = "inegi", level: float = 0.95, scale: float | pd.Series = 1.0, language: str = "en"
+) -> pd.DataFrame:
     """A copy of ``table`` with ``flag``, ``publish``, ``flag_reason`` and ``flag_code`` columns under ``rule``.
 
     Parameters
@@ -144,7 +205,7 @@ def quality_flags(table: pd.DataFrame, rule: str = "inegi", level: float = 0.95,
         raise EstimationError(f"language={language!r}: quality reasons are given in 'en' or 'es'.")
     out = table.copy()
     flag = np.full(len(out), "", dtype=object)
-    code = np.full(len(out), "", dtype=object)      # QUALITY_REASONS codes
+    code = np.full(len(out), "", dtype=object)  # QUALITY_REASONS codes
     publish = np.ones(len(out), dtype=bool)
     if rule == "inegi":
         _need(out, ["cv"], rule)

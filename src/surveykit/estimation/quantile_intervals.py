@@ -32,8 +32,15 @@ _EPS = np.finfo(np.float64).eps
 _BIG = np.finfo(np.float64).max
 
 
-def zeroin(f, lower: np.ndarray, upper: np.ndarray, f_lower: np.ndarray, f_upper: np.ndarray,
-           tol: np.ndarray, maxiter: int = 1000) -> np.ndarray:
+def zeroin(
+    f,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    f_lower: np.ndarray,
+    f_upper: np.ndarray,
+    tol: np.ndarray,
+    maxiter: int = 1000,
+) -> np.ndarray:
     """Brent's root finder (the ``zeroin`` form R's ``uniroot`` uses), on many problems at once.
 
     ``f`` maps an array of points (one per problem) to the function values; each problem stops when
@@ -63,7 +70,7 @@ def zeroin(f, lower: np.ndarray, upper: np.ndarray, f_lower: np.ndarray, f_upper
             break
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             prev = b - a
-            swap = np.abs(fc) < np.abs(fb)          # b is the best approximation, c the other end
+            swap = np.abs(fc) < np.abs(fb)  # b is the best approximation, c the other end
             a, b, c = np.where(swap, b, a), np.where(swap, c, b), np.where(swap, b, c)
             fa, fb, fc = np.where(swap, fb, fa), np.where(swap, fc, fb), np.where(swap, fb, fc)
             tol_act = 2 * _EPS * np.abs(b) + tol / 2
@@ -81,8 +88,12 @@ def zeroin(f, lower: np.ndarray, upper: np.ndarray, f_lower: np.ndarray, f_upper
             q = np.where(secant, 1.0 - t1, (q_ - 1.0) * (t1q - 1.0) * (t1 - 1.0))
             q = np.where(p > 0, -q, q)
             p = np.abs(p)
-            accept = ((np.abs(prev) >= tol_act) & (np.abs(fa) > np.abs(fb))
-                      & (p < 0.75 * cb * q - np.abs(tol_act * q) / 2) & (p < np.abs(prev * q / 2)))
+            accept = (
+                (np.abs(prev) >= tol_act)
+                & (np.abs(fa) > np.abs(fb))
+                & (p < 0.75 * cb * q - np.abs(tol_act * q) / 2)
+                & (p < np.abs(prev * q / 2))
+            )
             step = np.where(accept, p / q, step)
             step = np.where(np.abs(step) < tol_act, np.where(step > 0, tol_act, -tol_act), step)
         a = np.where(active, b, a)
@@ -100,7 +111,7 @@ def zeroin(f, lower: np.ndarray, upper: np.ndarray, f_lower: np.ndarray, f_upper
         same = active & (((fb > 0) & (fc > 0)) | ((fb < 0) & (fc < 0)))
         c = np.where(same, a, c)
         fc = np.where(same, fa, fc)
-    root[active] = b[active]                        # out of iterations: R warns and returns b
+    root[active] = b[active]  # out of iterations: R warns and returns b
     return root
 
 
@@ -117,8 +128,18 @@ def _type7(xs: np.ndarray, prob: float) -> float:
     return float(q)
 
 
-def score_limits(design: Any, v: str, values: np.ndarray, present: np.ndarray | None, g: np.ndarray, G: int,
-                 dom: Any, probs: list[float], rule: str, crit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def score_limits(
+    design: Any,
+    v: str,
+    values: np.ndarray,
+    present: np.ndarray | None,
+    g: np.ndarray,
+    G: int,
+    dom: Any,
+    probs: list[float],
+    rule: str,
+    crit: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Francisco-Fuller limits (G, P) of every domain and probability (R's ``ffullerCI``)."""
     n = len(values)
     pres = np.ones(n, dtype=bool) if present is None else present
@@ -126,7 +147,7 @@ def score_limits(design: Any, v: str, values: np.ndarray, present: np.ndarray | 
     K = 2 * P
     pvec = np.array(list(probs) * 2)
     crit = np.broadcast_to(np.asarray(crit, dtype=np.float64), (G, P))
-    qlim = np.concatenate([crit, -crit], axis=1)            # (G, K): z = +crit gives the lower limit
+    qlim = np.concatenate([crit, -crit], axis=1)  # (G, K): z = +crit gives the lower limit
     # the domain's rows (all of them, also zero weights: R's design rows), sorted by value
     idx = np.flatnonzero(pres)
     order = idx[np.lexsort((values[idx], g[idx]))]
@@ -138,7 +159,7 @@ def score_limits(design: Any, v: str, values: np.ndarray, present: np.ndarray | 
     upper = np.full(G, np.nan)
     tol = np.full(G, np.nan)
     for d in range(G):
-        x_d = xs[starts[d]:ends[d]]
+        x_d = xs[starts[d] : ends[d]]
         if len(x_d):
             iqr = _type7(x_d, 0.75) - _type7(x_d, 0.25)
             lower[d] = x_d[0] + iqr / 100
@@ -158,13 +179,17 @@ def score_limits(design: Any, v: str, values: np.ndarray, present: np.ndarray | 
     roots = zeroin(f, lo_k, hi_k, f_lo, f_hi, np.repeat(tol[:, None], K, axis=1))
     failed = np.isnan(roots) & ~np.isnan(lo_k)
     if failed.any():
-        warnings.warn(f"{v}: the score interval has no root in {int(failed.sum())} case(s) (the z statistic does "
-                      "not change sign between min + IQR/100 and max - IQR/100, where R's uniroot stops); "
-                      "their limits are NaN.", SurveykitWarning, stacklevel=5)
+        warnings.warn(
+            f"{v}: the score interval has no root in {int(failed.sum())} case(s) (the z statistic does "
+            "not change sign between min + IQR/100 and max - IQR/100, where R's uniroot stops); "
+            "their limits are NaN.",
+            SurveykitWarning,
+            stacklevel=5,
+        )
     # R maps each root through the rule at the unweighted share of the domain's rows at or below it
     share = np.full((G, K), np.nan)
     for d in range(G):
-        x_d = xs[starts[d]:ends[d]]
+        x_d = xs[starts[d] : ends[d]]
         ok = ~np.isnan(roots[d])
         if len(x_d) and ok.any():
             count = np.searchsorted(x_d, roots[d, ok], side="right")
@@ -173,15 +198,27 @@ def score_limits(design: Any, v: str, values: np.ndarray, present: np.ndarray | 
     return lim[:, :P], lim[:, P:]
 
 
-def replicate_quantile_variance(design: Any, v: str, values: np.ndarray, present: np.ndarray | None, g: np.ndarray,
-                     G: int, probs: list[float], rule: str, qhat: np.ndarray) -> np.ndarray:
+def replicate_quantile_variance(
+    design: Any,
+    v: str,
+    values: np.ndarray,
+    present: np.ndarray | None,
+    g: np.ndarray,
+    G: int,
+    probs: list[float],
+    rule: str,
+    qhat: np.ndarray,
+) -> np.ndarray:
     """Replicate variance (G, P) of the quantiles: every replicate's weights (R's ``repCI``)."""
     n = len(values)
     pres = np.ones(n, dtype=bool) if present is None else present
     if design.method in ("jk1", "jkn"):
-        warnings.warn(f"{v}: jackknife replicate weights may not give valid standard errors for quantiles "
-                      "(as R warns); prefer bootstrap or BRR/Fay replicates, or interval_type='woodruff'.",
-                      SurveykitWarning, stacklevel=5)
+        warnings.warn(
+            f"{v}: jackknife replicate weights may not give valid standard errors for quantiles "
+            "(as R warns); prefer bootstrap or BRR/Fay replicates, or interval_type='woodruff'.",
+            SurveykitWarning,
+            stacklevel=5,
+        )
     W = design.replicate_weights.to_numpy()
     vals = np.where(pres, values, 0.0)
     grid = np.tile(np.asarray(probs, dtype=np.float64), (G, 1))
@@ -193,8 +230,12 @@ def replicate_quantile_variance(design: Any, v: str, values: np.ndarray, present
     for d, j in zip(*np.nonzero(missing)):
         # R's svrVar drops replicates without a value (a domain with no weight in a replicate) and warns
         keep = ~np.isnan(thetas[:, d, j])
-        warnings.warn(f"{v}: {int((~keep).sum())} replicates have no rows of the domain with weight and were "
-                      "dropped from the variance (as R does).", SurveykitWarning, stacklevel=5)
+        warnings.warn(
+            f"{v}: {int((~keep).sum())} replicates have no rows of the domain with weight and were "
+            "dropped from the variance (as R does).",
+            SurveykitWarning,
+            stacklevel=5,
+        )
         if keep.any():
             var[d, j] = replicate_variance(thetas[keep, d, j], qhat[d, j], scale, rscales[keep], mse)
     return var

@@ -37,8 +37,9 @@ def quantile_probabilities(quantiles: Any) -> list[float]:
     try:
         items = list(items)
     except TypeError:
-        raise EstimationError(f"quantiles={quantiles!r}: give a probability or a list of them, e.g. [0.25, 0.5].") \
-            from None
+        raise EstimationError(
+            f"quantiles={quantiles!r}: give a probability or a list of them, e.g. [0.25, 0.5]."
+        ) from None
     if not items:
         raise EstimationError("quantiles=[]: give at least one probability, e.g. 0.5.")
     out = []
@@ -57,24 +58,42 @@ QuantileInterval = Literal["woodruff", "score", "quantile"]
 def check_interval_type(interval_type: str, ci: str, level: float, replicate: bool) -> None:
     """Reject an unknown interval type, or one the design or ``ci`` cannot give, naming the choices."""
     if not isinstance(interval_type, str) or interval_type not in INTERVAL_TYPES:
-        raise EstimationError(f"interval_type={interval_type!r} is not a quantile interval; use one of "
-                              f"{', '.join(INTERVAL_TYPES)}.")
+        raise EstimationError(
+            f"interval_type={interval_type!r} is not a quantile interval; use one of {', '.join(INTERVAL_TYPES)}."
+        )
     if interval_type == "score" and replicate:
-        raise EstimationError("interval_type='score' (Francisco-Fuller) needs a Taylor design; on a replicate "
-                              "design use interval_type='quantile' (replicate quantiles) or 'woodruff'.")
+        raise EstimationError(
+            "interval_type='score' (Francisco-Fuller) needs a Taylor design; on a replicate "
+            "design use interval_type='quantile' (replicate quantiles) or 'woodruff'."
+        )
     if interval_type == "quantile" and not replicate:
-        raise EstimationError("interval_type='quantile' recomputes the quantile on replicate weights and needs a "
-                              "replicate design (to_replicate() or ReplicateDesign); on a Taylor design use "
-                              "interval_type='woodruff' or 'score'.")
+        raise EstimationError(
+            "interval_type='quantile' recomputes the quantile on replicate weights and needs a "
+            "replicate design (to_replicate() or ReplicateDesign); on a Taylor design use "
+            "interval_type='woodruff' or 'score'."
+        )
     check_ci(ci, level, True)  # Woodruff's interval is one for the proportion below the quantile
     if interval_type != "woodruff" and ci not in ("t", "normal"):
-        raise EstimationError(f"ci={ci!r} chooses the proportion interval of Woodruff's method; with "
-                              f"interval_type={interval_type!r} use ci='t' or 'normal'.")
+        raise EstimationError(
+            f"ci={ci!r} chooses the proportion interval of Woodruff's method; with "
+            f"interval_type={interval_type!r} use ci='t' or 'normal'."
+        )
 
 
-def estimate_quantiles(design: Any, variables: list[str], probs: list[float], dom: Domains, *,
-                       ci: str, level: float, df: float | str | None, labels: bool, empty: str,
-                       qrule: str = "math", interval_type: str = "woodruff") -> pd.DataFrame:
+def estimate_quantiles(
+    design: Any,
+    variables: list[str],
+    probs: list[float],
+    dom: Domains,
+    *,
+    ci: str,
+    level: float,
+    df: float | str | None,
+    labels: bool,
+    empty: str,
+    qrule: str = "math",
+    interval_type: str = "woodruff",
+) -> pd.DataFrame:
     """Quantiles with their intervals for each variable, probability and domain."""
     rule = check_qrule(qrule)
     replicate = bool(design.is_replicate)
@@ -97,7 +116,7 @@ def estimate_quantiles(design: Any, variables: list[str], probs: list[float], do
         n_obs = np.bincount(g, weights=pres, minlength=G).astype(np.float64)
         check_empty(design, Statistics([v], None, [values], None, [present]), dom, n_obs[:, None], empty)
         vals = np.where(pres, values, 0.0)
-        qhat = domain_quantiles(rule, vals, w, pres, g, G, grid)          # (G, P)
+        qhat = domain_quantiles(rule, vals, w, pres, g, G, grid)  # (G, P)
         masks = [present] * P
         dfv = resolve_df(design, df, "design", dom, masks)
         crit = critical_value(level, dfv, "normal" if ci == "normal" else "t")
@@ -109,11 +128,23 @@ def estimate_quantiles(design: Any, variables: list[str], probs: list[float], do
         else:
             half = np.sqrt(replicate_quantile_variance(design, v, vals, present, g, G, probs, rule, qhat)) * crit
             lo, hi = qhat - half, qhat + half
-        se = (hi - lo) / (2 * crit)                                      # as R, for every interval
+        se = (hi - lo) / (2 * crit)  # as R, for every interval
         stats_out = Statistics([v] * P, list(probs), below, None, [present] * P)
-        t = result_table(design, stats_out, dom, "quantile", qhat, se, lo, hi,
-                         np.full_like(qhat, np.nan), np.repeat(n_obs[:, None], P, axis=1), False,
-                         dict(ci=ci, level=level), dfv)
+        t = result_table(
+            design,
+            stats_out,
+            dom,
+            "quantile",
+            qhat,
+            se,
+            lo,
+            hi,
+            np.full_like(qhat, np.nan),
+            np.repeat(n_obs[:, None], P, axis=1),
+            False,
+            dict(ci=ci, level=level),
+            dfv,
+        )
         t = t.rename(columns={"level": "quantile"})
         if labels:
             for c in dom.by:
@@ -121,15 +152,35 @@ def estimate_quantiles(design: Any, variables: list[str], probs: list[float], do
         frames.append(t)
     out = pd.concat(frames, ignore_index=True)
     uniform = np.unique(out["df"])
-    out.attrs.update({"statistic": "quantile", "ci": ci, "level": level, "qrule": qrule,
-                      "interval_type": interval_type,
-                      "df": float(uniform[0]) if len(uniform) == 1 else "by domain"})
+    out.attrs.update(
+        {
+            "statistic": "quantile",
+            "ci": ci,
+            "level": level,
+            "qrule": qrule,
+            "interval_type": interval_type,
+            "df": float(uniform[0]) if len(uniform) == 1 else "by domain",
+        }
+    )
     return out
 
 
-def _woodruff(design: Any, v: str, vals: np.ndarray, pres: np.ndarray, present: np.ndarray | None, g: np.ndarray,
-              G: int, dom: Domains, below: list, rule: str, ci: str, level: float, df: float | str | None,
-              dfv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _woodruff(
+    design: Any,
+    v: str,
+    vals: np.ndarray,
+    pres: np.ndarray,
+    present: np.ndarray | None,
+    g: np.ndarray,
+    G: int,
+    dom: Domains,
+    below: list,
+    rule: str,
+    ci: str,
+    level: float,
+    df: float | str | None,
+    dfv: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Woodruff's limits: the proportion's interval mapped back through the quantile rule (R's woodruffCI)."""
     P = len(below)
     # R's woodruffCI takes the logit interval by the delta method, replicate designs included

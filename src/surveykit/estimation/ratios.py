@@ -22,8 +22,16 @@ from ..variance.linearization import column_registry
 from .ci import check_ci, confidence_interval
 from .statistics import Statistics, check_empty
 
-__all__ = ["RatioResult", "ratio_core", "ratio_block_of", "estimate_ratios", "resolve_df", "result_order",
-           "key_frame", "ratio_linearization"]
+__all__ = [
+    "RatioResult",
+    "ratio_core",
+    "ratio_block_of",
+    "estimate_ratios",
+    "resolve_df",
+    "result_order",
+    "key_frame",
+    "ratio_linearization",
+]
 
 
 @dataclass
@@ -47,8 +55,9 @@ class _Point:
     vsrs_replace: np.ndarray | None = None
 
 
-def ratio_block_of(design: Any, stats: Statistics, dom: Domains, empty: str = "error",
-                   combine: np.ndarray | None = None) -> _Point:
+def ratio_block_of(
+    design: Any, stats: Statistics, dom: Domains, empty: str = "error", combine: np.ndarray | None = None
+) -> _Point:
     """Estimates, SRS variances (for deff) and the linearization block of every column and domain.
 
     ``combine`` (k, m) asks instead for the m linear combinations ``theta @ combine`` (their SRS
@@ -61,17 +70,20 @@ def ratio_block_of(design: Any, stats: Statistics, dom: Domains, empty: str = "e
     inside = dom.inside
     k = stats.k
     if g is None:
+
         def gsum(v):
             return np.array([v.sum()])
 
         def at(t):
             return t[0]
     else:
+
         def gsum(v):
             return np.bincount(g, weights=v, minlength=G)
 
         def at(t):
             return t[g]
+
     theta = np.empty((G, k))
     tx = np.empty((G, k))
     S = np.empty((G, k))
@@ -100,7 +112,7 @@ def ratio_block_of(design: Any, stats: Statistics, dom: Domains, empty: str = "e
                 dom_totals[t] = gsum(v)
         return dom_totals[t]
 
-    per_mask: dict = {}          # id(present) -> (mask, masked weights, W, n_obs, column of ones)
+    per_mask: dict = {}  # id(present) -> (mask, masked weights, W, n_obs, column of ones)
     masks: list = []
     nums: list = []
     dens: list | None = None if stats.den is None else []
@@ -126,11 +138,11 @@ def ratio_block_of(design: Any, stats: Statistics, dom: Domains, empty: str = "e
         yv = y if mask is None else np.where(mask, y, 0)
         nums.append(yv)
         Ty = total(yv)
-        if dens is None:                                        # a total
+        if dens is None:  # a total
             theta[:, j] = Ty
             with np.errstate(divide="ignore", invalid="ignore"):
                 if binary[j]:
-                    S[:, j] = Ty * (1 - Ty / W)                 # sum w (y - ybar)^2 of a 0/1 variable
+                    S[:, j] = Ty * (1 - Ty / W)  # sum w (y - ybar)^2 of a 0/1 variable
                 else:
                     d = yv - at(Ty / W)
                     S[:, j] = gsum(wj * d * d)
@@ -144,20 +156,26 @@ def ratio_block_of(design: Any, stats: Statistics, dom: Domains, empty: str = "e
             th = Ty / Tx
             theta[:, j] = th
             if binary[j] and x is None:
-                S[:, j] = Ty * (1 - th) / (Tx * Tx)             # sum w (y - mean)^2 / W^2 of a 0/1 variable
+                S[:, j] = Ty * (1 - th) / (Tx * Tx)  # sum w (y - mean)^2 / W^2 of a 0/1 variable
             else:
                 d = yv - at(th) if x is None else yv - at(th) * xv
                 S[:, j] = gsum(wj * d * d) / (Tx * Tx)
     check_empty(design, stats, dom, n_obs, empty)
-    block = ratio_block(theta, g, G, masks, nums, dens, None if dens is None else tx, cache=dom.cache,
-                        column_index=col, columns=columns)
+    block = ratio_block(
+        theta, g, G, masks, nums, dens, None if dens is None else tx, cache=dom.cache, column_index=col, columns=columns
+    )
     if cells is not None:
         block.cells = (cell, used, np.column_stack([cell_sums[t] for t in range(len(columns))]))
     if combine is not None:
         block = block.combined(combine)
-        n_obs = np.column_stack([np.full(G, float(n)) if m is None else
-                                 (np.array([float(m.sum())]) if g is None else np.bincount(g, weights=m, minlength=G))
-                                 for m in block.masks])
+        n_obs = np.column_stack(
+            [
+                np.full(G, float(n))
+                if m is None
+                else (np.array([float(m.sum())]) if g is None else np.bincount(g, weights=m, minlength=G))
+                for m in block.masks
+            ]
+        )
         return _Point(block, np.full_like(block.estimate, np.nan), n_obs)
     with np.errstate(divide="ignore", invalid="ignore"):
         # SRS without replacement of the same size: s^2 (W - n) / (W n) scaled to the statistic
@@ -167,8 +185,14 @@ def ratio_block_of(design: Any, stats: Statistics, dom: Domains, empty: str = "e
     return _Point(block, vsrs, n_obs, vsrs_replace)
 
 
-def ratio_core(design: Any, stats: Statistics, dom: Domains, empty: str = "error",
-               logit: bool = False, combine: np.ndarray | None = None) -> RatioResult:
+def ratio_core(
+    design: Any,
+    stats: Statistics,
+    dom: Domains,
+    empty: str = "error",
+    logit: bool = False,
+    combine: np.ndarray | None = None,
+) -> RatioResult:
     """Estimates, design variances and SRS variances (for deff) of every column in every domain.
 
     The design computes the variances from the linearization (:meth:`variance` of a design); with
@@ -178,14 +202,32 @@ def ratio_core(design: Any, stats: Statistics, dom: Domains, empty: str = "error
     pt = ratio_block_of(design, stats, dom, empty, combine)
     with np.errstate(divide="ignore", invalid="ignore"):
         var, var_logit = design.block_variance(pt.block, LOGIT if logit else None)
-    return RatioResult(theta=pt.block.estimate, var=var, vsrs=pt.vsrs, n_obs=pt.n_obs, masks=pt.block.masks,
-                       var_logit=var_logit, vsrs_replace=pt.vsrs_replace)
+    return RatioResult(
+        theta=pt.block.estimate,
+        var=var,
+        vsrs=pt.vsrs,
+        n_obs=pt.n_obs,
+        masks=pt.block.masks,
+        var_logit=var_logit,
+        vsrs_replace=pt.vsrs_replace,
+    )
 
 
-def estimate_ratios(design: Any, stats: Statistics, dom: Domains, statistic: str, *,
-                    ci: str, level: float, df: float | str | None, labels: bool, empty: str,
-                    proportion: bool = False, combine: np.ndarray | None = None,
-                    deff: str = "wor") -> pd.DataFrame:
+def estimate_ratios(
+    design: Any,
+    stats: Statistics,
+    dom: Domains,
+    statistic: str,
+    *,
+    ci: str,
+    level: float,
+    df: float | str | None,
+    labels: bool,
+    empty: str,
+    proportion: bool = False,
+    combine: np.ndarray | None = None,
+    deff: str = "wor",
+) -> pd.DataFrame:
     """Point estimates, variances and the result table for ``T(num)/T(den)`` in every domain.
 
     With ``combine`` the table has one column per combination; ``stats.variable`` then names them.
@@ -194,8 +236,9 @@ def estimate_ratios(design: Any, stats: Statistics, dom: Domains, statistic: str
     """
     check_ci(ci, level, proportion)
     if deff not in ("wor", "replace"):
-        raise EstimationError(f"deff={deff!r}: use 'wor' (SRS without replacement, default) or 'replace' (with "
-                              "replacement).")
+        raise EstimationError(
+            f"deff={deff!r}: use 'wor' (SRS without replacement, default) or 'replace' (with replacement)."
+        )
     r = ratio_core(design, stats, dom, empty, logit=ci == "logit", combine=combine)
     vsrs = r.vsrs if deff == "wor" or r.vsrs_replace is None else r.vsrs_replace
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -207,10 +250,19 @@ def estimate_ratios(design: Any, stats: Statistics, dom: Domains, statistic: str
         n_rows = rows_in_domain(dom, design.n)[:, None] * np.ones_like(r.n_obs)
         # R's svyciprop takes n and df from the domain's rows before missing values are dropped
         kg_df = resolve_df(design, df, "domain", dom, [dom.inside] * len(r.masks))
-    lo, hi = confidence_interval(r.theta, se, dfv, level, ci, n_rows=n_rows, kg_df=kg_df,
-                                 se_logit=None if r.var_logit is None else np.sqrt(r.var_logit))
-    return result_table(design, stats, dom, statistic, r.theta, se, lo, hi, deff_value, r.n_obs, labels,
-                        dict(ci=ci, level=level), dfv)
+    lo, hi = confidence_interval(
+        r.theta,
+        se,
+        dfv,
+        level,
+        ci,
+        n_rows=n_rows,
+        kg_df=kg_df,
+        se_logit=None if r.var_logit is None else np.sqrt(r.var_logit),
+    )
+    return result_table(
+        design, stats, dom, statistic, r.theta, se, lo, hi, deff_value, r.n_obs, labels, dict(ci=ci, level=level), dfv
+    )
 
 
 def resolve_df(design: Any, df: float | str | None, default: str, dom: Domains, masks: list) -> np.ndarray:
@@ -253,8 +305,9 @@ def result_order(stats: Statistics, G: int, k: int) -> tuple[np.ndarray, np.ndar
     return gg.ravel()[order], jgrid.ravel()[order]
 
 
-def key_frame(design: Any, stats: Statistics, dom: Domains, gsel: np.ndarray, jsel: np.ndarray,
-              labels: bool) -> dict[str, Any]:
+def key_frame(
+    design: Any, stats: Statistics, dom: Domains, gsel: np.ndarray, jsel: np.ndarray, labels: bool
+) -> dict[str, Any]:
     """The key columns of the result rows (variable, domain columns, level)."""
     cols: dict[str, Any] = {"variable": np.asarray(stats.variable, dtype=object)[jsel]}
     if labels:
@@ -279,16 +332,28 @@ def key_frame(design: Any, stats: Statistics, dom: Domains, gsel: np.ndarray, js
     return cols
 
 
-def result_table(design: Any, stats: Statistics, dom: Domains, statistic: str, est, se, lo, hi,
-                 deff, n_obs, labels: bool, info: dict, df: np.ndarray) -> pd.DataFrame:
+def result_table(
+    design: Any,
+    stats: Statistics,
+    dom: Domains,
+    statistic: str,
+    est,
+    se,
+    lo,
+    hi,
+    deff,
+    n_obs,
+    labels: bool,
+    info: dict,
+    df: np.ndarray,
+) -> pd.DataFrame:
     """Assemble the tidy result: one row per (variable, domain, level)."""
     G, k = est.shape
     gsel, jsel = result_order(stats, G, k)
     cols = key_frame(design, stats, dom, gsel, jsel, labels)
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = se / np.abs(est)
-    for name, arr in (("estimate", est), ("se", se), ("ci_low", lo), ("ci_high", hi), ("cv", cv),
-                      ("deff", deff)):
+    for name, arr in (("estimate", est), ("se", se), ("ci_low", lo), ("ci_high", hi), ("cv", cv), ("deff", deff)):
         cols[name] = np.asarray(arr, dtype=np.float64)[gsel, jsel]
     cols["n"] = np.asarray(n_obs)[gsel, jsel].astype(np.int64)
     cols["df"] = np.asarray(df, dtype=np.float64)[gsel, jsel]
@@ -301,8 +366,16 @@ def result_table(design: Any, stats: Statistics, dom: Domains, statistic: str, e
     return out
 
 
-def ratio_linearization(design: Any, stats: Statistics, dom: Domains, statistic: str, *, labels: bool = False,
-                        empty: str = "error", combine: np.ndarray | None = None) -> Linearization:
+def ratio_linearization(
+    design: Any,
+    stats: Statistics,
+    dom: Domains,
+    statistic: str,
+    *,
+    labels: bool = False,
+    empty: str = "error",
+    combine: np.ndarray | None = None,
+) -> Linearization:
     """The linearization of a ratio-family call, its rows in the order of the estimator's result table."""
     pt = ratio_block_of(design, stats, dom, empty, combine)
     G = dom.n_groups

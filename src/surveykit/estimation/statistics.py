@@ -16,8 +16,19 @@ import pandas as pd
 from ..errors import EmptyDomainError, EstimationError, VariableTypeError, format_rows
 from ..variance import Domains
 
-__all__ = ["Statistics", "as_list", "label_of", "numeric_column", "is_binary", "check_empty",
-           "proportion_statistics", "numeric_statistics", "ratio_statistics", "statistics_for", "STATISTICS"]
+__all__ = [
+    "Statistics",
+    "as_list",
+    "label_of",
+    "numeric_column",
+    "is_binary",
+    "check_empty",
+    "proportion_statistics",
+    "numeric_statistics",
+    "ratio_statistics",
+    "statistics_for",
+    "STATISTICS",
+]
 
 
 def as_list(value: Any, what: str) -> list:
@@ -74,12 +85,19 @@ def numeric_column(design: Any, column: str | pd.Series, estimator: str) -> tupl
     if isinstance(s.dtype, pd.CategoricalDtype):
         raise VariableTypeError(
             f"column '{column}' is categorical; {estimator}() needs numbers. Use proportion('{column}') "
-            "for the share of each category.", column=column)
-    if pd.api.types.is_datetime64_any_dtype(s.dtype) or isinstance(s.dtype, pd.PeriodDtype) or \
-            pd.api.types.is_timedelta64_dtype(s.dtype):
+            "for the share of each category.",
+            column=column,
+        )
+    if (
+        pd.api.types.is_datetime64_any_dtype(s.dtype)
+        or isinstance(s.dtype, pd.PeriodDtype)
+        or pd.api.types.is_timedelta64_dtype(s.dtype)
+    ):
         raise VariableTypeError(
             f"column '{column}' holds dates or times ({s.dtype}); {estimator}() needs numbers. Derive a number "
-            f"first, e.g. the year (df['{column}'].dt.year) or days since a reference date.", column=column)
+            f"first, e.g. the year (df['{column}'].dt.year) or days since a reference date.",
+            column=column,
+        )
     if not pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         conv = pd.to_numeric(s, errors="coerce")
         bad = conv.isna() & s.notna()
@@ -94,7 +112,9 @@ def numeric_column(design: Any, column: str | pd.Series, estimator: str) -> tupl
         raise VariableTypeError(
             f"column '{column}' holds text (e.g. {example!r} in rows {format_rows(rows)}); {estimator}() "
             f"needs numbers. Convert the column, or use proportion('{column}') for shares of categories.",
-            column=column, rows=rows)
+            column=column,
+            rows=rows,
+        )
     if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iub":
         # plain integer and boolean columns cannot be missing; arithmetic upcasts them without a copy
         values = s.to_numpy()
@@ -103,8 +123,9 @@ def numeric_column(design: Any, column: str | pd.Series, estimator: str) -> tupl
     notna = ~np.isnan(values)
     if np.isinf(values).any():
         rows = list(s.index[np.isinf(values)])
-        raise VariableTypeError(f"column '{column}' has infinite values in rows {format_rows(rows)}.",
-                                column=column, rows=rows)
+        raise VariableTypeError(
+            f"column '{column}' has infinite values in rows {format_rows(rows)}.", column=column, rows=rows
+        )
     return values, (None if notna.all() else notna)
 
 
@@ -122,8 +143,7 @@ def is_binary(values: np.ndarray) -> bool:
     return False
 
 
-def check_empty(design: Any, stats: Statistics, dom: Domains, n_obs: np.ndarray,
-                empty: str) -> None:
+def check_empty(design: Any, stats: Statistics, dom: Domains, n_obs: np.ndarray, empty: str) -> None:
     """Raise :class:`EmptyDomainError` naming the (variable, domain) cells without observations."""
     if empty not in ("error", "nan"):
         raise EstimationError(f"empty={empty!r}: use 'error' (default) or 'nan'.")
@@ -142,7 +162,8 @@ def check_empty(design: Any, stats: Statistics, dom: Domains, n_obs: np.ndarray,
     raise EmptyDomainError(
         f"no observations for {'; '.join(cells)}{more}: every row there is missing or outside the domain. "
         "Check the domain definition, or pass empty='nan' to report these cells as NaN.",
-        column=stats.variable[ji[0]])
+        column=stats.variable[ji[0]],
+    )
 
 
 def proportion_statistics(design: Any, variables: list[str]) -> Statistics:
@@ -164,8 +185,7 @@ def proportion_statistics(design: Any, variables: list[str]) -> Statistics:
             pos = {u: i for i, u in enumerate(uniq)}
             lv_code = np.array([pos[c] for c in cats], dtype=np.int64)
         if not cats:
-            raise EmptyDomainError(f"column '{v}' has no non-missing values; there is nothing to tabulate.",
-                                   column=v)
+            raise EmptyDomainError(f"column '{v}' has no non-missing values; there is nothing to tabulate.", column=v)
         notna = codes >= 0
         present = None if notna.all() else notna
         names += [v] * len(cats)
@@ -179,8 +199,6 @@ def _sort_key(v: Any):
     return (0, v) if isinstance(v, (int, float, np.integer, np.floating)) else (1, str(v))
 
 
-
-
 def numeric_statistics(design: Any, variables: Any, estimator: str, ratio: bool) -> Statistics:
     """The numeric columns of a mean (``ratio=True``: denominator 1) or a total."""
     names = as_list(variables, "variables")
@@ -191,8 +209,14 @@ def numeric_statistics(design: Any, variables: Any, estimator: str, ratio: bool)
         y, ok = numeric_column(design, v, estimator)
         cols.append(y)
         oks.append(ok)
-    return Statistics([label_of(v) for v in names], None, cols, [None] * len(cols) if ratio else None, oks,
-                      binary=[is_binary(c) for c in cols])
+    return Statistics(
+        [label_of(v) for v in names],
+        None,
+        cols,
+        [None] * len(cols) if ratio else None,
+        oks,
+        binary=[is_binary(c) for c in cols],
+    )
 
 
 def ratio_statistics(design: Any, numerator: Any, denominator: Any) -> Statistics:
@@ -202,8 +226,10 @@ def ratio_statistics(design: Any, numerator: Any, denominator: Any) -> Statistic
     if not nums or not dens:
         raise EstimationError("ratio() needs a numerator and a denominator.")
     if len(nums) != len(dens) and 1 not in (len(nums), len(dens)):
-        raise EstimationError(f"{len(nums)} numerators and {len(dens)} denominators: give one of "
-                              "each, lists of equal length, or a single one to pair with all.")
+        raise EstimationError(
+            f"{len(nums)} numerators and {len(dens)} denominators: give one of "
+            "each, lists of equal length, or a single one to pair with all."
+        )
     m = max(len(nums), len(dens))
     nums = nums * m if len(nums) == 1 else nums
     dens = dens * m if len(dens) == 1 else dens
@@ -236,5 +262,7 @@ def statistics_for(design: Any, statistic: str, variables: Any, denominator: Any
         if denominator is None:
             raise EstimationError("statistic='ratio' needs denominator= (the column(s) to divide by).")
         return ratio_statistics(design, variables, denominator)
-    raise EstimationError(f"statistic={statistic!r}: use one of {', '.join(STATISTICS)} (quantiles have no "
-                          "smooth linearization to combine).")
+    raise EstimationError(
+        f"statistic={statistic!r}: use one of {', '.join(STATISTICS)} (quantiles have no "
+        "smooth linearization to combine)."
+    )

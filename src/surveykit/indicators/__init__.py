@@ -8,5 +8,13 @@
 from .compute import catalog, compute, compute_breakdowns, evaluate_indicator, get_indicator, load_catalog
 from .model import Component, Indicator
 
-__all__ = ["Component", "Indicator", "catalog", "compute", "compute_breakdowns", "evaluate_indicator",
-           "get_indicator", "load_catalog"]
+__all__ = [
+    "Component",
+    "Indicator",
+    "catalog",
+    "compute",
+    "compute_breakdowns",
+    "evaluate_indicator",
+    "get_indicator",
+    "load_catalog",
+]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-__all__: list[str] = []          # nothing new is imported from here
+__all__: list[str] = []  # nothing new is imported from here
 _MOVED = ("load_design_file", "build_designs")
 
 
@@ -18,7 +18,11 @@ def __getattr__(name: str) -> Any:
     if name in _MOVED:
         from .. import design
 
-        warnings.warn(f"surveykit.indicators.cli.{name} is deprecated: use surveykit.{name} (or surveykit.design); "
-                      "the command line is surveykit.commands.indicators.", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            f"surveykit.indicators.cli.{name} is deprecated: use surveykit.{name} (or surveykit.design); "
+            "the command line is surveykit.commands.indicators.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return getattr(design, name)
     raise AttributeError(f"module 'surveykit.indicators.cli' has no attribute {name!r}")

@@ -25,13 +25,15 @@ __all__ = ["COMPARE_COLUMNS", "compare_columns", "mean_of_means_difference", "va
 COMPARE_COLUMNS = ("difference", "difference_se", "difference_df", "p_value", "compared_with")
 
 
-def compare_columns(prepared: _Prepared, t: pd.DataFrame, by_cols: list[str], compare: str,
-                    scale: float) -> pd.DataFrame:
+def compare_columns(
+    prepared: _Prepared, t: pd.DataFrame, by_cols: list[str], compare: str, scale: float
+) -> pd.DataFrame:
     """``t`` (an estimator table by ``by_cols``) with each category's difference and p-value."""
     d = prepared.difference(by_cols, "total" if compare == "total" else None)
     outer, comp = by_cols[:-1], by_cols[-1]
-    found = {tuple(str(v) for v in k): i for i, k in
-             enumerate(zip(*[d[c] for c in outer], d["group"]))} if len(d) else {}
+    found = (
+        {tuple(str(v) for v in k): i for i, k in enumerate(zip(*[d[c] for c in outer], d["group"]))} if len(d) else {}
+    )
     keys = zip(*[t[c] for c in outer], t[comp])
     at = np.array([found.get(tuple(str(v) for v in k), -1) for k in keys], dtype=np.int64)
     hit = at >= 0
@@ -51,8 +53,11 @@ def compare_columns(prepared: _Prepared, t: pd.DataFrame, by_cols: list[str], co
         t["compared_with"] = "total"
     else:
         # every row of a cell names its reference category (the reference's own row too, with NaN)
-        first = t.groupby([t[c].astype(str) for c in outer], sort=False)[comp].transform("first") if outer \
+        first = (
+            t.groupby([t[c].astype(str) for c in outer], sort=False)[comp].transform("first")
+            if outer
             else pd.Series(t[comp].iloc[0] if len(t) else None, index=t.index)
+        )
         t["compared_with"] = pd.Series(first.to_numpy(), index=t.index, dtype=object)
     return t
 
@@ -76,8 +81,9 @@ def variable_labels(cols: list[str], designs: Any, questionnaire: Any, language:
     return out
 
 
-def mean_of_means_difference(sub: BaseDesign, items: list[pd.Series], by_cols: list[str],
-                              reference: str | None) -> pd.DataFrame:
+def mean_of_means_difference(
+    sub: BaseDesign, items: list[pd.Series], by_cols: list[str], reference: str | None
+) -> pd.DataFrame:
     """Differences of an average of item means (SDG 16.6.2, 16.7.2): a linear contrast of the item means.
 
     The average of k item means in a domain is ``sum(mean_j) / k``, so its difference from the total's
@@ -106,7 +112,7 @@ def mean_of_means_difference(sub: BaseDesign, items: list[pd.Series], by_cols: l
 
     specs: list[tuple[dict[str, Any], Any, Any, np.ndarray]] = []
     cells = rows[outer + [comp]].drop_duplicates()
-    for _, cell in (cells.groupby(outer, sort=False) if outer else [((), cells)]):
+    for _, cell in cells.groupby(outer, sort=False) if outer else [((), cells)]:
         key = {c: cell[c].iloc[0] for c in outer}
         cats = cell[comp].tolist()
         if reference == "total":
@@ -117,7 +123,7 @@ def mean_of_means_difference(sub: BaseDesign, items: list[pd.Series], by_cols: l
             base = where(rows, {**key, comp: ref_label})
         for g in cats if reference == "total" else cats[1:]:
             pos = where(rows, {**key, comp: g})
-            if len(pos) != k or len(base) != k:      # an item with no answer in the domain: no average
+            if len(pos) != k or len(base) != k:  # an item with no answer in the domain: no average
                 continue
             a = np.zeros(joint.size)
             a[pos], a[base] = 1.0 / k, -1.0 / k

@@ -26,8 +26,15 @@ from .model import Indicator
 if TYPE_CHECKING:  # pragma: no cover
     from ..questionnaire import Questionnaire
 
-__all__ = ["catalog", "load_catalog", "get_indicator", "compute", "compute_breakdowns", "evaluate_indicator",
-           "COMPARE_COLUMNS"]
+__all__ = [
+    "catalog",
+    "load_catalog",
+    "get_indicator",
+    "compute",
+    "compute_breakdowns",
+    "evaluate_indicator",
+    "COMPARE_COLUMNS",
+]
 
 CATALOG_DIR = Path(__file__).with_name("catalog")
 
@@ -68,11 +75,13 @@ def _load_files(files: list[Path]) -> dict[str, Indicator]:
             try:
                 ind = Indicator.model_validate(item)
             except Exception as exc:  # pydantic ValidationError: report every field problem
-                raise IndicatorError(f"{f}: indicator {code} (item {i}) is not valid: {exc}", file=str(f),
-                                     indicator=code) from None
+                raise IndicatorError(
+                    f"{f}: indicator {code} (item {i}) is not valid: {exc}", file=str(f), indicator=code
+                ) from None
             if ind.code in out:
-                raise IndicatorError(f"{f}: indicator code {ind.code} is defined twice.", file=str(f),
-                                     indicator=ind.code)
+                raise IndicatorError(
+                    f"{f}: indicator code {ind.code} is defined twice.", file=str(f), indicator=ind.code
+                )
             out[ind.code] = ind
     return out
 
@@ -88,16 +97,42 @@ def catalog(language: str = "en", indicators: Mapping[str, Indicator] | None = N
     True
     """
     cat = load_catalog() if indicators is None else indicators
-    rows = [{
-        "code": ind.code, "family": ind.family, "name": ind.text("name", language),
-        "questionnaire": ind.questionnaire, "unit": ind.unit, "universe": ind.universe,
-        "estimator": ind.estimator, "numerator": ind.numerator, "denominator": ind.denominator,
-        "scale": ind.scale, "unit_label": ind.text("unit_label", language) if ind.unit_label else "",
-        "disaggregations": ", ".join(ind.disaggregations), "source": ind.source,
-    } for ind in cat.values()]
-    return pd.DataFrame(rows, columns=["code", "family", "name", "questionnaire", "unit", "universe", "estimator",
-                                       "numerator", "denominator", "scale", "unit_label", "disaggregations",
-                                       "source"])
+    rows = [
+        {
+            "code": ind.code,
+            "family": ind.family,
+            "name": ind.text("name", language),
+            "questionnaire": ind.questionnaire,
+            "unit": ind.unit,
+            "universe": ind.universe,
+            "estimator": ind.estimator,
+            "numerator": ind.numerator,
+            "denominator": ind.denominator,
+            "scale": ind.scale,
+            "unit_label": ind.text("unit_label", language) if ind.unit_label else "",
+            "disaggregations": ", ".join(ind.disaggregations),
+            "source": ind.source,
+        }
+        for ind in cat.values()
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "code",
+            "family",
+            "name",
+            "questionnaire",
+            "unit",
+            "universe",
+            "estimator",
+            "numerator",
+            "denominator",
+            "scale",
+            "unit_label",
+            "disaggregations",
+            "source",
+        ],
+    )
 
 
 def get_indicator(code: str, indicators: Mapping[str, Indicator] | None = None) -> Indicator:
@@ -115,22 +150,25 @@ def get_indicator(code: str, indicators: Mapping[str, Indicator] | None = None) 
 # ------------------------------------------------------------------------------------------------
 # evaluation
 # ------------------------------------------------------------------------------------------------
-def _eval(ind: Indicator, field: str, text: str | None, data: pd.DataFrame,
-          questionnaire: Questionnaire | None) -> pd.Series:
+def _eval(
+    ind: Indicator, field: str, text: str | None, data: pd.DataFrame, questionnaire: Questionnaire | None
+) -> pd.Series:
     from ..questionnaire.expression import parse_expression
 
     if text is None:  # the model requires it for this estimator; a hand-built Indicator may lack it
-        raise IndicatorError(f"indicator {ind.code} ({ind.estimator}) needs a {field} expression.",
-                             indicator=ind.code, field=field)
+        raise IndicatorError(
+            f"indicator {ind.code} ({ind.estimator}) needs a {field} expression.", indicator=ind.code, field=field
+        )
 
     try:
         expr = parse_expression(text)
         kwargs = {"questionnaire": questionnaire} if questionnaire is not None else {}
         out = expr.evaluate(data, **kwargs)
     except SurveykitError as exc:
-        raise IndicatorError(f"indicator {ind.code}, {field} `{text}`: {exc}", indicator=ind.code,
-                             field=field) from None
-    if not isinstance(out, pd.Series):           # a constant expression
+        raise IndicatorError(
+            f"indicator {ind.code}, {field} `{text}`: {exc}", indicator=ind.code, field=field
+        ) from None
+    if not isinstance(out, pd.Series):  # a constant expression
         out = pd.Series(out, index=data.index)
     return out
 
@@ -146,12 +184,22 @@ def _as_number(s: pd.Series, name: str) -> pd.Series:
     """Booleans as 1/0 and numbers as floats; missing stays missing."""
     if pd.api.types.is_bool_dtype(s.dtype):
         return pd.Series(s.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan), index=s.index, name=name)
-    return pd.Series(pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan),
-                     index=s.index, name=name)
+    return pd.Series(
+        pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan), index=s.index, name=name
+    )
 
 
-def evaluate_indicator(design: BaseDesign, ind: Indicator, by: Any = None, *, ci: str = "t", level: float = 0.95,
-                       df: Any = None, questionnaire: Questionnaire | None = None, empty: str = "nan") -> pd.DataFrame:
+def evaluate_indicator(
+    design: BaseDesign,
+    ind: Indicator,
+    by: Any = None,
+    *,
+    ci: str = "t",
+    level: float = 0.95,
+    df: Any = None,
+    questionnaire: Questionnaire | None = None,
+    empty: str = "nan",
+) -> pd.DataFrame:
     """The estimator call an indicator stands for, on ``design``; estimates on the published scale.
 
     Examples
@@ -170,9 +218,12 @@ def evaluate_indicator(design: BaseDesign, ind: Indicator, by: Any = None, *, ci
 
 def _prepare(design: BaseDesign, ind: Indicator, questionnaire: Questionnaire | None) -> _Prepared:
     """Evaluate an indicator's expressions once; return ``run(by, ...)`` doing the estimator call."""
-    data = design.analysis_frame()          # without attrs: pandas would deep-copy the labels into every step
-    universe = np.ones(len(data), dtype=bool) if not ind.universe else \
-        _as_mask(_eval(ind, "universe", ind.universe, data, questionnaire))
+    data = design.analysis_frame()  # without attrs: pandas would deep-copy the labels into every step
+    universe = (
+        np.ones(len(data), dtype=bool)
+        if not ind.universe
+        else _as_mask(_eval(ind, "universe", ind.universe, data, questionnaire))
+    )
     code = ind.code
     e = ind.estimator
     if e == "mean_of_proportions":
@@ -251,9 +302,12 @@ def _subset(design: BaseDesign, mask: np.ndarray, ind: Indicator) -> BaseDesign:
     if mask.all():
         return design
     if not mask.any():
-        raise IndicatorError(f"indicator {ind.code}: no row of the data is in its universe/base "
-                             f"({ind.universe or ''} {ind.denominator or ''}); check the data against the "
-                             f"questionnaire '{ind.questionnaire}'.", indicator=ind.code)
+        raise IndicatorError(
+            f"indicator {ind.code}: no row of the data is in its universe/base "
+            f"({ind.universe or ''} {ind.denominator or ''}); check the data against the "
+            f"questionnaire '{ind.questionnaire}'.",
+            indicator=ind.code,
+        )
     return design.subset(mask)
 
 
@@ -262,8 +316,9 @@ def _designs(design: BaseDesign | Mapping[str, BaseDesign]) -> Mapping[str, Base
         return design
     if isinstance(design, Mapping) and all(isinstance(d, BaseDesign) for d in design.values()):
         return design
-    raise IndicatorError("design must be a survey design, or a mapping of unit ('person', 'household', "
-                         "'incident') to designs.")
+    raise IndicatorError(
+        "design must be a survey design, or a mapping of unit ('person', 'household', 'incident') to designs."
+    )
 
 
 def _design_for(designs, ind: Indicator) -> BaseDesign | None:
@@ -272,8 +327,14 @@ def _design_for(designs, ind: Indicator) -> BaseDesign | None:
     return designs.get(ind.unit)
 
 
-def _labels(table: pd.DataFrame, cols: list[str], data: pd.DataFrame, questionnaire: Questionnaire | None,
-            language: str, cache: dict | None = None) -> pd.DataFrame:
+def _labels(
+    table: pd.DataFrame,
+    cols: list[str],
+    data: pd.DataFrame,
+    questionnaire: Questionnaire | None,
+    language: str,
+    cache: dict | None = None,
+) -> pd.DataFrame:
     key = ("labels", id(questionnaire), language)
     if cache is not None and key in cache:
         dicts = cache[key]
@@ -292,10 +353,20 @@ def _labels(table: pd.DataFrame, cols: list[str], data: pd.DataFrame, questionna
     return table
 
 
-def compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] | str | None = None,
-            by: str | Sequence[str] | None = None, *, rule: str = "inegi", ci: str | None = None, level: float = 0.95,
-            language: str | None = None, labels: bool = True, questionnaire: Questionnaire | None = None,
-            indicators: Mapping[str, Indicator] | None = None, compare: str | None = None) -> pd.DataFrame:
+def compute(
+    design: BaseDesign | Mapping[str, BaseDesign],
+    codes: Sequence[str] | str | None = None,
+    by: str | Sequence[str] | None = None,
+    *,
+    rule: str = "inegi",
+    ci: str | None = None,
+    level: float = 0.95,
+    language: str | None = None,
+    labels: bool = True,
+    questionnaire: Questionnaire | None = None,
+    indicators: Mapping[str, Indicator] | None = None,
+    compare: str | None = None,
+) -> pd.DataFrame:
     """Indicators with their SE, CI, CV, design effect, n and a quality flag, as a tidy table.
 
     Parameters
@@ -356,9 +427,20 @@ def compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] 
     >>> c[["sexo", "difference", "compared_with"]].round(2).values.tolist()
     [[1, -16.67, 'total'], [2, 16.67, 'total']]
     """
-    return _compute(design, codes, by, rule=rule, ci=ci, level=level, language=_language(language, questionnaire),
-                    labels=labels, questionnaire=questionnaire, indicators=indicators, prepared={},
-                    compare=compare)
+    return _compute(
+        design,
+        codes,
+        by,
+        rule=rule,
+        ci=ci,
+        level=level,
+        language=_language(language, questionnaire),
+        labels=labels,
+        questionnaire=questionnaire,
+        indicators=indicators,
+        prepared={},
+        compare=compare,
+    )
 
 
 def _language(language: str | None, questionnaire: Questionnaire | None) -> str:
@@ -368,29 +450,48 @@ def _language(language: str | None, questionnaire: Questionnaire | None) -> str:
     return questionnaire.main_language if questionnaire is not None else "en"
 
 
-def _compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] | str | None,
-             by: str | Sequence[str] | None, *, rule: str, ci: str | None, level: float, language: str, labels: bool,
-             questionnaire: Questionnaire | None, indicators: Mapping[str, Indicator] | None,
-             prepared: dict, compare: str | None = None) -> pd.DataFrame:
+def _compute(
+    design: BaseDesign | Mapping[str, BaseDesign],
+    codes: Sequence[str] | str | None,
+    by: str | Sequence[str] | None,
+    *,
+    rule: str,
+    ci: str | None,
+    level: float,
+    language: str,
+    labels: bool,
+    questionnaire: Questionnaire | None,
+    indicators: Mapping[str, Indicator] | None,
+    prepared: dict,
+    compare: str | None = None,
+) -> pd.DataFrame:
     designs = _designs(design)
     cat = load_catalog() if indicators is None else indicators
     if codes is None:
         qid = getattr(questionnaire, "id", None)
-        chosen = [c for c, ind in cat.items() if _design_for(designs, ind) is not None
-                  and (qid is None or ind.questionnaire == qid)]
+        chosen = [
+            c
+            for c, ind in cat.items()
+            if _design_for(designs, ind) is not None and (qid is None or ind.questionnaire == qid)
+        ]
     else:
         chosen = [codes] if isinstance(codes, str) else list(codes)
     by_cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     if compare not in (None, "total", "reference"):
-        raise IndicatorError(f"compare={compare!r}: use 'total' (each category against the whole population), "
-                             "'reference' (against the first category) or None.")
+        raise IndicatorError(
+            f"compare={compare!r}: use 'total' (each category against the whole population), "
+            "'reference' (against the first category) or None."
+        )
     frames = []
     for code in chosen:
         ind = get_indicator(code, cat)
         d = _design_for(designs, ind)
         if d is None:
-            raise IndicatorError(f"indicator {code} is about the unit '{ind.unit}' but no design for it was given; "
-                                 f"pass compute({{'{ind.unit}': design, ...}}).", indicator=code)
+            raise IndicatorError(
+                f"indicator {code} is about the unit '{ind.unit}' but no design for it was given; "
+                f"pass compute({{'{ind.unit}': design, ...}}).",
+                indicator=code,
+            )
         if code not in prepared:
             prepared[code] = _prepare(d, ind, questionnaire)
         proportionish = ind.estimator in ("proportion", "mean_of_proportions")
@@ -399,17 +500,21 @@ def _compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str]
         t = prepared[code](by_cols or None, ci=chosen_ci, level=level, df=df_choice)
         # reasons in the table's language (flags stay the agencies' codes)
         lang = "es" if str(language).lower().startswith("es") else "en"
-        t = quality_flags(t, rule, level=level, scale=ind.scale, language=lang) if (rule != "nchs" or proportionish) \
+        t = (
+            quality_flags(t, rule, level=level, scale=ind.scale, language=lang)
+            if (rule != "nchs" or proportionish)
             else quality_flags(t, "nchs-counts", level=level, language=lang)
+        )
         if compare is not None and by_cols:
             t = compare_columns(prepared[code], t, by_cols, compare, ind.scale)
-        elif compare is not None:            # the national row: nothing to compare it with
-            t = t.assign(difference=np.nan, difference_se=np.nan, difference_df=np.nan, p_value=np.nan,
-                         compared_with="")
+        elif compare is not None:  # the national row: nothing to compare it with
+            t = t.assign(
+                difference=np.nan, difference_se=np.nan, difference_df=np.nan, p_value=np.nan, compared_with=""
+            )
         if labels and by_cols:
             raw = t[by_cols[-1]].to_numpy()
             t = _labels(t, by_cols, d.data, questionnaire, language, cache=prepared)
-            if compare == "reference":       # the reference category in words, as its row
+            if compare == "reference":  # the reference category in words, as its row
                 words = dict(zip(map(str, raw), t[by_cols[-1]]))
                 t["compared_with"] = [words.get(str(v), v) for v in t["compared_with"]]
         t.insert(0, "code", code)
@@ -422,18 +527,28 @@ def _compute(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str]
         raise IndicatorError("no indicator to compute: give codes, or designs for the catalogue's units.")
     out = pd.concat(frames, ignore_index=True)
     out.attrs.update({"rule": rule, "ci": ci, "level": level, "language": language})
-    if by_cols:                              # for the report's titles: the breakdowns' labels, not their names
+    if by_cols:  # for the report's titles: the breakdowns' labels, not their names
         out.attrs["variable_labels"] = variable_labels(by_cols, designs, questionnaire, language)
     if compare is not None:
         out.attrs["compare"] = compare
     return out
 
 
-def compute_breakdowns(design: BaseDesign | Mapping[str, BaseDesign], codes: Sequence[str] | str | None = None,
-                       breakdowns: Sequence[str | None] = (None,), *, rule: str = "inegi", ci: str | None = None,
-                       level: float = 0.95, language: str | None = None, labels: bool = True,
-                       questionnaire: Questionnaire | None = None, indicators: Mapping[str, Indicator] | None = None,
-                       compare: str | None = None, progress: bool | None = None) -> pd.DataFrame:
+def compute_breakdowns(
+    design: BaseDesign | Mapping[str, BaseDesign],
+    codes: Sequence[str] | str | None = None,
+    breakdowns: Sequence[str | None] = (None,),
+    *,
+    rule: str = "inegi",
+    ci: str | None = None,
+    level: float = 0.95,
+    language: str | None = None,
+    labels: bool = True,
+    questionnaire: Questionnaire | None = None,
+    indicators: Mapping[str, Indicator] | None = None,
+    compare: str | None = None,
+    progress: bool | None = None,
+) -> pd.DataFrame:
     """Indicators for the whole population and by each breakdown in turn, in one long table.
 
     The result has ``breakdown`` (the variable, or "total") and ``category`` (its value) instead of
@@ -461,11 +576,23 @@ def compute_breakdowns(design: BaseDesign | Mapping[str, BaseDesign], codes: Seq
     lang = _language(language, questionnaire)
 
     bar = Progress("compute_breakdowns", len(breakdowns), unit="breakdowns") if progress_wanted(progress) else None
-    prepared: dict = {}                      # expressions are evaluated once for all breakdowns
+    prepared: dict = {}  # expressions are evaluated once for all breakdowns
     frames = []
     for b in breakdowns:
-        t = _compute(design, codes, b, rule=rule, ci=ci, level=level, language=lang, labels=labels,
-                     questionnaire=questionnaire, indicators=indicators, prepared=prepared, compare=compare)
+        t = _compute(
+            design,
+            codes,
+            b,
+            rule=rule,
+            ci=ci,
+            level=level,
+            language=lang,
+            labels=labels,
+            questionnaire=questionnaire,
+            indicators=indicators,
+            prepared=prepared,
+            compare=compare,
+        )
         if bar is not None:
             bar.update(1)
         if b is None:

@@ -27,8 +27,9 @@ class Component(BaseModel):
 
     name: str
     numerator: str = Field(description="boolean expression: the item is positive")
-    denominator: str | None = Field(None, description="boolean expression: the item's base (e.g. answered, "
-                                                      "not don't know); default: the universe")
+    denominator: str | None = Field(
+        None, description="boolean expression: the item's base (e.g. answered, not don't know); default: the universe"
+    )
 
 
 class Indicator(BaseModel):

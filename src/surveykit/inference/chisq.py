@@ -28,16 +28,27 @@ from .crosstab import interaction
 __all__ = ["chisq", "gof_chisq", "STATISTICS", "pchisqsum_ruben", "saddle"]
 
 STATISTICS = ("F", "Chisq", "Wald", "adjWald", "lincom", "saddlepoint")
-_METHODS = {"F": "Pearson's X^2: Rao & Scott adjustment", "Chisq": "Pearson's X^2: Rao & Scott adjustment",
-            "Wald": "Design-based Wald test of association", "adjWald": "Design-based Wald test of association",
-            "lincom": "Pearson's X^2: asymptotic exact distribution",
-            "saddlepoint": "Pearson's X^2: saddlepoint approximation"}
+_METHODS = {
+    "F": "Pearson's X^2: Rao & Scott adjustment",
+    "Chisq": "Pearson's X^2: Rao & Scott adjustment",
+    "Wald": "Design-based Wald test of association",
+    "adjWald": "Design-based Wald test of association",
+    "lincom": "Pearson's X^2: asymptotic exact distribution",
+    "saddlepoint": "Pearson's X^2: saddlepoint approximation",
+}
 
 
 def _row(statistic: str, value: float, ndf: float | None, ddf: float | None, p: float) -> pd.DataFrame:
-    return pd.DataFrame({"statistic": [statistic], "value": [float(value)],
-                         "ndf": [np.nan if ndf is None else float(ndf)], "ddf": [np.nan if ddf is None else float(ddf)],
-                         "p_value": [float(p)], "method": [_METHODS[statistic]]})
+    return pd.DataFrame(
+        {
+            "statistic": [statistic],
+            "value": [float(value)],
+            "ndf": [np.nan if ndf is None else float(ndf)],
+            "ddf": [np.nan if ddf is None else float(ddf)],
+            "p_value": [float(p)],
+            "method": [_METHODS[statistic]],
+        }
+    )
 
 
 def chisq(design: Any, row: str, col: str, *, statistic: str = "F", sizes: tuple[int, float]) -> pd.DataFrame:
@@ -57,14 +68,14 @@ def chisq(design: Any, row: str, col: str, *, statistic: str = "F", sizes: tuple
     lin_p = cell_proportions(design, cells, nr * nc)
     p = lin_p.estimate
     V = design.covariance_matrix(lin_p)
-    X2 = _pearson(p.reshape(nr, nc) * N)      # the weighted table rescaled to N rows (R's svytable(Ntotal=N))
+    X2 = _pearson(p.reshape(nr, nc) * N)  # the weighted table rescaled to N rows (R's svytable(Ntotal=N))
     C = _interaction_contrasts(nr, nc)
     ip = np.where(p == 0, 0.0, 1.0 / np.where(p == 0, 1.0, p))
     denom = (C.T * (ip / N)) @ C
     numr = (C.T * ip) @ V @ (ip[:, None] * C)
     Delta = np.linalg.solve(denom, numr)
     tr = float(np.trace(Delta))
-    d0 = tr ** 2 / float(np.trace(Delta @ Delta))
+    d0 = tr**2 / float(np.trace(Delta @ Delta))
     if statistic == "F":
         F = X2 / tr
         return _row("F", F, d0, d0 * nu, special.fdtrc(d0, d0 * nu, F))
@@ -111,7 +122,7 @@ def cell_proportions(design: Any, cells: pd.Series, K: int) -> Linearization:
 
     def function(tot: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
-            return tot[..., :K] / tot[..., K:K + 1]
+            return tot[..., :K] / tot[..., K : K + 1]
 
     dom = design.domains(None)
     block = Block(p[None, :], None, 1, [mask] * K, columns=columns, terms=terms, function=function, cache=dom.cache)
@@ -132,8 +143,10 @@ def _drop_empty(design: Any, cells: pd.Series, nr: int, nc: int, row: str, col: 
     cnt = np.bincount(codes[ok], minlength=nr * nc).reshape(nr, nc)
     keep_r, keep_c = cnt.sum(axis=1) > 0, cnt.sum(axis=0) > 0
     if keep_r.sum() < 2 or keep_c.sum() < 2:
-        raise EstimationError(f"a test of independence needs at least two observed categories of '{row}' and of "
-                              f"'{col}'.", column=row if keep_r.sum() < 2 else col)
+        raise EstimationError(
+            f"a test of independence needs at least two observed categories of '{row}' and of '{col}'.",
+            column=row if keep_r.sum() < 2 else col,
+        )
     if keep_r.all() and keep_c.all():
         return cells, nr, nc
     rmap = np.cumsum(keep_r) - 1
@@ -143,8 +156,11 @@ def _drop_empty(design: Any, cells: pd.Series, nr: int, nc: int, row: str, col: 
     good = (codes >= 0) & keep_r[np.clip(r, 0, None)] & keep_c[np.clip(c, 0, None)]
     new = np.where(good, rmap[np.clip(r, 0, None)] * nnc + cmap[np.clip(c, 0, None)], -1)
     K = int(keep_r.sum()) * nnc
-    return (pd.Series(pd.Categorical.from_codes(new, categories=np.arange(K)), index=cells.index, name=cells.name),
-            int(keep_r.sum()), nnc)
+    return (
+        pd.Series(pd.Categorical.from_codes(new, categories=np.arange(K)), index=cells.index, name=cells.name),
+        int(keep_r.sum()),
+        nnc,
+    )
 
 
 def _pearson(obs: np.ndarray) -> float:
@@ -172,8 +188,11 @@ def _wald(design: Any, lin_tot: Any, T: np.ndarray, nr: int, nc: int, nu: float,
     # Y_ij = T_ij - T_i. T_.j / T and its Jacobian in the cell totals (row-major)
     r = np.repeat(np.arange(nr), nc)
     c = np.tile(np.arange(nc), nr)
-    J = np.eye(K) - ((r[:, None] == r[None, :]) * cs[c][:, None] + (c[:, None] == c[None, :]) * rs[r][:, None]) / tot \
-        + (rs[r] * cs[c])[:, None] / tot ** 2
+    J = (
+        np.eye(K)
+        - ((r[:, None] == r[None, :]) * cs[c][:, None] + (c[:, None] == c[None, :]) * rs[r][:, None]) / tot
+        + (rs[r] * cs[c])[:, None] / tot**2
+    )
     Y = (T - np.outer(rs, cs) / tot).ravel()
     use = (r > 0) & (c > 0)
     A = J[use]
@@ -181,8 +200,9 @@ def _wald(design: Any, lin_tot: Any, T: np.ndarray, nr: int, nc: int, nu: float,
     try:
         W = float(Y[use] @ np.linalg.solve(V, Y[use]))
     except np.linalg.LinAlgError:
-        raise EstimationError("the covariance of the table's interaction terms is singular (empty cells?); use "
-                              "statistic='F'.") from None
+        raise EstimationError(
+            "the covariance of the table's interaction terms is singular (empty cells?); use statistic='F'."
+        ) from None
     ndf = (nr - 1) * (nc - 1)
     if statistic == "Wald":
         F, ddf = W / ndf, nu
@@ -193,8 +213,9 @@ def _wald(design: Any, lin_tot: Any, T: np.ndarray, nr: int, nc: int, nu: float,
 
 
 # --- the distribution of sum_k lambda_k chi2_1 ---------------------------------------------------------------
-def pchisqsum_ruben(x: float, lam: np.ndarray, ddf: float | None = None, tol: float = 1e-12,
-                    max_terms: int = 200000) -> float:
+def pchisqsum_ruben(
+    x: float, lam: np.ndarray, ddf: float | None = None, tol: float = 1e-12, max_terms: int = 200000
+) -> float:
     """``P(sum_k lam_k chi2_1 > x)`` (``ddf``: ``> x * chi2_ddf / ddf``) for positive ``lam``.
 
     Ruben's expansion as a mixture of chi-squares ``sum_j a_j P(chi2_{k+2j} > x / beta)``; with an F
@@ -249,7 +270,7 @@ def saddle(x: float, lam: np.ndarray) -> float:
         return np.sum(lam / (1 - 2 * z * lam))
 
     def k2(z):
-        return 2 * np.sum(lam ** 2 / (1 - 2 * z * lam) ** 2)
+        return 2 * np.sum(lam**2 / (1 - 2 * z * lam) ** 2)
 
     lmin: float
     if (lam < 0).any():
@@ -272,12 +293,12 @@ def saddle(x: float, lam: np.ndarray) -> float:
 def _saddlepoint_p(X2: float, delta: np.ndarray, ddf: float | None) -> float:
     """R's ``pFsum(method="saddlepoint")`` (Taylor) or ``pchisqsum`` (replicate), Satterthwaite if NaN."""
     tr = delta.mean()
-    tr2 = np.mean(delta ** 2) / tr ** 2
+    tr2 = np.mean(delta**2) / tr**2
     scale, ndf = tr * tr2, len(delta) / tr2
     if ddf is None:
         s = saddle(X2, delta)
         return float(special.chdtrc(ndf, X2 / scale)) if np.isnan(s) else s
-    lam = np.concatenate([delta, np.full(int(ddf), -X2 / ddf)])   # R: rep(-x/ddf, ddf) truncates ddf
+    lam = np.concatenate([delta, np.full(int(ddf), -X2 / ddf)])  # R: rep(-x/ddf, ddf) truncates ddf
     s = saddle(0.0, lam)
     return float(special.fdtrc(ndf, ddf, X2 / ndf / scale)) if np.isnan(s) else s
 
@@ -286,24 +307,27 @@ def _saddlepoint_p(X2: float, delta: np.ndarray, ddf: float | None) -> float:
 def gof_chisq(design: Any, variable: str, p: Any) -> pd.DataFrame:
     """See :meth:`surveykit.SurveyDesign.gof_chisq`."""
     stats = proportion_statistics(design, [variable])
-    levels = list(stats.level or [])          # proportion statistics always carry their levels
+    levels = list(stats.level or [])  # proportion statistics always carry their levels
     k = len(levels)
     if isinstance(p, dict):
         unknown = [c for c in p if c not in levels and str(c) not in map(str, levels)]
         if unknown:
-            raise EstimationError(f"gof_chisq: {unknown} are not categories of '{variable}' ({levels}).",
-                                  column=variable)
+            raise EstimationError(
+                f"gof_chisq: {unknown} are not categories of '{variable}' ({levels}).", column=variable
+            )
         lookup = {str(c): v for c, v in p.items()}
         missing = [c for c in levels if str(c) not in lookup]
         if missing:
-            raise EstimationError(f"gof_chisq: give a probability for every category of '{variable}'; missing "
-                                  f"{missing}.", column=variable)
+            raise EstimationError(
+                f"gof_chisq: give a probability for every category of '{variable}'; missing {missing}.", column=variable
+            )
         pv = np.array([float(lookup[str(c)]) for c in levels])
     else:
         pv = np.asarray(p, dtype=np.float64).ravel()
         if pv.size != k:
-            raise EstimationError(f"gof_chisq: {pv.size} probabilities for the {k} categories {levels} of "
-                                  f"'{variable}'.", column=variable)
+            raise EstimationError(
+                f"gof_chisq: {pv.size} probabilities for the {k} categories {levels} of '{variable}'.", column=variable
+            )
     if (pv <= 0).any():
         raise EstimationError("gof_chisq: probabilities must be positive.", column=variable)
     pv = pv / pv.sum()
@@ -321,8 +345,16 @@ def gof_chisq(design: Any, variable: str, p: Any) -> pd.DataFrame:
     _, V = design.function_covariance(lin, fn, J)
     lam = np.sort(np.linalg.eigvalsh(V))[::-1]
     tr = lam.mean()
-    tr2 = np.mean(lam ** 2) / tr ** 2
+    tr2 = np.mean(lam**2) / tr**2
     scale, df = tr * tr2, k / tr2
     pval = float(special.chdtrc(df, X2 / scale))
-    return pd.DataFrame({"statistic": ["Chisq"], "value": [X2], "scale": [scale], "df": [df], "p_value": [pval],
-                         "method": ["Design-based chi-squared test for given probabilities"]})
+    return pd.DataFrame(
+        {
+            "statistic": ["Chisq"],
+            "value": [X2],
+            "scale": [scale],
+            "df": [df],
+            "p_value": [pval],
+            "method": ["Design-based chi-squared test for given probabilities"],
+        }
+    )

@@ -36,8 +36,9 @@ def cell_codes(design: Any, row: str, col: str) -> tuple[np.ndarray, list, np.nd
             cats = list(uniq)
             codes = codes.astype(np.int64)
         if not cats:
-            raise EstimationError(f"column '{name}' has no non-missing values; there is nothing to tabulate.",
-                                  column=name)
+            raise EstimationError(
+                f"column '{name}' has no non-missing values; there is nothing to tabulate.", column=name
+            )
         out += [codes, cats]
     return out[0], out[1], out[2], out[3]
 
@@ -52,16 +53,28 @@ def interaction(design: Any, row: str, col: str) -> tuple[pd.Series, list, list]
     return pd.Series(cat, index=design.data.index, name=f"{row}:{col}"), rcats, ccats
 
 
-def crosstab(design: Any, row: str, col: str, *, by: Any = None, statistic: str = "proportion",
-             margin: str = "cell", ci: str = "t", level: float = 0.95, labels: bool = False) -> pd.DataFrame:
+def crosstab(
+    design: Any,
+    row: str,
+    col: str,
+    *,
+    by: Any = None,
+    statistic: str = "proportion",
+    margin: str = "cell",
+    ci: str = "t",
+    level: float = 0.95,
+    labels: bool = False,
+) -> pd.DataFrame:
     """See :meth:`surveykit.SurveyDesign.crosstab`."""
     if statistic not in ("proportion", "total"):
         raise EstimationError(f"statistic={statistic!r}: use 'proportion' or 'total'.")
     if margin not in ("cell", "row", "col"):
         raise EstimationError(f"margin={margin!r}: use 'cell', 'row' or 'col'.")
     if statistic == "total" and margin != "cell":
-        raise EstimationError("totals do not depend on a margin: use statistic='total' with margin='cell', or "
-                              "proportions of a row or column margin.")
+        raise EstimationError(
+            "totals do not depend on a margin: use statistic='total' with margin='cell', or "
+            "proportions of a row or column margin."
+        )
     for c in (row, col):
         if not isinstance(c, str):
             raise EstimationError(f"crosstab() takes column names; got {c!r}.")
@@ -72,8 +85,16 @@ def crosstab(design: Any, row: str, col: str, *, by: Any = None, statistic: str 
     if margin == "cell":
         cells, rcats, ccats = interaction(design, row, col)
         nc = len(ccats)
-        table = shares(design, cells.cat.codes.to_numpy().astype(np.int64), len(rcats) * nc,
-                       design.domains(by_cols or None), statistic, ci, level, f"{row}:{col}")
+        table = shares(
+            design,
+            cells.cat.codes.to_numpy().astype(np.int64),
+            len(rcats) * nc,
+            design.domains(by_cols or None),
+            statistic,
+            ci,
+            level,
+            f"{row}:{col}",
+        )
         code = table.pop("level").to_numpy().astype(np.int64)
         table = table.drop(columns="variable")
         table.insert(len(by_cols), row, np.asarray(rcats, dtype=object)[code // nc])
@@ -95,8 +116,9 @@ def crosstab(design: Any, row: str, col: str, *, by: Any = None, statistic: str 
     return table.reset_index(drop=True)
 
 
-def shares(design: Any, codes: np.ndarray, K: int, dom: Any, statistic: str, ci: str, level: float,
-           name: str) -> pd.DataFrame:
+def shares(
+    design: Any, codes: np.ndarray, K: int, dom: Any, statistic: str, ci: str, level: float, name: str
+) -> pd.DataFrame:
     """Proportions (or totals) of the K categories of ``codes`` (-1: missing) in every domain, as the
     proportion estimator's table, with one ``bincount`` over (domain x category) and one over (variance
     cell x category) instead of a pass per category."""
@@ -120,7 +142,7 @@ def shares(design: Any, codes: np.ndarray, K: int, dom: Any, statistic: str, ci:
 
             def function(T: np.ndarray) -> np.ndarray:
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    return T[..., :K] / T[..., K:K + 1]
+                    return T[..., :K] / T[..., K : K + 1]
         else:
             theta = Ty
             terms = [[(j, np.ones(G))] for j in range(K)]
@@ -128,6 +150,7 @@ def shares(design: Any, codes: np.ndarray, K: int, dom: Any, statistic: str, ci:
 
             def function(T: np.ndarray) -> np.ndarray:
                 return T[..., :K]
+
     block = Block(theta, dom.group, G, [mask] * K, columns=columns, terms=terms, function=function, cache=dom.cache)
     vc = design.variance_cells(dom.group, G, dom.cache)
     if vc is not None:
@@ -146,12 +169,21 @@ def shares(design: Any, codes: np.ndarray, K: int, dom: Any, statistic: str, ci:
     if ci == "korn-graubard":
         n_rows = rows_in_domain(dom, n)[:, None] * np.ones_like(n_obs)
         kg_df = resolve_df(design, None, "domain", dom, masks)
-    lo, hi = confidence_interval(theta, se, dfv, level, ci, n_rows=n_rows, kg_df=kg_df,
-                                 se_logit=None if var_logit is None else np.sqrt(var_logit))
+    lo, hi = confidence_interval(
+        theta,
+        se,
+        dfv,
+        level,
+        ci,
+        n_rows=n_rows,
+        kg_df=kg_df,
+        se_logit=None if var_logit is None else np.sqrt(var_logit),
+    )
     # the table needs the statistics' names and levels only: no values
     stats = Statistics([name] * K, list(range(K)), [np.empty(0)] * K, None, [mask] * K)
-    return result_table(design, stats, dom, statistic, theta, se, lo, hi, deff, n_obs, False,
-                        dict(ci=ci, level=level), dfv)
+    return result_table(
+        design, stats, dom, statistic, theta, se, lo, hi, deff, n_obs, False, dict(ci=ci, level=level), dfv
+    )
 
 
 def _cell_counts(design: Any, table: pd.DataFrame, by_cols: list, row: str, col: str) -> np.ndarray:

@@ -77,15 +77,16 @@ def model_frame(data: pd.DataFrame, formula: str, *, response: bool = True) -> M
     except (FormulaicError, KeyError, NameError, ValueError, TypeError) as exc:
         unknown = _unknown(formula, data)
         if unknown:
-            raise EstimationError(f"the formula {formula!r} names {unknown}, which are not columns of the data.",
-                                  column=unknown[0]) from None
+            raise EstimationError(
+                f"the formula {formula!r} names {unknown}, which are not columns of the data.", column=unknown[0]
+            ) from None
         raise EstimationError(f"cannot build the model matrix of {formula!r}: {exc}") from None
     rhs = mm.rhs if has_lhs else mm
     spec = rhs.model_spec
     variables = sorted(spec.required_variables | (mm.lhs.model_spec.required_variables if has_lhs else set()))
     used = [v for v in variables if v in data.columns]
     missing: np.ndarray = data[used].isna().to_numpy().any(axis=1) if used else np.zeros(len(data), dtype=bool)
-    X = np.asarray(rhs, dtype=np.float64)          # formulaic's frame is column-major: no copy
+    X = np.asarray(rhs, dtype=np.float64)  # formulaic's frame is column-major: no copy
     missing |= ~np.isfinite(X).all(axis=1)
     y = None
     y_frame = None
@@ -103,8 +104,16 @@ def model_frame(data: pd.DataFrame, formula: str, *, response: bool = True) -> M
     if y is not None:
         y = np.where(missing, 0.0, y)
     terms = {str(t): s for t, s in spec.term_slices.items()}
-    return ModelFrame(y=y, X=np.asfortranarray(X), names=[str(c) for c in rhs.columns], terms=terms,
-                      missing=missing, spec=spec, response=name, y_frame=y_frame)
+    return ModelFrame(
+        y=y,
+        X=np.asfortranarray(X),
+        names=[str(c) for c in rhs.columns],
+        terms=terms,
+        missing=missing,
+        spec=spec,
+        response=name,
+        y_frame=y_frame,
+    )
 
 
 def new_matrix(mf: ModelFrame, newdata: pd.DataFrame) -> np.ndarray:
@@ -118,8 +127,10 @@ def new_matrix(mf: ModelFrame, newdata: pd.DataFrame) -> np.ndarray:
     try:
         out = mf.spec.get_model_matrix(newdata, na_action="ignore")
     except Exception as exc:  # formulaic raises several types for unseen levels
-        raise EstimationError(f"cannot build the model matrix on newdata: {exc} (are its categories among "
-                              "those of the data the model was fitted on?)") from None
+        raise EstimationError(
+            f"cannot build the model matrix on newdata: {exc} (are its categories among "
+            "those of the data the model was fitted on?)"
+        ) from None
     return np.asarray(out.to_numpy() if hasattr(out, "to_numpy") else out, dtype=np.float64)
 
 
@@ -139,15 +150,39 @@ def _check_levels(mf: ModelFrame, newdata: pd.DataFrame) -> None:
         vals = newdata[var].dropna()
         bad = [v for v in pd.unique(vals) if v not in known and str(v) not in known]
         if bad:
-            raise EstimationError(f"newdata column '{var}' has categories {bad[:10]} the model was not fitted on "
-                                  f"(its categories: {cats}).", column=var)
+            raise EstimationError(
+                f"newdata column '{var}' has categories {bad[:10]} the model was not fitted on "
+                f"(its categories: {cats}).",
+                column=var,
+            )
 
 
 def _unknown(formula: str, data: pd.DataFrame) -> list[str]:
     import re
 
     words = re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", formula)
-    skip = {"C", "Treatment", "Sum", "Poly", "Helmert", "Diff", "reference", "np", "log", "exp", "sqrt", "I",
-            "center", "scale", "bs", "contr", "levels", "base"}
-    return [w for w in dict.fromkeys(words) if w not in data.columns and w not in skip
-            and not formula.split(w)[0].rstrip().endswith(".")]
+    skip = {
+        "C",
+        "Treatment",
+        "Sum",
+        "Poly",
+        "Helmert",
+        "Diff",
+        "reference",
+        "np",
+        "log",
+        "exp",
+        "sqrt",
+        "I",
+        "center",
+        "scale",
+        "bs",
+        "contr",
+        "levels",
+        "base",
+    }
+    return [
+        w
+        for w in dict.fromkeys(words)
+        if w not in data.columns and w not in skip and not formula.split(w)[0].rstrip().endswith(".")
+    ]

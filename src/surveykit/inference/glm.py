@@ -25,8 +25,17 @@ from ..errors import EstimationError
 from .formula import ModelFrame, model_frame, new_matrix
 from .results import ModelResults
 
-__all__ = ["Family", "FAMILIES", "fit_glm", "fit_irls", "GLMResults", "glm_influence", "irls", "warm_irls",
-           "replicate_fits"]
+__all__ = [
+    "Family",
+    "FAMILIES",
+    "fit_glm",
+    "fit_irls",
+    "GLMResults",
+    "glm_influence",
+    "irls",
+    "warm_irls",
+    "replicate_fits",
+]
 
 
 @dataclass(frozen=True)
@@ -53,8 +62,15 @@ def _dexpit(eta):
 
 FAMILIES = {
     "gaussian": Family("gaussian", "identity", lambda m: m, lambda e: e, np.ones_like, np.ones_like, lambda y: y),
-    "binomial": Family("binomial", "logit", lambda m: np.log(m / (1 - m)), _expit, _dexpit, lambda m: m * (1 - m),
-                       lambda y: (y + 0.5) / 2.0),
+    "binomial": Family(
+        "binomial",
+        "logit",
+        lambda m: np.log(m / (1 - m)),
+        _expit,
+        _dexpit,
+        lambda m: m * (1 - m),
+        lambda y: (y + 0.5) / 2.0,
+    ),
     "poisson": Family("poisson", "log", np.log, np.exp, np.exp, lambda m: m, lambda y: y + 0.1),
 }
 
@@ -101,8 +117,14 @@ def _working(eta: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family) -> t
     return w * d * dv, w * (y - mu) * dv
 
 
-def _irls_pass(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, beta: np.ndarray | None,
-               scores: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _irls_pass(
+    X: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    family: Family,
+    beta: np.ndarray | None,
+    scores: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """X'WX and X'Wz at ``beta`` (or at the family's starting values when ``beta`` is None), in one pass;
     with ``scores`` (n, p), also the rows' score contributions ``x_i w_i (y_i - mu_i) mu'_i / V(mu_i)``.
 
@@ -112,18 +134,25 @@ def _irls_pass(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, beta
     A = np.zeros((p, p))
     b = np.zeros(p)
     for lo in _blocks(len(y)):
-        Xb, yb, wb = X[lo:lo + _BLOCK], y[lo:lo + _BLOCK], w[lo:lo + _BLOCK]
+        Xb, yb, wb = X[lo : lo + _BLOCK], y[lo : lo + _BLOCK], w[lo : lo + _BLOCK]
         eta = family.linkfun(family.mustart(yb)) if beta is None else Xb @ beta
         ww, score = _working(eta, yb, wb, family)
         A += _syrk(Xb * np.sqrt(ww)[:, None])
         b += Xb.T @ (ww * eta + score)
         if scores is not None:
-            scores[lo:lo + _BLOCK] = Xb * score[:, None]
+            scores[lo : lo + _BLOCK] = Xb * score[:, None]
     return _symmetric(A), b
 
 
-def irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, beta: np.ndarray | None = None,
-         tol: float = 1e-8, maxit: int = 100) -> tuple[np.ndarray, int]:
+def irls(
+    X: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    family: Family,
+    beta: np.ndarray | None = None,
+    tol: float = 1e-8,
+    maxit: int = 100,
+) -> tuple[np.ndarray, int]:
     """Weighted IRLS: coefficients solving the weighted score equations, and the iterations used.
 
     Converged when the largest change of a coefficient is below ``tol`` relative to ``1 + |beta|``.
@@ -142,8 +171,9 @@ def irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, beta: np.n
     return beta, it
 
 
-def fit_irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, tol: float = 1e-8,
-             maxit: int = 100) -> tuple[np.ndarray, np.ndarray]:
+def fit_irls(
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, tol: float = 1e-8, maxit: int = 100
+) -> tuple[np.ndarray, np.ndarray]:
     """IRLS coefficients and their weighted influence values (n, p) from the same passes over ``X``.
 
     The influence values are the last pass's scores times its inverse information (as R's ``svyglm``
@@ -165,8 +195,16 @@ def fit_irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, tol: f
     return beta, Z
 
 
-def _iterate(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, beta: np.ndarray | None,
-             tol: float, maxit: int, influence: bool) -> tuple[np.ndarray, int, np.ndarray | None]:
+def _iterate(
+    X: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    family: Family,
+    beta: np.ndarray | None,
+    tol: float,
+    maxit: int,
+    influence: bool,
+) -> tuple[np.ndarray, int, np.ndarray | None]:
     use = w > 0
     if not use.any():
         raise EstimationError("no rows with positive weight to fit the model on.")
@@ -174,7 +212,7 @@ def _iterate(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, beta: 
         Xu, yu, wu = X, y, w
     else:
         Xu, yu, wu = X[use], y[use], w[use]
-    wu = wu / wu.mean()           # scale-free: only relative weights matter
+    wu = wu / wu.mean()  # scale-free: only relative weights matter
     start = beta
     change = np.inf
     scores = None
@@ -190,12 +228,15 @@ def _iterate(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, beta: 
             new = _solve(A, b)
         except EstimationError:
             if it == 1 and start is None:
-                raise EstimationError("the model matrix is rank-deficient (collinear terms, or a category "
-                                      "with no rows in the fit); drop or merge terms.") from None
+                raise EstimationError(
+                    "the model matrix is rank-deficient (collinear terms, or a category "
+                    "with no rows in the fit); drop or merge terms."
+                ) from None
             raise
         if not np.all(np.isfinite(new)):
-            raise EstimationError("the model fit diverged (separation: a category or covariate predicts the "
-                                  "outcome perfectly?).")
+            raise EstimationError(
+                "the model fit diverged (separation: a category or covariate predicts the outcome perfectly?)."
+            )
         change = np.inf if beta is None else float(np.max(np.abs(new - beta) / (1.0 + np.abs(new))))
         if change < tol:
             if not influence:
@@ -211,15 +252,16 @@ def _iterate(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, beta: 
             # scores and information both used w / mean(w): the scale cancels in scores @ A^-1
             Ainv = np.linalg.inv(A)
             for lo in _blocks(len(yu)):
-                scores[lo:lo + _BLOCK] = scores[lo:lo + _BLOCK] @ Ainv
+                scores[lo : lo + _BLOCK] = scores[lo : lo + _BLOCK] @ Ainv
             if Xu is X:
                 return new, it, scores
             Z = np.zeros(X.shape, order="F")
             Z[use] = scores
             return new, it, Z
         beta = new
-    raise EstimationError(f"the model did not converge in {maxit} iterations (separation or a badly scaled "
-                          "covariate?).")
+    raise EstimationError(
+        f"the model did not converge in {maxit} iterations (separation or a badly scaled covariate?)."
+    )
 
 
 def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -228,8 +270,10 @@ def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
             raise np.linalg.LinAlgError
         return np.linalg.solve(A, b)
     except np.linalg.LinAlgError:
-        raise EstimationError("the model matrix is singular (collinear terms, or a category with no rows "
-                              "in the fit); drop or merge terms.") from None
+        raise EstimationError(
+            "the model matrix is singular (collinear terms, or a category with no rows "
+            "in the fit); drop or merge terms."
+        ) from None
 
 
 def warm_irls(X: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family, beta: np.ndarray) -> np.ndarray:
@@ -268,13 +312,13 @@ def glm_influence(X: np.ndarray, y: np.ndarray, w: np.ndarray, beta: np.ndarray,
     A = np.zeros((p, p))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for lo in _blocks(n):
-            Xb = X[lo:lo + _BLOCK]
-            ww, score = _working(Xb @ beta, y[lo:lo + _BLOCK], w[lo:lo + _BLOCK], family)
+            Xb = X[lo : lo + _BLOCK]
+            ww, score = _working(Xb @ beta, y[lo : lo + _BLOCK], w[lo : lo + _BLOCK], family)
             A += _syrk(Xb * np.sqrt(ww)[:, None])
-            Z[lo:lo + _BLOCK] = Xb * score[:, None]
+            Z[lo : lo + _BLOCK] = Xb * score[:, None]
     Ainv = np.linalg.inv(_symmetric(A))
     for lo in _blocks(n):
-        Z[lo:lo + _BLOCK] = Z[lo:lo + _BLOCK] @ Ainv
+        Z[lo : lo + _BLOCK] = Z[lo : lo + _BLOCK] @ Ainv
     return Z
 
 
@@ -283,8 +327,16 @@ class GLMResults(ModelResults):
 
     kind = "glm"
 
-    def __init__(self, *args, family: Family, frame: ModelFrame, design: Any = None, inside: Any = None,
-                 design_rows: int | None = None, **kw) -> None:
+    def __init__(
+        self,
+        *args,
+        family: Family,
+        frame: ModelFrame,
+        design: Any = None,
+        inside: Any = None,
+        design_rows: int | None = None,
+        **kw,
+    ) -> None:
         super().__init__(*args, **kw)
         self.family = family
         self._frame = frame
@@ -314,8 +366,9 @@ class GLMResults(ModelResults):
         out = svyvar(self._design, [res], replicate=hasattr(self._design, "replicates"))
         return out[["estimate", "se"]].rename(index={0: "dispersion"})
 
-    def predict(self, newdata: pd.DataFrame | None = None, *, se: bool = False,
-                type: str = "response") -> pd.Series | pd.DataFrame:
+    def predict(
+        self, newdata: pd.DataFrame | None = None, *, se: bool = False, type: str = "response"
+    ) -> pd.Series | pd.DataFrame:
         """Predictions on the link or response scale, with delta-method SEs (R's ``predict.svyglm``).
 
         Parameters
@@ -368,8 +421,9 @@ def fit_glm(design: Any, formula: str, family: str = "gaussian", design_rows: in
     if sub is not None:
         inside &= sub
     if not inside.any():
-        raise EstimationError(f"no rows left to fit {formula!r}: every row is missing a model variable or "
-                              "outside the subpopulation.")
+        raise EstimationError(
+            f"no rows left to fit {formula!r}: every row is missing a model variable or outside the subpopulation."
+        )
     y = mf.y
     _check_response(y[inside], fam, mf.response)
     w = np.where(inside, design.weight_array, 0.0)
@@ -379,11 +433,15 @@ def fit_glm(design: Any, formula: str, family: str = "gaussian", design_rows: in
         beta, Z = fit_irls(X, y, w, fam)
     except EstimationError as exc:
         if "rank-deficient" in str(exc):
-            raise EstimationError(f"the model matrix of {formula!r} is rank-deficient: some terms are collinear or "
-                                  "a category has no rows in the fit; drop or merge them.") from None
+            raise EstimationError(
+                f"the model matrix of {formula!r} is rank-deficient: some terms are collinear or "
+                "a category has no rows in the fit; drop or merge them."
+            ) from None
         if "singular" in str(exc):
-            raise EstimationError(f"the fit of {formula!r} became singular: separation (a category or covariate "
-                                  "predicts the outcome perfectly)?") from None
+            raise EstimationError(
+                f"the fit of {formula!r} became singular: separation (a category or covariate "
+                "predicts the outcome perfectly)?"
+            ) from None
         raise
 
     def refit(W: np.ndarray) -> np.ndarray:
@@ -393,15 +451,31 @@ def fit_glm(design: Any, formula: str, family: str = "gaussian", design_rows: in
     cov = design.covariance_matrix(lin)
     df_resid = float(np.asarray(design.domain_df(None, 1, [inside]))[0, 0]) + 1.0 - p
     method = f"design-based GLM ({fam.name}, {fam.link} link)"
-    return GLMResults(beta, cov, mf.names, df_resid, int(inside.sum()), mf.terms, lin, method, formula,
-                      family=fam, frame=mf, design=design, inside=inside,
-                      design_rows=design.n if design_rows is None else design_rows)
+    return GLMResults(
+        beta,
+        cov,
+        mf.names,
+        df_resid,
+        int(inside.sum()),
+        mf.terms,
+        lin,
+        method,
+        formula,
+        family=fam,
+        frame=mf,
+        design=design,
+        inside=inside,
+        design_rows=design.n if design_rows is None else design_rows,
+    )
 
 
 def _check_response(y: np.ndarray, fam: Family, name: str | None) -> None:
     if fam.name == "binomial" and ((y < 0) | (y > 1)).any():
-        raise EstimationError(f"a binomial model needs a response between 0 and 1 (0/1 or a proportion); "
-                              f"'{name}' has values outside.", column=name)
+        raise EstimationError(
+            f"a binomial model needs a response between 0 and 1 (0/1 or a proportion); '{name}' has values outside.",
+            column=name,
+        )
     if fam.name == "poisson" and (y < 0).any():
-        raise EstimationError(f"a poisson model needs a non-negative response; '{name}' has negative values.",
-                              column=name)
+        raise EstimationError(
+            f"a poisson model needs a non-negative response; '{name}' has negative values.", column=name
+        )

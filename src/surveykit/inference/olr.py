@@ -39,7 +39,7 @@ class OLRResults(ModelResults):
 
     @property
     def zeta(self) -> pd.Series:
-        return self.params.iloc[self.n_beta:]
+        return self.params.iloc[self.n_beta :]
 
     def odds_ratios(self, level: float = 0.95) -> pd.DataFrame:
         """exp(beta) with intervals: the odds ratio of a higher category (of ``Y > k``) per unit of x."""
@@ -76,7 +76,7 @@ def _score_hessian(theta, X, code, K, w):
     prob, fa, fb, ga, gb, da, db = _parts(theta, X, code, K)
     with np.errstate(divide="ignore", invalid="ignore"):
         s = (fa[:, None] * da - fb[:, None] * db) / prob[:, None]
-        H = ((da.T * (w * ga / prob)) @ da - (db.T * (w * gb / prob)) @ db - (s.T * w) @ s)
+        H = (da.T * (w * ga / prob)) @ da - (db.T * (w * gb / prob)) @ db - (s.T * w) @ s
         ll = float(np.sum(w * np.log(prob)))
     return s, H, ll
 
@@ -90,12 +90,14 @@ def _newton(X, code, K, w, theta, tol=1e-10, maxit=200):
         try:
             step = np.linalg.solve(H, U)
         except np.linalg.LinAlgError:
-            raise EstimationError("the ordinal model's information matrix is singular (collinear terms, or an "
-                                  "outcome category with no rows?).") from None
+            raise EstimationError(
+                "the ordinal model's information matrix is singular (collinear terms, or an "
+                "outcome category with no rows?)."
+            ) from None
         t = 1.0
         while True:
             new = theta - t * step
-            ok = np.all(np.diff(new[X.shape[1]:]) > 0)
+            ok = np.all(np.diff(new[X.shape[1] :]) > 0)
             if ok:
                 s2, H2, ll2 = _score_hessian(new, X, code, K, w)
                 if np.isfinite(ll2) and ll2 >= ll - 1e-12 * abs(ll):
@@ -129,13 +131,18 @@ def fit_olr(design: Any, formula: str, levels: list | None = None) -> OLRResults
         code = pd.Categorical(ycol, categories=levels).codes.astype(np.int64)
     else:
         # the categories observed in the subpopulation, sorted
-        levels = sorted(pd.unique(ycol[in_sub]).tolist(),
-                        key=lambda v: (0, v) if isinstance(v, (int, float, np.number)) else (1, str(v)))
+        levels = sorted(
+            pd.unique(ycol[in_sub]).tolist(),
+            key=lambda v: (0, v) if isinstance(v, (int, float, np.number)) else (1, str(v)),
+        )
         code = pd.Categorical(ycol, categories=levels).codes.astype(np.int64)
     K = len(levels)
     if K < 3:
-        raise EstimationError(f"a proportional-odds model needs an outcome with at least 3 ordered categories; "
-                              f"'{lhs}' has {K}. Use glm(family='binomial') for two.", column=lhs)
+        raise EstimationError(
+            f"a proportional-odds model needs an outcome with at least 3 ordered categories; "
+            f"'{lhs}' has {K}. Use glm(family='binomial') for two.",
+            column=lhs,
+        )
     mf = model_frame(design.analysis_frame(), rhs, response=False)
     keep = [i for i, nm in enumerate(mf.names) if nm != "Intercept"]
     X = np.asfortranarray(mf.X[:, keep])
@@ -150,8 +157,9 @@ def fit_olr(design: Any, formula: str, levels: list | None = None) -> OLRResults
     present = np.bincount(code[inside], minlength=K)
     if (present == 0).any():
         empty = [levels[i] for i in np.flatnonzero(present == 0)]
-        raise EstimationError(f"outcome categories {empty} of '{lhs}' have no rows in the fit; drop them first.",
-                              column=lhs)
+        raise EstimationError(
+            f"outcome categories {empty} of '{lhs}' have no rows in the fit; drop them first.", column=lhs
+        )
     p = X.shape[1]
     w = np.where(inside, design.weight_array, 0.0)
     cum = np.cumsum(np.bincount(code, weights=w, minlength=K))[:-1] / w.sum()
@@ -169,5 +177,16 @@ def fit_olr(design: Any, formula: str, levels: list | None = None) -> OLRResults
     lin = design.linearization(theta, Z, names=all_names, replicate=refit)
     cov = design.covariance_matrix(lin)
     df_resid = float(np.asarray(design.domain_df(None, 1, [inside]))[0, 0]) - p
-    return OLRResults(theta, cov, all_names, df_resid, int(inside.sum()), terms, lin,
-                      "design-based proportional-odds model (cumulative logit)", formula, n_beta=p, levels=levels)
+    return OLRResults(
+        theta,
+        cov,
+        all_names,
+        df_resid,
+        int(inside.sum()),
+        terms,
+        lin,
+        "design-based proportional-odds model (cumulative logit)",
+        formula,
+        n_beta=p,
+        levels=levels,
+    )

@@ -34,8 +34,18 @@ class ModelResults:
 
     kind = "model"
 
-    def __init__(self, params: np.ndarray, cov: np.ndarray, names: list[str], df_resid: float, nobs: int,
-                 terms: dict[str, slice], linearization: Any, method: str, formula: str) -> None:
+    def __init__(
+        self,
+        params: np.ndarray,
+        cov: np.ndarray,
+        names: list[str],
+        df_resid: float,
+        nobs: int,
+        terms: dict[str, slice],
+        linearization: Any,
+        method: str,
+        formula: str,
+    ) -> None:
         self.params = pd.Series(np.asarray(params, dtype=np.float64), index=names, name="estimate")
         self._cov = np.asarray(cov, dtype=np.float64)
         self.df_resid = float(df_resid)
@@ -82,15 +92,24 @@ class ModelResults:
         logistic model, rate ratios of a Poisson model); ``se`` stays on the model's scale.
         """
         ci = self.conf_int(1 - level)
-        out = pd.DataFrame({"term": self.params.index, "estimate": self.params.to_numpy(),
-                            "se": self.bse.to_numpy(), "ci_low": ci["lower"].to_numpy(),
-                            "ci_high": ci["upper"].to_numpy(), "t": self.tvalues.to_numpy(),
-                            "df": self.df_resid, "p_value": self.pvalues.to_numpy()})
+        out = pd.DataFrame(
+            {
+                "term": self.params.index,
+                "estimate": self.params.to_numpy(),
+                "se": self.bse.to_numpy(),
+                "ci_low": ci["lower"].to_numpy(),
+                "ci_high": ci["upper"].to_numpy(),
+                "t": self.tvalues.to_numpy(),
+                "df": self.df_resid,
+                "p_value": self.pvalues.to_numpy(),
+            }
+        )
         if exponentiate:
             for c in ("estimate", "ci_low", "ci_high"):
                 out[c] = np.exp(out[c])
-        out.attrs.update({"method": self.method, "formula": self.formula, "level": level,
-                          "exponentiated": exponentiate})
+        out.attrs.update(
+            {"method": self.method, "formula": self.formula, "level": level, "exponentiated": exponentiate}
+        )
         return out
 
     def wald_test(self, term: str | list[str]) -> pd.DataFrame:
@@ -113,15 +132,27 @@ class ModelResults:
         try:
             chi = float(b @ np.linalg.solve(V, b))
         except np.linalg.LinAlgError:
-            raise EstimationError(f"the covariance of the coefficients of {term!r} is singular; the test is "
-                                  "not defined.") from None
+            raise EstimationError(
+                f"the covariance of the coefficients of {term!r} is singular; the test is not defined."
+            ) from None
         ndf = len(idx)
         F = chi / ndf
-        p = float(special.fdtrc(ndf, self.df_resid, F)) if np.isfinite(self.df_resid) else \
-            float(special.chdtrc(ndf, chi))
-        return pd.DataFrame({"term": [term if isinstance(term, str) else "+".join(term)], "statistic": ["F"],
-                             "value": [F], "ndf": [float(ndf)], "ddf": [self.df_resid], "p_value": [p],
-                             "method": ["Wald test (design-based)"]})
+        p = (
+            float(special.fdtrc(ndf, self.df_resid, F))
+            if np.isfinite(self.df_resid)
+            else float(special.chdtrc(ndf, chi))
+        )
+        return pd.DataFrame(
+            {
+                "term": [term if isinstance(term, str) else "+".join(term)],
+                "statistic": ["F"],
+                "value": [F],
+                "ndf": [float(ndf)],
+                "ddf": [self.df_resid],
+                "p_value": [p],
+                "method": ["Wald test (design-based)"],
+            }
+        )
 
     def _term_positions(self, term: str | list[str]) -> np.ndarray:
         names = list(self.params.index)
@@ -144,8 +175,10 @@ class ModelResults:
     def summary(self) -> str:
         """A printable table of the coefficients, with the method and degrees of freedom."""
         tab = self.to_frame().set_index("term")[["estimate", "se", "t", "p_value"]]
-        head = (f"{self.method}\nformula: {self.formula}\nobservations: {self.nobs}   "
-                f"residual df (design): {self.df_resid:g}\n")
+        head = (
+            f"{self.method}\nformula: {self.formula}\nobservations: {self.nobs}   "
+            f"residual df (design): {self.df_resid:g}\n"
+        )
         return head + tab.to_string(float_format=lambda v: f"{v:.6g}")
 
     def __repr__(self) -> str:

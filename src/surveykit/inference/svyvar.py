@@ -43,7 +43,7 @@ def svyvar(design: Any, variables: Any, *, replicate: bool = False) -> pd.DataFr
 
     def stat(wv: np.ndarray) -> np.ndarray:
         sw = wv.sum(axis=0)
-        xbar = (wv.T @ Xm) / sw[:, None]                       # (R, p)
+        xbar = (wv.T @ Xm) / sw[:, None]  # (R, p)
         out = np.empty((wv.shape[1], p * p))
         for r in range(wv.shape[1]):
             D = Xm - xbar[r]
@@ -62,5 +62,11 @@ def svyvar(design: Any, variables: Any, *, replicate: bool = False) -> pd.DataFr
     labels = [f"{names[a]}:{names[b]}" for b in range(p) for a in range(p)]
     lin = design.linearization(est, Z, names=labels, replicate=rep)
     se = np.sqrt(np.clip(np.diag(design.covariance_matrix(lin)), 0.0, None))
-    return pd.DataFrame({"row": [names[a] for b in range(p) for a in range(p)],
-                         "col": [names[b] for b in range(p) for a in range(p)], "estimate": est, "se": se})
+    return pd.DataFrame(
+        {
+            "row": [names[a] for b in range(p) for a in range(p)],
+            "col": [names[b] for b in range(p) for a in range(p)],
+            "estimate": est,
+            "se": se,
+        }
+    )

@@ -21,8 +21,9 @@ from .glm import FAMILIES, glm_influence, irls, replicate_fits, warm_irls
 __all__ = ["ttest"]
 
 
-def ttest(design: Any, variable: str, group: str | None = None, *, mu: float = 0.0,
-          level: float = 0.95, reference: Any = None) -> pd.DataFrame:
+def ttest(
+    design: Any, variable: str, group: str | None = None, *, mu: float = 0.0, level: float = 0.95, reference: Any = None
+) -> pd.DataFrame:
     """See :meth:`surveykit.SurveyDesign.ttest`."""
     y, ok = numeric_column(design, variable, "ttest")
     y = np.asarray(y, dtype=np.float64)
@@ -37,19 +38,24 @@ def ttest(design: Any, variable: str, group: str | None = None, *, mu: float = 0
         with np.errstate(divide="ignore", invalid="ignore"):
             t = np.float64(diff) / se
         q = _tq(level, df)
-        return _table(variable, None, est, diff, se, t, df, est - q * se, est + q * se,
-                      "Design-based one-sample t-test", mu)
+        return _table(
+            variable, None, est, diff, se, t, df, est - q * se, est + q * se, "Design-based one-sample t-test", mu
+        )
     g = design.column(group)
     gok = g.notna().to_numpy()
     inside &= gok
     if isinstance(g.dtype, pd.CategoricalDtype):
         cats = [c for c in g.cat.categories if (g[inside] == c).any()]
     else:
-        cats = sorted(pd.unique(g[inside]).tolist(),
-                      key=lambda v: (0, v) if isinstance(v, (int, float)) else (1, str(v)))
+        cats = sorted(
+            pd.unique(g[inside]).tolist(), key=lambda v: (0, v) if isinstance(v, (int, float)) else (1, str(v))
+        )
     if len(cats) != 2:
-        raise EstimationError(f"ttest(group='{group}') needs exactly two groups; '{group}' has {len(cats)} "
-                              f"({cats[:10]}) among the rows used.", column=group)
+        raise EstimationError(
+            f"ttest(group='{group}') needs exactly two groups; '{group}' has {len(cats)} "
+            f"({cats[:10]}) among the rows used.",
+            column=group,
+        )
     if reference is not None:
         hit = [c for c in cats if c == reference or str(c) == str(reference)]
         if not hit:
@@ -103,6 +109,19 @@ def _tq(level: float, df: float) -> float:
 
 def _table(variable, group, est, diff, se, t, df, lo, hi, method, mu) -> pd.DataFrame:
     p = float(2 * special.stdtr(df, -abs(t)))
-    return pd.DataFrame({"variable": [variable], "group": [group], "estimate": [est], "difference": [diff],
-                         "se": [se], "t": [t], "df": [df], "p_value": [p], "ci_low": [lo], "ci_high": [hi],
-                         "mu": [mu], "method": [method]})
+    return pd.DataFrame(
+        {
+            "variable": [variable],
+            "group": [group],
+            "estimate": [est],
+            "difference": [diff],
+            "se": [se],
+            "t": [t],
+            "df": [df],
+            "p_value": [p],
+            "ci_low": [lo],
+            "ci_high": [hi],
+            "mu": [mu],
+            "method": [method],
+        }
+    )

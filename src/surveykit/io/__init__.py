@@ -14,6 +14,18 @@ from .draft import questionnaire_from_metadata
 from .read import MicrodataChunks, read_metadata, read_microdata
 from .write import write_microdata
 
-__all__ = ["read_microdata", "read_metadata", "write_microdata", "check_microdata", "questionnaire_from_metadata",
-           "MicrodataChunks", "read_collection", "Collection", "paradata_summary", "Progress",
-           "progress_wanted", "empty_metadata", "CHECK_RULES"]
+__all__ = [
+    "read_microdata",
+    "read_metadata",
+    "write_microdata",
+    "check_microdata",
+    "questionnaire_from_metadata",
+    "MicrodataChunks",
+    "read_collection",
+    "Collection",
+    "paradata_summary",
+    "Progress",
+    "progress_wanted",
+    "empty_metadata",
+    "CHECK_RULES",
+]

@@ -46,15 +46,16 @@ def _code_text(s: pd.Series) -> pd.Series:
     return s.astype(object).where(s.notna(), "").astype(str)
 
 
-
-
 def _missing_sets(codes: list[Any]) -> tuple[list[Any], list[str], list[str], tuple[list, list, list]]:
     num = [m.code for m in codes if isinstance(m.code, (int, float)) and not isinstance(m.code, bool)]
     text = [m.code for m in codes if isinstance(m.code, str)]
     letters = sorted({m.stata_letter for m in codes if m.stata_letter})
     f = [m for m in codes if m.kind in _FILLER_KINDS]
-    filler = ([m.code for m in f if isinstance(m.code, (int, float))], [m.code for m in f if isinstance(m.code, str)],
-              sorted({m.stata_letter for m in f if m.stata_letter}))
+    filler = (
+        [m.code for m in f if isinstance(m.code, (int, float))],
+        [m.code for m in f if isinstance(m.code, str)],
+        sorted({m.stata_letter for m in f if m.stata_letter}),
+    )
     return num, text, letters, filler
 
 
@@ -91,8 +92,9 @@ def _as_number(col: pd.Series, present: np.ndarray) -> tuple[np.ndarray, np.ndar
         return col.astype(float).to_numpy(), np.zeros(len(col), dtype=bool)
     if pd.api.types.is_numeric_dtype(col.dtype):
         return col.to_numpy(dtype=float, na_value=np.nan), np.zeros(len(col), dtype=bool)
-    num = pd.to_numeric(col.astype(object).where(_present(col), None), errors="coerce").to_numpy(dtype=float,
-                                                                                               na_value=np.nan)
+    num = pd.to_numeric(col.astype(object).where(_present(col), None), errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan
+    )
     return num, present & np.isnan(num)
 
 
@@ -114,8 +116,7 @@ def _lang_text(texts: Mapping[str, str] | None, q: Questionnaire, language: str 
         return ""
     if language:
         want = str(language).split("-")[0].lower()
-        found = texts.get(language) or next((v for k, v in texts.items() if str(k).split("-")[0].lower() == want),
-                                            None)
+        found = texts.get(language) or next((v for k, v in texts.items() if str(k).split("-")[0].lower() == want), None)
         if found:
             return str(found)
     return str(texts.get(q.main_language) or next(iter(texts.values()), ""))

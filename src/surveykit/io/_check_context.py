@@ -22,8 +22,20 @@ PROBLEM_COLUMNS = ["unit", "row", "id", "variable", "rule", "code", "severity", 
 RULES = tuple(rule.name for rule in CHECK_RULES)
 _ROW_FIELD = re.compile("\x00(\\d+)\x00")
 _NUMERIC_TYPES = {"integer", "decimal"}
-_SKIP_TYPES = {"note", "calculate", "start", "end", "today", "deviceid", "username", "phonenumber",
-               "simserial", "subscriberid", "email", "audit"}
+_SKIP_TYPES = {
+    "note",
+    "calculate",
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "username",
+    "phonenumber",
+    "simserial",
+    "subscriberid",
+    "email",
+    "audit",
+}
 
 
 @dataclass
@@ -32,8 +44,8 @@ class _Found:
     positions: np.ndarray
     variable: str
     rule: str
-    values: Any            # array-like aligned with positions, or None (take from the column)
-    message: Any           # str, or array of str aligned with positions
+    values: Any  # array-like aligned with positions, or None (take from the column)
+    message: Any  # str, or array of str aligned with positions
     order: int
 
 
@@ -73,8 +85,7 @@ class _Context:
             self.eval_tables[unit] = df.assign(**by_unit[unit]) if unit in by_unit else df
 
     # -- helpers --------------------------------------------------------------------------------
-    def add(self, unit: str, mask: np.ndarray, variable: str, rule: str, values: Any, message: Any,
-            order: int) -> None:
+    def add(self, unit: str, mask: np.ndarray, variable: str, rule: str, values: Any, message: Any, order: int) -> None:
         """Record the rows where ``mask`` holds. ``values``: a Series or array aligned with the table
         (or None); ``message``: a text, or a function of the positions giving one text per row --
         only the flagged rows are ever converted or formatted."""
@@ -102,8 +113,9 @@ class _Context:
         """Rule ``rule``'s message (or its ``variant``) in the run's language, from the catalogue."""
         return check_rule(rule).text(self.language, variant=variant, **fields)
 
-    def row_text(self, rule: str, rows: Mapping[str, np.ndarray], variant: str | None = None,
-                 **fields: Any) -> np.ndarray:
+    def row_text(
+        self, rule: str, rows: Mapping[str, np.ndarray], variant: str | None = None, **fields: Any
+    ) -> np.ndarray:
         """One message per flagged row: the template is filled once, the per-row ``rows`` fields (text
         arrays of equal length) are then joined in as whole arrays, never row by row."""
         marks = {key: f"\x00{i}\x00" for i, key in enumerate(rows)}
@@ -118,8 +130,15 @@ class _Context:
     def skip(self, unit: str, variable: str, rule: str, reason: str, /, **fields: Any) -> None:
         """Record that ``rule`` could not be checked for ``variable``; ``reason`` is a variant of the
         catalogue's ``not_checked`` rule, ``fields`` fill it."""
-        self.not_checked.append({"unit": unit, "variable": variable, "rule": rule, "reason": reason,
-                                 "why": self.text("not_checked", variant=reason, **fields)})
+        self.not_checked.append(
+            {
+                "unit": unit,
+                "variable": variable,
+                "rule": rule,
+                "reason": reason,
+                "why": self.text("not_checked", variant=reason, **fields),
+            }
+        )
 
     def parent_of(self, unit: str) -> str | None:
         if unit == self.main:
@@ -185,8 +204,11 @@ class _Context:
 
         def put(n: int, rows: dict[str, Any], part: dict[str, Any]) -> None:
             for c, v in rows.items():
-                per_row[c].append(v if isinstance(v, np.ndarray) and v.shape == (n,) else
-                                  np.full(n, v, dtype=np.int64 if c == "_pos" else object))
+                per_row[c].append(
+                    v
+                    if isinstance(v, np.ndarray) and v.shape == (n,)
+                    else np.full(n, v, dtype=np.int64 if c == "_pos" else object)
+                )
             for c, v in part.items():
                 per_part[c].append(v)
             sizes.append(n)
@@ -197,19 +219,36 @@ class _Context:
             ids = self.id_text(f.unit)
             values = f.values if f.values is not None else np.full(n, pd.NA, dtype=object)
             values = np.asarray(values, dtype=object)
-            put(n, {"row": np.asarray(df.index, dtype=object)[f.positions],
+            put(
+                n,
+                {
+                    "row": np.asarray(df.index, dtype=object)[f.positions],
                     "id": np.asarray(ids[f.positions], dtype=object) if ids is not None else pd.NA,
                     "value": np.where(pd.isna(values), pd.NA, values) if n else values,
                     "message": np.array(np.broadcast_to(np.asarray(f.message, dtype=object), (n,))),
-                    "_pos": np.asarray(f.positions, dtype=np.int64)},
-                {"unit": f.unit, "variable": f.variable, "rule": f.rule, "_u": unit_order[f.unit], "_q": f.order})
+                    "_pos": np.asarray(f.positions, dtype=np.int64),
+                },
+                {"unit": f.unit, "variable": f.variable, "rule": f.rule, "_u": unit_order[f.unit], "_q": f.order},
+            )
         nc = check_rule("not_checked")
         for item in self.not_checked:
-            put(1, {"row": pd.NA, "id": pd.NA, "value": pd.NA,
+            put(
+                1,
+                {
+                    "row": pd.NA,
+                    "id": pd.NA,
+                    "value": pd.NA,
                     "message": nc.text(self.language, rule=item["rule"], why=item["why"]),
-                    "_pos": np.iinfo(np.int64).max},
-                {"unit": item["unit"], "variable": item["variable"], "rule": nc.name,
-                 "_u": unit_order.get(item["unit"], len(unit_order)), "_q": 0})
+                    "_pos": np.iinfo(np.int64).max,
+                },
+                {
+                    "unit": item["unit"],
+                    "variable": item["variable"],
+                    "rule": nc.name,
+                    "_u": unit_order.get(item["unit"], len(unit_order)),
+                    "_q": 0,
+                },
+            )
         part = np.repeat(np.arange(len(sizes)), sizes)
         rules = [check_rule(r) for r in per_part["rule"]]
         by_part = {c: np.asarray(v, dtype=object) for c, v in per_part.items() if c[0] != "_"}
@@ -217,8 +256,14 @@ class _Context:
         by_part["severity"] = np.asarray([r.severity for r in rules], dtype=object)
         rank = np.asarray([RULES.index(r.name) for r in rules], dtype=np.int64)
         pos = np.concatenate(per_row["_pos"]) if sizes else np.empty(0, dtype=np.int64)
-        order = np.lexsort((rank[part], np.asarray(per_part["_q"], dtype=np.int64)[part], pos,
-                            np.asarray(per_part["_u"], dtype=np.int64)[part]))  # stable
+        order = np.lexsort(
+            (
+                rank[part],
+                np.asarray(per_part["_q"], dtype=np.int64)[part],
+                pos,
+                np.asarray(per_part["_u"], dtype=np.int64)[part],
+            )
+        )  # stable
         part = part[order]
         data: dict[str, pd.Series] = {}
         for c in PROBLEM_COLUMNS:
@@ -269,8 +314,14 @@ def _question_counts(ctx: _Context) -> list[dict[str, Any]]:
             status, rows = "checked", len(df)
             answered = int(np.any([_present(df[c]) for c in cols], axis=0).sum()) if len(df) else 0
         n_prob = problems.get(model.name, 0) + sum(problems.get(c, 0) for c in cols if c != model.name)
-        out.append({"unit": unit, "variable": model.name, "rows": rows, "answered": answered,
-                    "problems": n_prob, "status": status})
+        out.append(
+            {
+                "unit": unit,
+                "variable": model.name,
+                "rows": rows,
+                "answered": answered,
+                "problems": n_prob,
+                "status": status,
+            }
+        )
     return out
-
-

@@ -11,8 +11,19 @@ import pandas as pd
 
 from ..errors import ExpressionError
 from ..questionnaire import DecimalQuestion, IntegerQuestion
-from ._check_cells import (_as_number, _code_text, _id_text, _isin_codes, _key_index, _lang_text, _missing_sets, _num,
-                           _parses_as_date, _present, _text_eq_any)
+from ._check_cells import (
+    _as_number,
+    _code_text,
+    _id_text,
+    _isin_codes,
+    _key_index,
+    _lang_text,
+    _missing_sets,
+    _num,
+    _parses_as_date,
+    _present,
+    _text_eq_any,
+)
 from ._check_context import _NUMERIC_TYPES, _SKIP_TYPES, _Context
 
 if TYPE_CHECKING:
@@ -30,10 +41,25 @@ def check_ids(ctx: _Context, unit: str, df: pd.DataFrame) -> None:
     if dup.any() or blank.any():
         idtext = ctx.id_text(unit)
         assert idtext is not None  # the unit has id columns
-        ctx.add(unit, dup, label, "duplicate_id", idtext,
-                lambda pos: ctx.row_text("duplicate_id", {"id": idtext[pos]}, unit=unit), order=-2)
-        ctx.add(unit, blank, label, "duplicate_id", idtext,
-                ctx.text("duplicate_id", variant="empty", columns=label), order=-2)
+        ctx.add(
+            unit,
+            dup,
+            label,
+            "duplicate_id",
+            idtext,
+            lambda pos: ctx.row_text("duplicate_id", {"id": idtext[pos]}, unit=unit),
+            order=-2,
+        )
+        ctx.add(
+            unit,
+            blank,
+            label,
+            "duplicate_id",
+            idtext,
+            ctx.text("duplicate_id", variant="empty", columns=label),
+            order=-2,
+        )
+
 
 def check_parent(ctx: _Context, unit: str) -> None:
     parent = ctx.parent_of(unit)
@@ -57,9 +83,17 @@ def check_parent(ctx: _Context, unit: str) -> None:
     orphan = np.asarray(~mine.isin(keys))
     if orphan.any():
         idtext = _id_text(df, pid).to_numpy(dtype=object)
-        ctx.add(unit, orphan, "/".join(pid), "parent", idtext,
-                lambda pos: ctx.row_text("parent", {"id": idtext[pos]}, parent=parent, unit=unit), order=-1)
+        ctx.add(
+            unit,
+            orphan,
+            "/".join(pid),
+            "parent",
+            idtext,
+            lambda pos: ctx.row_text("parent", {"id": idtext[pos]}, parent=parent, unit=unit),
+            order=-1,
+        )
     check_count(ctx, unit, parent, pid, mine)
+
 
 def check_count(ctx: _Context, unit: str, parent: str, pid: list[str], child_keys: pd.Index) -> None:
     rep = next((r for r in ctx.q.repeats() if r.name == unit), None)
@@ -81,12 +115,19 @@ def check_count(ctx: _Context, unit: str, parent: str, pid: list[str], child_key
         count_src = rep.count.src
 
         def msg(pos: np.ndarray) -> np.ndarray:
-            return ctx.row_text("count", {"have": pd.Series(have[pos]).astype(int).astype(str).to_numpy(dtype=object),
-                                          "id": idtext[pos],
-                                          "want": _code_text(pd.Series(want[pos])).to_numpy(dtype=object)},
-                                unit=unit, count=count_src)
+            return ctx.row_text(
+                "count",
+                {
+                    "have": pd.Series(have[pos]).astype(int).astype(str).to_numpy(dtype=object),
+                    "id": idtext[pos],
+                    "want": _code_text(pd.Series(want[pos])).to_numpy(dtype=object),
+                },
+                unit=unit,
+                count=count_src,
+            )
 
         ctx.add(parent, bad, unit, "count", have.astype(object), msg, order=-1)
+
 
 # == questions ------------------------------------------------------------------------------
 def check_question(ctx: _Context, info: QuestionInfo) -> None:
@@ -110,8 +151,9 @@ def check_question(ctx: _Context, info: QuestionInfo) -> None:
     miss_num, miss_text, letters, filler = _missing_sets(missing_codes)
     is_missing_code = _isin_codes(col, miss_num, miss_text) | (_text_eq_any(col, letters) if letters else False)
     is_missing_code = np.asarray(is_missing_code, dtype=bool)
-    is_filler = np.asarray(_isin_codes(col, *filler[:2]) | (_text_eq_any(col, filler[2]) if filler[2] else False),
-                           dtype=bool)
+    is_filler = np.asarray(
+        _isin_codes(col, *filler[:2]) | (_text_eq_any(col, filler[2]) if filler[2] else False), dtype=bool
+    )
     present = _present(col)
     value_present = present & ~is_missing_code
     vtype = info.value_type()
@@ -119,14 +161,12 @@ def check_question(ctx: _Context, info: QuestionInfo) -> None:
     if model.type in _NUMERIC_TYPES or (model.type == "select_one" and vtype == "numeric"):
         numeric, bad_type = _as_number(col, value_present)
         if bad_type.any():
-            ctx.add(unit, bad_type, name, "type", col,
-                    ctx.text("type", variable=name), order)
+            ctx.add(unit, bad_type, name, "type", col, ctx.text("type", variable=name), order)
         value_present &= ~bad_type
         if model.type == "integer":
             with np.errstate(invalid="ignore"):
                 frac = value_present & (numeric != np.round(numeric))
-            ctx.add(unit, frac, name, "type", col,
-                    ctx.text("type", variant="integer", variable=name), order)
+            ctx.add(unit, frac, name, "type", col, ctx.text("type", variant="integer", variable=name), order)
             value_present &= ~frac
     elif model.type in ("date", "datetime"):
         bad = value_present & ~_parses_as_date(col)
@@ -141,19 +181,39 @@ def check_question(ctx: _Context, info: QuestionInfo) -> None:
         bad = value_present & ~valid
         listed = ", ".join(str(c) for c in codes[:12]) + (" ..." if len(codes) > 12 else "")
         missing = ", ".join(str(m.code) for m in missing_codes)
-        ctx.add(unit, bad, name, "choice", col,
-                ctx.text("choice", variant="or_missing" if missing_codes else None, variable=name, codes=listed,
-                         missing=missing), order)
+        ctx.add(
+            unit,
+            bad,
+            name,
+            "choice",
+            col,
+            ctx.text(
+                "choice", variant="or_missing" if missing_codes else None, variable=name, codes=listed, missing=missing
+            ),
+            order,
+        )
         value_present &= ~bad
     if isinstance(model, (IntegerQuestion, DecimalQuestion)) and numeric is not None:
         lo, hi = model.min, model.max
         if lo is not None or hi is not None:
             with np.errstate(invalid="ignore"):
-                out = value_present & (((numeric < lo) if lo is not None else False) |
-                                       ((numeric > hi) if hi is not None else False))
-            ctx.add(unit, np.asarray(out, dtype=bool), name, "range", col,
-                    ctx.text("range", variable=name, min=_num(lo) if lo is not None else "-inf",
-                             max=_num(hi) if hi is not None else "inf"), order)
+                out = value_present & (
+                    ((numeric < lo) if lo is not None else False) | ((numeric > hi) if hi is not None else False)
+                )
+            ctx.add(
+                unit,
+                np.asarray(out, dtype=bool),
+                name,
+                "range",
+                col,
+                ctx.text(
+                    "range",
+                    variable=name,
+                    min=_num(lo) if lo is not None else "-inf",
+                    max=_num(hi) if hi is not None else "inf",
+                ),
+                order,
+            )
             value_present &= ~np.asarray(out, dtype=bool)
     relevance_required(ctx, info, unit, df, name, present, is_filler, order, col)
     if model.constraint is not None:
@@ -161,12 +221,30 @@ def check_question(ctx: _Context, info: QuestionInfo) -> None:
         if ok is not None:
             bad = value_present & (ok.to_numpy(dtype=object, na_value=True) == False)  # noqa: E712
             own = _lang_text(model.constraint_message, ctx.q, ctx.language)
-            ctx.add(unit, np.asarray(bad, dtype=bool), name, "constraint", col,
-                    ctx.text("constraint", variant="message", variable=name, message=own) if own else
-                    ctx.text("constraint", variable=name, constraint=model.constraint.src), order)
+            ctx.add(
+                unit,
+                np.asarray(bad, dtype=bool),
+                name,
+                "constraint",
+                col,
+                ctx.text("constraint", variant="message", variable=name, message=own)
+                if own
+                else ctx.text("constraint", variable=name, constraint=model.constraint.src),
+                order,
+            )
 
-def relevance_required(ctx: _Context, info: QuestionInfo, unit: str, df: pd.DataFrame, name: str, present: np.ndarray,
-                        is_filler: np.ndarray, order: int, values: Any) -> None:
+
+def relevance_required(
+    ctx: _Context,
+    info: QuestionInfo,
+    unit: str,
+    df: pd.DataFrame,
+    name: str,
+    present: np.ndarray,
+    is_filler: np.ndarray,
+    order: int,
+    values: Any,
+) -> None:
     model = info.model
     conditions = [*info.inherited_relevant, *([model.relevant] if model.relevant is not None else [])]
     relevant_true = np.ones(len(df), dtype=bool)
@@ -181,8 +259,15 @@ def relevance_required(ctx: _Context, info: QuestionInfo, unit: str, df: pd.Data
     relevant_true &= ~relevant_false
     if conditions:
         src = " and ".join(f"({e.src})" if len(conditions) > 1 else e.src for e in conditions)
-        ctx.add(unit, relevant_false & present & ~is_filler, name, "relevance", values,
-                ctx.text("relevance", variable=name, condition=src), order)
+        ctx.add(
+            unit,
+            relevant_false & present & ~is_filler,
+            name,
+            "relevance",
+            values,
+            ctx.text("relevance", variable=name, condition=src),
+            order,
+        )
     req = model.required
     if req is True or (req is not False and req is not None):
         if req is True:
@@ -192,8 +277,16 @@ def relevance_required(ctx: _Context, info: QuestionInfo, unit: str, df: pd.Data
             if r is None:
                 return
             need = relevant_true & np.asarray(r.to_numpy(dtype=object, na_value=None) == True, dtype=bool)  # noqa
-        ctx.add(unit, need & ~present, name, "required", values,
-                ctx.text("required", variant="here" if conditions else None, variable=name), order)
+        ctx.add(
+            unit,
+            need & ~present,
+            name,
+            "required",
+            values,
+            ctx.text("required", variant="here" if conditions else None, variable=name),
+            order,
+        )
+
 
 def evaluate(ctx: _Context, expr: Any, unit: str, name: str, rule: str, current: str | None = None) -> pd.Series | None:
     try:
@@ -203,8 +296,7 @@ def evaluate(ctx: _Context, expr: Any, unit: str, name: str, rule: str, current:
         return None
     frame = ctx.frame(unit, refs)
     # a select_multiple may be stored as 0/1 columns {name}_{code}, which evaluate() reads
-    absent = [r for r in refs if r not in frame.columns
-              and not frame.columns.astype(str).str.startswith(f"{r}_").any()]
+    absent = [r for r in refs if r not in frame.columns and not frame.columns.astype(str).str.startswith(f"{r}_").any()]
     if absent:
         ctx.skip(unit, name, rule, "absent_references", expression=expr.src, columns=absent)
         return None
@@ -215,11 +307,17 @@ def evaluate(ctx: _Context, expr: Any, unit: str, name: str, rule: str, current:
         return None
     if not pd.api.types.is_bool_dtype(result.dtype) and result.notna().any():
         # a number, text or date is no condition: checking it would pass every row silently
-        kind = "date" if pd.api.types.is_datetime64_any_dtype(result.dtype) else \
-            "number" if pd.api.types.is_numeric_dtype(result.dtype) else "text"
+        kind = (
+            "date"
+            if pd.api.types.is_datetime64_any_dtype(result.dtype)
+            else "number"
+            if pd.api.types.is_numeric_dtype(result.dtype)
+            else "text"
+        )
         ctx.skip(unit, name, rule, f"gives_{kind}", expression=expr.src)
         return None
     return result
+
 
 def select_multiple(ctx: _Context, info: QuestionInfo, unit: str, df: pd.DataFrame, order: int) -> None:
     name = info.model.name
@@ -238,12 +336,16 @@ def select_multiple(ctx: _Context, info: QuestionInfo, unit: str, df: pd.DataFra
         if len(tokens):
             bad_idx = tokens.index[~tokens.isin(allowed)]
             bad_rows = df.index.isin(bad_idx)
-        ctx.add(unit, bad_rows, name, "choice", col,
-                ctx.text("choice", variant="multiple", variable=name, codes=", ".join(str(c) for c in codes[:12])),
-                order)
-        is_filler = np.asarray(
-            text.isin([str(c) for c in filler[0]] + list(filler[1]) + list(filler[2])), dtype=bool
+        ctx.add(
+            unit,
+            bad_rows,
+            name,
+            "choice",
+            col,
+            ctx.text("choice", variant="multiple", variable=name, codes=", ".join(str(c) for c in codes[:12])),
+            order,
         )
+        is_filler = np.asarray(text.isin([str(c) for c in filler[0]] + list(filler[1]) + list(filler[2])), dtype=bool)
         relevance_required(ctx, info, unit, df, name, present, is_filler, order, col)
     elif have_binary:
         block = df[have_binary]
@@ -256,15 +358,14 @@ def select_multiple(ctx: _Context, info: QuestionInfo, unit: str, df: pd.DataFra
                 num, np.array([m for m in miss_num if isinstance(m, (int, float))], dtype=float)
             )
             bad = _present(s) & (~ok | bad_type)
-            ctx.add(unit, bad, c, "choice", s,
-                    ctx.text("choice", variant="binary", column=c, variable=name), order)
+            ctx.add(unit, bad, c, "choice", s, ctx.text("choice", variant="binary", column=c, variable=name), order)
             answered |= _present(s)
             is_filler &= np.asarray(np.isin(num, np.array(filler[0], dtype=float)) | ~_present(s), dtype=bool)
         is_filler &= answered
         relevance_required(ctx, info, unit, df, name, answered, is_filler, order, None)
         if len(have_binary) < len(binary):
-            ctx.skip(unit, name, "choice", "some_binary_columns", columns=sorted(set(binary) - set(have_binary)),
-                     unit=unit)
+            ctx.skip(
+                unit, name, "choice", "some_binary_columns", columns=sorted(set(binary) - set(have_binary)), unit=unit
+            )
     else:
         ctx.skip(unit, name, "all", "no_columns", variable=name, first=binary[0], unit=unit)
-

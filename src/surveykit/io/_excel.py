@@ -40,11 +40,12 @@ def _records(wb: Any, sheet: str, path: str) -> list[dict[str, Any]]:
     ws = wb[sheet]
     try:
         if hasattr(ws, "reset_dimensions"):
-            ws.reset_dimensions()   # read every cell, whatever the <dimension> tag claims
+            ws.reset_dimensions()  # read every cell, whatever the <dimension> tag claims
         rows = [r for r in ws.iter_rows(values_only=True) if any(v is not None for v in r)]
     except DAMAGED as exc:
-        raise FileFormatError(f"{path}, sheet {sheet!r}, is damaged ({exc}). Save the workbook again from "
-                              "Excel/LibreOffice.", file=path) from exc
+        raise FileFormatError(
+            f"{path}, sheet {sheet!r}, is damaged ({exc}). Save the workbook again from Excel/LibreOffice.", file=path
+        ) from exc
     if not rows:
         return []
     header = [str(h).strip().lower() if h is not None else "" for h in rows[0]]
@@ -53,7 +54,9 @@ def _records(wb: Any, sheet: str, path: str) -> list[dict[str, Any]]:
     if missing:
         raise FileFormatError(
             f"{path}: the labels sheet {sheet!r} needs the columns {', '.join(_SHEETS[sheet])} in its first row; "
-            f"{', '.join(missing)} is missing. Fix the header or rename the sheet if it is data.", file=path)
+            f"{', '.join(missing)} is missing. Fix the header or rename the sheet if it is data.",
+            file=path,
+        )
     pos = {c: header.index(c) for c in _SHEETS[sheet] if c in header}
     out = []
     for i, r in enumerate(rows[1:], start=2):
@@ -82,13 +85,18 @@ def read_label_sheets(wb: Any, path: str) -> dict[str, Any]:
         if var is None and code is None:
             continue
         if var is None or code is None or label is None:
-            raise FileFormatError(f"{path}, sheet 'value_labels', row {rec['_row']}: variable, code and label "
-                                  "must all be filled in.", file=path)
+            raise FileFormatError(
+                f"{path}, sheet 'value_labels', row {rec['_row']}: variable, code and label must all be filled in.",
+                file=path,
+            )
         labels = meta["value_labels"].setdefault(str(var), {})
         code = norm_code(code)
         if code in labels and labels[code] != str(label):
-            raise FileFormatError(f"{path}, sheet 'value_labels', row {rec['_row']}: code {code!r} of {var!r} "
-                                  f"has two labels ({labels[code]!r} and {str(label)!r}). Keep one.", file=path)
+            raise FileFormatError(
+                f"{path}, sheet 'value_labels', row {rec['_row']}: code {code!r} of {var!r} "
+                f"has two labels ({labels[code]!r} and {str(label)!r}). Keep one.",
+                file=path,
+            )
         labels[code] = str(label)
     for rec in _records(wb, "missing", path):
         var, kind, value, high = rec.get("variable"), rec.get("kind"), rec.get("value"), rec.get("high")
@@ -99,7 +107,9 @@ def read_label_sheets(wb: Any, path: str) -> dict[str, Any]:
         if value is None or kind not in ("value", "range", "stata") or (kind == "range" and high is None):
             raise FileFormatError(
                 f"{path}, sheet 'missing', row {rec['_row']}: give kind value/range/stata and a value (and high "
-                "for a range).", file=path)
+                "for a range).",
+                file=path,
+            )
         if kind == "value":
             entry["values"].append(norm_code(value))
         elif kind == "range":
@@ -124,7 +134,8 @@ def label_sheet_rows(meta: Mapping[str, Any], columns: list[str], n_rows: int) -
     ms = meta.get("measure") or {}
     fm = meta.get("formats") or {}
     out: dict[str, list[list[Any]]] = {
-        "variables": [list(_SHEETS["variables"])] + [[c, vl.get(c), ms.get(c), fm.get(c)] for c in columns]}
+        "variables": [list(_SHEETS["variables"])] + [[c, vl.get(c), ms.get(c), fm.get(c)] for c in columns]
+    }
     vals: list[list[Any]] = [list(_SHEETS["value_labels"])]
     for c in columns:
         for code, label in (meta.get("value_labels") or {}).get(c, {}).items():

@@ -33,8 +33,15 @@ class Progress:
     'survey.sav: 200/200 rows (100%)'
     """
 
-    def __init__(self, label: str, total: int | None, stream: TextIO | None = None,
-                 interval: float = 0.5, width: int = 24, unit: str = "rows") -> None:
+    def __init__(
+        self,
+        label: str,
+        total: int | None,
+        stream: TextIO | None = None,
+        interval: float = 0.5,
+        width: int = 24,
+        unit: str = "rows",
+    ) -> None:
         self.label = label
         self.unit = unit
         self.total = total if total and total > 0 else None
@@ -52,8 +59,7 @@ class Progress:
             frac = min(self.done / self.total, 1.0)
             filled = int(round(frac * self.width))
             drawn = f"[{'#' * filled}{'-' * (self.width - filled)}] " if bar else ""
-            return (f"{self.label}: {drawn}{self.done:,}/{self.total:,} {self.unit} ({frac:.0%}) "
-                    f"in {elapsed:.1f} s")
+            return f"{self.label}: {drawn}{self.done:,}/{self.total:,} {self.unit} ({frac:.0%}) in {elapsed:.1f} s"
         return f"{self.label}: {self.done:,} {self.unit} in {elapsed:.1f} s"
 
     def update(self, rows: int) -> None:

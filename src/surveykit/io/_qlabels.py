@@ -24,11 +24,15 @@ def questionnaire_dicts(q: Questionnaire, language: str | None = None) -> dict[s
     get = (lambda k: getattr(d, k, None)) if not isinstance(d, Mapping) else d.get
     out: dict[str, Any] = {
         "variable_labels": {c: v for c, v in (get("variable_labels") or {}).items() if v},
-        "value_labels": {c: {norm_code(k): str(v) for k, v in labels.items()}
-                         for c, labels in (get("value_labels") or {}).items() if labels},
+        "value_labels": {
+            c: {norm_code(k): str(v) for k, v in labels.items()}
+            for c, labels in (get("value_labels") or {}).items()
+            if labels
+        },
         "measure": dict(get("measure") or {}),
         "types": dict(get("types") or {}),
-        "missing": {}, "stata_codes": {},
+        "missing": {},
+        "stata_codes": {},
     }
     for col, e in (get("missing") or {}).items():
         stata = e.get("stata") or {}

@@ -28,9 +28,15 @@ _INT_TEXT = re.compile(r"^[+-]?\d+$")
 # options and shared post-processing
 # ============================================================================================
 class _Options:
-    def __init__(self, user_missing: str = "nan", cells: str = "auto", questionnaire: Questionnaire | None = None,
-                 language: str | None = None, na_values: Sequence[str] | None = None,
-                 dtype: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        user_missing: str = "nan",
+        cells: str = "auto",
+        questionnaire: Questionnaire | None = None,
+        language: str | None = None,
+        na_values: Sequence[str] | None = None,
+        dtype: Mapping[str, Any] | None = None,
+    ) -> None:
         if user_missing not in ("nan", "keep"):
             raise MicrodataError(f"user_missing must be 'nan' or 'keep'; got {user_missing!r}.")
         if cells not in ("auto", "codes", "labels"):
@@ -42,8 +48,9 @@ class _Options:
         if isinstance(na_values, str):
             na_values = [na_values]
         if na_values is not None and not isinstance(na_values, (Sequence, set, frozenset, pd.Index, np.ndarray)):
-            raise MicrodataError(f"na_values= must be a list of texts meaning 'no value' (['NA', '-']); got "
-                                 f"{type(na_values).__name__}.")
+            raise MicrodataError(
+                f"na_values= must be a list of texts meaning 'no value' (['NA', '-']); got {type(na_values).__name__}."
+            )
         if dtype is not None and not isinstance(dtype, Mapping):
             raise MicrodataError(f"dtype= must map columns to types ({{'id': 'str'}}); got {type(dtype).__name__}.")
         self.na_values = [str(v) for v in na_values] if na_values is not None else [""]
@@ -54,21 +61,27 @@ class _Options:
         self.letter_codes: dict[str, dict[str, Any]] = {}
 
 
-def _check_arguments(path: Any, *, format: Any = None, encoding: Any = None, columns: Any = None,
-                     questionnaire: object = None) -> None:
+def _check_arguments(
+    path: Any, *, format: Any = None, encoding: Any = None, columns: Any = None, questionnaire: object = None
+) -> None:
     """Arguments of the wrong kind are the caller's mistake: say which, as a MicrodataError."""
     if not isinstance(path, (str, os.PathLike)):
         raise MicrodataError(f"read_microdata needs a file path; got {type(path).__name__} {path!r:.60}.")
     for arg, value in (("format", format), ("encoding", encoding)):
         if value is not None and not isinstance(value, str):
             raise MicrodataError(f"{arg}= must be text; got {type(value).__name__} {value!r:.60}.", file=str(path))
-    if columns is not None and not isinstance(columns, str) and not (
-            isinstance(columns, Sequence) or isinstance(columns, (pd.Index, np.ndarray))):
-        raise MicrodataError(f"columns= must be a list of column names; got {type(columns).__name__}.",
-                             file=str(path))
+    if (
+        columns is not None
+        and not isinstance(columns, str)
+        and not (isinstance(columns, Sequence) or isinstance(columns, (pd.Index, np.ndarray)))
+    ):
+        raise MicrodataError(f"columns= must be a list of column names; got {type(columns).__name__}.", file=str(path))
     if questionnaire is not None and not callable(getattr(questionnaire, "label_dictionaries", None)):
-        raise MicrodataError(f"questionnaire= must be a Questionnaire (load it with sk.load_questionnaire(path)); "
-                             f"got {type(questionnaire).__name__} {questionnaire!r:.60}.", file=str(path))
+        raise MicrodataError(
+            f"questionnaire= must be a Questionnaire (load it with sk.load_questionnaire(path)); "
+            f"got {type(questionnaire).__name__} {questionnaire!r:.60}.",
+            file=str(path),
+        )
 
 
 def _check_columns(columns: Sequence[str] | None, available: list[str], name: str) -> list[str]:
@@ -79,8 +92,9 @@ def _check_columns(columns: Sequence[str] | None, available: list[str], name: st
     cols = list(columns)
     dup = sorted({c for c in cols if cols.count(c) > 1})
     if dup:
-        raise MicrodataError(f"columns= names {', '.join(map(repr, dup))} more than once; give each column once.",
-                             file=name)
+        raise MicrodataError(
+            f"columns= names {', '.join(map(repr, dup))} more than once; give each column once.", file=name
+        )
     have = set(available)
     unknown = [c for c in cols if c not in have]
     if unknown:
@@ -90,7 +104,9 @@ def _check_columns(columns: Sequence[str] | None, available: list[str], name: st
             hints.append(f"{c!r}" + (f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""))
         raise MicrodataError(
             f"{name} has no column {', '.join(hints)}. Its columns are: {format_rows(available, 30)}.",
-            file=name, column=str(unknown[0]))
+            file=name,
+            column=str(unknown[0]),
+        )
     return cols
 
 
@@ -111,8 +127,9 @@ def _merge_questionnaire(meta: dict[str, Any], q: Questionnaire, language: str |
             opts.letter_codes[col] = {k: v[0] for k, v in by_letter.items() if len(v) == 1}
 
 
-def _finish(raw: pd.DataFrame, meta_in: dict[str, Any], source: _Source,
-            opts: _Options) -> tuple[pd.DataFrame, dict[str, Any]]:
+def _finish(
+    raw: pd.DataFrame, meta_in: dict[str, Any], source: _Source, opts: _Options
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Shared post-processing: labels in cells -> codes, Stata letters, declared missing -> NaN."""
     meta = dict(meta_in)
     meta["missing"] = {c: dict(e) for c, e in meta_in.get("missing", {}).items()}
@@ -169,7 +186,10 @@ def _labels_to_codes(df: pd.DataFrame, meta: dict[str, Any], source: _Source, ce
                 if codes_are_text:
                     raise MicrodataError(
                         f"{source.name}: column {col!r} holds numbers but cells='labels' was asked and its "
-                        "labels are text. Read it with cells='codes' or 'auto'.", file=source.name, column=col)
+                        "labels are text. Read it with cells='codes' or 'auto'.",
+                        file=source.name,
+                        column=col,
+                    )
             continue
         if s.dtype == object:
             # numbers stored as text are left to the numeric conversion below
@@ -198,15 +218,21 @@ def _labels_to_codes(df: pd.DataFrame, meta: dict[str, Any], source: _Source, ce
                 f"{source.name}: column {col!r} has the label {bad_amb.iloc[0]!r}, which belongs to more than "
                 f"one code ({[k for k, v in labels.items() if v == bad_amb.iloc[0]]}), at rows "
                 f"{format_rows(source.row_numbers(bad_amb.index))}. Write codes, not labels, in this column.",
-                file=source.name, column=col, rows=list(bad_amb.index))
+                file=source.name,
+                column=col,
+                rows=list(bad_amb.index),
+            )
         unknown = text[~hit_label & ~hit_code]
         if len(unknown):
             raise MicrodataError(
                 f"{source.name}: column {col!r} holds value labels, but {unknown.iloc[0]!r} (rows "
                 f"{format_rows(source.row_numbers(unknown.index))}) is neither a label nor a code of it. "
                 "Correct those cells, add the label to the labels sheet/questionnaire, or read with "
-                "cells='codes' to keep the text as it is.", file=source.name, column=col,
-                rows=list(unknown.index))
+                "cells='codes' to keep the text as it is.",
+                file=source.name,
+                column=col,
+                rows=list(unknown.index),
+            )
         out = s.astype(object).copy()
         out[is_text] = np.where(hit_label, as_label.astype(object), as_code.astype(object))
         if all(isinstance(k, (int, float)) for k in labels):
@@ -217,8 +243,9 @@ def _labels_to_codes(df: pd.DataFrame, meta: dict[str, Any], source: _Source, ce
     return df
 
 
-def _text_stata_letters(df: pd.DataFrame, meta: dict[str, Any],
-                        source: _Source) -> tuple[pd.DataFrame, dict[str, set[str]]]:
+def _text_stata_letters(
+    df: pd.DataFrame, meta: dict[str, Any], source: _Source
+) -> tuple[pd.DataFrame, dict[str, set[str]]]:
     """In text formats a kept Stata missing value is the text '.a'; a column declared with Stata
     letters is numeric apart from those cells."""
     found: dict[str, set[str]] = {}
@@ -238,8 +265,6 @@ def _text_stata_letters(df: pd.DataFrame, meta: dict[str, Any],
         df[col] = out
         found[col] = set(s[is_letter].unique())
     return df, found
-
-
 
 
 # ============================================================================================
@@ -265,19 +290,23 @@ class _Source:
         return [int(i) + 2 for i in index]
 
 
-
 def _check_header(header: Sequence[Any], name: str, where: Any) -> None:
     seen: dict[str, int] = {}
     for i, h in enumerate(header):
         if h is None or str(h).strip() == "":
-            raise FileFormatError(f"{name}: {where(i)} has no column name. Give every column a name in the "
-                                  "header (or delete the empty column).", file=name)
+            raise FileFormatError(
+                f"{name}: {where(i)} has no column name. Give every column a name in the "
+                "header (or delete the empty column).",
+                file=name,
+            )
         key = str(h)
         if key in seen:
             raise FileFormatError(
                 f"{name}: the column name {key!r} appears twice ({where(seen[key])} and {where(i)}). Rename one "
                 "of them so every column has its own name; surveykit does not rename columns for you.",
-                file=name, column=key)
+                file=name,
+                column=key,
+            )
         seen[key] = i
 
 
@@ -299,9 +328,13 @@ def _infer_text(s: pd.Series, source: _Source | None = None, col: str | None = N
         if too_long.any() and (num[too_long].abs() >= 2**63 - 1024).any():
             first = txt[too_long].iloc[0]
             where = f"{source.name}: column {col!r}" if source is not None else f"column {col!r}"
-            warnings.warn(f"{where} holds integers too long for 64-bit numbers (e.g. {first}); it is read as text "
-                          "so that no digit is lost (as a number it would be rounded). Pass dtype={"
-                          f"{col!r}: 'float'}} to read rounded numbers instead.", SurveykitWarning, stacklevel=6)
+            warnings.warn(
+                f"{where} holds integers too long for 64-bit numbers (e.g. {first}); it is read as text "
+                "so that no digit is lost (as a number it would be rounded). Pass dtype={"
+                f"{col!r}: 'float'}} to read rounded numbers instead.",
+                SurveykitWarning,
+                stacklevel=6,
+            )
             return "str", s.astype("str")
         return "int", _convert_text(s, "int", None, None)
     return "float", pd.to_numeric(s, errors="coerce").astype("float64")
@@ -348,11 +381,15 @@ def _infer_frame(df: pd.DataFrame, source: _Source) -> tuple[dict[str, str], pd.
     }
     blocks = []
     if len(groups["int"]):
-        blocks.append(pd.DataFrame(grid[:, groups["int"]].astype(np.int64), index=df.index,
-                                   columns=[cols[j] for j in groups["int"]]))
+        blocks.append(
+            pd.DataFrame(
+                grid[:, groups["int"]].astype(np.int64), index=df.index, columns=[cols[j] for j in groups["int"]]
+            )
+        )
     if len(groups["float"]):
-        blocks.append(pd.DataFrame(grid[:, groups["float"]], index=df.index,
-                                   columns=[cols[j] for j in groups["float"]]))
+        blocks.append(
+            pd.DataFrame(grid[:, groups["float"]], index=df.index, columns=[cols[j] for j in groups["float"]])
+        )
     if len(groups["str"]):
         blocks.append(df.iloc[:, groups["str"]].astype("str"))
     for j in np.flatnonzero(is_int & big):
@@ -390,7 +427,10 @@ def _convert_text(s: pd.Series, kind: str, source: _Source | None, col: str | No
                 raise MicrodataError(
                     f"{source.name}: column {col!r} held 64-bit integers in the first chunk but a longer one "
                     f"later ({txt[txt.str.lstrip('+-').str.len() >= 19].iloc[0]}). Pass dtype={{{col!r}: 'str'}} "
-                    "to read it as text.", file=source.name, column=col)
+                    "to read it as text.",
+                    file=source.name,
+                    column=col,
+                )
         kind = "float"
     num = pd.to_numeric(s, errors="coerce")
     bad = num.isna() & present
@@ -400,14 +440,18 @@ def _convert_text(s: pd.Series, kind: str, source: _Source | None, col: str | No
         raise MicrodataError(
             f"{source.name}: column {col!r} held numbers in the first chunk but {s[bad].iloc[0]!r} at line(s) "
             f"{format_rows(source.row_numbers(rows))}. Pass dtype={{{col!r}: 'str'}} to read it as text.",
-            file=source.name, column=col, rows=rows)
+            file=source.name,
+            column=col,
+            rows=rows,
+        )
     return num.astype("float64")
 
 
 def _apply_dtype(s: pd.Series, want: Any, source: _Source, col: str) -> pd.Series:
     if want in ("str", str, "string", "text"):
-        return s.map(lambda v: v if v is None or isinstance(v, str) or (isinstance(v, float) and np.isnan(v))
-                     else str(v)).astype("str")
+        return s.map(
+            lambda v: v if v is None or isinstance(v, str) or (isinstance(v, float) and np.isnan(v)) else str(v)
+        ).astype("str")
     try:
         if want in ("datetime", "datetime64", "datetime64[ns]", "date"):
             if s.dtype != object and not pd.api.types.is_string_dtype(s.dtype):
@@ -416,5 +460,8 @@ def _apply_dtype(s: pd.Series, want: Any, source: _Source, col: str) -> pd.Serie
             return pd.to_datetime(s, errors="raise", format="ISO8601")
         return s.astype(want)
     except (ValueError, TypeError) as exc:
-        raise MicrodataError(f"{source.name}: column {col!r} cannot be read as {want!r}: {exc}. Fix the cells "
-                             "or choose another dtype.", file=source.name, column=col) from exc
+        raise MicrodataError(
+            f"{source.name}: column {col!r} cannot be read as {want!r}: {exc}. Fix the cells or choose another dtype.",
+            file=source.name,
+            column=col,
+        ) from exc

@@ -16,19 +16,37 @@ __all__ = ["FORMATS", "EXTENSIONS", "detect_format", "describe", "resolve_format
 
 #: file extension -> format name (the name is also what ``format=`` accepts)
 EXTENSIONS: dict[str, str] = {
-    ".sav": "sav", ".zsav": "zsav", ".por": "por", ".dta": "dta", ".xlsx": "xlsx", ".xlsm": "xlsx",
-    ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
+    ".sav": "sav",
+    ".zsav": "zsav",
+    ".por": "por",
+    ".dta": "dta",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
 }
 FORMATS = ("sav", "zsav", "por", "dta", "xlsx", "csv", "parquet")
 
 _DESCRIPTIONS = {
-    "sav": "an SPSS .sav file", "zsav": "a compressed SPSS .zsav file", "por": "an SPSS portable .por file",
-    "dta": "a Stata .dta file", "xlsx": "an Excel .xlsx workbook", "parquet": "a Parquet file",
-    "csv": "a text (CSV) file", "zip": "a ZIP archive (not an Excel workbook)",
-    "xls": "an old-style Excel .xls workbook", "encrypted": "a password-protected (encrypted) Office file",
-    "ole": "an Office compound file (not a workbook surveykit reads)", "empty": "an empty file (0 bytes)",
-    "binary": "binary data of no format surveykit knows", "pdf": "a PDF document",
-    "gzip": "a gzip-compressed file", "html": "an HTML page",
+    "sav": "an SPSS .sav file",
+    "zsav": "a compressed SPSS .zsav file",
+    "por": "an SPSS portable .por file",
+    "dta": "a Stata .dta file",
+    "xlsx": "an Excel .xlsx workbook",
+    "parquet": "a Parquet file",
+    "csv": "a text (CSV) file",
+    "zip": "a ZIP archive (not an Excel workbook)",
+    "xls": "an old-style Excel .xls workbook",
+    "encrypted": "a password-protected (encrypted) Office file",
+    "ole": "an Office compound file (not a workbook surveykit reads)",
+    "empty": "an empty file (0 bytes)",
+    "binary": "binary data of no format surveykit knows",
+    "pdf": "a PDF document",
+    "gzip": "a gzip-compressed file",
+    "html": "an HTML page",
 }
 
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -137,52 +155,77 @@ def resolve_format(path: str | os.PathLike[str], format: str | None = None) -> s
     p = Path(path)
     name = str(path)
     if not p.exists():
-        raise FileFormatError(f"{name} does not exist. Check the path (the working directory is {os.getcwd()}).",
-                              file=name)
+        raise FileFormatError(
+            f"{name} does not exist. Check the path (the working directory is {os.getcwd()}).", file=name
+        )
     if p.is_dir():
-        raise FileFormatError(f"{name} is a directory, not a data file. Give the path of the file inside it.",
-                              file=name)
+        raise FileFormatError(
+            f"{name} is a directory, not a data file. Give the path of the file inside it.", file=name
+        )
     if format is not None:
         expected = format.lower().lstrip(".")
         if expected not in FORMATS:
             raise FileFormatError(
-                f"format={format!r} is not one surveykit reads; use one of {', '.join(FORMATS)}.", file=name)
+                f"format={format!r} is not one surveykit reads; use one of {', '.join(FORMATS)}.", file=name
+            )
     else:
         ext = p.suffix.lower()
         if ext not in EXTENSIONS:
             kind = detect_format(p)
-            hint = (f" Its content looks like {describe(kind)}; pass format={kind!r}." if kind in FORMATS
-                    else f" Its content looks like {describe(kind)}.")
+            hint = (
+                f" Its content looks like {describe(kind)}; pass format={kind!r}."
+                if kind in FORMATS
+                else f" Its content looks like {describe(kind)}."
+            )
             raise FileFormatError(
                 f"{name}: the extension {ext or '(none)'!r} is not a microdata format surveykit reads "
-                f"({', '.join(sorted(EXTENSIONS))}).{hint}", file=name)
+                f"({', '.join(sorted(EXTENSIONS))}).{hint}",
+                file=name,
+            )
         expected = EXTENSIONS[ext]
     kind = detect_format(p)
     if kind == expected or (expected == "sav" and kind == "zsav") or (expected == "zsav" and kind == "sav"):
         return kind if expected in ("sav", "zsav") else expected
     if kind == "empty":
         raise FileFormatError(
-            f"{name} is empty (0 bytes): the export or copy did not complete. Export or copy the file again.",
-            file=name)
+            f"{name} is empty (0 bytes): the export or copy did not complete. Export or copy the file again.", file=name
+        )
     if kind == "encrypted":
         raise FileFormatError(
             f"{name} is password-protected (encrypted), so its data cannot be read. Open it in Excel or "
             "LibreOffice with the password, remove the password (File > Info > Protect Workbook > Encrypt "
-            "with Password, clear it) and save it again.", file=name)
+            "with Password, clear it) and save it again.",
+            file=name,
+        )
     if kind == "xls" and expected == "xlsx":
         raise FileFormatError(
             f"{name} is an old-style Excel .xls workbook saved with an .xlsx name. Open it in Excel or "
-            "LibreOffice and save it as .xlsx (Excel Workbook).", file=name)
+            "LibreOffice and save it as .xlsx (Excel Workbook).",
+            file=name,
+        )
     if kind == "xls":
         raise FileFormatError(
             f"{name} is an old-style Excel .xls workbook, which surveykit does not read. Open it in Excel or "
-            "LibreOffice and save it as .xlsx.", file=name)
+            "LibreOffice and save it as .xlsx.",
+            file=name,
+        )
     if kind in FORMATS:
-        right_ext = {"sav": ".sav", "zsav": ".zsav", "por": ".por", "dta": ".dta", "xlsx": ".xlsx",
-                     "csv": ".csv", "parquet": ".parquet"}[kind]
+        right_ext = {
+            "sav": ".sav",
+            "zsav": ".zsav",
+            "por": ".por",
+            "dta": ".dta",
+            "xlsx": ".xlsx",
+            "csv": ".csv",
+            "parquet": ".parquet",
+        }[kind]
         raise FileFormatError(
             f"{p.name} is named as {describe(expected)} but contains {describe(kind)}. Rename it to the right "
-            f"extension ({right_ext}) or pass format={kind!r}.", file=name)
+            f"extension ({right_ext}) or pass format={kind!r}.",
+            file=name,
+        )
     raise FileFormatError(
         f"{name} is not {describe(expected)}: its content is {describe(kind)}. The file is damaged or is "
-        "not the data file; export or copy it again from its source.", file=name)
+        "not the data file; export or copy it again from its source.",
+        file=name,
+    )

@@ -20,10 +20,23 @@ _STATA_LETTER = re.compile(r"^\.[a-z]$")
 
 #: format limits checked before writing (bytes of UTF-8 for SPSS, characters for Stata)
 LIMITS = {
-    "sav": {"name_bytes": 64, "variable_label_bytes": 256, "value_label_bytes": 120, "file_label_bytes": 64,
-            "string_bytes": 32767, "missing_values": 3, "string_missing_bytes": 8},
-    "dta": {"name_chars": 32, "variable_label_chars": 80, "value_label_bytes": 32000, "file_label_chars": 80,
-            "label_code_min": -2147483647, "label_code_max": 2147483620},
+    "sav": {
+        "name_bytes": 64,
+        "variable_label_bytes": 256,
+        "value_label_bytes": 120,
+        "file_label_bytes": 64,
+        "string_bytes": 32767,
+        "missing_values": 3,
+        "string_missing_bytes": 8,
+    },
+    "dta": {
+        "name_chars": 32,
+        "variable_label_chars": 80,
+        "value_label_bytes": 32000,
+        "file_label_chars": 80,
+        "label_code_min": -2147483647,
+        "label_code_max": 2147483620,
+    },
     "xlsx": {"rows": 1048575, "columns": 16384, "cell_chars": 32767},
 }
 _MAX_EXACT = 2**53
@@ -32,6 +45,7 @@ _MAX_EXACT = 2**53
 def _atomic_write(target: Path, job: Callable[[str], None]) -> Path:
     """:func:`surveykit.fileio.atomic_write` (one mechanism for every writer), with pyreadstat's
     refusals said in words: its errors carry no errno, so a full disk is recognised by the space left."""
+
     def run(tmp: str) -> None:
         try:
             job(tmp)
@@ -43,12 +57,13 @@ def _atomic_write(target: Path, job: Callable[[str], None]) -> Path:
                 raise FormatCapacityError(
                     f"cannot write {target}: the writer stopped ({exc}); {free:,} bytes are free on that disk, "
                     "so it is probably full. Free some space and try again. Nothing was written.",
-                    file=str(target)) from exc
-            raise FormatCapacityError(f"cannot write {target}: the writer refused the data ({exc}). Nothing was "
-                                      "written.", file=str(target)) from exc
+                    file=str(target),
+                ) from exc
+            raise FormatCapacityError(
+                f"cannot write {target}: the writer refused the data ({exc}). Nothing was written.", file=str(target)
+            ) from exc
 
     return atomic_write(target, run, MicrodataError)
-
 
 
 def _kind(s: pd.Series) -> str:
@@ -171,14 +186,18 @@ class WriteContext:
             short = _fit(text, limit, unit)
             self.cut.append(f"{what} ({n} {unit} -> {_length(short, unit)})")
             return short
-        self.problems.append(f"{what} is {n} {unit}; {ext} allows {limit}. Shorten the labels, or pass "
-                             "long_labels='truncate' to cut them (with a warning)")
+        self.problems.append(
+            f"{what} is {n} {unit}; {ext} allows {limit}. Shorten the labels, or pass "
+            "long_labels='truncate' to cut them (with a warning)"
+        )
         return text
 
     def variable_labels(self, limit: int, unit: str, ext: str) -> dict[str, str | None]:
         """The variable labels, each checked with :meth:`label`."""
-        return {c: self.label(str(v), limit, unit, f"variable label of {c!r}", ext)
-                for c, v in self.meta["variable_labels"].items()}
+        return {
+            c: self.label(str(v), limit, unit, f"variable label of {c!r}", ext)
+            for c, v in self.meta["variable_labels"].items()
+        }
 
 
 def _big_ints(s: pd.Series, col: str, ext: str, problems: list[str]) -> None:
@@ -194,16 +213,19 @@ def _big_ints(s: pd.Series, col: str, ext: str, problems: list[str]) -> None:
     else:
         return
     if len(big):
-        problems.append(f"{col!r} holds integers beyond 2**53 (e.g. {big.iloc[0]} at row {big.index[0]}), "
-                        f"which {ext} stores as doubles and would change. Write it as text (astype(str))")
+        problems.append(
+            f"{col!r} holds integers beyond 2**53 (e.g. {big.iloc[0]} at row {big.index[0]}), "
+            f"which {ext} stores as doubles and would change. Write it as text (astype(str))"
+        )
 
 
 def _as_ns(s: pd.Series, col: str, ext: str, problems: list[str]) -> pd.Series:
     """Dates in nanoseconds, the only unit pyreadstat reads correctly: a datetime64[s] column (from a
     numpy datetime64[D] array) was written as 1970-01-01 in every row."""
     if getattr(s.dtype, "tz", None) is not None:
-        problems.append(f"{col!r} has time-zone-aware dates, which {ext} cannot hold; convert them "
-                        "(s.dt.tz_convert(None))")
+        problems.append(
+            f"{col!r} has time-zone-aware dates, which {ext} cannot hold; convert them (s.dt.tz_convert(None))"
+        )
         return s
     try:
         return pd.to_datetime(s).astype("datetime64[ns]")
@@ -217,8 +239,10 @@ def _nul(s: pd.Series, col: str, ext: str, problems: list[str]) -> None:
     txt = s[s.map(type).eq(str)]
     bad = txt[txt.str.contains("\x00", regex=False)]
     if len(bad):
-        problems.append(f"{col!r} has text holding a NUL character (\\x00, row {bad.index[0]!r}), which {ext} "
-                        "would cut or garble; remove it (s.str.replace('\\x00', ''))")
+        problems.append(
+            f"{col!r} has text holding a NUL character (\\x00, row {bad.index[0]!r}), which {ext} "
+            "would cut or garble; remove it (s.str.replace('\\x00', ''))"
+        )
 
 
 def _int_format(s: pd.Series) -> str | None:
@@ -230,15 +254,14 @@ def _int_format(s: pd.Series) -> str | None:
     return f"F{max(width, 1)}.0"
 
 
-
 def _mixed_message(s: pd.Series, col: str, ext: str) -> str:
     num = pd.to_numeric(s, errors="coerce")
     odd = s[s.notna() & num.isna()]
     example = f" (e.g. {odd.iloc[0]!r} at row {odd.index[0]!r})" if len(odd) and num.notna().any() else ""
-    return (f"{col!r} mixes numbers and text{example}; {ext} columns are either numeric or text. Convert the "
-            "column (pd.to_numeric or astype(str)) first")
-
-
+    return (
+        f"{col!r} mixes numbers and text{example}; {ext} columns are either numeric or text. Convert the "
+        "column (pd.to_numeric or astype(str)) first"
+    )
 
 
 def _cells_as_labels(df: pd.DataFrame, meta: dict[str, Any], problems: list[str], ext: str) -> pd.DataFrame:
@@ -249,8 +272,10 @@ def _cells_as_labels(df: pd.DataFrame, meta: dict[str, Any], problems: list[str]
         if labels:
             dup = pd.Series(labels).duplicated(keep=False)
             if dup.any():
-                problems.append(f"{col!r} gives the label {pd.Series(labels)[dup].iloc[0]!r} to several codes, so "
-                                f"labels in cells could not be read back to codes; write {ext} with cells='codes'")
+                problems.append(
+                    f"{col!r} gives the label {pd.Series(labels)[dup].iloc[0]!r} to several codes, so "
+                    f"labels in cells could not be read back to codes; write {ext} with cells='codes'"
+                )
             lookup = {}
             for k, v in labels.items():
                 lookup[k] = v

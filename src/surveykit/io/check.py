@@ -144,8 +144,12 @@ def check_microdata(
     if id is not None:
         if ids is not None:
             raise MicrodataError("check_microdata got both ids= and its old name id=; give only ids=.")
-        warnings.warn("check_microdata(id=...) is deprecated and will be removed in the next release; "
-                      "use ids=... (the same value).", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "check_microdata(id=...) is deprecated and will be removed in the next release; "
+            "use ids=... (the same value).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         ids = id
     if not isinstance(language, str):
         raise MicrodataError(f"language= must be a language tag such as 'en' or 'es'; got {language!r:.60}.")
@@ -176,32 +180,39 @@ def check_microdata(
 # ============================================================================================
 def _tables(data: Any, q: Questionnaire, unit: str | None) -> tuple[dict[str, pd.DataFrame], str]:
     if not callable(getattr(q, "repeats", None)) or not callable(getattr(q, "questions", None)):
-        hint = (" Load it first: sk.load_questionnaire(path)." if isinstance(q, (str, os.PathLike)) else "")
-        raise MicrodataError(f"check_microdata needs a Questionnaire as its second argument; got "
-                             f"{type(q).__name__} {q!r:.80}.{hint}")
+        hint = " Load it first: sk.load_questionnaire(path)." if isinstance(q, (str, os.PathLike)) else ""
+        raise MicrodataError(
+            f"check_microdata needs a Questionnaire as its second argument; got {type(q).__name__} {q!r:.80}.{hint}"
+        )
     main = getattr(q, "unit", None) or "main"
     repeats = {r.name for r in q.repeats()}
     if isinstance(data, pd.DataFrame):
         name = unit or main
         if unit is not None and unit not in repeats and unit != main:
-            raise MicrodataError(f"unit={unit!r} is not a repeat of questionnaire {q.id!r}; its units are "
-                                 f"{[main, *sorted(repeats)]}.")
+            raise MicrodataError(
+                f"unit={unit!r} is not a repeat of questionnaire {q.id!r}; its units are {[main, *sorted(repeats)]}."
+            )
         data = {name: data}
     if not isinstance(data, Mapping):
         raise MicrodataError(f"check_microdata needs a DataFrame or a dict of DataFrames; got {type(data).__name__}.")
     tables = {}
     for name, df in data.items():
         if name not in repeats and name != main:
-            raise MicrodataError(f"table {name!r} is not a unit of questionnaire {q.id!r}: name the main table "
-                                 f"{main!r} and each roster after its repeat ({sorted(repeats)}).")
+            raise MicrodataError(
+                f"table {name!r} is not a unit of questionnaire {q.id!r}: name the main table "
+                f"{main!r} and each roster after its repeat ({sorted(repeats)})."
+            )
         if not isinstance(df, pd.DataFrame):
             raise MicrodataError(f"table {name!r} must be a DataFrame; got {type(df).__name__}.")
         tables[name] = df
     for name, df in tables.items():
         dups = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
         if dups:
-            raise MicrodataError(f"table {name!r} has the column name(s) {dups} more than once, so its answers "
-                                 "cannot be told apart; rename the duplicates.", column=dups[0])
+            raise MicrodataError(
+                f"table {name!r} has the column name(s) {dups} more than once, so its answers "
+                "cannot be told apart; rename the duplicates.",
+                column=dups[0],
+            )
     return tables, main
 
 
@@ -221,8 +232,10 @@ def _id_columns(ids: Any, tables: dict[str, pd.DataFrame], main: str) -> dict[st
             continue
         absent = [c for c in cols if c not in tables[name].columns]
         if absent:
-            raise MicrodataError(f"id column(s) {absent} are not in table {name!r}; its columns start "
-                                 f"{list(tables[name].columns[:8])}.", column=absent[0])
+            raise MicrodataError(
+                f"id column(s) {absent} are not in table {name!r}; its columns start {list(tables[name].columns[:8])}.",
+                column=absent[0],
+            )
         out[name] = cols
     return out
 
@@ -235,7 +248,7 @@ def _warn_converted(tables: dict[str, pd.DataFrame]) -> None:
             warnings.warn(
                 f"{total} declared missing code(s) in table {name!r} were turned into NaN when the data was read "
                 f"({', '.join(f'{c}: {n}' for c, n in list(converted.items())[:5])}); they count as unanswered "
-                "here. Read the data with user_missing='keep' to check them as answers.", SurveykitWarning,
-                stacklevel=3)
-
-
+                "here. Read the data with user_missing='keep' to check them as answers.",
+                SurveykitWarning,
+                stacklevel=3,
+            )

@@ -30,9 +30,11 @@ class _CsvSource(_Source):
         self.opts = opts
         if sep is None:
             sep = "\t" if Path(name).suffix.lower() == ".tsv" else ","
-        if not isinstance(sep, str) or len(sep) != 1 or sep in "\r\n\"":
-            raise MicrodataError(f"{name}: sep must be one character that separates the fields (',', ';', '\\t' "
-                                 f"or '|'); got {sep!r}.", file=name)
+        if not isinstance(sep, str) or len(sep) != 1 or sep in '\r\n"':
+            raise MicrodataError(
+                f"{name}: sep must be one character that separates the fields (',', ';', '\\t' or '|'); got {sep!r}.",
+                file=name,
+            )
         self.sep = sep
         self._fields_checked = False
         self._datetimes: set[str] = set()
@@ -44,7 +46,9 @@ class _CsvSource(_Source):
         except LookupError as exc:
             raise FileEncodingError(
                 f"{name}: encoding {encoding!r} is unknown. Use a Python codec name such as 'utf-8', "
-                "'cp1252' (Excel on Windows) or 'latin1'.", file=name) from exc
+                "'cp1252' (Excel on Windows) or 'latin1'.",
+                file=name,
+            ) from exc
         self._header = self._read_header()
         self._types: dict[str, str] = {}
 
@@ -56,11 +60,14 @@ class _CsvSource(_Source):
         except UnicodeDecodeError as exc:
             raise self._decode_error(exc) from exc
         except csv.Error as exc:
-            raise FileFormatError(f"{self.name}: the header line cannot be read as CSV ({exc}).",
-                                  file=self.name) from exc
+            raise FileFormatError(
+                f"{self.name}: the header line cannot be read as CSV ({exc}).", file=self.name
+            ) from exc
         if not header or all(h.strip() == "" for h in header):
-            raise FileFormatError(f"{self.name} has no header line (the first line is empty). The first line "
-                                  "must name the columns.", file=self.name)
+            raise FileFormatError(
+                f"{self.name} has no header line (the first line is empty). The first line must name the columns.",
+                file=self.name,
+            )
         _check_header(header, self.name, lambda i: f"field {i + 1} of the header line")
         return header
 
@@ -77,9 +84,12 @@ class _CsvSource(_Source):
         except UnicodeDecodeError as exc:
             raise self._decode_error(exc) from exc
         except csv.Error as exc:
-            raise FileFormatError(f"{self.name} is not a well-formed CSV file ({exc}). Check the separator "
-                                  f"(sep={self.sep!r}) and the quotes.", file=self.name) from exc
-        if any(k not in (n, 0) for k in counts):   # 0: a blank line, read as an empty row
+            raise FileFormatError(
+                f"{self.name} is not a well-formed CSV file ({exc}). Check the separator "
+                f"(sep={self.sep!r}) and the quotes.",
+                file=self.name,
+            ) from exc
+        if any(k not in (n, 0) for k in counts):  # 0: a blank line, read as an empty row
             bad = []
             with open(self.name, encoding=self.encoding, newline="") as fh:
                 reader = csv.reader(fh, delimiter=self.sep)
@@ -89,26 +99,32 @@ class _CsvSource(_Source):
                         bad.append((start, len(fields), fields))
                     start = reader.line_num + 1
             line, k, fields = bad[0]
-            what = (f"{k} fields but the header has {n}: the value(s) {fields[n:][:3]} have no column and would "
-                    "be lost" if k > n else
-                    f"only {k} field(s) but the header has {n}: a value is missing (a truncated file, or a "
-                    "separator missing)")
+            what = (
+                f"{k} fields but the header has {n}: the value(s) {fields[n:][:3]} have no column and would be lost"
+                if k > n
+                else f"only {k} field(s) but the header has {n}: a value is missing (a truncated file, or a "
+                "separator missing)"
+            )
             more = f" ({len(bad)} such lines: {format_rows([b[0] for b in bad])})" if len(bad) > 1 else ""
             raise FileFormatError(
                 f"{self.name}: line {line} has {what}{more}. Fix those lines; check the separator "
-                f"(sep={self.sep!r}) and that values holding it are in quotes.", file=self.name,
-                rows=[b[0] for b in bad])
+                f"(sep={self.sep!r}) and that values holding it are in quotes.",
+                file=self.name,
+                rows=[b[0] for b in bad],
+            )
         self._fields_checked = True
 
     def _decode_error(self, exc: UnicodeDecodeError) -> FileEncodingError:
         line_no, col = _locate_bad_bytes(self.name, self.encoding)
         where = f"line {line_no}, byte {col}" if line_no else f"byte {exc.start}"
-        bad = exc.object[exc.start:exc.start + 4] if isinstance(exc.object, bytes) else b""
+        bad = exc.object[exc.start : exc.start + 4] if isinstance(exc.object, bytes) else b""
         guess = "cp1252" if self.encoding.replace("-", "").lower() in ("utf8", "utf8sig") else "utf-8"
         return FileEncodingError(
             f"{self.name}: {where} cannot be decoded as {self.encoding} (bytes {bad!r}). The file was probably "
             f"saved in another encoding; files saved by Excel on Windows are usually cp1252. Pass "
-            f"encoding={guess!r} (or the file's real encoding) to read_microdata.", file=self.name)
+            f"encoding={guess!r} (or the file's real encoding) to read_microdata.",
+            file=self.name,
+        )
 
     def _sidecar(self) -> dict[str, Any] | None:
         side = Path(self.name + SIDECAR_SUFFIX)
@@ -117,26 +133,37 @@ class _CsvSource(_Source):
         try:
             obj = json.loads(side.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            raise FileFormatError(f"{side}: the metadata file next to {self.name} is not valid JSON ({exc}). "
-                                  "Fix or delete it.", file=str(side)) from exc
+            raise FileFormatError(
+                f"{side}: the metadata file next to {self.name} is not valid JSON ({exc}). Fix or delete it.",
+                file=str(side),
+            ) from exc
         if not isinstance(obj, dict):
-            raise FileFormatError(f"{side}: the metadata file next to {self.name} must hold a JSON object. Fix or "
-                                  "delete it.", file=str(side))
+            raise FileFormatError(
+                f"{side}: the metadata file next to {self.name} must hold a JSON object. Fix or delete it.",
+                file=str(side),
+            )
         schema = obj.get("tableSchema")
         columns = schema.get("columns") if isinstance(schema, dict) else None
         if isinstance(columns, list):
             # the writer records dates; without this they would come back as text
-            self._datetimes = {str(c["name"]) for c in columns if isinstance(c, dict) and c.get("name") is not None
-                               and c.get("datatype") in ("datetime", "date", "dateTime")}
+            self._datetimes = {
+                str(c["name"])
+                for c in columns
+                if isinstance(c, dict)
+                and c.get("name") is not None
+                and c.get("datatype") in ("datetime", "date", "dateTime")
+            }
         sk_meta = obj.get("surveykit")
         if sk_meta is None:
             return None
         try:
             return from_json(sk_meta)
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            raise FileFormatError(f"{side}: the surveykit labels in the metadata file next to {self.name} are "
-                                  f"malformed ({exc}). Fix or delete it.",
-                                  file=str(side)) from exc
+            raise FileFormatError(
+                f"{side}: the surveykit labels in the metadata file next to {self.name} are "
+                f"malformed ({exc}). Fix or delete it.",
+                file=str(side),
+            ) from exc
 
     def metadata(self) -> dict[str, Any]:
         meta = self._sidecar() or empty_metadata()
@@ -149,17 +176,23 @@ class _CsvSource(_Source):
     def _reader(self, columns: list[str], chunksize: int | None) -> Any:
         # arrow-backed text is fast per column but costs ~0.1 ms of set-up per column: wide files as objects
         kind = object if len(self._header) > 1000 else str
-        kw: dict[str, Any] = dict(sep=self.sep, dtype=kind, keep_default_na=False, na_values=self.opts.na_values,
-                                  encoding=self.encoding, chunksize=chunksize,
-                                  usecols=None if columns == self._header else columns,
-                                  skip_blank_lines=False)
+        kw: dict[str, Any] = dict(
+            sep=self.sep,
+            dtype=kind,
+            keep_default_na=False,
+            na_values=self.opts.na_values,
+            encoding=self.encoding,
+            chunksize=chunksize,
+            usecols=None if columns == self._header else columns,
+            skip_blank_lines=False,
+        )
         # the header was checked for duplicates; the names are the ones the csv module read (pandas
         # strips a second byte-order mark, say, which would make them differ)
         kw.update(header=0, names=self._header)
         return pd.read_csv(self.name, **kw)
 
     def _convert(self, df: pd.DataFrame, first: bool) -> pd.DataFrame:
-        out: dict[str, pd.Series] = {}   # built whole: assigning 20,000 columns one by one is quadratic
+        out: dict[str, pd.Series] = {}  # built whole: assigning 20,000 columns one by one is quadratic
         for col in df.columns:
             want = self.opts.dtype.get(col)
             if want is None and col in self._datetimes:
@@ -178,7 +211,7 @@ class _CsvSource(_Source):
         self._types.update(kinds)
         if not out:
             return typed
-        for col, values in out.items():   # the few columns with a dtype= of their own
+        for col, values in out.items():  # the few columns with a dtype= of their own
             typed[col] = values
         return typed[list(df.columns)]
 
@@ -189,8 +222,11 @@ class _CsvSource(_Source):
         except UnicodeDecodeError as exc:
             raise self._decode_error(exc) from exc
         except pd.errors.ParserError as exc:
-            raise FileFormatError(f"{self.name} is not a well-formed CSV file: {exc}. Check the separator "
-                                  f"(sep={self.sep!r}) and quoting around that line.", file=self.name) from exc
+            raise FileFormatError(
+                f"{self.name} is not a well-formed CSV file: {exc}. Check the separator "
+                f"(sep={self.sep!r}) and quoting around that line.",
+                file=self.name,
+            ) from exc
         if list(df.columns) != columns:
             df = df[columns]
         return self._convert(df, first=True)
@@ -206,8 +242,11 @@ class _CsvSource(_Source):
         except UnicodeDecodeError as exc:
             raise self._decode_error(exc) from exc
         except pd.errors.ParserError as exc:
-            raise FileFormatError(f"{self.name} is not a well-formed CSV file: {exc}. Check the separator "
-                                  f"(sep={self.sep!r}) and quoting around that line.", file=self.name) from exc
+            raise FileFormatError(
+                f"{self.name} is not a well-formed CSV file: {exc}. Check the separator "
+                f"(sep={self.sep!r}) and quoting around that line.",
+                file=self.name,
+            ) from exc
 
 
 def _allow_long_fields() -> None:
@@ -230,7 +269,6 @@ def _locate_bad_bytes(path: str, encoding: str) -> tuple[int | None, int | None]
     return None, None
 
 
-
 def _sidecar_json(meta: dict[str, Any], columns: list[str], data: pd.DataFrame, file_name: str) -> dict[str, Any]:
     sk_meta = restrict(meta, columns)
     sk_meta.pop("file", None)
@@ -250,8 +288,12 @@ def _sidecar_json(meta: dict[str, Any], columns: list[str], data: pd.DataFrame, 
         if c in meta["variable_labels"]:
             col["titles"] = meta["variable_labels"][c]
         types.append(col)
-    return {"@context": "http://www.w3.org/ns/csvw", "url": file_name,
-            "tableSchema": {"columns": types}, "surveykit": to_json(sk_meta)}
+    return {
+        "@context": "http://www.w3.org/ns/csvw",
+        "url": file_name,
+        "tableSchema": {"columns": types},
+        "surveykit": to_json(sk_meta),
+    }
 
 
 def _write_csv(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
@@ -262,15 +304,20 @@ def _write_csv(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
         s = data[col]
         if pd.api.types.is_float_dtype(s.dtype):
             vals = s.dropna().to_numpy()
-            if len(vals) and np.all(np.isfinite(vals)) and np.all(vals == np.round(vals)) and \
-                    np.all(np.abs(vals) < _MAX_EXACT):
+            if (
+                len(vals)
+                and np.all(np.isfinite(vals))
+                and np.all(vals == np.round(vals))
+                and np.all(np.abs(vals) < _MAX_EXACT)
+            ):
                 data[col] = s.astype("Int64")
     for col in data.columns:
         if data[col].dtype == object or pd.api.types.is_string_dtype(data[col].dtype):
             _nul(data[col], col, ".csv", problems)
     # dates need the sidecar too: without it they come back as text
-    has_meta = any(meta.get(k) for k in ("variable_labels", "value_labels", "missing", "measure")) or \
-        any(pd.api.types.is_datetime64_any_dtype(df[c].dtype) for c in df.columns)
+    has_meta = any(meta.get(k) for k in ("variable_labels", "value_labels", "missing", "measure")) or any(
+        pd.api.types.is_datetime64_any_dtype(df[c].dtype) for c in df.columns
+    )
     sidecar = _sidecar_json(meta, list(df.columns), df, Path(name).name) if has_meta else None
     side_path = Path(name + SIDECAR_SUFFIX)
 
@@ -278,8 +325,10 @@ def _write_csv(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
         try:
             data.to_csv(tmp, index=False, encoding=ctx.encoding)
         except UnicodeEncodeError as exc:
-            raise FormatCapacityError(f"cannot write {name}: text cannot be encoded as {ctx.encoding} ({exc}); use "
-                                      "encoding='utf-8'.", file=name) from exc
+            raise FormatCapacityError(
+                f"cannot write {name}: text cannot be encoded as {ctx.encoding} ({exc}); use encoding='utf-8'.",
+                file=name,
+            ) from exc
         if sidecar is not None:
             text = json.dumps(sidecar, ensure_ascii=False, indent=1)
 

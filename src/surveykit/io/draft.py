@@ -105,8 +105,9 @@ def questionnaire_from_metadata(
         meta = read_metadata(source)
         file_name = str(source)
     else:
-        raise MicrodataError(f"questionnaire_from_metadata needs a path, a DataFrame or a metadata dict; "
-                             f"got {type(source).__name__}.")
+        raise MicrodataError(
+            f"questionnaire_from_metadata needs a path, a DataFrame or a metadata dict; got {type(source).__name__}."
+        )
     columns = list(meta.get("columns") or (list(data.columns) if data is not None else []))
     if not columns:
         raise MicrodataError("the metadata lists no columns; give the file or the DataFrame read from it.")
@@ -135,10 +136,16 @@ def questionnaire_from_metadata(
             # number with missing codes, not a select_one with an empty choice list
             labels = {}
         if labels:
-            choices = [m.Choice(code=code, label={language: text}) for code, text in labels.items()
-                       if not any(_same(code, mc.code) for mc in miss_codes)]
-            key = (tuple((c.code, c.label[language]) for c in choices),
-                   tuple((mc.kind, mc.code, mc.stata) for mc in miss_codes), measure.get(col) == "ordinal")
+            choices = [
+                m.Choice(code=code, label={language: text})
+                for code, text in labels.items()
+                if not any(_same(code, mc.code) for mc in miss_codes)
+            ]
+            key = (
+                tuple((c.code, c.label[language]) for c in choices),
+                tuple((mc.kind, mc.code, mc.stata) for mc in miss_codes),
+                measure.get(col) == "ordinal",
+            )
             name = list_of_set.get(key)
             if name is None:
                 name = _list_name(col, lists)
@@ -152,22 +159,38 @@ def questionnaire_from_metadata(
             kinds = []
             for mc in miss_codes:
                 existing = q_missing.get(mc.kind)
-                k = mc.kind if existing is None or (existing.code == mc.code and existing.stata == mc.stata) \
+                k = (
+                    mc.kind
+                    if existing is None or (existing.code == mc.code and existing.stata == mc.stata)
                     else f"{mc.kind}_{_code_suffix(mc.code)}"
+                )
                 q_missing.setdefault(k, mc.model_copy(update={"kind": k}))
                 kinds.append(k)
-        cls = {"integer": m.IntegerQuestion, "decimal": m.DecimalQuestion, "text": m.TextQuestion,
-               "date": m.DateQuestion, "datetime": m.DateTimeQuestion, "time": m.TimeQuestion}[kind]
+        cls = {
+            "integer": m.IntegerQuestion,
+            "decimal": m.DecimalQuestion,
+            "text": m.TextQuestion,
+            "date": m.DateQuestion,
+            "datetime": m.DateTimeQuestion,
+            "time": m.TimeQuestion,
+        }[kind]
         extra: dict[str, Any] = {"missing": kinds} if kinds is not None else {}
         items.append(cls(name=col, label=label, **extra))
     qid = id or _sanitize(Path(file_name).stem if file_name else "draft")
     what = Path(file_name).name if file_name else "metadata"
     return m.Questionnaire(
-        id=qid, languages=[language], title={language: title or meta.get("file_label") or qid},
-        missing_codes=list(q_missing.values()), choice_lists=lists, items=items,
-        settings={"provenance": f"inferred from {what} by surveykit.questionnaire_from_metadata: names, "
-                                "labels, value labels and missing codes only; add question text, relevance, "
-                                "constraints and repeats"})
+        id=qid,
+        languages=[language],
+        title={language: title or meta.get("file_label") or qid},
+        missing_codes=list(q_missing.values()),
+        choice_lists=lists,
+        items=items,
+        settings={
+            "provenance": f"inferred from {what} by surveykit.questionnaire_from_metadata: names, "
+            "labels, value labels and missing codes only; add question text, relevance, "
+            "constraints and repeats"
+        },
+    )
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -216,8 +239,9 @@ def _missing_codes(decl: Mapping[str, Any], labels: Mapping[Any, str], m: Any, l
         used.add(kind)
         out.append(m.MissingCode(kind=kind, code=code, label={language: label} if label else {}))
     for letter in decl.get("stata") or []:
-        kind = {".d": "dont_know", ".r": "refused", ".n": "not_applicable", ".a": "no_answer",
-                ".s": "skipped"}.get(letter, f"missing_{letter.lstrip('.')}")
+        kind = {".d": "dont_know", ".r": "refused", ".n": "not_applicable", ".a": "no_answer", ".s": "skipped"}.get(
+            letter, f"missing_{letter.lstrip('.')}"
+        )
         if kind in used:
             kind = f"missing_{letter.lstrip('.')}"
         used.add(kind)

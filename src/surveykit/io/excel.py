@@ -53,11 +53,15 @@ class _ExcelSource(_Source):
             except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
                 raise FileFormatError(
                     f"{self.name} is truncated or damaged (not a complete .xlsx workbook: {exc}). Save it again "
-                    "from Excel/LibreOffice, or copy it again.", file=self.name) from exc
+                    "from Excel/LibreOffice, or copy it again.",
+                    file=self.name,
+                ) from exc
             except (InvalidFileException, KeyError, OSError, ValueError, NotImplementedError) as exc:
                 raise FileFormatError(
                     f"{self.name} cannot be opened as an .xlsx workbook ({exc}). Save it again from "
-                    "Excel/LibreOffice as 'Excel Workbook (.xlsx)'.", file=self.name) from exc
+                    "Excel/LibreOffice as 'Excel Workbook (.xlsx)'.",
+                    file=self.name,
+                ) from exc
         return self._wb
 
     def _sheet_name(self) -> str:
@@ -70,14 +74,18 @@ class _ExcelSource(_Source):
             return names[0]
         if isinstance(arg, (int, np.integer)) and not isinstance(arg, bool):
             if not 0 <= arg < len(names):
-                raise MicrodataError(f"{self.name} has {len(names)} sheet(s) ({', '.join(names)}); sheet={arg} "
-                                     "does not exist (positions start at 0).", file=self.name)
+                raise MicrodataError(
+                    f"{self.name} has {len(names)} sheet(s) ({', '.join(names)}); sheet={arg} "
+                    "does not exist (positions start at 0).",
+                    file=self.name,
+                )
             return names[arg]
         if arg not in names:
             close = difflib.get_close_matches(str(arg), names, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise MicrodataError(f"{self.name} has no sheet {arg!r}; its sheets are {', '.join(names)}.{hint}",
-                                 file=self.name)
+            raise MicrodataError(
+                f"{self.name} has no sheet {arg!r}; its sheets are {', '.join(names)}.{hint}", file=self.name
+            )
         return str(arg)
 
     def _rows(self, sheet: str) -> list[tuple[Any, ...]]:
@@ -88,8 +96,11 @@ class _ExcelSource(_Source):
             ws.reset_dimensions()
             rows = list(ws.iter_rows(values_only=True))
         except DAMAGED_XLSX as exc:
-            raise FileFormatError(f"{self.name}, sheet {sheet!r}, cannot be read ({exc}). Save the workbook "
-                                  "again from Excel/LibreOffice.", file=self.name) from exc
+            raise FileFormatError(
+                f"{self.name}, sheet {sheet!r}, cannot be read ({exc}). Save the workbook "
+                "again from Excel/LibreOffice.",
+                file=self.name,
+            ) from exc
         # trailing empty rows are formatting, not data
         while rows and all(v is None for v in rows[-1]):
             rows.pop()
@@ -107,9 +118,11 @@ class _ExcelSource(_Source):
             # rows left entirely empty at the end, which the workbook's 'file' sheet counts as data
             rows += [()] * (n_rows - (len(rows) - 1))
         if not rows:
-            raise FileFormatError(f"{self.name}: sheet {sheet!r} is empty. Choose the sheet with the data "
-                                  f"(sheet=...); the workbook has {', '.join(self._open().sheetnames)}.",
-                                  file=self.name)
+            raise FileFormatError(
+                f"{self.name}: sheet {sheet!r} is empty. Choose the sheet with the data "
+                f"(sheet=...); the workbook has {', '.join(self._open().sheetnames)}.",
+                file=self.name,
+            )
         width = max(len(r) for r in rows)
         header = list(rows[0]) + [None] * (width - len(rows[0]))
         body = [tuple(r) + (None,) * (width - len(r)) for r in rows[1:]]
@@ -120,8 +133,7 @@ class _ExcelSource(_Source):
         columns = [columns[i] for i in keep]
         letters = [get_column_letter(i + 1) for i in keep]
         names = [_header_name(h) for h in header]
-        _check_header(names, self.name,
-                      lambda i: f"cell {letters[i]}1 of sheet {sheet!r}")
+        _check_header(names, self.name, lambda i: f"cell {letters[i]}1 of sheet {sheet!r}")
         data = {}
         for name, letter, values in zip(names, letters, columns):
             data[name] = _excel_column(values, name, self, letter)
@@ -139,14 +151,18 @@ class _ExcelSource(_Source):
         try:
             cells = _formula_cells_without_value(self.name, self._open()[sheet])
         except DAMAGED_XLSX as exc:
-            raise FileFormatError(f"{self.name}, sheet {sheet!r}, is damaged ({exc}). Save the workbook again "
-                                  "from Excel/LibreOffice.", file=self.name) from exc
+            raise FileFormatError(
+                f"{self.name}, sheet {sheet!r}, is damaged ({exc}). Save the workbook again from Excel/LibreOffice.",
+                file=self.name,
+            ) from exc
         if cells:
             raise FileFormatError(
                 f"{self.name}, sheet {sheet!r}: {len(cells)} cell(s) hold formulas without saved results "
                 f"({format_rows(cells)}), so their values cannot be read. Open the workbook in Excel or "
                 "LibreOffice and save it (this stores the results), or paste the values instead of formulas.",
-                file=self.name, rows=cells)
+                file=self.name,
+                rows=cells,
+            )
 
     def row_numbers(self, index: Any) -> list[Any]:
         return [int(i) + 2 for i in index]
@@ -194,7 +210,7 @@ class _ExcelSource(_Source):
         # an .xlsx sheet is at most 1,048,576 rows and openpyxl parses it whole; chunks are slices
         df = self.read(columns)
         for start in range(0, max(len(df), 1), chunksize):
-            part = df.iloc[start:start + chunksize]
+            part = df.iloc[start : start + chunksize]
             if len(part) or start == 0:
                 yield part.copy()
 
@@ -241,7 +257,6 @@ def _formula_cells_without_value(path: str, ws: Any) -> list[str]:
     return formula_cells_without_value(path, getattr(ws, "_worksheet_path", None))
 
 
-
 def _write_xlsx(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
     meta, problems = ctx.meta, ctx.problems
     from openpyxl import Workbook
@@ -250,8 +265,10 @@ def _write_xlsx(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
 
     lim = LIMITS["xlsx"]
     if len(df) > lim["rows"]:
-        problems.append(f"{len(df):,} rows do not fit in an Excel sheet ({lim['rows']:,} data rows at most); "
-                        "write .sav, .dta, .csv or .parquet")
+        problems.append(
+            f"{len(df):,} rows do not fit in an Excel sheet ({lim['rows']:,} data rows at most); "
+            "write .sav, .dta, .csv or .parquet"
+        )
     if df.shape[1] > lim["columns"]:
         problems.append(f"{df.shape[1]:,} columns do not fit in an Excel sheet ({lim['columns']:,} at most)")
     data = _prepare_plain(df, meta, ctx.cells, problems, ".xlsx")
@@ -260,19 +277,23 @@ def _write_xlsx(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
         s = data[col]
         _big_ints(s, col, ".xlsx", problems)
         if pd.api.types.is_datetime64_any_dtype(s.dtype) and getattr(s.dtype, "tz", None) is not None:
-            problems.append(f"{col!r} has time-zone-aware dates, which Excel cannot hold; convert them "
-                            "(s.dt.tz_convert(None))")
+            problems.append(
+                f"{col!r} has time-zone-aware dates, which Excel cannot hold; convert them (s.dt.tz_convert(None))"
+            )
         if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
             txt = s[s.map(type).eq(str)]
             if len(txt):
                 lens = txt.str.len()
                 if (lens > lim["cell_chars"]).any():
-                    problems.append(f"{col!r} has text longer than {lim['cell_chars']} characters (row "
-                                    f"{lens.idxmax()!r}), the Excel cell limit")
+                    problems.append(
+                        f"{col!r} has text longer than {lim['cell_chars']} characters (row "
+                        f"{lens.idxmax()!r}), the Excel cell limit"
+                    )
                 bad = txt[txt.str.contains(_ILLEGAL_XML)]
                 if len(bad):
-                    problems.append(f"{col!r} has control characters Excel cannot store (row {bad.index[0]!r}); "
-                                    "remove them")
+                    problems.append(
+                        f"{col!r} has control characters Excel cannot store (row {bad.index[0]!r}); remove them"
+                    )
         # NaN/NaT/None -> empty cell; numpy scalars -> Python
         obj = s.astype(object)
         columns[col] = obj.where(s.notna(), None)

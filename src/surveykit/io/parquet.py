@@ -24,14 +24,17 @@ class _ParquetSource(_Source):
         try:
             import pyarrow.parquet as pq
         except ImportError as exc:
-            raise MicrodataError(f"{name}: reading Parquet needs the pyarrow package. Install it with "
-                                 "`pip install 'surveykit[parquet]'` (or `pip install pyarrow`).",
-                                 file=name) from exc
+            raise MicrodataError(
+                f"{name}: reading Parquet needs the pyarrow package. Install it with "
+                "`pip install 'surveykit[parquet]'` (or `pip install pyarrow`).",
+                file=name,
+            ) from exc
         try:
             self._pf = pq.ParquetFile(name)
         except Exception as exc:  # pyarrow.ArrowInvalid, OSError
-            raise FileFormatError(f"{name} is truncated or damaged ({exc}). Write or copy the Parquet file "
-                                  "again.", file=name) from exc
+            raise FileFormatError(
+                f"{name} is truncated or damaged ({exc}). Write or copy the Parquet file again.", file=name
+            ) from exc
         names = list(self._pf.schema_arrow.names)
         _check_header(names, name, lambda i: f"column {i + 1}")
         self._names = names
@@ -44,9 +47,12 @@ class _ParquetSource(_Source):
             try:
                 meta = from_json(json.loads(raw.decode("utf-8")))
             except (ValueError, UnicodeDecodeError, TypeError, RecursionError) as exc:
-                raise FileFormatError(f"{self.name}: its surveykit metadata (labels) is malformed ({exc}). Write "
-                                      "the file again with surveykit, or read it with pyarrow and attach labels "
-                                      "by hand.", file=self.name) from exc
+                raise FileFormatError(
+                    f"{self.name}: its surveykit metadata (labels) is malformed ({exc}). Write "
+                    "the file again with surveykit, or read it with pyarrow and attach labels "
+                    "by hand.",
+                    file=self.name,
+                ) from exc
         meta["file"], meta["format"] = self.name, "parquet"
         meta["columns"] = list(self._names)
         meta["n_rows"] = int(self._pf.metadata.num_rows)
@@ -63,8 +69,9 @@ class _ParquetSource(_Source):
         try:
             table = self._pf.read(columns=columns)
         except Exception as exc:
-            raise FileFormatError(f"{self.name} is truncated or damaged ({exc}). Write or copy it again.",
-                                  file=self.name) from exc
+            raise FileFormatError(
+                f"{self.name} is truncated or damaged ({exc}). Write or copy it again.", file=self.name
+            ) from exc
         return self._to_pandas(table)
 
     def chunks(self, columns: list[str], chunksize: int, state: dict[str, Any]) -> Iterator[pd.DataFrame]:
@@ -74,9 +81,9 @@ class _ParquetSource(_Source):
             for batch in self._pf.iter_batches(batch_size=chunksize, columns=columns):
                 yield self._to_pandas(pa.Table.from_batches([batch]))
         except (OSError, pa.ArrowException) as exc:
-            raise FileFormatError(f"{self.name} is truncated or damaged ({exc}). Write or copy it again.",
-                                  file=self.name) from exc
-
+            raise FileFormatError(
+                f"{self.name} is truncated or damaged ({exc}). Write or copy it again.", file=self.name
+            ) from exc
 
 
 def _write_parquet(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:

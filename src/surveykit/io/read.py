@@ -137,8 +137,14 @@ def read_microdata(
     [1.0, 2.0, 2.0, 9.0]
     """
     _check_arguments(path, format=format, encoding=encoding, columns=columns, questionnaire=questionnaire)
-    opts = _Options(user_missing=user_missing, cells=cells, questionnaire=questionnaire, language=language,
-                    na_values=na_values, dtype=dtype)
+    opts = _Options(
+        user_missing=user_missing,
+        cells=cells,
+        questionnaire=questionnaire,
+        language=language,
+        na_values=na_values,
+        dtype=dtype,
+    )
     source = _open_source(path, format=format, sheet=sheet, encoding=encoding, sep=sep, opts=opts)
     meta = source.metadata()
     cols = _check_columns(columns, meta["columns"], source.name)
@@ -147,8 +153,7 @@ def read_microdata(
         _merge_questionnaire(meta, opts.questionnaire, opts.language, opts)
     if chunksize is not None:
         if not isinstance(chunksize, (int, np.integer)) or isinstance(chunksize, bool) or chunksize < 1:
-            raise MicrodataError(f"chunksize must be a positive number of rows; got {chunksize!r}.",
-                                 file=source.name)
+            raise MicrodataError(f"chunksize must be a positive number of rows; got {chunksize!r}.", file=source.name)
         return MicrodataChunks(source, meta, cols, int(chunksize), opts, progress)
     bar = Progress(source.name, meta.get("n_rows")) if progress_wanted(progress) else None
     if bar is not None:  # a whole-file read has no steps to report: its start, then its end
@@ -161,7 +166,7 @@ def read_microdata(
     finally:
         if bar is not None:  # the line ends even when the read fails (the error then prints on its own)
             bar.close()
-    attach_metadata(df, meta)          # shared, not deep-copied into every derived frame
+    attach_metadata(df, meta)  # shared, not deep-copied into every derived frame
     return df
 
 
@@ -221,8 +226,15 @@ class MicrodataChunks:
     ([4, 4, 2], 10)
     """
 
-    def __init__(self, source: _Source, meta: dict[str, Any], columns: list[str], chunksize: int,
-                 opts: _Options, progress: bool | None) -> None:
+    def __init__(
+        self,
+        source: _Source,
+        meta: dict[str, Any],
+        columns: list[str],
+        chunksize: int,
+        opts: _Options,
+        progress: bool | None,
+    ) -> None:
         self._source = source
         self.metadata = meta
         self._columns = columns
@@ -232,7 +244,7 @@ class MicrodataChunks:
         self.n_rows: int | None = meta.get("n_rows")
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
-        bar = (Progress(self._source.name, self.n_rows) if progress_wanted(self._progress) else None)
+        bar = Progress(self._source.name, self.n_rows) if progress_wanted(self._progress) else None
         offset = 0
         state: dict[str, Any] = {}
         try:
@@ -255,9 +267,15 @@ class MicrodataChunks:
         return None
 
 
-
-def _open_source(path: str | os.PathLike[str], *, format: str | None, sheet: str | int | None,
-                 encoding: str | None, sep: str | None, opts: _Options) -> _Source:
+def _open_source(
+    path: str | os.PathLike[str],
+    *,
+    format: str | None,
+    sheet: str | int | None,
+    encoding: str | None,
+    sep: str | None,
+    opts: _Options,
+) -> _Source:
     fmt = resolve_format(path, format)
     name = str(path)
     if fmt in ("sav", "zsav", "por", "dta"):
@@ -273,5 +291,3 @@ def _open_source(path: str | os.PathLike[str], *, format: str | None, sheet: str
     if fmt == "parquet":
         return _ParquetSource(name, opts)
     raise FileFormatError(f"{name}: format {fmt!r} is not readable.", file=name)  # pragma: no cover
-
-

@@ -13,13 +13,44 @@ import pandas as pd
 from ..errors import FileEncodingError, FileFormatError, SurveykitWarning, format_rows
 from ..metadata import empty_metadata, missing_entry, missing_mask, norm_code
 from ._reading import _Options, _Source
-from ._writing import (WriteContext, LIMITS, _as_float, _as_ns, _big_ints, _int_format,
-                       _kind_in, _mixed_message, _nul, _plain)
+from ._writing import (
+    WriteContext,
+    LIMITS,
+    _as_float,
+    _as_ns,
+    _big_ints,
+    _int_format,
+    _kind_in,
+    _mixed_message,
+    _nul,
+    _plain,
+)
 
 _NUMERIC_STORAGE = {"int8", "int16", "int32", "int64", "float", "double"}
 _SPSS_RESERVED = {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR", "TO", "WITH"}
-_STATA_RESERVED = {"_all", "_b", "byte", "_coef", "_cons", "double", "float", "if", "in", "int", "long", "_n",
-                   "_N", "_pi", "_pred", "_rc", "_skip", "str", "strL", "using", "with"}
+_STATA_RESERVED = {
+    "_all",
+    "_b",
+    "byte",
+    "_coef",
+    "_cons",
+    "double",
+    "float",
+    "if",
+    "in",
+    "int",
+    "long",
+    "_n",
+    "_N",
+    "_pi",
+    "_pred",
+    "_rc",
+    "_skip",
+    "str",
+    "strL",
+    "using",
+    "with",
+}
 
 
 def meta_from_readstat(m: Any, path: str, fmt: str) -> dict[str, Any]:
@@ -33,8 +64,9 @@ def meta_from_readstat(m: Any, path: str, fmt: str) -> dict[str, Any]:
     meta["columns"] = cols
     labels = m.column_labels or [None] * len(cols)
     meta["variable_labels"] = {c: lab for c, lab in zip(cols, labels) if lab}
-    meta["value_labels"] = {c: {norm_code(k): v for k, v in d.items()}
-                            for c, d in (m.variable_value_labels or {}).items() if d}
+    meta["value_labels"] = {
+        c: {norm_code(k): v for k, v in d.items()} for c, d in (m.variable_value_labels or {}).items() if d
+    }
     missing: dict[str, dict] = {}
     for col, entries in (getattr(m, "missing_ranges", None) or {}).items():
         values, ranges = [], []
@@ -46,12 +78,10 @@ def meta_from_readstat(m: Any, path: str, fmt: str) -> dict[str, Any]:
         entry = missing.setdefault(col, missing_entry())
         entry["stata"] = sorted({f".{x.lstrip('.')}" for x in letters} | set(entry["stata"]))
     meta["missing"] = missing
-    meta["measure"] = {c: v for c, v in (getattr(m, "variable_measure", None) or {}).items()
-                       if v and v != "unknown"}
+    meta["measure"] = {c: v for c, v in (getattr(m, "variable_measure", None) or {}).items() if v and v != "unknown"}
     meta["formats"] = dict(getattr(m, "original_variable_types", None) or {})
     if fmt in ("sav", "zsav", "por"):
-        meta["display_width"] = {c: int(v) for c, v in (getattr(m, "variable_display_width", None) or {}).items()
-                                 if v}
+        meta["display_width"] = {c: int(v) for c, v in (getattr(m, "variable_display_width", None) or {}).items() if v}
     meta["storage"] = dict(getattr(m, "readstat_variable_types", None) or {})
     meta["file_label"] = getattr(m, "file_label", None) or None
     meta["file_encoding"] = getattr(m, "file_encoding", None) or None
@@ -75,14 +105,17 @@ class _ReadstatSource(_Source):
         self.encoding = encoding
         self.opts = opts
         # by name: pyreadstat's compiled readers have no signatures for the type checker
-        self._fn: Callable[..., Any] = getattr(pyreadstat, {"sav": "read_sav", "zsav": "read_sav", "por": "read_por",
-                                                            "dta": "read_dta"}[fmt])
+        self._fn: Callable[..., Any] = getattr(
+            pyreadstat, {"sav": "read_sav", "zsav": "read_sav", "por": "read_por", "dta": "read_dta"}[fmt]
+        )
         self._meta: dict[str, Any] | None = None
         if fmt == "por" and opts.user_missing == "keep":
             warnings.warn(
                 f"{name}: user_missing='keep' cannot be honoured for .por files: pyreadstat reads their "
                 "user-missing codes as system missing (NaN). Save the file as .sav in SPSS/PSPP to keep them.",
-                SurveykitWarning, stacklevel=4)
+                SurveykitWarning,
+                stacklevel=4,
+            )
 
     def _kwargs(self, **extra: Any) -> dict[str, Any]:
         kw: dict[str, Any] = {"dates_as_pandas_datetime": True}
@@ -126,9 +159,13 @@ class _ReadstatSource(_Source):
         storage = self.metadata()["storage"]
         # a numeric column holding letters comes back as objects (or as text when it holds nothing else)
         # (dates, %td/%tc, are numeric storage too but already right: re-reading them would give numbers)
-        cands = [c for c in df.columns if storage.get(c) in _NUMERIC_STORAGE
-                 and not pd.api.types.is_numeric_dtype(df[c].dtype)
-                 and not pd.api.types.is_datetime64_any_dtype(df[c].dtype)]
+        cands = [
+            c
+            for c in df.columns
+            if storage.get(c) in _NUMERIC_STORAGE
+            and not pd.api.types.is_numeric_dtype(df[c].dtype)
+            and not pd.api.types.is_datetime64_any_dtype(df[c].dtype)
+        ]
         if not cands:
             return df, {}
         clean, _m = self._call(usecols=cands, row_offset=offset, row_limit=limit, user_missing=False)
@@ -169,27 +206,36 @@ def _readstat_error(name: str, fmt: str, exc: Exception, encoding: str | None) -
     kind = {"sav": "SPSS", "zsav": "SPSS", "por": "SPSS portable", "dta": "Stata"}[fmt]
     article = "an" if kind.startswith("S") and kind != "Stata" else "a"
     low = msg.lower()
-    if "encoding" in low or "character set" in low or "iconv" in low or \
-            isinstance(exc, (UnicodeDecodeError, LookupError)):
+    if (
+        "encoding" in low
+        or "character set" in low
+        or "iconv" in low
+        or isinstance(exc, (UnicodeDecodeError, LookupError))
+    ):
         tried = f" (tried {encoding!r})" if encoding else ""
         return FileEncodingError(
             f"{name}: the text in this {kind} file cannot be decoded{tried}: {msg}. Old files made on Windows "
             "are usually encoding='cp1252' (or 'latin1'); pass the right encoding= to read_microdata.",
-            file=name)
+            file=name,
+        )
     if isinstance(exc, OverflowError) and "days=" in msg:
         return FileFormatError(
             f"{name}: a date column holds numbers outside any calendar ({msg}); typically a %td (days) column "
             "that holds milliseconds, as written by tools that store datetimes with a %td format. Give that column "
-            "the format %tc in Stata (format f %tc) and save it again.", file=name)
+            "the format %tc in Stata (format f %tc) and save it again.",
+            file=name,
+        )
     if "expected number of rows" in low or "unable to read from file" in low:
         return FileFormatError(
             f"{name} is truncated or incomplete ({os.path.getsize(name):,} bytes): the {kind} reader stopped "
-            f"early ({msg}). Export or copy the file again.", file=name)
+            f"early ({msg}). Export or copy the file again.",
+            file=name,
+        )
     return FileFormatError(
         f"{name} is damaged or is not {article} {kind} file that can be read ({msg}). Export or copy it again from "
-        "its source; if it opens in SPSS/Stata/PSPP, save it again from there.", file=name)
-
-
+        "its source; if it opens in SPSS/Stata/PSPP, save it again from there.",
+        file=name,
+    )
 
 
 # ============================================================================================
@@ -212,8 +258,9 @@ def _write_sav(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
         elif not re.match(r"^[^\W\d_]", col) and col[:1] not in "@#$":
             problems.append(f"variable name {col!r} must start with a letter in {ext}. Rename it")
         elif re.search(r"[^\w.@#$]", col) or col.endswith("."):
-            problems.append(f"variable name {col!r} has a space or a character {ext} does not allow (or ends "
-                            "with '.'). Rename it")
+            problems.append(
+                f"variable name {col!r} has a space or a character {ext} does not allow (or ends with '.'). Rename it"
+            )
         elif col.upper() in _SPSS_RESERVED:
             problems.append(f"variable name {col!r} is an SPSS reserved word. Rename it")
         if kind == "letters":
@@ -221,9 +268,11 @@ def _write_sav(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
             found = sorted(set(s[s.map(type).eq(str)].astype(str)))
             unmapped = [x for x in found if x not in mapping]
             if unmapped:
-                problems.append(f"{col!r} holds Stata missing values {unmapped}, which {ext} cannot hold. Give "
-                                f"their codes with stata_missing={{{col!r}: {{98: '{unmapped[0]}'}}}} (code -> letter) "
-                                "or a questionnaire with missing codes")
+                problems.append(
+                    f"{col!r} holds Stata missing values {unmapped}, which {ext} cannot hold. Give "
+                    f"their codes with stata_missing={{{col!r}: {{98: '{unmapped[0]}'}}}} (code -> letter) "
+                    "or a questionnaire with missing codes"
+                )
                 out[col], kinds[col] = s, "letters"
                 continue
             s = pd.to_numeric(s.replace(mapping), errors="coerce").astype("float64")
@@ -241,8 +290,10 @@ def _write_sav(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
             if len(maybe):
                 nbytes = maybe.map(lambda v: len(v.encode("utf-8")))
                 if (nbytes > lim["string_bytes"]).any():
-                    problems.append(f"{col!r} has text longer than {lim['string_bytes']} bytes (row "
-                                    f"{nbytes.idxmax()!r}), the {ext} limit")
+                    problems.append(
+                        f"{col!r} has text longer than {lim['string_bytes']} bytes (row "
+                        f"{nbytes.idxmax()!r}), the {ext} limit"
+                    )
         elif kind == "datetime":
             s = _as_ns(s, col, ext, problems)
         elif kind in ("mixed", "bytes"):
@@ -258,16 +309,20 @@ def _write_sav(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
         kind = kinds.get(col, "")
         text_codes = [k for k in d if isinstance(k, str)]
         if kind == "text" and len(text_codes) != len(d):
-            problems.append(f"{col!r} is text but its value labels have numeric codes "
-                            f"({[k for k in d if not isinstance(k, str)][:3]}); give text codes")
+            problems.append(
+                f"{col!r} is text but its value labels have numeric codes "
+                f"({[k for k in d if not isinstance(k, str)][:3]}); give text codes"
+            )
             continue
         if kind != "text" and text_codes:
-            problems.append(f"{col!r} is numeric but its value labels have text codes ({text_codes[:3]}); "
-                            "give numeric codes")
+            problems.append(
+                f"{col!r} is numeric but its value labels have text codes ({text_codes[:3]}); give numeric codes"
+            )
             continue
-        value_labels[col] = {k: ctx.label(v, lim["value_label_bytes"], "bytes",
-                                             f"value label of code {k!r} of {col!r}", ext)
-                             for k, v in d.items()}
+        value_labels[col] = {
+            k: ctx.label(v, lim["value_label_bytes"], "bytes", f"value label of code {k!r} of {col!r}", ext)
+            for k, v in d.items()
+        }
     missing_ranges: dict[str, list[Any]] = {}
     for col, e in meta["missing"].items():
         if e.get("stata") and kinds.get(col) != "letters":
@@ -289,8 +344,10 @@ def _write_sav(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
         elif any(isinstance(v, str) for v in values) or any(isinstance(x, str) for r in ranges for x in r):
             problems.append(f"{col!r} is numeric but its missing values {values or ranges} include text")
         if len(ranges) > 1 or (ranges and len(values) > 1) or len(values) > lim["missing_values"]:
-            problems.append(f"{col!r} declares {len(values)} missing value(s) and {len(ranges)} range(s); {ext} allows "
-                            "up to 3 values, or 1 range plus 1 value. Merge codes into a range (e.g. 97-99)")
+            problems.append(
+                f"{col!r} declares {len(values)} missing value(s) and {len(ranges)} range(s); {ext} allows "
+                "up to 3 values, or 1 range plus 1 value. Merge codes into a range (e.g. 97-99)"
+            )
             continue
         missing_ranges[col] = [{"lo": lo, "hi": hi} for lo, hi in ranges] + list(values)
     measure = {}
@@ -320,13 +377,21 @@ def _write_sav(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
     notes = meta.get("notes") or None
 
     def job(tmp: str) -> None:
-        pyreadstat.write_sav(data, tmp, file_label=flabel, column_labels=labels or None,
-                             variable_value_labels=value_labels or None, missing_ranges=missing_ranges or None,
-                             variable_measure=measure, variable_format=formats or None,
-                             variable_display_width=width or None, note=notes, compress=(ctx.fmt == "zsav"))
+        pyreadstat.write_sav(
+            data,
+            tmp,
+            file_label=flabel,
+            column_labels=labels or None,
+            variable_value_labels=value_labels or None,
+            missing_ranges=missing_ranges or None,
+            variable_measure=measure,
+            variable_format=formats or None,
+            variable_display_width=width or None,
+            note=notes,
+            compress=(ctx.fmt == "zsav"),
+        )
 
     return job
-
 
 
 # ============================================================================================
@@ -346,11 +411,14 @@ def _write_dta(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
         s = _plain(df[col])
         kind = _kind_in(s, col, meta)
         if len(col) > lim["name_chars"]:
-            problems.append(f"variable name {col!r} is {len(col)} characters; {ext} allows {lim['name_chars']}. "
-                            "Rename it")
+            problems.append(
+                f"variable name {col!r} is {len(col)} characters; {ext} allows {lim['name_chars']}. Rename it"
+            )
         elif not re.match(r"^[^\W\d]\w*$", col):
-            problems.append(f"variable name {col!r} may hold only letters, digits and '_' and not start with a "
-                            f"digit in {ext}. Rename it")
+            problems.append(
+                f"variable name {col!r} may hold only letters, digits and '_' and not start with a "
+                f"digit in {ext}. Rename it"
+            )
         elif col in _STATA_RESERVED:
             problems.append(f"variable name {col!r} is a Stata reserved word. Rename it")
         e = meta["missing"].get(col) or {}
@@ -366,7 +434,8 @@ def _write_dta(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
                         f"{col!r} holds the missing codes {unmapped} (declared user-missing), which Stata has no "
                         f"way to declare. Map them to extended missing values with stata_missing="
                         f"{{{unmapped[0]!r}: '.a'}} (or a questionnaire whose missing codes have Stata letters), or "
-                        "read the data with user_missing='nan'")
+                        "read the data with user_missing='nan'"
+                    )
                 else:
                     s = s.astype(object).copy()
                     s[mask] = num[mask].map(mapping)
@@ -383,8 +452,13 @@ def _write_dta(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
             s = col_out
         elif kind == "numeric":
             _big_ints(s, col, ext, problems)
-            s = _as_float(s) if pd.api.types.is_bool_dtype(s.dtype) or s.dtype == object or \
-                isinstance(s.dtype, pd.api.extensions.ExtensionDtype) else s
+            s = (
+                _as_float(s)
+                if pd.api.types.is_bool_dtype(s.dtype)
+                or s.dtype == object
+                or isinstance(s.dtype, pd.api.extensions.ExtensionDtype)
+                else s
+            )
             if pd.api.types.is_float_dtype(s.dtype):
                 big = s.abs() > 8.988465674311579e307
                 if big.any():
@@ -399,9 +473,12 @@ def _write_dta(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
         kinds[col] = kind
         out[col] = s
     if undeclarable:
-        warnings.warn(f"{name}: Stata has no user-missing declarations; the SPSS-style missing codes declared for "
-                      f"{format_rows(undeclarable)} are not written (no such codes occur in the data).",
-                      SurveykitWarning, stacklevel=4)
+        warnings.warn(
+            f"{name}: Stata has no user-missing declarations; the SPSS-style missing codes declared for "
+            f"{format_rows(undeclarable)} are not written (no such codes occur in the data).",
+            SurveykitWarning,
+            stacklevel=4,
+        )
     data = pd.DataFrame(out, index=df.index)
     labels = ctx.variable_labels(lim["variable_label_chars"], "chars", ext)
     value_labels: dict[str, dict[int | float, str]] = {}
@@ -410,26 +487,44 @@ def _write_dta(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
         if kind == "text":
             problems.append(
                 f"{col!r} is a text variable with value labels, which Stata cannot hold (labels need integer "
-                "codes). Recode it to integer codes (e.g. the questionnaire's choice codes) or write .sav")
+                "codes). Recode it to integer codes (e.g. the questionnaire's choice codes) or write .sav"
+            )
             continue
         bad = [k for k in d if not isinstance(k, int) or not lim["label_code_min"] <= k <= lim["label_code_max"]]
         if bad:
-            problems.append(f"{col!r} has value labels for {bad[:3]}; Stata labels only integers between "
-                            f"{lim['label_code_min']} and {lim['label_code_max']}. Recode those values")
+            problems.append(
+                f"{col!r} has value labels for {bad[:3]}; Stata labels only integers between "
+                f"{lim['label_code_min']} and {lim['label_code_max']}. Recode those values"
+            )
             continue
-        value_labels[col] = {k: ctx.label(v, lim["value_label_bytes"], "bytes",
-                                             f"value label of code {k!r} of {col!r}", ext)
-                             for k, v in d.items()}
-    formats = {c: f for c, f in meta["formats"].items()
-               if c in data.columns and isinstance(f, str) and f.startswith("%") and kinds[c] == "numeric"
-               and not re.match(r"^%-?\d*s$", f) and not f.startswith("%t")}
+        value_labels[col] = {
+            k: ctx.label(v, lim["value_label_bytes"], "bytes", f"value label of code {k!r} of {col!r}", ext)
+            for k, v in d.items()
+        }
+    formats = {
+        c: f
+        for c, f in meta["formats"].items()
+        if c in data.columns
+        and isinstance(f, str)
+        and f.startswith("%")
+        and kinds[c] == "numeric"
+        and not re.match(r"^%-?\d*s$", f)
+        and not f.startswith("%t")
+    }
     flabel = meta.get("file_label") or ""
     if flabel:
         flabel = ctx.label(flabel, lim["file_label_chars"], "chars", "the file label", ext)
 
     def job(tmp: str) -> None:
-        pyreadstat.write_dta(data, tmp, file_label=flabel, column_labels=labels or None, version=15,
-                             variable_value_labels=value_labels or None,
-                             missing_user_values=missing_user or None, variable_format=formats or None)
+        pyreadstat.write_dta(
+            data,
+            tmp,
+            file_label=flabel,
+            column_labels=labels or None,
+            version=15,
+            variable_value_labels=value_labels or None,
+            missing_user_values=missing_user or None,
+            variable_format=formats or None,
+        )
 
     return job

@@ -134,11 +134,14 @@ def write_microdata(
     except LookupError:
         raise MicrodataError(f"encoding {encoding!r} is unknown; use 'utf-8' (or 'utf-8-sig' for Excel).") from None
     if stata_missing is not None and not isinstance(stata_missing, Mapping):
-        raise MicrodataError(f"stata_missing= must map codes to letters ({{98: '.d'}}) or columns to such maps; "
-                             f"got {type(stata_missing).__name__}.")
+        raise MicrodataError(
+            f"stata_missing= must map codes to letters ({{98: '.d'}}) or columns to such maps; "
+            f"got {type(stata_missing).__name__}."
+        )
     if questionnaire is not None and not callable(getattr(questionnaire, "label_dictionaries", None)):
-        raise MicrodataError(f"questionnaire= must be a Questionnaire (sk.load_questionnaire(path)); got "
-                             f"{type(questionnaire).__name__}.")
+        raise MicrodataError(
+            f"questionnaire= must be a Questionnaire (sk.load_questionnaire(path)); got {type(questionnaire).__name__}."
+        )
     if long_labels not in ("error", "truncate"):
         raise MicrodataError(f"long_labels must be 'error' or 'truncate'; got {long_labels!r}.")
     if cells not in ("codes", "labels"):
@@ -149,39 +152,60 @@ def write_microdata(
     if target.exists() and not overwrite:
         raise MicrodataError(f"{name} exists; pass overwrite=True to replace it or choose another name.", file=name)
     if not target.parent.exists():
-        raise MicrodataError(f"cannot write {name}: the folder {target.parent} does not exist. Create it first.",
-                             file=name)
+        raise MicrodataError(
+            f"cannot write {name}: the folder {target.parent} does not exist. Create it first.", file=name
+        )
     bad_names = [c for c in df.columns if not isinstance(c, str)]
     if bad_names:
-        raise MicrodataError(f"cannot write {name}: column names must be text; {bad_names[:5]} are not. "
-                             "Rename them (df.columns = df.columns.astype(str)).", file=name)
+        raise MicrodataError(
+            f"cannot write {name}: column names must be text; {bad_names[:5]} are not. "
+            "Rename them (df.columns = df.columns.astype(str)).",
+            file=name,
+        )
     dups = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
     if dups:
-        raise MicrodataError(f"cannot write {name}: column names {dups} appear more than once. Rename them.",
-                             file=name, column=dups[0])
+        raise MicrodataError(
+            f"cannot write {name}: column names {dups} appear more than once. Rename them.", file=name, column=dups[0]
+        )
     unsupported = _unsupported_columns(df)
     if unsupported:
-        raise FormatCapacityError(f"cannot write {name}: " + "; ".join(unsupported) + ".", file=name,
-                                  problems=unsupported)
+        raise FormatCapacityError(
+            f"cannot write {name}: " + "; ".join(unsupported) + ".", file=name, problems=unsupported
+        )
     try:
         meta = _collect_metadata(df, questionnaire, language)
     except (AttributeError, TypeError, ValueError) as exc:
-        raise MicrodataError(f"cannot write {name}: the labels in df.attrs['surveykit'] are malformed ({exc}); "
-                             "value_labels must map columns to {code: label}, missing columns to {'values': [...]}, "
-                             "variable_labels columns to text.", file=name) from exc
+        raise MicrodataError(
+            f"cannot write {name}: the labels in df.attrs['surveykit'] are malformed ({exc}); "
+            "value_labels must map columns to {code: label}, missing columns to {'values': [...]}, "
+            "variable_labels columns to text.",
+            file=name,
+        ) from exc
     if file_label is not None:
         meta["file_label"] = file_label
     letters = _letter_map(stata_missing, questionnaire, language, list(df.columns))
-    writer = {"sav": _write_sav, "zsav": _write_sav, "dta": _write_dta, "xlsx": _write_xlsx,
-              "csv": _write_csv, "parquet": _write_parquet}[fmt]
-    ctx = WriteContext(name=name, fmt=fmt, meta=meta, letters=letters, long_labels=long_labels, cells=cells,
-                       encoding=encoding)
+    writer = {
+        "sav": _write_sav,
+        "zsav": _write_sav,
+        "dta": _write_dta,
+        "xlsx": _write_xlsx,
+        "csv": _write_csv,
+        "parquet": _write_parquet,
+    }[fmt]
+    ctx = WriteContext(
+        name=name, fmt=fmt, meta=meta, letters=letters, long_labels=long_labels, cells=cells, encoding=encoding
+    )
     job = writer(df, ctx)
     problems, cut = ctx.problems, ctx.cut
     if problems:
-        raise FormatCapacityError(f"cannot write {name}: " + "; ".join(problems[:20])
-                                  + (f"; and {len(problems) - 20} more" if len(problems) > 20 else "") + ".",
-                                  file=name, problems=problems)
+        raise FormatCapacityError(
+            f"cannot write {name}: "
+            + "; ".join(problems[:20])
+            + (f"; and {len(problems) - 20} more" if len(problems) > 20 else "")
+            + ".",
+            file=name,
+            problems=problems,
+        )
     if cut:
         warnings.warn(f"{name}: labels cut to fit the format: " + "; ".join(cut), SurveykitWarning, stacklevel=2)
     return _atomic_write(target, job)
@@ -197,8 +221,10 @@ def _unsupported_columns(df: pd.DataFrame) -> list[str]:
     for col in df.columns:
         dtype = df[col].dtype
         if pd.api.types.is_complex_dtype(dtype):
-            out.append(f"{col!r} holds complex numbers, which no survey format stores; write the real and "
-                       "imaginary parts as two columns")
+            out.append(
+                f"{col!r} holds complex numbers, which no survey format stores; write the real and "
+                "imaginary parts as two columns"
+            )
         elif pd.api.types.is_timedelta64_dtype(dtype):
             out.append(f"{col!r} holds durations; convert them to a number (s.dt.total_seconds() / 60 for minutes)")
         elif isinstance(dtype, pd.PeriodDtype):
@@ -218,9 +244,10 @@ def _target_format(target: Path, format: str | None) -> str:
     if fmt not in ("sav", "zsav", "dta", "xlsx", "csv", "parquet"):
         raise MicrodataError(
             f"cannot write {target}: {'format ' + repr(format) if format else 'the extension ' + repr(target.suffix)}"
-            " is not a format surveykit writes; use .sav, .zsav, .dta, .xlsx, .csv or .parquet.", file=str(target))
+            " is not a format surveykit writes; use .sav, .zsav, .dta, .xlsx, .csv or .parquet.",
+            file=str(target),
+        )
     return fmt
-
 
 
 def _collect_metadata(df: pd.DataFrame, q: Questionnaire | None, language: str | None) -> dict[str, Any]:
@@ -229,13 +256,15 @@ def _collect_metadata(df: pd.DataFrame, q: Questionnaire | None, language: str |
     cols = list(df.columns)
     for key in ("variable_labels", "measure", "formats", "display_width"):
         meta[key] = {c: v for c, v in (src.get(key) or {}).items() if c in cols and v not in (None, "")}
-    meta["value_labels"] = {c: {norm_code(k): str(v) for k, v in (d or {}).items()}
-                            for c, d in (src.get("value_labels") or {}).items() if c in cols and d}
+    meta["value_labels"] = {
+        c: {norm_code(k): str(v) for k, v in (d or {}).items()}
+        for c, d in (src.get("value_labels") or {}).items()
+        if c in cols and d
+    }
     meta["missing"] = {}
     for c, e in (src.get("missing") or {}).items():
         if c in cols and e:
-            meta["missing"][c] = missing_entry(e.get("values") or [], e.get("ranges") or [],
-                                                      e.get("stata") or [])
+            meta["missing"][c] = missing_entry(e.get("values") or [], e.get("ranges") or [], e.get("stata") or [])
     for key in ("file_label", "notes", "file_encoding"):
         if src.get(key):
             meta[key] = src[key]
@@ -249,8 +278,9 @@ def _collect_metadata(df: pd.DataFrame, q: Questionnaire | None, language: str |
     return meta
 
 
-def _letter_map(stata_missing: Mapping[Any, Any] | None, q: Questionnaire | None, language: str | None,
-                cols: list[str]) -> dict[str, dict[Any, str]]:
+def _letter_map(
+    stata_missing: Mapping[Any, Any] | None, q: Questionnaire | None, language: str | None, cols: list[str]
+) -> dict[str, dict[Any, str]]:
     """Per column: code -> Stata letter ('.d')."""
     out: dict[str, dict[Any, str]] = {}
     if q is not None:
@@ -275,5 +305,3 @@ def _letter(v: Any, col: str | None) -> str:
         where = f" for {col!r}" if col else ""
         raise MicrodataError(f"stata_missing{where}: {v!r} is not a Stata extended missing value; use '.a' to '.z'.")
     return s
-
-

@@ -72,11 +72,18 @@ class Domain:
     empty_only: bool = False
 
     @classmethod
-    def interval(cls, lo: float | None, hi: float | None, integer: bool = False,
-                 points: tuple[float, ...] = ()) -> Domain:
+    def interval(
+        cls, lo: float | None, hi: float | None, integer: bool = False, points: tuple[float, ...] = ()
+    ) -> Domain:
         """``[lo, hi]`` (unbounded where ``None``) plus extra points (missing codes)."""
-        ivs: list[Interval] = [(-math.inf if lo is None else float(lo), lo is not None,
-                                math.inf if hi is None else float(hi), hi is not None)]
+        ivs: list[Interval] = [
+            (
+                -math.inf if lo is None else float(lo),
+                lo is not None,
+                math.inf if hi is None else float(hi),
+                hi is not None,
+            )
+        ]
         ivs += [(float(p), True, float(p), True) for p in points]
         return cls(intervals=tuple(ivs), integer=integer)
 
@@ -108,12 +115,15 @@ class Domain:
             if op == "!=":
                 return self
             wanted: list[Interval] = {
-                "=": [(x, True, x, True)], "<": [(-math.inf, False, x, False)],
-                "<=": [(-math.inf, False, x, True)], ">": [(x, False, math.inf, False)],
+                "=": [(x, True, x, True)],
+                "<": [(-math.inf, False, x, False)],
+                "<=": [(-math.inf, False, x, True)],
+                ">": [(x, False, math.inf, False)],
                 ">=": [(x, True, math.inf, False)],
             }[op]
-            return Domain(intervals=tuple(_intersect(a, b) for a in self.intervals for b in wanted),
-                          integer=self.integer)
+            return Domain(
+                intervals=tuple(_intersect(a, b) for a in self.intervals for b in wanted), integer=self.integer
+            )
         if self.texts is not None:
             if op == "=":
                 return Domain(texts=self.texts & {text})
@@ -179,8 +189,7 @@ def _restrict(node: Node, env: _Env, negated: bool = False) -> _Env | None:
         if name is None or value is None:
             la, lb = _literal(a), _literal(b)
             if la is not None and lb is not None and isinstance(la, (int, float)) and isinstance(lb, (int, float)):
-                truth = {"=": la == lb, "!=": la != lb, "<": la < lb, "<=": la <= lb, ">": la > lb,
-                         ">=": la >= lb}[op]
+                truth = {"=": la == lb, "!=": la != lb, "<": la < lb, "<=": la <= lb, ">": la > lb, ">=": la >= lb}[op]
                 return env if truth else None
             return env
         dom = env.get(name)

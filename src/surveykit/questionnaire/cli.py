@@ -35,16 +35,20 @@ _OUTPUTS = ".yaml .yml .json .xlsx .md .html .xml .schema.json"
 def register(subparsers: Any) -> None:
     """Add the ``lint`` and ``convert`` subcommands."""
     p = subparsers.add_parser(
-        "lint", help="check a questionnaire (YAML, JSON or XLSForm) and list every problem",
+        "lint",
+        help="check a questionnaire (YAML, JSON or XLSForm) and list every problem",
         description="Check a questionnaire and list every problem with its location. Exit status: 0 clean, "
-                    "1 problems found, 2 the file cannot be read.")
+        "1 problems found, 2 the file cannot be read.",
+    )
     p.add_argument("file", help="questionnaire: .yaml, .yml, .json or .xlsx (XLSForm)")
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
     p.add_argument("--warnings-ok", action="store_true", help="exit 0 when there are only warnings")
     p.set_defaults(func=_lint)
     c = subparsers.add_parser(
-        "convert", help="convert a questionnaire between YAML, JSON and XLSForm, or write its codebook/DDI",
-        description=f"Convert a questionnaire; the output format follows its name: {_OUTPUTS}")
+        "convert",
+        help="convert a questionnaire between YAML, JSON and XLSForm, or write its codebook/DDI",
+        description=f"Convert a questionnaire; the output format follows its name: {_OUTPUTS}",
+    )
     c.add_argument("input", help="questionnaire: .yaml, .yml, .json or .xlsx (XLSForm)")
     c.add_argument("output", help=f"output file ({_OUTPUTS})")
     c.add_argument("--language", help="language of the codebook (default: the default language)")
@@ -87,8 +91,18 @@ def _lint(args: argparse.Namespace) -> int:
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     if args.format == "json":
-        print(json.dumps({"file": args.file, "errors": errors, "warnings": warnings,
-                          "problems": [p.to_dict() for p in problems]}, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "file": args.file,
+                    "errors": errors,
+                    "warnings": warnings,
+                    "problems": [p.to_dict() for p in problems],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         for p in problems:
             print(p)
@@ -108,16 +122,18 @@ def _convert(args: argparse.Namespace) -> int:
     out = Path(args.output)
     name = out.name.lower()
     if name.endswith(".schema.json"):
-        write_text_atomic(out, json.dumps(Questionnaire.json_schema(), ensure_ascii=False, indent=2) + "\n",
-                          SpecFormatError)
+        write_text_atomic(
+            out, json.dumps(Questionnaire.json_schema(), ensure_ascii=False, indent=2) + "\n", SpecFormatError
+        )
         print(f"wrote {out}")
         return 0
     suffix = out.suffix.lower()
     if suffix not in (".yaml", ".yml", ".json", ".xlsx", ".md", ".html", ".htm", ".xml"):
         raise SurveykitError(f"cannot write {out}: the output name must end in one of {_OUTPUTS}")
-    if not out.parent.exists():   # before loading: the documented exit 2, not a traceback after the work
-        raise SpecFormatError(f"cannot write {out}: the folder {out.parent} does not exist. Create it first.",
-                              file=str(out))
+    if not out.parent.exists():  # before loading: the documented exit 2, not a traceback after the work
+        raise SpecFormatError(
+            f"cannot write {out}: the folder {out.parent} does not exist. Create it first.", file=str(out)
+        )
     q = load_questionnaire(args.input)
     if suffix in (".yaml", ".yml"):
         q.to_yaml(out)
@@ -133,4 +149,3 @@ def _convert(args: argparse.Namespace) -> int:
         q.to_ddi(out)
     print(f"wrote {out}")
     return 0
-

@@ -112,12 +112,14 @@ class DependencyGraph:
     ['b', 'c', 'a']
     """
 
-    def __init__(self, names: Sequence[str], edges: Iterable[Dependency],
-                 unparsed: Iterable[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self, names: Sequence[str], edges: Iterable[Dependency], unparsed: Iterable[tuple[str, str]] = ()
+    ) -> None:
         self.names: tuple[str, ...] = tuple(dict.fromkeys(names))
         self._position = {n: i for i, n in enumerate(self.names)}
         self.edges: tuple[Dependency, ...] = tuple(
-            d for d in edges if d.source in self._position and d.target in self._position)
+            d for d in edges if d.source in self._position and d.target in self._position
+        )
         self.unparsed: tuple[tuple[str, str], ...] = tuple(unparsed)
         self._out: dict[str, list[Dependency]] = {n: [] for n in self.names}
         self._in: dict[str, list[Dependency]] = {n: [] for n in self.names}
@@ -215,8 +217,11 @@ class DependencyGraph:
         cycles = self.cycles
         if cycles:
             text = "; ".join(" -> ".join([*c, c[0]]) for c in cycles[:5])
-            raise QuestionnaireError(f"these items depend on each other in a cycle, so no order answers them: "
-                                     f"{text}; run q.lint() (SK203) and break it", question=cycles[0][0])
+            raise QuestionnaireError(
+                f"these items depend on each other in a cycle, so no order answers them: "
+                f"{text}; run q.lint() (SK203) and break it",
+                question=cycles[0][0],
+            )
         waiting = {n: len({d.target for d in self._out[n]}) for n in self.names}
         users: dict[str, set[str]] = {n: set() for n in self.names}
         for d in self.edges:

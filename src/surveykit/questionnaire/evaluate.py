@@ -49,8 +49,13 @@ __all__ = ["evaluate"]
 
 
 @provides("evaluate")
-def evaluate(expr: Expr | str, df: pd.DataFrame, current: str | pd.Series | None = None, *,
-             questionnaire: Questionnaire | None = None) -> pd.Series:
+def evaluate(
+    expr: Expr | str,
+    df: pd.DataFrame,
+    current: str | pd.Series | None = None,
+    *,
+    questionnaire: Questionnaire | None = None,
+) -> pd.Series:
     """Evaluate ``expr`` on every row of ``df`` at once (see the module notes for the semantics).
 
     Parameters

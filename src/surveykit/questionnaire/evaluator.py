@@ -35,14 +35,17 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _NUMERIC_TEXT = re.compile(r"^\s*-?([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*$")
 _COMPARE = {
-    "=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
 }
 
 
 def _is_na_scalar(v: Any) -> bool:
-    return not isinstance(v, pd.Series) and v is not None and pd.api.types.is_scalar(v) and pd.isna(v) \
-        or v is None
+    return not isinstance(v, pd.Series) and v is not None and pd.api.types.is_scalar(v) and pd.isna(v) or v is None
 
 
 def _kind(v: Any) -> str:
@@ -99,8 +102,11 @@ class _EvaluatorCore:
         self.current: pd.Series | None = None
         if isinstance(current, str):
             if current not in df.columns:
-                raise self.error(None, f"the current column {current!r} ('.') is not in the data; pass "
-                                 "current= the name of a column", column=current)
+                raise self.error(
+                    None,
+                    f"the current column {current!r} ('.') is not in the data; pass current= the name of a column",
+                    column=current,
+                )
             self.current_name = current
             self.current = _normalise(df[current])
         elif isinstance(current, pd.Series):
@@ -113,8 +119,9 @@ class _EvaluatorCore:
     def error(self, node: Node | None, what: str, column: str | None = None) -> ExpressionEvaluationError:
         offset = node.span[0] if node is not None else 0
         where = f" (at character {offset + 1})" if node is not None else ""
-        return ExpressionEvaluationError(f"expression {self.src!r}{where}: {what}", expression=self.src,
-                                         offset=offset, column=column)
+        return ExpressionEvaluationError(
+            f"expression {self.src!r}{where}: {what}", expression=self.src, offset=offset, column=column
+        )
 
     def _column_of(self, node: Node) -> str | None:
         if isinstance(node, Ref):
@@ -143,8 +150,9 @@ class _EvaluatorCore:
         if kind == "bool":
             return v.astype("Float64") if isinstance(v, pd.Series) else float(v)
         if kind == "date":
-            raise self.error(node, f"{self._what(node)} is a date where a number is needed",
-                             column=self._column_of(node))
+            raise self.error(
+                node, f"{self._what(node)} is a date where a number is needed", column=self._column_of(node)
+            )
         if not isinstance(v, pd.Series):
             if v == "":
                 return pd.NA
@@ -156,8 +164,12 @@ class _EvaluatorCore:
         bad = converted.isna() & stripped.notna() & (stripped != "")
         if bad.any():
             first = bad.idxmax()
-            raise self.error(node, f"{self._what(node)} holds the text {v[first]!r} (row {first!r}), not a "
-                             "number; fix the data or compare it with text", column=self._column_of(node))
+            raise self.error(
+                node,
+                f"{self._what(node)} holds the text {v[first]!r} (row {first!r}), not a "
+                "number; fix the data or compare it with text",
+                column=self._column_of(node),
+            )
         return converted
 
     def to_bool(self, v: Any, node: Node) -> Any:
@@ -199,8 +211,11 @@ class _EvaluatorCore:
                 raise self.error(node, "'.' needs the current column: pass current='column name'")
             return self.current
         if isinstance(node, (Parent, Name)):
-            raise self.error(node, f"{'..' if isinstance(node, Parent) else node.name!r} cannot be "
-                             "evaluated on a table (bare names only work in choice filters)")
+            raise self.error(
+                node,
+                f"{'..' if isinstance(node, Parent) else node.name!r} cannot be "
+                "evaluated on a table (bare names only work in choice filters)",
+            )
         if isinstance(node, Negate):
             v = self.to_number(self.visit(node.operand), node.operand)
             return -v
@@ -216,10 +231,15 @@ class _EvaluatorCore:
             return _normalise(self.df[name])
         binary = [c for c in self.df.columns if isinstance(c, str) and c.startswith(name + "_")]
         if binary and self._is_select_multiple(name):
-            raise self.error(node, f"${{{name}}} is stored as 0/1 columns ({', '.join(binary[:3])}, ...): "
-                             "use selected() or count-selected()", column=name)
-        raise self.error(node, f"column {name!r} (${{{name}}}) is not in the data; check the name or add "
-                         "the column", column=name)
+            raise self.error(
+                node,
+                f"${{{name}}} is stored as 0/1 columns ({', '.join(binary[:3])}, ...): "
+                "use selected() or count-selected()",
+                column=name,
+            )
+        raise self.error(
+            node, f"column {name!r} (${{{name}}}) is not in the data; check the name or add the column", column=name
+        )
 
     def _is_select_multiple(self, name: str) -> bool:
         q = self.questionnaire
@@ -260,13 +280,19 @@ class _EvaluatorCore:
             with np.errstate(divide="ignore", invalid="ignore"):
                 return self.series(a, "Float64") / b
         with np.errstate(divide="ignore", invalid="ignore"):  # mod: sign of the dividend, as XPath
-            return pd.Series(np.fmod(self.series(a, "Float64").astype("float64"),
-                                     self.series(b, "Float64").astype("float64")),
-                             index=self.index).astype("Float64").mask(self._either_na(a, b))
+            return (
+                pd.Series(
+                    np.fmod(self.series(a, "Float64").astype("float64"), self.series(b, "Float64").astype("float64")),
+                    index=self.index,
+                )
+                .astype("Float64")
+                .mask(self._either_na(a, b))
+            )
 
     def _either_na(self, a: Any, b: Any) -> pd.Series:
-        return self.series(self._na_mask(a), "boolean").fillna(True).astype(bool) | \
-            self.series(self._na_mask(b), "boolean").fillna(True).astype(bool)
+        return self.series(self._na_mask(a), "boolean").fillna(True).astype(bool) | self.series(
+            self._na_mask(b), "boolean"
+        ).fillna(True).astype(bool)
 
     def _empty_test(self, op: str, value: Any) -> pd.Series:
         s = self.series(value)
@@ -309,10 +335,12 @@ class _EvaluatorCore:
             try:
                 return pd.to_datetime(v) if isinstance(v, pd.Series) else pd.Timestamp(v)
             except (ValueError, TypeError):
-                raise self.error(node, f"{self._what(node)} is not a date (write 'YYYY-MM-DD')",
-                                 column=self._column_of(node)) from None
-        raise self.error(node, f"{self._what(node)} is compared with a date; compare dates with dates",
-                         column=self._column_of(node))
+                raise self.error(
+                    node, f"{self._what(node)} is not a date (write 'YYYY-MM-DD')", column=self._column_of(node)
+                ) from None
+        raise self.error(
+            node, f"{self._what(node)} is compared with a date; compare dates with dates", column=self._column_of(node)
+        )
 
     # -- functions -------------------------------------------------------------------------------
     def call(self, node: Call) -> Any:

@@ -76,6 +76,7 @@ __all__ = [
     "to_source",
 ]
 
+
 class Expr:
     """An expression of a questionnaire: its source text, parsed on first use.
 
@@ -103,14 +104,18 @@ class Expr:
     __slots__ = ("src",)
     _JSON_DESCRIPTION: ClassVar[str] = (
         "An XLSForm-style expression: ${name} references, '.', literals, = != < <= > >=, and/or/not(), "
-        "+ - * div mod, selected(), count-selected(), if(), coalesce(), ...")
+        "+ - * div mod, selected(), count-selected(), if(), coalesce(), ..."
+    )
 
     def __init__(self, src: str) -> None:
         if isinstance(src, Expr):
             src = src.src
         if not isinstance(src, str):
-            raise _NotText(f"an expression is text (e.g. '${{edad}} >= 18'), got {type(src).__name__} {src!r:.60}",
-                           expression=None, offset=0)
+            raise _NotText(
+                f"an expression is text (e.g. '${{edad}} >= 18'), got {type(src).__name__} {src!r:.60}",
+                expression=None,
+                offset=0,
+            )
         self.src = src
 
     # -- parsing ---------------------------------------------------------------------------
@@ -148,8 +153,9 @@ class Expr:
         """
         return to_source(self.ast)
 
-    def evaluate(self, df: pd.DataFrame, current: str | pd.Series | None = None, *,
-                 questionnaire: Questionnaire | None = None) -> pd.Series:
+    def evaluate(
+        self, df: pd.DataFrame, current: str | pd.Series | None = None, *, questionnaire: Questionnaire | None = None
+    ) -> pd.Series:
         """Evaluate over every row of ``df`` at once; see :func:`surveykit.questionnaire.evaluate.evaluate`.
 
         >>> import pandas as pd
@@ -190,8 +196,9 @@ class Expr:
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         return core_schema.no_info_plain_validator_function(
             cls._validate,
-            serialization=core_schema.plain_serializer_function_ser_schema(lambda e: e.src,
-                                                                           return_schema=core_schema.str_schema()),
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda e: e.src, return_schema=core_schema.str_schema()
+            ),
         )
 
     @classmethod

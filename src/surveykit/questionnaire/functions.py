@@ -67,8 +67,11 @@ class _Evaluator(_EvaluatorCore):
         if column in self.df.columns:
             b = self.to_number(_normalise(self.df[column]), target)
             return (b == 1).astype("boolean")
-        raise self.error(target, f"neither the column {name!r} (codes separated by spaces) nor the 0/1 "
-                         f"column {column!r} is in the data", column=name)
+        raise self.error(
+            target,
+            f"neither the column {name!r} (codes separated by spaces) nor the 0/1 column {column!r} is in the data",
+            column=name,
+        )
 
     def _binary_columns(self, name: str) -> list[str]:
         q = self.questionnaire
@@ -95,8 +98,12 @@ class _Evaluator(_EvaluatorCore):
             return s.str.split().str.len().astype("Float64")
         columns = self._binary_columns(name or "")
         if not columns:
-            raise self.error(target, f"neither the column {name!r} (codes separated by spaces) nor 0/1 "
-                             f"columns {name}_<code> are in the data", column=name)
+            raise self.error(
+                target,
+                f"neither the column {name!r} (codes separated by spaces) nor 0/1 "
+                f"columns {name}_<code> are in the data",
+                column=name,
+            )
         block = self.df[columns].astype("Float64")
         return block.sum(axis=1, skipna=False).astype("Float64")
 
@@ -139,8 +146,11 @@ class _Evaluator(_EvaluatorCore):
             out = f.astype("string")
             return out.mask(whole, f.where(whole).astype("Int64").astype("string"))
         if kind == "bool":
-            return v.map({True: "true", False: "false"}).astype("string") if isinstance(v, pd.Series) \
+            return (
+                v.map({True: "true", False: "false"}).astype("string")
+                if isinstance(v, pd.Series)
                 else ("true" if v else "false")
+            )
         return v.dt.strftime("%Y-%m-%d").astype("string") if isinstance(v, pd.Series) else v.strftime("%Y-%m-%d")
 
     def fn_string(self, node: Call, x: Node) -> Any:
@@ -191,8 +201,9 @@ class _Evaluator(_EvaluatorCore):
     def fn_pow(self, node: Call, x: Node, y: Node) -> pd.Series:
         a, b = self._num(x), self._num(y)
         with np.errstate(all="ignore"):
-            out = pd.Series(np.power(a.astype("float64").to_numpy(), b.astype("float64").to_numpy()),
-                            index=self.index).astype("Float64")
+            out = pd.Series(
+                np.power(a.astype("float64").to_numpy(), b.astype("float64").to_numpy()), index=self.index
+            ).astype("Float64")
         return out.mask(a.isna() | b.isna())
 
     def fn_round(self, node: Call, x: Node, places: Node | None = None) -> pd.Series:
@@ -203,7 +214,7 @@ class _Evaluator(_EvaluatorCore):
             if isinstance(d, pd.Series) or _kind(d) != "num":
                 raise self.error(places, "the number of decimals in round() must be a number literal")
             digits = float(d)
-        factor = 10.0 ** digits
+        factor = 10.0**digits
         # XPath rounds halves up (towards +infinity), unlike Python's round-half-even
         return self._ufunc(lambda v: np.floor(v * factor + 0.5) / factor, s)
 
@@ -228,9 +239,9 @@ class _Evaluator(_EvaluatorCore):
         if problem:
             raise self.error(pattern, problem)
         s = self.series(self._as_text(self.visit(x), x), "string")
-        rx = compile_regex(p)   # RE2: linear time whatever the pattern (no catastrophic backtracking)
+        rx = compile_regex(p)  # RE2: linear time whatever the pattern (no catastrophic backtracking)
         values = s.dropna().unique()
-        hits = {v: rx.fullmatch(v) is not None for v in values}   # once per distinct answer
+        hits = {v: rx.fullmatch(v) is not None for v in values}  # once per distinct answer
         return s.map(hits, na_action="ignore").astype("boolean")
 
     def fn_contains(self, node: Call, x: Node, part: Node) -> pd.Series:

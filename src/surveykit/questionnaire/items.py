@@ -8,7 +8,6 @@ holds them is in :mod:`surveykit.questionnaire.questionnaire`.
 'integer'
 """
 
-
 from __future__ import annotations
 
 import re
@@ -59,8 +58,7 @@ __all__ = [
 _INT_TEXT = re.compile(r"^-?(0|[1-9][0-9]*)$")
 
 #: Stata extended missing value used for each kind of missing code when none is given.
-DEFAULT_STATA_LETTERS = {"dont_know": ".d", "refused": ".r", "not_applicable": ".n", "no_answer": ".a",
-                         "skipped": ".s"}
+DEFAULT_STATA_LETTERS = {"dont_know": ".d", "refused": ".r", "not_applicable": ".n", "no_answer": ".a", "skipped": ".s"}
 
 
 def _code(value: Any) -> Any:
@@ -75,8 +73,10 @@ def _code(value: Any) -> Any:
         digits = len(value.lstrip("-"))
         return int(value) if digits < 16 or (digits <= 20 and abs(int(value)) <= 2**53) else value
     if isinstance(value, int) and abs(value) > 2**53:
-        raise ValueError(f"the code {value} is beyond 2**53, which SPSS, Stata and numeric data cannot hold "
-                         "exactly; use a smaller code, or write it in quotes as a text code")
+        raise ValueError(
+            f"the code {value} is beyond 2**53, which SPSS, Stata and numeric data cannot hold "
+            "exactly; use a smaller code, or write it in quotes as a text code"
+        )
     if isinstance(value, float):
         return repr(value)  # e.g. 97.5: kept as its text, lint tells that SPSS/Stata need whole numbers
     return value
@@ -99,8 +99,9 @@ def _loc_to_text(loc: tuple[Any, ...]) -> str:
     return pointer(*loc) if loc else "/"
 
 
-def format_validation_error(exc: ValidationError, data: Any = None,
-                            source: SourceMap | None = None) -> tuple[str, list[Problem]]:
+def format_validation_error(
+    exc: ValidationError, data: Any = None, source: SourceMap | None = None
+) -> tuple[str, list[Problem]]:
     """Turn a pydantic ``ValidationError`` into located :class:`Problem` s and one message.
 
     Discriminator tags pydantic puts in error locations (``('items', 3, 'integer', 'min')``) are
@@ -123,16 +124,25 @@ def format_validation_error(exc: ValidationError, data: Any = None,
         ptr = pointer(*parts)
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
-            msg = (f"unknown key {parts[-1]!r}; check its spelling (see the JSON Schema from "
-                   "Questionnaire.json_schema())") if parts else msg
+            msg = (
+                (
+                    f"unknown key {parts[-1]!r}; check its spelling (see the JSON Schema from "
+                    "Questionnaire.json_schema())"
+                )
+                if parts
+                else msg
+            )
         elif err["type"] == "union_tag_invalid":
             ctx = err.get("ctx", {})
             msg = f"unknown type {ctx.get('tag')!r}; use one of {ctx.get('expected_tags')}"
         elif err["type"] == "union_tag_not_found":
             msg = "every item needs a 'type' (e.g. integer, select_one, group)"
         elif err["type"] == "missing":
-            msg = f"{parts[-1] if parts else 'a value'} is required here" if not err["loc"] else \
-                f"the key {err['loc'][-1]!r} is required"
+            msg = (
+                f"{parts[-1] if parts else 'a value'} is required here"
+                if not err["loc"]
+                else f"the key {err['loc'][-1]!r} is required"
+            )
         elif err["type"] in ("dict_type", "model_type") and parts and parts[-1] in _LOCALIZED_KEYS:
             msg = f"{msg}; write labels as {{language: text}}, e.g. {{es: 'Edad'}}"
         location = source.locate(ptr) if source else None
@@ -175,6 +185,7 @@ class _Typed(_SpecModel):
 # ------------------------------------------------------------------------------------------------
 # missing codes and choices
 # ------------------------------------------------------------------------------------------------
+
 
 class MissingCode(_SpecModel):
     """A special code for an answer that is not a substantive value.
@@ -238,6 +249,7 @@ class ChoiceList(_SpecModel):
 # ------------------------------------------------------------------------------------------------
 # questions
 # ------------------------------------------------------------------------------------------------
+
 
 def _required(value: Any) -> Any:
     """``required`` is yes/no (bool) or a condition (Expr); XLSForm spellings are accepted."""
@@ -369,17 +381,32 @@ class NoteQuestion(_QuestionBase):
 class MetadataQuestion(_QuestionBase):
     """Collected automatically by the device (interview start/end, device id, ...)."""
 
-    type: Literal["start", "end", "today", "deviceid", "username", "phonenumber", "simserial",
-                  "subscriberid", "email", "audit"]
+    type: Literal[
+        "start", "end", "today", "deviceid", "username", "phonenumber", "simserial", "subscriberid", "email", "audit"
+    ]
 
 
 class OtherQuestion(_QuestionBase):
     """An XLSForm question type surveykit keeps as is but does not analyse (GPS, media, barcode,
     range, ...); ``parameters`` holds the XLSForm parameters column."""
 
-    type: Literal["geopoint", "geotrace", "geoshape", "image", "audio", "video", "file", "barcode",
-                  "acknowledge", "range", "hidden", "background-audio", "start-geopoint",
-                  "xml-external", "csv-external"]
+    type: Literal[
+        "geopoint",
+        "geotrace",
+        "geoshape",
+        "image",
+        "audio",
+        "video",
+        "file",
+        "barcode",
+        "acknowledge",
+        "range",
+        "hidden",
+        "background-audio",
+        "start-geopoint",
+        "xml-external",
+        "csv-external",
+    ]
     parameters: str | None = None
 
 
@@ -418,27 +445,72 @@ class Repeat(_Typed):
 
 
 Question = Annotated[
-    Union[SelectOneQuestion, SelectMultipleQuestion, IntegerQuestion, DecimalQuestion, TextQuestion,
-          DateQuestion, TimeQuestion, DateTimeQuestion, CalculateQuestion, NoteQuestion,
-          MetadataQuestion, OtherQuestion],
+    Union[
+        SelectOneQuestion,
+        SelectMultipleQuestion,
+        IntegerQuestion,
+        DecimalQuestion,
+        TextQuestion,
+        DateQuestion,
+        TimeQuestion,
+        DateTimeQuestion,
+        CalculateQuestion,
+        NoteQuestion,
+        MetadataQuestion,
+        OtherQuestion,
+    ],
     Field(discriminator="type"),
 ]
 Item = Annotated[
-    Union[Group, Repeat, SelectOneQuestion, SelectMultipleQuestion, IntegerQuestion, DecimalQuestion,
-          TextQuestion, DateQuestion, TimeQuestion, DateTimeQuestion, CalculateQuestion, NoteQuestion,
-          MetadataQuestion, OtherQuestion],
+    Union[
+        Group,
+        Repeat,
+        SelectOneQuestion,
+        SelectMultipleQuestion,
+        IntegerQuestion,
+        DecimalQuestion,
+        TextQuestion,
+        DateQuestion,
+        TimeQuestion,
+        DateTimeQuestion,
+        CalculateQuestion,
+        NoteQuestion,
+        MetadataQuestion,
+        OtherQuestion,
+    ],
     Field(discriminator="type"),
 ]
 Group.model_rebuild()
 Repeat.model_rebuild()
 
 QUESTION_CLASSES: tuple[type[_QuestionBase], ...] = (
-    SelectOneQuestion, SelectMultipleQuestion, IntegerQuestion, DecimalQuestion, TextQuestion,
-    DateQuestion, TimeQuestion, DateTimeQuestion, CalculateQuestion, NoteQuestion, MetadataQuestion,
-    OtherQuestion)
+    SelectOneQuestion,
+    SelectMultipleQuestion,
+    IntegerQuestion,
+    DecimalQuestion,
+    TextQuestion,
+    DateQuestion,
+    TimeQuestion,
+    DateTimeQuestion,
+    CalculateQuestion,
+    NoteQuestion,
+    MetadataQuestion,
+    OtherQuestion,
+)
 
-_LOCALIZED_KEYS = frozenset({"label", "short_label", "hint", "guidance_hint", "constraint_message", "required_message",
-                             "universe", "title", "description"})
+_LOCALIZED_KEYS = frozenset(
+    {
+        "label",
+        "short_label",
+        "hint",
+        "guidance_hint",
+        "constraint_message",
+        "required_message",
+        "universe",
+        "title",
+        "description",
+    }
+)
 
 
 def _localize_strings(data: Any, lang: str, depth: int = 0) -> Any:

@@ -98,9 +98,11 @@ def _text(texts: dict[str, str], language: str, default: str) -> tuple[str, str 
     return "", None
 
 
-def spss_missing_declaration(codes: list[Any], valid: list[Any] | None = None,
-                             valid_range: tuple[float | None, float | None] | None = None,
-                             ) -> dict[str, list] | None:
+def spss_missing_declaration(
+    codes: list[Any],
+    valid: list[Any] | None = None,
+    valid_range: tuple[float | None, float | None] | None = None,
+) -> dict[str, list] | None:
     """How SPSS can declare ``codes`` user-missing: ``{"values": [...], "ranges": [(lo, hi)]}``.
 
     SPSS allows at most three discrete values, or one range plus one value. The range must not cover
@@ -133,7 +135,7 @@ def spss_missing_declaration(codes: list[Any], valid: list[Any] | None = None,
 
     n = len(codes)
     for single in range(n):  # leave out one code as the discrete value; the rest is the range
-        rest = codes[:single] + codes[single + 1:]
+        rest = codes[:single] + codes[single + 1 :]
         lo, hi = rest[0], rest[-1]
         if single not in (0, n - 1):
             continue  # the discrete value must lie outside the range of the others
@@ -191,18 +193,25 @@ def label_dictionaries(q: Questionnaire, language: str | None = None, layout: st
                 raise QuestionnaireError(
                     f"SPSS cannot declare the missing codes {[m.code for m in missing]} of {name!r} (at most 3 "
                     "values, or one range plus one value, without covering valid codes); run q.lint() (SK409) "
-                    "and use fewer or adjacent missing codes", question=name)
-            declaration = {"values": decl["values"], "ranges": decl["ranges"],
-                           "stata": {m.code: m.stata_letter for m in missing if m.stata_letter}}
+                    "and use fewer or adjacent missing codes",
+                    question=name,
+                )
+            declaration = {
+                "values": decl["values"],
+                "ranges": decl["ranges"],
+                "stata": {m.code: m.stata_letter for m in missing if m.stata_letter},
+            }
 
         def add(var: str, label: str, vlabels: dict[Any, str] | None, measure: str, vtype: str) -> None:
             out.variable_labels[var] = label
             if vlabels:
                 out.value_labels[var] = vlabels
             if declaration is not None:
-                out.missing[var] = {"values": list(declaration["values"]),
-                                    "ranges": list(declaration["ranges"]),
-                                    "stata": dict(declaration["stata"])}
+                out.missing[var] = {
+                    "values": list(declaration["values"]),
+                    "ranges": list(declaration["ranges"]),
+                    "stata": dict(declaration["stata"]),
+                }
             out.measure[var] = measure
             out.types[var] = vtype
             out.units[var] = info.repeat
@@ -218,8 +227,13 @@ def label_dictionaries(q: Questionnaire, language: str | None = None, layout: st
                     text, _used = _text(c.label, lang, default)
                     binary_labels: dict[int | str, str] = {0: words[0], 1: words[1]}
                     binary_labels.update({m.code: labels[m.code] for m in missing})
-                    add(f"{name}_{code_key(c.code)}", f"{var_label}: {text}" if var_label else text,
-                        binary_labels, "nominal", "numeric")
+                    add(
+                        f"{name}_{code_key(c.code)}",
+                        f"{var_label}: {text}" if var_label else text,
+                        binary_labels,
+                        "nominal",
+                        "numeric",
+                    )
             continue
         add(name, var_label, labels or None, info.measure_level(), info.value_type())
     return out

@@ -34,10 +34,30 @@ _NAME_RE = re.compile(NAME_PATTERN)
 # SPSS Statistics Command Syntax Reference, "Reserved keywords".
 SPSS_RESERVED = frozenset({"all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with"})
 # Stata [U] 11.3 "Naming conventions" (plus str1 ... str2045, checked by pattern below).
-STATA_RESERVED = frozenset({
-    "_all", "_b", "byte", "_coef", "_cons", "double", "float", "if", "in", "int", "long", "_n", "_N",
-    "_pi", "_pred", "_rc", "_skip", "strl", "using", "with",
-})
+STATA_RESERVED = frozenset(
+    {
+        "_all",
+        "_b",
+        "byte",
+        "_coef",
+        "_cons",
+        "double",
+        "float",
+        "if",
+        "in",
+        "int",
+        "long",
+        "_n",
+        "_N",
+        "_pi",
+        "_pred",
+        "_rc",
+        "_skip",
+        "strl",
+        "using",
+        "with",
+    }
+)
 _STATA_STR = re.compile(r"^str([1-9][0-9]{0,3})$")
 
 
@@ -69,14 +89,20 @@ def name_problem(name: str) -> str | None:
     if _NAME_RE.match(name):
         lower = name.lower()
         if lower in SPSS_RESERVED or lower in STATA_RESERVED or _STATA_STR.match(lower):
-            which = ("SPSS and Stata" if lower in SPSS_RESERVED and lower in STATA_RESERVED
-                     else "SPSS" if lower in SPSS_RESERVED else "Stata")
+            which = (
+                "SPSS and Stata"
+                if lower in SPSS_RESERVED and lower in STATA_RESERVED
+                else "SPSS"
+                if lower in SPSS_RESERVED
+                else "Stata"
+            )
             return f"'{name}' is a reserved word in {which}; rename it, e.g. to {name}_"
         return None
     if len(name) > MAX_NAME_LENGTH:
-        return (f"it has {len(name)} characters; Stata allows at most {MAX_NAME_LENGTH}; "
-                f"shorten it, e.g. to {_suggest(name)}")
+        return (
+            f"it has {len(name)} characters; Stata allows at most {MAX_NAME_LENGTH}; "
+            f"shorten it, e.g. to {_suggest(name)}"
+        )
     if not name.isascii() or re.search(r"[^A-Za-z0-9_]", name):
-        return (f"it must be ASCII letters, digits and '_' only (SPSS and Stata); "
-                f"rename it, e.g. to {_suggest(name)}")
+        return f"it must be ASCII letters, digits and '_' only (SPSS and Stata); rename it, e.g. to {_suggest(name)}"
     return f"it must start with a letter (SPSS and Stata); rename it, e.g. to {_suggest(name)}"

@@ -39,8 +39,9 @@ class _NotText(ExpressionSyntaxError, TypeError):
 class _TooDeep(Exception):
     def __init__(self, offset: int, message: str | None = None) -> None:
         self.offset = offset
-        self.message = message or (f"it is nested more than {MAX_DEPTH} levels deep; simplify it or split it "
-                                   "into calculate questions")
+        self.message = message or (
+            f"it is nested more than {MAX_DEPTH} levels deep; simplify it or split it into calculate questions"
+        )
 
 
 #: Most digits before the decimal point of a number literal: beyond them it is no finite number.
@@ -62,8 +63,11 @@ class _ToAst(Transformer):
         digits = len(text.split(".")[0].lstrip("0"))
         if digits > MAX_NUMBER_DIGITS:
             # int() of 4,300+ digits raises, and anything past 1.8e308 is no float: refuse it here
-            raise _TooDeep(c[0].start_pos, f"the number at character {c[0].start_pos + 1} has {digits} digits; "
-                           f"numbers may have at most {MAX_NUMBER_DIGITS} (no survey value is that large)")
+            raise _TooDeep(
+                c[0].start_pos,
+                f"the number at character {c[0].start_pos + 1} has {digits} digits; "
+                f"numbers may have at most {MAX_NUMBER_DIGITS} (no survey value is that large)",
+            )
         value: int | float = float(text) if "." in text else int(text)
         return Number(value, span=_span(c[0], c[0]))
 
@@ -105,8 +109,14 @@ class _ToAst(Transformer):
 @functools.cache
 def _parser() -> Lark:
     grammar = resources.files(__package__).joinpath("expression.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", keep_all_tokens=True, transformer=_ToAst(),
-                propagate_positions=False, maybe_placeholders=True)
+    return Lark(
+        grammar,
+        parser="lalr",
+        keep_all_tokens=True,
+        transformer=_ToAst(),
+        propagate_positions=False,
+        maybe_placeholders=True,
+    )
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -121,8 +131,11 @@ def _precheck(text: str) -> None:
     """Find unbalanced parentheses, unclosed quotes and references, and excessive size or nesting,
     with messages a designer understands (the parser alone would only say 'unexpected token')."""
     if len(text) > MAX_LENGTH:
-        raise _syntax_error(text, MAX_LENGTH, f"it has {len(text)} characters, more than the "
-                            f"{MAX_LENGTH} allowed; split it into calculate questions")
+        raise _syntax_error(
+            text,
+            MAX_LENGTH,
+            f"it has {len(text)} characters, more than the {MAX_LENGTH} allowed; split it into calculate questions",
+        )
     if not text.strip():
         raise _syntax_error(text, 0, "it is empty; write an expression or remove the entry")
     opened: list[int] = []
@@ -132,38 +145,55 @@ def _precheck(text: str) -> None:
         if ch in "'\"":
             end = text.find(ch, i + 1)
             if end < 0:
-                raise _syntax_error(text, i, f"the text starting with {ch} at character {i + 1} is never "
-                                    f"closed; add the closing {ch}")
+                raise _syntax_error(
+                    text, i, f"the text starting with {ch} at character {i + 1} is never closed; add the closing {ch}"
+                )
             i = end + 1
             continue
         if ch == "$" and text.startswith("${", i):
             end = text.find("}", i + 2)
             if end < 0:
-                raise _syntax_error(text, i, f"the reference '${{' at character {i + 1} is never closed; "
-                                    "write ${name}")
+                raise _syntax_error(
+                    text, i, f"the reference '${{' at character {i + 1} is never closed; write ${{name}}"
+                )
             i = end + 1
             continue
         if ch == "(":
             opened.append(i)
             if len(opened) > MAX_DEPTH:
-                raise _syntax_error(text, i, f"parentheses are nested more than {MAX_DEPTH} deep; "
-                                    "simplify it or split it into calculate questions")
+                raise _syntax_error(
+                    text,
+                    i,
+                    f"parentheses are nested more than {MAX_DEPTH} deep; "
+                    "simplify it or split it into calculate questions",
+                )
         elif ch == ")":
             if not opened:
-                raise _syntax_error(text, i, f"the ')' at character {i + 1} has no matching '('; "
-                                    "remove it or add '('")
+                raise _syntax_error(text, i, f"the ')' at character {i + 1} has no matching '('; remove it or add '('")
             opened.pop()
         i += 1
     if opened:
-        raise _syntax_error(text, opened[-1], f"the '(' at character {opened[-1] + 1} is never closed; "
-                            "add ')'")
+        raise _syntax_error(text, opened[-1], f"the '(' at character {opened[-1] + 1} is never closed; add ')'")
 
 
 _TERMINAL_WORDS = {
-    "$END": "the end", "RPAR": "')'", "LPAR": "'('", "COMMA": "','", "AND": "'and'", "OR": "'or'",
-    "EQ_OP": "a comparison", "REL_OP": "a comparison", "PLUS": "'+'", "MINUS": "'-'",
-    "MUL_OP": "'*', 'div' or 'mod'", "NUMBER": "a number", "STRING": "a text in quotes",
-    "REF": "a reference ${name}", "DOT": "'.'", "DOTDOT": "'..'", "NAME": "a name",
+    "$END": "the end",
+    "RPAR": "')'",
+    "LPAR": "'('",
+    "COMMA": "','",
+    "AND": "'and'",
+    "OR": "'or'",
+    "EQ_OP": "a comparison",
+    "REL_OP": "a comparison",
+    "PLUS": "'+'",
+    "MINUS": "'-'",
+    "MUL_OP": "'*', 'div' or 'mod'",
+    "NUMBER": "a number",
+    "STRING": "a text in quotes",
+    "REF": "a reference ${name}",
+    "DOT": "'.'",
+    "DOTDOT": "'..'",
+    "NAME": "a name",
     "FUNC": "a function call",
 }
 _OPERAND_TERMINALS = {"NUMBER", "STRING", "REF", "DOT", "NAME", "FUNC", "LPAR", "MINUS"}
@@ -187,8 +217,9 @@ def _describe_unexpected(text: str, exc: UnexpectedInput) -> ExpressionSyntaxErr
     if token.type == "$END":
         pos = len(text.rstrip())
         if expected & _OPERAND_TERMINALS:
-            return _syntax_error(text, pos, "it ends where a value was expected; complete the expression "
-                                 "after the last operator")
+            return _syntax_error(
+                text, pos, "it ends where a value was expected; complete the expression after the last operator"
+            )
         return _syntax_error(text, pos, "it ends too early; complete the expression")
     pos = cast(int, token.start_pos)  # set by the lexer (typed optional)
     if expected & _OPERAND_TERMINALS and not expected & {"AND", "OR", "$END"}:
@@ -201,11 +232,11 @@ def _describe_unexpected(text: str, exc: UnexpectedInput) -> ExpressionSyntaxErr
     if token.type == "COMMA":
         return _syntax_error(text, pos, f"unexpected ',' at character {pos + 1} outside a function call")
     if token.type in ("NAME", "REF", "NUMBER", "STRING", "FUNC", "LPAR", "DOT"):
-        return _syntax_error(text, pos, f"an operator is missing before {token.value!r} at character "
-                             f"{pos + 1} (e.g. 'and', '=', '+')")
+        return _syntax_error(
+            text, pos, f"an operator is missing before {token.value!r} at character {pos + 1} (e.g. 'and', '=', '+')"
+        )
     words = sorted({_TERMINAL_WORDS.get(t, t) for t in expected})
-    return _syntax_error(text, pos, f"unexpected {token.value!r} at character {pos + 1}; expected "
-                         + ", ".join(words))
+    return _syntax_error(text, pos, f"unexpected {token.value!r} at character {pos + 1}; expected " + ", ".join(words))
 
 
 @functools.lru_cache(maxsize=8192)

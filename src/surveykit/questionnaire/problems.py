@@ -127,8 +127,15 @@ class Problem:
     expression: str | None = None
 
     @classmethod
-    def of(cls, code: str, message: str, location: Location | None = None, expression: str | None = None,
-           *, severity: Severity | None = None) -> Problem:
+    def of(
+        cls,
+        code: str,
+        message: str,
+        location: Location | None = None,
+        expression: str | None = None,
+        *,
+        severity: Severity | None = None,
+    ) -> Problem:
         """A problem of lint rule ``code`` with the severity the catalogue gives it
         (:data:`~surveykit.questionnaire.lint_rules.LINT_RULES`; ``severity="warning"`` only for the
         rules that allow it).
@@ -145,8 +152,12 @@ class Problem:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly dict."""
-        out: dict[str, Any] = {"code": self.code, "severity": self.severity, "message": self.message,
-                               "location": self.location.to_dict()}
+        out: dict[str, Any] = {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "location": self.location.to_dict(),
+        }
         if self.expression is not None:
             out["expression"] = self.expression
         return out
@@ -190,6 +201,7 @@ def sort_problems(problems: list[Problem]) -> list[Problem]:
     >>> [p.code for p in sort_problems([a, b])]
     ['SK2', 'SK1']
     """
+
     def key(p: Problem) -> tuple:
         loc = p.location
         sheet = (_SHEET_RANK.get(loc.sheet.lower(), 3), loc.sheet.lower()) if loc.sheet else (-1, "")

@@ -153,14 +153,16 @@ class Questionnaire(_SpecModel):
         [('/items/0', 'g'), ('/items/0/children/0', 't')]
         """
         stack: list[tuple[str, Any, tuple]] = [
-            (pointer("items", i), item, ()) for i, item in reversed(list(enumerate(self.items)))]
+            (pointer("items", i), item, ()) for i, item in reversed(list(enumerate(self.items)))
+        ]
         while stack:
             ptr, item, parents = stack.pop()
             yield ptr, item, parents
             if isinstance(item, (Group, Repeat)):
                 inner = (*parents, item)
-                stack.extend((f"{ptr}/children/{i}", child, inner)
-                             for i, child in reversed(list(enumerate(item.children))))
+                stack.extend(
+                    (f"{ptr}/children/{i}", child, inner) for i, child in reversed(list(enumerate(item.children)))
+                )
 
     def missing_codes_for(self, question: _QuestionBase) -> list[MissingCode]:
         """The missing codes valid for ``question``.
@@ -188,10 +190,16 @@ class Questionnaire(_SpecModel):
         return []
 
     def _info(self, item: Any, parents: tuple, ptr: str, index: int) -> QuestionInfo:
-        return QuestionInfo(item, tuple(p.name for p in parents),
-                            tuple(p.name for p in parents if isinstance(p, Repeat)),
-                            tuple(p.relevant for p in parents if p.relevant is not None),
-                            ptr, index, self.missing_codes_for(item), self)
+        return QuestionInfo(
+            item,
+            tuple(p.name for p in parents),
+            tuple(p.name for p in parents if isinstance(p, Repeat)),
+            tuple(p.relevant for p in parents if p.relevant is not None),
+            ptr,
+            index,
+            self.missing_codes_for(item),
+            self,
+        )
 
     def questions(self) -> list[QuestionInfo]:
         """Every question in form order, through groups and repeats, with its group path, repeat
@@ -226,8 +234,7 @@ class Questionnaire(_SpecModel):
         names = [x.model.name for x in self.questions()]
         close = difflib.get_close_matches(name, names, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise QuestionnaireError(f"questionnaire {self.id!r} has no question named {name!r}{hint}",
-                                 question=name)
+        raise QuestionnaireError(f"questionnaire {self.id!r} has no question named {name!r}{hint}", question=name)
 
     def repeats(self) -> list[RepeatInfo]:
         """Every repeat (unit below the main one) in form order, with the questions of its unit.
@@ -242,8 +249,7 @@ class Questionnaire(_SpecModel):
         for ptr, item, parents in self.walk():
             enclosing = [p for p in parents if isinstance(p, Repeat)]
             if isinstance(item, Repeat):
-                info = RepeatInfo(item, enclosing[-1].name if enclosing else None,
-                                  tuple(p.name for p in parents), ptr)
+                info = RepeatInfo(item, enclosing[-1].name if enclosing else None, tuple(p.name for p in parents), ptr)
                 ordered.append(info)
                 infos.setdefault(item.name, info)
             elif not isinstance(item, Group) and enclosing:
@@ -421,8 +427,7 @@ class Questionnaire(_SpecModel):
 
         return label_dictionaries(self, language=language, layout=layout)
 
-    def to_codebook(self, path: str | Path | None = None, format: str = "markdown",
-                    language: str | None = None) -> str:
+    def to_codebook(self, path: str | Path | None = None, format: str = "markdown", language: str | None = None) -> str:
         """A codebook (``"markdown"`` or ``"html"``): every variable with its question text, universe,
         relevance, type and codes. Returns the text; writes it to ``path`` when given.
 

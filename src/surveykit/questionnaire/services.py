@@ -25,6 +25,7 @@ _PROVIDERS: dict[str, Callable[..., Any]] = {}
 
 def provides(name: str) -> Callable[[F], F]:
     """Register the decorated function as the provider of ``name``."""
+
     def register(fn: F) -> F:
         if _PROVIDERS.get(name, fn) is not fn:
             raise RuntimeError(f"two providers of questionnaire service {name!r}")
@@ -39,5 +40,7 @@ def service(name: str) -> Callable[..., Any]:
     try:
         return _PROVIDERS[name]
     except KeyError:
-        raise RuntimeError(f"no provider of questionnaire service {name!r}: surveykit.questionnaire "
-                           "imports them all; import the package, not a module file on its own") from None
+        raise RuntimeError(
+            f"no provider of questionnaire service {name!r}: surveykit.questionnaire "
+            "imports them all; import the package, not a module file on its own"
+        ) from None

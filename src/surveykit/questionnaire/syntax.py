@@ -10,12 +10,37 @@ from typing import Iterator
 
 from ..errors import ExpressionSyntaxError
 
-__all__ = ["Node", "Number", "String", "Ref", "Current", "Parent", "Name", "Negate", "Binary", "Call",
-           "PRECEDENCE", "to_source"]
+__all__ = [
+    "Node",
+    "Number",
+    "String",
+    "Ref",
+    "Current",
+    "Parent",
+    "Name",
+    "Negate",
+    "Binary",
+    "Call",
+    "PRECEDENCE",
+    "to_source",
+]
 
 #: Binding strength of each binary operator (higher binds tighter), as in XPath 1.0.
-PRECEDENCE = {"or": 1, "and": 2, "=": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4,
-              "+": 5, "-": 5, "*": 6, "div": 6, "mod": 6}
+PRECEDENCE = {
+    "or": 1,
+    "and": 2,
+    "=": 3,
+    "!=": 3,
+    "<": 4,
+    "<=": 4,
+    ">": 4,
+    ">=": 4,
+    "+": 5,
+    "-": 5,
+    "*": 6,
+    "div": 6,
+    "mod": 6,
+}
 _UNARY_PRECEDENCE = 7
 _ATOM_PRECEDENCE = 8
 
@@ -137,7 +162,10 @@ def _format_string(value: str) -> str:
         return f'"{value}"'
     raise ExpressionSyntaxError(
         f"the text {value!r} has both quote characters; XPath 1.0 cannot write it as one literal: "
-        "use concat() of two literals", expression=value, offset=0)
+        "use concat() of two literals",
+        expression=value,
+        offset=0,
+    )
 
 
 def to_source(node: Node) -> str:

@@ -56,10 +56,10 @@ class VType(str, Enum):
     NUMBER = "number"
     TEXT = "text"
     DATE = "date"
-    CODE = "code"          # a select_one answer
-    CODES = "codes"        # a select_multiple answer
-    ANY = "any"            # unknown: compatible with everything
-    NONE = "none"          # a note: holds no value
+    CODE = "code"  # a select_one answer
+    CODES = "codes"  # a select_multiple answer
+    ANY = "any"  # unknown: compatible with everything
+    NONE = "none"  # a note: holds no value
 
 
 @dataclass(frozen=True)
@@ -100,25 +100,92 @@ class TypeIssue:
 
 # name -> (min args, max args or None for any number); evaluated by surveykit.questionnaire.evaluate
 EVALUATED_FUNCTIONS: dict[str, tuple[int, int | None]] = {
-    "not": (1, 1), "true": (0, 0), "false": (0, 0), "boolean": (1, 1),
-    "selected": (2, 2), "count-selected": (1, 1), "if": (3, 3), "coalesce": (2, 2),
-    "string-length": (1, 1), "concat": (1, None), "string": (1, 1), "number": (1, 1),
-    "int": (1, 1), "round": (1, 2), "abs": (1, 1), "floor": (1, 1), "ceiling": (1, 1),
-    "pow": (2, 2), "sqrt": (1, 1),
-    "today": (0, 0), "now": (0, 0), "date": (1, 1),
-    "regex": (2, 2), "contains": (2, 2), "starts-with": (2, 2), "ends-with": (2, 2),
+    "not": (1, 1),
+    "true": (0, 0),
+    "false": (0, 0),
+    "boolean": (1, 1),
+    "selected": (2, 2),
+    "count-selected": (1, 1),
+    "if": (3, 3),
+    "coalesce": (2, 2),
+    "string-length": (1, 1),
+    "concat": (1, None),
+    "string": (1, 1),
+    "number": (1, 1),
+    "int": (1, 1),
+    "round": (1, 2),
+    "abs": (1, 1),
+    "floor": (1, 1),
+    "ceiling": (1, 1),
+    "pow": (2, 2),
+    "sqrt": (1, 1),
+    "today": (0, 0),
+    "now": (0, 0),
+    "date": (1, 1),
+    "regex": (2, 2),
+    "contains": (2, 2),
+    "starts-with": (2, 2),
+    "ends-with": (2, 2),
     "substr": (2, 3),
 }
 # known to XLSForm / ODK, accepted by lint but not evaluated on data (a warning says so)
-_NOT_EVALUATED = frozenset({
-    "count", "sum", "max", "min", "indexed-repeat", "join", "position", "jr:choice-name", "pulldata",
-    "once", "uuid", "random", "selected-at", "format-date", "format-date-time", "decimal-date-time",
-    "decimal-time", "date-time", "substring-before", "substring-after", "translate", "normalize-space",
-    "log", "log10", "exp", "exp10", "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "pi",
-    "digest", "base64-decode", "checklist", "weighted-checklist", "boolean-from-string", "jr:itext",
-    "area", "distance", "instance", "current", "last", "count-non-empty", "randomize", "geofence",
-    "version", "property", "extract-signed", "lower-case", "upper-case",
-})
+_NOT_EVALUATED = frozenset(
+    {
+        "count",
+        "sum",
+        "max",
+        "min",
+        "indexed-repeat",
+        "join",
+        "position",
+        "jr:choice-name",
+        "pulldata",
+        "once",
+        "uuid",
+        "random",
+        "selected-at",
+        "format-date",
+        "format-date-time",
+        "decimal-date-time",
+        "decimal-time",
+        "date-time",
+        "substring-before",
+        "substring-after",
+        "translate",
+        "normalize-space",
+        "log",
+        "log10",
+        "exp",
+        "exp10",
+        "sin",
+        "cos",
+        "tan",
+        "asin",
+        "acos",
+        "atan",
+        "atan2",
+        "pi",
+        "digest",
+        "base64-decode",
+        "checklist",
+        "weighted-checklist",
+        "boolean-from-string",
+        "jr:itext",
+        "area",
+        "distance",
+        "instance",
+        "current",
+        "last",
+        "count-non-empty",
+        "randomize",
+        "geofence",
+        "version",
+        "property",
+        "extract-signed",
+        "lower-case",
+        "upper-case",
+    }
+)
 KNOWN_FUNCTIONS = frozenset(EVALUATED_FUNCTIONS) | _NOT_EVALUATED
 # aggregates that may refer into a repeat from outside it
 REPEAT_AGGREGATES = frozenset({"count", "sum", "max", "min", "indexed-repeat", "join", "count-non-empty"})
@@ -171,9 +238,12 @@ class _Checker:
             return info.vtype
         if isinstance(node, Current):
             if self.ctx.current is None:
-                self.issue(node, f"'.' (the current answer) is only meaningful in a constraint, not in "
-                           f"a {self.ctx.role.replace('_', ' ')}; refer to the question with ${{name}}",
-                           code="SK305")
+                self.issue(
+                    node,
+                    f"'.' (the current answer) is only meaningful in a constraint, not in "
+                    f"a {self.ctx.role.replace('_', ' ')}; refer to the question with ${{name}}",
+                    code="SK305",
+                )
                 return VType.ANY
             return self.ctx.current.vtype
         if isinstance(node, Parent):
@@ -198,12 +268,15 @@ class _Checker:
             if self.ctx.role == "required":
                 self.issue(node, f"required must be yes, no or a condition, not {node.name!r}", code="SK306")
             else:
-                self.issue(node, f"bare name {node.name!r}: refer to a question as ${{{node.name}}}",
-                           code="SK309")
+                self.issue(node, f"bare name {node.name!r}: refer to a question as ${{{node.name}}}", code="SK309")
             return VType.ANY
         if node.name not in columns and node.name not in ("name", "label"):
-            self.issue(node, f"{node.name!r} is not a column of the choice list; add the column to the "
-                       "choices (filters) or fix the name", code="SK411")
+            self.issue(
+                node,
+                f"{node.name!r} is not a column of the choice list; add the column to the "
+                "choices (filters) or fix the name",
+                code="SK411",
+            )
         return VType.TEXT
 
     # -- operators ---------------------------------------------------------------------------
@@ -224,8 +297,11 @@ class _Checker:
             return
         if value not in codes:
             listed = ", ".join(sorted(codes, key=lambda c: (len(c), c))[:12])
-            self.issue(literal, f"{value!r} is not a code of {to_source(select)} (codes: {listed}); "
-                       "use one of its codes", code="SK308")
+            self.issue(
+                literal,
+                f"{value!r} is not a code of {to_source(select)} (codes: {listed}); use one of its codes",
+                code="SK308",
+            )
 
     def visit_binary(self, node: Binary) -> VType:
         lt = self.visit(node.left)
@@ -234,9 +310,12 @@ class _Checker:
         if op in ("and", "or"):
             for side, t in ((node.left, lt), (node.right, rt)):
                 if t not in (VType.BOOLEAN, VType.ANY):
-                    self.issue(side, f"'{op}' joins conditions but {_describe(side, t)} is "
-                               f"{'a ' if t is not VType.CODES else ''}{t.value}; compare it, "
-                               f"e.g. {_describe(side, t)} = ...")
+                    self.issue(
+                        side,
+                        f"'{op}' joins conditions but {_describe(side, t)} is "
+                        f"{'a ' if t is not VType.CODES else ''}{t.value}; compare it, "
+                        f"e.g. {_describe(side, t)} = ...",
+                    )
             return VType.BOOLEAN
         if op in _ARITH:
             for side, t in ((node.left, lt), (node.right, rt)):
@@ -249,8 +328,11 @@ class _Checker:
             return VType.BOOLEAN
         for select, st, other in ((node.left, lt, node.right), (node.right, rt, node.left)):
             if st is VType.CODES and not (isinstance(other, String) and other.value == ""):
-                self.issue(node, f"{to_source(select)} is a select_multiple: test one answer with "
-                           f"selected({to_source(select)}, 'code') or count them with count-selected()")
+                self.issue(
+                    node,
+                    f"{to_source(select)} is a select_multiple: test one answer with "
+                    f"selected({to_source(select)}, 'code') or count them with count-selected()",
+                )
                 return VType.BOOLEAN
             if st is VType.CODE:
                 self._check_code_literal(select, other)
@@ -258,8 +340,11 @@ class _Checker:
         if VType.ANY in pair or lt == rt or pair <= {VType.CODE, VType.NUMBER, VType.TEXT}:
             if op in _ORDER and (lt is VType.BOOLEAN or rt is VType.BOOLEAN):
                 self.issue(node, f"'{op}' compares numbers or dates, not conditions")
-            elif op in _ORDER and pair == {VType.TEXT} and not (
-                    _is_numeric_literal(node.left) or _is_numeric_literal(node.right)):
+            elif (
+                op in _ORDER
+                and pair == {VType.TEXT}
+                and not (_is_numeric_literal(node.left) or _is_numeric_literal(node.right))
+            ):
                 self.issue(node, f"'{op}' compares numbers or dates, but both sides are text", severity="warning")
             elif VType.TEXT in pair and VType.NUMBER in pair:
                 self._number_vs_text(node)
@@ -268,8 +353,11 @@ class _Checker:
             return VType.BOOLEAN  # a date against a literal 'YYYY-MM-DD' (checked at evaluation)
         if pair == {VType.DATE, VType.NUMBER} and op in _ORDER:
             return VType.BOOLEAN  # ODK dates are numbers of days
-        self.issue(node, f"'{op}' compares {_describe(node.left, lt)} ({lt.value}) with "
-                   f"{_describe(node.right, rt)} ({rt.value}); compare values of the same type")
+        self.issue(
+            node,
+            f"'{op}' compares {_describe(node.left, lt)} ({lt.value}) with "
+            f"{_describe(node.right, rt)} ({rt.value}); compare values of the same type",
+        )
         return VType.BOOLEAN
 
     def _number_vs_text(self, node: Binary) -> None:
@@ -283,20 +371,30 @@ class _Checker:
     def visit_call(self, node: Call) -> VType:
         name = node.name
         if name not in KNOWN_FUNCTIONS:
-            self.issue(node, f"unknown function {name}(); surveykit knows "
-                       + ", ".join(sorted(EVALUATED_FUNCTIONS)), code="SK303")
+            self.issue(
+                node,
+                f"unknown function {name}(); surveykit knows " + ", ".join(sorted(EVALUATED_FUNCTIONS)),
+                code="SK303",
+            )
             for a in node.args:
                 self.visit(a)
             return VType.ANY
         if name == "position" and len(node.args) == 1 and isinstance(node.args[0], Parent):
-            self.issue(node, "position(..) cannot be evaluated on a flat table; surveykit data checks "
-                       "skip this expression", code="SK304")
+            self.issue(
+                node,
+                "position(..) cannot be evaluated on a flat table; surveykit data checks skip this expression",
+                code="SK304",
+            )
             return VType.NUMBER
         if name not in EVALUATED_FUNCTIONS:
-            self.issue(node, f"{name}() is valid XLSForm but surveykit cannot evaluate it on data; the "
-                       "data checks skip this expression", code="SK304")
+            self.issue(
+                node,
+                f"{name}() is valid XLSForm but surveykit cannot evaluate it on data; the "
+                "data checks skip this expression",
+                code="SK304",
+            )
             for a in node.args:
-                self.visit(a)           # for the problems inside the arguments
+                self.visit(a)  # for the problems inside the arguments
             return VType.NUMBER if name in ("count", "sum", "max", "min", "count-non-empty") else VType.ANY
         lo, hi = EVALUATED_FUNCTIONS[name]
         n = len(node.args)
@@ -359,9 +457,12 @@ class _Checker:
         if not isinstance(target, (Ref, Current)):
             self.issue(target, "selected() takes a question, e.g. selected(${q}, 'code')")
         elif t is VType.CODE:
-            self.issue(node, f"selected() is for select_multiple questions; for the select_one "
-                       f"{to_source(target)} write {to_source(target)} = {to_source(code)}",
-                       severity="warning")
+            self.issue(
+                node,
+                f"selected() is for select_multiple questions; for the select_one "
+                f"{to_source(target)} write {to_source(target)} = {to_source(code)}",
+                severity="warning",
+            )
         elif t not in (VType.CODES, VType.ANY):
             self.issue(target, f"selected() needs a select question but {to_source(target)} is {t.value}")
         if not isinstance(code, (String, Number)):
@@ -374,8 +475,11 @@ class _Checker:
         target = node.args[0]
         t = self.visit(target)
         if not isinstance(target, (Ref, Current)) or t not in (VType.CODES, VType.ANY):
-            self.issue(target, f"count-selected() needs a select_multiple question, e.g. "
-                       f"count-selected(${{q}}); {to_source(target)} is {t.value}")
+            self.issue(
+                target,
+                f"count-selected() needs a select_multiple question, e.g. "
+                f"count-selected(${{q}}); {to_source(target)} is {t.value}",
+            )
         return VType.NUMBER
 
     def _unify(self, node: Call, a: Node, at: VType, b: Node, bt: VType) -> VType:
@@ -385,16 +489,18 @@ class _Checker:
             return at
         if {at, bt} <= {VType.CODE, VType.NUMBER, VType.TEXT}:
             return VType.CODE if VType.CODE in (at, bt) else VType.ANY
-        self.issue(node, f"{node.name}() mixes {at.value} ({_describe(a, at)}) and {bt.value} "
-                   f"({_describe(b, bt)}); give both the same type")
+        self.issue(
+            node,
+            f"{node.name}() mixes {at.value} ({_describe(a, at)}) and {bt.value} "
+            f"({_describe(b, bt)}); give both the same type",
+        )
         return VType.ANY
 
     def fn_if(self, node: Call) -> VType:
         cond, yes, no = node.args
         ct = self.visit(cond)
         if ct not in (VType.BOOLEAN, VType.ANY):
-            self.issue(cond, f"the first argument of if() must be a condition but {_describe(cond, ct)} is "
-                       f"{ct.value}")
+            self.issue(cond, f"the first argument of if() must be a condition but {_describe(cond, ct)} is {ct.value}")
         return self._unify(node, yes, self.visit(yes), no, self.visit(no))
 
     def fn_coalesce(self, node: Call) -> VType:
@@ -437,7 +543,7 @@ def compile_regex(pattern: str) -> Any:
     import re2
 
     options = re2.Options()
-    options.log_errors = False      # RE2 would print every bad pattern on stderr
+    options.log_errors = False  # RE2 would print every bad pattern on stderr
     try:
         return re2.compile(pattern, options)
     except re2.error as exc:
@@ -465,14 +571,18 @@ def regex_problem(pattern: str) -> str | None:
     except ValueError as exc:
         hint = ""
         if any(t in pattern for t in ("(?=", "(?!", "(?<", "\\1", "\\2")):
-            hint = (" (surveykit runs patterns with RE2, in time linear in the answer: no lookarounds (?=, (?!, "
-                    "(?<= or backreferences \\1)")
+            hint = (
+                " (surveykit runs patterns with RE2, in time linear in the answer: no lookarounds (?=, (?!, "
+                "(?<= or backreferences \\1)"
+            )
         return f"the regex() pattern is invalid: {exc}{hint}"
     return None
 
 
 _ROLE_NEEDS = {
-    "relevant": "a relevance", "constraint": "a constraint", "required": "required",
+    "relevant": "a relevance",
+    "constraint": "a constraint",
+    "required": "required",
     "choice_filter": "a choice filter",
 }
 
@@ -491,9 +601,12 @@ def check(node: Node, ctx: CheckContext) -> tuple[VType, list[TypeIssue]]:
     t = checker.visit(node)
     if ctx.role in _ROLE_NEEDS and t not in (VType.BOOLEAN, VType.ANY):
         what = _ROLE_NEEDS[ctx.role]
-        checker.issue(node, f"{what} must be a condition (true or false) but this is {t.value}; "
-                      f"compare it, e.g. {_describe(node, t)} = ...",
-                      code="SK306" if ctx.role == "required" else "SK302")
+        checker.issue(
+            node,
+            f"{what} must be a condition (true or false) but this is {t.value}; "
+            f"compare it, e.g. {_describe(node, t)} = ...",
+            code="SK306" if ctx.role == "required" else "SK302",
+        )
     elif ctx.role == "repeat_count" and t not in (VType.NUMBER, VType.CODE, VType.ANY):
         checker.issue(node, f"a repeat count must be a number but this is {t.value}")
     return t, checker.issues

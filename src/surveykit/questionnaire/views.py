@@ -3,7 +3,6 @@
 :meth:`surveykit.Questionnaire.questions` and :meth:`surveykit.Questionnaire.repeats` build them.
 """
 
-
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -44,12 +43,29 @@ class QuestionInfo:
     (``calculation``, ``choices``, ``min``, ``max``, ``choice_filter``, ``unit``).
     """
 
-    __slots__ = ("model", "group_path", "repeat", "repeat_path", "inherited_relevant", "pointer",
-                 "index", "missing", "_questionnaire")
+    __slots__ = (
+        "model",
+        "group_path",
+        "repeat",
+        "repeat_path",
+        "inherited_relevant",
+        "pointer",
+        "index",
+        "missing",
+        "_questionnaire",
+    )
 
-    def __init__(self, model: _QuestionBase, group_path: tuple[str, ...], repeat_path: tuple[str, ...],
-                 inherited_relevant: tuple[Expr, ...], ptr: str, index: int,
-                 missing: list[MissingCode], questionnaire: Questionnaire) -> None:
+    def __init__(
+        self,
+        model: _QuestionBase,
+        group_path: tuple[str, ...],
+        repeat_path: tuple[str, ...],
+        inherited_relevant: tuple[Expr, ...],
+        ptr: str,
+        index: int,
+        missing: list[MissingCode],
+        questionnaire: Questionnaire,
+    ) -> None:
         self.model = model
         self.group_path = group_path
         self.repeat_path = repeat_path
@@ -60,8 +76,7 @@ class QuestionInfo:
         self.missing = missing
         self._questionnaire = questionnaire
 
-    _OPTIONAL = ("calculation", "choices", "min", "max", "choice_filter", "unit", "result_type",
-                 "parameters")
+    _OPTIONAL = ("calculation", "choices", "min", "max", "choice_filter", "unit", "result_type", "parameters")
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -106,8 +121,9 @@ class QuestionInfo:
             return "numeric" if codes and all(isinstance(c, int) for c in codes) else "string"
         if isinstance(self.model, CalculateQuestion):
             rt = self.model.result_type
-            return {"integer": "numeric", "decimal": "numeric", "boolean": "numeric",
-                    "date": "date"}.get(rt or "", "string")
+            return {"integer": "numeric", "decimal": "numeric", "boolean": "numeric", "date": "date"}.get(
+                rt or "", "string"
+            )
         if t in ("date", "today"):
             return "date"
         if t == "time":
@@ -123,8 +139,7 @@ class QuestionInfo:
             return self.model.measure
         if self.model.type in ("select_one", "select_multiple"):
             lst = self.choice_list
-            return "ordinal" if lst is not None and lst.ordered and self.model.type == "select_one" \
-                else "nominal"
+            return "ordinal" if lst is not None and lst.ordered and self.model.type == "select_one" else "nominal"
         return "scale" if self.value_type() == "numeric" else "nominal"
 
     def columns(self, layout: str = "binary") -> list[str]:

@@ -9,5 +9,12 @@ from .charts import plot_breakdowns, plot_indicator, write_charts
 from .estimates import estimate_results
 from .workbook import FLAG_FILLS, REQUIRED_COLUMNS, write_workbook
 
-__all__ = ["write_workbook", "estimate_results", "plot_indicator", "plot_breakdowns", "write_charts",
-           "REQUIRED_COLUMNS", "FLAG_FILLS"]
+__all__ = [
+    "write_workbook",
+    "estimate_results",
+    "plot_indicator",
+    "plot_breakdowns",
+    "write_charts",
+    "REQUIRED_COLUMNS",
+    "FLAG_FILLS",
+]

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["plot_indicator", "plot_breakdowns", "write_charts"]
 
 _BAR = "#1F4E78"
-_FLAGGED = {1: ("#F8CBAD", "///"), 2: ("#E59866", "xxx")}   # by severity, as the workbook's fills
+_FLAGGED = {1: ("#F8CBAD", "///"), 2: ("#E59866", "xxx")}  # by severity, as the workbook's fills
 _TOTAL = "#C00000"
 
 
@@ -41,8 +41,9 @@ def _breakdowns_of(table: pd.DataFrame, code: str) -> list[str]:
     ind = table[table["code"] == code]
     if ind.empty:
         close = sorted(set(table["code"]))[:10]
-        raise ReportError(f"indicator {code!r} is not in the results (they hold {', '.join(close)}...).",
-                          indicator=code)
+        raise ReportError(
+            f"indicator {code!r} is not in the results (they hold {', '.join(close)}...).", indicator=code
+        )
     return [b for b in dict.fromkeys(ind["breakdown"].astype(str)) if b != "total"]
 
 
@@ -52,8 +53,11 @@ def _rows(table: pd.DataFrame, code: str, breakdown: str) -> pd.DataFrame:
     rows = ind[ind["breakdown"] == breakdown]
     if rows.empty:
         have = sorted(set(ind["breakdown"]))
-        raise ReportError(f"indicator {code!r} has no breakdown {breakdown!r} in the results (it has {have}); compute "
-                          f"it with compute_breakdowns(..., breakdowns=[None, {breakdown!r}]).", indicator=code)
+        raise ReportError(
+            f"indicator {code!r} has no breakdown {breakdown!r} in the results (it has {have}); compute "
+            f"it with compute_breakdowns(..., breakdowns=[None, {breakdown!r}]).",
+            indicator=code,
+        )
     return rows
 
 
@@ -64,9 +68,18 @@ def _fmt(v: float, pattern: str = "0.0") -> str:
     return {"#,##0": f"{v:,.0f}", "0.0": f"{v:.1f}"}.get(pattern, f"{v:.2f}")
 
 
-def plot_indicator(results: pd.DataFrame, code: str, breakdown: str | None = None, *, language: str | None = None,
-                   ax: Any = None, title: str | None = None, suppressed_symbol: str = "x",
-                   breakdown_label: str | None = None, questionnaire: Questionnaire | None = None) -> Any:
+def plot_indicator(
+    results: pd.DataFrame,
+    code: str,
+    breakdown: str | None = None,
+    *,
+    language: str | None = None,
+    ax: Any = None,
+    title: str | None = None,
+    suppressed_symbol: str = "x",
+    breakdown_label: str | None = None,
+    questionnaire: Questionnaire | None = None,
+) -> Any:
     """A horizontal bar chart of one indicator by the categories of one breakdown.
 
     Bars are the estimates, whiskers their confidence intervals, the dashed line the total; estimates
@@ -145,12 +158,20 @@ def plot_indicator(results: pd.DataFrame, code: str, breakdown: str | None = Non
             ax.barh(y[sel], est[sel], color=colour, hatch=hatch, edgecolor="#7F3F00", height=0.65, linewidth=0.5)
     ok = shown & np.isfinite(lo) & np.isfinite(hi)
     if ok.any():
-        ax.errorbar(est[ok], y[ok], xerr=[np.maximum(est[ok] - lo[ok], 0), np.maximum(hi[ok] - est[ok], 0)],
-                    fmt="none", ecolor="black", elinewidth=1, capsize=3)
+        ax.errorbar(
+            est[ok],
+            y[ok],
+            xerr=[np.maximum(est[ok] - lo[ok], 0), np.maximum(hi[ok] - est[ok], 0)],
+            fmt="none",
+            ecolor="black",
+            elinewidth=1,
+            capsize=3,
+        )
     top = np.nanmax(np.where(ok, hi, np.where(shown, est, np.nan))) if shown.any() else 1.0
     top = top if np.isfinite(top) and top > 0 else 1.0
-    pattern = _number_format(table.loc[table["code"] == code, "estimate"].to_numpy(dtype=float),
-                             str(first["unit_label"] or ""))
+    pattern = _number_format(
+        table.loc[table["code"] == code, "estimate"].to_numpy(dtype=float), str(first["unit_label"] or "")
+    )
     for yi, e, h, s in zip(y, est, np.where(ok, hi, est), shown):
         if s:
             ax.text(h + top * 0.01, yi, _fmt(e, pattern), va="center", fontsize=8)
@@ -159,8 +180,13 @@ def plot_indicator(results: pd.DataFrame, code: str, breakdown: str | None = Non
     total = table[(table["code"] == code) & (table["breakdown"] == "total")]
     if len(total) and bool(total["publish"].fillna(True).iloc[0]) and np.isfinite(float(total["estimate"].iloc[0])):
         tv = float(total["estimate"].iloc[0])
-        ax.axvline(tv, color=_TOTAL, linestyle="--", linewidth=1.2,
-                   label=text(lang, "chart_total").format(value=_fmt(tv, pattern)))
+        ax.axvline(
+            tv,
+            color=_TOTAL,
+            linestyle="--",
+            linewidth=1.2,
+            label=text(lang, "chart_total").format(value=_fmt(tv, pattern)),
+        )
     ax.set_yticks(y, ticks, fontsize=9)
     ax.set_xlim(min(0.0, float(np.nanmin(np.where(ok, lo, 0)))), top * 1.15)
     ax.set_xlabel(str(first["unit_label"] or ""), fontsize=9)
@@ -183,9 +209,17 @@ def _legend(ax: Any, lang: str, level: float, flags: np.ndarray, suppressed: boo
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    handles = [Patch(color=_BAR, label=text(lang, "estimate")),
-               Line2D([], [], color="black", marker="|", linestyle="-", label=text(lang, "chart_ci").format(
-                   level=f"{level * 100:g}"))]
+    handles = [
+        Patch(color=_BAR, label=text(lang, "estimate")),
+        Line2D(
+            [],
+            [],
+            color="black",
+            marker="|",
+            linestyle="-",
+            label=text(lang, "chart_ci").format(level=f"{level * 100:g}"),
+        ),
+    ]
     labels_seen = [h.get_label() for h in handles]
     for h in ax.get_legend_handles_labels()[0]:
         handles.append(h)
@@ -193,17 +227,29 @@ def _legend(ax: Any, lang: str, level: float, flags: np.ndarray, suppressed: boo
     for level_, (colour, hatch) in _FLAGGED.items():
         these = sorted({f for f in flags if _SEVERITY.get(f, 1) == level_})
         if these:
-            handles.append(Patch(facecolor=colour, hatch=hatch, edgecolor="#7F3F00",
-                                 label=text(lang, "chart_flagged").format(flags=", ".join(these))))
+            handles.append(
+                Patch(
+                    facecolor=colour,
+                    hatch=hatch,
+                    edgecolor="#7F3F00",
+                    label=text(lang, "chart_flagged").format(flags=", ".join(these)),
+                )
+            )
     if suppressed:
         handles.append(Patch(color="none", label=text(lang, "chart_legend_suppressed").format(symbol=symbol)))
-    ax.figure.legend(handles=handles, fontsize=8, loc="outside lower center", ncols=min(len(handles), 5),
-                     frameon=False)
+    ax.figure.legend(handles=handles, fontsize=8, loc="outside lower center", ncols=min(len(handles), 5), frameon=False)
 
 
-def plot_breakdowns(results: pd.DataFrame, code: str, breakdowns: Sequence[str] | None = None, *,
-                    language: str | None = None, suppressed_symbol: str = "x",
-                    breakdown_labels: dict[str, str] | None = None, questionnaire: Questionnaire | None = None) -> Any:
+def plot_breakdowns(
+    results: pd.DataFrame,
+    code: str,
+    breakdowns: Sequence[str] | None = None,
+    *,
+    language: str | None = None,
+    suppressed_symbol: str = "x",
+    breakdown_labels: dict[str, str] | None = None,
+    questionnaire: Questionnaire | None = None,
+) -> Any:
     """One figure of an indicator with a panel per breakdown (a long one on the left, short ones stacked).
 
     ``breakdowns`` defaults to every breakdown the indicator has in the results, in their order;
@@ -233,8 +279,7 @@ def plot_breakdowns(results: pd.DataFrame, code: str, breakdowns: Sequence[str] 
     wanted = own if breakdowns is None else list(breakdowns)
     present = [b for b in wanted if b in own]
     if not present:
-        raise ReportError(f"indicator {code!r} has none of the breakdowns {wanted} in the results.",
-                          indicator=code)
+        raise ReportError(f"indicator {code!r} has none of the breakdowns {wanted} in the results.", indicator=code)
     first = ind.iloc[0]
     labels = _breakdown_labels(table, lang, breakdown_labels, questionnaire)
     sizes = {b: int((ind["breakdown"] == b).sum()) for b in present}
@@ -254,20 +299,36 @@ def plot_breakdowns(results: pd.DataFrame, code: str, breakdowns: Sequence[str] 
         grid = fig.add_gridspec(len(order), 1, height_ratios=[sizes[b] + 2 for b in order])
         axes = [fig.add_subplot(grid[i, 0]) for i in range(len(order))]
     for b, ax in zip(order, axes):
-        plot_indicator(table, code, b, language=lang, ax=ax, suppressed_symbol=suppressed_symbol,
-                       breakdown_label=labels.get(b, b))
-    fig.suptitle("\n".join(textwrap.wrap(f"{code}. {first['name']}", 95)), fontsize=11, x=0.01,
-                 horizontalalignment="left")
+        plot_indicator(
+            table, code, b, language=lang, ax=ax, suppressed_symbol=suppressed_symbol, breakdown_label=labels.get(b, b)
+        )
+    fig.suptitle(
+        "\n".join(textwrap.wrap(f"{code}. {first['name']}", 95)), fontsize=11, x=0.01, horizontalalignment="left"
+    )
     flags = ind.loc[ind["publish"].fillna(True).astype(bool) & (ind["flag"].fillna("") != ""), "flag"].to_numpy()
-    _legend(axes[0], lang, float(table.attrs.get("level", 0.95)), flags, (~ind["publish"].fillna(True).astype(bool))
-            .any(), suppressed_symbol)
+    _legend(
+        axes[0],
+        lang,
+        float(table.attrs.get("level", 0.95)),
+        flags,
+        (~ind["publish"].fillna(True).astype(bool)).any(),
+        suppressed_symbol,
+    )
     return fig
 
 
-def write_charts(results: pd.DataFrame, folder: str | Path, codes: Sequence[str] | None = None,
-                 breakdowns: Sequence[str] | None = None, *, language: str | None = None,
-                 dpi: int = 100, suppressed_symbol: str = "x", breakdown_labels: dict[str, str] | None = None,
-                 questionnaire: Questionnaire | None = None) -> list[Path]:
+def write_charts(
+    results: pd.DataFrame,
+    folder: str | Path,
+    codes: Sequence[str] | None = None,
+    breakdowns: Sequence[str] | None = None,
+    *,
+    language: str | None = None,
+    dpi: int = 100,
+    suppressed_symbol: str = "x",
+    breakdown_labels: dict[str, str] | None = None,
+    questionnaire: Questionnaire | None = None,
+) -> list[Path]:
     """Write a PNG per indicator (a panel per breakdown, see :func:`plot_breakdowns`) to ``folder``.
 
     Parameters
@@ -308,19 +369,31 @@ def write_charts(results: pd.DataFrame, folder: str | Path, codes: Sequence[str]
     out_dir = Path(folder)
     out_dir.mkdir(parents=True, exist_ok=True)
     if codes is None:
-        has = table[table["breakdown"] != "total"] if breakdowns is None \
+        has = (
+            table[table["breakdown"] != "total"]
+            if breakdowns is None
             else table[table["breakdown"].isin(list(breakdowns))]
+        )
         chosen = list(dict.fromkeys(has["code"]))
         if not chosen:
             wanted = "any breakdown" if breakdowns is None else f"the breakdowns {list(breakdowns)}"
-            raise ReportError(f"no indicator in the results has {wanted}; compute them with "
-                              "compute_breakdowns(..., breakdowns=[None, '<variable>', ...]).")
+            raise ReportError(
+                f"no indicator in the results has {wanted}; compute them with "
+                "compute_breakdowns(..., breakdowns=[None, '<variable>', ...])."
+            )
     else:
         chosen = list(codes)
     paths = []
     for code in chosen:
-        fig = plot_breakdowns(table, code, breakdowns, language=language, suppressed_symbol=suppressed_symbol,
-                              breakdown_labels=breakdown_labels, questionnaire=questionnaire)
+        fig = plot_breakdowns(
+            table,
+            code,
+            breakdowns,
+            language=language,
+            suppressed_symbol=suppressed_symbol,
+            breakdown_labels=breakdown_labels,
+            questionnaire=questionnaire,
+        )
         path = out_dir / (re.sub(r"[^A-Za-z0-9._-]", "_", code) + ".png")
         fig.savefig(path, dpi=dpi)
         paths.append(path)

@@ -24,21 +24,55 @@ if TYPE_CHECKING:
 __all__ = ["estimate_results", "is_estimate_table"]
 
 _ESTIMATE_COLUMNS = ("estimate", "se", "ci_low", "ci_high")
-_NOT_DOMAINS = {"variable", "level", "estimate", "se", "ci_low", "ci_high", "cv", "deff", "n", "df", "t",
-                "p_value", "quantile", "flag", "publish", "flag_reason", "flag_code", "difference", "difference_se",
-                "difference_df", "compared_with"}
+_NOT_DOMAINS = {
+    "variable",
+    "level",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "cv",
+    "deff",
+    "n",
+    "df",
+    "t",
+    "p_value",
+    "quantile",
+    "flag",
+    "publish",
+    "flag_reason",
+    "flag_code",
+    "difference",
+    "difference_se",
+    "difference_df",
+    "compared_with",
+}
 
 
 def is_estimate_table(table: Any) -> bool:
     """A plain estimator table: estimates with SEs and intervals, no indicator code."""
-    return isinstance(table, pd.DataFrame) and all(c in table.columns for c in _ESTIMATE_COLUMNS) \
+    return (
+        isinstance(table, pd.DataFrame)
+        and all(c in table.columns for c in _ESTIMATE_COLUMNS)
         and "code" not in table.columns
+    )
 
 
-def estimate_results(table: pd.DataFrame, *, name: str | None = None, family: str = "sdg16",
-                     unit_label: str = "", source: str = "", scale: float = 1.0, rule: str = "inegi",
-                     alpha: float = 0.05, row: str | None = None, design: BaseDesign | None = None,
-                     compare: str | None = None, denominator: str | None = None) -> pd.DataFrame:
+def estimate_results(
+    table: pd.DataFrame,
+    *,
+    name: str | None = None,
+    family: str = "sdg16",
+    unit_label: str = "",
+    source: str = "",
+    scale: float = 1.0,
+    rule: str = "inegi",
+    alpha: float = 0.05,
+    row: str | None = None,
+    design: BaseDesign | None = None,
+    compare: str | None = None,
+    denominator: str | None = None,
+) -> pd.DataFrame:
     """The results table of :func:`~surveykit.report.write_workbook` from an estimator's table.
 
     Parameters
@@ -93,7 +127,7 @@ def estimate_results(table: pd.DataFrame, *, name: str | None = None, family: st
     if table.empty:
         raise ReportError("the estimate table is empty: there is nothing to publish.")
     t = table.reset_index(drop=True).copy()
-    if row is not None:                         # a crosstab: the row variable is the breakdown
+    if row is not None:  # a crosstab: the row variable is the breakdown
         col = t.attrs.get("col")
         if col is None or row not in t.columns:
             raise ReportError(f"row={row!r} is not a column of the crosstab.", column=row)
@@ -103,8 +137,11 @@ def estimate_results(table: pd.DataFrame, *, name: str | None = None, family: st
         t.insert(0, "variable", name or "estimate")
     domains = [c for c in t.columns if c not in _NOT_DOMAINS]
     if len(domains) > 1:
-        raise ReportError(f"the table has several domain columns {domains}; estimate by one breakdown at a time "
-                          "(or by=None for the total) and concatenate the results.", column=domains[1])
+        raise ReportError(
+            f"the table has several domain columns {domains}; estimate by one breakdown at a time "
+            "(or by=None for the total) and concatenate the results.",
+            column=domains[1],
+        )
     if "cv" not in t.columns:
         with np.errstate(divide="ignore", invalid="ignore"):
             t["cv"] = t["se"] / t["estimate"].abs()
@@ -114,13 +151,15 @@ def estimate_results(table: pd.DataFrame, *, name: str | None = None, family: st
     lv = t["level"].astype(str) if "level" in t.columns else None
     code = t["variable"].astype(str) if lv is None else t["variable"].astype(str) + "=" + lv
     label = (name or "") if lv is None else ((name + ": ") if name else "") + lv
-    out = pd.DataFrame({
-        "code": code,
-        "name": (label if lv is not None else (name or t["variable"].astype(str))),
-        "family": family,
-        "breakdown": domains[0] if domains else "total",
-        "category": t[domains[0]].to_numpy() if domains else "",
-    })
+    out = pd.DataFrame(
+        {
+            "code": code,
+            "name": (label if lv is not None else (name or t["variable"].astype(str))),
+            "family": family,
+            "breakdown": domains[0] if domains else "total",
+            "category": t[domains[0]].to_numpy() if domains else "",
+        }
+    )
     if lv is not None and not name:
         out["name"] = t["variable"].astype(str) + ": " + lv
     for c in ("estimate", "se", "ci_low", "ci_high"):
@@ -133,18 +172,22 @@ def estimate_results(table: pd.DataFrame, *, name: str | None = None, family: st
         out[c] = flagged[c].to_numpy()
     if compare is not None:
         if design is None:
-            raise ReportError("compare= needs the design the table was estimated on: estimate_results(table, "
-                              "design=d, compare='total').")
+            raise ReportError(
+                "compare= needs the design the table was estimated on: estimate_results(table, "
+                "design=d, compare='total')."
+            )
         if row is not None or not domains:
-            raise ReportError("compare= tests the categories of an estimator table by one domain column "
-                              "(d.mean(..., by='sexo')); this table has none.")
+            raise ReportError(
+                "compare= tests the categories of an estimator table by one domain column "
+                "(d.mean(..., by='sexo')); this table has none."
+            )
         t = _compare(t, design, compare, domains[0], denominator)
         for c in ("difference", "difference_se"):
             out[c] = t[c].to_numpy() * scale
         out["difference_df"] = t["difference_df"].to_numpy()
         out["p_value"] = t["p_value"].to_numpy()
         out["compared_with"] = t["compared_with"].to_numpy()
-    elif "p_value" in t.columns:                # given by the user (a test of their own)
+    elif "p_value" in t.columns:  # given by the user (a test of their own)
         for c in ("difference", "difference_df", "compared_with", "p_value"):
             if c in t.columns:
                 out[c] = t[c].to_numpy()
@@ -158,8 +201,10 @@ def estimate_results(table: pd.DataFrame, *, name: str | None = None, family: st
 def _compare(t: pd.DataFrame, design: BaseDesign, compare: str, domain: str, denominator: str | None) -> pd.DataFrame:
     """The estimator table ``t`` with each category's difference from the total or the first category."""
     if compare not in ("total", "reference"):
-        raise ReportError(f"compare={compare!r}: use 'total' (against the whole population) or 'reference' "
-                          "(against the first category).")
+        raise ReportError(
+            f"compare={compare!r}: use 'total' (against the whole population) or 'reference' "
+            "(against the first category)."
+        )
     statistic = str(t.attrs.get("statistic", "proportion" if "level" in t.columns else "mean"))
     if statistic not in ("mean", "proportion", "total", "ratio"):
         raise ReportError(f"compare= works on means, proportions, totals and ratios, not on {statistic} tables.")
@@ -177,16 +222,17 @@ def _compare(t: pd.DataFrame, design: BaseDesign, compare: str, domain: str, den
     reference = "total" if compare == "total" else None
     at = np.full(len(t), -1)
     d = pd.DataFrame()
-    for labels in (False, True):         # the table's categories as codes, or labelled
+    for labels in (False, True):  # the table's categories as codes, or labelled
         try:
-            d = design.difference(variables, domain, statistic=statistic, reference=reference,
-                                  denominator=denominator, labels=labels)
+            d = design.difference(
+                variables, domain, statistic=statistic, reference=reference, denominator=denominator, labels=labels
+            )
         except SurveykitError as exc:
             raise ReportError(f"cannot compare the categories of '{domain}': {exc}", column=domain) from None
         if statistic == "ratio":
             d["variable"] = d["variable"].astype(str)
         d = d.rename(columns={"group": domain})
-        if statistic == "ratio":          # the difference names the ratio as the table does
+        if statistic == "ratio":  # the difference names the ratio as the table does
             d["variable"] = [v if "/" in v else f"{v}/{denominator}" for v in d["variable"].astype(str)]
         at = key_of(d, keys).get_indexer(mine)
         if (at >= 0).any():
@@ -194,14 +240,19 @@ def _compare(t: pd.DataFrame, design: BaseDesign, compare: str, domain: str, den
     hit = at >= 0
     take = np.where(hit, at, 0)
     out = t.copy()
-    for src, dst in (("estimate", "difference"), ("se", "difference_se"), ("df", "difference_df"),
-                     ("p_value", "p_value")):
+    for src, dst in (
+        ("estimate", "difference"),
+        ("se", "difference_se"),
+        ("df", "difference_df"),
+        ("p_value", "p_value"),
+    ):
         out[dst] = np.where(hit, d[src].to_numpy(dtype=np.float64)[take], np.nan) if len(d) else np.nan
     if compare == "total":
         out["compared_with"] = "total"
     else:
-        out["compared_with"] = pd.Series(d["reference"].to_numpy()[take], index=out.index, dtype=object) \
-            if len(d) else ""
-        first = ~hit                       # the reference category names itself
+        out["compared_with"] = (
+            pd.Series(d["reference"].to_numpy()[take], index=out.index, dtype=object) if len(d) else ""
+        )
+        first = ~hit  # the reference category names itself
         out.loc[first, "compared_with"] = out.loc[first, domain].to_numpy()
     return out

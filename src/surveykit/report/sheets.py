@@ -51,11 +51,12 @@ def _evidence(source: str) -> str:
 
 
 class _Ctx:
-    def __init__(self, lang, level, columns, symbol, markers, labels, paper, alpha: float = 0.05,
-                 significance: bool = False) -> None:
+    def __init__(
+        self, lang, level, columns, symbol, markers, labels, paper, alpha: float = 0.05, significance: bool = False
+    ) -> None:
         self.lang = lang
         self.alpha = alpha
-        self.significance = significance      # a column of ▲/▼ markers (the table has p-values)
+        self.significance = significance  # a column of ▲/▼ markers (the table has p-values)
         self.level = level
         self.columns = list(columns)
         self.symbol = symbol
@@ -91,8 +92,9 @@ def _page_setup(ws: Worksheet, ctx: _Ctx, landscape: bool, title_rows: str | Non
     ws.oddFooter.center.size = 8
 
 
-def _family_sheet(ws: Worksheet, rows: pd.DataFrame, family: str, ctx: _Ctx, rule: str | None,
-                  ci: str) -> dict[str, tuple[str, int]]:
+def _family_sheet(
+    ws: Worksheet, rows: pd.DataFrame, family: str, ctx: _Ctx, rule: str | None, ci: str
+) -> dict[str, tuple[str, int]]:
     lang = ctx.lang
     ws["A1"] = text(lang, "family_titles")[family]
     ws["A1"].font = font(bold=True, size=14, color="1F4E78")
@@ -163,14 +165,21 @@ def _family_sheet(ws: Worksheet, rows: pd.DataFrame, family: str, ctx: _Ctx, rul
     if any_suppressed:
         notes.append(text(lang, "suppressed").format(symbol=ctx.symbol))
     if any_na:
-        notes.append(f"{_NOT_AVAILABLE}: " + ("no hay casos en la muestra o no se puede calcular."
-                                             if lang == "es" else "no sample cases, or it cannot be computed."))
+        notes.append(
+            f"{_NOT_AVAILABLE}: "
+            + (
+                "no hay casos en la muestra o no se puede calcular."
+                if lang == "es"
+                else "no sample cases, or it cannot be computed."
+            )
+        )
     if used:
         notes.append(text(lang, "marked"))
     if rule:
         notes.append(text(lang, "rule_line").format(rule=RULE_DESCRIPTIONS[lang].get(rule, rule)))
-    notes.append(text(lang, "ci_line").format(level=f"{ctx.level * 100:g}",
-                                              method=text(lang, "ci_methods").get(ci, ci)))
+    notes.append(
+        text(lang, "ci_line").format(level=f"{ctx.level * 100:g}", method=text(lang, "ci_methods").get(ci, ci))
+    )
     notes += significance_notes(rows, lang, ctx.alpha)
     notes.append(text(lang, "see_sources"))
     for line in notes:
@@ -249,8 +258,15 @@ def _sources_sheet(ws: Worksheet, table: pd.DataFrame, lang: str, defs: Mapping[
         r += 1
         ind = defs.get(row["code"]) if defs else None
         notes = ind.text("notes", lang) if ind is not None and getattr(ind, "notes", None) else ""
-        vals = [row["code"], row["name"], text(lang, "families")[row["family"]], row["unit_label"], row["source"],
-                _evidence(str(row["source"])), notes]
+        vals = [
+            row["code"],
+            row["name"],
+            text(lang, "families")[row["family"]],
+            row["unit_label"],
+            row["source"],
+            _evidence(str(row["source"])),
+            notes,
+        ]
         for j, v in enumerate(vals, start=1):
             c = ws.cell(row=r, column=j, value=v)
             c.alignment = alignment(wrap_text=True, vertical="top")
@@ -268,8 +284,16 @@ def _data_sheet(ws: Worksheet, table: pd.DataFrame, ctx: _Ctx) -> None:
     for j, h in enumerate(cols, start=1):
         c = ws.cell(row=1, column=j, value=h)
         c.font = font(bold=True)
-    formats = {"estimate": "0.000", "se": "0.000", "ci_low": "0.000", "ci_high": "0.000", "cv": "0.0000",
-               "deff": "0.00", "n": "0", "df": "0"}
+    formats = {
+        "estimate": "0.000",
+        "se": "0.000",
+        "ci_low": "0.000",
+        "ci_high": "0.000",
+        "cv": "0.0000",
+        "deff": "0.00",
+        "n": "0",
+        "df": "0",
+    }
     frame = table[cols].astype(object).where(table[cols].notna(), None)
     for i, values in enumerate(frame.itertuples(index=False, name=None), start=2):
         for j, v in enumerate(values, start=1):
@@ -292,10 +316,22 @@ def _data_sheet(ws: Worksheet, table: pd.DataFrame, ctx: _Ctx) -> None:
     _page_setup(ws, ctx, landscape=True, title_rows="1:1")
 
 
-def _contents_sheet(ws: Worksheet, table: pd.DataFrame, families: list[str], anchors: dict[str, tuple[str, int]],
-                    lang: str, title: str | None, subtitle: str | None, rule: str | None, ci: str, level: float,
-                    markers: dict[tuple[str, str], str], not_computed: Mapping[str, str] | None, ctx: _Ctx,
-                    sheetnames: list[str]) -> None:
+def _contents_sheet(
+    ws: Worksheet,
+    table: pd.DataFrame,
+    families: list[str],
+    anchors: dict[str, tuple[str, int]],
+    lang: str,
+    title: str | None,
+    subtitle: str | None,
+    rule: str | None,
+    ci: str,
+    level: float,
+    markers: dict[tuple[str, str], str],
+    not_computed: Mapping[str, str] | None,
+    ctx: _Ctx,
+    sheetnames: list[str],
+) -> None:
     from ..version import __version__
 
     ws["A1"] = title or text(lang, "title")
@@ -304,8 +340,9 @@ def _contents_sheet(ws: Worksheet, table: pd.DataFrame, families: list[str], anc
     if subtitle:
         ws.cell(row=r, column=1, value=subtitle).font = font(size=12)
         r += 1
-    ws.cell(row=r, column=1, value=text(lang, "generated").format(
-        date=_dt.date.today().isoformat(), version=__version__)).font = font(italic=True, size=9, color="595959")
+    ws.cell(
+        row=r, column=1, value=text(lang, "generated").format(date=_dt.date.today().isoformat(), version=__version__)
+    ).font = font(italic=True, size=9, color="595959")
     r += 2
     ws.cell(row=r, column=1, value=text(lang, "contents")).font = font(bold=True, size=12)
     for name in sheetnames[1:]:
@@ -315,13 +352,19 @@ def _contents_sheet(ws: Worksheet, table: pd.DataFrame, families: list[str], anc
         c.font = font(color="0563C1", underline="single")
         fam = next((f for f in families if text(lang, "families")[f] == name), None)
         if fam:
-            ws.cell(row=r, column=2, value=text(lang, "family_titles")[fam] + " — " +
-                    count_text(lang, table.loc[table["family"] == fam, "code"].nunique()))
+            ws.cell(
+                row=r,
+                column=2,
+                value=text(lang, "family_titles")[fam]
+                + " — "
+                + count_text(lang, table.loc[table["family"] == fam, "code"].nunique()),
+            )
     r += 2
     ws.cell(row=r, column=1, value=text(lang, "indicators")).font = font(bold=True, size=12)
     r += 1
-    for j, h in enumerate([text(lang, "code"), text(lang, "indicator"), text(lang, "sheet"), text(lang, "unit")],
-                          start=1):
+    for j, h in enumerate(
+        [text(lang, "code"), text(lang, "indicator"), text(lang, "sheet"), text(lang, "unit")], start=1
+    ):
         c = ws.cell(row=r, column=j, value=h)
         c.font = font(bold=True, color="FFFFFF")
         c.fill = fill(HEADER_FILL)
@@ -359,8 +402,7 @@ def _contents_sheet(ws: Worksheet, table: pd.DataFrame, families: list[str], anc
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
         ws.row_dimensions[r].height = 13 * max(1, int(np.ceil(len(line) / 110)))
     r += 2
-    legend = [(FLAG_FILLS[1], "moderada / E / review"), (FLAG_FILLS[2], "baja"),
-              (FLAG_FILLS["suppressed"], ctx.symbol)]
+    legend = [(FLAG_FILLS[1], "moderada / E / review"), (FLAG_FILLS[2], "baja"), (FLAG_FILLS["suppressed"], ctx.symbol)]
     ws.cell(row=r, column=1, value=text(lang, "legend")).font = font(bold=True)
     for colour, what in legend:
         r += 1

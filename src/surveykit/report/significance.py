@@ -58,8 +58,11 @@ def significance_notes(rows: pd.DataFrame, lang: str, alpha: float) -> list[str]
     if not has_significance(rows):
         return []
     tested = rows[pd.to_numeric(rows["p_value"], errors="coerce").notna()]
-    against = tested["compared_with"].fillna("").astype(str) if "compared_with" in tested.columns \
+    against = (
+        tested["compared_with"].fillna("").astype(str)
+        if "compared_with" in tested.columns
         else pd.Series("", index=tested.index)
+    )
     no_df = pd.Series(np.nan, index=tested.index)
     df = tested["difference_df"] if "difference_df" in tested.columns else no_df
     a = f"{alpha:g}"

@@ -16,8 +16,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover - openpyxl is imported when a workbook is written
     from openpyxl.styles import Alignment, Border, Font, PatternFill
 
-__all__ = ["FLAG_FILLS", "SEVERITY", "TITLE_FILL", "HEADER_FILL", "font", "alignment", "fill", "bottom_border",
-           "column_letter"]
+__all__ = [
+    "FLAG_FILLS",
+    "SEVERITY",
+    "TITLE_FILL",
+    "HEADER_FILL",
+    "font",
+    "alignment",
+    "fill",
+    "bottom_border",
+    "column_letter",
+]
 
 #: Fill colours: published with a warning (by severity) and suppressed.
 FLAG_FILLS: dict[int | str, str] = {1: "FFF2CC", 2: "F8CBAD", "suppressed": "D9D9D9"}

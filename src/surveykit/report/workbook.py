@@ -19,8 +19,22 @@ from .texts import BREAKDOWN_LABELS, FAMILY_ORDER, lang_key, text
 __all__ = ["write_workbook", "REQUIRED_COLUMNS", "FLAG_FILLS", "prepare_results"]
 
 #: Columns a results table must have (the output of ``sk.indicators.compute_breakdowns``).
-REQUIRED_COLUMNS = ("code", "name", "family", "estimate", "se", "ci_low", "ci_high", "cv", "n", "flag", "publish",
-                    "flag_reason", "unit_label", "source")
+REQUIRED_COLUMNS = (
+    "code",
+    "name",
+    "family",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "cv",
+    "n",
+    "flag",
+    "publish",
+    "flag_reason",
+    "unit_label",
+    "source",
+)
 _COLUMNS = ("estimate", "se", "ci", "cv", "deff", "n")
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,8 +54,9 @@ def prepare_results(results: pd.DataFrame) -> pd.DataFrame:
     [['total', '']]
     """
     if not isinstance(results, pd.DataFrame):
-        raise ReportError(f"results must be the DataFrame of sk.indicators.compute_breakdowns(...), not "
-                          f"{type(results).__name__}.")
+        raise ReportError(
+            f"results must be the DataFrame of sk.indicators.compute_breakdowns(...), not {type(results).__name__}."
+        )
     if results.empty:
         raise ReportError("results is empty: there is no indicator to publish.")
     if is_estimate_table(results):
@@ -50,22 +65,38 @@ def prepare_results(results: pd.DataFrame) -> pd.DataFrame:
         results = estimate_results(results, row=results.attrs.get("row"))
     missing = [c for c in REQUIRED_COLUMNS if c not in results.columns]
     if missing:
-        raise ReportError(f"results lacks the columns {missing}; pass the table of "
-                          "sk.indicators.compute_breakdowns(...) (or compute(...)).", column=missing[0])
+        raise ReportError(
+            f"results lacks the columns {missing}; pass the table of "
+            "sk.indicators.compute_breakdowns(...) (or compute(...)).",
+            column=missing[0],
+        )
     out = results.copy()
     if "breakdown" not in out.columns:
-        known = {"deff", "df", "level", "variable", "ci_low_kg", "ci_high_kg", "effective_n", "flag_code",
-                 *COMPARE_COLUMNS}
+        known = {
+            "deff",
+            "df",
+            "level",
+            "variable",
+            "ci_low_kg",
+            "ci_high_kg",
+            "effective_n",
+            "flag_code",
+            *COMPARE_COLUMNS,
+        }
         extra = [c for c in out.columns if c not in REQUIRED_COLUMNS and c not in known]
         if extra:
-            raise ReportError(f"results has domain columns {extra} but no 'breakdown'/'category'; use "
-                              "sk.indicators.compute_breakdowns(...) for tables by domain.", column=extra[0])
+            raise ReportError(
+                f"results has domain columns {extra} but no 'breakdown'/'category'; use "
+                "sk.indicators.compute_breakdowns(...) for tables by domain.",
+                column=extra[0],
+            )
         out["breakdown"] = "total"
         out["category"] = ""
     bad_family = sorted(set(out["family"]) - set(FAMILY_ORDER))
     if bad_family:
-        raise ReportError(f"results has unknown families {bad_family}; families are {list(FAMILY_ORDER)}.",
-                          column="family")
+        raise ReportError(
+            f"results has unknown families {bad_family}; families are {list(FAMILY_ORDER)}.", column="family"
+        )
     out.attrs = dict(results.attrs)
     return out
 
@@ -197,7 +228,7 @@ def write_workbook(
         raise ReportError(f"the workbook must be an .xlsx file, not {target.name!r}.", file=str(target))
     level = float(table.attrs.get("level", 0.95))
     rule = table.attrs.get("rule")
-    ci = table.attrs.get("ci") or "t"       # compute(ci=None): each indicator its own, t unless it says
+    ci = table.attrs.get("ci") or "t"  # compute(ci=None): each indicator its own, t unless it says
     markers = _markers(table)
     labels = _breakdown_labels(table, lang, breakdown_labels, questionnaire)
     defs = _definitions(indicators)
@@ -206,20 +237,35 @@ def write_workbook(
     from openpyxl.utils.exceptions import IllegalCharacterError
 
     try:
-        wb = _build(table, lang, title, subtitle, rule, ci, level, markers, not_computed, defs, data_sheet,
-                    _Ctx(lang, level, columns, suppressed_symbol, markers, labels, paper, alpha,
-                         has_significance(table)), Workbook)
+        wb = _build(
+            table,
+            lang,
+            title,
+            subtitle,
+            rule,
+            ci,
+            level,
+            markers,
+            not_computed,
+            defs,
+            data_sheet,
+            _Ctx(lang, level, columns, suppressed_symbol, markers, labels, paper, alpha, has_significance(table)),
+            Workbook,
+        )
     except IllegalCharacterError as exc:
         # a control character in a name, label or title (pasted from another program): Excel cannot store it
-        raise ReportError(f"cannot write {target}: a name, label or title holds a control character Excel cannot "
-                          f"store ({exc}); remove it (e.g. re.sub(r'[\\x00-\\x1f]', '', text)).",
-                          file=str(target)) from None
+        raise ReportError(
+            f"cannot write {target}: a name, label or title holds a control character Excel cannot "
+            f"store ({exc}); remove it (e.g. re.sub(r'[\\x00-\\x1f]', '', text)).",
+            file=str(target),
+        ) from None
     _atomic_save(wb, target)
     return target
 
 
-def _build(table, lang, title, subtitle, rule, ci, level, markers, not_computed, defs, data_sheet, ctx,
-           Workbook) -> Any:
+def _build(
+    table, lang, title, subtitle, rule, ci, level, markers, not_computed, defs, data_sheet, ctx, Workbook
+) -> Any:
     wb = Workbook()
     contents = wb.active
     contents.title = text(lang, "contents")
@@ -232,21 +278,41 @@ def _build(table, lang, title, subtitle, rule, ci, level, markers, not_computed,
     _sources_sheet(src, table, lang, defs, ctx)
     if data_sheet:
         _data_sheet(wb.create_sheet(text(lang, "data")), table, ctx)
-    _contents_sheet(contents, table, families, anchors, lang, title, subtitle, rule, ci, level, markers,
-                    not_computed, ctx, wb.sheetnames)
+    _contents_sheet(
+        contents,
+        table,
+        families,
+        anchors,
+        lang,
+        title,
+        subtitle,
+        rule,
+        ci,
+        level,
+        markers,
+        not_computed,
+        ctx,
+        wb.sheetnames,
+    )
     return wb
 
 
-def _breakdown_labels(table: pd.DataFrame, lang: str, given: Mapping[str, str] | None,
-                      q: Questionnaire | None) -> dict[str, str]:
+def _breakdown_labels(
+    table: pd.DataFrame, lang: str, given: Mapping[str, str] | None, q: Questionnaire | None
+) -> dict[str, str]:
     """Display names of breakdown variables: ``given``, else the questionnaire's variable labels, else the
     labels ``compute_breakdowns`` recorded (``results.attrs["variable_labels"]``), else common names."""
     out = dict(BREAKDOWN_LABELS[lang])
     out.update({k: str(v) for k, v in (table.attrs.get("variable_labels") or {}).items() if v})
     if q is not None:
         try:
-            out.update({k: v for k, v in q.label_dictionaries(lang if lang in q.languages else None)
-                        .variable_labels.items() if v})
+            out.update(
+                {
+                    k: v
+                    for k, v in q.label_dictionaries(lang if lang in q.languages else None).variable_labels.items()
+                    if v
+                }
+            )
         except Exception:  # noqa: BLE001 - labels are a nicety; the names stay
             pass
     out.update(dict(given or {}))
@@ -263,4 +329,3 @@ def _definitions(indicators: Mapping[str, Any] | None) -> Mapping[str, Any]:
         return load_catalog()
     except Exception:  # noqa: BLE001 - no catalogue: the sources sheet has no notes column values
         return {}
-

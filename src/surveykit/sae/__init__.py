@@ -15,5 +15,16 @@ from .fayherriot import FayHerriotFit, fay_herriot
 from .inputs import GVF, direct_estimates, gvf
 from .ranking import priority_ranking
 
-__all__ = ["fay_herriot", "FayHerriotFit", "parametric_bootstrap", "BootstrapResult", "benchmark",
-           "direct_estimates", "gvf", "GVF", "priority_ranking", "plot_direct_vs_eblup", "plot_ranking"]
+__all__ = [
+    "fay_herriot",
+    "FayHerriotFit",
+    "parametric_bootstrap",
+    "BootstrapResult",
+    "benchmark",
+    "direct_estimates",
+    "gvf",
+    "GVF",
+    "priority_ranking",
+    "plot_direct_vs_eblup",
+    "plot_ranking",
+]

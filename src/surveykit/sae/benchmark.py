@@ -22,8 +22,14 @@ from ..errors import SmallAreaError, format_rows
 __all__ = ["benchmark"]
 
 
-def benchmark(table: pd.DataFrame, target: float | pd.Series, shares: pd.Series, *, by: pd.Series | None = None,
-              method: str = "ratio") -> pd.DataFrame:
+def benchmark(
+    table: pd.DataFrame,
+    target: float | pd.Series,
+    shares: pd.Series,
+    *,
+    by: pd.Series | None = None,
+    method: str = "ratio",
+) -> pd.DataFrame:
     """Benchmark the ``eblup`` column of a Fay-Herriot table to group totals.
 
     Parameters
@@ -78,8 +84,9 @@ def benchmark(table: pd.DataFrame, target: float | pd.Series, shares: pd.Series,
     weighted = np.bincount(codes, weights=s * est, minlength=len(t))
     if method == "ratio":
         if (weighted == 0).any():
-            raise SmallAreaError("a group's weighted estimate is 0: ratio benchmarking is undefined; use "
-                                 "method='difference'.")
+            raise SmallAreaError(
+                "a group's weighted estimate is 0: ratio benchmarking is undefined; use method='difference'."
+            )
         bench = est * (t / weighted)[codes]
     else:
         bench = est + (t - weighted)[codes]

@@ -107,8 +107,11 @@ def parametric_bootstrap(fit, B: int = 500, *, seed: int | None = None) -> Boots
     Y = theta[:, sampled] + rng.standard_normal((B, len(psi))) * np.sqrt(psi)
     A_b, _, ok = _mse.fisher_scoring(Y, Xs, psi, md["method"], md["tol"], md["max_iter"])
     if not ok.all():
-        warnings.warn(f"{int((~ok).sum())} of {B} bootstrap replicates did not converge and are left out.",
-                      SurveykitWarning, stacklevel=2)
+        warnings.warn(
+            f"{int((~ok).sum())} of {B} bootstrap replicates did not converge and are left out.",
+            SurveykitWarning,
+            stacklevel=2,
+        )
         theta, Y, A_b = theta[ok], Y[ok], A_b[ok]
     A_b = np.maximum(A_b, 0.0)
     v, _, beta_b, r = _mse.gls(Y, Xs, psi, A_b)
@@ -122,5 +125,10 @@ def parametric_bootstrap(fit, B: int = 500, *, seed: int | None = None) -> Boots
         truth = np.sin(np.clip(theta, 0.0, HALF_PI)) ** 2
     else:
         estimate, truth = eta, theta
-    return BootstrapResult(truth=truth, estimate=estimate, point=fit.table["eblup"].to_numpy(float),
-                           areas=md["areas"], bounds=(0.0, 1.0) if md["transform"] == "arcsin" else None)
+    return BootstrapResult(
+        truth=truth,
+        estimate=estimate,
+        point=fit.table["eblup"].to_numpy(float),
+        areas=md["areas"],
+        bounds=(0.0, 1.0) if md["transform"] == "arcsin" else None,
+    )

@@ -28,9 +28,16 @@ def _figure(width: float, height: float) -> Any:
     return Figure(figsize=(width, height), layout="constrained")
 
 
-def plot_direct_vs_eblup(table: pd.DataFrame, *, truth: pd.Series | None = None, level: float = 0.95,
-                         sort_by: str = "n", max_areas: int | None = 60, title: str | None = None,
-                         path: str | Path | None = None) -> Any:
+def plot_direct_vs_eblup(
+    table: pd.DataFrame,
+    *,
+    truth: pd.Series | None = None,
+    level: float = 0.95,
+    sort_by: str = "n",
+    max_areas: int | None = 60,
+    title: str | None = None,
+    path: str | Path | None = None,
+) -> Any:
     """Direct estimates and EBLUPs by area with their intervals (one row per area, sorted by ``sort_by``).
 
     Direct intervals are ``direct +- z * direct_se``; EBLUP intervals are the table's ``ci_low, ci_high``.
@@ -80,8 +87,16 @@ def plot_direct_vs_eblup(table: pd.DataFrame, *, truth: pd.Series | None = None,
     se = t["direct_se"].to_numpy(float)
     ax.errorbar(d, y - 0.18, xerr=z * se, fmt="o", ms=3, color=_DIRECT, elinewidth=1, label="direct")
     e = t["eblup"].to_numpy(float)
-    ax.errorbar(e, y + 0.18, xerr=[e - t["ci_low"].to_numpy(float), t["ci_high"].to_numpy(float) - e], fmt="s",
-                ms=3, color=_EBLUP, elinewidth=1.2, label="EBLUP (Fay-Herriot)")
+    ax.errorbar(
+        e,
+        y + 0.18,
+        xerr=[e - t["ci_low"].to_numpy(float), t["ci_high"].to_numpy(float) - e],
+        fmt="s",
+        ms=3,
+        color=_EBLUP,
+        elinewidth=1.2,
+        label="EBLUP (Fay-Herriot)",
+    )
     if truth is not None:
         tv = truth.reindex(t["area"]).to_numpy(float)
         ax.plot(tv, y, "|", color=_TRUTH, ms=9, mew=2, label="true value")
@@ -96,8 +111,14 @@ def plot_direct_vs_eblup(table: pd.DataFrame, *, truth: pd.Series | None = None,
     return fig
 
 
-def plot_ranking(ranking: pd.DataFrame, *, top: int = 30, k: int | None = None, title: str | None = None,
-                 path: str | Path | None = None) -> Any:
+def plot_ranking(
+    ranking: pd.DataFrame,
+    *,
+    top: int = 30,
+    k: int | None = None,
+    title: str | None = None,
+    path: str | Path | None = None,
+) -> Any:
     """The ``top`` areas of :func:`surveykit.sae.priority_ranking`: rank intervals and P(top k).
 
     Examples

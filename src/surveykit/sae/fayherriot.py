@@ -20,15 +20,37 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 
-from ..errors import (CollinearityError, CovariateError, DirectVarianceError, ModelConvergenceError,
-                      SmallAreaError, VarianceComponentWarning, format_rows)
+from ..errors import (
+    CollinearityError,
+    CovariateError,
+    DirectVarianceError,
+    ModelConvergenceError,
+    SmallAreaError,
+    VarianceComponentWarning,
+    format_rows,
+)
 from . import mse as _mse
 from .transform import arcsin, arcsin_back, arcsin_variance
 
 __all__ = ["fay_herriot", "FayHerriotFit"]
 
-TABLE_COLUMNS = ["area", "n", "direct", "direct_se", "eblup", "mse", "rmse", "cv", "gamma", "method",
-                 "sampled", "synthetic", "ci_low", "ci_high", "mse_method"]
+TABLE_COLUMNS = [
+    "area",
+    "n",
+    "direct",
+    "direct_se",
+    "eblup",
+    "mse",
+    "rmse",
+    "cv",
+    "gamma",
+    "method",
+    "sampled",
+    "synthetic",
+    "ci_low",
+    "ci_high",
+    "mse_method",
+]
 
 
 @dataclass
@@ -66,8 +88,10 @@ class FayHerriotFit:
 
     def __repr__(self) -> str:
         t = self.table
-        return (f"<FayHerriotFit {self.method}{', ' + self.transform if self.transform else ''}: {len(t)} areas "
-                f"({int(t['sampled'].sum())} sampled), sigma2_u={self.sigma2_u:.6g}, MSE {t['mse_method'].iloc[0]}>")
+        return (
+            f"<FayHerriotFit {self.method}{', ' + self.transform if self.transform else ''}: {len(t)} areas "
+            f"({int(t['sampled'].sum())} sampled), sigma2_u={self.sigma2_u:.6g}, MSE {t['mse_method'].iloc[0]}>"
+        )
 
     def summary(self) -> str:
         """A short text summary of the model (variance component, coefficients, fit, shrinkage).
@@ -83,29 +107,37 @@ class FayHerriotFit:
         """
         t = self.table
         d = self.diagnostics
-        lines = [f"Fay-Herriot model, {self.method}, {len(t)} areas ({int(t['sampled'].sum())} with direct "
-                 f"estimates)" + (f", {self.transform} transformation" if self.transform else ""),
-                 f"sigma2_u = {self.sigma2_u:.6g} (se {d['sigma2_u_se']:.3g})"
-                 + (" -- truncated at 0: EBLUP = synthetic estimate" if d["truncated"] else ""),
-                 f"loglike = {d['loglike']:.4f}, AIC = {d['AIC']:.4f}, BIC = {d['BIC']:.4f}",
-                 "coefficients:", self.beta.to_string(index=False)]
+        lines = [
+            f"Fay-Herriot model, {self.method}, {len(t)} areas ({int(t['sampled'].sum())} with direct "
+            f"estimates)" + (f", {self.transform} transformation" if self.transform else ""),
+            f"sigma2_u = {self.sigma2_u:.6g} (se {d['sigma2_u_se']:.3g})"
+            + (" -- truncated at 0: EBLUP = synthetic estimate" if d["truncated"] else ""),
+            f"loglike = {d['loglike']:.4f}, AIC = {d['AIC']:.4f}, BIC = {d['BIC']:.4f}",
+            "coefficients:",
+            self.beta.to_string(index=False),
+        ]
         s = t[t["sampled"]]
-        lines.append(f"sampled areas: median gamma = {s['gamma'].median():.3f}; median CV direct = "
-                     f"{(s['direct_se'] / s['direct'].abs()).median():.3f}, EBLUP = {s['cv'].median():.3f}")
+        lines.append(
+            f"sampled areas: median gamma = {s['gamma'].median():.3f}; median CV direct = "
+            f"{(s['direct_se'] / s['direct'].abs()).median():.3f}, EBLUP = {s['cv'].median():.3f}"
+        )
         return "\n".join(lines)
 
-    def benchmark(self, target: float | pd.Series, shares: pd.Series, *, by: pd.Series | None = None,
-                  method: str = "ratio") -> pd.DataFrame:
+    def benchmark(
+        self, target: float | pd.Series, shares: pd.Series, *, by: pd.Series | None = None, method: str = "ratio"
+    ) -> pd.DataFrame:
         """Benchmark the EBLUPs so their population-weighted sum equals a direct estimate.
 
         See :func:`surveykit.sae.benchmark` (this passes ``self.table``).
         """
         from .benchmark import benchmark
+
         return benchmark(self.table, target, shares, by=by, method=method)
 
     def bootstrap(self, B: int = 500, *, seed: int | None = None):
         """Parametric bootstrap of the model (all replicates at once): :func:`surveykit.sae.parametric_bootstrap`."""
         from .bootstrap import parametric_bootstrap
+
         return parametric_bootstrap(self, B, seed=seed)
 
 
@@ -115,8 +147,11 @@ def _as_series(x: Any, name: str, index: pd.Index | None) -> pd.Series:
         return x
     arr = np.asarray(x)
     if index is None or len(arr) != len(index):
-        raise CovariateError(f"{name} has {len(arr)} values: give a pandas Series indexed by area, or as many "
-                             f"values as covariate rows ({0 if index is None else len(index)}).", column=name)
+        raise CovariateError(
+            f"{name} has {len(arr)} values: give a pandas Series indexed by area, or as many "
+            f"values as covariate rows ({0 if index is None else len(index)}).",
+            column=name,
+        )
     return pd.Series(arr, index=index, name=name)
 
 
@@ -124,23 +159,26 @@ def _design_matrix(covariates: pd.DataFrame, intercept: bool) -> tuple[np.ndarra
     """Numeric columns as they are; text/categorical ones as treatment dummies (first level dropped)."""
     if covariates.index.duplicated().any():
         dup = covariates.index[covariates.index.duplicated()].unique()
-        raise CovariateError(f"covariate rows repeat areas {format_rows(dup)}; give one row per area.",
-                             rows=list(dup))
+        raise CovariateError(f"covariate rows repeat areas {format_rows(dup)}; give one row per area.", rows=list(dup))
     na = covariates.isna()
     if na.any().any():
         cols = list(covariates.columns[na.any()])
         rows = list(covariates.index[na.any(axis=1)])
-        raise CovariateError(f"covariates {cols} are missing for areas {format_rows(rows)}; a Fay-Herriot model "
-                             "needs every covariate for every area (impute them or drop the covariate).",
-                             column=cols[0], rows=rows)
+        raise CovariateError(
+            f"covariates {cols} are missing for areas {format_rows(rows)}; a Fay-Herriot model "
+            "needs every covariate for every area (impute them or drop the covariate).",
+            column=cols[0],
+            rows=rows,
+        )
     frames = []
     for c in covariates.columns:
         col = covariates[c]
         if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
             frames.append(col.astype(float).rename(str(c)).to_frame())
         else:
-            frames.append(pd.get_dummies(col.astype("category"), prefix=str(c), prefix_sep="=",
-                                         drop_first=True, dtype=float))
+            frames.append(
+                pd.get_dummies(col.astype("category"), prefix=str(c), prefix_sep="=", drop_first=True, dtype=float)
+            )
     X = pd.concat(frames, axis=1) if frames else pd.DataFrame(index=covariates.index)
     if intercept:
         X.insert(0, "(Intercept)", 1.0)
@@ -160,15 +198,29 @@ def _check_rank(X: np.ndarray, terms: list[str]) -> None:
         bad = [terms[i] for i in piv[rank:]]
         raise CollinearityError(
             f"covariates are collinear on the sampled areas: {bad} are linear combinations of the other "
-            f"terms ({', '.join(terms)}); drop them or merge categories.", column=bad[0])
+            f"terms ({', '.join(terms)}); drop them or merge categories.",
+            column=bad[0],
+        )
 
 
 # --- the model ---------------------------------------------------------------------------------------
-def fay_herriot(direct: pd.Series | np.ndarray, variance: pd.Series | np.ndarray, covariates: pd.DataFrame, *,
-                method: str = "REML", transform: str | None = None, n: pd.Series | None = None,
-                n_eff: pd.Series | None = None, intercept: bool = True, mse: str | None = None,
-                B: int = 200, seed: int | None = None, level: float = 0.95, tol: float = 1e-4,
-                max_iter: int = 100) -> FayHerriotFit:
+def fay_herriot(
+    direct: pd.Series | np.ndarray,
+    variance: pd.Series | np.ndarray,
+    covariates: pd.DataFrame,
+    *,
+    method: str = "REML",
+    transform: str | None = None,
+    n: pd.Series | None = None,
+    n_eff: pd.Series | None = None,
+    intercept: bool = True,
+    mse: str | None = None,
+    B: int = 200,
+    seed: int | None = None,
+    level: float = 0.95,
+    tol: float = 1e-4,
+    max_iter: int = 100,
+) -> FayHerriotFit:
     """Fit the Fay-Herriot area-level model and return EBLUPs with their MSE.
 
     Parameters
@@ -248,8 +300,9 @@ def fay_herriot(direct: pd.Series | np.ndarray, variance: pd.Series | np.ndarray
     variance = _as_series(variance, "variance", covariates.index)
     missing = direct.index.difference(covariates.index)
     if len(missing):
-        raise CovariateError(f"areas {format_rows(list(missing))} have direct estimates but no covariates.",
-                             rows=list(missing))
+        raise CovariateError(
+            f"areas {format_rows(list(missing))} have direct estimates but no covariates.", rows=list(missing)
+        )
     X_all, terms = _design_matrix(covariates, intercept)
     areas = covariates.index
     y_all = pd.to_numeric(direct.reindex(areas), errors="coerce").to_numpy(float)
@@ -259,13 +312,16 @@ def fay_herriot(direct: pd.Series | np.ndarray, variance: pd.Series | np.ndarray
     tiny = np.sqrt(np.where(np.isfinite(v_all) & (v_all > 0), v_all, 0.0)) <= 1e-9 * np.maximum(np.abs(y_all), 1.0)
     bad = sampled & (~np.isfinite(v_all) | tiny)
     if transform == "arcsin" and n_eff is not None:
-        bad[:] = False          # the arcsine variance comes from n_eff; 0 (a proportion of 0 or 1) is fine
+        bad[:] = False  # the arcsine variance comes from n_eff; 0 (a proportion of 0 or 1) is fine
     if bad.any():
         rows = list(areas[bad])
         raise DirectVarianceError(
             f"areas {format_rows(rows)} have a direct estimate but a missing, zero or negative variance; the "
             "model treats variances as known and positive. Smooth them with surveykit.sae.gvf, or set the "
-            "direct estimate to NaN to use the synthetic estimate.", rows=rows, column="variance")
+            "direct estimate to NaN to use the synthetic estimate.",
+            rows=rows,
+            column="variance",
+        )
     y, psi_raw, X = y_all[sampled], v_all[sampled], X_all[sampled]
     if transform == "arcsin":
         if ((y < 0) | (y > 1)).any():
@@ -274,8 +330,11 @@ def fay_herriot(direct: pd.Series | np.ndarray, variance: pd.Series | np.ndarray
             ne = y * (1 - y) / psi_raw
             if (ne <= 0).any():
                 rows = list(areas[sampled][ne <= 0])
-                raise SmallAreaError(f"areas {format_rows(rows)} have a direct proportion of 0 or 1: give n_eff "
-                                     "(sample size / design effect) for the arcsine variance.", rows=rows)
+                raise SmallAreaError(
+                    f"areas {format_rows(rows)} have a direct proportion of 0 or 1: give n_eff "
+                    "(sample size / design effect) for the arcsine variance.",
+                    rows=rows,
+                )
         else:
             ne = pd.to_numeric(_as_series(n_eff, "n_eff", areas).reindex(areas), errors="coerce").to_numpy(float)
             ne = ne[sampled]
@@ -286,19 +345,25 @@ def fay_herriot(direct: pd.Series | np.ndarray, variance: pd.Series | np.ndarray
         y_fit, psi = y, psi_raw
     m, p = X.shape
     if m <= p:
-        raise SmallAreaError(f"{m} areas with direct estimates for {p} regression terms: the model needs more "
-                             "sampled areas than terms.")
+        raise SmallAreaError(
+            f"{m} areas with direct estimates for {p} regression terms: the model needs more sampled areas than terms."
+        )
     _check_rank(X, terms)
 
     A_raw, iters, ok = _mse.fisher_scoring(y_fit[None, :], X, psi, method, tol, max_iter)
     if not ok[0]:
-        raise ModelConvergenceError(f"the {method} iterations for sigma2_u did not converge in {max_iter} "
-                                    "iterations; try method='FH' or a larger max_iter.")
+        raise ModelConvergenceError(
+            f"the {method} iterations for sigma2_u did not converge in {max_iter} "
+            "iterations; try method='FH' or a larger max_iter."
+        )
     A = max(float(A_raw[0]), 0.0)
     if A_raw[0] < 0:
-        warnings.warn(f"the {method} estimate of sigma2_u was negative ({A_raw[0]:.4g}) and is set to 0, as R's "
-                      "sae::eblupFH does: the EBLUP is the synthetic estimate x'beta in every area.",
-                      VarianceComponentWarning, stacklevel=2)
+        warnings.warn(
+            f"the {method} estimate of sigma2_u was negative ({A_raw[0]:.4g}) and is set to 0, as R's "
+            "sae::eblupFH does: the EBLUP is the synthetic estimate x'beta in every area.",
+            VarianceComponentWarning,
+            stacklevel=2,
+        )
     v, Q, beta, r = _mse.gls(y_fit[None, :], X, psi, np.array([A]))
     v, Q, beta, r = v[0], Q[0], beta[0], r[0]
     gamma = A * v
@@ -308,36 +373,76 @@ def fay_herriot(direct: pd.Series | np.ndarray, variance: pd.Series | np.ndarray
 
     se_beta = np.sqrt(np.diag(Q))
     z = beta / se_beta
-    beta_df = pd.DataFrame({"term": terms, "estimate": beta, "se": se_beta, "z": z,
-                            "p_value": 2 * stats.norm.sf(np.abs(z))})
-    loglike = -0.5 * float(np.sum(np.log(2 * np.pi * (A + psi)) + r ** 2 / (A + psi)))
+    beta_df = pd.DataFrame(
+        {"term": terms, "estimate": beta, "se": se_beta, "z": z, "p_value": 2 * stats.norm.sf(np.abs(z))}
+    )
+    loglike = -0.5 * float(np.sum(np.log(2 * np.pi * (A + psi)) + r**2 / (A + psi)))
     an = _mse.analytic_mse(X, psi, A, method)
     std_res = r * np.sqrt(v)
     u_hat = gamma * r
-    diagnostics = dict(loglike=loglike, AIC=-2 * loglike + 2 * (p + 1), BIC=-2 * loglike + (p + 1) * np.log(m),
-                       KIC=-2 * loglike + 3 * (p + 1), sigma2_u_raw=float(A_raw[0]),
-                       sigma2_u_se=float(np.sqrt(an["var_sigma2"])), iterations=int(iters[0]), converged=True,
-                       truncated=bool(A_raw[0] < 0),
-                       shapiro_std_residuals_p=float(stats.shapiro(std_res).pvalue) if m >= 3 else np.nan,
-                       shapiro_random_effects_p=(float(stats.shapiro(u_hat).pvalue)
-                                                 if m >= 3 and np.ptp(u_hat) > 0 else np.nan),
-                       share_abs_std_residual_gt_2=float(np.mean(np.abs(std_res) > 2)))
-    model = dict(X=X_all, terms=terms, sampled=sampled, y=y_fit, psi=psi, beta=beta, Q=Q, A=A,
-                 method=method, transform=transform, tol=tol, max_iter=max_iter, areas=areas,
-                 eta=eta_all, synthetic=synth_all, gamma_s=gamma, bias=an["bias"])
+    diagnostics = dict(
+        loglike=loglike,
+        AIC=-2 * loglike + 2 * (p + 1),
+        BIC=-2 * loglike + (p + 1) * np.log(m),
+        KIC=-2 * loglike + 3 * (p + 1),
+        sigma2_u_raw=float(A_raw[0]),
+        sigma2_u_se=float(np.sqrt(an["var_sigma2"])),
+        iterations=int(iters[0]),
+        converged=True,
+        truncated=bool(A_raw[0] < 0),
+        shapiro_std_residuals_p=float(stats.shapiro(std_res).pvalue) if m >= 3 else np.nan,
+        shapiro_random_effects_p=(float(stats.shapiro(u_hat).pvalue) if m >= 3 and np.ptp(u_hat) > 0 else np.nan),
+        share_abs_std_residual_gt_2=float(np.mean(np.abs(std_res) > 2)),
+    )
+    model = dict(
+        X=X_all,
+        terms=terms,
+        sampled=sampled,
+        y=y_fit,
+        psi=psi,
+        beta=beta,
+        Q=Q,
+        A=A,
+        method=method,
+        transform=transform,
+        tol=tol,
+        max_iter=max_iter,
+        areas=areas,
+        eta=eta_all,
+        synthetic=synth_all,
+        gamma_s=gamma,
+        bias=an["bias"],
+    )
 
     M = len(areas)
     gamma_all = np.zeros(M)
     gamma_all[sampled] = gamma
-    n_all = (pd.to_numeric(_as_series(n, "n", areas).reindex(areas), errors="coerce").to_numpy(float)
-             if n is not None else np.where(sampled, np.nan, 0.0))
-    table = pd.DataFrame({"area": areas, "n": n_all, "direct": y_all,
-                          "direct_se": np.where(sampled, np.sqrt(np.where(sampled, v_all, 1.0)), np.nan)})
-    fit = FayHerriotFit(table=table, sigma2_u=A, beta=beta_df, method=method, transform=transform,
-                        diagnostics=diagnostics, level=level, _model=model)
+    n_all = (
+        pd.to_numeric(_as_series(n, "n", areas).reindex(areas), errors="coerce").to_numpy(float)
+        if n is not None
+        else np.where(sampled, np.nan, 0.0)
+    )
+    table = pd.DataFrame(
+        {
+            "area": areas,
+            "n": n_all,
+            "direct": y_all,
+            "direct_se": np.where(sampled, np.sqrt(np.where(sampled, v_all, 1.0)), np.nan),
+        }
+    )
+    fit = FayHerriotFit(
+        table=table,
+        sigma2_u=A,
+        beta=beta_df,
+        method=method,
+        transform=transform,
+        diagnostics=diagnostics,
+        level=level,
+        _model=model,
+    )
     zq = stats.norm.ppf(0.5 + level / 2)
     if transform == "arcsin":
-        var_all = np.full(M, A)          # non-sampled: theta ~ N(x'beta, sigma2_u)
+        var_all = np.full(M, A)  # non-sampled: theta ~ N(x'beta, sigma2_u)
         var_all[sampled] = A * (1 - gamma)
         estimate = arcsin_back(eta_all, var_all)
         table["synthetic"] = arcsin_back(synth_all, np.full(M, A))

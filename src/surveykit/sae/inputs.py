@@ -87,16 +87,28 @@ def gvf(n: pd.Series | np.ndarray, variance: pd.Series | np.ndarray, stable: np.
     if stable is not None:
         ok &= np.asarray(stable, dtype=bool)
     if ok.sum() < 3 or np.ptp(n[ok]) == 0:
-        raise SmallAreaError(f"the GVF needs at least 3 stable areas of different sample sizes; {int(ok.sum())} "
-                             "found. Lower min_n / min_psus, or give the variances yourself.")
+        raise SmallAreaError(
+            f"the GVF needs at least 3 stable areas of different sample sizes; {int(ok.sum())} "
+            "found. Lower min_n / min_psus, or give the variances yourself."
+        )
     X = np.column_stack([np.ones(ok.sum()), np.log(n[ok])])
     coef, *_ = np.linalg.lstsq(X, np.log(v[ok]), rcond=None)
     resid = np.log(v[ok]) - X @ coef
     return GVF(float(coef[0]), float(coef[1]), float(np.mean(np.exp(resid))), int(ok.sum()))
 
 
-def direct_estimates(design, variable: str, area: str, *, level=None, areas=None, smooth: str = "unstable",
-                     min_n: int = 10, min_psus: int = 5, psu: str | None = None) -> pd.DataFrame:
+def direct_estimates(
+    design,
+    variable: str,
+    area: str,
+    *,
+    level=None,
+    areas=None,
+    smooth: str = "unstable",
+    min_n: int = 10,
+    min_psus: int = 5,
+    psu: str | None = None,
+) -> pd.DataFrame:
     """Direct estimates and design variances by area, with GVF-smoothed variances where unstable.
 
     Parameters
@@ -151,8 +163,14 @@ def direct_estimates(design, variable: str, area: str, *, level=None, areas=None
         if est.empty:
             raise SmallAreaError(f"{variable!r} has no category {level!r} in the sample.", column=variable)
     est = est.set_index(area)
-    out = pd.DataFrame({"n": est["n"].astype(float), "direct": est["estimate"].astype(float),
-                        "direct_variance": est["se"].astype(float) ** 2, "deff": est["deff"].astype(float)})
+    out = pd.DataFrame(
+        {
+            "n": est["n"].astype(float),
+            "direct": est["estimate"].astype(float),
+            "direct_variance": est["se"].astype(float) ** 2,
+            "deff": est["deff"].astype(float),
+        }
+    )
     if psu is not None:
         data = design.data
         counts = data.loc[data[variable].notna()].groupby(area)[psu].nunique()
@@ -163,15 +181,18 @@ def direct_estimates(design, variable: str, area: str, *, level=None, areas=None
         areas = pd.Index(areas)
         extra = out.index.difference(areas)
         if len(extra):
-            raise SmallAreaError(f"areas {format_rows(list(extra))} are in the sample but not in `areas`; add them "
-                                 "to the area list (covariate table).", column=area, rows=list(extra))
+            raise SmallAreaError(
+                f"areas {format_rows(list(extra))} are in the sample but not in `areas`; add them "
+                "to the area list (covariate table).",
+                column=area,
+                rows=list(extra),
+            )
         out = out.reindex(areas)
         out["n"] = out["n"].fillna(0.0)
     sampled = out["n"] > 0
     # a domain mean from a single PSU has a linearised variance of 0 up to rounding (its residuals sum to 0)
     zero = ~(np.sqrt(out["direct_variance"]) > 1e-9 * np.maximum(out["direct"].abs(), 1.0))
-    unstable = sampled & ((out["n"] < min_n) | zero
-                          | (out["psus"].notna() & (out["psus"] < min_psus)))
+    unstable = sampled & ((out["n"] < min_n) | zero | (out["psus"].notna() & (out["psus"] < min_psus)))
     out["variance"] = out["direct_variance"]
     source = np.where(sampled, "direct", "none").astype(object)
     fitted = None

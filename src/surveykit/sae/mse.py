@@ -55,8 +55,7 @@ def _trace(M: np.ndarray) -> np.ndarray:
     return np.einsum("bjj->b", M)
 
 
-def fisher_scoring(Y: np.ndarray, X: np.ndarray, psi: np.ndarray, method: str, tol: float = 1e-4,
-                   max_iter: int = 100):
+def fisher_scoring(Y: np.ndarray, X: np.ndarray, psi: np.ndarray, method: str, tol: float = 1e-4, max_iter: int = 100):
     """Estimate sigma2_u for every row of ``Y`` (B, m); not yet truncated at 0.
 
     Returns ``(A, iterations, converged)``, each of shape (B,). A replicate stops updating once its
@@ -82,20 +81,20 @@ def fisher_scoring(Y: np.ndarray, X: np.ndarray, psi: np.ndarray, method: str, t
         Py = v * r
         if method == "REML":
             # traces of P = V - V X Q X' V and of P^2 without forming the m x m matrix
-            QM2 = Q @ _xtwx(v ** 2, X)
-            QM3 = Q @ _xtwx(v ** 3, X)
+            QM2 = Q @ _xtwx(v**2, X)
+            QM3 = Q @ _xtwx(v**3, X)
             trP = v.sum(1) - _trace(QM2)
-            trPP = (v ** 2).sum(1) - 2 * _trace(QM3) + np.einsum("bjk,bkj->b", QM2, QM2)
-            step = (-0.5 * trP + 0.5 * (Py ** 2).sum(1)) / (0.5 * trPP)
+            trPP = (v**2).sum(1) - 2 * _trace(QM3) + np.einsum("bjk,bkj->b", QM2, QM2)
+            step = (-0.5 * trP + 0.5 * (Py**2).sum(1)) / (0.5 * trPP)
         elif method == "ML":
-            step = (-0.5 * v.sum(1) + 0.5 * (Py ** 2).sum(1)) / (0.5 * (v ** 2).sum(1))
+            step = (-0.5 * v.sum(1) + 0.5 * (Py**2).sum(1)) / (0.5 * (v**2).sum(1))
         else:  # FH moment equation sum r^2/(A + psi) = m - p
-            step = ((r ** 2 * v).sum(1) - (m - p)) / v.sum(1)
+            step = ((r**2 * v).sum(1) - (m - p)) / v.sum(1)
         old = A[active]
         new = old + step
         with np.errstate(divide="ignore", invalid="ignore"):
             d = np.abs((new - old) / old)
-        d = np.where(np.isnan(d), 0.0, d)   # 0 -> 0: nothing left to change
+        d = np.where(np.isnan(d), 0.0, d)  # 0 -> 0: nothing left to change
         idx = np.flatnonzero(active)
         A[idx] = new
         diff[idx] = d
@@ -109,20 +108,20 @@ def variance_of_sigma2(v: np.ndarray, method: str) -> np.ndarray:
     """Asymptotic variance of the estimator of sigma2_u; ``v`` = 1/(sigma2_u + psi), shape (B, m)."""
     if method == "FH":
         return 2 * v.shape[1] / v.sum(1) ** 2
-    return 2 / (v ** 2).sum(1)
+    return 2 / (v**2).sum(1)
 
 
 def _bias(v: np.ndarray, Q: np.ndarray, X: np.ndarray, method: str) -> np.ndarray:
     """First-order bias ``b`` of the estimator of sigma2_u (0 for REML)."""
     if method == "REML":
         return np.zeros(v.shape[0])
-    s2 = (v ** 2).sum(1)
+    s2 = (v**2).sum(1)
     if method == "ML":
         # Datta & Lahiri (2000): -tr[(X'V^-1X)^-1 X'V^-2 X] / sum V^-2
-        return -np.einsum("bjk,bkj->b", Q, _xtwx(v ** 2, X)) / s2
+        return -np.einsum("bjk,bkj->b", Q, _xtwx(v**2, X)) / s2
     s1 = v.sum(1)
     m = v.shape[1]
-    return 2 * (m * s2 - s1 ** 2) / s1 ** 3
+    return 2 * (m * s2 - s1**2) / s1**3
 
 
 def analytic_mse(X: np.ndarray, psi: np.ndarray, A: float, method: str):
@@ -140,9 +139,9 @@ def analytic_mse(X: np.ndarray, psi: np.ndarray, A: float, method: str):
     var_a = variance_of_sigma2(v, method)[0]
     b = _bias(v, Q, X, method)[0]
     g1 = psi * (1 - Bd)
-    g2 = Bd ** 2 * np.einsum("ij,jk,ik->i", X, Q[0], X)
-    g3 = Bd ** 2 * var_a * v[0]
-    return dict(g1=g1, g2=g2, g3=g3, mse=g1 + g2 + 2 * g3 - b * Bd ** 2, bias=b, var_sigma2=var_a, Q=Q[0])
+    g2 = Bd**2 * np.einsum("ij,jk,ik->i", X, Q[0], X)
+    g3 = Bd**2 * var_a * v[0]
+    return dict(g1=g1, g2=g2, g3=g3, mse=g1 + g2 + 2 * g3 - b * Bd**2, bias=b, var_sigma2=var_a, Q=Q[0])
 
 
 def synthetic_mse(X_out: np.ndarray, Q: np.ndarray, A: float, bias: float) -> np.ndarray:

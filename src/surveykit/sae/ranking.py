@@ -34,9 +34,16 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
     return np.argsort(np.argsort(-scores, axis=-1, kind="stable"), axis=-1, kind="stable") + 1
 
 
-def priority_ranking(fits: FayHerriotFit | Mapping[str, FayHerriotFit], *, weights: Mapping[str, float] | None = None,
-                     k: int = 10, B: int = 1000, seed: int | None = None, level: float = 0.95,
-                     higher_is_priority: bool | Mapping[str, bool] = True) -> pd.DataFrame:
+def priority_ranking(
+    fits: FayHerriotFit | Mapping[str, FayHerriotFit],
+    *,
+    weights: Mapping[str, float] | None = None,
+    k: int = 10,
+    B: int = 1000,
+    seed: int | None = None,
+    level: float = 0.95,
+    higher_is_priority: bool | Mapping[str, bool] = True,
+) -> pd.DataFrame:
     """Rank areas by an indicator or a weighted composite, with rank intervals and P(top k).
 
     Parameters
@@ -79,8 +86,10 @@ def priority_ranking(fits: FayHerriotFit | Mapping[str, FayHerriotFit], *, weigh
     areas = fits[names[0]].table["area"]
     for nm in names[1:]:
         if not fits[nm].table["area"].reset_index(drop=True).equals(areas.reset_index(drop=True)):
-            raise SmallAreaError(f"model {nm!r} is fitted on other areas than {names[0]!r}; fit every indicator "
-                                 "on the same covariate table (same areas, same order).")
+            raise SmallAreaError(
+                f"model {nm!r} is fitted on other areas than {names[0]!r}; fit every indicator "
+                "on the same covariate table (same areas, same order)."
+            )
     w = {nm: 1.0 for nm in names} if weights is None else dict(weights)
     unknown = set(w) - set(names)
     if unknown or set(names) - set(w):
@@ -88,15 +97,14 @@ def priority_ranking(fits: FayHerriotFit | Mapping[str, FayHerriotFit], *, weigh
     if not 1 <= k <= len(areas):
         raise SmallAreaError(f"k={k}: give a number between 1 and the number of areas ({len(areas)}).")
     rng = np.random.default_rng(seed)
-    seeds = rng.integers(0, 2 ** 63 - 1, size=len(names))
+    seeds = rng.integers(0, 2**63 - 1, size=len(names))
     score = np.zeros(len(areas))
     draws = np.zeros((B, len(areas)))
     n_ok = B
     out = pd.DataFrame({"area": areas.to_numpy()})
     for nm, s in zip(names, seeds):
         fit = fits[nm]
-        sign = (higher_is_priority.get(nm, True) if isinstance(higher_is_priority, Mapping)
-                else higher_is_priority)
+        sign = higher_is_priority.get(nm, True) if isinstance(higher_is_priority, Mapping) else higher_is_priority
         point = fit.table["eblup"].to_numpy(float)
         boot = fit.bootstrap(B, seed=int(s))
         d = boot.draws()
@@ -109,7 +117,7 @@ def priority_ranking(fits: FayHerriotFit | Mapping[str, FayHerriotFit], *, weigh
         sgn = 1.0 if sign else -1.0
         score = score + w[nm] * sgn * point
         draws[: d.shape[0]] += w[nm] * sgn * d
-        n_ok = min(n_ok, d.shape[0])    # replicates that did not converge are left out
+        n_ok = min(n_ok, d.shape[0])  # replicates that did not converge are left out
     draws = draws[:n_ok]
     ranks = _ranks(draws)
     a = (1 - level) / 2

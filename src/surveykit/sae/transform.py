@@ -70,7 +70,7 @@ def arcsin_integral(mu: np.ndarray, var: np.ndarray) -> np.ndarray:
     b = (HALF_PI - mu) / safe
     mass = special.ndtr(b) - special.ndtr(a)
     shift = 2j * safe
-    osc = np.exp(2j * mu - 2 * safe ** 2) * (_phi_complex(b - shift) - _phi_complex(a - shift))
+    osc = np.exp(2j * mu - 2 * safe**2) * (_phi_complex(b - shift) - _phi_complex(a - shift))
     out = 0.5 * mass - 0.5 * osc.real
     point = np.where((mu >= 0) & (mu <= HALF_PI), np.sin(mu) ** 2, 0.0)
     return np.where(s > 0, out, point)

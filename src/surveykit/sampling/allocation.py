@@ -52,17 +52,18 @@ def _per_stratum(value: Any, name: str, index: pd.Index | None, h: int, error: t
 def _bounded(weights: np.ndarray, total: float, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """``clip(t·w, low, high)`` summing to ``total`` (exact: ``t`` from the breakpoints)."""
     if total < low.sum() - 1e-9 or total > high.sum() + 1e-9:
-        raise InfeasibleTargetError(f"a total of {total:g} cannot be allocated within the bounds "
-                                    f"({low.sum():g} to {high.sum():g} in all).")
+        raise InfeasibleTargetError(
+            f"a total of {total:g} cannot be allocated within the bounds ({low.sum():g} to {high.sum():g} in all)."
+        )
     w = np.maximum(weights, 0.0)
     unbounded = total * w / w.sum()
     if np.all((unbounded >= low) & (unbounded <= high)):
-        return unbounded                                # the plain formula, bit for bit
+        return unbounded  # the plain formula, bit for bit
     with np.errstate(divide="ignore"):
         ts = np.unique(np.concatenate([low / w, high / w]))
     ts = ts[np.isfinite(ts)]
     f = np.clip(ts[:, None] * w[None, :], low, high).sum(axis=1)
-    k = np.searchsorted(f, total)                     # f is non-decreasing in t
+    k = np.searchsorted(f, total)  # f is non-decreasing in t
     if k == 0:
         return np.clip(ts[0] * w, low, high)
     if k >= len(ts):
@@ -121,7 +122,7 @@ def anticipated_cv(n: Any, sizes: Any, sd: Any, mean: Any, domains: Any = None, 
         dom, labels = pd.factorize(pd.Series(np.asarray(domains).ravel()), sort=True)
     nd = np.bincount(dom, weights=big_n, minlength=len(labels))
     with np.errstate(divide="ignore"):
-        terms = (big_n / nd[dom]) ** 2 * d * s ** 2 * (1 / nn - 1 / big_n)
+        terms = (big_n / nd[dom]) ** 2 * d * s**2 * (1 / nn - 1 / big_n)
         var = np.bincount(dom, weights=terms, minlength=len(labels))
     ybar = np.bincount(dom, weights=big_n * y, minlength=len(labels)) / nd
     return pd.Series(np.sqrt(np.maximum(var, 0)) / ybar, index=labels, name="cv")
@@ -234,8 +235,9 @@ def allocate(
     if np.any(low > high):
         i = int(np.flatnonzero(low > high)[0])
         label = index.tolist()[i] if index is not None else i
-        raise InfeasibleTargetError(f"stratum {label}: minimum {low[i]:g} exceeds "
-                                    f"its maximum or its {big_n[i]:g} units.")
+        raise InfeasibleTargetError(
+            f"stratum {label}: minimum {low[i]:g} exceeds its maximum or its {big_n[i]:g} units."
+        )
     if integer and (np.any(low != np.round(low)) or np.any(high != np.floor(high))):
         low, high = np.ceil(low), np.floor(high)
     s = None if sd is None else _per_stratum(sd, "sd", index, h)
@@ -247,7 +249,8 @@ def allocate(
         if np.any(c <= 0):
             raise MissingCostError("cost must be positive in every stratum.")
     needs_total = method in ("proportional", "equal", "neyman", "power") or (
-        method == "optimal" and budget is None and cv is None and variance is None)
+        method == "optimal" and budget is None and cv is None and variance is None
+    )
     if needs_total:
         if n is None:
             raise SamplingError(f"method={method!r} needs the total sample n.")
@@ -271,7 +274,7 @@ def allocate(
             if mean is None:
                 raise SamplingError("power allocation with sd needs mean (it uses CVₕ = sd/mean).")
             cvh = s / _per_stratum(mean, "mean", index, h)
-        shares = cvh * x ** power
+        shares = cvh * x**power
     elif method == "optimal":
         if c is None:
             raise MissingCostError("method='optimal' needs cost (unit cost per stratum).")
@@ -295,8 +298,7 @@ def _optimal_total(shares, w, s, c, big_n, budget, cv, variance, mean, index, h,
     d1 = shares.sum()
     if budget is not None:
         if budget < c.sum():
-            raise InfeasibleTargetError(f"budget={budget:g} is less than one unit per stratum costs "
-                                        f"({c.sum():g}).")
+            raise InfeasibleTargetError(f"budget={budget:g} is less than one unit per stratum costs ({c.sum():g}).")
         total_n = budget * d1 / np.sum(w * s * np.sqrt(c))
     else:
         if variance is None:
@@ -307,7 +309,7 @@ def _optimal_total(shares, w, s, c, big_n, budget, cv, variance, mean, index, h,
             variance = (cv * ybar) ** 2
         if not variance > 0:
             raise InfeasibleTargetError("the target cv/variance must be positive.")
-        total_n = d1 * np.sum(w * s * np.sqrt(c)) / (variance + np.sum(w * s ** 2) / big_n.sum())
+        total_n = d1 * np.sum(w * s * np.sqrt(c)) / (variance + np.sum(w * s**2) / big_n.sum())
     alloc = total_n * shares / d1
     if np.any(alloc > high) or np.any(alloc < low):
         # the optimal shares within the bounds, keeping the unbounded total sample size
@@ -331,11 +333,14 @@ def _compromise(big_n, s, mean, c, domains, cv, deff, index, h, low, high, integ
     y = _per_stratum(mean, "mean", index, h)
     dd = _per_stratum(deff, "deff", index, h)
     c = np.ones(h) if c is None else c
-    low = np.maximum(low, 1.0)                         # 1/n needs n ≥ 1
+    low = np.maximum(low, 1.0)  # 1/n needs n ≥ 1
     rows, bounds, names = [], [], []
     for set_name, labels in domains.items():
-        dom, levels = ((np.zeros(h, dtype=np.int64), pd.Index(["all"])) if labels is None
-                       else pd.factorize(pd.Series(np.asarray(labels).ravel()), sort=True))
+        dom, levels = (
+            (np.zeros(h, dtype=np.int64), pd.Index(["all"]))
+            if labels is None
+            else pd.factorize(pd.Series(np.asarray(labels).ravel()), sort=True)
+        )
         if len(dom) != h:
             raise SamplingError(f"domains[{set_name!r}] has {len(dom)} values for {h} strata.")
         target = cv.get(set_name) if isinstance(cv, Mapping) else cv
@@ -350,18 +355,20 @@ def _compromise(big_n, s, mean, c, domains, cv, deff, index, h, low, high, integ
             if not t > 0:
                 raise InfeasibleTargetError(f"the cv target of {set_name}={level!r} must be positive.")
             inside = dom == k
-            coef = np.where(inside, (big_n / nd[k]) ** 2 * dd * s ** 2, 0.0)
+            coef = np.where(inside, (big_n / nd[k]) ** 2 * dd * s**2, 0.0)
             # Σ coef·x ≤ (cv·Ȳ)² + Σ coef/N  (the fpc part moved to the right)
             rows.append(coef)
             bounds.append((t * ybar[k]) ** 2 + np.sum(coef / big_n))
             names.append(f"{set_name}={level!r} (cv {t:g})")
     a_mat, b = np.array(rows), np.array(bounds)
-    x_lo = 1.0 / high                                 # the largest allowed sample
+    x_lo = 1.0 / high  # the largest allowed sample
     slack = b - a_mat @ x_lo
     if np.any(slack < -1e-12 * np.abs(b)):
         bad = [names[i] for i in np.flatnonzero(slack < -1e-12 * np.abs(b))]
-        raise InfeasibleTargetError(f"CV targets cannot be met even with the largest allowed sample in every "
-                                    f"stratum: {', '.join(bad[:10])}. Relax the targets or raise the maxima.")
+        raise InfeasibleTargetError(
+            f"CV targets cannot be met even with the largest allowed sample in every "
+            f"stratum: {', '.join(bad[:10])}. Relax the targets or raise the maxima."
+        )
     # in sampling fractions y = n/N the cost is linear and each CV constraint convex (Σ a/(yN) ≤ b):
     # well scaled for SLSQP, started from the largest allowed sample (feasible, checked above)
     weight = c * big_n / np.sum(c * big_n)
@@ -371,14 +378,19 @@ def _compromise(big_n, s, mean, c, domains, cv, deff, index, h, low, high, integ
         return 1.0 - (a_mat @ (1.0 / (y * big_n))) / norm_
 
     def cons_jac(y):
-        return a_mat / (y ** 2 * big_n)[None, :] / norm_[:, None]
+        return a_mat / (y**2 * big_n)[None, :] / norm_[:, None]
 
-    from scipy.optimize import minimize   # only here: keeps `import surveykit.sampling` light
+    from scipy.optimize import minimize  # only here: keeps `import surveykit.sampling` light
 
-    res = minimize(lambda y: float(weight @ y), high / big_n, jac=lambda y: weight, method="SLSQP",
-                   bounds=list(zip(low / big_n, high / big_n)),
-                   constraints=[{"type": "ineq", "fun": cons, "jac": cons_jac}],
-                   options={"ftol": 1e-15, "maxiter": 2000})
+    res = minimize(
+        lambda y: float(weight @ y),
+        high / big_n,
+        jac=lambda y: weight,
+        method="SLSQP",
+        bounds=list(zip(low / big_n, high / big_n)),
+        constraints=[{"type": "ineq", "fun": cons, "jac": cons_jac}],
+        options={"ftol": 1e-15, "maxiter": 2000},
+    )
     x = 1.0 / np.clip(res.x * big_n, low, high)
     alloc = 1.0 / x
     if np.any(a_mat @ x > b * (1 + 1e-6)):

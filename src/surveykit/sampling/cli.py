@@ -55,10 +55,13 @@ _HH_KEYS = {"count", "file", "psu", "take", "method", "sort"}
 
 def register(sub: Any) -> None:
     """Add the ``sample`` subcommand."""
-    p = sub.add_parser("sample", help="select a sample from a frame as a plan file says",
-                       description="Select a stratified one- or two-stage sample from a frame (CSV, Excel, SPSS, "
-                                   "Stata) as PLAN.yaml says; write the selected rows with inclusion "
-                                   "probabilities and design weights.")
+    p = sub.add_parser(
+        "sample",
+        help="select a sample from a frame as a plan file says",
+        description="Select a stratified one- or two-stage sample from a frame (CSV, Excel, SPSS, "
+        "Stata) as PLAN.yaml says; write the selected rows with inclusion "
+        "probabilities and design weights.",
+    )
     p.add_argument("frame", help="the frame: one row per PSU (or element)")
     p.add_argument("--plan", required=True, help="the sampling plan (YAML)")
     p.add_argument("--out", required=True, help="output file (.csv, or any format sk.write_microdata writes)")
@@ -70,8 +73,9 @@ def _check_keys(d: Any, allowed: set[str], where: str, file: str) -> dict:
         raise SamplingError(f"plan {file}: {where} must be a mapping of settings.", file=file)
     extra = sorted(set(d) - allowed)
     if extra:
-        raise SamplingError(f"plan {file}: unknown setting(s) {extra} in {where}; allowed: {sorted(allowed)}.",
-                            file=file)
+        raise SamplingError(
+            f"plan {file}: unknown setting(s) {extra} in {where}; allowed: {sorted(allowed)}.", file=file
+        )
     return dict(d)
 
 
@@ -93,12 +97,16 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(n, int) and strata:
         alloc = _check_keys(plan.get("allocation") or {}, _ALLOC_KEYS, "allocation", str(plan_path))
         if strata not in frame.columns:
-            raise SamplingError(f"plan {plan_path}: strata column {strata!r} is not in {args.frame}.",
-                                file=str(plan_path), column=strata)
+            raise SamplingError(
+                f"plan {plan_path}: strata column {strata!r} is not in {args.frame}.",
+                file=str(plan_path),
+                column=strata,
+            )
         totals = frame.groupby(strata)[size].sum() if size else frame.groupby(strata).size()
         # sizes given as a Series: the allocation is a Series by stratum
-        counts = cast("pd.Series", allocate(totals.astype(float), n, method=alloc.pop("method", "proportional"),
-                                            **alloc))
+        counts = cast(
+            "pd.Series", allocate(totals.astype(float), n, method=alloc.pop("method", "proportional"), **alloc)
+        )
         n = {k: int(v) for k, v in counts.items()}
     units = None
     hh = plan.get("households")
@@ -106,8 +114,11 @@ def run(args: argparse.Namespace) -> int:
     if hh is not None:
         hh = _check_keys(hh, _HH_KEYS, "households", str(plan_path))
         if ("file" in hh) == ("count" in hh):
-            raise SamplingError(f"plan {plan_path}: households needs either file (a listing) or count (a frame "
-                                "column of household counts).", file=str(plan_path))
+            raise SamplingError(
+                f"plan {plan_path}: households needs either file (a listing) or count (a frame "
+                "column of household counts).",
+                file=str(plan_path),
+            )
         psu = hh.get("psu")
         if psu is None or "take" not in hh:
             raise SamplingError(f"plan {plan_path}: households needs psu and take.", file=str(plan_path))
@@ -115,10 +126,10 @@ def run(args: argparse.Namespace) -> int:
             units = cast("pd.DataFrame", read_microdata(plan_path.parent / hh["file"]))
         else:
             units = list_units(frame, psu, hh["count"], "hogar")
-        kw = dict(units=units, psu=psu, take=hh["take"], unit_method=hh.get("method", "srs"),
-                  unit_sort=hh.get("sort"))
-    sample = select(frame, n, method=method, size=size, strata=strata, sort=plan.get("sort"), seed=plan.get("seed"),
-                    **kw)
+        kw = dict(units=units, psu=psu, take=hh["take"], unit_method=hh.get("method", "srs"), unit_sort=hh.get("sort"))
+    sample = select(
+        frame, n, method=method, size=size, strata=strata, sort=plan.get("sort"), seed=plan.get("seed"), **kw
+    )
     psus = sample.drop_duplicates(kw["psu"]) if units is not None else sample
     per = psus.groupby(strata).size() if strata else None
     where = f" in {len(per)} strata ({', '.join(f'{k}: {v}' for k, v in per.items())})" if per is not None else ""

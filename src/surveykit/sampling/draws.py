@@ -42,7 +42,7 @@ def _systematic(pik: np.ndarray, reps: int, rng: np.random.Generator) -> np.ndar
 
 
 def _sampford(pik: np.ndarray, n: int, reps: int, rng: np.random.Generator) -> np.ndarray:
-    if n == 1:                                         # one draw from π: nothing to reject
+    if n == 1:  # one draw from π: nothing to reject
         c = np.cumsum(pik)
         idx = np.minimum(np.searchsorted(c / c[-1], rng.random(reps), side="right"), len(pik) - 1)
         return idx[:, None]
@@ -59,20 +59,22 @@ def _sampford(pik: np.ndarray, n: int, reps: int, rng: np.random.Generator) -> n
         s = np.sort(np.minimum(np.column_stack([first, rest]), len(pik) - 1), axis=1)
         ok = np.all(np.diff(s, axis=1) > 0, axis=1)
         good = s[ok][: reps - done]
-        out[done:done + len(good)] = good
+        out[done : done + len(good)] = good
         done += len(good)
         accept = max(ok.mean(), 1e-4)
         tries += 1
         if tries > 10_000:
-            raise SamplingError("Sampford's rejective method accepts almost no draws for these probabilities "
-                                "(some are close to 1); use method='brewer' or 'pps_systematic'.")
+            raise SamplingError(
+                "Sampford's rejective method accepts almost no draws for these probabilities "
+                "(some are close to 1); use method='brewer' or 'pps_systematic'."
+            )
     return out
 
 
 def _brewer(pik: np.ndarray, n: int, reps: int, rng: np.random.Generator) -> np.ndarray:
     taken = np.zeros((reps, len(pik)), dtype=bool)
     a = np.zeros((reps, 1))
-    for i in range(1, n + 1):                          # n draws, each vectorised over replicates and units
+    for i in range(1, n + 1):  # n draws, each vectorised over replicates and units
         with np.errstate(divide="ignore", invalid="ignore"):
             p = np.where(taken, 0.0, pik * ((n - a) - pik) / ((n - a) - pik * (n - i + 1)))
         p = np.maximum(np.nan_to_num(p, nan=0.0), 0.0)
@@ -140,6 +142,6 @@ def draw_samples(pik: Any, method: str = "sampford", reps: int = 1, seed: Any = 
             np.put_along_axis(sub, idx, True, axis=1)
         sel[:, inner] = sub
     counts = sel.sum(axis=1)
-    if np.any(counts != n):                            # floating-point edge of the systematic start
+    if np.any(counts != n):  # floating-point edge of the systematic start
         raise SamplingError("internal: a draw did not have n units; please report this.")
     return np.nonzero(sel)[1].reshape(reps, n)

@@ -40,8 +40,10 @@ def el_salvador_segments() -> pd.DataFrame:
     with resources.files("surveykit.sampling").joinpath("data", _DATA).open("rb") as fh:
         frame = pd.read_csv(fh, compression="gzip")
     frame.attrs["status"] = "illustrative"
-    frame.attrs["source"] = ("households: census 2024 total (BCR/ONEC first results, as reported by the press); "
-                             "department × area split and segments invented (frames/derive_el_salvador_segments.py)")
+    frame.attrs["source"] = (
+        "households: census 2024 total (BCR/ONEC first results, as reported by the press); "
+        "department × area split and segments invented (frames/derive_el_salvador_segments.py)"
+    )
     return frame
 
 
@@ -71,8 +73,9 @@ def list_units(frame: pd.DataFrame, psu: str, count: str, name: str = "unit") ->
     bad = ~(m >= 0) | (m != np.round(m))
     if bad.any():
         rows = list(frame.index[bad])
-        raise FrameError(f"column {count!r} must hold whole numbers ≥ 0; rows {rows[:10]} do not.", column=count,
-                         rows=rows)
+        raise FrameError(
+            f"column {count!r} must hold whole numbers ≥ 0; rows {rows[:10]} do not.", column=count, rows=rows
+        )
     m = m.astype(np.int64)
     ids = np.repeat(frame[psu].to_numpy(), m)
     within = np.arange(int(m.sum())) - np.repeat(np.cumsum(m) - m, m) + 1

@@ -31,9 +31,12 @@ def _sizes(sizes: Any, name: str = "sizes") -> np.ndarray:
     bad = ~(a > 0) | ~np.isfinite(a)
     if bad.any():
         rows = np.flatnonzero(bad)
-        raise FrameError(f"{name}: measures of size must be positive numbers; rows {rows[:10].tolist()} hold "
-                         f"{a[rows[:5]].tolist()}. Remove units that cannot be selected from the frame, or give "
-                         "them a small positive size.", rows=rows.tolist())
+        raise FrameError(
+            f"{name}: measures of size must be positive numbers; rows {rows[:10].tolist()} hold "
+            f"{a[rows[:5]].tolist()}. Remove units that cannot be selected from the frame, or give "
+            "them a small positive size.",
+            rows=rows.tolist(),
+        )
     return a
 
 
@@ -86,8 +89,7 @@ def inclusion_probabilities(sizes: Any, n: Any, strata: Any = None) -> np.ndarra
         if len(codes) != len(a):
             raise SamplingError(f"{len(codes)} strata for {len(a)} sizes.")
         if (codes < 0).any():
-            raise FrameError("strata: missing stratum ids in rows "
-                             f"{np.flatnonzero(codes < 0)[:10].tolist()}.")
+            raise FrameError(f"strata: missing stratum ids in rows {np.flatnonzero(codes < 0)[:10].tolist()}.")
         n_h = stratum_sizes(n, labels)
     counts = np.bincount(codes, minlength=len(labels))
     if np.any(n_h != np.round(n_h)) or np.any(n_h < 0):
@@ -96,8 +98,10 @@ def inclusion_probabilities(sizes: Any, n: Any, strata: Any = None) -> np.ndarra
     if over.any():
         h = int(np.flatnonzero(over)[0])
         where = f" in stratum {labels.tolist()[h]!r}" if strata is not None else ""
-        raise SampleTooLargeError(f"n={int(n_h[h])} is more than the {counts[h]} units{where}; select at most "
-                                  f"{counts[h]} (or merge strata).", stratum=labels.tolist()[h])
+        raise SampleTooLargeError(
+            f"n={int(n_h[h])} is more than the {counts[h]} units{where}; select at most {counts[h]} (or merge strata).",
+            stratum=labels.tolist()[h],
+        )
     certain = np.zeros(len(a), dtype=bool)
     while True:
         free = np.bincount(codes, weights=np.where(certain, 0.0, a), minlength=len(labels))
@@ -117,8 +121,9 @@ def stratum_sizes(n: Any, labels: pd.Index) -> np.ndarray:
         m = dict(n)
         missing = [h for h in labels.tolist() if h not in m]
         if missing:
-            raise SamplingError(f"n gives no sample size for strata {missing[:10]}; give one for every stratum.",
-                                strata=missing)
+            raise SamplingError(
+                f"n gives no sample size for strata {missing[:10]}; give one for every stratum.", strata=missing
+            )
         extra = [h for h in m if h not in set(labels)]
         if extra:
             raise SamplingError(f"n gives sizes for strata {extra[:10]} that are not in the frame.")
@@ -127,8 +132,9 @@ def stratum_sizes(n: Any, labels: pd.Index) -> np.ndarray:
     if arr.size == 1:
         return np.full(len(labels), float(arr[0]))
     if arr.size != len(labels):
-        raise SamplingError(f"{arr.size} sample sizes for {len(labels)} strata; give one per stratum (or a "
-                            "mapping stratum → n).")
+        raise SamplingError(
+            f"{arr.size} sample sizes for {len(labels)} strata; give one per stratum (or a mapping stratum → n)."
+        )
     return arr
 
 
@@ -150,10 +156,11 @@ def _esp(lam: np.ndarray, g: np.ndarray, degree: int) -> tuple[np.ndarray, np.nd
         e1, e2, g1, g2 = e[0::2], e[1::2], gg[0::2], gg[1::2]
         ne = np.zeros_like(e1)
         ng = np.zeros_like(g1)
-        for k in range(degree + 1):       # truncated polynomial products, vectorised over pairs
-            ne[:, k] = np.einsum("ij,ij->i", e1[:, :k + 1], e2[:, k::-1])
-            ng[:, k] = np.einsum("ij,ij->i", e1[:, :k + 1], g2[:, k::-1]) + np.einsum("ij,ij->i", g1[:, :k + 1],
-                                                                                       e2[:, k::-1])
+        for k in range(degree + 1):  # truncated polynomial products, vectorised over pairs
+            ne[:, k] = np.einsum("ij,ij->i", e1[:, : k + 1], e2[:, k::-1])
+            ng[:, k] = np.einsum("ij,ij->i", e1[:, : k + 1], g2[:, k::-1]) + np.einsum(
+                "ij,ij->i", g1[:, : k + 1], e2[:, k::-1]
+            )
         e, gg = ne, ng
     return e[0], gg[0]
 
@@ -164,7 +171,7 @@ def _sampford_pi2(pik: np.ndarray) -> np.ndarray:
     if n < 2:
         return np.outer(pik, pik) * 0 + np.diag(pik)
     lam = pik / (1 - pik)
-    lam = lam / np.exp(np.mean(np.log(lam)))     # p(s) is homogeneous in λ: rescale against overflow
+    lam = lam / np.exp(np.mean(np.log(lam)))  # p(s) is homogeneous in λ: rescale against overflow
     big_e, big_g = _esp(lam, pik * lam, n)
     inv_c = n * big_e[n] - big_g[n]
     li, lj = lam[:, None], lam[None, :]
@@ -174,7 +181,7 @@ def _sampford_pi2(pik: np.ndarray) -> np.ndarray:
     # E and G of the units other than i and j, degree by degree; only the last two degrees are kept
     e_prev2, e_prev = np.zeros((N, N)), np.ones((N, N))
     g_prev2, g_prev = np.zeros((N, N)), np.zeros((N, N))
-    for k in range(1, n - 1):             # divide out (1 + λᵢt)(1 + λⱼt): the samples holding both
+    for k in range(1, n - 1):  # divide out (1 + λᵢt)(1 + λⱼt): the samples holding both
         ek = big_e[k] - s1 * e_prev - s2 * e_prev2
         gk = big_g[k] - a_ * e_prev - b_ * e_prev2 - s1 * g_prev - s2 * g_prev2
         e_prev2, e_prev, g_prev2, g_prev = e_prev, ek, g_prev, gk
@@ -188,10 +195,10 @@ def _systematic_pi2(pik: np.ndarray) -> np.ndarray:
     frac = v % 1.0
     frac[-1] = 0.0
     r = np.append(np.sort(frac), 1.0)
-    cent = (r[:-1] + r[1:]) / 2                       # a start value inside each segment
+    cent = (r[:-1] + r[1:]) / 2  # a start value inside each segment
     length = np.diff(r)
-    a = (np.append(0.0, v)[:, None] - cent[None, :]) % 1.0      # (N + 1) × segments
-    m = (a[:-1] > a[1:]).astype(float)                 # unit × segment: selected by that start
+    a = (np.append(0.0, v)[:, None] - cent[None, :]) % 1.0  # (N + 1) × segments
+    m = (a[:-1] > a[1:]).astype(float)  # unit × segment: selected by that start
     return (m * length[None, :]) @ m.T
 
 
@@ -229,7 +236,7 @@ def joint_inclusion_probabilities(pik: Any, method: str = "sampford") -> np.ndar
     if method not in ("sampford", "systematic"):
         raise SamplingError(f"method={method!r}: joint probabilities are known for 'sampford' and 'systematic'.")
     inner = (p > 0) & (p < 1)
-    out = np.outer(p, p)                               # a certainty (or impossible) unit is independent
+    out = np.outer(p, p)  # a certainty (or impossible) unit is independent
     idx = np.flatnonzero(inner)
     if len(idx):
         sub = p[idx]

@@ -33,8 +33,9 @@ def _columns(df: pd.DataFrame, cols: Any, what: str, role: str) -> list[str]:
     names = [] if cols is None else ([cols] if isinstance(cols, str) else list(cols))
     for c in names:
         if c not in df.columns:
-            raise ColumnNotFoundError(f"{role} column {c!r} is not in the {what}; its columns are "
-                                      f"{list(df.columns)[:20]}.", column=c)
+            raise ColumnNotFoundError(
+                f"{role} column {c!r} is not in the {what}; its columns are {list(df.columns)[:20]}.", column=c
+            )
     return names
 
 
@@ -43,7 +44,7 @@ def _codes(df: pd.DataFrame, strata: list[str], what: str) -> tuple[np.ndarray, 
         return np.zeros(len(df), dtype=np.int64), pd.Index([None])
     key = df[strata[0]] if len(strata) == 1 else pd.MultiIndex.from_frame(df[strata]).to_flat_index()
     codes, labels = pd.factorize(pd.Series(key, index=df.index), sort=True)
-    labels = pd.Index(labels.tolist(), tupleize_cols=False)            # plain Python labels for messages
+    labels = pd.Index(labels.tolist(), tupleize_cols=False)  # plain Python labels for messages
     if (codes < 0).any():
         rows = list(df.index[codes < 0])
         raise FrameError(f"the {what} has no stratum ({', '.join(strata)}) in rows {rows[:10]}.", rows=rows)
@@ -66,7 +67,7 @@ def _systematic_within(pi: np.ndarray, codes: np.ndarray, n_groups: int, rng: np
     v = np.cumsum(p)
     start = np.concatenate([[0.0], v])[np.searchsorted(codes, np.arange(n_groups))]
     prev = np.concatenate([[0.0], v[:-1]])
-    u = rng.random(n_groups)[codes] + start[codes]      # cumulated π within the group, minus the start
+    u = rng.random(n_groups)[codes] + start[codes]  # cumulated π within the group, minus the start
     # consecutive differences of one array telescope: exactly n per group, whatever the rounding
     hit = np.floor(v - u) - np.floor(prev - u) >= 1
     return hit | certain
@@ -75,7 +76,7 @@ def _systematic_within(pi: np.ndarray, codes: np.ndarray, n_groups: int, rng: np
 def _srs_within(codes: np.ndarray, n_h: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     order = np.lexsort([rng.random(len(codes)), codes])
     sorted_codes = codes[order]
-    first = np.searchsorted(sorted_codes, sorted_codes)          # position of the group's first row
+    first = np.searchsorted(sorted_codes, sorted_codes)  # position of the group's first row
     rank = np.arange(len(codes)) - first
     chosen = np.zeros(len(codes), dtype=bool)
     chosen[order] = rank < n_h[sorted_codes]
@@ -175,7 +176,7 @@ def select(
         raise SamplingError(f"size= is for the PPS methods; method={method!r} selects with equal probabilities.")
     _columns(frame, size, "frame", "size")
     seq = np.random.SeedSequence(seed) if not isinstance(seed, np.random.Generator) else None
-    rng1, rng2 = ((np.random.default_rng(s) for s in seq.spawn(2)) if seq is not None else (seed, seed))
+    rng1, rng2 = (np.random.default_rng(s) for s in seq.spawn(2)) if seq is not None else (seed, seed)
 
     codes, labels = _codes(frame, strata_cols, "frame")
     if not strata_cols and isinstance(n, (Mapping, pd.Series)):
@@ -187,10 +188,14 @@ def select(
     over = n_h > counts
     if over.any():
         bad = [(labels.tolist()[h], int(n_h[h]), int(counts[h])) for h in np.flatnonzero(over)]
-        where = ", ".join(f"stratum {lab!r}: {a} of {b}" for lab, a, b in bad[:10]) if strata_cols else \
-            f"{bad[0][1]} of {bad[0][2]}"
-        raise SampleTooLargeError(f"more units asked for than the frame holds ({where}); lower n or merge strata.",
-                                  strata=[b[0] for b in bad])
+        where = (
+            ", ".join(f"stratum {lab!r}: {a} of {b}" for lab, a, b in bad[:10])
+            if strata_cols
+            else f"{bad[0][1]} of {bad[0][2]}"
+        )
+        raise SampleTooLargeError(
+            f"more units asked for than the frame holds ({where}); lower n or merge strata.", strata=[b[0] for b in bad]
+        )
     order = _order(frame, codes, sort_cols)
     codes_o = codes[order]
     if pps:
@@ -204,7 +209,7 @@ def select(
     else:
         chosen = np.zeros(len(pi), dtype=bool)
         bounds = np.searchsorted(codes_o, np.arange(len(labels) + 1))
-        for h in np.flatnonzero(n_h > 0):              # rejective / draw-by-draw: one stratum at a time
+        for h in np.flatnonzero(n_h > 0):  # rejective / draw-by-draw: one stratum at a time
             lo, hi = bounds[h], bounds[h + 1]
             chosen[lo + draw_samples(pi[lo:hi], method, 1, rng1)[0]] = True
     got = np.bincount(codes_o[chosen], minlength=len(labels))
@@ -223,8 +228,15 @@ def select(
     return _second_stage(out, units, psu, take, unit_method, unit_sort, rng2)
 
 
-def _second_stage(psus: pd.DataFrame, units: pd.DataFrame, psu: str | None, take: int | None, method: str,
-                  sort: Any, rng: np.random.Generator) -> pd.DataFrame:
+def _second_stage(
+    psus: pd.DataFrame,
+    units: pd.DataFrame,
+    psu: str | None,
+    take: int | None,
+    method: str,
+    sort: Any,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
     if psu is None or take is None:
         raise SamplingError("a second stage needs psu= (the PSU id column) and take= (units per PSU).")
     if method not in ("srs", "systematic"):
@@ -238,25 +250,28 @@ def _second_stage(psus: pd.DataFrame, units: pd.DataFrame, psu: str | None, take
     sort_cols = _columns(units, sort, "units", "unit_sort")
     ids = pd.Index(psus[psu].to_numpy())
     if ids.has_duplicates:
-        raise FrameError(f"PSU ids in column {psu!r} repeat in the frame: {ids[ids.duplicated()][:10].tolist()}.",
-                         column=psu)
-    code = ids.get_indexer(units[psu].to_numpy())      # −1: a PSU not selected
+        raise FrameError(
+            f"PSU ids in column {psu!r} repeat in the frame: {ids[ids.duplicated()][:10].tolist()}.", column=psu
+        )
+    code = ids.get_indexer(units[psu].to_numpy())  # −1: a PSU not selected
     inside = np.flatnonzero(code >= 0)
     c = code[inside]
     listed = np.bincount(c, minlength=len(ids))
     short = listed < take
     if short.any():
         bad = ids[short][:10].tolist()
-        raise SampleTooLargeError(f"selected PSUs {bad} list fewer than take={take} units "
-                                  f"({listed[short][:10].tolist()}); lower take, or merge small PSUs in the frame.",
-                                  psus=bad)
+        raise SampleTooLargeError(
+            f"selected PSUs {bad} list fewer than take={take} units "
+            f"({listed[short][:10].tolist()}); lower take, or merge small PSUs in the frame.",
+            psus=bad,
+        )
     sub = units.iloc[inside]
     if method == "srs":
         order = np.lexsort([rng.random(len(c)), c])
         sc = c[order]
         rank = np.arange(len(sc)) - np.searchsorted(sc, sc)
         pick = order[rank < take]
-        pick = pick[np.lexsort([pick, c[pick]])]         # back to PSU, then listing order
+        pick = pick[np.lexsort([pick, c[pick]])]  # back to PSU, then listing order
     else:
         order = _order(sub, c, sort_cols)
         sc = c[order]

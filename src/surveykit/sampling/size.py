@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri     # Φ and Φ⁻¹ (scipy.stats is slow to import)
+from scipy.special import ndtr, ndtri  # Φ and Φ⁻¹ (scipy.stats is slow to import)
 
 from ..errors import InfeasibleTargetError, SamplingError
 
@@ -82,13 +82,15 @@ def _arg(value: Any, name: str, table: pd.DataFrame | None) -> Any:
         if table is None:
             raise SamplingError(f"{name}={value!r}: a column name needs table=<DataFrame>.")
         if value not in table.columns:
-            raise SamplingError(f"{name}={value!r} is not a column of the table; columns are "
-                                f"{list(table.columns)}.", column=value)
+            raise SamplingError(
+                f"{name}={value!r} is not a column of the table; columns are {list(table.columns)}.", column=value
+            )
         col = pd.to_numeric(table[value], errors="coerce")
         if col.isna().any():
             rows = list(table.index[col.isna()])
-            raise SamplingError(f"column {value!r} ({name}) is missing or not numeric in rows {rows[:10]}.",
-                                column=value, rows=rows)
+            raise SamplingError(
+                f"column {value!r} ({name}) is missing or not numeric in rows {rows[:10]}.", column=value, rows=rows
+            )
         return col.to_numpy(dtype=float)
     if value is None:
         return None
@@ -202,8 +204,10 @@ def sample_size(
         raise SamplingError(f"scale={scale!r}: use 'linear' or 'logodds'.")
     given = {k: v for k, v in dict(moe=moe, rel_moe=rel_moe, cv=cv, se=se).items() if v is not None}
     if len(given) != 1:
-        raise SamplingError("give exactly one precision target: moe, rel_moe, cv or se"
-                            + (f" (got {', '.join(given)})." if given else "."))
+        raise SamplingError(
+            "give exactly one precision target: moe, rel_moe, cv or se"
+            + (f" (got {', '.join(given)})." if given else ".")
+        )
     target, value = next(iter(given.items()))
     e = _arg(value, target, table)
     _check(e, target, 0.0, math.inf)
@@ -220,8 +224,11 @@ def sample_size(
         raise SamplingError("give deff, or icc and take, not both.")
     if (icc is None) != (take is None):
         raise SamplingError("icc needs take (units per cluster), and take needs icc.")
-    d = (design_effect(_arg(icc, "icc", table), _arg(take, "take", table)) if icc is not None
-         else (_arg(deff, "deff", table) if deff is not None else np.asarray(1.0)))
+    d = (
+        design_effect(_arg(icc, "icc", table), _arg(take, "take", table))
+        if icc is not None
+        else (_arg(deff, "deff", table) if deff is not None else np.asarray(1.0))
+    )
     if np.any(~(np.asarray(d) > 0)):
         raise SamplingError(f"deff={deff!r} must be positive.")
     rr, er = _arg(response_rate, "response_rate", table), _arg(eligibility_rate, "eligibility_rate", table)
@@ -244,17 +251,18 @@ def sample_size(
                 ee = e * p if target == "rel_moe" else e
                 _check(ee, "moe on the log-odds scale (moe, or rel_moe × p)", 0.0, 0.5)
                 k = (1 - p) / p
-                x = (ee * (1 + k ** 2) + np.sqrt(ee ** 2 * (1 + k ** 2) ** 2 + k ** 2 * (1 - 2 * ee) * (1 + 2 * ee))) \
-                    / (k * (1 - 2 * ee))
-                return 1.0 / (a * p * (1 - p) * np.log(x) ** 2 / (z ** 2 * deff_) + inv_n)
+                x = (ee * (1 + k**2) + np.sqrt(ee**2 * (1 + k**2) ** 2 + k**2 * (1 - 2 * ee) * (1 + 2 * ee))) / (
+                    k * (1 - 2 * ee)
+                )
+                return 1.0 / (a * p * (1 - p) * np.log(x) ** 2 / (z**2 * deff_) + inv_n)
             if target == "moe":
                 _check(e, "moe", 0.0, 1.0)
-                return a * z ** 2 * v / (e ** 2 + z ** 2 * v * inv_n1)
+                return a * z**2 * v / (e**2 + z**2 * v * inv_n1)
             if target == "rel_moe":
-                return a * z ** 2 * (v / p ** 2) / (e ** 2 + z ** 2 * (v / p ** 2) * inv_n1)
+                return a * z**2 * (v / p**2) / (e**2 + z**2 * (v / p**2) * inv_n1)
             if target == "cv":
-                return a * (v / p ** 2) / (e ** 2 + (v / p ** 2) * inv_n1)
-            return a * v / (e ** 2 + v * inv_n1)
+                return a * (v / p**2) / (e**2 + (v / p**2) * inv_n1)
+            return a * v / (e**2 + v * inv_n1)
         if scale == "logodds":
             raise SamplingError("scale='logodds' is for a proportion p.")
         if sd is not None:
@@ -262,28 +270,26 @@ def sample_size(
         if target in ("moe", "se"):
             if sd is None:
                 raise SamplingError(f"a target {target} for a mean needs sd (the unit standard deviation).")
-            s2 = deff_ * sd ** 2
-            return (z ** 2 * s2 / (e ** 2 + z ** 2 * s2 * inv_n) if target == "moe"
-                    else s2 / (e ** 2 + s2 * inv_n))
+            s2 = deff_ * sd**2
+            return z**2 * s2 / (e**2 + z**2 * s2 * inv_n) if target == "moe" else s2 / (e**2 + s2 * inv_n)
         if cv_pop is not None:
             _check(cv_pop, "cv_pop", 0.0, math.inf)
-            cv2 = deff_ * cv_pop ** 2
+            cv2 = deff_ * cv_pop**2
         elif sd is not None and mean is not None:
             _check(mean, "mean", 0.0, math.inf)
             cv2 = deff_ * (sd / mean) ** 2
         else:
             raise SamplingError(f"a target {target} for a mean needs cv_pop, or sd and mean; for a proportion give p.")
         if target == "rel_moe":
-            return z ** 2 * cv2 / (e ** 2 + z ** 2 * cv2 * inv_n)
-        return cv2 / (e ** 2 + cv2 * inv_n)
+            return z**2 * cv2 / (e**2 + z**2 * cv2 * inv_n)
+        return cv2 / (e**2 + cv2 * inv_n)
 
     n_srs = np.asarray(size(1.0), dtype=float)
     n_design = np.asarray(size(d), dtype=float)
     n_gross = n_design / (rr * er)
-    n = np.ceil(n_gross - 1e-9).astype(np.int64)   # 400.0000000001 is 400, not 401
+    n = np.ceil(n_gross - 1e-9).astype(np.int64)  # 400.0000000001 is 400, not 401
     if table is None and n.ndim == 0:
-        return SampleSize(n=int(n), n_srs=float(n_srs), n_design=float(n_design), n_gross=float(n_gross),
-                          deff=float(d))
+        return SampleSize(n=int(n), n_srs=float(n_srs), n_design=float(n_design), n_gross=float(n_gross), deff=float(d))
     out = table.copy() if table is not None else pd.DataFrame(index=range(n.size))
     shape = (len(out),)
     out["n_srs"] = np.broadcast_to(n_srs, shape)
@@ -294,8 +300,9 @@ def sample_size(
     return out
 
 
-def _two_sample_variance(p1: Any, p2: Any, p12: Any, mean_difference: Any, sd1: Any, sd2: Any, rho: float,
-                         overlap: float, ratio: float) -> tuple[float, float]:
+def _two_sample_variance(
+    p1: Any, p2: Any, p12: Any, mean_difference: Any, sd1: Any, sd2: Any, rho: float, overlap: float, ratio: float
+) -> tuple[float, float]:
     """(difference δ, ``V = s²₁ + r s²₂ − 2 γ r s₁₂``) of PracTools' two-sample formulas."""
     if not 0 <= overlap <= 1:
         raise SamplingError(f"overlap={overlap!r}: the share of sample units in both samples must lie in [0, 1].")
@@ -308,10 +315,9 @@ def _two_sample_variance(p1: Any, p2: Any, p12: Any, mean_difference: Any, sd1: 
         _check(p2, "p2", 0.0, 1.0)
         s2x, s2y = p1 * (1 - p1), p2 * (1 - p2)
         if p12 is None:
-            p12 = p1 * p2                                 # independent answers in the overlap
+            p12 = p1 * p2  # independent answers in the overlap
         sxy = p12 - p1 * p2
-        if not (p12 <= p1 * p2 + math.sqrt(s2x * s2y) and p12 >= p1 * p2 - math.sqrt(s2x * s2y)
-                and p12 <= min(p1, p2)):
+        if not (p12 <= p1 * p2 + math.sqrt(s2x * s2y) and p12 >= p1 * p2 - math.sqrt(s2x * s2y) and p12 <= min(p1, p2)):
             raise SamplingError(f"p12={p12!r} is impossible with p1={p1!r}, p2={p2!r}.")
         delta = p1 - p2
     else:
@@ -320,7 +326,7 @@ def _two_sample_variance(p1: Any, p2: Any, p12: Any, mean_difference: Any, sd1: 
         sd2 = sd1 if sd2 is None else sd2
         if not 0 <= rho <= 1:
             raise SamplingError(f"rho={rho!r} must lie in [0, 1].")
-        s2x, s2y, sxy, delta = sd1 ** 2, sd2 ** 2, rho * sd1 * sd2, mean_difference
+        s2x, s2y, sxy, delta = sd1**2, sd2**2, rho * sd1 * sd2, mean_difference
     if delta == 0:
         raise InfeasibleTargetError("a difference of 0 cannot be detected; give the smallest difference that matters.")
     return float(delta), float(s2x + ratio * s2y - 2 * overlap * ratio * sxy)
@@ -370,7 +376,7 @@ def two_sample_size(
     delta, v = _two_sample_variance(p1, p2, p12, mean_difference, sd1, sd2, rho, overlap, ratio)
     za = ndtri(1 - alpha / 2) if alternative == "two-sided" else ndtri(1 - alpha)
     zb = ndtri(1 - power)
-    n1 = deff * v / delta ** 2 * (za - zb) ** 2
+    n1 = deff * v / delta**2 * (za - zb) ** 2
     return TwoSampleSize(n1=math.ceil(n1), n2=math.ceil(n1 / ratio), n1_exact=float(n1))
 
 

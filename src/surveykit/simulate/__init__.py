@@ -13,6 +13,16 @@ from .frame import EL_SALVADOR_DEPARTMENTS, allocate, el_salvador_frame
 from .municipal import MunicipalSurvey, el_salvador_municipalities, simulate_municipal_survey
 from .overrides import DISTRIBUTIONS
 
-__all__ = ["simulate", "Simulation", "el_salvador_frame", "allocate", "EL_SALVADOR_DEPARTMENTS", "DISTRIBUTIONS",
-           "CARRY", "CONVENTION_DEFAULTS", "el_salvador_municipalities", "simulate_municipal_survey",
-           "MunicipalSurvey"]
+__all__ = [
+    "simulate",
+    "Simulation",
+    "el_salvador_frame",
+    "allocate",
+    "EL_SALVADOR_DEPARTMENTS",
+    "DISTRIBUTIONS",
+    "CARRY",
+    "CONVENTION_DEFAULTS",
+    "el_salvador_municipalities",
+    "simulate_municipal_survey",
+    "MunicipalSurvey",
+]

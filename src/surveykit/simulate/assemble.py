@@ -15,12 +15,22 @@ from .units import Rows, Unit
 
 #: Columns the simulator adds (conventions of issue 6), with their variable labels.
 DESIGN_LABELS = {
-    "es": {"id_hogar": "Identificador del hogar", "estrato": "Estrato (departamento x área)",
-           "upm": "Unidad primaria de muestreo", "fexp": "Factor de expansión de la persona seleccionada",
-           "fexp_hogar": "Factor de expansión del hogar", "id": "Número de {name} en el hogar"},
-    "en": {"id_hogar": "Household id", "estrato": "Stratum (department x area)", "upm": "Primary sampling unit",
-           "fexp": "Selected person's weight", "fexp_hogar": "Household weight", "id": "Number of the {name} in "
-           "the household"},
+    "es": {
+        "id_hogar": "Identificador del hogar",
+        "estrato": "Estrato (departamento x área)",
+        "upm": "Unidad primaria de muestreo",
+        "fexp": "Factor de expansión de la persona seleccionada",
+        "fexp_hogar": "Factor de expansión del hogar",
+        "id": "Número de {name} en el hogar",
+    },
+    "en": {
+        "id_hogar": "Household id",
+        "estrato": "Stratum (department x area)",
+        "upm": "Primary sampling unit",
+        "fexp": "Selected person's weight",
+        "fexp_hogar": "Household weight",
+        "id": "Number of the {name} in the household",
+    },
 }
 #: Main-unit variables copied onto every repeat row (conventions: disaggregation of incident indicators).
 CARRY = ("departamento", "area", "sexo", "grupo_edad")
@@ -30,24 +40,29 @@ CARRY = ("departamento", "area", "sexo", "grupo_edad")
 _LEAD = ["id_hogar", "estrato", "upm", "fexp_hogar", "fexp"]
 
 
-def set_weights(main: Unit, sample: dict[str, np.ndarray], eligible: str | None,
-                sample_rng: np.random.Generator) -> None:
+def set_weights(
+    main: Unit, sample: dict[str, np.ndarray], eligible: str | None, sample_rng: np.random.Generator
+) -> None:
     """The household weight, and the selected person's: times the eligible persons (drawn if no question
     holds them)."""
     if eligible is not None:
         k = np.asarray(main.cols[eligible], dtype=float)
         bad = ~(k >= 1)
         if bad.any():
-            raise SimulationError(f"eligible={eligible!r} is missing or below 1 in {int(bad.sum())} row(s); "
-                                  "make it relevant for everyone with min 1.", question=eligible)
+            raise SimulationError(
+                f"eligible={eligible!r} is missing or below 1 in {int(bad.sum())} row(s); "
+                "make it relevant for everyone with min 1.",
+                question=eligible,
+            )
     else:
         k = 1.0 + sample_rng.poisson(1.198, main.n)
     main.cols["fexp_hogar"] = sample["weight"]
     main.cols["fexp"] = sample["weight"] * k
 
 
-def assemble(rows: Rows, language: str, layout: str, carry: tuple[str, ...],
-             entropy: int) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+def assemble(
+    rows: Rows, language: str, layout: str, carry: tuple[str, ...], entropy: int
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """The main table and one table per repeat, with their metadata attached.
 
     A repeat's table leads with ``id_hogar``, the instance numbers ``id_<repeat>`` of it and its
@@ -101,8 +116,9 @@ def _table(rows: Rows, unit: Unit, lead_cols: dict[str, Any], layout: str) -> pd
     return pd.DataFrame(cols, index=pd.RangeIndex(unit.n))
 
 
-def _metadata(df: pd.DataFrame, dicts: LabelDictionaries, unit: str, q: Questionnaire, language: str,
-              entropy: int) -> dict[str, Any]:
+def _metadata(
+    df: pd.DataFrame, dicts: LabelDictionaries, unit: str, q: Questionnaire, language: str, entropy: int
+) -> dict[str, Any]:
     from ..io import empty_metadata
 
     meta = empty_metadata(None, "simulated")
@@ -115,9 +131,15 @@ def _metadata(df: pd.DataFrame, dicts: LabelDictionaries, unit: str, q: Question
             labels[c] = words["id"].format(name=c[3:])
     meta["variable_labels"] = {**labels, **{c: v for c, v in dicts.variable_labels.items() if c in cols and v}}
     meta["value_labels"] = {c: dict(v) for c, v in dicts.value_labels.items() if c in cols and v}
-    meta["missing"] = {c: {"values": list(v["values"]), "ranges": [list(x) for x in v["ranges"]],
-                           "stata": sorted(set((v.get("stata") or {}).values()))}
-                       for c, v in dicts.missing.items() if c in cols}
+    meta["missing"] = {
+        c: {
+            "values": list(v["values"]),
+            "ranges": [list(x) for x in v["ranges"]],
+            "stata": sorted(set((v.get("stata") or {}).values())),
+        }
+        for c, v in dicts.missing.items()
+        if c in cols
+    }
     meta["measure"] = {c: v for c, v in dicts.measure.items() if c in cols}
     meta["n_rows"] = len(df)
     meta["notes"] = [f"simulated by surveykit from questionnaire {q.id!r} (seed {entropy})"]

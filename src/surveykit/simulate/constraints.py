@@ -17,8 +17,8 @@ from .units import Rows, Unit, truth
 
 _FILLER_KINDS = {"not_applicable", "skipped"}
 _MAX_REDRAWS = 100
-_RANDOM_ROUNDS = 20      # then choose among the answers the constraint accepts
-MAX_CANDIDATES = 1000    # integer ranges up to this size are searched that way
+_RANDOM_ROUNDS = 20  # then choose among the answers the constraint accepts
+MAX_CANDIDATES = 1000  # integer ranges up to this size are searched that way
 #: ``redraw(values, rows, uniforms)``: the values with those rows drawn again from the uniforms.
 Redraw = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 #: ``candidates(rows, values)``: the possible answers and each row's weights for them (rows x answers).
@@ -34,17 +34,24 @@ def missing_codes(info: QuestionInfo, notes: list[str]) -> list[Any]:
         if m.kind in _FILLER_KINDS:
             continue
         code = _key(m.code)
-        if isinstance(code, (int, float)) and model.type in ("integer", "decimal") and \
-                (info.min is None or code >= info.min) and (info.max is None or code <= info.max):
-            notes.append(f"{model.name}: missing code {code} is inside the valid range "
-                         f"[{info.min}, {info.max}], so it is not used as don't know/refused")
+        if (
+            isinstance(code, (int, float))
+            and model.type in ("integer", "decimal")
+            and (info.min is None or code >= info.min)
+            and (info.max is None or code <= info.max)
+        ):
+            notes.append(
+                f"{model.name}: missing code {code} is inside the valid range "
+                f"[{info.min}, {info.max}], so it is not used as don't know/refused"
+            )
             continue
         out.append(code)
     return out
 
 
-def draw_missing(rows: Rows, unit: Unit, name: str, codes: list[Any], rate: float,
-                 rel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def draw_missing(
+    rows: Rows, unit: Unit, name: str, codes: list[Any], rate: float, rel: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Rows (among the relevant) answered with a missing code, at ``rate``; the code chosen for each."""
     if not codes or rate <= 0:
         return np.zeros(unit.n, dtype=bool), np.array([], dtype=object)
@@ -54,9 +61,16 @@ def draw_missing(rows: Rows, unit: Unit, name: str, codes: list[Any], rate: floa
     return dk, chosen
 
 
-def constraint_loop(rows: Rows, unit: Unit, info: QuestionInfo, values: np.ndarray, check_rows: np.ndarray,
-                    redraw: Redraw, as_current: Callable[[np.ndarray], pd.Series],
-                    candidates: Candidates | None = None) -> np.ndarray:
+def constraint_loop(
+    rows: Rows,
+    unit: Unit,
+    info: QuestionInfo,
+    values: np.ndarray,
+    check_rows: np.ndarray,
+    redraw: Redraw,
+    as_current: Callable[[np.ndarray], pd.Series],
+    candidates: Candidates | None = None,
+) -> np.ndarray:
     """Draw again where the constraint is false. With ``candidates`` (a function of the failing rows
     giving the possible answers and their weights), rows still failing after a few rounds choose
     among the answers the constraint accepts for them (one evaluation per candidate answer).
@@ -107,16 +121,18 @@ def constraint_loop(rows: Rows, unit: Unit, info: QuestionInfo, values: np.ndarr
             values[idx] = np.asarray(cand, dtype=values.dtype)[categorical(rng.random(len(idx)), w)]
             return values
         idx = idx[~solvable]
-        raise SimulationError(f"{where} is false for every possible answer in {len(idx)} row(s) (rows "
-                              f"{format_rows(idx.tolist(), 5)} of {unit.name!r}); check the constraint against the "
-                              "questions it refers to.", question=model.name)
+        raise SimulationError(
+            f"{where} is false for every possible answer in {len(idx)} row(s) (rows "
+            f"{format_rows(idx.tolist(), 5)} of {unit.name!r}); check the constraint against the "
+            "questions it refers to.",
+            question=model.name,
+        )
     raise SimulationError(
         f"{where} is still false in {len(idx)} row(s) after {_MAX_REDRAWS} draws (rows "
         f"{format_rows(idx.tolist(), 5)} of {unit.name!r}); set overrides[{model.name!r}] so that "
         "valid answers are likely, or check the constraint.",
         question=model.name,
     )
-
 
 
 def truth_na(s: pd.Series) -> np.ndarray:

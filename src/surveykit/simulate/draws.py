@@ -32,8 +32,15 @@ class Draws:
         Where departures from the questionnaire are recorded.
     """
 
-    def __init__(self, rows: Rows, ovs: Mapping[str, Override], icc: float, missing_rate: float,
-                 reference_date: pd.Timestamp, notes: list[str]) -> None:
+    def __init__(
+        self,
+        rows: Rows,
+        ovs: Mapping[str, Override],
+        icc: float,
+        missing_rate: float,
+        reference_date: pd.Timestamp,
+        notes: list[str],
+    ) -> None:
         self.rows = rows
         self.plan = rows.plan
         self.ovs = ovs
@@ -74,13 +81,18 @@ class Draws:
             codes = {_key(c) for c in info.choice_codes()}
             bad = sorted({_key(v) for v in np.unique(values)} - codes)
             if bad:
-                raise SimulationError(f"frame column {name!r} holds {bad[:5]}, not codes of the question's choice "
-                                      "list; recode the frame.", question=name, column=name)
+                raise SimulationError(
+                    f"frame column {name!r} holds {bad[:5]}, not codes of the question's choice "
+                    "list; recode the frame.",
+                    question=name,
+                    column=name,
+                )
         unit.cols[name] = values.astype(float) if values.dtype.kind in "iub" else values
         unit.questions.append(name)
 
-    def _apply_missing(self, unit: Unit, info: QuestionInfo, ov: Override | None,
-                       rel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _apply_missing(
+        self, unit: Unit, info: QuestionInfo, ov: Override | None, rel: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Rows (among the relevant) answered with a missing code; the code chosen for each."""
         # a range question (a position on a scale) takes no don't know / refused
         codes = missing_codes(info, self.notes) if info.model.type != "range" else []
@@ -108,8 +120,7 @@ class Draws:
                 if mask.any():
                     groups.append((mask, sub))
                     assigned |= mask
-        groups.append((base_mask & ~assigned, Override(ov.question, ov.qtype,
-                                                       {k: v for k, v in ov.spec.items()})))
+        groups.append((base_mask & ~assigned, Override(ov.question, ov.qtype, {k: v for k, v in ov.spec.items()})))
         return groups
 
     def _calculate(self, unit: Unit, info: QuestionInfo, rel: np.ndarray) -> None:
@@ -121,8 +132,11 @@ class Draws:
             return
         r = self.rows.evaluate(unit, calculation, f"calculation of {model.name!r} ({calculation.src})")
         rt = info.result_type
-        if pd.api.types.is_bool_dtype(r.dtype) or pd.api.types.is_numeric_dtype(r.dtype) or rt in (
-                "integer", "decimal", "boolean"):
+        if (
+            pd.api.types.is_bool_dtype(r.dtype)
+            or pd.api.types.is_numeric_dtype(r.dtype)
+            or rt in ("integer", "decimal", "boolean")
+        ):
             if pd.api.types.is_bool_dtype(r.dtype):
                 r = r.astype("Float64")
             values = pd.to_numeric(r, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -159,8 +173,9 @@ class Draws:
         name = model.name
         codes = [_key(c) for c in info.choice_codes()]
         if not codes:
-            raise SimulationError(f"{name!r} has no choices (list {info.choices!r}); fix the questionnaire.",
-                                  question=name)
+            raise SimulationError(
+                f"{name!r} has no choices (list {info.choices!r}); fix the questionnaire.", question=name
+            )
         ov = self.ovs.get(name)
         numeric = all(isinstance(c, int) for c in codes + [_key(m.code) for m in info.missing])
         code_arr = np.asarray(codes, dtype=float if numeric else object)
@@ -172,16 +187,21 @@ class Draws:
         for mask, o in self._groups(unit, ov, rel):
             if o is not None and "value" in o.spec:
                 const[mask] = codes.index(o.spec["value"])
-            p = np.asarray([o.spec["probabilities"][c] for c in codes]) if o is not None and \
-                "probabilities" in o.spec else np.full(len(codes), 1 / len(codes))
+            p = (
+                np.asarray([o.spec["probabilities"][c] for c in codes])
+                if o is not None and "probabilities" in o.spec
+                else np.full(len(codes), 1 / len(codes))
+            )
             prob_rows[mask] = p
         if allowed is not None:
             prob_rows = prob_rows * allowed
             const = np.where((const >= 0) & ~allowed[np.arange(unit.n), np.maximum(const, 0)], -1, const)
         empty = rel & (prob_rows.sum(axis=1) <= 0) & (const < 0)
         if empty.any():
-            self.notes.append(f"{name}: {int(empty.sum())} relevant row(s) in {unit.name!r} have no allowed choice "
-                              "(choice filter or zero probabilities); left empty")
+            self.notes.append(
+                f"{name}: {int(empty.sum())} relevant row(s) in {unit.name!r} have no allowed choice "
+                "(choice filter or zero probabilities); left empty"
+            )
         answer = rel & ~empty
 
         def draw(idx: np.ndarray, uu: np.ndarray) -> np.ndarray:
@@ -194,11 +214,18 @@ class Draws:
         values[idx] = draw(idx, u[idx])
         dk, chosen = self._apply_missing(unit, info, ov, answer)
         values = constraint_loop(
-            self.rows, unit, info, values, answer & ~dk,
+            self.rows,
+            unit,
+            info,
+            values,
+            answer & ~dk,
             lambda v, i, uu: _put_rows(v, i, draw(i, uu)),
             lambda v: pd.Series(v, index=pd.RangeIndex(unit.n), name=name),
-            candidates=lambda i, _v: (code_arr, np.where(const[i, None] >= 0,
-                                                         np.arange(len(codes)) == const[i, None], prob_rows[i])))
+            candidates=lambda i, _v: (
+                code_arr,
+                np.where(const[i, None] >= 0, np.arange(len(codes)) == const[i, None], prob_rows[i]),
+            ),
+        )
         if dk.any():
             values = values.copy()
             values[dk] = chosen[dk].astype(values.dtype) if numeric else chosen[dk]
@@ -242,9 +269,15 @@ class Draws:
         def text(b: np.ndarray) -> pd.Series:
             return _codes_text(b, codes, pd.RangeIndex(unit.n))
 
-        block = constraint_loop(self.rows, unit, info, block, rel & ~dk,
-                                      lambda b, i, uu: _put_rows(b, i, draw(i, rng.random((len(i), k)))),
-                                      text)
+        block = constraint_loop(
+            self.rows,
+            unit,
+            info,
+            block,
+            rel & ~dk,
+            lambda b, i, uu: _put_rows(b, i, draw(i, rng.random((len(i), k)))),
+            text,
+        )
         texts = text(block).to_numpy(dtype=object)
         if dk.any():
             block[dk] = np.asarray(chosen_code[dk], dtype=float)[:, None]
@@ -288,11 +321,19 @@ class Draws:
                 # weights: how often each value was drawn where the constraint holds (keeps the shape)
                 good = v[rel & ~dk]
                 good = good[np.isfinite(good)]
-                freq = np.bincount((good - lo).astype(int), minlength=len(cand))[:len(cand)] + 0.5
+                freq = np.bincount((good - lo).astype(int), minlength=len(cand))[: len(cand)] + 0.5
                 return cand, np.broadcast_to(freq, (len(i), len(cand)))
 
-        values = constraint_loop(self.rows, unit, info, values, rel & ~dk, redraw,
-                                       lambda v: pd.Series(v, index=pd.RangeIndex(unit.n), name=name), candidates)
+        values = constraint_loop(
+            self.rows,
+            unit,
+            info,
+            values,
+            rel & ~dk,
+            redraw,
+            lambda v: pd.Series(v, index=pd.RangeIndex(unit.n), name=name),
+            candidates,
+        )
         if dk.any():
             values[dk] = chosen[dk].astype(float)
         unit.cols[name] = values
@@ -335,8 +376,15 @@ class Draws:
                 v[idx] = (lo.normalize() + pd.to_timedelta(np.floor(uu * (span + 1)), unit="D")).to_numpy()
                 return v
 
-            values = constraint_loop(self.rows, unit, info, values, rel, redraw,
-                                           lambda v: pd.Series(v, index=pd.RangeIndex(unit.n), name=name))
+            values = constraint_loop(
+                self.rows,
+                unit,
+                info,
+                values,
+                rel,
+                redraw,
+                lambda v: pd.Series(v, index=pd.RangeIndex(unit.n), name=name),
+            )
         if values.dtype == object:
             values = np.where(rel, values, None)
         else:
@@ -357,7 +405,7 @@ class Draws:
             vals = np.asarray([str(v) for v in ov.spec["values"]], dtype=object)
             values = vals[categorical(u, np.asarray(ov.spec["weights"], dtype=float))]
         elif t in ("geopoint", "start-geopoint", "geotrace", "geoshape"):
-            lat = 13.2 + rng.random(n) * 1.2                   # El Salvador's bounding box
+            lat = 13.2 + rng.random(n) * 1.2  # El Salvador's bounding box
             lon = -90.1 + rng.random(n) * 2.3
             point = pd.Series(lat.round(6).astype(str)) + " " + pd.Series(lon.round(6).astype(str)) + " 0 10"
             values = point.to_numpy(dtype=object)
@@ -367,7 +415,7 @@ class Draws:
             ext = {"image": "jpg", "audio": "m4a", "video": "mp4", "background-audio": "m4a"}.get(t, "bin")
             values = (pd.Series(np.arange(n)).astype(str).radd(f"{name}_") + f".{ext}").to_numpy(dtype=object)
         elif t == "barcode":
-            values = pd.Series(rng.integers(10 ** 11, 10 ** 12, n)).astype(str).to_numpy(dtype=object)
+            values = pd.Series(rng.integers(10**11, 10**12, n)).astype(str).to_numpy(dtype=object)
         elif t == "acknowledge":
             values = np.full(n, "OK", dtype=object)
         else:

@@ -33,15 +33,28 @@ __all__ = ["el_salvador_frame", "allocate", "EL_SALVADOR_DEPARTMENTS"]
 
 #: DIGESTYC/ONEC department codes and names (the conventions' ``departamento`` list).
 EL_SALVADOR_DEPARTMENTS = {
-    1: "Ahuachapán", 2: "Santa Ana", 3: "Sonsonate", 4: "Chalatenango", 5: "La Libertad",
-    6: "San Salvador", 7: "Cuscatlán", 8: "La Paz", 9: "Cabañas", 10: "San Vicente", 11: "Usulután",
-    12: "San Miguel", 13: "Morazán", 14: "La Unión",
+    1: "Ahuachapán",
+    2: "Santa Ana",
+    3: "Sonsonate",
+    4: "Chalatenango",
+    5: "La Libertad",
+    6: "San Salvador",
+    7: "Cuscatlán",
+    8: "La Paz",
+    9: "Cabañas",
+    10: "San Vicente",
+    11: "Usulután",
+    12: "San Miguel",
+    13: "Morazán",
+    14: "La Unión",
 }
 
 # Adults per department in weights/el_salvador_2024_adults_illustrative.yaml (ILLUSTRATIVE shares anchored
 # on census 2024 first results); households follow the same shares.
-_DEPARTMENT_ADULTS = np.array([240596, 396772, 329237, 135071, 544507, 1114339, 185723, 227933, 101304,
-                               101304, 236375, 337679, 101304, 168839], dtype=float)
+_DEPARTMENT_ADULTS = np.array(
+    [240596, 396772, 329237, 135071, 544507, 1114339, 185723, 227933, 101304, 101304, 236375, 337679, 101304, 168839],
+    dtype=float,
+)
 # Urban share of households by department: invented to be plausible (San Salvador mostly urban,
 # Morazán mostly rural); about 62% urban overall, as the illustrative control totals.
 _URBAN_SHARE = np.array([0.45, 0.62, 0.58, 0.38, 0.68, 0.90, 0.50, 0.50, 0.36, 0.45, 0.45, 0.58, 0.30, 0.38])
@@ -83,9 +96,11 @@ def allocate(sizes: Sequence[float] | np.ndarray, total: int, power: float = 0.5
         raise SimulationError("allocate: stratum sizes must be a non-empty list of positive numbers.")
     total = int(total)
     if total < minimum * len(s):
-        raise SimulationError(f"allocate: {total} units cannot give {len(s)} strata at least {minimum} each; "
-                              f"allocate at least {minimum * len(s)}.")
-    share = s ** power / np.sum(s ** power)
+        raise SimulationError(
+            f"allocate: {total} units cannot give {len(s)} strata at least {minimum} each; "
+            f"allocate at least {minimum * len(s)}."
+        )
+    share = s**power / np.sum(s**power)
     # strata whose proportional share is below the minimum get the minimum; the others share the rest
     fixed = np.zeros(len(s), dtype=bool)
     while True:
@@ -101,8 +116,9 @@ def allocate(sizes: Sequence[float] | np.ndarray, total: int, power: float = 0.5
     return alloc
 
 
-def el_salvador_frame(psus: int = 700, power: float = 0.5, minimum: int = 6,
-                      households: int = EL_SALVADOR_HOUSEHOLDS) -> pd.DataFrame:
+def el_salvador_frame(
+    psus: int = 700, power: float = 0.5, minimum: int = 6, households: int = EL_SALVADOR_HOUSEHOLDS
+) -> pd.DataFrame:
     """The default frame: El Salvador's 14 departments × urban/rural, 28 strata (ILLUSTRATIVE sizes).
 
     Households by stratum spread the census 2024 household count (1,920,668) over departments with
@@ -143,10 +159,16 @@ def el_salvador_frame(psus: int = 700, power: float = 0.5, minimum: int = 6,
     urban = np.repeat(_URBAN_SHARE, 2)
     stratum_share = np.repeat(share, 2) * np.where(area == 1, urban, 1 - urban)
     hh = _largest_remainder(stratum_share, households)
-    frame = pd.DataFrame({
-        "estrato": dep * 10 + area, "departamento": dep, "area": area, "households": hh,
-        "psu_size": np.where(area == 1, 150, 100), "response_rate": np.where(area == 1, 0.80, 0.90),
-    })
+    frame = pd.DataFrame(
+        {
+            "estrato": dep * 10 + area,
+            "departamento": dep,
+            "area": area,
+            "households": hh,
+            "psu_size": np.where(area == 1, 150, 100),
+            "response_rate": np.where(area == 1, 0.80, 0.90),
+        }
+    )
     minimum = max(2, min(minimum, psus // len(hh)))
     frame.insert(4, "psus", allocate(hh, psus, power=power, minimum=minimum))
     return frame
@@ -163,13 +185,18 @@ def _largest_remainder(share: np.ndarray, total: int) -> np.ndarray:
 def check_frame(frame: pd.DataFrame, households_per_psu: int) -> pd.DataFrame:
     """Validate a frame and fill its optional columns; errors name the stratum and column."""
     if not isinstance(frame, pd.DataFrame) or frame.empty:
-        raise SimulationError("frame must be a non-empty DataFrame with one row per stratum (see "
-                              "sk.simulate's documentation and el_salvador_frame()).")
+        raise SimulationError(
+            "frame must be a non-empty DataFrame with one row per stratum (see "
+            "sk.simulate's documentation and el_salvador_frame())."
+        )
     f = frame.copy()
     for col in ("estrato", "households", "psus"):
         if col not in f.columns:
-            raise SimulationError(f"frame: the column {col!r} is missing; a frame needs estrato, households "
-                                  "and psus (use allocate() to set psus from a total).", column=col)
+            raise SimulationError(
+                f"frame: the column {col!r} is missing; a frame needs estrato, households "
+                "and psus (use allocate() to set psus from a total).",
+                column=col,
+            )
     f = f.reset_index(drop=True)
     if "psu_size" not in f.columns:
         f["psu_size"] = 120.0
@@ -180,18 +207,23 @@ def check_frame(frame: pd.DataFrame, households_per_psu: int) -> pd.DataFrame:
         bad = ~np.isfinite(values) | (values < lo)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise SimulationError(f"frame: {col} of stratum {f['estrato'].iloc[i]!r} is {f[col].iloc[i]!r}; it "
-                                  f"must be a number of at least {lo}.", column=col, rows=list(np.flatnonzero(bad)))
+            raise SimulationError(
+                f"frame: {col} of stratum {f['estrato'].iloc[i]!r} is {f[col].iloc[i]!r}; it "
+                f"must be a number of at least {lo}.",
+                column=col,
+                rows=list(np.flatnonzero(bad)),
+            )
     rr = pd.to_numeric(f["response_rate"], errors="coerce").to_numpy(dtype=float)
     bad = ~(rr > 0) | ~(rr <= 1)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise SimulationError(f"frame: response_rate of stratum {f['estrato'].iloc[i]!r} is {rr[i]!r}; give a "
-                              "share in (0, 1].", column="response_rate")
+        raise SimulationError(
+            f"frame: response_rate of stratum {f['estrato'].iloc[i]!r} is {rr[i]!r}; give a share in (0, 1].",
+            column="response_rate",
+        )
     if f["estrato"].duplicated().any():
         dup = f.loc[f["estrato"].duplicated(), "estrato"].tolist()
-        raise SimulationError(f"frame: strata {dup} appear more than once; give one row per stratum.",
-                              column="estrato")
+        raise SimulationError(f"frame: strata {dup} appear more than once; give one row per stratum.", column="estrato")
     est = pd.to_numeric(f["estrato"], errors="coerce")
     if est.isna().any() or not np.all(est == np.round(est)):
         raise SimulationError("frame: estrato must hold whole numbers (stratum ids).", column="estrato")
@@ -202,22 +234,35 @@ def check_frame(frame: pd.DataFrame, households_per_psu: int) -> pd.DataFrame:
     f["psus"] = f["psus"].astype(np.int64)
     if (f["psus"] < 2).any():
         lone = f.loc[f["psus"] < 2, "estrato"].tolist()
-        raise SimulationError(f"frame: strata {lone} get fewer than 2 PSUs, so their variance cannot be "
-                              "estimated; give every stratum at least 2.", column="psus")
+        raise SimulationError(
+            f"frame: strata {lone} get fewer than 2 PSUs, so their variance cannot be "
+            "estimated; give every stratum at least 2.",
+            column="psus",
+        )
     capacity = f["households"].to_numpy(dtype=float) / f["psu_size"].to_numpy(dtype=float)
     over = f["psus"].to_numpy() > np.maximum(capacity, 1)
     if over.any():
         i = int(np.flatnonzero(over)[0])
-        raise SimulationError(f"frame: stratum {f['estrato'].iloc[i]} selects {f['psus'].iloc[i]} PSUs but has only "
-                              f"about {capacity[i]:.0f} (households / psu_size); select fewer.", column="psus")
+        raise SimulationError(
+            f"frame: stratum {f['estrato'].iloc[i]} selects {f['psus'].iloc[i]} PSUs but has only "
+            f"about {capacity[i]:.0f} (households / psu_size); select fewer.",
+            column="psus",
+        )
     if households_per_psu < 1 or households_per_psu > f["psu_size"].min():
-        raise SimulationError(f"households_per_psu={households_per_psu} must be between 1 and the smallest "
-                              f"psu_size ({f['psu_size'].min():g}).")
+        raise SimulationError(
+            f"households_per_psu={households_per_psu} must be between 1 and the smallest "
+            f"psu_size ({f['psu_size'].min():g})."
+        )
     return f
 
 
-def draw_sample(frame: pd.DataFrame, households_per_psu: int, rng: np.random.Generator,
-                listing_sd: float = 0.15, response_sd: float = 0.5) -> dict[str, np.ndarray]:
+def draw_sample(
+    frame: pd.DataFrame,
+    households_per_psu: int,
+    rng: np.random.Generator,
+    listing_sd: float = 0.15,
+    response_sd: float = 0.5,
+) -> dict[str, np.ndarray]:
     """Select PSUs and households, simulate household response, and compute household weights.
 
     Returns arrays over the *responding* households (``stratum_pos``, ``psu_pos``, ``hh_in_psu``,
@@ -230,7 +275,7 @@ def draw_sample(frame: pd.DataFrame, households_per_psu: int, rng: np.random.Gen
     psu_stratum = np.repeat(np.arange(len(frame)), n_h)
     psu_number = np.arange(n_psu) - np.repeat(np.cumsum(n_h) - n_h, n_h) + 1
     # listing count / measure of size: households built or gone since the frame was made
-    listing_ratio = np.exp(rng.normal(0.0, listing_sd, n_psu) - listing_sd ** 2 / 2)
+    listing_ratio = np.exp(rng.normal(0.0, listing_sd, n_psu) - listing_sd**2 / 2)
     big_n = frame["households"].to_numpy(dtype=float)
     base_psu = big_n[psu_stratum] / (n_h[psu_stratum] * m) * listing_ratio
     # response: the stratum's expected rate, varying between PSUs (logit scale)
@@ -249,12 +294,16 @@ def draw_sample(frame: pd.DataFrame, households_per_psu: int, rng: np.random.Gen
     stratum_of_hh = psu_stratum[hh_psu]
     sampled_w = np.bincount(stratum_of_hh, weights=base, minlength=len(frame))
     resp_w = np.bincount(stratum_of_hh, weights=base * responded, minlength=len(frame))
-    adjust = sampled_w / resp_w                      # weighting-class nonresponse adjustment
+    adjust = sampled_w / resp_w  # weighting-class nonresponse adjustment
     keep = np.flatnonzero(responded)
     return {
-        "stratum_pos": stratum_of_hh[keep], "psu_pos": hh_psu[keep], "hh_in_psu": (keep % m) + 1,
-        "base_weight": base[keep], "weight": base[keep] * adjust[stratum_of_hh[keep]],
-        "psu_stratum_pos": psu_stratum, "psu_number": psu_number,
+        "stratum_pos": stratum_of_hh[keep],
+        "psu_pos": hh_psu[keep],
+        "hh_in_psu": (keep % m) + 1,
+        "base_weight": base[keep],
+        "weight": base[keep] * adjust[stratum_of_hh[keep]],
+        "psu_stratum_pos": psu_stratum,
+        "psu_number": psu_number,
         "sampled": np.bincount(stratum_of_hh, minlength=len(frame)),
         "responding": np.bincount(stratum_of_hh[keep], minlength=len(frame)),
     }

@@ -39,8 +39,14 @@ import pandas as pd
 from ..errors import SimulationError
 from .frame import _DEPARTMENT_ADULTS, _URBAN_SHARE, EL_SALVADOR_DEPARTMENTS, EL_SALVADOR_HOUSEHOLDS, allocate
 
-__all__ = ["el_salvador_municipalities", "simulate_municipal_survey", "MunicipalSurvey",
-           "MUNICIPALITIES_PER_DEPARTMENT", "MUNICIPALITIES_2024_PER_DEPARTMENT", "DEFAULT_INDICATORS"]
+__all__ = [
+    "el_salvador_municipalities",
+    "simulate_municipal_survey",
+    "MunicipalSurvey",
+    "MUNICIPALITIES_PER_DEPARTMENT",
+    "MUNICIPALITIES_2024_PER_DEPARTMENT",
+    "DEFAULT_INDICATORS",
+]
 
 #: Municipalities per department before the 2024 reform (262 in all), departments 1-14.
 MUNICIPALITIES_PER_DEPARTMENT = np.array([12, 13, 16, 33, 22, 19, 16, 22, 9, 13, 23, 20, 26, 18])
@@ -75,7 +81,7 @@ def el_salvador_municipalities(seed: int = 2024) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     counts = MUNICIPALITIES_PER_DEPARTMENT
     dept = np.repeat(np.arange(1, 15), counts)
-    order = np.arange(dept.size) - np.repeat(np.cumsum(counts) - counts, counts) + 1   # 1.. within department
+    order = np.arange(dept.size) - np.repeat(np.cumsum(counts) - counts, counts) + 1  # 1.. within department
     code = dept * 100 + order
     # new municipality: consecutive blocks of the department's old ones (invented grouping)
     c, k = counts[dept - 1], MUNICIPALITIES_2024_PER_DEPARTMENT[dept - 1]
@@ -105,8 +111,11 @@ def el_salvador_municipalities(seed: int = 2024) -> pd.DataFrame:
         },
         index=pd.Index(code, name="municipio"),
     )
-    t.attrs.update(status="illustrative", source="surveykit.simulate.el_salvador_municipalities(seed=%d): invented "
-                   "covariates; real only the municipality counts and census 2024 household total" % seed)
+    t.attrs.update(
+        status="illustrative",
+        source="surveykit.simulate.el_salvador_municipalities(seed=%d): invented "
+        "covariates; real only the municipality counts and census 2024 household total" % seed,
+    )
     return t
 
 
@@ -116,7 +125,7 @@ def _round_to_total(x: np.ndarray, group: np.ndarray, totals: np.ndarray) -> np.
     base = np.floor(x).astype(np.int64)
     short = totals - np.bincount(g, weights=base, minlength=len(totals)).astype(np.int64)
     frac = x - base
-    order = np.lexsort((-frac, g))                   # by group, largest remainder first
+    order = np.lexsort((-frac, g))  # by group, largest remainder first
     start = np.concatenate([[0], np.cumsum(np.bincount(g, minlength=len(totals)))[:-1]])
     pos = np.empty_like(order)
     pos[order] = np.arange(len(order)) - start[g[order]]
@@ -143,10 +152,17 @@ class MunicipalSurvey:
     municipalities: pd.DataFrame
 
 
-def simulate_municipal_survey(municipalities: pd.DataFrame | None = None, *, households: int = 7000,
-                              take: int = 10, psu_size: int = 120, concentration: float = 30.0,
-                              indicators: Mapping[str, Mapping] | None = None, seed: int | None = None,
-                              truth_seed: int = 15) -> MunicipalSurvey:
+def simulate_municipal_survey(
+    municipalities: pd.DataFrame | None = None,
+    *,
+    households: int = 7000,
+    take: int = 10,
+    psu_size: int = 120,
+    concentration: float = 30.0,
+    indicators: Mapping[str, Mapping] | None = None,
+    seed: int | None = None,
+    truth_seed: int = 15,
+) -> MunicipalSurvey:
     """Simulate a two-stage household survey of municipalities with known true values.
 
     Parameters
@@ -217,9 +233,16 @@ def simulate_municipal_survey(municipalities: pd.DataFrame | None = None, *, hou
     mun = seg_mun[hh_seg]
     seg_households = t["households"].to_numpy(float)[mun] / seg_per_mun[mun]
     weight = S_h[seg_dept[hh_seg]] / n_h[seg_dept[hh_seg]] * seg_households / take
-    data = pd.DataFrame({"departamento": dept_codes[dept[mun]], "municipio": t.index.to_numpy()[mun],
-                         "municipio_2024": t["municipio_2024"].to_numpy()[mun] if "municipio_2024" in t else mun,
-                         "psu": hh_seg, "segments": S_h[seg_dept[hh_seg]].astype(float), "weight": weight})
+    data = pd.DataFrame(
+        {
+            "departamento": dept_codes[dept[mun]],
+            "municipio": t.index.to_numpy()[mun],
+            "municipio_2024": t["municipio_2024"].to_numpy()[mun] if "municipio_2024" in t else mun,
+            "psu": hh_seg,
+            "segments": S_h[seg_dept[hh_seg]].astype(float),
+            "weight": weight,
+        }
+    )
     u = rng.random((len(indicators), hh_seg.size))
     for i, name in enumerate(indicators):
         data[name] = (u[i] < p_seg[name][hh_seg]).astype(int)

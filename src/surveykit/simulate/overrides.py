@@ -53,17 +53,48 @@ _COMMON = {"missing_rate", "icc", "by"}
 _KEYS = {
     "select_one": _COMMON | {"probabilities", "value"},
     "select_multiple": _COMMON | {"probabilities", "at_least_one"},
-    "integer": _COMMON | {"distribution", "mean", "sd", "median", "sigma", "dispersion", "low", "high", "edges",
-                          "weights", "values", "value"},
-    "decimal": _COMMON | {"distribution", "mean", "sd", "median", "sigma", "dispersion", "low", "high", "edges",
-                          "weights", "values", "value", "decimals"},
+    "integer": _COMMON
+    | {
+        "distribution",
+        "mean",
+        "sd",
+        "median",
+        "sigma",
+        "dispersion",
+        "low",
+        "high",
+        "edges",
+        "weights",
+        "values",
+        "value",
+    },
+    "decimal": _COMMON
+    | {
+        "distribution",
+        "mean",
+        "sd",
+        "median",
+        "sigma",
+        "dispersion",
+        "low",
+        "high",
+        "edges",
+        "weights",
+        "values",
+        "value",
+        "decimals",
+    },
     "text": _COMMON | {"values", "weights", "value"},
     "date": _COMMON | {"low", "high"},
     "datetime": _COMMON | {"low", "high"},
 }
 _PARAMS = {
-    "uniform": (), "normal": ("mean", "sd"), "lognormal": ("median", "sigma"), "poisson": ("mean",),
-    "negative_binomial": ("mean", "dispersion"), "histogram": ("edges", "weights"),
+    "uniform": (),
+    "normal": ("mean", "sd"),
+    "lognormal": ("median", "sigma"),
+    "poisson": ("mean",),
+    "negative_binomial": ("mean", "dispersion"),
+    "histogram": ("edges", "weights"),
 }
 _EPS = 1e-12
 
@@ -99,8 +130,18 @@ class Override:
         """This override with the keys of a ``by`` entry replacing its own."""
         spec = dict(self.spec)
         if "distribution" in other or "values" in other or "value" in other:
-            for k in ("distribution", "values", "weights", "value", "edges", "mean", "sd", "median", "sigma",
-                      "dispersion"):
+            for k in (
+                "distribution",
+                "values",
+                "weights",
+                "value",
+                "edges",
+                "mean",
+                "sd",
+                "median",
+                "sigma",
+                "dispersion",
+            ):
                 spec.pop(k, None)
         spec.update(other)
         return Override(self.question, self.qtype, spec)
@@ -169,16 +210,18 @@ def parse_overrides(
     if overrides is None:
         return {}
     if not isinstance(overrides, Mapping):
-        raise SimulationError(f"overrides must be a mapping of question name to settings, not "
-                              f"{type(overrides).__name__}.")
+        raise SimulationError(
+            f"overrides must be a mapping of question name to settings, not {type(overrides).__name__}."
+        )
     infos = {i.model.name: i for i in questionnaire.questions()}
     out: dict[str, Override] = {}
     for name, spec in overrides.items():
         if name not in infos:
             close = difflib.get_close_matches(str(name), list(infos), n=3)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
-            raise SimulationError(f"overrides: {name!r} is not a question of {questionnaire.id!r}.{hint}",
-                                  question=str(name))
+            raise SimulationError(
+                f"overrides: {name!r} is not a question of {questionnaire.id!r}.{hint}", question=str(name)
+            )
         out[name] = _parse_one(infos[name], spec, infos, frame_columns, nested=False)
     return out
 
@@ -205,15 +248,21 @@ def _parse_one(info: _Question, spec: Any, infos: Mapping[str, Any], frame_colum
     if not isinstance(spec, Mapping):
         raise _fail(name, f"give a mapping of settings (e.g. {{probabilities: {{1: 0.2, 2: 0.8}}}}), not {spec!r}.")
     if qtype not in _KEYS:
-        raise _fail(name, f"questions of type {info.model.type} cannot be overridden"
-                    + (" (a calculate is computed from its calculation)" if qtype == "calculate" else "") + ".")
+        raise _fail(
+            name,
+            f"questions of type {info.model.type} cannot be overridden"
+            + (" (a calculate is computed from its calculation)" if qtype == "calculate" else "")
+            + ".",
+        )
     allowed = _KEYS[qtype] - ({"by"} if nested else set())
     unknown = [k for k in spec if k not in allowed]
     if unknown:
         close = difflib.get_close_matches(str(unknown[0]), sorted(allowed), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise _fail(name, f"unknown setting {unknown[0]!r}{hint} for a {info.model.type} question; use "
-                    f"{', '.join(sorted(allowed))}.")
+        raise _fail(
+            name,
+            f"unknown setting {unknown[0]!r}{hint} for a {info.model.type} question; use {', '.join(sorted(allowed))}.",
+        )
     clean: dict[str, Any] = {k: v for k, v in spec.items() if k != "by"}
     if "missing_rate" in clean:
         clean["missing_rate"] = _number(name, "missing_rate", clean["missing_rate"], 0, 1)
@@ -230,15 +279,21 @@ def _parse_one(info: _Question, spec: Any, infos: Mapping[str, Any], frame_colum
             k = _key(c)
             if k not in codes:
                 extra = " (a missing code: set missing_rate instead)" if k in missing else ""
-                raise _fail(name, f"probabilities: code {c!r} is not in the choice list of {name!r} "
-                            f"({', '.join(map(str, codes[:12]))}){extra}.")
+                raise _fail(
+                    name,
+                    f"probabilities: code {c!r} is not in the choice list of {name!r} "
+                    f"({', '.join(map(str, codes[:12]))}){extra}.",
+                )
             parsed[k] = _number(name, f"probabilities[{c!r}]", p, 0, 1)
         if qtype == "select_one":
             total = sum(parsed.values())
             rest = [c for c in codes if c not in parsed]
             if total > 1 + 1e-9 or (not rest and abs(total - 1) > 1e-6):
-                raise _fail(name, f"probabilities add up to {total:.6g}; they must add up to 1, or to less than 1 "
-                            "with some codes left out to share the rest.")
+                raise _fail(
+                    name,
+                    f"probabilities add up to {total:.6g}; they must add up to 1, or to less than 1 "
+                    "with some codes left out to share the rest.",
+                )
             share = max(0.0, 1 - total) / len(rest) if rest else 0.0
             parsed = {c: parsed.get(c, share) for c in codes}
         clean["probabilities"] = parsed
@@ -251,8 +306,12 @@ def _parse_one(info: _Question, spec: Any, infos: Mapping[str, Any], frame_colum
     if dist is not None:
         if dist not in DISTRIBUTIONS:
             close = difflib.get_close_matches(str(dist), DISTRIBUTIONS, n=1)
-            raise _fail(name, f"unknown distribution {dist!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
-                        + f"; use one of {', '.join(DISTRIBUTIONS)}.")
+            raise _fail(
+                name,
+                f"unknown distribution {dist!r}"
+                + (f" (did you mean {close[0]!r}?)" if close else "")
+                + f"; use one of {', '.join(DISTRIBUTIONS)}.",
+            )
         for p in _PARAMS[dist]:
             if p not in clean:
                 raise _fail(name, f"distribution {dist!r} needs {', '.join(_PARAMS[dist])}.")
@@ -271,10 +330,19 @@ def _parse_one(info: _Question, spec: Any, infos: Mapping[str, Any], frame_colum
         if dist == "histogram":
             edges = np.asarray(clean["edges"], dtype=float)
             weights = np.asarray(clean["weights"], dtype=float)
-            if edges.ndim != 1 or len(edges) < 2 or np.any(np.diff(edges) <= 0) or len(weights) != len(edges) - 1 \
-                    or np.any(weights < 0) or weights.sum() <= 0:
-                raise _fail(name, "histogram needs increasing edges and one non-negative weight per bin "
-                            "(len(weights) == len(edges) - 1).")
+            if (
+                edges.ndim != 1
+                or len(edges) < 2
+                or np.any(np.diff(edges) <= 0)
+                or len(weights) != len(edges) - 1
+                or np.any(weights < 0)
+                or weights.sum() <= 0
+            ):
+                raise _fail(
+                    name,
+                    "histogram needs increasing edges and one non-negative weight per bin "
+                    "(len(weights) == len(edges) - 1).",
+                )
     elif any(k in clean for k in ("mean", "sd", "median", "sigma", "dispersion", "edges")):
         raise _fail(name, "parameters are given without a distribution; add distribution: normal (or another).")
     if "values" in clean:
@@ -293,8 +361,7 @@ def _parse_one(info: _Question, spec: Any, infos: Mapping[str, Any], frame_colum
         given = clean.get("weights")
         if given is None:
             clean["weights"] = [1.0] * len(values)
-        elif len(given) != len(values) or any(_number(name, "weights", w, 0) < 0 for w in given) \
-                or sum(given) <= 0:
+        elif len(given) != len(values) or any(_number(name, "weights", w, 0) < 0 for w in given) or sum(given) <= 0:
             raise _fail(name, "weights must give one non-negative number per value, not all zero.")
     elif "weights" in clean and dist != "histogram":
         raise _fail(name, "weights are given without values (or a histogram distribution).")
@@ -361,8 +428,11 @@ def _trunc_continuous(u: np.ndarray, dist: Any, lo: float, hi: float, question: 
     a = dist.cdf(lo) if np.isfinite(lo) else 0.0
     b = dist.cdf(hi) if np.isfinite(hi) else 1.0
     if not b > a:
-        raise _fail(question, f"the distribution puts no probability between {lo:g} and {hi:g} (the question's "
-                    "range); change its parameters.")
+        raise _fail(
+            question,
+            f"the distribution puts no probability between {lo:g} and {hi:g} (the question's "
+            "range); change its parameters.",
+        )
     return dist.ppf(a + np.clip(u, _EPS, 1 - _EPS) * (b - a))
 
 
@@ -373,6 +443,7 @@ def numeric_values(u: np.ndarray, ov: Override | None, model: NumberBounds) -> n
     [1.0, 3.0, 4.0]
     """
     from scipy import stats  # imported here: scipy.stats costs half a second at import
+
     name = model.name
     integer = model.type == "integer"
     spec = ov.spec if ov is not None else {}
@@ -398,8 +469,12 @@ def numeric_values(u: np.ndarray, ov: Override | None, model: NumberBounds) -> n
             spec = {**spec, "distribution": "poisson", "mean": (lo if np.isfinite(lo) else 0) + 2}
             dist = "poisson"
         else:
-            spec = {**spec, "distribution": "lognormal", "median": max(lo, 0) + 100 if np.isfinite(lo) else 100,
-                    "sigma": 1.0}
+            spec = {
+                **spec,
+                "distribution": "lognormal",
+                "median": max(lo, 0) + 100 if np.isfinite(lo) else 100,
+                "sigma": 1.0,
+            }
             dist = "lognormal"
     if dist == "uniform":
         if not (np.isfinite(lo) and np.isfinite(hi)):

@@ -19,8 +19,11 @@ _NO_VALUE = {"xml-external", "csv-external"}
 #: 60+ 20.0%, oldest ages thinning out to 95).
 CONVENTION_DEFAULTS: dict[str, dict[str, Any]] = {
     "sexo": {"probabilities": {1: 0.472, 2: 0.528}},
-    "edad": {"distribution": "histogram", "edges": [18, 30, 45, 60, 75, 96],
-             "weights": [0.293, 0.286, 0.221, 0.145, 0.055]},
+    "edad": {
+        "distribution": "histogram",
+        "edges": [18, 30, 45, 60, 75, 96],
+        "weights": [0.293, 0.286, 0.221, 0.145, 0.055],
+    },
 }
 #: A step of the plan: ``("question", name)`` draws a question, ``("repeat", name)`` makes a repeat's rows.
 Step = tuple[str, str]
@@ -48,23 +51,32 @@ def _read_yaml(path: Path, what: str) -> tuple[dict[str, Any], str | None]:
     if doc is None:
         return {}, None
     if not isinstance(doc, dict):
-        raise SimulationError(f"{what} file {path} must hold a mapping of question name to settings "
-                              "(or 'overrides:' and 'eligible:').", file=str(path))
+        raise SimulationError(
+            f"{what} file {path} must hold a mapping of question name to settings (or 'overrides:' and 'eligible:').",
+            file=str(path),
+        )
     if "overrides" not in doc:
         return doc, None
     extra = [k for k in doc if k not in ("overrides", "eligible")]
     if extra or not isinstance(doc["overrides"], dict):
-        raise SimulationError(f"{what} file {path}: the keys are 'overrides' (a mapping of question name to settings) "
-                              f"and 'eligible'; not {extra or ['overrides: ' + type(doc['overrides']).__name__]}.",
-                              file=str(path))
+        raise SimulationError(
+            f"{what} file {path}: the keys are 'overrides' (a mapping of question name to settings) "
+            f"and 'eligible'; not {extra or ['overrides: ' + type(doc['overrides']).__name__]}.",
+            file=str(path),
+        )
     eligible = doc.get("eligible")
     if eligible is not None and not isinstance(eligible, str):
         raise SimulationError(f"{what} file {path}: eligible must be a question name.", file=str(path))
     return doc["overrides"], eligible
 
 
-def resolve_overrides(q: Questionnaire, preset: str | Path | None, overrides: Mapping[str, Any] | str | Path | None,
-                      frame_cols: set[str], notes: list[str]) -> tuple[dict[str, Override], str | None]:
+def resolve_overrides(
+    q: Questionnaire,
+    preset: str | Path | None,
+    overrides: Mapping[str, Any] | str | Path | None,
+    frame_cols: set[str],
+    notes: list[str],
+) -> tuple[dict[str, Override], str | None]:
     """The validated overrides (built-in defaults, then the preset, then ``overrides``) and the eligible
     question the preset or overrides file names."""
     names = {i.model.name for i in q.questions()}
@@ -79,22 +91,25 @@ def resolve_overrides(q: Questionnaire, preset: str | Path | None, overrides: Ma
     # a preset made for a shipped questionnaire may mention questions a user's edited copy lacks
     dropped = [k for k in base if k not in names]
     if dropped:
-        notes.append(f"preset settings for {', '.join(map(str, dropped))} were not used: the questionnaire has no "
-                     "such questions")
+        notes.append(
+            f"preset settings for {', '.join(map(str, dropped))} were not used: the questionnaire has no such questions"
+        )
     if eligible is not None and eligible not in names:
-        notes.append(f"the preset's eligible question {eligible!r} is not in the questionnaire; eligible persons "
-                     "were drawn instead")
+        notes.append(
+            f"the preset's eligible question {eligible!r} is not in the questionnaire; eligible persons "
+            "were drawn instead"
+        )
         eligible = None
     base = {k: v for k, v in base.items() if k in names}
     if isinstance(overrides, (str, Path)):
         from_file, named = _read_yaml(Path(overrides), "overrides")
         overrides, eligible = from_file, named or eligible
     if overrides is not None and not isinstance(overrides, Mapping):
-        raise SimulationError(f"overrides must be a mapping of question name to settings, or a YAML file; got "
-                              f"{type(overrides).__name__}.")
+        raise SimulationError(
+            f"overrides must be a mapping of question name to settings, or a YAML file; got {type(overrides).__name__}."
+        )
     merged = {**base, **dict(overrides or {})}
     return parse_overrides(merged, q, frame_cols), eligible
-
 
 
 @dataclasses.dataclass
@@ -137,26 +152,43 @@ class Plan:
     steps: list[Step] = dataclasses.field(default_factory=list)
 
 
-def make_plan(q: Questionnaire, ovs: Mapping[str, Override], stratum_vars: list[str],
-              repeat_counts: Mapping[str, Any], eligible: str | None) -> Plan:
+def make_plan(
+    q: Questionnaire,
+    ovs: Mapping[str, Override],
+    stratum_vars: list[str],
+    repeat_counts: Mapping[str, Any],
+    eligible: str | None,
+) -> Plan:
     """Check the arguments that name questions and repeats, and put the questions in dependency order."""
     infos = [i for i in q.questions() if i.stores_value and i.model.type not in _NO_VALUE]
     by_name = {i.model.name: i for i in infos}
     repeats = {r.name: r for r in q.repeats()}
     unknown = [r for r in repeat_counts if r not in repeats]
     if unknown:
-        raise SimulationError(f"repeat_counts: {unknown[0]!r} is not a repeat of {q.id!r} "
-                              f"({', '.join(repeats) or 'it has none'}).")
+        raise SimulationError(
+            f"repeat_counts: {unknown[0]!r} is not a repeat of {q.id!r} ({', '.join(repeats) or 'it has none'})."
+        )
     if eligible is not None:
         info = by_name.get(eligible)
         if info is None or info.model.type != "integer" or info.repeat is not None:
-            raise SimulationError(f"eligible={eligible!r} must name an integer question of the main unit.",
-                                  question=eligible)
+            raise SimulationError(
+                f"eligible={eligible!r} must name an integer question of the main unit.", question=eligible
+            )
     # questions a repeat count reads: never don't know / refused
     counts = [r.count for r in repeats.values() if r.name not in repeat_counts]
     counts += [Expr(v) for v in repeat_counts.values() if isinstance(v, str)]
-    plan = Plan(q, infos, by_name, repeats, dict(repeat_counts), _repeat_conditions(q), set(references(counts)),
-                stratum_vars, eligible, q.unit or "main")
+    plan = Plan(
+        q,
+        infos,
+        by_name,
+        repeats,
+        dict(repeat_counts),
+        _repeat_conditions(q),
+        set(references(counts)),
+        stratum_vars,
+        eligible,
+        q.unit or "main",
+    )
     plan.steps = draw_order(plan, ovs)
     return plan
 
@@ -187,8 +219,9 @@ def references(exprs: Iterable[Expr | str | None]) -> list[str]:
         try:
             refs.extend(expr.references())
         except ExpressionError as exc:
-            raise SimulationError(f"expression {expr.src!r} does not parse ({exc}); run q.lint() and fix it.",
-                                  expression=expr.src) from None
+            raise SimulationError(
+                f"expression {expr.src!r} does not parse ({exc}); run q.lint() and fix it.", expression=expr.src
+            ) from None
     return refs
 
 
@@ -216,9 +249,16 @@ def draw_order(plan: Plan, ovs: Mapping[str, Override]) -> list[Step]:
         if field != "required" and (name in plan.by_name or isinstance(items.get(name), (Group, Repeat))):
             references([getattr(items[name], field)])
     own = [Dependency(name, var, "by") for name, ov in ovs.items() for var, _table in ov.by]
-    own += [Dependency(rep, ref, "count") for rep, rc in plan.repeat_counts.items() if isinstance(rc, str)
-            for ref in references([rc])]
+    own += [
+        Dependency(rep, ref, "count")
+        for rep, rc in plan.repeat_counts.items()
+        if isinstance(rc, str)
+        for ref in references([rc])
+    ]
     from_frame = {n for n in plan.stratum_vars if n in plan.by_name and plan.by_name[n].repeat is None}
     graph = graph.without("required").with_edges(own).filter(lambda d: d.source not in from_frame)
-    return [("repeat", n) if n in plan.repeats else ("question", n) for n in graph.order
-            if n in plan.repeats or n in plan.by_name]
+    return [
+        ("repeat", n) if n in plan.repeats else ("question", n)
+        for n in graph.order
+        if n in plan.repeats or n in plan.by_name
+    ]

@@ -107,8 +107,9 @@ class Simulation:
         for r in self.questionnaire.repeats():
             table = self.repeats[r.name]
             if len(table):
-                out[r.unit or r.name] = SurveyDesign(table, weights="fexp", strata="estrato", psu="upm",
-                                                     lonely_psu=lonely_psu)
+                out[r.unit or r.name] = SurveyDesign(
+                    table, weights="fexp", strata="estrato", psu="upm", lonely_psu=lonely_psu
+                )
         return out
 
     def write(self, folder: str | Path, format: str = "sav", language: str | None = None) -> dict[str, Path]:
@@ -131,5 +132,7 @@ class Simulation:
 
     def __repr__(self) -> str:
         reps = ", ".join(f"{k}: {len(v)} rows" for k, v in self.repeats.items())
-        return (f"<Simulation of {self.questionnaire.id!r}: {len(self.data)} rows, {self.data['upm'].nunique()} PSUs, "
-                f"{self.data['estrato'].nunique()} strata{'; ' + reps if reps else ''}; seed {self.seed}>")
+        return (
+            f"<Simulation of {self.questionnaire.id!r}: {len(self.data)} rows, {self.data['upm'].nunique()} PSUs, "
+            f"{self.data['estrato'].nunique()} strata{'; ' + reps if reps else ''}; seed {self.seed}>"
+        )

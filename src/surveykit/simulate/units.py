@@ -48,8 +48,9 @@ class Unit:
         return out
 
 
-def main_unit(name: str, frame: pd.DataFrame, sample: dict[str, np.ndarray], households_per_psu: int,
-              stratum_vars: list[str]) -> Unit:
+def main_unit(
+    name: str, frame: pd.DataFrame, sample: dict[str, np.ndarray], households_per_psu: int, stratum_vars: list[str]
+) -> Unit:
     """The responding households of the sample with their design columns: ``id_hogar`` (the PSU's id
     then the household's number in it), ``estrato``, ``upm`` (the stratum then the PSU's number) and
     the frame's stratum variables."""
@@ -57,9 +58,9 @@ def main_unit(name: str, frame: pd.DataFrame, sample: dict[str, np.ndarray], hou
     estrato = frame["estrato"].to_numpy()[sample["stratum_pos"]]
     psu_digits = _digits(frame["psus"].max(), 3)
     hh_digits = _digits(households_per_psu, 2)
-    upm_of_psu = frame["estrato"].to_numpy()[sample["psu_stratum_pos"]] * 10 ** psu_digits + sample["psu_number"]
+    upm_of_psu = frame["estrato"].to_numpy()[sample["psu_stratum_pos"]] * 10**psu_digits + sample["psu_number"]
     upm = upm_of_psu[sample["psu_pos"]]
-    main.cols.update({"id_hogar": upm * 10 ** hh_digits + sample["hh_in_psu"], "estrato": estrato, "upm": upm})
+    main.cols.update({"id_hogar": upm * 10**hh_digits + sample["hh_in_psu"], "estrato": estrato, "upm": upm})
     for v in stratum_vars:
         main.cols[v] = frame[v].to_numpy()[sample["stratum_pos"]]
     return main
@@ -128,9 +129,13 @@ class Rows:
                     if info is not None and info.repeat and info.repeat != unit.name:
                         raise SimulationError(
                             f"{where} refers to {r!r}, a question of repeat {info.repeat!r}, which cannot be read "
-                            f"from {unit.name!r}; simulate cannot evaluate it.", question=r)
-                    raise SimulationError(f"{where} refers to {r!r}, which is neither a question of {self.q.id!r} nor "
-                                          "a frame column.", question=r)
+                            f"from {unit.name!r}; simulate cannot evaluate it.",
+                            question=r,
+                        )
+                    raise SimulationError(
+                        f"{where} refers to {r!r}, which is neither a question of {self.q.id!r} nor a frame column.",
+                        question=r,
+                    )
                 owner, pos = found
                 values = owner.cols[c]
                 cols[c] = values if owner is unit else values[pos]
@@ -188,9 +193,12 @@ class Rows:
         counts = np.where(np.isnan(counts), 0.0, counts)
         bad = (counts < 0) | (counts != np.round(counts))
         if bad.any():
-            raise SimulationError(f"the count of {where} is negative or not a whole number in "
-                                  f"{int(bad.sum())} row(s) of {parent.name!r} (e.g. {counts[bad][:3].tolist()}); fix "
-                                  "the count expression or repeat_counts.", rows=list(np.flatnonzero(bad)[:10]))
+            raise SimulationError(
+                f"the count of {where} is negative or not a whole number in "
+                f"{int(bad.sum())} row(s) of {parent.name!r} (e.g. {counts[bad][:3].tolist()}); fix "
+                "the count expression or repeat_counts.",
+                rows=list(np.flatnonzero(bad)[:10]),
+            )
         for e in plan.repeat_conditions[name]:
             counts = np.where(truth(self.evaluate(parent, e, f"relevance of {where} ({e.src})")), counts, 0)
         counts = counts.astype(np.int64)

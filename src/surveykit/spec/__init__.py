@@ -15,9 +15,12 @@ from .. import questionnaire as _questionnaire
 from ..questionnaire import *  # noqa: F401,F403
 from ..questionnaire import __all__  # noqa: F401
 
-warnings.warn("surveykit.spec is now surveykit.questionnaire; the old name goes away in the next release.",
-              DeprecationWarning, stacklevel=2)
+warnings.warn(
+    "surveykit.spec is now surveykit.questionnaire; the old name goes away in the next release.",
+    DeprecationWarning,
+    stacklevel=2,
+)
 
 for _info in pkgutil.walk_packages(_questionnaire.__path__, "surveykit.questionnaire."):
     _module = importlib.import_module(_info.name)
-    sys.modules["surveykit.spec." + _info.name[len("surveykit.questionnaire."):]] = _module
+    sys.modules["surveykit.spec." + _info.name[len("surveykit.questionnaire.") :]] = _module

@@ -14,6 +14,23 @@ from .kernel import Scores, replicate_covariance, replicate_variance, taylor_cov
 from .linearization import LOGIT, Block, Linearization, Transform, ratio_block
 from .structure import LONELY_PSU_OPTIONS, DesignStructure, Stage
 
-__all__ = ["CalMatrix", "Domains", "make_domains", "CalibrationStep", "Scores", "calibration_corrections",
-           "replicate_covariance", "replicate_variance", "taylor_covariance", "taylor_variance", "LOGIT", "Block",
-           "Linearization", "Transform", "ratio_block", "LONELY_PSU_OPTIONS", "DesignStructure", "Stage"]
+__all__ = [
+    "CalMatrix",
+    "Domains",
+    "make_domains",
+    "CalibrationStep",
+    "Scores",
+    "calibration_corrections",
+    "replicate_covariance",
+    "replicate_variance",
+    "taylor_covariance",
+    "taylor_variance",
+    "LOGIT",
+    "Block",
+    "Linearization",
+    "Transform",
+    "ratio_block",
+    "LONELY_PSU_OPTIONS",
+    "DesignStructure",
+    "Stage",
+]

@@ -18,8 +18,13 @@ from .calmatrix import CalMatrix
 from .kernel import Scores, _centred_unit_totals, segment_sums
 from .structure import DesignStructure, Stage
 
-__all__ = ["CalibrationStep", "Correction", "calibration_corrections", "calibrated_cell_variance",
-           "calibrated_unit_totals"]
+__all__ = [
+    "CalibrationStep",
+    "Correction",
+    "calibration_corrections",
+    "calibrated_cell_variance",
+    "calibrated_unit_totals",
+]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -89,8 +94,9 @@ class Correction:
         return self.step.unit_sums(stage)
 
 
-def calibrated_cell_variance(structure: DesignStructure, step: CalibrationStep, PT: np.ndarray, used: np.ndarray,
-                             G: int) -> np.ndarray:
+def calibrated_cell_variance(
+    structure: DesignStructure, step: CalibrationStep, PT: np.ndarray, used: np.ndarray, G: int
+) -> np.ndarray:
     """Variance of calibration residuals from (first-stage unit, calibration cell, domain) totals: (G, k).
 
     For one calibration on categorical margins and a first-stage-only variance: the rows of a
@@ -99,12 +105,14 @@ def calibrated_cell_variance(structure: DesignStructure, step: CalibrationStep, 
     ``used`` are the cells as ``(unit * n_cells + cell) * G + domain``; ``PT`` their score totals.
     """
     T = calibrated_unit_totals(structure, step, PT, used, G)
-    return _between_units_dense(structure.stages[0], structure.stratum_mult[0], structure.lonely_psu,
-                                T).reshape(G, PT.shape[1])
+    return _between_units_dense(structure.stages[0], structure.stratum_mult[0], structure.lonely_psu, T).reshape(
+        G, PT.shape[1]
+    )
 
 
-def calibrated_unit_totals(structure: DesignStructure, step: CalibrationStep, PT: np.ndarray, used: np.ndarray,
-                           G: int) -> np.ndarray:
+def calibrated_unit_totals(
+    structure: DesignStructure, step: CalibrationStep, PT: np.ndarray, used: np.ndarray, G: int
+) -> np.ndarray:
     """First-stage unit totals of calibration residuals, every (domain, statistic) a column: (units, G * k).
 
     From the (unit, calibration cell, domain) totals ``PT`` of the scores (see

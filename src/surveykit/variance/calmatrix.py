@@ -61,7 +61,7 @@ class CalMatrix:
         for off, (codes, _) in zip(self._offsets(), self.blocks):
             X[np.arange(self.n), off + codes] = 1.0
         if self.numeric is not None:
-            X[:, self.p - self.numeric.shape[1]:] = self.numeric
+            X[:, self.p - self.numeric.shape[1] :] = self.numeric
         return X
 
     def tdot(self, v: np.ndarray) -> np.ndarray:
@@ -72,7 +72,7 @@ class CalMatrix:
         o = 0
         for codes, L in self.blocks:
             for j in range(k):
-                out[o:o + L, j] = np.bincount(codes, weights=V[:, j], minlength=L)
+                out[o : o + L, j] = np.bincount(codes, weights=V[:, j], minlength=L)
             o += L
         if self.numeric is not None:
             out[o:] = self.numeric.T @ V
@@ -86,7 +86,7 @@ class CalMatrix:
         for codes, L in self.blocks:
             key = codes * G + group
             for j in range(k):
-                out[o:o + L, :, j] = np.bincount(key, weights=V[:, j], minlength=L * G).reshape(L, G)
+                out[o : o + L, :, j] = np.bincount(key, weights=V[:, j], minlength=L * G).reshape(L, G)
             o += L
         if self.numeric is not None:
             for j in range(k):
@@ -101,19 +101,20 @@ class CalMatrix:
         for codes, L in self.blocks:
             o2 = 0
             for codes2, L2 in other.blocks:
-                out[o:o + L, o2:o2 + L2] = np.bincount(codes * L2 + codes2, weights=w,
-                                                       minlength=L * L2).reshape(L, L2)
+                out[o : o + L, o2 : o2 + L2] = np.bincount(codes * L2 + codes2, weights=w, minlength=L * L2).reshape(
+                    L, L2
+                )
                 o2 += L2
             if other.numeric is not None:
                 for q in range(other.numeric.shape[1]):
-                    out[o:o + L, o2 + q] = np.bincount(codes, weights=w * other.numeric[:, q], minlength=L)
+                    out[o : o + L, o2 + q] = np.bincount(codes, weights=w * other.numeric[:, q], minlength=L)
             o += L
         if self.numeric is not None:
             wn = self.numeric * w[:, None]
             o2 = 0
             for codes2, L2 in other.blocks:
                 for q in range(self.numeric.shape[1]):
-                    out[o + q, o2:o2 + L2] = np.bincount(codes2, weights=wn[:, q], minlength=L2)
+                    out[o + q, o2 : o2 + L2] = np.bincount(codes2, weights=wn[:, q], minlength=L2)
                 o2 += L2
             if other.numeric is not None:
                 out[o:, o2:] = wn.T @ other.numeric
@@ -128,7 +129,7 @@ class CalMatrix:
         out = np.zeros((self.n,) + B.shape[1:])
         o = 0
         for codes, L in self.blocks:
-            out += B[o:o + L][codes]
+            out += B[o : o + L][codes]
             o += L
         if self.numeric is not None:
             out += np.tensordot(self.numeric, B[o:], axes=(1, 0))
@@ -147,7 +148,7 @@ class CalMatrix:
         out = np.empty((n_units, self.p))
         o = 0
         for codes, L in self.blocks:
-            out[:, o:o + L] = np.bincount(unit * L + codes, weights=w, minlength=n_units * L).reshape(n_units, L)
+            out[:, o : o + L] = np.bincount(unit * L + codes, weights=w, minlength=n_units * L).reshape(n_units, L)
             o += L
         if self.numeric is not None:
             for q in range(self.numeric.shape[1]):
@@ -156,5 +157,9 @@ class CalMatrix:
 
     def take(self, rows: np.ndarray) -> CalMatrix:
         """The same variables on a subset of rows."""
-        return CalMatrix(len(rows), [(c[rows], L) for c, L in self.blocks],
-                         None if self.numeric is None else self.numeric[rows], list(self.names))
+        return CalMatrix(
+            len(rows),
+            [(c[rows], L) for c, L in self.blocks],
+            None if self.numeric is None else self.numeric[rows],
+            list(self.names),
+        )

@@ -75,7 +75,9 @@ def make_domains(columns: list[pd.Series], by: list[str], subset: np.ndarray | N
                 f"{int(counted.sum())} rows have a missing value in the domain column(s) {by} and belong "
                 f"to no domain (rows {', '.join(map(str, idx[:5]))}{' ...' if len(idx) > 5 else ''}); "
                 "recode them to a level of their own to estimate for them.",
-                SurveykitWarning, stacklevel=4)
+                SurveykitWarning,
+                stacklevel=4,
+            )
         inside = ~missing if inside is None else (inside & ~missing)
     key = codes_list[0]
     k = len(uniques_list[0])
@@ -105,4 +107,3 @@ def make_domains(columns: list[pd.Series], by: list[str], subset: np.ndarray | N
             except (TypeError, ValueError):
                 pass
     return Domains(group=group, n_groups=len(cells), inside=inside, table=table, by=list(by))
-

@@ -26,9 +26,22 @@ import scipy.sparse as sp
 
 from .structure import DesignStructure, Stage
 
-__all__ = ["Scores", "segment_sums", "taylor_variance", "taylor_covariance", "replicate_totals",
-           "replicate_variance", "replicate_covariance", "compact_codes", "cell_variance", "cached_cells",
-           "cell_replicate_totals", "dense_unit_totals", "unit_covariance", "DENSE_UNIT_CELLS"]
+__all__ = [
+    "Scores",
+    "segment_sums",
+    "taylor_variance",
+    "taylor_covariance",
+    "replicate_totals",
+    "replicate_variance",
+    "replicate_covariance",
+    "compact_codes",
+    "cell_variance",
+    "cached_cells",
+    "cell_replicate_totals",
+    "dense_unit_totals",
+    "unit_covariance",
+    "DENSE_UNIT_CELLS",
+]
 
 # Above this many (unit, domain) cells, cells are coded by sorting instead of a dense table.
 _DENSE_CELLS = 1 << 22
@@ -118,8 +131,16 @@ def taylor_variance(structure: DesignStructure, scores: Scores) -> np.ndarray:
     for s, stage in enumerate(structure.variance_stages):
         mult = structure.stratum_mult[s]
         for PT, cell_unit, cell_group in _unit_totals(stage, scores):
-            out += _between_units(stage, mult, structure.lonely_psu, scores, PT, cell_unit, cell_group,
-                                  domain_lonely=structure.adjust_domain_lonely and not scores.corrections)
+            out += _between_units(
+                stage,
+                mult,
+                structure.lonely_psu,
+                scores,
+                PT,
+                cell_unit,
+                cell_group,
+                domain_lonely=structure.adjust_domain_lonely and not scores.corrections,
+            )
     return out
 
 
@@ -140,8 +161,9 @@ def taylor_covariance(structure: DesignStructure, blocks: list[Scores]) -> np.nd
     return out
 
 
-def _centred_unit_totals(stage: Stage, mult: np.ndarray, lonely_psu: str,
-                         D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _centred_unit_totals(
+    stage: Stage, mult: np.ndarray, lonely_psu: str, D: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Unit totals ``D`` (units x m) centred within their strata, and each unit's variance weight.
 
     R's ``onestrat``: deviations from the stratum mean, weight ``(1 - f) n/(n - 1)`` times the stage
@@ -158,7 +180,7 @@ def _centred_unit_totals(stage: Stage, mult: np.ndarray, lonely_psu: str,
     scale = np.where(stage.stratum_f < 1e-7, 0.0, stage.stratum_scale * mult)
     if lonely.any():
         if lonely_psu == "adjust":
-            dev[lonely[h]] = D[lonely[h]]          # centred at zero, as in taylor_variance
+            dev[lonely[h]] = D[lonely[h]]  # centred at zero, as in taylor_variance
         else:
             scale = np.where(lonely, 0.0, scale)
         if lonely_psu == "average":
@@ -188,8 +210,9 @@ def unit_covariance(structure: DesignStructure, D: np.ndarray) -> np.ndarray:
     return _between_units_cov(stage, structure.stratum_mult[0], structure.lonely_psu, D)
 
 
-def cell_variance(structure: DesignStructure, PT: np.ndarray, cell_unit: np.ndarray, cell_group: np.ndarray,
-                  G: int) -> np.ndarray:
+def cell_variance(
+    structure: DesignStructure, PT: np.ndarray, cell_unit: np.ndarray, cell_group: np.ndarray, G: int
+) -> np.ndarray:
     """Variance from first-stage (unit x domain) cell totals of the scores: (G, k).
 
     For designs whose variance is the first stage's only (no later-stage fpc, no calibration): the
@@ -240,7 +263,7 @@ def _unit_totals(stage: Stage, scores: Scores):
             corr = np.zeros((n, width, k))
             for c in scores.corrections:
                 corr += c.rowscale[:, None, None] * c.X.times(c.B[:, g0:g1, :])
-            T.reshape(C, width, k)[stage.cluster] -= corr     # rows are the units, in some order
+            T.reshape(C, width, k)[stage.cluster] -= corr  # rows are the units, in some order
         else:
             for c, A in zip(scores.corrections, sums):
                 T -= (A @ c.B[:, g0:g1, :].reshape(c.B.shape[0], width * k)).reshape(C * width, k)
@@ -256,8 +279,10 @@ def dense_unit_totals(stage: Stage, scores: Scores) -> np.ndarray:
     if C * G * k > _MAX_DENSE_COV:
         from ..errors import EstimationError
 
-        raise EstimationError(f"a covariance of {G * k} estimates over {C} sampling units needs "
-                              f"{C * G * k * 8 / 1e9:.1f} GB; ask for fewer domains or variables at once.")
+        raise EstimationError(
+            f"a covariance of {G * k} estimates over {C} sampling units needs "
+            f"{C * G * k * 8 / 1e9:.1f} GB; ask for fewer domains or variables at once."
+        )
     T = np.zeros((C, G, k))
     for PT, cu, cg in _unit_totals(stage, scores):
         T[cu, cg, :] += PT
@@ -275,9 +300,16 @@ def cached_cells(cache: dict | None, unit: np.ndarray, g: np.ndarray, n_units: i
     return out
 
 
-def _between_units(stage: Stage, mult: np.ndarray, lonely_psu: str, scores: Scores,
-                   PT: np.ndarray, cell_unit: np.ndarray, cell_group: np.ndarray,
-                   domain_lonely: bool = False) -> np.ndarray:
+def _between_units(
+    stage: Stage,
+    mult: np.ndarray,
+    lonely_psu: str,
+    scores: Scores,
+    PT: np.ndarray,
+    cell_unit: np.ndarray,
+    cell_group: np.ndarray,
+    domain_lonely: bool = False,
+) -> np.ndarray:
     """Stratified between-unit variance of the cell totals ``PT``, summed per domain: (G, k).
 
     ``domain_lonely`` (R's ``options(survey.adjust.domain.lonely=TRUE)``): a stratum where a domain
@@ -318,8 +350,9 @@ def _between_units(stage: Stage, mult: np.ndarray, lonely_psu: str, scores: Scor
     scale = np.where(stage.stratum_f[sg_stratum] < 1e-7, 0.0, scale)
     v = ss * scale[:, None]
     if lonely_psu == "average" and (stage.lonely.any() or dlon is not None):
-        return _average_lonely(stage, scores, v, lonely, sg_stratum, sg_group,
-                               None if dlon is None else (sg_used, dlon))
+        return _average_lonely(
+            stage, scores, v, lonely, sg_stratum, sg_group, None if dlon is None else (sg_used, dlon)
+        )
     if lonely.any():
         v[lonely] = 0.0 if lonely_psu != "adjust" else v[lonely]
     return segment_sums(v, sg_group, G)
@@ -341,14 +374,25 @@ def _warn_domain_lonely(count: int, rule: str) -> None:
     import warnings
 
     from ..errors import SurveykitWarning
-    warnings.warn(f"{count} stratum-domain cell(s) have a single sampling unit with rows although the stratum has "
-                  f"several; adjust_domain_lonely=True treats them with lonely_psu={rule!r} (R's "
-                  "survey.adjust.domain.lonely).", SurveykitWarning, stacklevel=7)
+
+    warnings.warn(
+        f"{count} stratum-domain cell(s) have a single sampling unit with rows although the stratum has "
+        f"several; adjust_domain_lonely=True treats them with lonely_psu={rule!r} (R's "
+        "survey.adjust.domain.lonely).",
+        SurveykitWarning,
+        stacklevel=7,
+    )
 
 
-def _average_lonely(stage: Stage, scores: Scores, v: np.ndarray, lonely: np.ndarray,
-                    sg_stratum: np.ndarray, sg_group: np.ndarray,
-                    domain: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+def _average_lonely(
+    stage: Stage,
+    scores: Scores,
+    v: np.ndarray,
+    lonely: np.ndarray,
+    sg_stratum: np.ndarray,
+    sg_group: np.ndarray,
+    domain: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """R's lonely_psu="average": drop lonely strata, scale each stage call by strata/ok strata.
 
     A "call" is R's ``onestage`` invocation: the whole sample at stage 1, one parent unit later on.
@@ -358,7 +402,7 @@ def _average_lonely(stage: Stage, scores: Scores, v: np.ndarray, lonely: np.ndar
     n = scores.values.shape[0]
     row_stratum = stage.cluster_stratum[stage.cluster]
     row_group = np.zeros(n, dtype=np.int64) if scores.group is None else scores.group
-    present = (np.ones((n, k)) if scores.present is None else scores.present.astype(np.float64))
+    present = np.ones((n, k)) if scores.present is None else scores.present.astype(np.float64)
     key, used = compact_codes(row_stratum * G + row_group, stage.n_strata * G)
     has_rows = (segment_sums(present, key, len(used)) > 0).astype(np.float64)  # (stratum, group) x k
     used_stratum = used // G
@@ -380,11 +424,16 @@ def _average_lonely(stage: Stage, scores: Scores, v: np.ndarray, lonely: np.ndar
         import warnings
 
         from ..errors import SurveykitWarning
+
         calls = np.unique(np.flatnonzero(hopeless.any(axis=1)) // G)
         where = "the first stage" if ncall == 1 else f"{len(calls)} sampling unit(s) of the previous stage"
-        warnings.warn(f"lonely_psu='average': every stratum within {where} has a single sampled unit, so there "
-                      "is no variance to average and the SE is NaN (as in R). Use lonely_psu='adjust' or "
-                      "'certainty', or collapse strata.", SurveykitWarning, stacklevel=6)
+        warnings.warn(
+            f"lonely_psu='average': every stratum within {where} has a single sampled unit, so there "
+            "is no variance to average and the SE is NaN (as in R). Use lonely_psu='adjust' or "
+            "'certainty', or collapse strata.",
+            SurveykitWarning,
+            stacklevel=6,
+        )
     with np.errstate(divide="ignore", invalid="ignore"):
         vcall = np.where(nstrat > 0, vcall * nstrat / (nstrat - nlonely), 0.0)
     return segment_sums(vcall, np.arange(ncall * G) % G, G)
@@ -393,8 +442,14 @@ def _average_lonely(stage: Stage, scores: Scores, v: np.ndarray, lonely: np.ndar
 # ------------------------------------------------------------------------------------------------
 # Replicates
 # ------------------------------------------------------------------------------------------------
-def replicate_totals(values: np.ndarray, group: np.ndarray | None, n_groups: int,
-                     factors: np.ndarray, unit: np.ndarray | None, cache: dict | None = None) -> np.ndarray:
+def replicate_totals(
+    values: np.ndarray,
+    group: np.ndarray | None,
+    n_groups: int,
+    factors: np.ndarray,
+    unit: np.ndarray | None,
+    cache: dict | None = None,
+) -> np.ndarray:
     """Replicate totals ``sum_i factors[unit[i], r] * values[i, j] * (group[i] == g)``: (R, G, k).
 
     ``factors`` is ``(n_units, R)``: the replicate weight of each unit divided by its full-sample
@@ -431,16 +486,18 @@ def cell_replicate_totals(factors: np.ndarray, PT: np.ndarray, used: np.ndarray,
     return (factors.T @ D.reshape(n_units, G * k)).reshape(R, G, k)
 
 
-def replicate_covariance(thetas: np.ndarray, estimate: np.ndarray, scale: float, rscales: np.ndarray,
-                         mse: bool) -> np.ndarray:
+def replicate_covariance(
+    thetas: np.ndarray, estimate: np.ndarray, scale: float, rscales: np.ndarray, mse: bool
+) -> np.ndarray:
     """R's ``svrVar`` for a vector of statistics: (m, m) from replicate estimates ``thetas`` (R, m)."""
     centre = estimate if mse else thetas[rscales > 0].mean(axis=0)
     dev = thetas - centre
     return scale * (dev.T @ (dev * rscales[:, None]))
 
 
-def replicate_variance(thetas: np.ndarray, estimate: np.ndarray, scale: float, rscales: np.ndarray,
-                       mse: bool) -> np.ndarray:
+def replicate_variance(
+    thetas: np.ndarray, estimate: np.ndarray, scale: float, rscales: np.ndarray, mse: bool
+) -> np.ndarray:
     """R's ``svrVar``: ``scale * sum_r rscales[r] (theta_r - centre)^2`` per statistic.
 
     ``thetas`` is (R, ...); the centre is the mean of the replicates with ``rscales > 0``, or the

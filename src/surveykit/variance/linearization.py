@@ -152,21 +152,44 @@ class Block:
         est = self.estimate @ C
         if self.influence is not None:
             rep = self.replicate
-            return Block(est, self.group, self.n_groups, masks, influence=np.asfortranarray(self.influence @ C),
-                         replicate=None if rep is None else (lambda W: rep(W) @ C), cache=self.cache)
+            return Block(
+                est,
+                self.group,
+                self.n_groups,
+                masks,
+                influence=np.asfortranarray(self.influence @ C),
+                replicate=None if rep is None else (lambda W: rep(W) @ C),
+                cache=self.cache,
+            )
         columns, all_terms = self._form()
-        terms = [[(t, coef * C[j, i]) for j in np.flatnonzero(C[:, i]) for t, coef in all_terms[j]]
-                 for i in range(m)]
+        terms = [[(t, coef * C[j, i]) for j in np.flatnonzero(C[:, i]) for t, coef in all_terms[j]] for i in range(m)]
         f = self.function
         assert f is not None
-        return Block(est, self.group, self.n_groups, masks, columns=columns, terms=terms,
-                     function=lambda T: f(T) @ C, cache=self.cache, cells=self.cells)
+        return Block(
+            est,
+            self.group,
+            self.n_groups,
+            masks,
+            columns=columns,
+            terms=terms,
+            function=lambda T: f(T) @ C,
+            cache=self.cache,
+            cells=self.cells,
+        )
 
 
-def ratio_block(estimate: np.ndarray, group: np.ndarray | None, n_groups: int, masks: list,
-                num: list[np.ndarray], den: list[np.ndarray | None] | None, tx: np.ndarray | None,
-                cache: dict | None = None, column_index: Callable[[Any], int] | None = None,
-                columns: list | None = None) -> Block:
+def ratio_block(
+    estimate: np.ndarray,
+    group: np.ndarray | None,
+    n_groups: int,
+    masks: list,
+    num: list[np.ndarray],
+    den: list[np.ndarray | None] | None,
+    tx: np.ndarray | None,
+    cache: dict | None = None,
+    column_index: Callable[[Any], int] | None = None,
+    columns: list | None = None,
+) -> Block:
     """The block of ratios ``T(num_j) / T(den_j)`` (totals when ``den`` is None).
 
     ``num`` and ``den`` columns are already 0 outside each statistic's mask; an entry ``None`` in
@@ -194,8 +217,17 @@ def ratio_block(estimate: np.ndarray, group: np.ndarray | None, n_groups: int, m
         def function(T: np.ndarray) -> np.ndarray:
             with np.errstate(divide="ignore", invalid="ignore"):
                 return T[..., ni] / T[..., di]
-    return Block(estimate, group, n_groups, masks, columns=columns, terms=terms, function=function,
-                 cache={} if cache is None else cache)
+
+    return Block(
+        estimate,
+        group,
+        n_groups,
+        masks,
+        columns=columns,
+        terms=terms,
+        function=function,
+        cache={} if cache is None else cache,
+    )
 
 
 def column_registry() -> tuple[list, Callable[[Any], int]]:
@@ -273,5 +305,4 @@ class Linearization:
         stats = {p.statistic for p in parts}
         offsets = np.cumsum([0] + [p.size for p in parts])[:-1]
         order = np.concatenate([p.positions + o for p, o in zip(parts, offsets)])
-        return cls([b for p in parts for b in p.blocks], rows,
-                   stats.pop() if len(stats) == 1 else "mixed", order=order)
+        return cls([b for p in parts for b in p.blocks], rows, stats.pop() if len(stats) == 1 else "mixed", order=order)

@@ -41,8 +41,9 @@ def factorize(values: np.ndarray | pd.Series, sort: bool = True) -> tuple[np.nda
     >>> codes.tolist(), uniques.tolist()
     ([1, 0, 1], ['a', 'b'])
     """
-    codes, uniques = pd.factorize(pd.Series(values) if not isinstance(values, pd.Series) else values,
-                                  sort=sort, use_na_sentinel=True)
+    codes, uniques = pd.factorize(
+        pd.Series(values) if not isinstance(values, pd.Series) else values, sort=sort, use_na_sentinel=True
+    )
     return codes.astype(np.int64, copy=False), np.asarray(uniques)
 
 
@@ -216,15 +217,21 @@ class DesignStructure:
                 parent = np.zeros(H, dtype=np.int64)
                 parent[strata_codes[s]] = ids[s - 1]
             if fpc_values:
-                stratum_N = _popsize(fpc_values[s], strata_codes[s], H, stratum_n,
-                                     names["fpc"][s], index)
+                stratum_N = _popsize(fpc_values[s], strata_codes[s], H, stratum_n, names["fpc"][s], index)
             else:
                 stratum_N = np.full(H, np.inf)
-            stages.append(Stage(
-                cluster=cluster, n_clusters=C, cluster_stratum=cluster_stratum, n_strata=H,
-                stratum_n=stratum_n, stratum_N=stratum_N, stratum_parent=parent,
-                rows_are_units=(C == n),
-            ))
+            stages.append(
+                Stage(
+                    cluster=cluster,
+                    n_clusters=C,
+                    cluster_stratum=cluster_stratum,
+                    n_strata=H,
+                    stratum_n=stratum_n,
+                    stratum_N=stratum_N,
+                    stratum_parent=parent,
+                    rows_are_units=(C == n),
+                )
+            )
         st = cls(n=n, stages=stages, has_strata=has_strata, has_fpc=has_fpc, lonely_psu=lonely_psu)
         st.stratum_mult = _multipliers(stages)
         st._check_lonely(names, strata_values, psu_values, index)
@@ -262,7 +269,8 @@ class DesignStructure:
                 f"{which} {'has' if len(bad) == 1 else 'have'} only one sampled unit at stage {s + 1} "
                 f"(rows {format_rows(list(rows))}). Choose lonely_psu='adjust', 'average', 'remove' or "
                 "'certainty', or collapse the stratum with a neighbour.",
-                column=col, rows=list(rows),
+                column=col,
+                rows=list(rows),
             )
 
 
@@ -275,14 +283,18 @@ def _strata_prefix(strat_raw, s):
     return codes
 
 
-def _popsize(fpc: np.ndarray, strata: np.ndarray, H: int, stratum_n: np.ndarray, col: str,
-             index: pd.Index) -> np.ndarray:
+def _popsize(
+    fpc: np.ndarray, strata: np.ndarray, H: int, stratum_n: np.ndarray, col: str, index: pd.Index
+) -> np.ndarray:
     fpc = np.asarray(fpc, dtype=np.float64)
     if (fpc <= 0).any():
         rows = index[np.flatnonzero(fpc <= 0)]
-        raise DesignError(f"fpc column '{col}' has values <= 0 in rows {format_rows(list(rows))}; "
-                          "give population counts (> 1) or sampling fractions in (0, 1].", column=col,
-                          rows=list(rows))
+        raise DesignError(
+            f"fpc column '{col}' has values <= 0 in rows {format_rows(list(rows))}; "
+            "give population counts (> 1) or sampling fractions in (0, 1].",
+            column=col,
+            rows=list(rows),
+        )
     # constant within stratum
     lo = np.full(H, np.inf)
     hi = np.full(H, -np.inf)
@@ -291,23 +303,32 @@ def _popsize(fpc: np.ndarray, strata: np.ndarray, H: int, stratum_n: np.ndarray,
     varying = np.flatnonzero(hi - lo > 1e-9 * np.maximum(1.0, np.abs(hi)))
     if len(varying):
         rows = index[np.flatnonzero(np.isin(strata, varying))]
-        raise DesignError(f"fpc column '{col}' varies within a stratum (rows {format_rows(list(rows))}); "
-                          "the fpc must be the stratum's population count or sampling fraction.",
-                          column=col, rows=list(rows))
+        raise DesignError(
+            f"fpc column '{col}' varies within a stratum (rows {format_rows(list(rows))}); "
+            "the fpc must be the stratum's population count or sampling fraction.",
+            column=col,
+            rows=list(rows),
+        )
     value = lo
     is_count = (fpc > 1).any()
     if is_count and (fpc < 1).any():
         rows = index[np.flatnonzero(fpc < 1)]
-        raise DesignError(f"fpc column '{col}' mixes population counts (> 1) and sampling fractions "
-                          f"(< 1), e.g. rows {format_rows(list(rows))}; use one kind for the whole column.",
-                          column=col, rows=list(rows))
+        raise DesignError(
+            f"fpc column '{col}' mixes population counts (> 1) and sampling fractions "
+            f"(< 1), e.g. rows {format_rows(list(rows))}; use one kind for the whole column.",
+            column=col,
+            rows=list(rows),
+        )
     N = value if is_count else stratum_n / value
     too_big = N < stratum_n - 1e-9
     if too_big.any():
         rows = index[np.flatnonzero(np.isin(strata, np.flatnonzero(too_big)))]
-        raise DesignError(f"fpc column '{col}' implies more than 100% sampling (population count "
-                          f"below the number of sampled units) in rows {format_rows(list(rows))}.",
-                          column=col, rows=list(rows))
+        raise DesignError(
+            f"fpc column '{col}' implies more than 100% sampling (population count "
+            f"below the number of sampled units) in rows {format_rows(list(rows))}.",
+            column=col,
+            rows=list(rows),
+        )
     return N
 
 
@@ -316,8 +337,8 @@ def _multipliers(stages: list[Stage]) -> list[np.ndarray]:
     mults = [np.ones(stages[0].n_strata)]
     for s in range(1, len(stages)):
         prev = stages[s - 1]
-        frac_prev = prev.stratum_n / prev.stratum_N       # sampling fraction of the parent stratum
-        parent_unit = stages[s].stratum_parent            # unit of stage s-1 containing the stratum
+        frac_prev = prev.stratum_n / prev.stratum_N  # sampling fraction of the parent stratum
+        parent_unit = stages[s].stratum_parent  # unit of stage s-1 containing the stratum
         parent_stratum = prev.cluster_stratum[parent_unit]
         mults.append(mults[s - 1][parent_stratum] * frac_prev[parent_stratum])
     return mults

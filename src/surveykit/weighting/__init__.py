@@ -9,5 +9,14 @@ from .controls import Controls
 from .engine import CalibrationResult, calibrate_g, linear_g, rake_g
 from .report import WeightingReport, effective_n, kish_deff
 
-__all__ = ["CalibrationResult", "Controls", "WeightingReport", "calibrate_g", "effective_n", "kish_deff",
-           "linear_g", "load_controls", "rake_g"]
+__all__ = [
+    "CalibrationResult",
+    "Controls",
+    "WeightingReport",
+    "calibrate_g",
+    "effective_n",
+    "kish_deff",
+    "linear_g",
+    "load_controls",
+    "rake_g",
+]

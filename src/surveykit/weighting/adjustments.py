@@ -21,8 +21,9 @@ from .report import WeightingReport
 __all__ = ["trim_weights", "trim_replicates", "NonresponsePlan", "plan_nonresponse", "nonresponse_replicates"]
 
 
-def trim_weights(w0: np.ndarray, upper: float | None = None, lower: float | None = None,
-                 strict: bool = False) -> tuple[np.ndarray, WeightingReport]:
+def trim_weights(
+    w0: np.ndarray, upper: float | None = None, lower: float | None = None, strict: bool = False
+) -> tuple[np.ndarray, WeightingReport]:
     """Trimmed weights and the report (see :meth:`surveykit.SurveyDesign.trim`)."""
     up = np.inf if upper is None else float(upper)
     lo = -np.inf if lower is None else float(lower)
@@ -32,11 +33,16 @@ def trim_weights(w0: np.ndarray, upper: float | None = None, lower: float | None
         raise WeightingError(f"lower={lower}: weights must stay positive; give a positive lower bound or none.")
     w, rounds = _trim_vector(w0, lo, up, strict)
     trimmed = int(((w0 < lo) | (w0 > up)).sum())
-    report = WeightingReport(step="trim", method="redistribute equally (R trimWeights)", iterations=rounds,
-                             converged=True, margins=pd.DataFrame(columns=["margin", "level", "target", "achieved",
-                                                                           "rel_gap"]),
-                             g=w / w0, weights=w, details=dict(upper=up, lower=lo, rows_trimmed=trimmed,
-                                                              strict=strict))
+    report = WeightingReport(
+        step="trim",
+        method="redistribute equally (R trimWeights)",
+        iterations=rounds,
+        converged=True,
+        margins=pd.DataFrame(columns=["margin", "level", "target", "achieved", "rel_gap"]),
+        g=w / w0,
+        weights=w,
+        details=dict(upper=up, lower=lo, rows_trimmed=trimmed, strict=strict),
+    )
     return w, report
 
 
@@ -64,8 +70,9 @@ class NonresponsePlan:
     report: WeightingReport
 
 
-def plan_nonresponse(data: pd.DataFrame, w: np.ndarray, responded: Any, by: Sequence[str],
-                     name: str) -> NonresponsePlan:
+def plan_nonresponse(
+    data: pd.DataFrame, w: np.ndarray, responded: Any, by: Sequence[str], name: str
+) -> NonresponsePlan:
     """Weighting-class nonresponse adjustment (see :meth:`surveykit.SurveyDesign.adjust_nonresponse`).
 
     ``responded`` is the response indicator as a Series aligned with ``data`` (named ``name``).
@@ -73,8 +80,9 @@ def plan_nonresponse(data: pd.DataFrame, w: np.ndarray, responded: Any, by: Sequ
     col = responded
     if col.isna().any():
         rows = list(data.index[col.isna().to_numpy()])
-        raise WeightingError(f"response indicator '{name}' is missing in rows {format_rows(rows)}.",
-                             column=name, rows=rows)
+        raise WeightingError(
+            f"response indicator '{name}' is missing in rows {format_rows(rows)}.", column=name, rows=rows
+        )
     vals = col.to_numpy()
     if vals.dtype.kind not in "biuf" or not np.isin(vals, [0, 1]).all():
         raise WeightingError(f"response indicator '{name}' must be True/False or 1/0.", column=name)
@@ -90,8 +98,9 @@ def plan_nonresponse(data: pd.DataFrame, w: np.ndarray, responded: Any, by: Sequ
             s = data[c]
             if s.isna().any():
                 rows = list(data.index[s.isna().to_numpy()])
-                raise WeightingError(f"weighting-class column '{c}' is missing in rows {format_rows(rows)}.",
-                                     column=c, rows=rows)
+                raise WeightingError(
+                    f"weighting-class column '{c}' is missing in rows {format_rows(rows)}.", column=c, rows=rows
+                )
             keys.append(pd.factorize(s, sort=True)[0])
         cls = np.zeros(len(data), dtype=np.int64)
         for kk in keys:
@@ -105,28 +114,43 @@ def plan_nonresponse(data: pd.DataFrame, w: np.ndarray, responded: Any, by: Sequ
     empty = np.flatnonzero((rtot == 0) & (tot > 0))
     if len(empty):
         rows = list(data.index[np.isin(cls, empty)])
-        raise WeightingError(f"{len(empty)} weighting class(es) of {by_cols} have no respondents (rows "
-                             f"{format_rows(rows)}); collapse them with a neighbouring class.",
-                             column=by_cols[0] if by_cols else name, rows=rows)
+        raise WeightingError(
+            f"{len(empty)} weighting class(es) of {by_cols} have no respondents (rows "
+            f"{format_rows(rows)}); collapse them with a neighbouring class.",
+            column=by_cols[0] if by_cols else name,
+            rows=rows,
+        )
     factor = tot / rtot
     keep = np.flatnonzero(resp)
     w_new = (w * factor[cls])[keep]
-    details = dict(classes=K, respondents=int(resp.sum()), nonrespondents=int((~resp).sum()),
-                   response_rate_weighted=float(rtot.sum() / tot.sum()))
-    table = pd.DataFrame({"margin": "class", "level": np.arange(K), "before": rtot, "target": tot,
-                          "achieved": tot})
+    details = dict(
+        classes=K,
+        respondents=int(resp.sum()),
+        nonrespondents=int((~resp).sum()),
+        response_rate_weighted=float(rtot.sum() / tot.sum()),
+    )
+    table = pd.DataFrame({"margin": "class", "level": np.arange(K), "before": rtot, "target": tot, "achieved": tot})
     table["rel_gap"] = 0.0
-    report = WeightingReport(step="adjust_nonresponse", method="weighting class", iterations=1, converged=True,
-                             margins=table, g=factor[cls][keep], weights=w_new, details=details)
+    report = WeightingReport(
+        step="adjust_nonresponse",
+        method="weighting class",
+        iterations=1,
+        converged=True,
+        margins=table,
+        g=factor[cls][keep],
+        weights=w_new,
+        details=details,
+    )
     return NonresponsePlan(keep, cls, K, resp, factor, w_new, report)
 
 
-def nonresponse_replicates(plan: NonresponsePlan, w: np.ndarray, factors: np.ndarray,
-                           unit: np.ndarray | None) -> np.ndarray:
+def nonresponse_replicates(
+    plan: NonresponsePlan, w: np.ndarray, factors: np.ndarray, unit: np.ndarray | None
+) -> np.ndarray:
     """Redo the class adjustment in every replicate: row factors of the respondents."""
     T = replicate_totals(np.column_stack([w, w * plan.respondent]), plan.cls, plan.n_classes, factors, unit)
     with np.errstate(divide="ignore", invalid="ignore"):
-        frep = T[:, :, 0] / T[:, :, 1]                                          # (R, K)
+        frep = T[:, :, 0] / T[:, :, 1]  # (R, K)
     frep = np.where(np.isfinite(frep), frep, 0.0)
     keep = plan.keep
     Frow = (factors if unit is None else factors[unit])[keep]

@@ -54,8 +54,19 @@ __all__ = ["load_controls", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
 _METADATA_REQUIRED = ("source", "year", "universe", "unit", "status")
-_METADATA_KEYS = ("title", "source", "citation", "year", "universe", "unit", "status", "notes", "url",
-                  "derivation", "date")
+_METADATA_KEYS = (
+    "title",
+    "source",
+    "citation",
+    "year",
+    "universe",
+    "unit",
+    "status",
+    "notes",
+    "url",
+    "derivation",
+    "date",
+)
 _TOP_KEYS = ("surveykit_controls", "metadata", "population_size", "margins")
 _MARGIN_KEYS = ("label", "status", "source", "notes", "derivation", "levels", "total", "level_type")
 _LEVEL_KEYS = ("label", "total")
@@ -72,12 +83,11 @@ class _ControlsLoader(StrictLoader):
 
 _DROP = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp"}
 _ControlsLoader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag not in _DROP]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    k: [(tag, rx) for tag, rx in v if tag not in _DROP] for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _ControlsLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"))
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789")
+)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -121,8 +131,9 @@ def load_controls(path: str | Path) -> Controls:
     {'sex': {1: 40.0, 2: 60.0}, 'income': 1500000.0}
     """
     if not isinstance(path, (str, os.PathLike)):
-        raise ControlTotalsError(f"load_controls needs the path of a control file; got {type(path).__name__} "
-                                 f"{path!r:.60}.")
+        raise ControlTotalsError(
+            f"load_controls needs the path of a control file; got {type(path).__name__} {path!r:.60}."
+        )
     p = Path(path)
     where = str(path)
     if not p.is_file():
@@ -131,8 +142,9 @@ def load_controls(path: str | Path) -> Controls:
     try:
         text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ControlTotalsError(f"control file {where} is not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                                 "save it as UTF-8.", file=where) from None
+        raise ControlTotalsError(
+            f"control file {where} is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8.", file=where
+        ) from None
     if ext in (".yaml", ".yml"):
         ctl = _build(_read_yaml(text, where), where, text_keys=False)
     elif ext == ".json":
@@ -140,11 +152,16 @@ def load_controls(path: str | Path) -> Controls:
     elif ext == ".csv":
         ctl = _read_csv(text, where)
     else:
-        raise ControlTotalsError(f"control file {where}: use .yaml, .yml, .json or .csv (not "
-                                 f"'{ext or 'no extension'}').", file=where)
+        raise ControlTotalsError(
+            f"control file {where}: use .yaml, .yml, .json or .csv (not '{ext or 'no extension'}').", file=where
+        )
     if ctl.is_illustrative:
-        warnings.warn(f"control totals in {where} are illustrative (not verified official figures); estimates "
-                      "weighted to them are for demonstration only.", SurveykitWarning, stacklevel=2)
+        warnings.warn(
+            f"control totals in {where} are illustrative (not verified official figures); estimates "
+            "weighted to them are for demonstration only.",
+            SurveykitWarning,
+            stacklevel=2,
+        )
     return ctl
 
 
@@ -165,11 +182,11 @@ def _read_json(text: str, where: str) -> Any:
 def _syntax(exc: FileSyntaxError, where: str, kind: str) -> ControlTotalsError:
     if exc.key is not None:
         line = f", line {exc.line}:" if exc.line else ":"
-        return ControlTotalsError(f"control file {where}{line} {exc.message}.", file=where, key=exc.key,
-                                  line=exc.line)
+        return ControlTotalsError(f"control file {where}{line} {exc.message}.", file=where, key=exc.key, line=exc.line)
     loc = f", line {exc.line}" + (f", column {exc.column}" if exc.column else "") if exc.line else ""
-    return ControlTotalsError(f"control file {where}{loc} is not valid {kind}: {exc.message}.", file=where,
-                              line=exc.line)
+    return ControlTotalsError(
+        f"control file {where}{loc} is not valid {kind}: {exc.message}.", file=where, line=exc.line
+    )
 
 
 def _fail(where: str, key: str, msg: str, **ctx) -> ControlTotalsError:
@@ -222,13 +239,15 @@ def _level_key(where: str, key: str, lv: Any, level_type: str | None, text_keys:
 
 def _build(doc: Any, where: str, text_keys: bool) -> Controls:
     if not isinstance(doc, Mapping):
-        raise ControlTotalsError(f"control file {where}: the top level must be a mapping with 'metadata' and "
-                                 "'margins'.", file=where)
+        raise ControlTotalsError(
+            f"control file {where}: the top level must be a mapping with 'metadata' and 'margins'.", file=where
+        )
     _unknown_keys(where, "", doc, _TOP_KEYS)
     version = doc.get("surveykit_controls", FORMAT_VERSION)
     if version != FORMAT_VERSION:
-        raise _fail(where, "surveykit_controls", f"format version {version!r}; this surveykit reads version "
-                                                 f"{FORMAT_VERSION}.")
+        raise _fail(
+            where, "surveykit_controls", f"format version {version!r}; this surveykit reads version {FORMAT_VERSION}."
+        )
     metadata = _metadata(doc.get("metadata"), where)
     population_size = None
     if doc.get("population_size") is not None:
@@ -258,8 +277,7 @@ def _build(doc: Any, where: str, text_keys: bool) -> Controls:
 
 def _metadata(md: Any, where: str) -> dict:
     if not isinstance(md, Mapping):
-        raise _fail(where, "metadata", "missing or not a mapping; state at least "
-                                       f"{', '.join(_METADATA_REQUIRED)}.")
+        raise _fail(where, "metadata", f"missing or not a mapping; state at least {', '.join(_METADATA_REQUIRED)}.")
     _unknown_keys(where, "metadata", md, _METADATA_KEYS)
     missing = [k for k in _METADATA_REQUIRED if md.get(k) in (None, "")]
     if missing:
@@ -274,8 +292,11 @@ def _metadata(md: Any, where: str) -> dict:
     if out["unit"] not in UNITS:
         raise _fail(where, "metadata.unit", f"{out['unit']!r}; use one of {', '.join(UNITS)}.")
     if out["status"] not in STATUSES:
-        raise _fail(where, "metadata.status", f"{out['status']!r}; use 'official' (a verified published figure) or "
-                                              "'illustrative' (anything else).")
+        raise _fail(
+            where,
+            "metadata.status",
+            f"{out['status']!r}; use 'official' (a verified published figure) or 'illustrative' (anything else).",
+        )
     for k, v in out.items():
         if not isinstance(v, (str, int)):
             raise _fail(where, f"metadata.{k}", f"{v!r} should be text.")
@@ -287,9 +308,10 @@ def _margin(where: str, name: str, spec: Any, text_keys: bool) -> tuple[Any, dic
     if isinstance(spec, (int, float)) and not isinstance(spec, bool):
         return _number(where, key, spec, margin=name), {}, {}
     if not isinstance(spec, Mapping) or not spec:
-        raise _fail(where, key, "give level -> total for a categorical margin, or a number for a numeric one.",
-                    margin=name)
-    if "levels" not in spec and "total" not in spec:   # short form {level: total}
+        raise _fail(
+            where, key, "give level -> total for a categorical margin, or a number for a numeric one.", margin=name
+        )
+    if "levels" not in spec and "total" not in spec:  # short form {level: total}
         return _levels(where, key, name, spec, None, text_keys), {}, {}
     _unknown_keys(where, key, spec, _MARGIN_KEYS)
     info = {k: spec[k] for k in ("label", "status", "source", "notes", "derivation") if k in spec}
@@ -299,8 +321,9 @@ def _margin(where: str, name: str, spec: Any, text_keys: bool) -> tuple[Any, dic
     if level_type not in (None, "str", "int"):
         raise _fail(where, f"{key}.level_type", f"{level_type!r}; use 'str' or 'int'.", margin=name)
     if ("levels" in spec) == ("total" in spec):
-        raise _fail(where, key, "give either 'levels' (categorical) or 'total' (numeric), not both or neither.",
-                    margin=name)
+        raise _fail(
+            where, key, "give either 'levels' (categorical) or 'total' (numeric), not both or neither.", margin=name
+        )
     if "total" in spec:
         return _number(where, f"{key}.total", spec["total"], margin=name), {}, info
     levels = spec["levels"]
@@ -329,8 +352,13 @@ def _levels(where: str, key: str, name: str, spec: Mapping, level_type, text_key
     for lv, v in spec.items():
         code = _level_key(where, f"{key}.{lv}", lv, level_type, text_keys)
         if code in out:
-            raise _fail(where, f"{key}.{lv}", f"level {code!r} is given twice (as {lv!r} and another spelling).",
-                        margin=name, level=code)
+            raise _fail(
+                where,
+                f"{key}.{lv}",
+                f"level {code!r} is given twice (as {lv!r} and another spelling).",
+                margin=name,
+                level=code,
+            )
         out[code] = _number(where, f"{key}.{lv}", v, margin=name, level=code)
     return out
 
@@ -339,14 +367,22 @@ def _validate(ctl: Controls, where: str) -> None:
     problems = ctl._check_sizes()
     if problems:
         listing = "; ".join(f"'{p['margin']}' {p['status'].split(':')[0]}" for p in problems)
-        raise ControlTotalsError(f"control file {where}: the margins disagree on the population total ({listing}). "
-                                 "Every categorical margin (and population_size) describes the same universe.",
-                                 file=where, key=f"margins.{problems[0]['margin']}", margin=problems[0]["margin"])
+        raise ControlTotalsError(
+            f"control file {where}: the margins disagree on the population total ({listing}). "
+            "Every categorical margin (and population_size) describes the same universe.",
+            file=where,
+            key=f"margins.{problems[0]['margin']}",
+            margin=problems[0]["margin"],
+        )
     if ctl.metadata.get("status") == "official":
         ill = [m for m, i in ctl.margin_info.items() if i.get("status") == "illustrative"]
         if ill:
-            raise _fail(where, "metadata.status", f"'official' but margin(s) {', '.join(map(repr, ill))} are "
-                                                  "illustrative; mark the file illustrative.", margin=ill[0])
+            raise _fail(
+                where,
+                "metadata.status",
+                f"'official' but margin(s) {', '.join(map(repr, ill))} are illustrative; mark the file illustrative.",
+                margin=ill[0],
+            )
 
 
 def _read_csv(text: str, where: str) -> Controls:
@@ -364,8 +400,11 @@ def _read_csv(text: str, where: str) -> Controls:
     if meta is None:
         meta = {}
     if not isinstance(meta, Mapping):
-        raise ControlTotalsError(f"control file {where}: the '# key: value' lines before the table must be "
-                                 "metadata (source, year, universe, unit, status, ...).", file=where)
+        raise ControlTotalsError(
+            f"control file {where}: the '# key: value' lines before the table must be "
+            "metadata (source, year, universe, unit, status, ...).",
+            file=where,
+        )
     top = {k: meta[k] for k in ("surveykit_controls", "population_size") if k in meta}
     level_types = meta.get("level_type") or {}
     if not isinstance(level_types, Mapping):
@@ -379,8 +418,11 @@ def _read_csv(text: str, where: str) -> Controls:
     need = ["margin", "level", "total"]
     missing = [c for c in need if c not in table.columns]
     if missing:
-        raise _fail(where, missing[0], f"the table needs columns margin, level, total (and optionally label); it has "
-                                       f"{', '.join(table.columns)}.")
+        raise _fail(
+            where,
+            missing[0],
+            f"the table needs columns margin, level, total (and optionally label); it has {', '.join(table.columns)}.",
+        )
     extra = [c for c in table.columns if c not in need + ["label"]]
     if extra:
         raise _fail(where, extra[0], "unknown column; the table has margin, level, total and optionally label.")
@@ -388,7 +430,7 @@ def _read_csv(text: str, where: str) -> Controls:
     if unknown:
         raise _fail(where, f"level_type.{unknown[0]}", "no such margin in the table.", margin=unknown[0])
     margins: dict[str, Any] = {}
-    first_line = start + 2          # 1-based line of the first data row (after the column names)
+    first_line = start + 2  # 1-based line of the first data row (after the column names)
     for i, r in enumerate(table.itertuples(index=False)):
         line = first_line + i
         name = r.margin.strip()
@@ -396,24 +438,35 @@ def _read_csv(text: str, where: str) -> Controls:
         try:
             total = float(total_text)
         except ValueError:
-            raise _fail(where, f"line {line}, total", f"{total_text!r} is not a number (write it without thousands "
-                                                      "separators).", margin=name) from None
+            raise _fail(
+                where,
+                f"line {line}, total",
+                f"{total_text!r} is not a number (write it without thousands separators).",
+                margin=name,
+            ) from None
         if not name:
             raise _fail(where, f"line {line}, margin", "empty; name the margin (a column of the data).")
         level = r.level.strip()
         if level == "":
             if name in margins:
-                raise _fail(where, f"line {line}", f"margin '{name}' has a row without level besides other rows.",
-                            margin=name)
+                raise _fail(
+                    where, f"line {line}", f"margin '{name}' has a row without level besides other rows.", margin=name
+                )
             margins[name] = total
             continue
-        entry = margins.setdefault(name, {"levels": {}, **({"level_type": level_types[name]}
-                                                           if name in level_types else {})})
+        entry = margins.setdefault(
+            name, {"levels": {}, **({"level_type": level_types[name]} if name in level_types else {})}
+        )
         if not isinstance(entry, Mapping):
             raise _fail(where, f"line {line}", f"margin '{name}' has a numeric total and levels.", margin=name)
         if level in entry["levels"]:
-            raise _fail(where, f"line {line}, level", f"level {level!r} of margin '{name}' appears twice.",
-                        margin=name, level=level)
+            raise _fail(
+                where,
+                f"line {line}, level",
+                f"level {level!r} of margin '{name}' appears twice.",
+                margin=name,
+                level=level,
+            )
         label = getattr(r, "label", "").strip() if "label" in table.columns else ""
         entry["levels"][level] = {"total": total, **({"label": label} if label else {})}
     doc = {**top, "metadata": md, "margins": margins}

@@ -77,16 +77,21 @@ class Controls:
                 where = f"margin '{m}'" + (f", level {lv!r}" if lv is not None else "")
                 ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
                 if not ok or not math.isfinite(float(v)) or (float(v) < 0 and isinstance(spec, Mapping)):
-                    raise ControlTotalsError(f"{where}: the total {v!r} must be a finite number"
-                                             f"{' >= 0' if isinstance(spec, Mapping) else ''}.",
-                                             file=self.path, margin=m, level=lv)
+                    raise ControlTotalsError(
+                        f"{where}: the total {v!r} must be a finite number"
+                        f"{' >= 0' if isinstance(spec, Mapping) else ''}.",
+                        file=self.path,
+                        margin=m,
+                        level=lv,
+                    )
 
     # --- facts -----------------------------------------------------------------------------------
     @property
     def is_illustrative(self) -> bool:
         """True when the file (or any of its margins) is not an official, verified figure."""
         return self.metadata.get("status") == "illustrative" or any(
-            i.get("status") == "illustrative" for i in self.margin_info.values())
+            i.get("status") == "illustrative" for i in self.margin_info.values()
+        )
 
     @property
     def categorical(self) -> list[str]:
@@ -107,11 +112,20 @@ class Controls:
         """
         unknown = [n for n in names if n not in self.margins]
         if unknown:
-            raise ControlTotalsError(f"{self._where()}: no margin {', '.join(map(repr, unknown))}; the margins are "
-                                     f"{', '.join(map(repr, self.margins))}.", file=self.path, margin=unknown[0])
-        return Controls({n: self.margins[n] for n in names}, dict(self.metadata), self.population_size,
-                        {n: self.labels[n] for n in names if n in self.labels},
-                        {n: self.margin_info[n] for n in names if n in self.margin_info}, self.path)
+            raise ControlTotalsError(
+                f"{self._where()}: no margin {', '.join(map(repr, unknown))}; the margins are "
+                f"{', '.join(map(repr, self.margins))}.",
+                file=self.path,
+                margin=unknown[0],
+            )
+        return Controls(
+            {n: self.margins[n] for n in names},
+            dict(self.metadata),
+            self.population_size,
+            {n: self.labels[n] for n in names if n in self.labels},
+            {n: self.margin_info[n] for n in names if n in self.margin_info},
+            self.path,
+        )
 
     def table(self) -> pd.DataFrame:
         """The controls as a tidy table: margin, level, label, total and share of the margin's total.
@@ -136,15 +150,18 @@ class Controls:
         md = self.metadata
         status = "ILLUSTRATIVE" if self.is_illustrative else md.get("status", "?")
         size = f", population_size={self.population_size:,.0f}" if self.population_size is not None else ""
-        return (f"Controls({md.get('title') or self.path or 'control totals'}: {status}, year {md.get('year', '?')}, "
-                f"unit {md.get('unit', '?')}, margins {list(self.margins)}{size})")
+        return (
+            f"Controls({md.get('title') or self.path or 'control totals'}: {status}, year {md.get('year', '?')}, "
+            f"unit {md.get('unit', '?')}, margins {list(self.margins)}{size})"
+        )
 
     def _where(self) -> str:
         return f"control file {self.path}" if self.path else "controls"
 
     # --- matching against a sample ---------------------------------------------------------------
-    def check(self, data: Any, weights: str | Sequence[float] | np.ndarray | pd.Series | None = None,
-              errors: str = "raise") -> pd.DataFrame:
+    def check(
+        self, data: Any, weights: str | Sequence[float] | np.ndarray | pd.Series | None = None, errors: str = "raise"
+    ) -> pd.DataFrame:
         """Match the controls against a sample: every level present, nothing missing, one population size.
 
         Parameters
@@ -180,28 +197,43 @@ class Controls:
         df, w = _sample_of(data, weights)
         rows: list[dict] = []
         if self.population_size is not None:
-            rows.append(_row("(population_size)", None, None, float(self.population_size), len(df),
-                             float(np.sum(w)) if w is not None else None, "ok"))
+            rows.append(
+                _row(
+                    "(population_size)",
+                    None,
+                    None,
+                    float(self.population_size),
+                    len(df),
+                    float(np.sum(w)) if w is not None else None,
+                    "ok",
+                )
+            )
         for m, spec in self.margins.items():
             rows += _check_margin(m, spec, df, w, self.labels.get(m, {}))
         rows += self._check_sizes()
-        table = pd.DataFrame(rows, columns=["margin", "level", "label", "target", "n", "weighted", "ratio",
-                                            "status"])
+        table = pd.DataFrame(rows, columns=["margin", "level", "label", "target", "n", "weighted", "ratio", "status"])
         # levels keep their codes (1 stays 1, not 1.0 next to a None)
         table["level"] = pd.Series([r["level"] for r in rows], index=table.index, dtype=object)
         if w is None:
             table = table.drop(columns=["weighted", "ratio"])
         bad = table[table["status"] != "ok"]
         if errors == "raise" and len(bad):
-            lines = [f"margin '{r.margin}'" + (f", level {r.level!r}" if r.level is not None else "") +
-                     f": {r.status}" for r in bad.itertuples()]
+            lines = [
+                f"margin '{r.margin}'" + (f", level {r.level!r}" if r.level is not None else "") + f": {r.status}"
+                for r in bad.itertuples()
+            ]
             more = f" (and {len(lines) - 20} more)" if len(lines) > 20 else ""
             first = bad.iloc[0]
             raise ControlTotalsError(
-                f"{self._where()} does not match the sample ({len(lines)} problem(s)): " + "; ".join(lines[:20]) +
-                f"{more}. Recode the data or the controls so every level has both sample rows and a total; "
-                "see check(..., errors='report') for the full table.", file=self.path, margin=first["margin"],
-                level=first["level"], report=table)
+                f"{self._where()} does not match the sample ({len(lines)} problem(s)): "
+                + "; ".join(lines[:20])
+                + f"{more}. Recode the data or the controls so every level has both sample rows and a total; "
+                "see check(..., errors='report') for the full table.",
+                file=self.path,
+                margin=first["margin"],
+                level=first["level"],
+                report=table,
+            )
         return table
 
     def _check_sizes(self) -> list[dict]:
@@ -214,9 +246,19 @@ class Controls:
         out = []
         for m, v in sizes.items():
             if abs(v - ref) > _TOTAL_RTOL * max(abs(ref), 1.0):
-                out.append(dict(margin=m, level=None, label=None, target=v, n=None, weighted=None, ratio=None,
-                                status=f"adds up to {v:,.6g} but '{ref_name}' to {ref:,.6g}: the margins disagree on "
-                                       "the population total"))
+                out.append(
+                    dict(
+                        margin=m,
+                        level=None,
+                        label=None,
+                        target=v,
+                        n=None,
+                        weighted=None,
+                        ratio=None,
+                        status=f"adds up to {v:,.6g} but '{ref_name}' to {ref:,.6g}: the margins disagree on "
+                        "the population total",
+                    )
+                )
         return out
 
 
@@ -242,10 +284,10 @@ def _sample_of(data: Any, weights) -> tuple[pd.DataFrame, np.ndarray | None]:
 
 
 def _row(margin, level, label, target, n, weighted, status) -> dict:
-    ratio = target / weighted if (weighted not in (None, 0) and target is not None and
-                                  np.isfinite(weighted)) else None
-    return dict(margin=margin, level=level, label=label, target=target, n=n, weighted=weighted, ratio=ratio,
-                status=status)
+    ratio = target / weighted if (weighted not in (None, 0) and target is not None and np.isfinite(weighted)) else None
+    return dict(
+        margin=margin, level=level, label=label, target=target, n=n, weighted=weighted, ratio=ratio, status=status
+    )
 
 
 def _check_margin(m: str, spec: Any, df: pd.DataFrame, w: np.ndarray | None, labels: dict) -> list[dict]:
@@ -256,13 +298,31 @@ def _check_margin(m: str, spec: Any, df: pd.DataFrame, w: np.ndarray | None, lab
     out = []
     if miss.any():
         rows = list(df.index[miss])
-        out.append(_row(m, None, None, None, int(miss.sum()), None,
-                        f"missing in {int(miss.sum())} sample row(s) ({format_rows(rows, 5)}); impute or give them "
-                        "a level with its own control"))
+        out.append(
+            _row(
+                m,
+                None,
+                None,
+                None,
+                int(miss.sum()),
+                None,
+                f"missing in {int(miss.sum())} sample row(s) ({format_rows(rows, 5)}); impute or give them "
+                "a level with its own control",
+            )
+        )
     if not isinstance(spec, Mapping):
         if not (pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)):
-            return out + [_row(m, None, None, float(spec), int((~miss).sum()), None,
-                               f"has a numeric total but the column is {s.dtype}, not numeric")]
+            return out + [
+                _row(
+                    m,
+                    None,
+                    None,
+                    float(spec),
+                    int((~miss).sum()),
+                    None,
+                    f"has a numeric total but the column is {s.dtype}, not numeric",
+                )
+            ]
         x = s.to_numpy(dtype=np.float64, na_value=np.nan)
         weighted = float(np.nansum(x * w)) if w is not None else None
         return out + [_row(m, None, None, float(spec), int((~miss).sum()), weighted, "ok")]
@@ -280,11 +340,23 @@ def _check_margin(m: str, spec: Any, df: pd.DataFrame, w: np.ndarray | None, lab
         label = labels.get(lv)
         if i is None:
             if target > 0:
-                hint = (f" (the sample has {str(lv)!r} as another type: check that codes match, e.g. 1 vs '1')"
-                        if str(lv) in sample_text else "")
-                out.append(_row(m, lv, label, float(target), 0, 0.0 if w is not None else None,
-                                "absent from the sample: collapse it with a neighbouring level in both the "
-                                f"controls and the data{hint}"))
+                hint = (
+                    f" (the sample has {str(lv)!r} as another type: check that codes match, e.g. 1 vs '1')"
+                    if str(lv) in sample_text
+                    else ""
+                )
+                out.append(
+                    _row(
+                        m,
+                        lv,
+                        label,
+                        float(target),
+                        0,
+                        0.0 if w is not None else None,
+                        "absent from the sample: collapse it with a neighbouring level in both the "
+                        f"controls and the data{hint}",
+                    )
+                )
             else:
                 out.append(_row(m, lv, label, float(target), 0, 0.0 if w is not None else None, "ok"))
             continue
@@ -294,6 +366,15 @@ def _check_margin(m: str, spec: Any, df: pd.DataFrame, w: np.ndarray | None, lab
         out.append(_row(m, lv, label, float(target), int(counts[i]), weighted, status))
     for i, v in enumerate(uniq):
         if i not in matched:
-            out.append(_row(m, v, None, None, int(counts[i]), float(wsum[i]) if wsum is not None else None,
-                            "in the sample but not in the controls: add its total or recode it"))
+            out.append(
+                _row(
+                    m,
+                    v,
+                    None,
+                    None,
+                    int(counts[i]),
+                    float(wsum[i]) if wsum is not None else None,
+                    "in the sample but not in the controls: add its total or recode it",
+                )
+            )
     return out

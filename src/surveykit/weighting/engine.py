@@ -42,12 +42,14 @@ def distance(method: str, bounds: tuple[float, float]):
     """R's calibration functions ``(Fm1, dF)``: g - 1 and its derivative as functions of ``x'eta``."""
     L, U = bounds
     if method == "linear":
+
         def Fm1(u):
             return np.minimum(np.maximum(u + 1, L), U) - 1
 
         def dF(u):
             return ((u < U - 1) & (u > L - 1)).astype(np.float64)
     elif method == "raking":
+
         def Fm1(u):
             with np.errstate(over="ignore"):
                 return np.minimum(np.maximum(np.exp(u), L), U) - 1
@@ -95,9 +97,15 @@ def linear_g(X: CalMatrix, w: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return 1.0 + X.times(lam)
 
 
-def calibrate_g(X: CalMatrix, w: np.ndarray, targets: np.ndarray, method: str = "linear",
-                bounds: tuple[float, float] = (-np.inf, np.inf), maxit: int = 50,
-                epsilon: float = 1e-7) -> CalibrationResult:
+def calibrate_g(
+    X: CalMatrix,
+    w: np.ndarray,
+    targets: np.ndarray,
+    method: str = "linear",
+    bounds: tuple[float, float] = (-np.inf, np.inf),
+    maxit: int = 50,
+    epsilon: float = 1e-7,
+) -> CalibrationResult:
     """g-weights with ``X' (w g) = targets`` by R's ``grake`` Newton iteration.
 
     Parameters
@@ -168,12 +176,17 @@ def calibrate_g(X: CalMatrix, w: np.ndarray, targets: np.ndarray, method: str = 
             break
     if scale is not None:
         g = g * scale
-    return CalibrationResult(g=g, iterations=it, converged=converged, worst_gap=worst, method=method,
-                             history=history)
+    return CalibrationResult(g=g, iterations=it, converged=converged, worst_gap=worst, method=method, history=history)
 
 
-def rake_g(X: CalMatrix, w: np.ndarray, targets: np.ndarray, maxit: int = 100,
-           epsilon: float = 1e-10, one_pass: Callable[[np.ndarray], np.ndarray] | None = None) -> CalibrationResult:
+def rake_g(
+    X: CalMatrix,
+    w: np.ndarray,
+    targets: np.ndarray,
+    maxit: int = 100,
+    epsilon: float = 1e-10,
+    one_pass: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> CalibrationResult:
     """Raking by iterative proportional fitting on categorical margins.
 
     Each pass scales the weights to every margin in turn. Converged when, at the end of a pass, every
@@ -190,10 +203,12 @@ def rake_g(X: CalMatrix, w: np.ndarray, targets: np.ndarray, maxit: int = 100,
     [2.0, 2.0, 3.0, 3.0]
     """
     if X.numeric is not None:
-        raise WeightingError("raking by proportional fitting needs categorical margins only; use "
-                             "calibrate(..., method='raking') for numeric totals.")
+        raise WeightingError(
+            "raking by proportional fitting needs categorical margins only; use "
+            "calibrate(..., method='raking') for numeric totals."
+        )
     offsets = np.cumsum([0] + [L for _, L in X.blocks])
-    margins = [(codes, L, targets[offsets[b]:offsets[b + 1]]) for b, (codes, L) in enumerate(X.blocks)]
+    margins = [(codes, L, targets[offsets[b] : offsets[b + 1]]) for b, (codes, L) in enumerate(X.blocks)]
 
     def own_pass(wc: np.ndarray) -> np.ndarray:
         for codes, L, tgt in margins:
@@ -211,21 +226,31 @@ def rake_g(X: CalMatrix, w: np.ndarray, targets: np.ndarray, maxit: int = 100,
     for it in range(1, maxit + 1):
         with np.errstate(divide="ignore", invalid="ignore"):
             wc = np.asarray(step(wc), dtype=np.float64)
-            worst = max(float(np.max(np.abs(np.bincount(codes, weights=wc, minlength=L) - tgt)
-                                     / np.maximum(np.abs(tgt), 1e-300))) for codes, L, tgt in margins)
+            worst = max(
+                float(
+                    np.max(np.abs(np.bincount(codes, weights=wc, minlength=L) - tgt) / np.maximum(np.abs(tgt), 1e-300))
+                )
+                for codes, L, tgt in margins
+            )
         history.append(worst)
         if worst < epsilon:
             converged = True
             break
     # cells with no weight (a replicate that drops them) keep g = 1: their weight stays 0, as in R
     g = np.divide(wc, w, out=np.ones_like(wc), where=np.asarray(w) != 0)
-    return CalibrationResult(g=g, iterations=it, converged=converged, worst_gap=worst, method="raking",
-                             history=history)
+    return CalibrationResult(g=g, iterations=it, converged=converged, worst_gap=worst, method="raking", history=history)
 
 
-def check_result(result: CalibrationResult, names: list, targets: np.ndarray, achieved: np.ndarray,
-                 bounds: tuple[float, float], what: str, weights: np.ndarray | None = None,
-                 nonpositive: str = "warn") -> bool:
+def check_result(
+    result: CalibrationResult,
+    names: list,
+    targets: np.ndarray,
+    achieved: np.ndarray,
+    bounds: tuple[float, float],
+    what: str,
+    weights: np.ndarray | None = None,
+    nonpositive: str = "warn",
+) -> bool:
     """Raise when calibration failed: non-convergence (worst margin and gap) or infeasible bounds.
 
     Zero or negative g-weights (possible with unbounded linear calibration, and kept by R) are
@@ -241,13 +266,18 @@ def check_result(result: CalibrationResult, names: list, targets: np.ndarray, ac
             import warnings
 
             from ..errors import SurveykitWarning
-            warnings.warn(f"{what} gives zero or negative weights (g down to {np.min(g[live]):.4g}), as R would; "
-                          "set bounds, e.g. bounds=(0.1, 10), or use method='raking' or 'logit' to keep them "
-                          "positive.", SurveykitWarning, stacklevel=4)
+
+            warnings.warn(
+                f"{what} gives zero or negative weights (g down to {np.min(g[live]):.4g}), as R would; "
+                "set bounds, e.g. bounds=(0.1, 10), or use method='raking' or 'logit' to keep them "
+                "positive.",
+                SurveykitWarning,
+                stacklevel=4,
+            )
         return bad_sign
     with np.errstate(divide="ignore", invalid="ignore"):
         gaps = np.abs(achieved - targets) / np.maximum(np.abs(targets), 1.0)
-    gaps = np.where(np.isfinite(gaps), gaps, np.inf)          # a total that cannot be formed is the worst
+    gaps = np.where(np.isfinite(gaps), gaps, np.inf)  # a total that cannot be formed is the worst
     j = int(np.argmax(gaps)) if len(gaps) else 0
     margin, level = names[j] if names else ("?", None)
     where = f"margin '{margin}'" + (f", level {level!r}" if level is not None else "")
@@ -257,11 +287,19 @@ def check_result(result: CalibrationResult, names: list, targets: np.ndarray, ac
         raise InfeasibleBoundsError(
             f"{what} did not reach the control totals within bounds {bounds} after {result.iterations} "
             f"iterations; worst: {where} ({gap}). Widen the bounds or collapse sparse levels.",
-            margin=margin, level=level)
+            margin=margin,
+            level=level,
+        )
     if not finite or not np.isfinite(achieved[j]):
         raise ConvergenceError(
             f"{what} cannot reach the control totals: {where} has no sample weight to scale ({gap}). Collapse "
-            "sparse levels with a neighbour.", margin=margin, level=level)
+            "sparse levels with a neighbour.",
+            margin=margin,
+            level=level,
+        )
     raise ConvergenceError(
         f"{what} did not converge in {result.iterations} iterations; worst: {where} ({gap}, relative gap "
-        f"{gaps[j]:.3g}). Raise maxit, loosen epsilon, or collapse sparse levels.", margin=margin, level=level)
+        f"{gaps[j]:.3g}). Raise maxit, loosen epsilon, or collapse sparse levels.",
+        margin=margin,
+        level=level,
+    )

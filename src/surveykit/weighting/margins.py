@@ -39,17 +39,20 @@ class Margins:
     def table(self, achieved: np.ndarray, before: np.ndarray | None = None) -> pd.DataFrame:
         """Targets against achieved (and pre-weighting) totals, one row per margin level."""
         names = self.X.names
-        out = pd.DataFrame({
-            "margin": [m for m, _ in names],
-            "level": [lv for _, lv in names],
-            "target": self.targets,
-            "achieved": achieved,
-        })
+        out = pd.DataFrame(
+            {
+                "margin": [m for m, _ in names],
+                "level": [lv for _, lv in names],
+                "target": self.targets,
+                "achieved": achieved,
+            }
+        )
         if before is not None:
             out.insert(2, "before", before)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out["rel_gap"] = (out["achieved"] - out["target"]) / np.where(out["target"] != 0,
-                                                                            np.abs(out["target"]), 1.0)
+            out["rel_gap"] = (out["achieved"] - out["target"]) / np.where(
+                out["target"] != 0, np.abs(out["target"]), 1.0
+            )
         return out
 
 
@@ -64,8 +67,9 @@ def _level_text(values) -> str:
     return format_rows([repr(v) for v in values], limit=8)
 
 
-def build_margins(data: pd.DataFrame, margins: Mapping[str, Any], population_size: float | None = None,
-                  check_total: bool = True) -> Margins:
+def build_margins(
+    data: pd.DataFrame, margins: Mapping[str, Any], population_size: float | None = None, check_total: bool = True
+) -> Margins:
     """Calibration matrix and targets for ``margins`` on ``data``.
 
     Parameters
@@ -87,9 +91,11 @@ def build_margins(data: pd.DataFrame, margins: Mapping[str, Any], population_siz
     ([10.0, 20.0, 1200.0], [('sex', 1), ('sex', 2), ('age', None)])
     """
     if not isinstance(margins, Mapping) or (not margins and population_size is None):
-        raise ControlTotalsError("give the control totals as a mapping: {column: {level: count}} for a "
-                                 "categorical margin or {column: total} for a numeric one (or only "
-                                 "population_size, to scale the weights to a known total).")
+        raise ControlTotalsError(
+            "give the control totals as a mapping: {column: {level: count}} for a "
+            "categorical margin or {column: total} for a numeric one (or only "
+            "population_size, to scale the weights to a known total)."
+        )
     n = len(data)
     blocks: list[tuple[np.ndarray, int]] = []
     names: list[tuple[str, Any]] = []
@@ -110,7 +116,10 @@ def build_margins(data: pd.DataFrame, margins: Mapping[str, Any], population_siz
             raise ControlTotalsError(
                 f"margin column '{col}' is missing in rows {format_rows(rows)}; those rows could not be "
                 "weighted. Impute or recode them (e.g. a 'not stated' level with its own control) first.",
-                column=col, rows=rows, margin=col)
+                column=col,
+                rows=rows,
+                margin=col,
+            )
         if isinstance(spec, Mapping):
             codes, levels, tgt = _categorical(col, s, spec)
             blocks.append((codes, len(levels)))
@@ -124,7 +133,10 @@ def build_margins(data: pd.DataFrame, margins: Mapping[str, Any], population_siz
                 if not pd.api.types.is_bool_dtype(s.dtype):
                     raise ControlTotalsError(
                         f"margin '{col}' has a single total ({spec!r}) but the column is not numeric; give "
-                        f"a count per level instead: {{'{col}': {{level: count, ...}}}}.", column=col, margin=col)
+                        f"a count per level instead: {{'{col}': {{level: count, ...}}}}.",
+                        column=col,
+                        margin=col,
+                    )
             numeric_cols.append(s.to_numpy(dtype=np.float64))
             numeric_names.append((col, None))
             numeric_targets.append(total)
@@ -143,9 +155,9 @@ def build_margins(data: pd.DataFrame, margins: Mapping[str, Any], population_siz
             raise ControlTotalsError(
                 f"the margins describe different population sizes ({listing}); every categorical margin "
                 "must add up to the same total. Check the control table (year, universe).",
-                margin=next(iter(bad)))
-    X = CalMatrix(n, blocks, np.column_stack(numeric_cols) if numeric_cols else None,
-                  names + numeric_names)
+                margin=next(iter(bad)),
+            )
+    X = CalMatrix(n, blocks, np.column_stack(numeric_cols) if numeric_cols else None, names + numeric_names)
     return Margins(X, np.array(targets + numeric_targets, dtype=np.float64), categorical, numeric)
 
 
@@ -154,11 +166,11 @@ def _number(margin: str, level: Any, value: Any) -> float:
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise ControlTotalsError(f"{where}: the control total {value!r} is not a number.", margin=margin,
-                                 level=level)
+        raise ControlTotalsError(f"{where}: the control total {value!r} is not a number.", margin=margin, level=level)
     if math.isnan(v) or math.isinf(v):
-        raise ControlTotalsError(f"{where}: the control total is {value!r}; give a finite number.",
-                                 margin=margin, level=level)
+        raise ControlTotalsError(
+            f"{where}: the control total is {value!r}; give a finite number.", margin=margin, level=level
+        )
     if v < 0:
         raise ControlTotalsError(f"{where}: the control total {v:g} is negative.", margin=margin, level=level)
     return v
@@ -181,8 +193,13 @@ def _categorical(col: str, s: pd.Series, spec: Mapping) -> tuple[np.ndarray, lis
             hit = next((int(i) for i in present if _same_level(uniq[i], lv)), None)
         if hit is not None and hit in code_of.values():
             other = next(k for k, v in code_of.items() if v == hit)
-            raise ControlTotalsError(f"margin '{col}': control levels {other!r} and {lv!r} both match the sample "
-                                     f"level {uniq[hit]!r}; keep one.", column=col, margin=col, level=lv)
+            raise ControlTotalsError(
+                f"margin '{col}': control levels {other!r} and {lv!r} both match the sample "
+                f"level {uniq[hit]!r}; keep one.",
+                column=col,
+                margin=col,
+                level=lv,
+            )
         if hit is not None and hit in set(present.tolist()):
             code_of[lv] = hit
     unmatched = [lv for lv in values if lv not in code_of and values[lv] > 0]
@@ -190,20 +207,30 @@ def _categorical(col: str, s: pd.Series, spec: Mapping) -> tuple[np.ndarray, lis
         raise ControlTotalsError(
             f"margin '{col}': control level(s) {_level_text(unmatched)} have no sample rows (sample levels: "
             f"{_level_text([uniq[i] for i in present])}). Collapse them with a neighbouring level in both the "
-            "controls and the data, or check that the codes match (e.g. 1 vs '1').", column=col, margin=col,
-            level=unmatched[0])
+            "controls and the data, or check that the codes match (e.g. 1 vs '1').",
+            column=col,
+            margin=col,
+            level=unmatched[0],
+        )
     zero = [lv for lv in code_of if values[lv] == 0]
     if zero:
         raise ControlTotalsError(
             f"margin '{col}': level(s) {_level_text(zero)} have sample rows but a control total of 0; weights "
-            "cannot be positive there. Check the controls or recode those rows.", column=col, margin=col,
-            level=zero[0])
+            "cannot be positive there. Check the controls or recode those rows.",
+            column=col,
+            margin=col,
+            level=zero[0],
+        )
     level_of = {v: k for k, v in code_of.items()}
     orphans = [uniq[i] for i in present if i not in level_of]
     if orphans:
         raise ControlTotalsError(
             f"margin '{col}': sample level(s) {_level_text(orphans)} have no control total; add them to the "
-            "controls or recode them in the data.", column=col, margin=col, level=orphans[0])
+            "controls or recode them in the data.",
+            column=col,
+            margin=col,
+            level=orphans[0],
+        )
     remap = np.full(len(uniq), -1, dtype=np.int64)
     remap[present] = np.arange(len(present))
     levels = [level_of[int(i)] for i in present]

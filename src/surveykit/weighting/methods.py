@@ -25,14 +25,24 @@ from ..errors import ColumnNotFoundError, ControlTotalsError, WeightingError, fo
 from ..variance.calmatrix import CalMatrix
 from ..variance.calibration import CalibrationStep
 from ..variance.kernel import compact_codes, replicate_totals
+
 # trimming and nonresponse adjustment live in adjustments.py; importable from here as before
 from .adjustments import NonresponsePlan, nonresponse_replicates, plan_nonresponse, trim_replicates, trim_weights
 from .engine import METHODS, CalibrationResult, _ginv, calibrate_g, check_result, linear_g, rake_g
 from .margins import Margins, build_margins, cell_codes
 from .report import WeightingReport
 
-__all__ = ["CalibrationPlan", "plan_calibration", "plan_rake", "plan_poststratify", "trim_weights",
-           "trim_replicates", "NonresponsePlan", "plan_nonresponse", "nonresponse_replicates"]
+__all__ = [
+    "CalibrationPlan",
+    "plan_calibration",
+    "plan_rake",
+    "plan_poststratify",
+    "trim_weights",
+    "trim_replicates",
+    "NonresponsePlan",
+    "plan_nonresponse",
+    "nonresponse_replicates",
+]
 
 Solver = Callable[[CalMatrix, np.ndarray, np.ndarray], CalibrationResult]
 
@@ -41,8 +51,9 @@ def _check_iterations(maxit: Any, epsilon: Any, step: str) -> None:
     if isinstance(maxit, bool) or not isinstance(maxit, (int, np.integer)) or maxit < 1:
         raise WeightingError(f"{step}(maxit={maxit!r}): give a whole number of iterations, at least 1.")
     if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float, np.number)) or not (0 < epsilon < 1):
-        raise WeightingError(f"{step}(epsilon={epsilon!r}): the convergence tolerance must be a number in (0, 1), "
-                             "e.g. 1e-7.")
+        raise WeightingError(
+            f"{step}(epsilon={epsilon!r}): the convergence tolerance must be a number in (0, 1), e.g. 1e-7."
+        )
 
 
 def _margins_of(margins: Any) -> Mapping:
@@ -115,9 +126,9 @@ class CalibrationPlan:
         negative = 0
         if self.cells is not None:
             cell, Xc = self.cells
-            W = replicate_totals(w0[:, None], cell, Xc.n, factors, unit)[:, :, 0]        # (R, cells)
+            W = replicate_totals(w0[:, None], cell, Xc.n, factors, unit)[:, :, 0]  # (R, cells)
             grep = np.empty((R, Xc.n))
-            for r in range(R):          # one small solve per replicate, on cells
+            for r in range(R):  # one small solve per replicate, on cells
                 rr = self.solver(Xc, W[r], m.targets)
                 negative += _check_replicate(rr, Xc, W[r], m, self.bounds, self.step, self.method, r)
                 grep[r] = rr.g
@@ -131,7 +142,7 @@ class CalibrationPlan:
             Fnew = np.empty_like(Frow)
             for r in range(R):
                 wr = w0 * Frow[:, r]
-                if self.aggregate is not None:       # R's aggregate.index: replicate weights averaged too
+                if self.aggregate is not None:  # R's aggregate.index: replicate weights averaged too
                     wr = group_average(wr, self.aggregate)
                 rr = self.solver(m.X, wr, m.targets)
                 negative += _check_replicate(rr, m.X, wr, m, self.bounds, self.step, self.method, r)
@@ -141,19 +152,33 @@ class CalibrationPlan:
             import warnings
 
             from ..errors import SurveykitWarning
-            warnings.warn(f"{self.step}({self.method}) gives zero or negative weights in {negative} of {R} replicates; "
-                          "they are kept, as R keeps them. Bounds (e.g. bounds=(0.1, 10)) or method='raking' avoid "
-                          "them.", SurveykitWarning, stacklevel=4)
+
+            warnings.warn(
+                f"{self.step}({self.method}) gives zero or negative weights in {negative} of {R} replicates; "
+                "they are kept, as R keeps them. Bounds (e.g. bounds=(0.1, 10)) or method='raking' avoid "
+                "them.",
+                SurveykitWarning,
+                stacklevel=4,
+            )
             self.report.details["replicates_with_nonpositive_weights"] = int(negative)
         self.report.details["replicates_calibrated"] = R
         return Fnew, new_unit
 
 
 # ------------------------------------------------------------------------------------------------
-def plan_calibration(data: pd.DataFrame, w0: np.ndarray, margins: Mapping[str, Any], *, method: str = "linear",
-                     bounds: tuple[float, float] | None = None, maxit: int = 50, epsilon: float = 1e-7,
-                     population_size: float | None = None, backend: str = "surveykit",
-                     aggregate: np.ndarray | None = None) -> CalibrationPlan:
+def plan_calibration(
+    data: pd.DataFrame,
+    w0: np.ndarray,
+    margins: Mapping[str, Any],
+    *,
+    method: str = "linear",
+    bounds: tuple[float, float] | None = None,
+    maxit: int = 50,
+    epsilon: float = 1e-7,
+    population_size: float | None = None,
+    backend: str = "surveykit",
+    aggregate: np.ndarray | None = None,
+) -> CalibrationPlan:
     """Calibration to control totals (see :meth:`surveykit.SurveyDesign.calibrate`).
 
     ``aggregate`` (a group code per row) makes the g-weights constant within groups (integrated
@@ -179,28 +204,40 @@ def plan_calibration(data: pd.DataFrame, w0: np.ndarray, margins: Mapping[str, A
     elif backend != "surveykit":
         raise WeightingError(f"backend={backend!r}: use 'surveykit' or 'samplics'.")
     elif method == "linear" and not np.isfinite([lo, hi]).any():
+
         def solver(X, w, t):
             return _closed_form(linear_g(X, w, t), X, w, t, "linear")
     else:
+
         def solver(X, w, t):
             return calibrate_g(X, w, t, method, (lo, hi), maxit, epsilon)
+
     if aggregate is not None:
         if backend != "surveykit":
-            raise WeightingError("aggregate= (integrated weighting) is computed by surveykit's engine; leave "
-                                 "backend='surveykit'.")
+            raise WeightingError(
+                "aggregate= (integrated weighting) is computed by surveykit's engine; leave backend='surveykit'."
+            )
         m = _averaged_margins(m, aggregate)
     return _plan(w0, m, solver, "calibrate", method, dict(bounds=(lo, hi), backend=backend), (lo, hi), aggregate)
 
 
-def plan_rake(data: pd.DataFrame, w0: np.ndarray, margins: Mapping[str, Mapping[Any, float]], *, maxit: int = 100,
-              epsilon: float = 1e-10, backend: str = "surveykit") -> CalibrationPlan:
+def plan_rake(
+    data: pd.DataFrame,
+    w0: np.ndarray,
+    margins: Mapping[str, Mapping[Any, float]],
+    *,
+    maxit: int = 100,
+    epsilon: float = 1e-10,
+    backend: str = "surveykit",
+) -> CalibrationPlan:
     """Raking by iterative proportional fitting (see :meth:`surveykit.SurveyDesign.rake`)."""
     _check_iterations(maxit, epsilon, "rake")
     margins = _margins_of(margins)
     for col, spec in margins.items():
         if not isinstance(spec, Mapping):
-            raise ControlTotalsError(f"rake() margin '{col}' must map levels to counts; use calibrate() for "
-                                     "numeric totals.", margin=col)
+            raise ControlTotalsError(
+                f"rake() margin '{col}' must map levels to counts; use calibrate() for numeric totals.", margin=col
+            )
     m = build_margins(data, margins)
     solver: Solver
     if backend == "samplics":
@@ -210,19 +247,23 @@ def plan_rake(data: pd.DataFrame, w0: np.ndarray, margins: Mapping[str, Mapping[
     elif backend != "surveykit":
         raise WeightingError(f"backend={backend!r}: use 'surveykit' or 'samplics'.")
     else:
+
         def solver(X, w, t):
             return rake_g(X, w, t, maxit=maxit, epsilon=epsilon)
-    return _plan(w0, m, solver, "rake", "raking", dict(maxit=maxit, epsilon=epsilon, backend=backend),
-                 (-np.inf, np.inf))
+
+    return _plan(
+        w0, m, solver, "rake", "raking", dict(maxit=maxit, epsilon=epsilon, backend=backend), (-np.inf, np.inf)
+    )
 
 
-def plan_poststratify(data: pd.DataFrame, w0: np.ndarray, variables: str | Sequence[str], totals: Any, *,
-                      backend: str = "surveykit") -> CalibrationPlan:
+def plan_poststratify(
+    data: pd.DataFrame, w0: np.ndarray, variables: str | Sequence[str], totals: Any, *, backend: str = "surveykit"
+) -> CalibrationPlan:
     """Post-stratification (see :meth:`surveykit.SurveyDesign.poststratify`)."""
     cols = [variables] if isinstance(variables, str) else list(variables)
     frame, spec, label = _poststrata(data, cols, totals)
     m = build_margins(frame, {label: spec})
-    if "cells" in frame.attrs:          # report cells as tuples of levels, not their internal codes
+    if "cells" in frame.attrs:  # report cells as tuples of levels, not their internal codes
         m.X.names = [(label, frame.attrs["cells"][lv]) for _, lv in m.X.names]
     solver: Solver
     if backend == "samplics":
@@ -232,24 +273,26 @@ def plan_poststratify(data: pd.DataFrame, w0: np.ndarray, variables: str | Seque
     elif backend != "surveykit":
         raise WeightingError(f"backend={backend!r}: use 'surveykit' or 'samplics'.")
     else:
+
         def solver(X, w, t):
             # the cell ratio N_c / W_c, as R's postStratify computes it
             codes, L = X.blocks[0]
             with np.errstate(divide="ignore", invalid="ignore"):
                 g = (t / np.bincount(codes, weights=w, minlength=L))[codes]
             return _closed_form(g, X, w, t, "poststratify")
-    return _plan(w0, m, solver, "poststratify", "cell ratio", dict(variables=cols, backend=backend),
-                 (-np.inf, np.inf))
+
+    return _plan(w0, m, solver, "poststratify", "cell ratio", dict(variables=cols, backend=backend), (-np.inf, np.inf))
 
 
-def _closed_form(g: np.ndarray, X: CalMatrix, w: np.ndarray, t: np.ndarray, method: str,
-                 tol: float = 1e-7) -> CalibrationResult:
+def _closed_form(
+    g: np.ndarray, X: CalMatrix, w: np.ndarray, t: np.ndarray, method: str, tol: float = 1e-7
+) -> CalibrationResult:
     """A closed-form solution, checked: every total reached (R's rule) with finite g-weights.
 
     A replicate without sample weight in a level cannot reach that level's total: its g-weights are
     infinite or the total is missed, and the result says so instead of passing it on silently.
     """
-    g = np.where(w > 0, g, 1.0)              # rows without weight: any g; keep replicate factors finite
+    g = np.where(w > 0, g, 1.0)  # rows without weight: any g; keep replicate factors finite
     with np.errstate(invalid="ignore"):
         achieved = X.tdot(w * g)[:, 0]
     gap = np.abs(achieved - t) / (1 + np.abs(t))
@@ -267,9 +310,13 @@ def _no_duplicate_cells(keys: list, cols: list[str]) -> None:
             dup.append(k)
         seen.add(k)
     if dup:
-        raise ControlTotalsError(f"post-strata {format_rows([repr(k) for k in dup])} of {' x '.join(cols)} appear more "
-                                 "than once in the totals; give each cell once (sum the counts first if they are "
-                                 "parts of one cell).", margin=" x ".join(cols), level=dup[0])
+        raise ControlTotalsError(
+            f"post-strata {format_rows([repr(k) for k in dup])} of {' x '.join(cols)} appear more "
+            "than once in the totals; give each cell once (sum the counts first if they are "
+            "parts of one cell).",
+            margin=" x ".join(cols),
+            level=dup[0],
+        )
 
 
 def _poststrata(data: pd.DataFrame, cols: list[str], totals: Any) -> tuple[pd.DataFrame, dict, str]:
@@ -280,8 +327,9 @@ def _poststrata(data: pd.DataFrame, cols: list[str], totals: Any) -> tuple[pd.Da
     if isinstance(totals, pd.DataFrame):
         count_col = [c for c in totals.columns if c not in cols]
         if len(count_col) != 1:
-            raise ControlTotalsError(f"the totals table needs the columns {cols} and one count column; it has "
-                                     f"{list(totals.columns)}.")
+            raise ControlTotalsError(
+                f"the totals table needs the columns {cols} and one count column; it has {list(totals.columns)}."
+            )
         keys = [tuple(r) if len(cols) > 1 else r[0] for r in totals[cols].itertuples(index=False, name=None)]
         _no_duplicate_cells(keys, cols)
         spec = dict(zip(keys, totals[count_col[0]].tolist()))
@@ -291,24 +339,33 @@ def _poststrata(data: pd.DataFrame, cols: list[str], totals: Any) -> tuple[pd.Da
     elif isinstance(totals, Mapping):
         spec = dict(totals)
     else:
-        raise ControlTotalsError("totals must map each post-stratum to its population count (dict, Series or "
-                                 "DataFrame).")
+        raise ControlTotalsError(
+            "totals must map each post-stratum to its population count (dict, Series or DataFrame)."
+        )
     if len(cols) == 1:
         return data, spec, cols[0]
     # cells of several columns: code them as one column of tuples' positions
     label = " x ".join(cols)
     for k in spec:
         if not isinstance(k, tuple) or len(k) != len(cols):
-            raise ControlTotalsError(f"post-stratum {k!r}: with {len(cols)} variables every key is a tuple of "
-                                     f"{len(cols)} levels ({', '.join(cols)}).", margin=label, level=k)
+            raise ControlTotalsError(
+                f"post-stratum {k!r}: with {len(cols)} variables every key is a tuple of "
+                f"{len(cols)} levels ({', '.join(cols)}).",
+                margin=label,
+                level=k,
+            )
     codes = []
     uniques = []
     for c in cols:
         s = data[c]
         if s.isna().any():
             rows = list(data.index[s.isna().to_numpy()])
-            raise ControlTotalsError(f"post-stratification column '{c}' is missing in rows {format_rows(rows)}.",
-                                     column=c, rows=rows, margin=c)
+            raise ControlTotalsError(
+                f"post-stratification column '{c}' is missing in rows {format_rows(rows)}.",
+                column=c,
+                rows=rows,
+                margin=c,
+            )
         cc, uu = pd.factorize(s, sort=True)
         codes.append(cc)
         uniques.append(list(uu))
@@ -338,14 +395,20 @@ def _poststrata(data: pd.DataFrame, cols: list[str], totals: Any) -> tuple[pd.Da
                 t.append(uu[x % len(uu)])
                 x //= len(uu)
             rem.append(tuple(reversed(t)))
-        raise ControlTotalsError(f"post-strata {format_rows([repr(t) for t in rem])} of {label} have sample rows but "
-                                 "no population count; add them to the totals or collapse cells.", margin=label,
-                                 level=rem[0])
+        raise ControlTotalsError(
+            f"post-strata {format_rows([repr(t) for t in rem])} of {label} have sample rows but "
+            "no population count; add them to the totals or collapse cells.",
+            margin=label,
+            level=rem[0],
+        )
     absent = [decode[k] for k in enc if isinstance(k, tuple) and enc[k] > 0]
     if absent:
-        raise ControlTotalsError(f"post-strata {format_rows([repr(t) for t in absent])} have a population count but "
-                                 "no sample rows; collapse them with neighbouring cells.", margin=label,
-                                 level=absent[0])
+        raise ControlTotalsError(
+            f"post-strata {format_rows([repr(t) for t in absent])} have a population count but "
+            "no sample rows; collapse them with neighbouring cells.",
+            margin=label,
+            level=absent[0],
+        )
     enc = {k: v for k, v in enc.items() if not isinstance(k, tuple)}
     frame.attrs["cells"] = decode
     return frame, enc, label
@@ -382,30 +445,56 @@ def _averaged_margins(m: Margins, groups: np.ndarray) -> Margins:
     return dataclasses.replace(m, X=CalMatrix(m.X.n, [], avg, list(m.X.names)))
 
 
-def _plan(w0: np.ndarray, m: Margins, solver: Solver, step: str, method: str, details: dict,
-          bounds: tuple[float, float], aggregate: np.ndarray | None = None) -> CalibrationPlan:
+def _plan(
+    w0: np.ndarray,
+    m: Margins,
+    solver: Solver,
+    step: str,
+    method: str,
+    details: dict,
+    bounds: tuple[float, float],
+    aggregate: np.ndarray | None = None,
+) -> CalibrationPlan:
     w_solve = w0 if aggregate is None else group_average(w0, aggregate)
     if aggregate is not None:
         details = {**details, "aggregate_groups": int(aggregate.max()) + 1}
     g, res, cells = _solve(m.X, w_solve, m.targets, solver)
     # totals and cross-products of categorical margins are the same on cells, at a fraction of the cost
-    X, wx = (m.X, w_solve) if cells is None else (cells[1], np.bincount(cells[0], weights=w_solve,
-                                                                                minlength=cells[1].n))
+    X, wx = (
+        (m.X, w_solve) if cells is None else (cells[1], np.bincount(cells[0], weights=w_solve, minlength=cells[1].n))
+    )
     gx = g if cells is None else res.g
     achieved = X.tdot(wx * gx)[:, 0]
     check_result(res, m.X.names, m.targets, achieved, bounds, f"{step}({method})", weights=wx)
-    report = WeightingReport(step=step, method=method, iterations=res.iterations, converged=res.converged,
-                             margins=m.table(achieved, before=X.tdot(wx)[:, 0]), g=g, weights=w0 * g,
-                             details=details)
+    report = WeightingReport(
+        step=step,
+        method=method,
+        iterations=res.iterations,
+        converged=res.converged,
+        margins=m.table(achieved, before=X.tdot(wx)[:, 0]),
+        g=g,
+        weights=w0 * g,
+        details=details,
+    )
     return CalibrationPlan(m, solver, w0, g, res, cells, report, bounds, step, method, aggregate)
 
 
-def _check_replicate(rr: CalibrationResult, X: CalMatrix, w: np.ndarray, m: Margins, bounds, step, method,
-                     r) -> bool:
+def _check_replicate(rr: CalibrationResult, X: CalMatrix, w: np.ndarray, m: Margins, bounds, step, method, r) -> bool:
     achieved = X.tdot(w * rr.g)[:, 0]
     try:
-        return check_result(rr, m.X.names, m.targets, achieved, bounds, f"{step}({method}) of replicate {r + 1}",
-                            weights=w, nonpositive="ignore")
+        return check_result(
+            rr,
+            m.X.names,
+            m.targets,
+            achieved,
+            bounds,
+            f"{step}({method}) of replicate {r + 1}",
+            weights=w,
+            nonpositive="ignore",
+        )
     except WeightingError as exc:
-        raise type(exc)(f"{exc} A replicate that drops every sample unit of a level cannot reach its control; "
-                        "collapse sparse levels.", **exc.context) from None
+        raise type(exc)(
+            f"{exc} A replicate that drops every sample unit of a level cannot reach its control; "
+            "collapse sparse levels.",
+            **exc.context,
+        ) from None

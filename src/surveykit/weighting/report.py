@@ -66,21 +66,40 @@ class WeightingReport:
         """Minimum, quartiles, maximum, mean and share of g-weights outside [0.5, 2]."""
         g = self.g
         q = np.quantile(g, [0, 0.25, 0.5, 0.75, 1])
-        return pd.Series({"min": q[0], "q1": q[1], "median": q[2], "q3": q[3], "max": q[4],
-                          "mean": float(np.mean(g)), "share_outside_0.5_2": float(np.mean((g < 0.5) | (g > 2)))})
+        return pd.Series(
+            {
+                "min": q[0],
+                "q1": q[1],
+                "median": q[2],
+                "q3": q[3],
+                "max": q[4],
+                "mean": float(np.mean(g)),
+                "share_outside_0.5_2": float(np.mean((g < 0.5) | (g > 2))),
+            }
+        )
 
     def summary(self) -> pd.Series:
         """One line per fact: step, method, iterations, convergence, worst margin gap, Kish deff, n_eff."""
         gap = float(self.margins["rel_gap"].abs().max()) if len(self.margins) else 0.0
-        return pd.Series({
-            "step": self.step, "method": self.method, "iterations": self.iterations,
-            "converged": self.converged, "worst_rel_gap": gap, "n": len(self.weights),
-            "sum_weights": float(np.sum(self.weights)), "kish_deff": kish_deff(self.weights),
-            "effective_n": effective_n(self.weights), **{f"g_{k}": v for k, v in self.g_summary().items()},
-        })
+        return pd.Series(
+            {
+                "step": self.step,
+                "method": self.method,
+                "iterations": self.iterations,
+                "converged": self.converged,
+                "worst_rel_gap": gap,
+                "n": len(self.weights),
+                "sum_weights": float(np.sum(self.weights)),
+                "kish_deff": kish_deff(self.weights),
+                "effective_n": effective_n(self.weights),
+                **{f"g_{k}": v for k, v in self.g_summary().items()},
+            }
+        )
 
     def __repr__(self) -> str:
         s = self.summary()
-        return (f"WeightingReport({s['step']}, {s['method']}, iterations={s['iterations']}, "
-                f"converged={s['converged']}, worst_rel_gap={s['worst_rel_gap']:.2e}, "
-                f"kish_deff={s['kish_deff']:.4f}, effective_n={s['effective_n']:.1f})")
+        return (
+            f"WeightingReport({s['step']}, {s['method']}, iterations={s['iterations']}, "
+            f"converged={s['converged']}, worst_rel_gap={s['worst_rel_gap']:.2e}, "
+            f"kish_deff={s['kish_deff']:.4f}, effective_n={s['effective_n']:.1f})"
+        )

@@ -40,13 +40,15 @@ def _sample_weight():
             warnings.simplefilter("ignore")
             from samplics.weighting import SampleWeight
     except ImportError:
-        raise WeightingError("backend='samplics' needs samplics 0.6.1: pip install 'surveykit[samplics]', or use "
-                             "backend='surveykit'.") from None
+        raise WeightingError(
+            "backend='samplics' needs samplics 0.6.1: pip install 'surveykit[samplics]', or use backend='surveykit'."
+        ) from None
     return SampleWeight()
 
 
-def samplics_solver(kind: str, method: str, bounds: tuple[float, float], margins: Any, *, maxit: int = 100,
-                    epsilon: float = 1e-10) -> Solver:
+def samplics_solver(
+    kind: str, method: str, bounds: tuple[float, float], margins: Any, *, maxit: int = 100, epsilon: float = 1e-10
+) -> Solver:
     """A solver ``(X, w, targets) -> CalibrationResult`` whose g-weights samplics computes.
 
     Parameters
@@ -87,19 +89,21 @@ def samplics_solver(kind: str, method: str, bounds: tuple[float, float], margins
     lo, hi = bounds
     numeric = list(getattr(margins, "numeric", []) or [])
     if kind == "calibrate" and method == "logit":
-        raise WeightingError("backend='samplics' has no logit distance; use backend='surveykit' for logit "
-                             "calibration.")
+        raise WeightingError("backend='samplics' has no logit distance; use backend='surveykit' for logit calibration.")
     if np.isfinite(lo) or np.isfinite(hi):
         raise WeightingError(
             f"backend='samplics' cannot bound g-weights (bounds={bounds}): samplics 0.6.1 accepts bounded=True and "
-            "ignores it. Use backend='surveykit' for bounded calibration.")
+            "ignores it. Use backend='surveykit' for bounded calibration."
+        )
     if kind == "poststratify":
         return _poststratify
     if kind == "rake" or (kind == "calibrate" and method == "raking"):
         if numeric:
             raise WeightingError(
                 f"backend='samplics' has no raking distance for numeric margins ({', '.join(map(repr, numeric))}); "
-                "samplics rakes categorical margins only. Use backend='surveykit'.", margin=numeric[0])
+                "samplics rakes categorical margins only. Use backend='surveykit'.",
+                margin=numeric[0],
+            )
         return _ipf(int(maxit), float(epsilon))
     if kind == "calibrate" and method == "linear":
         return _linear
@@ -134,8 +138,9 @@ def _ipf(maxit: int, epsilon: float) -> Solver:
         sw = _sample_weight()
         offsets = np.cumsum([0] + [L for _, L in X.blocks])
         domains = {f"m{b}": codes for b, (codes, _) in enumerate(X.blocks)}
-        control = {f"m{b}": {int(j): float(targets[offsets[b] + j]) for j in range(L)}
-                   for b, (_, L) in enumerate(X.blocks)}
+        control = {
+            f"m{b}": {int(j): float(targets[offsets[b] + j]) for j in range(L)} for b, (_, L) in enumerate(X.blocks)
+        }
 
         def one_pass(wc: np.ndarray) -> np.ndarray:
             # one samplics pass (each margin post-stratified in turn); surveykit's loop and stopping rule
@@ -162,7 +167,8 @@ def _linear(X: CalMatrix, w: np.ndarray, targets: np.ndarray) -> CalibrationResu
     if X.n > MAX_ROWS:
         raise WeightingError(
             f"backend='samplics' would build a {X.n:,} x {X.n:,} matrix (its calibrate forms diag(w)) for "
-            f"{X.n:,} rows with numeric margins; use backend='surveykit' (same weights, no such matrix).")
+            f"{X.n:,} rows with numeric margins; use backend='surveykit' (same weights, no such matrix)."
+        )
     w = np.asarray(w, dtype=np.float64)
     D = X.dense()
     # unit-size columns, redundant ones dropped: the same constraints, a well-posed X'WX for samplics
@@ -171,8 +177,9 @@ def _linear(X: CalMatrix, w: np.ndarray, targets: np.ndarray) -> CalibrationResu
     Ds = D / scale
     keep = _independent_columns(Ds * np.sqrt(np.abs(w))[:, None])
     if keep.size == 0:
-        raise WeightingError("backend='samplics': the calibration variables are all zero where the weights are "
-                             "positive.")
+        raise WeightingError(
+            "backend='samplics': the calibration variables are all zero where the weights are positive."
+        )
     Xk = Ds[:, keep]
     tk = targets[keep] / scale[keep]
     pos = w > 0
@@ -181,8 +188,9 @@ def _linear(X: CalMatrix, w: np.ndarray, targets: np.ndarray) -> CalibrationResu
         new_w = np.zeros_like(w)
         new_w[pos] = sw.calibrate(w[pos], Xk[pos], control={int(j): float(v) for j, v in enumerate(tk)}, scale=1)
     except np.linalg.LinAlgError as exc:
-        raise WeightingError(f"backend='samplics' could not solve the calibration equations ({exc}); use "
-                             "backend='surveykit'.") from None
+        raise WeightingError(
+            f"backend='samplics' could not solve the calibration equations ({exc}); use backend='surveykit'."
+        ) from None
     g = _g_of(new_w, w)
     gap = _gap(X, w, g, targets)
     return CalibrationResult(g, 1, bool(gap < 1e-7), gap, "linear")

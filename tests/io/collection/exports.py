@@ -16,14 +16,44 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-KOBO_MAIN_TAIL = ["_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_status", "_submitted_by",
-                  "__version__", "_tags", "_index"]
-KOBO_REPEAT_TAIL = ["_index", "_parent_table_name", "_parent_index", "_submission__id", "_submission__uuid",
-                    "_submission__submission_time", "_submission__validation_status", "_submission__notes",
-                    "_submission__status", "_submission__submitted_by", "_submission___version__",
-                    "_submission__tags"]
-CENTRAL_TAIL = ["KEY", "SubmitterID", "SubmitterName", "AttachmentsPresent", "AttachmentsExpected", "Status",
-                "ReviewState", "DeviceID", "Edits", "FormVersion"]
+KOBO_MAIN_TAIL = [
+    "_id",
+    "_uuid",
+    "_submission_time",
+    "_validation_status",
+    "_notes",
+    "_status",
+    "_submitted_by",
+    "__version__",
+    "_tags",
+    "_index",
+]
+KOBO_REPEAT_TAIL = [
+    "_index",
+    "_parent_table_name",
+    "_parent_index",
+    "_submission__id",
+    "_submission__uuid",
+    "_submission__submission_time",
+    "_submission__validation_status",
+    "_submission__notes",
+    "_submission__status",
+    "_submission__submitted_by",
+    "_submission___version__",
+    "_submission__tags",
+]
+CENTRAL_TAIL = [
+    "KEY",
+    "SubmitterID",
+    "SubmitterName",
+    "AttachmentsPresent",
+    "AttachmentsExpected",
+    "Status",
+    "ReviewState",
+    "DeviceID",
+    "Edits",
+    "FormVersion",
+]
 ENUMERATORS = ["ana", "beto", "carla", "dora", "eli"]
 
 
@@ -48,9 +78,15 @@ def fieldwork(main: pd.DataFrame, seed: int = 5) -> pd.DataFrame:
     start = pd.Timestamp("2024-03-04 08:00") + pd.to_timedelta(rng.integers(0, 20 * 24 * 60, n), unit="min")
     dur = rng.uniform(20, 60, n).round(2)
     end = start + pd.to_timedelta(dur, unit="min")
-    return pd.DataFrame({"enumerator": np.array(ENUMERATORS, dtype=object)[np.arange(n) % len(ENUMERATORS)],
-                         "start": start, "end": end, "duration_min": dur,
-                         "submitted": end + pd.to_timedelta(5, unit="min")})
+    return pd.DataFrame(
+        {
+            "enumerator": np.array(ENUMERATORS, dtype=object)[np.arange(n) % len(ENUMERATORS)],
+            "start": start,
+            "end": end,
+            "duration_min": dur,
+            "submitted": end + pd.to_timedelta(5, unit="min"),
+        }
+    )
 
 
 class Cols(dict):
@@ -87,7 +123,7 @@ class Form:
             return info.model.name
         path = list(info.group_path)
         if not inside_repeat and info.repeat:  # ODK: groups above the repeat are left out
-            path = path[path.index(info.repeat) + 1:]
+            path = path[path.index(info.repeat) + 1 :]
         return sep.join([*path, info.model.name])
 
     @staticmethod
@@ -117,8 +153,17 @@ class Form:
         table = dict(self.entries(info))
         return " ".join(table[c][labels] for c in codes)
 
-    def columns(self, unit: str, df: pd.DataFrame, *, sep: str | None, labels: str | None, multi: str,
-                split_sep: str = "/", inside_repeat: bool = True) -> "Cols":
+    def columns(
+        self,
+        unit: str,
+        df: pd.DataFrame,
+        *,
+        sep: str | None,
+        labels: str | None,
+        multi: str,
+        split_sep: str = "/",
+        inside_repeat: bool = True,
+    ) -> "Cols":
         """Export columns of one unit: {header: values} (a header may repeat in a labels export)."""
         out = Cols()
         for info in self.units[unit]:
@@ -131,8 +176,10 @@ class Form:
                 if multi in ("both", "details"):
                     for code, label in self.entries(info):
                         ch = f"{h}{split_sep}{label.get(labels, code) if labels else code}"
-                        sel = [None if self.multi_text(info, t, None) is None else
-                               int(str(code) in str(t).split()) for t in text]
+                        sel = [
+                            None if self.multi_text(info, t, None) is None else int(str(code) in str(t).split())
+                            for t in text
+                        ]
                         out[ch] = sel
                 continue
             out[h] = [self.value(info, v, labels) for v in df[name].to_numpy(dtype=object)]
@@ -144,36 +191,60 @@ def _repeat_rows(sim: Any, form: Form) -> dict[str, pd.DataFrame]:
 
 
 # ----------------------------------------------------------------------------------------------------------
-def kobo_tables(sim: Any, *, sep: str | None = "/", labels: str | None = None, multi: str = "both",
-                ) -> dict[str, pd.DataFrame]:
+def kobo_tables(
+    sim: Any,
+    *,
+    sep: str | None = "/",
+    labels: str | None = None,
+    multi: str = "both",
+) -> dict[str, pd.DataFrame]:
     """The sheets of a Kobo export (main sheet named after the form title, one per repeat)."""
     form = Form(sim.questionnaire)
     main = sim.data
     fw = fieldwork(main)
     uuids = uuid_of(main["id_hogar"])
-    cols = {"start": fw["start"].dt.strftime("%Y-%m-%dT%H:%M:%S.000-06:00"),
-            "end": fw["end"].dt.strftime("%Y-%m-%dT%H:%M:%S.000-06:00")}
+    cols = {
+        "start": fw["start"].dt.strftime("%Y-%m-%dT%H:%M:%S.000-06:00"),
+        "end": fw["end"].dt.strftime("%Y-%m-%dT%H:%M:%S.000-06:00"),
+    }
     cols = Cols(cols)
     for k, v in form.columns(form.main, main, sep=sep, labels=labels, multi=multi).items():
         cols[k] = v
     n = len(main)
-    tail = {"_id": np.arange(1000, 1000 + n), "_uuid": uuids,
-            "_submission_time": (fw["submitted"] + pd.Timedelta(hours=6)).dt.strftime("%Y-%m-%dT%H:%M:%S"),
-            "_validation_status": None, "_notes": None, "_status": "submitted_via_web",
-            "_submitted_by": fw["enumerator"], "__version__": "vQ2024", "_tags": None, "_index": np.arange(1, n + 1)}
+    tail = {
+        "_id": np.arange(1000, 1000 + n),
+        "_uuid": uuids,
+        "_submission_time": (fw["submitted"] + pd.Timedelta(hours=6)).dt.strftime("%Y-%m-%dT%H:%M:%S"),
+        "_validation_status": None,
+        "_notes": None,
+        "_status": "submitted_via_web",
+        "_submitted_by": fw["enumerator"],
+        "__version__": "vQ2024",
+        "_tags": None,
+        "_index": np.arange(1, n + 1),
+    }
     sheets = {"main": _frame({**cols, **tail})}
     pos_of_main = pd.Index(main["id_hogar"])
     for r, table in _repeat_rows(sim, form).items():
         rc = form.columns(r, table, sep=sep, labels=labels, multi=multi)
         ppos = pos_of_main.get_indexer(table["id_hogar"])
         m = len(table)
-        rtail = {"_index": np.arange(1, m + 1), "_parent_table_name": sim.questionnaire.title.get(
-                 sim.questionnaire.main_language, "main")[:31] if form.units else "main",
-                 "_parent_index": ppos + 1, "_submission__id": 1000 + ppos, "_submission__uuid": uuids[ppos],
-                 "_submission__submission_time": tail["_submission_time"].to_numpy()[ppos],
-                 "_submission__validation_status": None, "_submission__notes": None,
-                 "_submission__status": "submitted_via_web", "_submission__submitted_by":
-                 fw["enumerator"].to_numpy()[ppos], "_submission___version__": "vQ2024", "_submission__tags": None}
+        rtail = {
+            "_index": np.arange(1, m + 1),
+            "_parent_table_name": sim.questionnaire.title.get(sim.questionnaire.main_language, "main")[:31]
+            if form.units
+            else "main",
+            "_parent_index": ppos + 1,
+            "_submission__id": 1000 + ppos,
+            "_submission__uuid": uuids[ppos],
+            "_submission__submission_time": tail["_submission_time"].to_numpy()[ppos],
+            "_submission__validation_status": None,
+            "_submission__notes": None,
+            "_submission__status": "submitted_via_web",
+            "_submission__submitted_by": fw["enumerator"].to_numpy()[ppos],
+            "_submission___version__": "vQ2024",
+            "_submission__tags": None,
+        }
         sheets[r] = _frame({**rc, **rtail})
     return sheets
 
@@ -187,8 +258,9 @@ def write_kobo_xlsx(sim: Any, path: Path, **kw: Any) -> Path:
     import re
 
     # Excel sheet names: at most 31 characters, none of []:*?/\
-    title = re.sub(r"[\[\]:*?/\\]", "", sim.questionnaire.title.get(sim.questionnaire.main_language,
-                                                                    sim.questionnaire.id))[:31]
+    title = re.sub(
+        r"[\[\]:*?/\\]", "", sim.questionnaire.title.get(sim.questionnaire.main_language, sim.questionnaire.id)
+    )[:31]
     for name, df in sheets.items():
         ws = wb.create_sheet(title if name == "main" else name[:31])
         ws.append(list(df.columns))
@@ -210,8 +282,14 @@ def _cells(values: pd.Series) -> list[str]:
         return np.where(np.isnan(v), "<c/>", "<c><v>" + text.astype(str) + "</v></c>").tolist()
     obj = values.astype(object)
     present = obj.notna().to_numpy()
-    txt = obj.where(present, "").astype(str).str.replace("&", "&amp;").str.replace("<", "&lt;") \
-        .str.replace(">", "&gt;").to_numpy(dtype=object)
+    txt = (
+        obj.where(present, "")
+        .astype(str)
+        .str.replace("&", "&amp;")
+        .str.replace("<", "&lt;")
+        .str.replace(">", "&gt;")
+        .to_numpy(dtype=object)
+    )
     return np.where(present, '<c t="inlineStr"><is><t>' + txt + "</t></is></c>", "<c/>").tolist()
 
 
@@ -220,28 +298,55 @@ def write_xlsx_fast(sheets: dict[str, pd.DataFrame], path: Path, chunk: int = 10
     rows, where openpyxl's cell-by-cell writer takes many minutes. Headers may repeat."""
     names = list(sheets)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as z:
-        z.writestr("[Content_Types].xml", _XML_HEAD + (
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-            'spreadsheetml.sheet.main+xml"/>' + "".join(
-                f'<Override PartName="/xl/worksheets/sheet{i + 1}.xml" ContentType="application/vnd.'
-                'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' for i in range(len(names)))
-            + "</Types>"))
-        z.writestr("_rels/.rels", _XML_HEAD + (
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-            'officeDocument" Target="xl/workbook.xml"/></Relationships>'))
-        z.writestr("xl/workbook.xml", _XML_HEAD + (
-            f'<workbook {_NS} xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            "<sheets>" + "".join(f'<sheet name="{n}" sheetId="{i + 1}" r:id="rId{i + 1}"/>'
-                                 for i, n in enumerate(names)) + "</sheets></workbook>"))
-        z.writestr("xl/_rels/workbook.xml.rels", _XML_HEAD + (
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' + "".join(
-                f'<Relationship Id="rId{i + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-                f'relationships/worksheet" Target="worksheets/sheet{i + 1}.xml"/>' for i in range(len(names)))
-            + "</Relationships>"))
+        z.writestr(
+            "[Content_Types].xml",
+            _XML_HEAD
+            + (
+                '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                '<Default Extension="xml" ContentType="application/xml"/>'
+                '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+                'spreadsheetml.sheet.main+xml"/>'
+                + "".join(
+                    f'<Override PartName="/xl/worksheets/sheet{i + 1}.xml" ContentType="application/vnd.'
+                    'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                    for i in range(len(names))
+                )
+                + "</Types>"
+            ),
+        )
+        z.writestr(
+            "_rels/.rels",
+            _XML_HEAD
+            + (
+                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                'officeDocument" Target="xl/workbook.xml"/></Relationships>'
+            ),
+        )
+        z.writestr(
+            "xl/workbook.xml",
+            _XML_HEAD
+            + (
+                f'<workbook {_NS} xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+                "<sheets>"
+                + "".join(f'<sheet name="{n}" sheetId="{i + 1}" r:id="rId{i + 1}"/>' for i, n in enumerate(names))
+                + "</sheets></workbook>"
+            ),
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            _XML_HEAD
+            + (
+                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                + "".join(
+                    f'<Relationship Id="rId{i + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    f'relationships/worksheet" Target="worksheets/sheet{i + 1}.xml"/>'
+                    for i in range(len(names))
+                )
+                + "</Relationships>"
+            ),
+        )
         for i, name in enumerate(names):
             df = sheets[name]
             with z.open(f"xl/worksheets/sheet{i + 1}.xml", "w", force_zip64=True) as fh:
@@ -252,7 +357,7 @@ def write_xlsx_fast(sheets: dict[str, pd.DataFrame], path: Path, chunk: int = 10
                 head = pd.Series([str(c) for c in df.columns], dtype=object)
                 fh.write(("<row>" + "".join(_cells(head)) + "</row>").encode())
                 for start in range(0, len(df), chunk):
-                    part = df.iloc[start:start + chunk]
+                    part = df.iloc[start : start + chunk]
                     cols = [_cells(part.iloc[:, j]) for j in range(part.shape[1])]
                     fh.write("".join("<row>" + "".join(r) + "</row>" for r in zip(*cols)).encode())
                 fh.write(b"</sheetData></worksheet>")
@@ -264,16 +369,24 @@ def write_kobo_xlsx_fast(sim: Any, path: Path, **kw: Any) -> Path:
     import re
 
     sheets = kobo_tables(sim, **kw)
-    title = re.sub(r"[\[\]:*?/\\]", "", sim.questionnaire.title.get(sim.questionnaire.main_language,
-                                                                    sim.questionnaire.id))[:31] or "main"
+    title = (
+        re.sub(r"[\[\]:*?/\\]", "", sim.questionnaire.title.get(sim.questionnaire.main_language, sim.questionnaire.id))[
+            :31
+        ]
+        or "main"
+    )
     return write_xlsx_fast({(title if k == "main" else k[:31]): v for k, v in sheets.items()}, path)
 
 
 def _rows(df: pd.DataFrame) -> Iterator[list[Any]]:
     cols = [df.iloc[:, j].to_numpy(dtype=object) for j in range(df.shape[1])]
     for i in range(len(df)):
-        yield [None if (isinstance(c[i], float) and np.isnan(c[i])) else
-               (int(c[i]) if isinstance(c[i], np.integer) else c[i]) for c in cols]
+        yield [
+            None
+            if (isinstance(c[i], float) and np.isnan(c[i]))
+            else (int(c[i]) if isinstance(c[i], np.integer) else c[i])
+            for c in cols
+        ]
 
 
 def write_kobo_csv_zip(sim: Any, path: Path, **kw: Any) -> Path:
@@ -293,15 +406,27 @@ def write_central_zip(sim: Any, path: Path, *, split: bool = False) -> Path:
     main = sim.data
     fw = fieldwork(main)
     keys = np.array(["uuid:" + u for u in uuid_of(main["id_hogar"])], dtype=object)
-    cols: dict[str, Any] = {"SubmissionDate": (fw["submitted"] + pd.Timedelta(hours=6)).dt.strftime(
-        "%Y-%m-%dT%H:%M:%S.000Z")}
+    cols: dict[str, Any] = {
+        "SubmissionDate": (fw["submitted"] + pd.Timedelta(hours=6)).dt.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    }
     cols["start"] = fw["start"].dt.strftime("%Y-%m-%dT%H:%M:%S.000-06:00")
     cols["end"] = fw["end"].dt.strftime("%Y-%m-%dT%H:%M:%S.000-06:00")
     cols.update(form.columns(form.main, main, sep="-", labels=None, multi="both" if split else "summary"))
     cols["meta-instanceID"] = keys
-    cols.update({"KEY": keys, "SubmitterID": 5, "SubmitterName": fw["enumerator"], "AttachmentsPresent": 0,
-                 "AttachmentsExpected": 0, "Status": None, "ReviewState": None, "DeviceID": None, "Edits": 0,
-                 "FormVersion": "2024.1"})
+    cols.update(
+        {
+            "KEY": keys,
+            "SubmitterID": 5,
+            "SubmitterName": fw["enumerator"],
+            "AttachmentsPresent": 0,
+            "AttachmentsExpected": 0,
+            "Status": None,
+            "ReviewState": None,
+            "DeviceID": None,
+            "Edits": 0,
+            "FormVersion": "2024.1",
+        }
+    )
     for r in form.units:
         if r != form.main:
             cols[f"SET-OF-{r}"] = keys + f"/{r}"
@@ -309,13 +434,17 @@ def write_central_zip(sim: Any, path: Path, *, split: bool = False) -> Path:
         z.writestr(f"{q.id}.csv", pd.DataFrame(cols).to_csv(index=False))
         pos_of_main = pd.Index(main["id_hogar"])
         for r, table in _repeat_rows(sim, form).items():
-            rc = form.columns(r, table, sep="-", labels=None, multi="both" if split else "summary",
-                              inside_repeat=False)
+            rc = form.columns(r, table, sep="-", labels=None, multi="both" if split else "summary", inside_repeat=False)
             ppos = pos_of_main.get_indexer(table["id_hogar"])
             pkey = keys[ppos]
             inst = table[f"id_{r}"].to_numpy().astype(int)
-            rc.update({"PARENT_KEY": pkey, "KEY": [f"{p}/{r}[{i}]" for p, i in zip(pkey, inst)],
-                       f"SET-OF-{r}": pkey + f"/{r}"})
+            rc.update(
+                {
+                    "PARENT_KEY": pkey,
+                    "KEY": [f"{p}/{r}[{i}]" for p, i in zip(pkey, inst)],
+                    f"SET-OF-{r}": pkey + f"/{r}",
+                }
+            )
             z.writestr(f"{q.id}-{r}.csv", pd.DataFrame(rc).to_csv(index=False))
     return path
 
@@ -337,39 +466,79 @@ def suso_tables(sim: Any) -> dict[str, pd.DataFrame]:
                 text = df[name].to_numpy(dtype=object)
                 for code, _label in form.entries(info):
                     cname = f"{name}__n{-code}" if isinstance(code, int) and code < 0 else f"{name}__{code}"
-                    out[cname] = [np.nan if form.multi_text(info, t, None) is None else
-                                  float(str(code) in str(t).split()) for t in text]
+                    out[cname] = [
+                        np.nan if form.multi_text(info, t, None) is None else float(str(code) in str(t).split())
+                        for t in text
+                    ]
                 continue
             vals = df[name]
-            out[name] = vals.to_numpy() if info.value_type() == "numeric" else \
-                vals.astype(object).where(vals.notna(), None).to_numpy(dtype=object)
+            out[name] = (
+                vals.to_numpy()
+                if info.value_type() == "numeric"
+                else vals.astype(object).where(vals.notna(), None).to_numpy(dtype=object)
+            )
         return out
 
     n = len(main)
-    files = {q.id: pd.DataFrame({"interview__key": ikey, "interview__id": iid, **body(form.main, main),
-                                 "sssys_irnd": np.linspace(0, 1, n), "has__errors": 0, "interview__status": 100,
-                                 "assignment__id": np.arange(1, n + 1)})}
+    files = {
+        q.id: pd.DataFrame(
+            {
+                "interview__key": ikey,
+                "interview__id": iid,
+                **body(form.main, main),
+                "sssys_irnd": np.linspace(0, 1, n),
+                "has__errors": 0,
+                "interview__status": 100,
+                "assignment__id": np.arange(1, n + 1),
+            }
+        )
+    }
     pos_of_main = pd.Index(main["id_hogar"])
     for r, table in _repeat_rows(sim, form).items():
         ppos = pos_of_main.get_indexer(table["id_hogar"])
-        files[r] = pd.DataFrame({f"{r}__id": table[f"id_{r}"].to_numpy(dtype=float), **body(r, table),
-                                 "interview__key": ikey[ppos], "interview__id": iid[ppos]})
+        files[r] = pd.DataFrame(
+            {
+                f"{r}__id": table[f"id_{r}"].to_numpy(dtype=float),
+                **body(r, table),
+                "interview__key": ikey[ppos],
+                "interview__id": iid[ppos],
+            }
+        )
     dur = fw["duration_min"].to_numpy()
-    files["interview__diagnostics"] = pd.DataFrame({
-        "interview__key": ikey, "interview__id": iid, "interview__status": 100, "responsible": fw["enumerator"],
-        "interviewers": 1, "rejections__sup": 0, "rejections__hq": 0, "entities__errors": 0,
-        "questions__comments": 0,
-        "interview__duration": [f"{int(d // 1440):02d}.{int(d // 60) % 24:02d}:{int(d) % 60:02d}:"
-                                f"{int(round((d % 1) * 60)):02d}" for d in dur]})
-    files["interview__actions"] = pd.DataFrame({
-        "interview__key": np.repeat(ikey, 2), "interview__id": np.repeat(iid, 2),
-        "date": np.ravel(np.column_stack([fw["start"].dt.strftime("%Y-%m-%d"),
-                                          fw["submitted"].dt.strftime("%Y-%m-%d")])),
-        "time": np.ravel(np.column_stack([fw["start"].dt.strftime("%H:%M:%S"),
-                                          fw["submitted"].dt.strftime("%H:%M:%S")])),
-        "action": np.tile([2, 3], n), "originator": np.repeat(fw["enumerator"].to_numpy(dtype=object), 2),
-        "role": 1, "responsible__name": np.repeat(fw["enumerator"].to_numpy(dtype=object), 2),
-        "responsible__role": 1})
+    files["interview__diagnostics"] = pd.DataFrame(
+        {
+            "interview__key": ikey,
+            "interview__id": iid,
+            "interview__status": 100,
+            "responsible": fw["enumerator"],
+            "interviewers": 1,
+            "rejections__sup": 0,
+            "rejections__hq": 0,
+            "entities__errors": 0,
+            "questions__comments": 0,
+            "interview__duration": [
+                f"{int(d // 1440):02d}.{int(d // 60) % 24:02d}:{int(d) % 60:02d}:{int(round((d % 1) * 60)):02d}"
+                for d in dur
+            ],
+        }
+    )
+    files["interview__actions"] = pd.DataFrame(
+        {
+            "interview__key": np.repeat(ikey, 2),
+            "interview__id": np.repeat(iid, 2),
+            "date": np.ravel(
+                np.column_stack([fw["start"].dt.strftime("%Y-%m-%d"), fw["submitted"].dt.strftime("%Y-%m-%d")])
+            ),
+            "time": np.ravel(
+                np.column_stack([fw["start"].dt.strftime("%H:%M:%S"), fw["submitted"].dt.strftime("%H:%M:%S")])
+            ),
+            "action": np.tile([2, 3], n),
+            "originator": np.repeat(fw["enumerator"].to_numpy(dtype=object), 2),
+            "role": 1,
+            "responsible__name": np.repeat(fw["enumerator"].to_numpy(dtype=object), 2),
+            "responsible__role": 1,
+        }
+    )
     return files
 
 

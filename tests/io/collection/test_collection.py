@@ -51,11 +51,16 @@ def assert_same(units, direct, sim, q):
         assert [c for c in cols if c not in df.columns] == []
         assert len(df) == len(want)
         for c in cols:
-            pd.testing.assert_series_equal(_norm(df[c]).reset_index(drop=True), _norm(want[c]).reset_index(drop=True),
-                                           check_names=False, obj=f"{unit}.{c}")
+            pd.testing.assert_series_equal(
+                _norm(df[c]).reset_index(drop=True),
+                _norm(want[c]).reset_index(drop=True),
+                check_names=False,
+                obj=f"{unit}.{c}",
+            )
         ids = sim.tables()[unit]["id_hogar"]
-        assert df["interview_id"].tolist() == list(ex.uuid_of(ids)) or \
-            df["interview_id"].tolist() == list(ex.suso_key(ids))
+        assert df["interview_id"].tolist() == list(ex.uuid_of(ids)) or df["interview_id"].tolist() == list(
+            ex.suso_key(ids)
+        )
         if unit != (q.unit or "main"):
             assert df[f"id_{unit}"].tolist() == sim.repeats[unit][f"id_{unit}"].astype(float).tolist()
 
@@ -78,8 +83,12 @@ def test_export_reads_to_the_direct_path(case, sim, direct, q, tmp_path):
     write, name, kw = CASES[case]
     path = write(sim, tmp_path / name, **kw)
     units = sk.read_collection(path, q, progress=False)
-    assert units.tool == {"kobo": "kobo", "odk": "odk", "surveysolutions": "surveysolutions"}[case.split("_")[0]
-                                                                                               .replace("odk", "odk")]
+    assert (
+        units.tool
+        == {"kobo": "kobo", "odk": "odk", "surveysolutions": "surveysolutions"}[
+            case.split("_")[0].replace("odk", "odk")
+        ]
+    )
     assert units.problems.empty, units.problems.head().to_string()
     assert units.unmapped == {"person": [], "incidentes": []}
     assert_same(units, direct, sim, q)
@@ -91,10 +100,10 @@ def test_export_reads_to_the_direct_path(case, sim, direct, q, tmp_path):
     want = (fw["submitted"] + pd.Timedelta(hours=6)).dt.floor("s")
     got = main["submission_time"].dt.floor("s")
     if case.startswith("surveysolutions"):
-        want = fw["submitted"].dt.floor("s")   # Survey Solutions actions carry the server's clock
+        want = fw["submitted"].dt.floor("s")  # Survey Solutions actions carry the server's clock
     assert (got.to_numpy() == want.to_numpy()).all()
     np.testing.assert_allclose(main["duration_min"], fw["duration_min"], atol=0.02)
-    assert len(units.check()) == 0   # check_microdata of the units: the simulated data break no rule
+    assert len(units.check()) == 0  # check_microdata of the units: the simulated data break no rule
 
 
 def test_paradata_read_and_summarised(sim, q, tmp_path):
@@ -105,8 +114,9 @@ def test_paradata_read_and_summarised(sim, q, tmp_path):
     fw = ex.fieldwork(sim.data)
     e = s["enumerators"].set_index("enumerator")
     assert e["interviews"].to_dict() == fw["enumerator"].value_counts().to_dict()
-    np.testing.assert_allclose(e["median_duration_min"], fw.groupby("enumerator")["duration_min"].median()
-                               .reindex(e.index), atol=0.02)
+    np.testing.assert_allclose(
+        e["median_duration_min"], fw.groupby("enumerator")["duration_min"].median().reindex(e.index), atol=0.02
+    )
     per_day = s["per_day"]
     assert per_day["interviews"].sum() == len(sim.data)
     qs = s["questions"]
@@ -118,10 +128,14 @@ def test_paradata_read_and_summarised(sim, q, tmp_path):
 
 
 def test_outlier_enumerator_flagged(q):
-    main = pd.DataFrame({"interview_id": [f"i{i}" for i in range(60)],
-                         "enumerator": np.repeat(["a", "b", "c", "d", "e", "f"], 10),
-                         "submission_time": pd.Timestamp("2024-03-01"),
-                         "duration_min": np.r_[np.full(50, 40.0) + np.arange(50) % 5, np.full(10, 6.0)]})
+    main = pd.DataFrame(
+        {
+            "interview_id": [f"i{i}" for i in range(60)],
+            "enumerator": np.repeat(["a", "b", "c", "d", "e", "f"], 10),
+            "submission_time": pd.Timestamp("2024-03-01"),
+            "duration_min": np.r_[np.full(50, 40.0) + np.arange(50) % 5, np.full(10, 6.0)],
+        }
+    )
     out = sk.paradata_summary({"person": main}, q)["outliers"]
     assert out[["enumerator", "metric"]].values.tolist() == [["f", "median_duration_min"]]
 
@@ -132,8 +146,10 @@ def test_other_shipped_questionnaires(name, tmp_path):
     q = sk.load_questionnaire(ROOT / "questionnaires" / f"{name}.yaml")
     sim = sk.simulate(q, seed=5, frame=el_salvador_frame(psus=60), households_per_psu=3, layout="both")
     direct = {u: sk.read_microdata(p, user_missing="keep") for u, p in sim.write(tmp_path / "d", "sav").items()}
-    for path in (ex.write_kobo_xlsx(sim, tmp_path / "k.xlsx", labels="es", sep=None),
-                 ex.write_suso_zip(sim, tmp_path / "s.zip")):
+    for path in (
+        ex.write_kobo_xlsx(sim, tmp_path / "k.xlsx", labels="es", sep=None),
+        ex.write_suso_zip(sim, tmp_path / "s.zip"),
+    ):
         units = sk.read_collection(path, q, progress=False)
         assert units.problems.empty
         assert_same(units, direct, sim, q)
@@ -143,8 +159,16 @@ def test_paradata_cli(sim, q, tmp_path, capsys):
     from surveykit.cli import main
 
     path = ex.write_suso_zip(sim, tmp_path / "s.zip")
-    code = main(["paradata", str(path), "-q", str(ROOT / "questionnaires" / "victimization.yaml"),
-                 "--out", str(tmp_path / "p.xlsx")])
+    code = main(
+        [
+            "paradata",
+            str(path),
+            "-q",
+            str(ROOT / "questionnaires" / "victimization.yaml"),
+            "--out",
+            str(tmp_path / "p.xlsx"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code in (0, 1)
     assert f"{len(sim.data):,} interviews by 5 enumerators" in out

@@ -15,5 +15,12 @@ from .paradata import paradata_summary
 from .read import TOOLS, Collection, detect_tool, read_collection
 from .rules import COLLECTION_RULES
 
-__all__ = ["read_collection", "Collection", "detect_tool", "paradata_summary", "TOOLS", "PROBLEM_KINDS",
-           "COLLECTION_RULES"]
+__all__ = [
+    "read_collection",
+    "Collection",
+    "detect_tool",
+    "paradata_summary",
+    "TOOLS",
+    "PROBLEM_KINDS",
+    "COLLECTION_RULES",
+]

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Cells", "unit_frame", "link_problem"]
 
+
 # ================================================================================================
 # cells -> codes
 # ================================================================================================
@@ -30,7 +31,7 @@ class Cells:
 
     unanswered_number: float | None = None
     unanswered_text: str | None = None
-    split_selected: str = "binary"   # "positive": any value > 0 is selected (SuSo ordered multi-selects)
+    split_selected: str = "binary"  # "positive": any value > 0 is selected (SuSo ordered multi-selects)
     unanswered_kind: str = "no_answer"  # the missing-code kind an enabled-but-unanswered question takes
 
 
@@ -44,8 +45,16 @@ def _take(codes: np.ndarray, mapped: list[Any], fill: Any = np.nan, dtype: Any =
     return arr[codes]  # -1 (missing) takes the last element, the fill
 
 
-def unit_frame(raw: pd.DataFrame, plan: Plan, fm: FormMap, problems: Problems, *, source_rows: np.ndarray,
-               row_labels: np.ndarray, cells: Cells | None = None) -> pd.DataFrame:
+def unit_frame(
+    raw: pd.DataFrame,
+    plan: Plan,
+    fm: FormMap,
+    problems: Problems,
+    *,
+    source_rows: np.ndarray,
+    row_labels: np.ndarray,
+    cells: Cells | None = None,
+) -> pd.DataFrame:
     """The questionnaire's columns of one chunk of an export table (codes, 0/1 select_multiple)."""
     cells = cells or Cells()
     unit = plan.unit
@@ -69,8 +78,15 @@ def _no_answer_code(info: QuestionInfo, kind: str = "no_answer") -> Any:
     return None
 
 
-def _unanswered(col: pd.Series, info: QuestionInfo, plan: Plan, problems: Problems, source_rows: np.ndarray,
-                row_labels: np.ndarray, cells: Cells) -> tuple[pd.Series, np.ndarray]:
+def _unanswered(
+    col: pd.Series,
+    info: QuestionInfo,
+    plan: Plan,
+    problems: Problems,
+    source_rows: np.ndarray,
+    row_labels: np.ndarray,
+    cells: Cells,
+) -> tuple[pd.Series, np.ndarray]:
     """Survey Solutions' -999999999 / ##N/A## (asked, not answered) -> the question's no_answer code, or
     NaN with a reported problem (blank stays blank: skipped)."""
     mask = np.zeros(len(col), dtype=bool)
@@ -100,8 +116,16 @@ def _unanswered(col: pd.Series, info: QuestionInfo, plan: Plan, problems: Proble
     return col, mask
 
 
-def _single(col: pd.Series, info: QuestionInfo, plan: Plan, fm: FormMap, problems: Problems, source_rows: np.ndarray,
-            row_labels: np.ndarray, cells: Cells) -> Any:
+def _single(
+    col: pd.Series,
+    info: QuestionInfo,
+    plan: Plan,
+    fm: FormMap,
+    problems: Problems,
+    source_rows: np.ndarray,
+    row_labels: np.ndarray,
+    cells: Cells,
+) -> Any:
     name = info.model.name
     header = plan.questions[name]
     col, _ = _unanswered(col, info, plan, problems, source_rows, row_labels, cells)
@@ -114,9 +138,16 @@ def _single(col: pd.Series, info: QuestionInfo, plan: Plan, fm: FormMap, problem
         bad_u = [i for i, (u, m) in enumerate(zip(uniq, mapped)) if m is None and u != ""]
         if bad_u:
             bad = np.isin(codes, bad_u)
-            problems.add(plan.unit, "unknown_code", f"{header!r}: not a code or label of the choice list of "
-                         f"{name!r}", column=header, question=name, rows=row_labels[bad],
-                         source_rows=source_rows[bad], values=col.to_numpy(dtype=object)[bad])
+            problems.add(
+                plan.unit,
+                "unknown_code",
+                f"{header!r}: not a code or label of the choice list of {name!r}",
+                column=header,
+                question=name,
+                rows=row_labels[bad],
+                source_rows=source_rows[bad],
+                values=col.to_numpy(dtype=object)[bad],
+            )
             raw = col.to_numpy(dtype=object)
             vals = _take(codes, [m if m is not None else None for m in mapped], None, object)
             vals[bad] = raw[bad]  # kept as found: check_microdata reports it as a choice problem too
@@ -132,9 +163,16 @@ def _single(col: pd.Series, info: QuestionInfo, plan: Plan, fm: FormMap, problem
         vals = pd.to_numeric(obj.where(present, None), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         bad = present & np.isnan(vals)
         if bad.any():
-            problems.add(plan.unit, "not_a_number", f"{header!r}: {name!r} is a number; this is not",
-                         column=header, question=name, rows=row_labels[bad], source_rows=source_rows[bad],
-                         values=obj.to_numpy(dtype=object)[bad])
+            problems.add(
+                plan.unit,
+                "not_a_number",
+                f"{header!r}: {name!r} is a number; this is not",
+                column=header,
+                question=name,
+                rows=row_labels[bad],
+                source_rows=source_rows[bad],
+                values=obj.to_numpy(dtype=object)[bad],
+            )
             vals = vals.astype(object)
             vals[bad] = obj.to_numpy(dtype=object)[bad]
         return vals
@@ -145,16 +183,24 @@ def _single(col: pd.Series, info: QuestionInfo, plan: Plan, fm: FormMap, problem
         parsed = pd.to_datetime(obj, errors="coerce", format="mixed")
         bad = (parsed.isna() & obj.notna()).to_numpy(dtype=bool)
         if bad.any():
-            problems.add(plan.unit, "not_a_date", f"{header!r}: {name!r} is a date; this is not", column=header,
-                         question=name, rows=row_labels[bad], source_rows=source_rows[bad],
-                         values=obj.to_numpy(dtype=object)[bad])
+            problems.add(
+                plan.unit,
+                "not_a_date",
+                f"{header!r}: {name!r} is a date; this is not",
+                column=header,
+                question=name,
+                rows=row_labels[bad],
+                source_rows=source_rows[bad],
+                values=obj.to_numpy(dtype=object)[bad],
+            )
         return parsed.dt.normalize().to_numpy() if vtype == "date" else parsed.to_numpy()
     codes, uniq = _factor(col)
     return _take(codes, [u if u != "" else None for u in uniq], None, object)
 
 
-def _split_block(raw: pd.DataFrame, headers: dict[Any, str], codes: list[Any], cells: Cells
-                 ) -> tuple[np.ndarray, np.ndarray, list[tuple[str, np.ndarray]]]:
+def _split_block(
+    raw: pd.DataFrame, headers: dict[Any, str], codes: list[Any], cells: Cells
+) -> tuple[np.ndarray, np.ndarray, list[tuple[str, np.ndarray]]]:
     """0/1 matrix (NaN: empty), unanswered rows, and bad cells per header from split columns."""
     n = len(raw)
     block = np.full((n, len(codes)), np.nan)
@@ -165,9 +211,16 @@ def _split_block(raw: pd.DataFrame, headers: dict[Any, str], codes: list[Any], c
         if h is None:
             continue
         col = raw[h]
-        num = col.to_numpy(dtype=float, na_value=np.nan) if pd.api.types.is_numeric_dtype(col.dtype) else \
-            pd.to_numeric(col.astype(object).map(lambda v: {"True": 1, "False": 0, "": None}.get(v, v)
-                                                 if isinstance(v, str) else v), errors="coerce").to_numpy(float)
+        num = (
+            col.to_numpy(dtype=float, na_value=np.nan)
+            if pd.api.types.is_numeric_dtype(col.dtype)
+            else pd.to_numeric(
+                col.astype(object).map(
+                    lambda v: {"True": 1, "False": 0, "": None}.get(v, v) if isinstance(v, str) else v
+                ),
+                errors="coerce",
+            ).to_numpy(float)
+        )
         if cells.unanswered_number is not None:
             un = num == cells.unanswered_number
             unanswered |= un
@@ -182,8 +235,16 @@ def _split_block(raw: pd.DataFrame, headers: dict[Any, str], codes: list[Any], c
     return block, unanswered, bad
 
 
-def _select_multiple(raw: pd.DataFrame, info: QuestionInfo, plan: Plan, fm: FormMap, problems: Problems,
-                     source_rows: np.ndarray, row_labels: np.ndarray, cells: Cells) -> dict[str, np.ndarray]:
+def _select_multiple(
+    raw: pd.DataFrame,
+    info: QuestionInfo,
+    plan: Plan,
+    fm: FormMap,
+    problems: Problems,
+    source_rows: np.ndarray,
+    row_labels: np.ndarray,
+    cells: Cells,
+) -> dict[str, np.ndarray]:
     name = info.model.name
     subst = info.choice_codes()
     missing = [m.code for m in info.missing]
@@ -222,26 +283,46 @@ def _select_multiple(raw: pd.DataFrame, info: QuestionInfo, plan: Plan, fm: Form
         text_bad = np.isin(fcodes, bad_u) if bad_u else np.zeros(n, dtype=bool)
         if bad_u:
             bad = np.isin(fcodes, bad_u)
-            problems.add(plan.unit, "unknown_code", f"{header!r}: a choice not in the list of {name!r}",
-                         column=header, question=name, rows=row_labels[bad], source_rows=source_rows[bad],
-                         values=col.to_numpy(dtype=object)[bad])
+            problems.add(
+                plan.unit,
+                "unknown_code",
+                f"{header!r}: a choice not in the list of {name!r}",
+                column=header,
+                question=name,
+                rows=row_labels[bad],
+                source_rows=source_rows[bad],
+                values=col.to_numpy(dtype=object)[bad],
+            )
     split_block = None
     split_unanswered = np.zeros(n, dtype=bool)
     if name in plan.splits:
         split_block, split_unanswered, bad_cells = _split_block(raw, plan.splits[name], allcodes, cells)
         for h, wrong in bad_cells:
-            problems.add(plan.unit, "split_value", f"{h!r}: a choice column of {name!r} holds something other "
-                         "than 0 or 1", column=h, question=name, rows=row_labels[wrong],
-                         source_rows=source_rows[wrong], values=raw[h].to_numpy(dtype=object)[wrong])
+            problems.add(
+                plan.unit,
+                "split_value",
+                f"{h!r}: a choice column of {name!r} holds something other than 0 or 1",
+                column=h,
+                question=name,
+                rows=row_labels[wrong],
+                source_rows=source_rows[wrong],
+                values=raw[h].to_numpy(dtype=object)[wrong],
+            )
         absent = [c for c in allcodes if c not in plan.splits[name] and c in subst]
         if absent and text_block is None:
-            problems.add(plan.unit, "no_column", f"choices {absent} of {name!r} have no column in the export",
-                         question=name)
+            problems.add(
+                plan.unit, "no_column", f"choices {absent} of {name!r} have no column in the export", question=name
+            )
         if split_unanswered.any() and _no_answer_code(info, cells.unanswered_kind) is None:
-            problems.add(plan.unit, "unanswered", f"{name!r} was asked but not answered (Survey Solutions "
-                         f"-999999999); the questionnaire has no {cells.unanswered_kind!r} missing code for it",
-                         question=name, rows=row_labels[split_unanswered],
-                         source_rows=source_rows[split_unanswered])
+            problems.add(
+                plan.unit,
+                "unanswered",
+                f"{name!r} was asked but not answered (Survey Solutions "
+                f"-999999999); the questionnaire has no {cells.unanswered_kind!r} missing code for it",
+                question=name,
+                rows=row_labels[split_unanswered],
+                source_rows=source_rows[split_unanswered],
+            )
     if text_block is not None and split_block is not None:
         have = [j for j, c in enumerate(allcodes) if c in plan.splits[name]]
         a, b = text_block[:, have], split_block[:, have]
@@ -249,10 +330,16 @@ def _select_multiple(raw: pd.DataFrame, info: QuestionInfo, plan: Plan, fm: Form
         differ = ((a != b) & ~both_nan).any(axis=1) & ~text_bad  # a bad code is reported once, above
         if differ.any():
             header = plan.questions[name]
-            problems.add(plan.unit, "select_multiple_disagree",
-                         f"{header!r} and its choice columns disagree on {name!r}; the text column is used",
-                         column=header, question=name, rows=row_labels[differ], source_rows=source_rows[differ],
-                         values=raw[header].to_numpy(dtype=object)[differ])
+            problems.add(
+                plan.unit,
+                "select_multiple_disagree",
+                f"{header!r} and its choice columns disagree on {name!r}; the text column is used",
+                column=header,
+                question=name,
+                rows=row_labels[differ],
+                source_rows=source_rows[differ],
+                values=raw[header].to_numpy(dtype=object)[differ],
+            )
     block = text_block if text_block is not None else split_block
     if block is None:
         block = np.full((n, len(allcodes)), np.nan)
@@ -265,17 +352,27 @@ def _select_multiple(raw: pd.DataFrame, info: QuestionInfo, plan: Plan, fm: Form
         chosen_miss = block[:, miss_j] == 1.0
         any_miss = chosen_miss.any(axis=1)
         if any_miss.any():
-            subst_any = (block[:, :len(subst)] == 1.0).any(axis=1) if subst else np.zeros(n, dtype=bool)
+            subst_any = (block[:, : len(subst)] == 1.0).any(axis=1) if subst else np.zeros(n, dtype=bool)
             mixed = any_miss & (subst_any | (chosen_miss.sum(axis=1) > 1))
             if mixed.any():
-                problems.add(plan.unit, "missing_code_mixed", f"{name!r}: a missing code is selected together "
-                             "with other choices; the choices are kept and the missing code dropped",
-                             column=plan.questions.get(name, ""), question=name, rows=row_labels[mixed],
-                             source_rows=source_rows[mixed])
+                problems.add(
+                    plan.unit,
+                    "missing_code_mixed",
+                    f"{name!r}: a missing code is selected together "
+                    "with other choices; the choices are kept and the missing code dropped",
+                    column=plan.questions.get(name, ""),
+                    question=name,
+                    rows=row_labels[mixed],
+                    source_rows=source_rows[mixed],
+                )
             only = any_miss & ~mixed
             if only.any():
-                code = np.array([float(allcodes[miss_j[k]]) if isinstance(allcodes[miss_j[k]], int) else np.nan
-                                 for k in np.argmax(chosen_miss[only], axis=1)])
+                code = np.array(
+                    [
+                        float(allcodes[miss_j[k]]) if isinstance(allcodes[miss_j[k]], int) else np.nan
+                        for k in np.argmax(chosen_miss[only], axis=1)
+                    ]
+                )
                 for key in out:
                     out[key][only] = code
     no_code = _no_answer_code(info, cells.unanswered_kind)
@@ -286,10 +383,24 @@ def _select_multiple(raw: pd.DataFrame, info: QuestionInfo, plan: Plan, fm: Form
     return out
 
 
-def link_problem(problems: Problems, unit: str, mask: np.ndarray, row_labels: np.ndarray, source_rows: np.ndarray,
-                 values: np.ndarray, column: str, parent: str) -> None:
+def link_problem(
+    problems: Problems,
+    unit: str,
+    mask: np.ndarray,
+    row_labels: np.ndarray,
+    source_rows: np.ndarray,
+    values: np.ndarray,
+    column: str,
+    parent: str,
+) -> None:
     """Rows of a repeat whose parent row is not in the export."""
     if mask.any():
-        problems.add(unit, "orphan", f"no row of {parent!r} matches {column!r}; the row is kept with an empty "
-                     "interview id", column=column, rows=row_labels[mask], source_rows=source_rows[mask],
-                     values=values[mask])
+        problems.add(
+            unit,
+            "orphan",
+            f"no row of {parent!r} matches {column!r}; the row is kept with an empty interview id",
+            column=column,
+            rows=row_labels[mask],
+            source_rows=source_rows[mask],
+            values=values[mask],
+        )

@@ -22,12 +22,33 @@ if TYPE_CHECKING:
     from ...questionnaire import QuestionInfo, Questionnaire
 
 
-__all__ = ["FormMap", "Plan", "Problems", "PROBLEM_KINDS", "META_COLUMNS", "text_key", "make_plan",
-           "unique_headers", "display", "choose_language"]
+__all__ = [
+    "FormMap",
+    "Plan",
+    "Problems",
+    "PROBLEM_KINDS",
+    "META_COLUMNS",
+    "text_key",
+    "make_plan",
+    "unique_headers",
+    "display",
+    "choose_language",
+]
 
 #: Collection metadata kept in every main table (those the export has), in this order.
-META_COLUMNS = ("submission_time", "enumerator", "start_time", "end_time", "duration_min", "form_version",
-                "device_id", "review_status", "interview_status", "assignment_id", "interview_guid")
+META_COLUMNS = (
+    "submission_time",
+    "enumerator",
+    "start_time",
+    "end_time",
+    "duration_min",
+    "form_version",
+    "device_id",
+    "review_status",
+    "interview_status",
+    "assignment_id",
+    "interview_guid",
+)
 #: The kinds of problem :func:`surveykit.read_collection` reports.
 PROBLEM_KINDS = tuple(rule.name for rule in COLLECTION_RULES)
 _SEP = re.compile(r"[/.\-]")
@@ -86,18 +107,39 @@ class Problems:
     def __init__(self) -> None:
         self.parts: list[pd.DataFrame] = []
 
-    def add(self, unit: str, kind: str, message: str, *, column: str = "", question: str = "",
-            rows: Any = None, source_rows: Any = None, values: Any = None) -> None:
+    def add(
+        self,
+        unit: str,
+        kind: str,
+        message: str,
+        *,
+        column: str = "",
+        question: str = "",
+        rows: Any = None,
+        source_rows: Any = None,
+        values: Any = None,
+    ) -> None:
         n = 1 if rows is None else len(rows)
         if n == 0:
             return
         rule = COLLECTION_RULES.by_name(kind)
-        self.parts.append(pd.DataFrame({
-            "unit": unit, "row": pd.NA if rows is None else np.asarray(rows, dtype=object),
-            "source_row": pd.NA if source_rows is None else np.asarray(source_rows, dtype=object),
-            "column": column, "question": question, "kind": kind, "code": rule.code, "severity": rule.severity,
-            "value": pd.NA if values is None else np.asarray(values, dtype=object), "message": message},
-            index=range(n)))
+        self.parts.append(
+            pd.DataFrame(
+                {
+                    "unit": unit,
+                    "row": pd.NA if rows is None else np.asarray(rows, dtype=object),
+                    "source_row": pd.NA if source_rows is None else np.asarray(source_rows, dtype=object),
+                    "column": column,
+                    "question": question,
+                    "kind": kind,
+                    "code": rule.code,
+                    "severity": rule.severity,
+                    "value": pd.NA if values is None else np.asarray(values, dtype=object),
+                    "message": message,
+                },
+                index=range(n),
+            )
+        )
 
     def frame(self) -> pd.DataFrame:
         if not self.parts:
@@ -110,13 +152,13 @@ class Plan:
     """How one export table's headers map to a unit of the questionnaire."""
 
     unit: str
-    questions: dict[str, str] = field(default_factory=dict)          # question -> header
+    questions: dict[str, str] = field(default_factory=dict)  # question -> header
     splits: dict[str, dict[Any, str]] = field(default_factory=dict)  # select_multiple -> {code: header}
-    meta: dict[str, str] = field(default_factory=dict)                # metadata column -> header
-    links: dict[str, str] = field(default_factory=dict)               # link role -> header
+    meta: dict[str, str] = field(default_factory=dict)  # metadata column -> header
+    links: dict[str, str] = field(default_factory=dict)  # link role -> header
     ignored: list[str] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
-    language: str | None = None                                      # None: XML names/values
+    language: str | None = None  # None: XML names/values
 
 
 class FormMap:
@@ -205,17 +247,18 @@ class FormMap:
                 out.setdefault(_norm_label(text), []).append(("question", info.model.name))
                 if info.model.type == "select_multiple":
                     lst = info.choice_list
-                    entries = [(c.code, c.label) for c in (lst.choices if lst else [])] + \
-                              [(m.code, m.label) for m in info.missing]
+                    entries = [(c.code, c.label) for c in (lst.choices if lst else [])] + [
+                        (m.code, m.label) for m in info.missing
+                    ]
                     for code, label in entries:
                         if label.get(language):
                             out.setdefault(_norm_label(f"{text}/{label[language]}"), []).append(
-                                ("choice", info.model.name, code))
+                                ("choice", info.model.name, code)
+                            )
             self._labels[key] = out
         return self._labels[key]
 
-    def resolve(self, header: str, unit: str, language: str | None,
-                taken: Any = ()) -> tuple[Any, ...] | None:
+    def resolve(self, header: str, unit: str, language: str | None, taken: Any = ()) -> tuple[Any, ...] | None:
         """``("question", name)``, ``("choice", name, code)`` or ``None`` for one export header; a label
         shared by several questions goes to the first of them (in form order) not in ``taken``."""
         names = {i.model.name: i for i in self.by_unit.get(unit, [])}
@@ -232,7 +275,7 @@ class FormMap:
             return None
         table = self.labels(unit, language)
         text = _norm_label(header)
-        candidates = [text] + [text[m.end():].strip() for m in re.finditer("/", text)]  # group labels in front
+        candidates = [text] + [text[m.end() :].strip() for m in re.finditer("/", text)]  # group labels in front
         for c in candidates:
             if c in table:
                 targets = table[c]
@@ -251,27 +294,39 @@ def choose_language(headers: Iterable[str], fm: FormMap, unit: str) -> str | Non
     return best
 
 
-def make_plan(headers: list[str], fm: FormMap, unit: str, special: Mapping[str, tuple[str, str]],
-              problems: Problems, where: str, language: str | None = "auto",
-              classify: Any = None) -> Plan:
+def make_plan(
+    headers: list[str],
+    fm: FormMap,
+    unit: str,
+    special: Mapping[str, tuple[str, str]],
+    problems: Problems,
+    where: str,
+    language: str | None = "auto",
+    classify: Any = None,
+) -> Plan:
     """Resolve every header of one export table. ``special``: exact header (or its last path segment)
     -> (``"meta"``/``"link"``/``"ignore"``, role)."""
-    lang = choose_language([h for h in headers if str(h) not in special], fm, unit) if language == "auto" \
-        else language
+    lang = choose_language([h for h in headers if str(h) not in special], fm, unit) if language == "auto" else language
     plan = Plan(unit=unit, language=lang)
     seen: dict[Any, str] = {}
     for h in headers:
         key = str(h)
         hs = display(key)
         last = _SEP.split(hs)[-1] if hs else hs
-        sp = (classify(hs, unit) if classify else None) or special.get(hs) or \
-            (special.get(last) if last and last not in fm.infos else None)
+        sp = (
+            (classify(hs, unit) if classify else None)
+            or special.get(hs)
+            or (special.get(last) if last and last not in fm.infos else None)
+        )
         if sp and sp[0] in ("question", "choice"):
             target, sp = sp, None
         else:
             target = None
-        target = target if (sp or target) else (fm.resolve(hs, unit, lang, seen) or
-                                                 (fm.resolve(hs, unit, None) if lang else None))
+        target = (
+            target
+            if (sp or target)
+            else (fm.resolve(hs, unit, lang, seen) or (fm.resolve(hs, unit, None) if lang else None))
+        )
         if sp:
             kind, role = sp
             if kind == "meta" and role not in plan.meta:
@@ -283,13 +338,22 @@ def make_plan(headers: list[str], fm: FormMap, unit: str, special: Mapping[str, 
             continue
         if target is None:
             plan.unmapped.append(key)
-            problems.add(unit, "unmapped_column", f"{where}: column {hs!r} is not a question of unit {unit!r} of "
-                         f"questionnaire {fm.q.id!r} nor known collection metadata; it is kept under its own name",
-                         column=hs)
+            problems.add(
+                unit,
+                "unmapped_column",
+                f"{where}: column {hs!r} is not a question of unit {unit!r} of "
+                f"questionnaire {fm.q.id!r} nor known collection metadata; it is kept under its own name",
+                column=hs,
+            )
             continue
         if target in seen:
-            problems.add(unit, "duplicate_column", f"{where}: columns {seen[target]!r} and {hs!r} are both "
-                         f"{target[1]!r}; the first is used", column=hs, question=target[1])
+            problems.add(
+                unit,
+                "duplicate_column",
+                f"{where}: columns {seen[target]!r} and {hs!r} are both {target[1]!r}; the first is used",
+                column=hs,
+                question=target[1],
+            )
             plan.ignored.append(key)
             continue
         seen[target] = hs
@@ -300,6 +364,5 @@ def make_plan(headers: list[str], fm: FormMap, unit: str, special: Mapping[str, 
     for info in fm.by_unit.get(unit, []):
         name = info.model.name
         if name not in plan.questions and name not in plan.splits:
-            problems.add(unit, "no_column", f"{where}: question {name!r} has no column in the export",
-                         question=name)
+            problems.add(unit, "no_column", f"{where}: question {name!r} has no column in the export", question=name)
     return plan

@@ -26,7 +26,7 @@ class Table:
     headers: list[str]
     chunks: Callable[[int], Iterator[pd.DataFrame]]
     n_rows: int | None = None
-    first_row: int = 2          # file row/line of the first data row (the header is row 1)
+    first_row: int = 2  # file row/line of the first data row (the header is row 1)
 
 
 @dataclass
@@ -41,6 +41,6 @@ class Export:
     special: dict[str, tuple[str, str]] = field(default_factory=dict)
     classify: Any = None
     cells: Cells = field(default_factory=Cells)
-    keys: Any = None            # keys(unit, is_main, links) -> {row_key, parent_ref, instance, interview} arrays
-    main_meta: Any = None       # main_meta(meta DataFrame, interview ids) -> meta with columns from paradata
+    keys: Any = None  # keys(unit, is_main, links) -> {row_key, parent_ref, instance, interview} arrays
+    main_meta: Any = None  # main_meta(meta DataFrame, interview ids) -> meta with columns from paradata
     close: Any = None

@@ -65,10 +65,21 @@ class Files:
         def chunks(size: int) -> Any:
             with self.open(name) as fh:
                 kw: dict[str, Any] = {"dtype": object} if as_text else {}
-                reader = pd.read_csv(fh, sep=sep, chunksize=size, keep_default_na=False, na_values=[""],
-                                     encoding=encoding, low_memory=False, header=0, names=headers, **kw)
+                reader = pd.read_csv(
+                    fh,
+                    sep=sep,
+                    chunksize=size,
+                    keep_default_na=False,
+                    na_values=[""],
+                    encoding=encoding,
+                    low_memory=False,
+                    header=0,
+                    names=headers,
+                    **kw,
+                )
                 for chunk in reader:
                     yield chunk.reset_index(drop=True)
+
         return chunks
 
     def read_all(self, name: str, sep: str | None = None) -> pd.DataFrame:
@@ -84,8 +95,9 @@ class Files:
             return df
         headers, sep = self.header(name, sep)
         with self.open(name) as fh:
-            return pd.read_csv(fh, sep=sep, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
-                               low_memory=False)
+            return pd.read_csv(
+                fh, sep=sep, keep_default_na=False, na_values=[""], encoding="utf-8-sig", low_memory=False
+            )
 
     def close(self) -> None:
         if self.zip is not None:

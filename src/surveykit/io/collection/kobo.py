@@ -26,19 +26,52 @@ __all__ = ["looks_like", "open_export", "SPECIAL"]
 
 #: Kobo's own columns and what they become (meta: kept as metadata; link: used to link rows; ignore: dropped).
 SPECIAL: dict[str, tuple[str, str]] = {
-    "_uuid": ("link", "interview"), "_index": ("link", "row_key"), "_parent_index": ("link", "parent_ref"),
-    "_parent_table_name": ("link", "parent_table"), "_submission__uuid": ("link", "submission_uuid"),
+    "_uuid": ("link", "interview"),
+    "_index": ("link", "row_key"),
+    "_parent_index": ("link", "parent_ref"),
+    "_parent_table_name": ("link", "parent_table"),
+    "_submission__uuid": ("link", "submission_uuid"),
     "instanceID": ("link", "instance_id"),
-    "_submission_time": ("meta", "submission_time"), "_submitted_by": ("meta", "enumerator"),
-    "username": ("meta", "enumerator"), "start": ("meta", "start_time"), "end": ("meta", "end_time"),
-    "__version__": ("meta", "form_version"), "deviceid": ("meta", "device_id"),
+    "_submission_time": ("meta", "submission_time"),
+    "_submitted_by": ("meta", "enumerator"),
+    "username": ("meta", "enumerator"),
+    "start": ("meta", "start_time"),
+    "end": ("meta", "end_time"),
+    "__version__": ("meta", "form_version"),
+    "deviceid": ("meta", "device_id"),
     "_validation_status": ("meta", "review_status"),
-    **{k: ("ignore", k) for k in (
-        "_id", "_status", "_notes", "_tags", "_geolocation", "_attachments", "instanceName", "today", "audit",
-        "formhub/uuid", "formhub.uuid", "_xform_id_string", "_duration", "_media_all_received",
-        "_total_media", "_submission__id", "_submission__submission_time", "_submission__validation_status",
-        "_submission__notes", "_submission__status", "_submission__submitted_by", "_submission___version__",
-        "_submission__tags", "meta/rootUuid", "rootUuid", "meta/deprecatedID", "deprecatedID")},
+    **{
+        k: ("ignore", k)
+        for k in (
+            "_id",
+            "_status",
+            "_notes",
+            "_tags",
+            "_geolocation",
+            "_attachments",
+            "instanceName",
+            "today",
+            "audit",
+            "formhub/uuid",
+            "formhub.uuid",
+            "_xform_id_string",
+            "_duration",
+            "_media_all_received",
+            "_total_media",
+            "_submission__id",
+            "_submission__submission_time",
+            "_submission__validation_status",
+            "_submission__notes",
+            "_submission__status",
+            "_submission__submitted_by",
+            "_submission___version__",
+            "_submission__tags",
+            "meta/rootUuid",
+            "rootUuid",
+            "meta/deprecatedID",
+            "deprecatedID",
+        )
+    },
 }
 _MARKERS = ("_uuid", "_index", "_submission_time", "_submission__uuid", "_parent_index")
 
@@ -79,14 +112,21 @@ def _keys(unit: str, is_main: bool, links: pd.DataFrame) -> dict[str, np.ndarray
     if is_main:
         uid = links["interview"] if "interview" in links else links.get("instance_id")
         if uid is None:
-            raise MicrodataError("the main table of the Kobo export has no _uuid (or meta/instanceID) column; "
-                                 "export with the submission metadata included.")
-        out["interview"] = uid.astype(object).map(lambda v: v[5:] if isinstance(v, str) and v.startswith("uuid:")
-                                                  else v).to_numpy(dtype=object)  # noqa: E501
+            raise MicrodataError(
+                "the main table of the Kobo export has no _uuid (or meta/instanceID) column; "
+                "export with the submission metadata included."
+            )
+        out["interview"] = (
+            uid.astype(object)
+            .map(lambda v: v[5:] if isinstance(v, str) and v.startswith("uuid:") else v)
+            .to_numpy(dtype=object)
+        )  # noqa: E501
     else:
         if "parent_ref" not in links:
-            raise MicrodataError(f"the sheet of repeat {unit!r} has no _parent_index column; export with the "
-                                 "submission metadata included.")
+            raise MicrodataError(
+                f"the sheet of repeat {unit!r} has no _parent_index column; export with the "
+                "submission metadata included."
+            )
         out["parent_ref"] = pd.to_numeric(links["parent_ref"], errors="coerce").to_numpy()
     return out
 
@@ -117,6 +157,7 @@ def _xlsx(path: Path, fm: FormMap, problems: Problems, sheets: dict[str, str]) -
                     continue
                 fixed = [r if len(r) == width else tuple(r[:width]) + (None,) * (width - len(r)) for r in rows]
                 yield pd.DataFrame.from_records(fixed, columns=headers)
+
         n = book.max_row(title)
         return Table(title, f"{path.name}, sheet {title!r}", headers, chunks, (n - 1) if n else None, 2)
 
@@ -129,12 +170,17 @@ def _xlsx(path: Path, fm: FormMap, problems: Problems, sheets: dict[str, str]) -
         elif (i == 0 and by_sheet.get(title) in (None, fm.main)) or by_sheet.get(title) == fm.main:
             main = table(title)
         else:
-            problems.add(title, "unmapped_table", f"{path.name}: sheet {title!r} is not a repeat of "
-                         f"questionnaire {fm.q.id!r}; name it after its repeat or give sheets={{repeat: sheet}}")
+            problems.add(
+                title,
+                "unmapped_table",
+                f"{path.name}: sheet {title!r} is not a repeat of "
+                f"questionnaire {fm.q.id!r}; name it after its repeat or give sheets={{repeat: sheet}}",
+            )
     if main is None:
         book.close()
-        raise MicrodataError(f"{path}: no main sheet found (the first sheet, or sheets={{{fm.main!r}: ...}}).",
-                             file=str(path))
+        raise MicrodataError(
+            f"{path}: no main sheet found (the first sheet, or sheets={{{fm.main!r}: ...}}).", file=str(path)
+        )
     return main, repeats, book.close
 
 
@@ -146,8 +192,12 @@ def _csvs(path: Path, fm: FormMap, problems: Problems, sheets: dict[str, str]) -
     main, repeats = None, {}
     for name in csvs:
         stem = Path(name).stem
-        unit = by_file.get(name) or by_file.get(stem) or fm.match_unit(stem) or \
-            next((r for r in fm.repeats if stem.endswith((f"-{r}", f"_{r}"))), None)
+        unit = (
+            by_file.get(name)
+            or by_file.get(stem)
+            or fm.match_unit(stem)
+            or next((r for r in fm.repeats if stem.endswith((f"-{r}", f"_{r}"))), None)
+        )
         headers, sep = files.header(name)
         t = Table(stem, files.where(name), headers, files.csv_chunks(name, sep, as_text=True), None, 2)
         if unit is not None and unit != fm.main:

@@ -24,13 +24,32 @@ from .files import Files
 __all__ = ["looks_like", "open_export", "SPECIAL"]
 
 SPECIAL: dict[str, tuple[str, str]] = {
-    "KEY": ("link", "row_key"), "PARENT_KEY": ("link", "parent_ref"), "instanceID": ("link", "instance_id"),
-    "SubmissionDate": ("meta", "submission_time"), "SubmitterName": ("meta", "enumerator"),
-    "start": ("meta", "start_time"), "end": ("meta", "end_time"), "FormVersion": ("meta", "form_version"),
-    "DeviceID": ("meta", "device_id"), "deviceid": ("meta", "device_id"), "ReviewState": ("meta", "review_status"),
+    "KEY": ("link", "row_key"),
+    "PARENT_KEY": ("link", "parent_ref"),
+    "instanceID": ("link", "instance_id"),
+    "SubmissionDate": ("meta", "submission_time"),
+    "SubmitterName": ("meta", "enumerator"),
+    "start": ("meta", "start_time"),
+    "end": ("meta", "end_time"),
+    "FormVersion": ("meta", "form_version"),
+    "DeviceID": ("meta", "device_id"),
+    "deviceid": ("meta", "device_id"),
+    "ReviewState": ("meta", "review_status"),
     "username": ("meta", "enumerator"),
-    **{k: ("ignore", k) for k in ("SubmitterID", "AttachmentsPresent", "AttachmentsExpected", "Status", "Edits",
-                                  "instanceName", "isValidated", "today", "audit")},
+    **{
+        k: ("ignore", k)
+        for k in (
+            "SubmitterID",
+            "AttachmentsPresent",
+            "AttachmentsExpected",
+            "Status",
+            "Edits",
+            "instanceName",
+            "isValidated",
+            "today",
+            "audit",
+        )
+    },
 }
 _INSTANCE = re.compile(r"\[(\d+)\]$")
 
@@ -101,4 +120,3 @@ def open_export(path: Path, fm: FormMap, problems: Problems, *, sheets: dict[str
         files.close()
         raise MicrodataError(f"{path}: no main ODK table (a CSV with KEY and without PARENT_KEY).", file=str(path))
     return Export("odk", main, repeats, special=SPECIAL, classify=_classify, keys=_keys, close=files.close)
-

@@ -86,20 +86,25 @@ def paradata_summary(
         raise MicrodataError(f"no main table {main_name!r} among {list(units)}.")
     for c in ("interview_id", "enumerator"):
         if c not in main.columns:
-            raise MicrodataError(f"the main table has no {c!r} column; paradata needs the enumerator of each "
-                                 "interview (read the export with read_collection).", column=c)
+            raise MicrodataError(
+                f"the main table has no {c!r} column; paradata needs the enumerator of each "
+                "interview (read the export with read_collection).",
+                column=c,
+            )
     enum = main["enumerator"].astype(object).where(main["enumerator"].notna(), "(unknown)")
     codes, names = pd.factorize(enum, sort=True)
     k = len(names)
     when = main["submission_time"] if "submission_time" in main.columns else main.get("start_time")
-    per_day = pd.DataFrame({"enumerator": enum.to_numpy(dtype=object),
-                            "day": pd.to_datetime(when).dt.date if when is not None else pd.NaT})
+    per_day = pd.DataFrame(
+        {"enumerator": enum.to_numpy(dtype=object), "day": pd.to_datetime(when).dt.date if when is not None else pd.NaT}
+    )
     per_day = per_day.groupby(["enumerator", "day"], dropna=False).size().rename("interviews").reset_index()
     interviews = np.bincount(codes, minlength=k)
     days = per_day.groupby("enumerator")["day"].nunique().reindex(names).to_numpy(dtype=float)
     dur = pd.to_numeric(main["duration_min"], errors="coerce") if "duration_min" in main.columns else None
-    med_dur = (dur.groupby(codes).median().reindex(range(k)).to_numpy(dtype=float) if dur is not None
-               else np.full(k, np.nan))
+    med_dur = (
+        dur.groupby(codes).median().reindex(range(k)).to_numpy(dtype=float) if dur is not None else np.full(k, np.nan)
+    )
     id_to_code = pd.Series(codes, index=main["interview_id"].to_numpy(dtype=object))
     id_to_code = id_to_code[~id_to_code.index.duplicated()]
     rows = []
@@ -113,38 +118,73 @@ def paradata_summary(
         df = units.get(unit)
         if df is None:
             continue
-        col = info.model.name if info.model.type != "select_multiple" else \
-            next((c for c in info.columns("binary") if c in df.columns), None)
+        col = (
+            info.model.name
+            if info.model.type != "select_multiple"
+            else next((c for c in info.columns("binary") if c in df.columns), None)
+        )
         if col is None or col not in df.columns:
             continue
-        ecode = codes if unit == main_name else \
-            id_to_code.reindex(df["interview_id"].to_numpy(dtype=object)).fillna(-1).to_numpy(dtype=int)
+        ecode = (
+            codes
+            if unit == main_name
+            else id_to_code.reindex(df["interview_id"].to_numpy(dtype=object)).fillna(-1).to_numpy(dtype=int)
+        )
         ok = ecode >= 0
         vals = df[col]
         answered = (vals.notna() & (vals.astype(object) != "")).to_numpy(dtype=bool) & ok
         n_ans = np.bincount(ecode[answered], minlength=k)
         counts = {}
         for kind, code in kinds.items():
-            hit = answered & vals.astype(object).isin([code, float(code) if isinstance(code, int) else code,
-                                                       str(code)]).to_numpy(dtype=bool)
+            hit = answered & vals.astype(object).isin(
+                [code, float(code) if isinstance(code, int) else code, str(code)]
+            ).to_numpy(dtype=bool)
             counts[kind] = np.bincount(ecode[hit], minlength=k)
             totals[kind] += counts[kind]
         answered_all += n_ans
         with np.errstate(invalid="ignore", divide="ignore"):
-            rows.append(pd.DataFrame({
-                "unit": unit, "question": info.model.name, "enumerator": names.to_numpy(dtype=object),
-                "answered": n_ans, "dont_know": counts.get("dont_know", np.zeros(k, int)),
-                "refused": counts.get("refused", np.zeros(k, int)),
-                "share_dont_know": counts.get("dont_know", np.zeros(k)) / n_ans,
-                "share_refused": counts.get("refused", np.zeros(k)) / n_ans}))
-    questions = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
-        columns=["unit", "question", "enumerator", "answered", "dont_know", "refused", "share_dont_know",
-                 "share_refused"])
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "unit": unit,
+                        "question": info.model.name,
+                        "enumerator": names.to_numpy(dtype=object),
+                        "answered": n_ans,
+                        "dont_know": counts.get("dont_know", np.zeros(k, int)),
+                        "refused": counts.get("refused", np.zeros(k, int)),
+                        "share_dont_know": counts.get("dont_know", np.zeros(k)) / n_ans,
+                        "share_refused": counts.get("refused", np.zeros(k)) / n_ans,
+                    }
+                )
+            )
+    questions = (
+        pd.concat(rows, ignore_index=True)
+        if rows
+        else pd.DataFrame(
+            columns=[
+                "unit",
+                "question",
+                "enumerator",
+                "answered",
+                "dont_know",
+                "refused",
+                "share_dont_know",
+                "share_refused",
+            ]
+        )
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
-        enumerators = pd.DataFrame({
-            "enumerator": names.to_numpy(dtype=object), "interviews": interviews, "days": days,
-            "interviews_per_day": interviews / days, "median_duration_min": med_dur,
-            "share_dont_know": totals["dont_know"] / answered_all, "share_refused": totals["refused"] / answered_all})
+        enumerators = pd.DataFrame(
+            {
+                "enumerator": names.to_numpy(dtype=object),
+                "interviews": interviews,
+                "days": days,
+                "interviews_per_day": interviews / days,
+                "median_duration_min": med_dur,
+                "share_dont_know": totals["dont_know"] / answered_all,
+                "share_refused": totals["refused"] / answered_all,
+            }
+        )
     judged = interviews >= min_interviews
     out = []
     for metric in ("interviews_per_day", "median_duration_min", "share_dont_know", "share_refused"):
@@ -153,8 +193,20 @@ def paradata_summary(
         z = _robust_z(x)
         flag = np.abs(np.nan_to_num(z)) > threshold
         if flag.any():
-            out.append(pd.DataFrame({"enumerator": names.to_numpy(dtype=object)[flag], "metric": metric,
-                                     "value": x[flag], "median": np.nanmedian(x), "z": z[flag]}))
-    outliers = pd.concat(out, ignore_index=True) if out else pd.DataFrame(
-        columns=["enumerator", "metric", "value", "median", "z"])
+            out.append(
+                pd.DataFrame(
+                    {
+                        "enumerator": names.to_numpy(dtype=object)[flag],
+                        "metric": metric,
+                        "value": x[flag],
+                        "median": np.nanmedian(x),
+                        "z": z[flag],
+                    }
+                )
+            )
+    outliers = (
+        pd.concat(out, ignore_index=True)
+        if out
+        else pd.DataFrame(columns=["enumerator", "metric", "value", "median", "z"])
+    )
     return {"per_day": per_day, "enumerators": enumerators, "questions": questions, "outliers": outliers}

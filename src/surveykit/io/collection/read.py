@@ -26,8 +26,16 @@ __all__ = ["read_collection", "Collection", "detect_tool", "TOOLS"]
 TOOLS = ("kobo", "odk", "surveysolutions")
 #: link columns kept until the keys are built (others, e.g. Kobo's _submission__uuid, are dropped per chunk)
 _KEY_ROLES = {"row_key", "parent_ref", "interview", "instance_id"}
-_ALIASES = {"kobo": "kobo", "kobotoolbox": "kobo", "odk": "odk", "odk_central": "odk", "central": "odk",
-            "surveysolutions": "surveysolutions", "suso": "surveysolutions", "survey_solutions": "surveysolutions"}
+_ALIASES = {
+    "kobo": "kobo",
+    "kobotoolbox": "kobo",
+    "odk": "odk",
+    "odk_central": "odk",
+    "central": "odk",
+    "surveysolutions": "surveysolutions",
+    "suso": "surveysolutions",
+    "survey_solutions": "surveysolutions",
+}
 
 
 class Collection(dict):
@@ -55,9 +63,18 @@ class Collection(dict):
         ``interview__actions``, ...), by name.
     """
 
-    def __init__(self, tables: dict[str, pd.DataFrame], *, questionnaire: Questionnaire, tool: str, path: str,
-                 ids: dict[str, list[str]], problems: pd.DataFrame, unmapped: dict[str, list[str]],
-                 paradata: dict[str, pd.DataFrame]) -> None:
+    def __init__(
+        self,
+        tables: dict[str, pd.DataFrame],
+        *,
+        questionnaire: Questionnaire,
+        tool: str,
+        path: str,
+        ids: dict[str, list[str]],
+        problems: pd.DataFrame,
+        unmapped: dict[str, list[str]],
+        paradata: dict[str, pd.DataFrame],
+    ) -> None:
         super().__init__(tables)
         self.questionnaire = questionnaire
         self.tool = tool
@@ -86,8 +103,10 @@ class Collection(dict):
 
     def __repr__(self) -> str:
         parts = ", ".join(f"{u}: {len(df):,} rows" for u, df in self.items())
-        return (f"<Collection of {self.questionnaire.id!r} from {self.tool} ({Path(self.path).name}): {parts}; "
-                f"{len(self.problems):,} problems>")
+        return (
+            f"<Collection of {self.questionnaire.id!r} from {self.tool} ({Path(self.path).name}): {parts}; "
+            f"{len(self.problems):,} problems>"
+        )
 
 
 def detect_tool(path: str | os.PathLike[str]) -> str | None:
@@ -186,9 +205,12 @@ def read_collection(
     if tool is None:
         tool = detect_tool(p)
         if tool is None:
-            raise MicrodataError(f"{p}: not an export of KoboToolbox, ODK Central or Survey Solutions (no _uuid/"
-                                 "_index, KEY or interview__key column); give tool=... or read it with "
-                                 "read_microdata.", file=str(p))
+            raise MicrodataError(
+                f"{p}: not an export of KoboToolbox, ODK Central or Survey Solutions (no _uuid/"
+                "_index, KEY or interview__key column); give tool=... or read it with "
+                "read_microdata.",
+                file=str(p),
+            )
     key = _ALIASES.get(str(tool).lower())
     if key is None:
         raise MicrodataError(f"tool={tool!r}: use one of {TOOLS} (or None to detect).")
@@ -211,26 +233,41 @@ def read_collection(
         meta["collection"] = {"tool": key, "unit": unit, "ids": ids[unit], "unmapped": unmapped.get(unit, [])}
         meta["n_rows"] = len(df)
         attach_metadata(df, meta)
-    return Collection(tables, questionnaire=questionnaire, tool=key, path=str(p), ids=ids,
-                      problems=problems.frame(), unmapped=unmapped, paradata=export.paradata)
+    return Collection(
+        tables,
+        questionnaire=questionnaire,
+        tool=key,
+        path=str(p),
+        ids=ids,
+        problems=problems.frame(),
+        unmapped=unmapped,
+        paradata=export.paradata,
+    )
 
 
 # ================================================================================================
-def _read_units(export: Export, fm: FormMap, problems: Problems, language: Any, chunk_rows: int, show: bool,
-                path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]], dict[str, list[str]]]:
+def _read_units(
+    export: Export, fm: FormMap, problems: Problems, language: Any, chunk_rows: int, show: bool, path: Path
+) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]], dict[str, list[str]]]:
     order = [fm.main, *[r for r in fm.repeats if r in export.repeats]]
     for r in fm.repeats:
         if r not in export.repeats:
-            problems.add(r, "no_column", f"{path.name}: no table for repeat {r!r} (its questions "
-                         f"{[i.model.name for i in fm.by_unit[r]][:5]}...) was found in the export", question="")
+            problems.add(
+                r,
+                "no_column",
+                f"{path.name}: no table for repeat {r!r} (its questions "
+                f"{[i.model.name for i in fm.by_unit[r]][:5]}...) was found in the export",
+                question="",
+            )
     tables: dict[str, pd.DataFrame] = {}
     keyinfo: dict[str, np.ndarray] = {}
     ids: dict[str, list[str]] = {}
     unmapped: dict[str, list[str]] = {}
     for unit in order:
         table = export.main if unit == fm.main else export.repeats[unit]
-        plan = make_plan(table.headers, fm, unit, export.special, problems, table.where, language=language,
-                         classify=export.classify)
+        plan = make_plan(
+            table.headers, fm, unit, export.special, problems, table.where, language=language, classify=export.classify
+        )
         unmapped[unit] = [display(c) for c in plan.unmapped]
         is_main = unit == fm.main
         has_children = any((r.parent or fm.main) == unit for r in fm.repeats.values())
@@ -243,14 +280,28 @@ def _read_units(export: Export, fm: FormMap, problems: Problems, language: Any, 
         for chunk in table.chunks(chunk_rows):
             n = len(chunk)
             labels = np.arange(offset, offset + n)
-            parts.append(unit_frame(chunk, plan, fm, problems, source_rows=labels + table.first_row,
-                                    row_labels=labels, cells=export.cells))
+            parts.append(
+                unit_frame(
+                    chunk,
+                    plan,
+                    fm,
+                    problems,
+                    source_rows=labels + table.first_row,
+                    row_labels=labels,
+                    cells=export.cells,
+                )
+            )
             if is_main:  # collection metadata is kept on the main unit only
-                metas.append(pd.DataFrame({role: chunk[h].to_numpy() for role, h in plan.meta.items()},
-                                          index=range(n)))
+                metas.append(pd.DataFrame({role: chunk[h].to_numpy() for role, h in plan.meta.items()}, index=range(n)))
             # keys per chunk: each repeat row's parent position is found now, so no key text outlives its chunk
-            link = pd.DataFrame({role: chunk[h].to_numpy() for role, h in plan.links.items()
-                                 if role in _KEY_ROLES or role.startswith("id:")}, index=range(n))
+            link = pd.DataFrame(
+                {
+                    role: chunk[h].to_numpy()
+                    for role, h in plan.links.items()
+                    if role in _KEY_ROLES or role.startswith("id:")
+                },
+                index=range(n),
+            )
             keys = export.keys(unit, is_main, link)
             if is_main:
                 got["interview"].append(np.asarray(keys["interview"], dtype=object))
@@ -258,15 +309,24 @@ def _read_units(export: Export, fm: FormMap, problems: Problems, language: Any, 
                 ref = np.asarray(keys["parent_ref"])
                 assert lookup is not None  # a repeat has a parent
                 pos = lookup(ref)
-                link_problem(problems, unit, pos < 0, labels, labels + table.first_row, ref,
-                             plan.links.get("parent_ref", ""), fm.parent(unit) or "")
+                link_problem(
+                    problems,
+                    unit,
+                    pos < 0,
+                    labels,
+                    labels + table.first_row,
+                    ref,
+                    plan.links.get("parent_ref", ""),
+                    fm.parent(unit) or "",
+                )
                 got["pos"].append(pos)
                 if "instance" in keys:
                     got["instance"].append(np.asarray(keys["instance"], dtype=float))
             if is_main or has_children:
                 got["row_key"].append(np.asarray(keys["row_key"]))
-            extras.append(chunk[plan.unmapped].reset_index(drop=True).set_axis(
-                [display(c) for c in plan.unmapped], axis=1))
+            extras.append(
+                chunk[plan.unmapped].reset_index(drop=True).set_axis([display(c) for c in plan.unmapped], axis=1)
+            )
             offset += n
             if bar:
                 bar.update(n)
@@ -339,11 +399,13 @@ def _parent_lookup(parent_keys: np.ndarray) -> Callable[[np.ndarray], np.ndarray
         if first is not None:
             pos = np.where(pos >= 0, first[np.maximum(pos, 0)], -1)
         return pos
+
     return lookup
 
 
-def _link(unit: str, pos: np.ndarray, instance: np.ndarray | None, parent: pd.DataFrame,
-          fm: FormMap) -> dict[str, np.ndarray]:
+def _link(
+    unit: str, pos: np.ndarray, instance: np.ndarray | None, parent: pd.DataFrame, fm: FormMap
+) -> dict[str, np.ndarray]:
     """Each repeat row's ids: its parent's, and its instance number within the parent."""
     orphan = pos < 0
     n = len(pos)
@@ -369,6 +431,7 @@ def _link(unit: str, pos: np.ndarray, instance: np.ndarray | None, parent: pd.Da
     out[f"id_{unit}"] = instance
     return out
 
+
 def _to_utc_naive(s: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return s.dt.tz_convert(None) if getattr(s.dt, "tz", None) is not None else s
@@ -391,5 +454,6 @@ def _convert_meta(meta: pd.DataFrame) -> pd.DataFrame:
         if c in meta.columns:
             obj = meta[c].astype(object)
             meta[c] = obj.where(meta[c].notna() & (obj != ""), None).map(
-                lambda v: v if v is None or isinstance(v, str) else str(v))
+                lambda v: v if v is None or isinstance(v, str) else str(v)
+            )
     return meta[[c for c in META_COLUMNS if c in meta.columns]]

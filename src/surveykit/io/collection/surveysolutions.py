@@ -30,8 +30,13 @@ from .files import Files
 
 __all__ = ["looks_like", "open_export", "SYSTEM_FILES", "UNANSWERED_NUMBER", "UNANSWERED_TEXT"]
 
-SYSTEM_FILES = ("interview__diagnostics", "interview__actions", "interview__comments", "interview__errors",
-                "assignment__actions")
+SYSTEM_FILES = (
+    "interview__diagnostics",
+    "interview__actions",
+    "interview__comments",
+    "interview__errors",
+    "assignment__actions",
+)
 UNANSWERED_NUMBER = -999999999.0
 UNANSWERED_TEXT = "##N/A##"
 #: interview__actions codes (Survey Solutions documentation): 3 = Completed
@@ -111,6 +116,7 @@ class _Reader:
             def chunks(size: int) -> Any:
                 for df, _m in pyreadstat.read_file_in_chunks(pyreadstat.read_dta, local, chunksize=size):
                     yield df.reset_index(drop=True)
+
             return Table(Path(name).stem, where, list(meta.column_names), chunks, meta.number_rows, 2)
         headers, sep = self.files.header(name, "\t")
         return Table(Path(name).stem, where, headers, self.files.csv_chunks(name, "\t", as_text=False), None, 2)
@@ -132,8 +138,11 @@ def open_export(path: Path, fm: FormMap, problems: Problems, *, sheets: dict[str
         if not name.lower().endswith(_DATA):
             continue
         if stem in SYSTEM_FILES:
-            r.paradata[stem] = r.files.read_all(name, "\t") if name.lower().endswith(".tab") else \
-                pd.read_stata(r.local(name), convert_categoricals=False)
+            r.paradata[stem] = (
+                r.files.read_all(name, "\t")
+                if name.lower().endswith(".tab")
+                else pd.read_stata(r.local(name), convert_categoricals=False)
+            )
             continue
         unit = by_file.get(stem) or fm.match_unit(stem)
         if unit is not None and unit != fm.main:
@@ -144,13 +153,18 @@ def open_export(path: Path, fm: FormMap, problems: Problems, *, sheets: dict[str
     chosen: str | None = next(iter(preferred or others), None)
     if chosen is None:
         r.close()
-        raise MicrodataError(f"{path}: no questionnaire-level data file (.tab or .dta keyed by interview__key).",
-                             file=str(path))
+        raise MicrodataError(
+            f"{path}: no questionnaire-level data file (.tab or .dta keyed by interview__key).", file=str(path)
+        )
     main = r.table(chosen)
     for n in others:
         if n != chosen:
-            problems.add(Path(n).stem, "unmapped_table", f"{r.files.where(n)}: not a roster of questionnaire "
-                         f"{fm.q.id!r} (rosters are read from files named after the roster variable)")
+            problems.add(
+                Path(n).stem,
+                "unmapped_table",
+                f"{r.files.where(n)}: not a roster of questionnaire "
+                f"{fm.q.id!r} (rosters are read from files named after the roster variable)",
+            )
     repeat_names = set(fm.repeats)
 
     def classify(header: str, unit: str) -> Any:
@@ -167,8 +181,12 @@ def open_export(path: Path, fm: FormMap, problems: Problems, *, sheets: dict[str
         if header == "assignment__id":
             return ("meta", "assignment_id")
         m = _MULTI.match(header)
-        if m and m.group(1) in fm.infos and fm.infos[m.group(1)].model.type == "select_multiple" \
-                and (fm.infos[m.group(1)].repeat or fm.main) == unit:
+        if (
+            m
+            and m.group(1) in fm.infos
+            and fm.infos[m.group(1)].model.type == "select_multiple"
+            and (fm.infos[m.group(1)].repeat or fm.main) == unit
+        ):
             code = -int(m.group(3)) if m.group(2) else int(m.group(3))
             return ("choice", m.group(1), code)
         return None
@@ -184,6 +202,7 @@ def open_export(path: Path, fm: FormMap, problems: Problems, *, sheets: dict[str
             if col is None:
                 raise MicrodataError(f"the Survey Solutions file of roster {unit!r} has no {rep}__id column.")
             ids.append(pd.to_numeric(col, errors="coerce").to_numpy(dtype=float))
+
         def join(parts: list[np.ndarray]) -> np.ndarray:
             if not parts:
                 return ikey
@@ -192,6 +211,7 @@ def open_export(path: Path, fm: FormMap, problems: Problems, *, sheets: dict[str
                 text = pd.Series(p).round().astype("Int64").astype("string").fillna("")
                 out = out + "|" + text.astype(object)
             return out.to_numpy(dtype=object)
+
         # a roster's own row key is needed only by rosters nested in it (a string per row costs memory)
         has_children = any((r.parent or fm.main) == unit for r in fm.repeats.values())
         out = {"row_key": join(ids) if (has_children or is_main) else np.zeros(len(ikey))}
@@ -224,5 +244,15 @@ def open_export(path: Path, fm: FormMap, problems: Problems, *, sheets: dict[str
         return meta
 
     cells = Cells(unanswered_number=UNANSWERED_NUMBER, unanswered_text=UNANSWERED_TEXT, split_selected="positive")
-    return Export("surveysolutions", main, repeats, paradata=r.paradata, special={}, classify=classify,
-                  cells=cells, keys=keys, main_meta=main_meta, close=r.close)
+    return Export(
+        "surveysolutions",
+        main,
+        repeats,
+        paradata=r.paradata,
+        special={},
+        classify=classify,
+        cells=cells,
+        keys=keys,
+        main_meta=main_meta,
+        close=r.close,
+    )

@@ -221,9 +221,9 @@ class SheetReader:
                     break
                 p.Parse(block, False)
                 if len(out) >= chunk:
-                    done, rest = out[:chunk * (len(out) // chunk)], out[chunk * (len(out) // chunk):]
+                    done, rest = out[: chunk * (len(out) // chunk)], out[chunk * (len(out) // chunk) :]
                     for i in range(0, len(done), chunk):
-                        yield done[i:i + chunk]
+                        yield done[i : i + chunk]
                     out[:] = rest
             p.Parse(b"", True)
         while out:

@@ -29,14 +29,18 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
     {'es': 'Obs'}
     """
     if not isinstance(path, (str, os.PathLike)):
-        raise SpecFormatError(f"load_questionnaire needs the path of a questionnaire file; got "
-                              f"{type(path).__name__} {path!r:.60}")
+        raise SpecFormatError(
+            f"load_questionnaire needs the path of a questionnaire file; got {type(path).__name__} {path!r:.60}"
+        )
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in SPEC_SUFFIXES:
         hint = " (save it as .xlsx from Excel)" if suffix == ".xls" else ""
-        raise SpecFormatError(f"{p}: cannot read {suffix or 'a file without suffix'} as a questionnaire{hint}; "
-                              f"use one of {', '.join(SPEC_SUFFIXES)}", file=str(p))
+        raise SpecFormatError(
+            f"{p}: cannot read {suffix or 'a file without suffix'} as a questionnaire{hint}; "
+            f"use one of {', '.join(SPEC_SUFFIXES)}",
+            file=str(p),
+        )
     if not p.is_file():
         what = "is a folder, not a questionnaire file" if p.is_dir() else "no such file"
         raise SpecFormatError(f"{p}: {what}", file=str(p))

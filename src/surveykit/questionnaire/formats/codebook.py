@@ -30,19 +30,54 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["codebook"]
 
 _WORDS = {
-    "es": {"variable": "Variable", "question": "Pregunta", "type": "Tipo", "unit": "Unidad",
-           "main_unit": "unidad principal", "universe": "Universo", "asked_if": "Se pregunta si",
-           "range": "Rango válido", "constraint": "Restricción", "calculation": "Cálculo", "code": "Código",
-           "label": "Etiqueta", "missing": "perdido", "missing_codes": "Códigos de no respuesta",
-           "kind": "Tipo", "version": "versión", "languages": "Idiomas", "concept": "Concepto",
-           "required": "Obligatoria", "yes": "sí", "select_multiple": "una columna 0/1 por opción: ",
-           "hint": "Instrucción"},
-    "en": {"variable": "Variable", "question": "Question", "type": "Type", "unit": "Unit",
-           "main_unit": "main unit", "universe": "Universe", "asked_if": "Asked if",
-           "range": "Valid range", "constraint": "Constraint", "calculation": "Calculation", "code": "Code",
-           "label": "Label", "missing": "missing", "missing_codes": "Missing codes", "kind": "Kind",
-           "version": "version", "languages": "Languages", "concept": "Concept", "required": "Required",
-           "yes": "yes", "select_multiple": "one 0/1 column per choice: ", "hint": "Hint"},
+    "es": {
+        "variable": "Variable",
+        "question": "Pregunta",
+        "type": "Tipo",
+        "unit": "Unidad",
+        "main_unit": "unidad principal",
+        "universe": "Universo",
+        "asked_if": "Se pregunta si",
+        "range": "Rango válido",
+        "constraint": "Restricción",
+        "calculation": "Cálculo",
+        "code": "Código",
+        "label": "Etiqueta",
+        "missing": "perdido",
+        "missing_codes": "Códigos de no respuesta",
+        "kind": "Tipo",
+        "version": "versión",
+        "languages": "Idiomas",
+        "concept": "Concepto",
+        "required": "Obligatoria",
+        "yes": "sí",
+        "select_multiple": "una columna 0/1 por opción: ",
+        "hint": "Instrucción",
+    },
+    "en": {
+        "variable": "Variable",
+        "question": "Question",
+        "type": "Type",
+        "unit": "Unit",
+        "main_unit": "main unit",
+        "universe": "Universe",
+        "asked_if": "Asked if",
+        "range": "Valid range",
+        "constraint": "Constraint",
+        "calculation": "Calculation",
+        "code": "Code",
+        "label": "Label",
+        "missing": "missing",
+        "missing_codes": "Missing codes",
+        "kind": "Kind",
+        "version": "version",
+        "languages": "Languages",
+        "concept": "Concept",
+        "required": "Required",
+        "yes": "yes",
+        "select_multiple": "one 0/1 column per choice: ",
+        "hint": "Hint",
+    },
 }
 
 
@@ -86,11 +121,17 @@ class _Doc:
 
     def html(self, title: str, lang: str) -> str:
         e = html.escape
-        out = ["<!DOCTYPE html>", f'<html lang="{e(lang)}">', "<head>", '<meta charset="utf-8">',
-               f"<title>{e(title)}</title>",
-               "<style>body{font-family:sans-serif;max-width:60em;margin:auto}table{border-collapse:collapse}"
-               "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}</style>",
-               "</head>", "<body>"]
+        out = [
+            "<!DOCTYPE html>",
+            f'<html lang="{e(lang)}">',
+            "<head>",
+            '<meta charset="utf-8">',
+            f"<title>{e(title)}</title>",
+            "<style>body{font-family:sans-serif;max-width:60em;margin:auto}table{border-collapse:collapse}"
+            "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}</style>",
+            "</head>",
+            "<body>",
+        ]
         for kind, value in self.blocks:
             if kind == "h":
                 level = min(value[0], 6)
@@ -108,8 +149,9 @@ class _Doc:
 
 
 @provides("codebook")
-def codebook(q: Questionnaire, path: str | Path | None = None, format: str = "markdown",
-             language: str | None = None) -> str:
+def codebook(
+    q: Questionnaire, path: str | Path | None = None, format: str = "markdown", language: str | None = None
+) -> str:
     """Render the codebook of ``q`` (``format`` ``"markdown"`` or ``"html"``) in ``language``.
 
     Returns the text and writes it to ``path`` when given.
@@ -125,13 +167,16 @@ def codebook(q: Questionnaire, path: str | Path | None = None, format: str = "ma
     doc = _Doc()
     title = _t(q.title, lang, default) or q.id
     doc.heading(1, title)
-    doc.para(f"`{q.id}`, {w['version']} {q.version}. {w['languages']}: {', '.join(q.languages)}."
-             + (f" {w['unit']}: {q.unit}." if q.unit else ""))
+    doc.para(
+        f"`{q.id}`, {w['version']} {q.version}. {w['languages']}: {', '.join(q.languages)}."
+        + (f" {w['unit']}: {q.unit}." if q.unit else "")
+    )
     if q.missing_codes:
         doc.heading(2, w["missing_codes"])
-        doc.table([w["code"], w["label"], w["kind"], "Stata"],
-                  [[code_key(m.code), _t(m.label, lang, default), m.kind, m.stata_letter or ""]
-                   for m in q.missing_codes])
+        doc.table(
+            [w["code"], w["label"], w["kind"], "Stata"],
+            [[code_key(m.code), _t(m.label, lang, default), m.kind, m.stata_letter or ""] for m in q.missing_codes],
+        )
     for ptr, item, parents in q.walk():
         level = min(2 + len(parents), 6)
         if isinstance(item, (Group, Repeat)):
@@ -187,8 +232,10 @@ def codebook(q: Questionnaire, path: str | Path | None = None, format: str = "ma
         lst = info.choice_list
         if lst is not None:
             values += [[code_key(c.code), _t(c.label, lang, default), ""] for c in lst.choices]
-        values += [[code_key(m.code), _t(m.label, lang, default), f"{w['missing']} ({m.stata_letter or ''})"]
-                   for m in info.missing]
+        values += [
+            [code_key(m.code), _t(m.label, lang, default), f"{w['missing']} ({m.stata_letter or ''})"]
+            for m in info.missing
+        ]
         if values:
             doc.table([w["code"], w["label"], ""], values)
     text = doc.markdown() if format == "markdown" else doc.html(title, lang)

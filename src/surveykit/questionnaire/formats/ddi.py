@@ -38,8 +38,7 @@ DDI_NAMESPACE = "ddi:codebook:2_5"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
-def _el(parent: ET.Element, tag: str, text: str | None = None, lang: str | None = None,
-        **attrs: str) -> ET.Element:
+def _el(parent: ET.Element, tag: str, text: str | None = None, lang: str | None = None, **attrs: str) -> ET.Element:
     e = ET.SubElement(parent, f"{{{DDI_NAMESPACE}}}{tag}", {k: v for k, v in attrs.items() if v is not None})
     if lang is not None:
         e.set(_XML_LANG, lang)
@@ -87,7 +86,7 @@ def to_ddi(q: Questionnaire, path: str | Path | None = None) -> str:
     for info in infos:
         if info.type == "select_multiple":
             lst = info.choice_list
-            for c in (lst.choices if lst else []):
+            for c in lst.choices if lst else []:
                 variables.append((f"{info.name}_{code_key(c.code)}", info, code_key(c.code)))
         else:
             variables.append((info.name, info, None))
@@ -106,12 +105,16 @@ def to_ddi(q: Questionnaire, path: str | Path | None = None) -> str:
     for i, (ptr, item, parents) in enumerate(p for p in q.walk() if not p[2]):
         if not isinstance(item, (Group, Repeat)):
             continue
-        members = [var_ids[c] for c, info, _x in variables
-                   if info.group_path and info.group_path[0] == item.name]
+        members = [var_ids[c] for c, info, _x in variables if info.group_path and info.group_path[0] == item.name]
         if not members:
             continue
-        group = _el(data, "varGrp", ID=f"VG{i + 1}", var=" ".join(members),
-                    type="section" if isinstance(item, Group) else "other")
+        group = _el(
+            data,
+            "varGrp",
+            ID=f"VG{i + 1}",
+            var=" ".join(members),
+            type="section" if isinstance(item, Group) else "other",
+        )
         for lang in q.languages:
             if item.label.get(lang):
                 _el(group, "labl", item.label[lang], lang)
@@ -119,10 +122,19 @@ def to_ddi(q: Questionnaire, path: str | Path | None = None) -> str:
     for column, info, choice in variables:
         item = info.model
         numeric = info.value_type() == "numeric" or choice is not None
-        discrete = item.type in ("select_one", "select_multiple") or item.type == "integer" and not \
-            (info.min is None and info.max is None)
-        var = _el(data, "var", ID=var_ids[column], name=column, files=file_ids[info.repeat],
-                  intrvl="discrete" if discrete or choice is not None else "contin")
+        discrete = (
+            item.type in ("select_one", "select_multiple")
+            or item.type == "integer"
+            and not (info.min is None and info.max is None)
+        )
+        var = _el(
+            data,
+            "var",
+            ID=var_ids[column],
+            name=column,
+            files=file_ids[info.repeat],
+            intrvl="discrete" if discrete or choice is not None else "contin",
+        )
         lst = info.choice_list
         choice_label = {}
         if choice is not None and lst is not None:
@@ -152,8 +164,12 @@ def to_ddi(q: Questionnaire, path: str | Path | None = None) -> str:
                 _el(var, "universe", item.universe[lang], lang, clusion="I")
         conditions = [e.src for e in info.inherited_relevant] + ([item.relevant.src] if item.relevant else [])
         if conditions:
-            _el(var, "universe", "Asked if: " + " and ".join(
-                f"({c})" if len(conditions) > 1 else c for c in conditions), clusion="I")
+            _el(
+                var,
+                "universe",
+                "Asked if: " + " and ".join(f"({c})" if len(conditions) > 1 else c for c in conditions),
+                clusion="I",
+            )
         if choice is not None:
             for value, words in ((1, "Selected"), (0, "Not selected")):
                 cat = _el(var, "catgry")

@@ -34,8 +34,17 @@ from ..questionnaire import Questionnaire
 from ..problems import Location, Problem, SourceMap, pointer
 from ..services import provides
 
-__all__ = ["load_yaml", "load_json", "loads_yaml", "loads_json", "dump_yaml", "dump_json",
-           "MAX_SPEC_BYTES", "MAX_VALUES", "MAX_NESTING"]
+__all__ = [
+    "load_yaml",
+    "load_json",
+    "loads_yaml",
+    "loads_json",
+    "dump_yaml",
+    "dump_json",
+    "MAX_SPEC_BYTES",
+    "MAX_VALUES",
+    "MAX_NESTING",
+]
 
 #: Largest spec file read (bytes).
 MAX_SPEC_BYTES = 50_000_000
@@ -51,15 +60,17 @@ def _read(path: Path) -> str:
     except OSError as exc:
         raise SpecFormatError(f"{path}: cannot read the file: {exc.strerror}", file=str(path)) from None
     if size > MAX_SPEC_BYTES:
-        raise SpecFormatError(f"{path}: the file has {size} bytes, more than the {MAX_SPEC_BYTES} a spec may "
-                              "have", file=str(path))
+        raise SpecFormatError(
+            f"{path}: the file has {size} bytes, more than the {MAX_SPEC_BYTES} a spec may have", file=str(path)
+        )
     raw = path.read_bytes()
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise SpecFormatError(f"{path}:{line}: the file is not UTF-8 text (byte {exc.start}); save it as UTF-8",
-                              file=str(path)) from None
+        raise SpecFormatError(
+            f"{path}:{line}: the file is not UTF-8 text (byte {exc.start}); save it as UTF-8", file=str(path)
+        ) from None
 
 
 def _expanded_size(root: yaml.Node, file: str) -> int:
@@ -73,8 +84,11 @@ def _expanded_size(root: yaml.Node, file: str) -> int:
         if id(node) in size:
             continue
         if not done and id(node) in visiting:
-            raise SpecFormatError(f"{file}:{node.start_mark.line + 1}: an alias refers to a value that contains it "
-                                  "(a recursive structure); remove it", file=file)
+            raise SpecFormatError(
+                f"{file}:{node.start_mark.line + 1}: an alias refers to a value that contains it "
+                "(a recursive structure); remove it",
+                file=file,
+            )
         if isinstance(node, yaml.MappingNode):
             children = [v for _k, v in node.value]
         elif isinstance(node, yaml.SequenceNode):
@@ -86,8 +100,11 @@ def _expanded_size(root: yaml.Node, file: str) -> int:
             visiting.discard(id(node))
             size[id(node)] = 1 + sum(size[id(c)] for c in children)
             if size[id(node)] > MAX_VALUES:
-                raise SpecFormatError(f"{file}: the spec holds more than {MAX_VALUES} values once its aliases are "
-                                      "expanded; remove the aliases (&/*) that multiply it", file=file)
+                raise SpecFormatError(
+                    f"{file}: the spec holds more than {MAX_VALUES} values once its aliases are "
+                    "expanded; remove the aliases (&/*) that multiply it",
+                    file=file,
+                )
             continue
         visiting.add(id(node))
         stack.append((node, True))
@@ -104,11 +121,15 @@ def _walk_nodes(root: yaml.Node, smap: SourceMap, file: str) -> None:
         node, path, depth = stack.pop()
         count += 1
         if count > MAX_VALUES:
-            raise SpecFormatError(f"{file}: the spec holds more than {MAX_VALUES} values once its aliases are "
-                                  "expanded; remove the aliases (&/*) that multiply it", file=file)
+            raise SpecFormatError(
+                f"{file}: the spec holds more than {MAX_VALUES} values once its aliases are "
+                "expanded; remove the aliases (&/*) that multiply it",
+                file=file,
+            )
         if depth > MAX_NESTING:
-            raise SpecFormatError(f"{file}:{node.start_mark.line + 1}: the spec is nested more than {MAX_NESTING} "
-                                  "levels deep", file=file)
+            raise SpecFormatError(
+                f"{file}:{node.start_mark.line + 1}: the spec is nested more than {MAX_NESTING} levels deep", file=file
+            )
         smap.add(pointer(*path), line=node.start_mark.line + 1, col=node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
@@ -136,10 +157,12 @@ def _compose(text: str, file: str) -> tuple[Any, yaml.Node | None]:
 def _build(data: Any, smap: SourceMap, file: str) -> Questionnaire:
     if not isinstance(data, dict):
         kind = type(data).__name__ if data is not None else "empty"
-        problem = Problem.of("SK001", "the spec must be a mapping with id, languages and items",
-                          smap.locate(""))
-        raise SpecFormatError(f"{file}: the spec must be a mapping (id: ..., languages: ..., items: ...), "
-                              f"not {kind}", file=file, problems=[problem])
+        problem = Problem.of("SK001", "the spec must be a mapping with id, languages and items", smap.locate(""))
+        raise SpecFormatError(
+            f"{file}: the spec must be a mapping (id: ..., languages: ..., items: ...), not {kind}",
+            file=file,
+            problems=[problem],
+        )
     try:
         q = Questionnaire.model_validate(data)
     except ValidationError as exc:
@@ -208,8 +231,7 @@ def load_json(path: str | Path) -> Questionnaire:
 @provides("dump_yaml")
 def dump_yaml(q: Questionnaire, path: str | Path | None = None) -> str:
     """The spec as YAML text (deterministic); also written to ``path`` when given."""
-    text = yaml.safe_dump(q.to_dict(), sort_keys=False, allow_unicode=True, default_flow_style=False,
-                          width=100)
+    text = yaml.safe_dump(q.to_dict(), sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
     if path is not None:
         write_text_atomic(path, text, SpecFormatError)
     return text

@@ -41,8 +41,16 @@ def _ref_info(question: _QuestionBase, q: Questionnaire, missing: list[MissingCo
         return RefInfo(VType.DATE, label=label)
     if t == "calculate":
         rt = question.result_type  # type: ignore[attr-defined]
-        return RefInfo({"integer": VType.NUMBER, "decimal": VType.NUMBER, "text": VType.TEXT,
-                        "boolean": VType.BOOLEAN, "date": VType.DATE}.get(rt or "", VType.ANY), label=label)
+        return RefInfo(
+            {
+                "integer": VType.NUMBER,
+                "decimal": VType.NUMBER,
+                "text": VType.TEXT,
+                "boolean": VType.BOOLEAN,
+                "date": VType.DATE,
+            }.get(rt or "", VType.ANY),
+            label=label,
+        )
     if t == "note":
         return RefInfo(VType.NONE, label=label)
     if t in ("text", "deviceid", "username", "phonenumber", "simserial", "subscriberid", "email", "barcode"):
@@ -66,7 +74,6 @@ class _Entry:
         self.missing: list[MissingCode] = []
 
 
-
 class LintContext:
     """The questionnaire being linted, its items in form order, and the problems found so far."""
 
@@ -81,7 +88,8 @@ class LintContext:
             if e.is_question:
                 e.missing = q.missing_codes_for(e.item)
         self.infos: dict[str, RefInfo] = {
-            name: _ref_info(e.item, q, e.missing) for name, e in self.first.items() if e.is_question}
+            name: _ref_info(e.item, q, e.missing) for name, e in self.first.items() if e.is_question
+        }
         self.parsed: dict[tuple[str, str], Node] = {}  # (ptr, field) -> AST
         self.unreachable: set[str] = set()
         # (entry, field, role, expression, AST, pointer) of every expression that parses
@@ -93,8 +101,16 @@ class LintContext:
             return self.q.source.locate(ptr, offset)
         return Location(pointer=ptr, offset=offset)
 
-    def add(self, code: str, message: str, ptr: str, offset: int | None = None, expression: str | None = None,
-            *, severity: Severity | None = None) -> None:
+    def add(
+        self,
+        code: str,
+        message: str,
+        ptr: str,
+        offset: int | None = None,
+        expression: str | None = None,
+        *,
+        severity: Severity | None = None,
+    ) -> None:
         """Report rule ``code`` with the catalogue's severity (``severity`` only where the rule allows it)."""
         self.problems.append(Problem.of(code, message, self.loc(ptr, offset), expression, severity=severity))
 
@@ -117,4 +133,3 @@ def _range_text(lo: float | None, hi: float | None) -> str:
 
 def _clip(text: str, n: int = 40) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
-

@@ -45,4 +45,3 @@ def lint(q: Questionnaire) -> list[Problem]:
     ['SK201']
     """
     return _Linter(q).run()
-

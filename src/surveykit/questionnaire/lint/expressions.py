@@ -14,9 +14,14 @@ class ExpressionRules(LintContext):
         found = []
         for e in self.entries:
             item = e.item
-            for field, role in (("relevant", "relevant"), ("constraint", "constraint"),
-                                ("calculation", "calculation"), ("choice_filter", "choice_filter"),
-                                ("count", "repeat_count"), ("required", "required")):
+            for field, role in (
+                ("relevant", "relevant"),
+                ("constraint", "constraint"),
+                ("calculation", "calculation"),
+                ("choice_filter", "choice_filter"),
+                ("count", "repeat_count"),
+                ("required", "required"),
+            ):
                 value = getattr(item, field, None)
                 if isinstance(value, Expr):
                     found.append((e, field, value, role))
@@ -42,8 +47,7 @@ class ExpressionRules(LintContext):
             ctx = CheckContext(lookup=lookup, role=role, current=current, choice_columns=choice_columns)
             t, issues = check(ast, ctx)
             for issue in issues:
-                self.add(issue.code, f"{field}: {issue.message}", ptr, issue.span[0], expr.src,
-                         severity=issue.severity)
+                self.add(issue.code, f"{field}: {issue.message}", ptr, issue.span[0], expr.src, severity=issue.severity)
             if role == "calculation" and e.item.result_type:
                 self._check_result_type(e, t, ptr, expr)
             self.expressions.append((e, field, role, expr, ast, ptr))
@@ -52,11 +56,22 @@ class ExpressionRules(LintContext):
 
     def _check_result_type(self, e: _Entry, t: VType, ptr: str, expr: Expr) -> None:
         rt = e.item.result_type
-        ok = {"integer": (VType.NUMBER, VType.CODE), "decimal": (VType.NUMBER, VType.CODE),
-              "text": (VType.TEXT, VType.CODE), "boolean": (VType.BOOLEAN,), "date": (VType.DATE,)}[rt]
+        ok = {
+            "integer": (VType.NUMBER, VType.CODE),
+            "decimal": (VType.NUMBER, VType.CODE),
+            "text": (VType.TEXT, VType.CODE),
+            "boolean": (VType.BOOLEAN,),
+            "date": (VType.DATE,),
+        }[rt]
         if t not in ok and t is not VType.ANY:
-            self.add("SK302", f"calculation: result_type is {rt} but the calculation gives {t.value}; "
-                     "fix one of them", ptr, 0, expr.src, severity="warning")
+            self.add(
+                "SK302",
+                f"calculation: result_type is {rt} but the calculation gives {t.value}; fix one of them",
+                ptr,
+                0,
+                expr.src,
+                severity="warning",
+            )
 
     def _domain(self, entry: _Entry, env_key: str) -> Domain | None:
         item = entry.item
@@ -64,8 +79,9 @@ class ExpressionRules(LintContext):
             return None
         missing = [m.code for m in entry.missing if not isinstance(m.code, str)]
         if item.type in ("integer", "decimal"):
-            return Domain.interval(item.min, item.max, integer=item.type == "integer",
-                                   points=tuple(float(c) for c in missing))
+            return Domain.interval(
+                item.min, item.max, integer=item.type == "integer", points=tuple(float(c) for c in missing)
+            )
         if item.type == "select_one":
             lst = self.q.choice_lists.get(item.choices)
             if lst is None:
@@ -104,8 +120,14 @@ class ExpressionRules(LintContext):
             bounds = ""
             if e.item.type in ("integer", "decimal") and (e.item.min is not None or e.item.max is not None):
                 bounds = f" within {_range_text(e.item.min, e.item.max)}"
-            self.add("SK310", f"constraint: no answer{bounds} can satisfy {to_source(ast)!r} (e.g. a "
-                     "minimum above the maximum); fix the bounds", ptr, 0, expr.src)
+            self.add(
+                "SK310",
+                f"constraint: no answer{bounds} can satisfy {to_source(ast)!r} (e.g. a "
+                "minimum above the maximum); fix the bounds",
+                ptr,
+                0,
+                expr.src,
+            )
 
     def check_reachability(self) -> None:
         dead_groups: list[_Entry] = []
@@ -118,11 +140,19 @@ class ExpressionRules(LintContext):
                 continue
             if never_true(ast, self._env(ast)):
                 self.unreachable.add(e.item.name)
-                what = (f"{e.item.type} {e.item.name!r} and the {self._count_inside(e)} questions inside it are"
-                        if not e.is_question else f"{e.item.name!r} is")
-                self.add("SK307", f"unreachable: {what} never asked, because the relevance "
-                         f"{to_source(ast)!r} can never be true (check the codes and bounds it compares with)",
-                         f"{e.ptr}/relevant", 0, e.item.relevant.src)
+                what = (
+                    f"{e.item.type} {e.item.name!r} and the {self._count_inside(e)} questions inside it are"
+                    if not e.is_question
+                    else f"{e.item.name!r} is"
+                )
+                self.add(
+                    "SK307",
+                    f"unreachable: {what} never asked, because the relevance "
+                    f"{to_source(ast)!r} can never be true (check the codes and bounds it compares with)",
+                    f"{e.ptr}/relevant",
+                    0,
+                    e.item.relevant.src,
+                )
                 if not e.is_question:
                     dead_groups.append(e)
 

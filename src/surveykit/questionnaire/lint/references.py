@@ -36,32 +36,62 @@ class ReferenceRules(LintContext):
             if target is None:
                 close = difflib.get_close_matches(name, list(self.first), n=1)
                 hint = f"did you mean ${{{close[0]}}}? " if close else ""
-                self.add("SK201", f"{field}: ${{{name}}} is not a question of this form; {hint}fix the "
-                         "name or add the question", ptr, offset, expr.src)
+                self.add(
+                    "SK201",
+                    f"{field}: ${{{name}}} is not a question of this form; {hint}fix the name or add the question",
+                    ptr,
+                    offset,
+                    expr.src,
+                )
                 continue
             if target.order > e.order and not (role == "constraint" and target is e):
                 severity: Severity | None = "warning" if role == "calculation" else None
                 inside = any(p is e.item for p in target.parents)
-                why = (f"{name!r} is inside {e.item.type} {e.item.name!r}, which cannot depend on its own "
-                       "questions" if inside else f"{name!r} comes later in the form "
-                       f"({self.where(target)}), so it is still empty here")
-                self.add("SK202", f"{field}: ${{{name}}} refers forward: {why}; move the question "
-                         "before it or change the expression", ptr, offset, expr.src, severity=severity)
+                why = (
+                    f"{name!r} is inside {e.item.type} {e.item.name!r}, which cannot depend on its own questions"
+                    if inside
+                    else f"{name!r} comes later in the form ({self.where(target)}), so it is still empty here"
+                )
+                self.add(
+                    "SK202",
+                    f"{field}: ${{{name}}} refers forward: {why}; move the question before it or change the expression",
+                    ptr,
+                    offset,
+                    expr.src,
+                    severity=severity,
+                )
             if in_aggregate:
                 continue
             if isinstance(target.item, Repeat):
-                self.add("SK204", f"{field}: ${{{name}}} is a repeat; count its instances with "
-                         f"count(${{{name}}})", ptr, offset, expr.src)
+                self.add(
+                    "SK204",
+                    f"{field}: ${{{name}}} is a repeat; count its instances with count(${{{name}}})",
+                    ptr,
+                    offset,
+                    expr.src,
+                )
                 continue
             scope = target.repeat_path
-            if scope[:len(owner_scope)] == owner_scope and len(scope) > len(owner_scope):
-                self.add("SK204", f"{field}: ${{{name}}} is inside repeat {scope[-1]!r} (one value per "
-                         "instance) but this expression is outside it; use an aggregate such as "
-                         f"sum(${{{name}}}), count() or indexed-repeat()", ptr, offset, expr.src)
-            elif owner_scope[:len(scope)] != scope:
-                self.add("SK204", f"{field}: ${{{name}}} belongs to repeat {scope[-1]!r}, another unit "
-                         "than this expression's; use an aggregate (sum(), indexed-repeat()) or move the "
-                         "question", ptr, offset, expr.src)
+            if scope[: len(owner_scope)] == owner_scope and len(scope) > len(owner_scope):
+                self.add(
+                    "SK204",
+                    f"{field}: ${{{name}}} is inside repeat {scope[-1]!r} (one value per "
+                    "instance) but this expression is outside it; use an aggregate such as "
+                    f"sum(${{{name}}}), count() or indexed-repeat()",
+                    ptr,
+                    offset,
+                    expr.src,
+                )
+            elif owner_scope[: len(scope)] != scope:
+                self.add(
+                    "SK204",
+                    f"{field}: ${{{name}}} belongs to repeat {scope[-1]!r}, another unit "
+                    "than this expression's; use an aggregate (sum(), indexed-repeat()) or move the "
+                    "question",
+                    ptr,
+                    offset,
+                    expr.src,
+                )
 
     def check_cycles(self) -> None:
         # a constraint never decides whether a question is asked; being inside a group or repeat
@@ -92,6 +122,10 @@ class ReferenceRules(LintContext):
                 src = expr.src if isinstance(expr, Expr) else None
             else:
                 ptr, offset, src = start_entry.ptr, None, None
-            self.add("SK203", f"cycle: {text} ({', '.join(steps)}); break it so no question depends "
-                     "on itself", ptr, offset, src)
-
+            self.add(
+                "SK203",
+                f"cycle: {text} ({', '.join(steps)}); break it so no question depends on itself",
+                ptr,
+                offset,
+                src,
+            )

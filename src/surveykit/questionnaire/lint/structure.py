@@ -16,13 +16,23 @@ class StructureRules(LintContext):
             item = e.item
             if isinstance(item, (Group, Repeat)):
                 if not item.children:
-                    self.add("SK603", f"{item.type} {item.name!r} is empty; add items or remove it",
-                             e.ptr)
+                    self.add("SK603", f"{item.type} {item.name!r} is empty; add items or remove it", e.ptr)
                 continue
-            if item.type in ("integer", "decimal") and item.min is not None and item.max is not None \
-                    and item.min > item.max:
-                self.add("SK601", f"min ({_num(item.min)}) is greater than max ({_num(item.max)}) for "
-                         f"{item.name}; swap them or fix one", e.ptr + "/min")
+            if (
+                item.type in ("integer", "decimal")
+                and item.min is not None
+                and item.max is not None
+                and item.min > item.max
+            ):
+                self.add(
+                    "SK601",
+                    f"min ({_num(item.min)}) is greater than max ({_num(item.max)}) for "
+                    f"{item.name}; swap them or fix one",
+                    e.ptr + "/min",
+                )
             if isinstance(item, CalculateQuestion) and item.calculation is None:
-                self.add("SK602", f"calculate {item.name!r} has no calculation; write one (e.g. "
-                         "${a} + ${b}) or change the type", e.ptr + "/calculation")
+                self.add(
+                    "SK602",
+                    f"calculate {item.name!r} has no calculation; write one (e.g. ${{a}} + ${{b}}) or change the type",
+                    e.ptr + "/calculation",
+                )

@@ -31,34 +31,51 @@ class _Reader(_SurveyReader):
                 if n > MAX_ROWS:
                     raise SpecFormatError(
                         f"{self.file}: sheet {sheet!r} has more than {MAX_ROWS:,} rows, more than surveykit reads "
-                        "from a questionnaire; delete the rows below the form (or the sheet)", file=self.file,
-                        problems=[Problem.of("SK013", f"sheet {sheet} has more than {MAX_ROWS} rows",
-                                          Location(file=self.file, sheet=sheet))])
+                        "from a questionnaire; delete the rows below the form (or the sheet)",
+                        file=self.file,
+                        problems=[
+                            Problem.of(
+                                "SK013",
+                                f"sheet {sheet} has more than {MAX_ROWS} rows",
+                                Location(file=self.file, sheet=sheet),
+                            )
+                        ],
+                    )
             wb = openpyxl.load_workbook(self.path, data_only=True)
-            self._formulas = {name: formula_cells_without_value(self.path, part)
-                              for name, part in _sheet_parts(self.path).items()}
+            self._formulas = {
+                name: formula_cells_without_value(self.path, part) for name, part in _sheet_parts(self.path).items()
+            }
             return wb
         except (InvalidFileException, *DAMAGED) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-            raise SpecFormatError(f"{self.file}: not a readable .xlsx workbook ({reason}); save it from Excel "
-                                  "as 'Excel Workbook (.xlsx)'", file=self.file) from None
+            raise SpecFormatError(
+                f"{self.file}: not a readable .xlsx workbook ({reason}); save it from Excel "
+                "as 'Excel Workbook (.xlsx)'",
+                file=self.file,
+            ) from None
 
     def read(self) -> dict[str, Any]:
         wb = self.open()
         sheets = {ws.title.strip().lower(): ws for ws in wb.worksheets}
         if "survey" not in sheets:
             found = ", ".join(repr(ws.title) for ws in wb.worksheets) or "none"
-            raise SpecFormatError(f"{self.file}: the workbook has no 'survey' sheet (sheets: {found}); name the "
-                                  "sheet with the questions 'survey'", file=self.file,
-                                  problems=[Problem.of("SK013", "no 'survey' sheet",
-                                                    Location(file=self.file))])
+            raise SpecFormatError(
+                f"{self.file}: the workbook has no 'survey' sheet (sheets: {found}); name the "
+                "sheet with the questions 'survey'",
+                file=self.file,
+                problems=[Problem.of("SK013", "no 'survey' sheet", Location(file=self.file))],
+            )
         survey = _Sheet(sheets["survey"], self)
         choices = _Sheet(sheets["choices"], self) if "choices" in sheets else None
         settings = _Sheet(sheets["settings"], self) if "settings" in sheets else None
         missing = _Sheet(sheets["sk_missing"], self) if "sk_missing" in sheets else None
         if survey.header_row and survey.column("type") is None:
-            self.fatal(f"sheet {survey.name} has no 'type' column; the first row must hold the column headers "
-                       "(type, name, label, ...)", survey.name, survey.header_row)
+            self.fatal(
+                f"sheet {survey.name} has no 'type' column; the first row must hold the column headers "
+                "(type, name, label, ...)",
+                survey.name,
+                survey.header_row,
+            )
         if survey.header_row and survey.column("name") is None:
             self.fatal(f"sheet {survey.name} has no 'name' column", survey.name, survey.header_row)
         if self.fatal_error:
@@ -87,8 +104,7 @@ class _Reader(_SurveyReader):
             if where:
                 sheet, row, header, cell = where
                 self.smap.add(pointer("languages", i), sheet=sheet, row=row, column=header, cell=cell)
-        names = {code: name for code, name in self.languages.items()
-                 if name and name != LANGUAGE_NAMES.get(code, code)}
+        names = {code: name for code, name in self.languages.items() if name and name != LANGUAGE_NAMES.get(code, code)}
         if names:
             data["language_names"] = names
         return data
@@ -150,8 +166,9 @@ class _Reader(_SurveyReader):
                 if key in cells:
                     value, col = cells[key]
                     entry[key] = _code_value(value) if key == "code" else _cell_text(value)
-                    self.smap.add(f"{ptr}/{key}", sheet=sheet.name, row=row, column=col.header,
-                                  cell=sheet.cell(col, row))
+                    self.smap.add(
+                        f"{ptr}/{key}", sheet=sheet.name, row=row, column=col.header, cell=sheet.cell(col, row)
+                    )
             self._text_fields(cells, sheet, row, ptr, entry, ("label",))
             out.append(entry)
         return out
@@ -161,13 +178,19 @@ class _Reader(_SurveyReader):
         standard = {"list_name", "name", "label", "sk_missing", "sk_stata", "sk_ordered"}
         for row, cells in sheet.rows:
             if "list_name" not in cells:
-                self.problem("SK012", "a choice without list_name; fill it in or delete the row", sheet.name, row,
-                             "list_name")
+                self.problem(
+                    "SK012", "a choice without list_name; fill it in or delete the row", sheet.name, row, "list_name"
+                )
                 continue
             list_name = _cell_text(cells["list_name"][0]) or ""
             if "name" not in cells:
-                self.problem("SK012", f"a choice of list {list_name!r} without name (its code); fill it in",
-                             sheet.name, row, "name")
+                self.problem(
+                    "SK012",
+                    f"a choice of list {list_name!r} without name (its code); fill it in",
+                    sheet.name,
+                    row,
+                    "name",
+                )
                 continue
             lst = lists.get(list_name)
             if lst is None:
@@ -184,8 +207,9 @@ class _Reader(_SurveyReader):
             ptr = pointer("choice_lists", list_name, part, index)
             self.smap.add(ptr, sheet=sheet.name, row=row)
             entry["code"] = _code_value(code_value)
-            self.smap.add(f"{ptr}/code", sheet=sheet.name, row=row, column=code_col.header,
-                          cell=sheet.cell(code_col, row))
+            self.smap.add(
+                f"{ptr}/code", sheet=sheet.name, row=row, column=code_col.header, cell=sheet.cell(code_col, row)
+            )
             self._text_fields(cells, sheet, row, ptr, entry, ("label",))
             if "sk_ordered" in cells and (_cell_text(cells["sk_ordered"][0]) or "").lower() in _YES:
                 lst["ordered"] = True
@@ -202,8 +226,11 @@ class _Reader(_SurveyReader):
                 text = _cell_text(value)
                 if text is None:
                     continue
-                if col.lang is not None or "::" in col.header or col.base in ("image", "audio", "video",
-                                                                             "big-image", "media"):
+                if (
+                    col.lang is not None
+                    or "::" in col.header
+                    or col.base in ("image", "audio", "video", "big-image", "media")
+                ):
                     extra[col.header] = text
                 else:
                     filters[col.header] = text
@@ -265,7 +292,9 @@ def read_xlsform(path: str | Path) -> Questionnaire:
     errors = [x for x in problems if x.severity == "error"]
     if errors or q is None:
         lines = "\n  ".join(str(x) for x in errors)
-        raise SpecFormatError(f"{p}: the XLSForm has {len(errors)} problem{'s' if len(errors) != 1 else ''}:\n  "
-                              f"{lines}", file=str(p), problems=problems)
+        raise SpecFormatError(
+            f"{p}: the XLSForm has {len(errors)} problem{'s' if len(errors) != 1 else ''}:\n  {lines}",
+            file=str(p),
+            problems=problems,
+        )
     return q
-

@@ -52,10 +52,10 @@ def _code_value(value: Any) -> Any:
 
 @dataclass
 class _Column:
-    index: int          # 1-based
-    header: str         # as written
-    base: str           # normalised base name ("label", "relevant", "sk_min", "region", ...)
-    lang: str | None    # language code for translated columns
+    index: int  # 1-based
+    header: str  # as written
+    base: str  # normalised base name ("label", "relevant", "sk_min", "region", ...)
+    lang: str | None  # language code for translated columns
 
 
 class _Sheet:
@@ -73,8 +73,9 @@ class _Sheet:
     def _read(self) -> None:
         ws, reader = self.ws, self.reader
         if ws.max_row > MAX_ROWS:
-            reader.fatal(f"sheet {self.name} has {ws.max_row} rows, more than the {MAX_ROWS} surveykit reads",
-                         self.name, None)
+            reader.fatal(
+                f"sheet {self.name} has {ws.max_row} rows, more than the {MAX_ROWS} surveykit reads", self.name, None
+            )
             return
         rows = ws.iter_rows(values_only=True)
         header: tuple[Any, ...] | None = None
@@ -88,16 +89,36 @@ class _Sheet:
         self.header_row = r
         for rng in ws.merged_cells.ranges:
             if rng.min_row <= r <= rng.max_row:
-                reader.problem("SK013", f"merged header cells {rng.coord} on sheet {self.name}: unmerge them and "
-                               "give each column its own header", self.name, r, None, rng.coord.split(":")[0])
+                reader.problem(
+                    "SK013",
+                    f"merged header cells {rng.coord} on sheet {self.name}: unmerge them and "
+                    "give each column its own header",
+                    self.name,
+                    r,
+                    None,
+                    rng.coord.split(":")[0],
+                )
             elif rng.min_row > r:
-                reader.problem("SK013", f"merged cells {rng.coord} on sheet {self.name}: only the first cell keeps "
-                               "its value; unmerge them and fill every cell", self.name, rng.min_row, None,
-                               rng.coord.split(":")[0])
+                reader.problem(
+                    "SK013",
+                    f"merged cells {rng.coord} on sheet {self.name}: only the first cell keeps "
+                    "its value; unmerge them and fill every cell",
+                    self.name,
+                    rng.min_row,
+                    None,
+                    rng.coord.split(":")[0],
+                )
         for cell in reader.formulas.get(ws.title, []):
-            reader.problem("SK013", f"cell {cell} on sheet {self.name} holds a formula whose result was never saved, "
-                           "so it reads as empty; open and save the workbook in Excel or LibreOffice (this stores "
-                           "the results), or type the value", self.name, int(re.sub(r"\D", "", cell)), None, cell)
+            reader.problem(
+                "SK013",
+                f"cell {cell} on sheet {self.name} holds a formula whose result was never saved, "
+                "so it reads as empty; open and save the workbook in Excel or LibreOffice (this stores "
+                "the results), or type the value",
+                self.name,
+                int(re.sub(r"\D", "", cell)),
+                None,
+                cell,
+            )
         seen: dict[tuple[str, str | None], str] = {}
         for i, raw in enumerate(header, start=1):
             text = _cell_text(raw)
@@ -106,8 +127,14 @@ class _Sheet:
             base, lang = self._parse_header(text, r, i)
             key = (base, lang)
             if key in seen:
-                reader.problem("SK013", f"the column {text!r} appears twice on sheet {self.name} (also "
-                               f"{seen[key]!r}); keep one", self.name, r, text, f"{_column_letter(i)}{r}")
+                reader.problem(
+                    "SK013",
+                    f"the column {text!r} appears twice on sheet {self.name} (also {seen[key]!r}); keep one",
+                    self.name,
+                    r,
+                    text,
+                    f"{_column_letter(i)}{r}",
+                )
                 continue
             seen[key] = text
             self.columns.append(_Column(i, text, base, lang))
@@ -135,8 +162,7 @@ class _Sheet:
             return _ALIASES.get(lowered, base_norm), None
         if base_norm not in _TRANSLATABLE:
             return text, None  # media::image, image::English (en), bind::odk:length...: kept verbatim
-        return base_norm, self.reader.language(lang_spec.strip(), self.name, row, text,
-                                               f"{_column_letter(index)}{row}")
+        return base_norm, self.reader.language(lang_spec.strip(), self.name, row, text, f"{_column_letter(index)}{row}")
 
     def cell(self, col: _Column, row: int) -> str:
         return f"{_column_letter(col.index)}{row}"
@@ -157,7 +183,7 @@ class _ReaderBase:
         self.problems: list[Problem] = []
         self.fatal_error = False
         self.smap = SourceMap(self.file, "xlsform")
-        self.languages: dict[str, str] = {}      # code -> display name, in order of appearance
+        self.languages: dict[str, str] = {}  # code -> display name, in order of appearance
         self.language_cells: dict[str, tuple[str, int, str, str]] = {}
         self._default: str | None = None
         self.plain_text_columns: list[tuple[str, int, str, str]] = []  # untranslated label/hint columns
@@ -169,10 +195,12 @@ class _ReaderBase:
         return self._formulas
 
     # -- problems -----------------------------------------------------------------------------
-    def problem(self, code: str, message: str, sheet: str | None, row: int | None, column: str | None,
-                cell: str | None = None) -> None:
-        self.problems.append(Problem.of(code, message,
-                                        Location(file=self.file, sheet=sheet, row=row, column=column, cell=cell)))
+    def problem(
+        self, code: str, message: str, sheet: str | None, row: int | None, column: str | None, cell: str | None = None
+    ) -> None:
+        self.problems.append(
+            Problem.of(code, message, Location(file=self.file, sheet=sheet, row=row, column=column, cell=cell))
+        )
 
     def fatal(self, message: str, sheet: str | None, row: int | None) -> None:
         self.fatal_error = True
@@ -189,9 +217,15 @@ class _ReaderBase:
             self.language_cells[code] = (sheet, row, header, cell)
         return code
 
-
-    def _text_fields(self, cells: dict[str, tuple[Any, _Column]], sheet: _Sheet, row: int, ptr: str,
-                     target: dict[str, Any], bases: tuple[str, ...]) -> None:
+    def _text_fields(
+        self,
+        cells: dict[str, tuple[Any, _Column]],
+        sheet: _Sheet,
+        row: int,
+        ptr: str,
+        target: dict[str, Any],
+        bases: tuple[str, ...],
+    ) -> None:
         """Collect translated text columns into {lang: text}; a plain column is the default language."""
         for base in bases:
             field = _FIELD_OF.get(base, base)
@@ -200,8 +234,9 @@ class _ReaderBase:
                 if col.base != base:
                     continue
                 lang = col.lang if col.lang is not None else self.default_code
-                self.smap.add(f"{ptr}/{field}/{lang}", sheet=sheet.name, row=row, column=col.header,
-                              cell=sheet.cell(col, row))
+                self.smap.add(
+                    f"{ptr}/{field}/{lang}", sheet=sheet.name, row=row, column=col.header, cell=sheet.cell(col, row)
+                )
                 key = base if col.lang is None else f"{base}::{col.lang}"
                 if key in cells:
                     text = _cell_text(cells[key][0])
@@ -213,4 +248,3 @@ class _ReaderBase:
     @property
     def default_code(self) -> str:
         return self._default or "und"
-

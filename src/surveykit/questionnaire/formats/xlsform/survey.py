@@ -20,26 +20,53 @@ class _SurveyReader(_ReaderBase):
                 if joined in (f"{opener} {kind}", f"{opener}_{kind}", f"{opener}{kind}"):
                     return f"{opener}_{kind}", None
         if head in ("select_one", "select_multiple", "select1") or joined.startswith(
-                ("select one ", "select all that apply ", "select multiple ")):
+            ("select one ", "select all that apply ", "select multiple ")
+        ):
             kind = "select_multiple" if ("multiple" in joined or "all that apply" in joined) else "select_one"
-            rest = words[1:] if head in ("select_one", "select_multiple", "select1") else \
-                words[2:] if not joined.startswith("select all that apply") else words[4:]
+            rest = (
+                words[1:]
+                if head in ("select_one", "select_multiple", "select1")
+                else words[2:]
+                if not joined.startswith("select all that apply")
+                else words[4:]
+            )
             if not rest:
-                self.problem("SK010", f"{text!r} names no choice list; write '{kind} listname'", sheet.name, row,
-                             col.header, cell)
+                self.problem(
+                    "SK010",
+                    f"{text!r} names no choice list; write '{kind} listname'",
+                    sheet.name,
+                    row,
+                    col.header,
+                    cell,
+                )
                 return None
             if len(rest) > 1 and rest[1].lower() == "or_other":
-                self.problem("SK010", "'or_other' is not supported by surveykit; add an 'other' choice and a "
-                             "text question relevant when it is selected", sheet.name, row, col.header, cell)
+                self.problem(
+                    "SK010",
+                    "'or_other' is not supported by surveykit; add an 'other' choice and a "
+                    "text question relevant when it is selected",
+                    sheet.name,
+                    row,
+                    col.header,
+                    cell,
+                )
                 return None
             if len(rest) > 1:
-                self.problem("SK010", f"unexpected words after the list name in {text!r}", sheet.name, row,
-                             col.header, cell)
+                self.problem(
+                    "SK010", f"unexpected words after the list name in {text!r}", sheet.name, row, col.header, cell
+                )
                 return None
             return kind, rest[0]
         if head in ("select_one_from_file", "select_multiple_from_file", "rank", "select_one_external"):
-            self.problem("SK010", f"the type {head!r} is not supported by surveykit; put the choices in the "
-                         "choices sheet and use select_one / select_multiple", sheet.name, row, col.header, cell)
+            self.problem(
+                "SK010",
+                f"the type {head!r} is not supported by surveykit; put the choices in the "
+                "choices sheet and use select_one / select_multiple",
+                sheet.name,
+                row,
+                col.header,
+                cell,
+            )
             return None
         if len(words) == 1:
             word = words[0]
@@ -66,9 +93,14 @@ class _SurveyReader(_ReaderBase):
         for row, cells in sheet.rows:
             if "type" not in cells:
                 if any(k != "name" for k in cells) or "name" in cells:
-                    self.problem("SK010", "a row with no type; fill in the type (e.g. text, integer, select_one "
-                                 "list) or delete the row", sheet.name, row, "type",
-                                 sheet.cell(type_col, row) if type_col else None)
+                    self.problem(
+                        "SK010",
+                        "a row with no type; fill in the type (e.g. text, integer, select_one list) or delete the row",
+                        sheet.name,
+                        row,
+                        "type",
+                        sheet.cell(type_col, row) if type_col else None,
+                    )
                 continue
             type_text = _cell_text(cells["type"][0]) or ""
             parsed = self._parse_type(type_text, sheet, row, cells["type"][1])
@@ -80,8 +112,14 @@ class _SurveyReader(_ReaderBase):
                 if not stack or stack[-1][0]["type"] != want:
                     open_kind = stack[-1][0]["type"] if stack else None
                     extra = f" (the open one is a {open_kind} from row {stack[-1][1]})" if stack else ""
-                    self.problem("SK011", f"'{kind.replace('_', ' ')}' without a matching 'begin {want}'{extra}; "
-                                 "fix or delete the row", sheet.name, row, "type", sheet.cell(cells["type"][1], row))
+                    self.problem(
+                        "SK011",
+                        f"'{kind.replace('_', ' ')}' without a matching 'begin {want}'{extra}; fix or delete the row",
+                        sheet.name,
+                        row,
+                        "type",
+                        sheet.cell(cells["type"][1], row),
+                    )
                     continue
                 stack.pop()
                 containers.pop()
@@ -92,8 +130,13 @@ class _SurveyReader(_ReaderBase):
             name_cell = cells.get("name")
             name = _cell_text(name_cell[0]) if name_cell else None
             if not name:
-                self.problem("SK012", f"a {type_text!r} row without name; every question, group and repeat needs "
-                             "a name", sheet.name, row, "name")
+                self.problem(
+                    "SK012",
+                    f"a {type_text!r} row without name; every question, group and repeat needs a name",
+                    sheet.name,
+                    row,
+                    "name",
+                )
                 if kind in ("begin_group", "begin_repeat"):
                     name = f"unnamed_row{row}"  # keep the structure so the matching end row pairs up
                 else:
@@ -106,12 +149,25 @@ class _SurveyReader(_ReaderBase):
                 containers.append(item["children"])
                 pointers.append(ptr)
         for item, begin_row, _ptr in reversed(stack):
-            self.problem("SK011", f"'begin {item['type']}' {item['name']!r} is never closed; add an 'end "
-                         f"{item['type']}' row", sheet.name, begin_row, "type")
+            self.problem(
+                "SK011",
+                f"'begin {item['type']}' {item['name']!r} is never closed; add an 'end {item['type']}' row",
+                sheet.name,
+                begin_row,
+                "type",
+            )
         return top
 
-    def _item(self, kind: str, list_name: str | None, name: str, cells: dict[str, tuple[Any, _Column]],
-              sheet: _Sheet, row: int, ptr: str) -> dict[str, Any]:
+    def _item(
+        self,
+        kind: str,
+        list_name: str | None,
+        name: str,
+        cells: dict[str, tuple[Any, _Column]],
+        sheet: _Sheet,
+        row: int,
+        ptr: str,
+    ) -> dict[str, Any]:
         item_type = {"begin_group": "group", "begin_repeat": "repeat"}.get(kind, kind)
         item: dict[str, Any] = {"type": item_type, "name": name}
         self.smap.add(ptr, sheet=sheet.name, row=row)
@@ -127,9 +183,19 @@ class _SurveyReader(_ReaderBase):
             self.smap.add(f"{ptr}/choices", **where(type_col))
         if "name" in cells:
             self.smap.add(f"{ptr}/name", **where(cells["name"][1]))
-        texts = ("label", "hint", "sk_universe") if is_group else (
-            "label", "hint", "guidance_hint", "constraint_message", "required_message", "sk_universe",
-            "sk_short_label")
+        texts = (
+            ("label", "hint", "sk_universe")
+            if is_group
+            else (
+                "label",
+                "hint",
+                "guidance_hint",
+                "constraint_message",
+                "required_message",
+                "sk_universe",
+                "sk_short_label",
+            )
+        )
         self._text_fields(cells, sheet, row, ptr, item, texts)
         handled = {"type", "name"}
         for base in texts:
@@ -147,8 +213,15 @@ class _SurveyReader(_ReaderBase):
         if item_type == "repeat":
             simple["sk_unit"] = "unit"
         if not is_group:
-            simple.update({"default": "default", "sk_measure": "measure", "sk_unit": "unit",
-                           "sk_result_type": "result_type", "parameters": "parameters"})
+            simple.update(
+                {
+                    "default": "default",
+                    "sk_measure": "measure",
+                    "sk_unit": "unit",
+                    "sk_result_type": "result_type",
+                    "parameters": "parameters",
+                }
+            )
         for key, (value, col) in cells.items():
             if key in handled:
                 continue
@@ -181,15 +254,27 @@ class _SurveyReader(_ReaderBase):
                     try:
                         number = float(text)
                     except ValueError:
-                        self.problem("SK014", f"{col.header} of {name!r} is {text!r}, not a number", sheet.name,
-                                     row, col.header, sheet.cell(col, row))
+                        self.problem(
+                            "SK014",
+                            f"{col.header} of {name!r} is {text!r}, not a number",
+                            sheet.name,
+                            row,
+                            col.header,
+                            sheet.cell(col, row),
+                        )
                         continue
                 if item_type == "integer":
                     if float(number).is_integer():
                         number = int(number)
                     else:
-                        self.problem("SK014", f"{col.header} of integer {name!r} is {text!r}, not a whole number",
-                                     sheet.name, row, col.header, sheet.cell(col, row))
+                        self.problem(
+                            "SK014",
+                            f"{col.header} of integer {name!r} is {text!r}, not a whole number",
+                            sheet.name,
+                            row,
+                            col.header,
+                            sheet.cell(col, row),
+                        )
                         continue
                 if item_type in ("integer", "decimal"):
                     item[field] = number if item_type == "integer" else float(number)
@@ -200,9 +285,14 @@ class _SurveyReader(_ReaderBase):
                 self.smap.add(f"{ptr}/missing", **where(col))
             elif key in simple:
                 field = simple[key]
-                if field == "unit" and item_type not in ("integer", "decimal", "repeat") or \
-                        field == "result_type" and item_type != "calculate" or \
-                        field == "parameters" and item_type not in _OTHER:
+                if (
+                    field == "unit"
+                    and item_type not in ("integer", "decimal", "repeat")
+                    or field == "result_type"
+                    and item_type != "calculate"
+                    or field == "parameters"
+                    and item_type not in _OTHER
+                ):
                     item.setdefault("extra", {})[col.header] = text
                     continue
                 item[field] = text
@@ -216,6 +306,5 @@ class _SurveyReader(_ReaderBase):
             if c == generated:
                 del item["constraint"]
             elif c.startswith(generated + " and (") and c.endswith(")"):
-                item["constraint"] = c[len(generated) + 6:-1]
+                item["constraint"] = c[len(generated) + 6 : -1]
         return item
-

@@ -75,12 +75,36 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> Path:
     def translated(base: str) -> list[str]:
         return [f"{base}::{_lang_header(q, lang)}" for lang in langs]
 
-    survey = _Table(["type", "name", *translated("label"), *translated("hint"), *translated("guidance_hint"),
-                     "required", *translated("required_message"), "relevant", "constraint",
-                     *translated("constraint_message"), "calculation", "choice_filter", "repeat_count",
-                     "default", "read_only", "appearance", "parameters", "sk_min", "sk_max", "sk_missing",
-                     *translated("sk_short_label"), *translated("sk_universe"), "sk_concept", "sk_measure",
-                     "sk_unit", "sk_result_type"])
+    survey = _Table(
+        [
+            "type",
+            "name",
+            *translated("label"),
+            *translated("hint"),
+            *translated("guidance_hint"),
+            "required",
+            *translated("required_message"),
+            "relevant",
+            "constraint",
+            *translated("constraint_message"),
+            "calculation",
+            "choice_filter",
+            "repeat_count",
+            "default",
+            "read_only",
+            "appearance",
+            "parameters",
+            "sk_min",
+            "sk_max",
+            "sk_missing",
+            *translated("sk_short_label"),
+            *translated("sk_universe"),
+            "sk_concept",
+            "sk_measure",
+            "sk_unit",
+            "sk_result_type",
+        ]
+    )
 
     def item_row(item: Any) -> dict[str, Any]:
         row: dict[str, Any] = {"name": item.name}
@@ -98,9 +122,11 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> Path:
             row.update(item.extra)
             return row
         t = item.type
-        row["type"] = {"select_one": f"select_one {getattr(item, 'choices', '')}",
-                       "select_multiple": f"select_multiple {getattr(item, 'choices', '')}",
-                       "datetime": "dateTime"}.get(t, t)
+        row["type"] = {
+            "select_one": f"select_one {getattr(item, 'choices', '')}",
+            "select_multiple": f"select_multiple {getattr(item, 'choices', '')}",
+            "datetime": "dateTime",
+        }.get(t, t)
         _translated(q, "guidance_hint", item.guidance_hint, row)
         if isinstance(item.required, Expr):
             row["required"] = item.required.src
@@ -154,13 +180,17 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> Path:
             row.update(c.extra)
             choices.add(row)
         for m in lst.missing:
-            row = {"list_name": list_name, "name": m.code, "sk_missing": m.kind, "sk_stata": m.stata,
-                   "sk_ordered": ordered}
+            row = {
+                "list_name": list_name,
+                "name": m.code,
+                "sk_missing": m.kind,
+                "sk_stata": m.stata,
+                "sk_ordered": ordered,
+            }
             _translated(q, "label", m.label, row)
             choices.add(row)
 
-    settings_row: dict[str, Any] = {"form_id": q.id, "form_title": q.title.get(q.main_language),
-                                    "version": q.version}
+    settings_row: dict[str, Any] = {"form_id": q.id, "form_title": q.title.get(q.main_language), "version": q.version}
     if q.default_language is not None:
         settings_row["default_language"] = _lang_header(q, q.default_language)
     settings_row["sk_languages"] = " ".join(langs)
@@ -188,8 +218,9 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> Path:
                 missing.add(row)
             missing.write(wb.create_sheet("sk_missing"), {"kind", "code"})
     except IllegalCharacterError as exc:
-        raise SpecFormatError(f"{p}: a text holds a control character Excel cannot store ({exc}); remove it",
-                              file=str(p)) from None
+        raise SpecFormatError(
+            f"{p}: a text holds a control character Excel cannot store ({exc}); remove it", file=str(p)
+        ) from None
     p.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(p, wb.save, SpecFormatError)
     return p
