@@ -22,6 +22,7 @@ from ..metadata import value_labels, variable_label
 from ..variance import Block, Domains, Linearization, Transform, make_domains
 from ..weighting.methods import CalibrationPlan, NonresponsePlan
 from ..weighting.report import WeightingReport
+from .contrast_methods import ContrastMethods
 from .estimates import EstimatorMethods
 from .inference_methods import InferenceMethods
 from .weighting import WeightingMethods
@@ -29,7 +30,7 @@ from .weighting import WeightingMethods
 __all__ = ["BaseDesign"]
 
 
-class BaseDesign(EstimatorMethods, InferenceMethods, WeightingMethods):
+class BaseDesign(EstimatorMethods, ContrastMethods, InferenceMethods, WeightingMethods):
     """Shared machinery; use :class:`~surveykit.SurveyDesign` or :class:`~surveykit.ReplicateDesign`."""
 
     _data: pd.DataFrame
