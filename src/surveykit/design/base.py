@@ -21,7 +21,7 @@ from ..estimation.statistics import as_list, label_of
 from ..metadata import value_labels, variable_label
 from ..variance import Block, Domains, Linearization, Transform, make_domains
 from ..weighting.methods import CalibrationPlan, NonresponsePlan
-from ..weighting.report import WeightingReport
+from ..weighting.diagnostics import WeightingReport
 from .contrast_methods import ContrastMethods
 from .estimates import EstimatorMethods
 from .inference_methods import InferenceMethods

@@ -16,6 +16,7 @@ import pandas as pd
 from ..design.base import BaseDesign
 
 if TYPE_CHECKING:
+    from ..questionnaire import Questionnaire
     from .compute import _Prepared
 
 __all__ = ["COMPARE_COLUMNS", "compare_columns", "mean_of_means_difference", "variable_labels"]
@@ -62,7 +63,9 @@ def compare_columns(
     return t
 
 
-def variable_labels(cols: list[str], designs: Any, questionnaire: Any, language: str) -> dict[str, str]:
+def variable_labels(
+    cols: list[str], designs: Any, questionnaire: Questionnaire | None, language: str
+) -> dict[str, str]:
     """Each breakdown column's label: the questionnaire's, else the data's (SPSS/Stata variable labels)."""
     from ..metadata import variable_label
 

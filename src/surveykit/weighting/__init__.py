@@ -6,8 +6,8 @@ indicator variables); every step returns a new design whose variance accounts fo
 
 from .control_files import load_controls
 from .controls import Controls
-from .engine import CalibrationResult, calibrate_g, linear_g, rake_g
-from .report import WeightingReport, effective_n, kish_deff
+from .solvers import CalibrationResult, calibrate_g, linear_g, rake_g
+from .diagnostics import WeightingReport, effective_n, kish_deff
 
 __all__ = [
     "CalibrationResult",

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import ColumnNotFoundError, WeightingError, format_rows
 from ..variance.kernel import compact_codes, replicate_totals
-from .report import WeightingReport
+from .diagnostics import WeightingReport
 
 __all__ = ["trim_weights", "trim_replicates", "NonresponsePlan", "plan_nonresponse", "nonresponse_replicates"]
 

@@ -28,9 +28,9 @@ from ..variance.kernel import compact_codes, replicate_totals
 
 # trimming and nonresponse adjustment live in adjustments.py; importable from here as before
 from .adjustments import NonresponsePlan, nonresponse_replicates, plan_nonresponse, trim_replicates, trim_weights
-from .engine import METHODS, CalibrationResult, _ginv, calibrate_g, check_result, linear_g, rake_g
+from .solvers import METHODS, CalibrationResult, _ginv, calibrate_g, check_result, linear_g, rake_g
 from .margins import Margins, build_margins, cell_codes
-from .report import WeightingReport
+from .diagnostics import WeightingReport
 
 __all__ = [
     "CalibrationPlan",

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import WeightingError
 from ..variance.calmatrix import CalMatrix
-from .engine import CalibrationResult, rake_g
+from .solvers import CalibrationResult, rake_g
 
 __all__ = ["samplics_solver", "MAX_ROWS"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...errors import ExpressionSyntaxError
-from ..analysis import CURRENT, Domain, never_true
+from ..satisfiability import CURRENT, Domain, never_true
 from ..expression import Expr, Node, Ref, to_source
 from ..typecheck import CheckContext, VType, check
 from .context import LintContext, _Entry, _range_text, _ref_info

@@ -1,6 +1,6 @@
-"""The calibration engine: g-weights that reproduce control totals.
+"""The calibration solvers: g-weights that reproduce control totals.
 
-One engine serves every method. :func:`calibrate_g` is R's ``grake`` (Deville-Särndal calibration by
+One solver serves every method. :func:`calibrate_g` is R's ``grake`` (Deville-Särndal calibration by
 Newton's method on the Lagrange multipliers, with R's distance functions, bounds, step halving,
 rescaling and stopping rule), so that its iterates — not only its limit — are R's. The closed forms
 are R's too: linear calibration without bounds (``regcalibrate``) and post-stratification. Raking by
