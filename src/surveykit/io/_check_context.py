@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..questionnaire.items import METADATA_TYPES
 from ._check_cells import _as_number, _id_text, _key_frame, _present
 from .check_rules import CHECK_RULES, check_rule
 
@@ -22,20 +23,7 @@ PROBLEM_COLUMNS = ["unit", "row", "id", "variable", "rule", "code", "severity", 
 RULES = tuple(rule.name for rule in CHECK_RULES)
 _ROW_FIELD = re.compile("\x00(\\d+)\x00")
 _NUMERIC_TYPES = {"integer", "decimal"}
-_SKIP_TYPES = {
-    "note",
-    "calculate",
-    "start",
-    "end",
-    "today",
-    "deviceid",
-    "username",
-    "phonenumber",
-    "simserial",
-    "subscriberid",
-    "email",
-    "audit",
-}
+_SKIP_TYPES = {"note", "calculate"} | METADATA_TYPES
 
 
 @dataclass

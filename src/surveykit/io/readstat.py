@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import FileEncodingError, FileFormatError, SurveykitWarning, format_rows
+from ..questionnaire.names import SPSS_RESERVED, is_stata_reserved
 from ..metadata import empty_metadata, missing_entry, missing_mask, norm_code
 from ._reading import _Options, _Source
 from ._writing import (
@@ -27,30 +28,6 @@ from ._writing import (
 )
 
 _NUMERIC_STORAGE = {"int8", "int16", "int32", "int64", "float", "double"}
-_SPSS_RESERVED = {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR", "TO", "WITH"}
-_STATA_RESERVED = {
-    "_all",
-    "_b",
-    "byte",
-    "_coef",
-    "_cons",
-    "double",
-    "float",
-    "if",
-    "in",
-    "int",
-    "long",
-    "_n",
-    "_N",
-    "_pi",
-    "_pred",
-    "_rc",
-    "_skip",
-    "str",
-    "strL",
-    "using",
-    "with",
-}
 
 
 def meta_from_readstat(m: Any, path: str, fmt: str) -> dict[str, Any]:
@@ -261,7 +238,7 @@ def _write_sav(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
             problems.append(
                 f"variable name {col!r} has a space or a character {ext} does not allow (or ends with '.'). Rename it"
             )
-        elif col.upper() in _SPSS_RESERVED:
+        elif col.lower() in SPSS_RESERVED:
             problems.append(f"variable name {col!r} is an SPSS reserved word. Rename it")
         if kind == "letters":
             mapping = {v: k for k, v in ctx.letters.get(col, {}).items()}
@@ -419,7 +396,7 @@ def _write_dta(df: pd.DataFrame, ctx: WriteContext) -> Callable[[str], None]:
                 f"variable name {col!r} may hold only letters, digits and '_' and not start with a "
                 f"digit in {ext}. Rename it"
             )
-        elif col in _STATA_RESERVED:
+        elif is_stata_reserved(col):
             problems.append(f"variable name {col!r} is a Stata reserved word. Rename it")
         e = meta["missing"].get(col) or {}
         if kind in ("numeric", "letters") and (e.get("values") or e.get("ranges")):

@@ -386,6 +386,10 @@ class MetadataQuestion(_QuestionBase):
     ]
 
 
+#: The metadata types (collected by the device, never asked): one list for lint, formats and checks.
+METADATA_TYPES: frozenset[str] = frozenset(MetadataQuestion.model_fields["type"].annotation.__args__)  # type: ignore[union-attr]
+
+
 class OtherQuestion(_QuestionBase):
     """An XLSForm question type surveykit keeps as is but does not analyse (GPS, media, barcode,
     range, ...); ``parameters`` holds the XLSForm parameters column."""

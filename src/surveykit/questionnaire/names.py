@@ -21,6 +21,7 @@ __all__ = [
     "NAME_PATTERN",
     "SPSS_RESERVED",
     "STATA_RESERVED",
+    "is_stata_reserved",
     "is_portable_name",
     "name_problem",
 ]
@@ -53,12 +54,23 @@ STATA_RESERVED = frozenset(
         "_pred",
         "_rc",
         "_skip",
-        "strl",
+        "strL",
         "using",
         "with",
     }
 )
 _STATA_STR = re.compile(r"^str([1-9][0-9]{0,3})$")
+_STATA_LOWER = frozenset(w.lower() for w in STATA_RESERVED)
+
+
+def is_stata_reserved(name: str) -> bool:
+    """Whether Stata refuses ``name`` as a variable name: its reserved words (case-sensitive, as Stata
+    names are), ``str`` and ``str1`` ... ``str2045``.
+
+    >>> is_stata_reserved("_n"), is_stata_reserved("strL"), is_stata_reserved("str80"), is_stata_reserved("edad")
+    (True, True, True, False)
+    """
+    return name in STATA_RESERVED or name == "str" or bool(_STATA_STR.match(name))
 
 
 def is_portable_name(name: str) -> bool:
@@ -88,10 +100,10 @@ def name_problem(name: str) -> str | None:
         return "it is empty; give every variable a name"
     if _NAME_RE.match(name):
         lower = name.lower()
-        if lower in SPSS_RESERVED or lower in STATA_RESERVED or _STATA_STR.match(lower):
+        if lower in SPSS_RESERVED or lower in _STATA_LOWER or _STATA_STR.match(lower):
             which = (
                 "SPSS and Stata"
-                if lower in SPSS_RESERVED and lower in STATA_RESERVED
+                if lower in SPSS_RESERVED and lower in _STATA_LOWER
                 else "SPSS"
                 if lower in SPSS_RESERVED
                 else "Stata"

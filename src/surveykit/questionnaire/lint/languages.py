@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...rules import Severity
-from ..items import Group, Repeat
+from ..items import METADATA_TYPES, Group, Repeat
 from ..problems import pointer
 from ..typecheck import code_key
 from .context import (
@@ -16,18 +16,8 @@ from .context import (
 )
 
 _TEXT_FIELDS = ("label", "hint", "guidance_hint", "constraint_message", "required_message", "universe", "short_label")
-_NO_LABEL_NEEDED = {
+_NO_LABEL_NEEDED = METADATA_TYPES | {
     "calculate",
-    "start",
-    "end",
-    "today",
-    "deviceid",
-    "username",
-    "phonenumber",
-    "simserial",
-    "subscriberid",
-    "email",
-    "audit",
     "hidden",
     "background-audio",
     "start-geopoint",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ...syntax import _format_number
-from ...items import OtherQuestion
+from ...items import METADATA_TYPES, OtherQuestion
 
 #: Most rows read from one sheet.
 MAX_ROWS = 100_000
@@ -84,18 +84,7 @@ _SIMPLE_TYPES = {
     "calculate": "calculate",
     "note": "note",
 }
-_METADATA = {
-    "start",
-    "end",
-    "today",
-    "deviceid",
-    "username",
-    "phonenumber",
-    "simserial",
-    "subscriberid",
-    "email",
-    "audit",
-}
+_METADATA = METADATA_TYPES
 _OTHER = set(OtherQuestion.model_fields["type"].annotation.__args__)  # type: ignore[union-attr]
 _KNOWN_TYPE_WORDS = sorted(
     {
