@@ -132,6 +132,24 @@ def test_a_unit_without_its_table_is_listed_not_computed(survey, files, capsys):
     assert any(c.value == "T.REPORT" for row in contents.iter_rows() for c in row)
 
 
+def test_breakdowns_come_from_the_design_file_and_compare_adds_the_tests(survey, files, capsys):
+    (survey["dir"] / "design_by.yaml").write_text(DESIGN + "breakdowns: [sexo]\n", encoding="utf-8")
+    out = survey["dir"] / "by.xlsx"
+    data = [str(survey["person"]), f"incidentes={survey['incidentes']}"]
+    args = ["--questionnaire", str(files["spec"]), "--catalog", str(files["catalog"]), "--out", str(out)]
+    code = main(["indicators", *data, "--design", str(survey["dir"] / "design_by.yaml"), *args, "--compare", "total"])
+    assert code == 0, capsys.readouterr().err
+    table = pd.read_excel(out, sheet_name="Datos")
+    assert set(table["breakdown"]) == {"total", "sexo"}  # no country default: what the design file says
+    sexo = table[table["breakdown"] == "sexo"]
+    assert sexo["p_value"].notna().all() and ((sexo["p_value"] >= 0) & (sexo["p_value"] <= 1)).all()
+    assert table.loc[table["breakdown"] == "total", "p_value"].isna().all()
+    # without breakdowns in the design file (and no --by): the total only
+    code = main(["indicators", *data, "--design", str(survey["design"]), *args])
+    assert code == 0
+    assert set(pd.read_excel(out, sheet_name="Datos")["breakdown"]) == {"total"}
+
+
 @pytest.mark.parametrize(
     "design, message",
     [

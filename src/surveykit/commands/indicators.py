@@ -79,7 +79,7 @@ def register(subparsers: Any) -> None:
         nargs="*",
         default=None,
         metavar="VAR",
-        help="breakdown variables (default: sexo area departamento, those in the data)",
+        help="breakdown variables (default: the design file's breakdowns)",
     )
     p.add_argument("--language", default=None, help="language of names and labels (default: the questionnaire's)")
     p.add_argument("--codes", nargs="*", default=None, metavar="CODE", help="only these indicators")
@@ -95,6 +95,12 @@ def register(subparsers: Any) -> None:
         default="t",
         choices=("t", "normal", "logit", "korn-graubard", "wilson"),
         help="confidence interval of proportions (default t)",
+    )
+    p.add_argument(
+        "--compare",
+        default=None,
+        choices=("total", "reference"),
+        help="test each category against the national value (total) or the first category (reference)",
     )
     p.add_argument("--title", help="title on the contents sheet")
     p.add_argument("--subtitle", help="subtitle on the contents sheet (survey, year)")
@@ -180,7 +186,8 @@ def _indicators(args: argparse.Namespace) -> int:
             f"the catalogue has no indicator for questionnaire {q.id!r}; give --catalog FILE with "
             "indicators whose questionnaire is that id."
         )
-    by = args.by if args.by is not None else [b for b in ("sexo", "area", "departamento") if b in data.columns]
+    # the survey says what it publishes by (the design file's breakdowns); no country default here
+    by = args.by if args.by is not None else list(spec.get("breakdowns", []))
     absent = [b for b in by if b not in data.columns]
     if absent:
         raise DesignError(f"breakdown {absent[0]!r} is not a column of {main_path}.", column=absent[0])
@@ -206,6 +213,7 @@ def _indicators(args: argparse.Namespace) -> int:
                     language=lang,
                     questionnaire=q,
                     indicators=mine,
+                    compare=args.compare,
                 )
             )
         except SurveykitError as exc:
@@ -235,7 +243,6 @@ def _indicators(args: argparse.Namespace) -> int:
     )
     print(f"wrote {path}")
     if args.charts:
-        order = list(dict.fromkeys([b for b in ("departamento", "sexo", "area") if b in by] + list(by)))
-        paths = write_charts(results, args.charts, breakdowns=order, language=lang)
+        paths = write_charts(results, args.charts, breakdowns=list(by), language=lang)
         print(f"wrote {len(paths)} chart{'' if len(paths) == 1 else 's'} to {args.charts}")
     return 1 if not_computed else 0

@@ -14,6 +14,7 @@ naming the file and the key); ``build_designs`` makes the designs from microdata
       method: raking              # linear | raking | logit
       bounds: [0.2, 5.0]          # optional bounds on the g-weights
       margins: [sexo, departamento, area, grupo_edad]   # optional: a subset of the controls
+    breakdowns: [sexo, area, departamento]   # optional: the variables estimates are published by
     units:                        # optional: other units of analysis
       household: {weights: fexp_hogar}
       incident:
@@ -41,7 +42,7 @@ from .survey_design import SurveyDesign
 
 __all__ = ["load_design_file", "build_designs"]
 
-_TOP_KEYS = {"weights", "strata", "psu", "fpc", "nest", "lonely_psu", "calibration", "units", "unit"}
+_TOP_KEYS = {"weights", "strata", "psu", "fpc", "nest", "lonely_psu", "calibration", "units", "unit", "breakdowns"}
 _UNIT_KEYS = {
     "table",
     "weights",
@@ -187,6 +188,9 @@ def load_design_file(path: str | Path) -> dict[str, Any]:
     if not isinstance(unit, str):
         raise _fail(file, "unit", "must be the name of the main unit of analysis (default person).")
     main = _design_spec(doc, file, "", p.parent, table=False)
+    breakdowns = doc.get("breakdowns") or []
+    if not isinstance(breakdowns, list) or not all(isinstance(b, str) and b for b in breakdowns):
+        raise _fail(file, "breakdowns", "must be a list of column names, e.g. [sexo, area, departamento].")
     units: dict[str, dict[str, Any]] = {}
     given = doc.get("units") or {}
     if not isinstance(given, Mapping):
@@ -198,7 +202,7 @@ def load_design_file(path: str | Path) -> dict[str, Any]:
         merged = {k: v for k, v in doc.items() if k in ("strata", "psu", "fpc", "nest", "lonely_psu")}
         merged.update(spec)
         units[str(name)] = _design_spec(merged, file, f"units.{name}.", p.parent, table=True)
-    return {"unit": unit, "main": main, "units": units, "file": file}
+    return {"unit": unit, "main": main, "units": units, "breakdowns": list(breakdowns), "file": file}
 
 
 def _yaml_wording(message: str) -> str:
