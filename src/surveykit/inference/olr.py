@@ -125,17 +125,17 @@ def fit_olr(design: Any, formula: str, levels: list | None = None) -> OLRResults
         unknown = [v for v in observed if v not in levels]
         if unknown:
             raise EstimationError(f"'{lhs}' has values {unknown[:10]} that are not in levels={levels}.", column=lhs)
-        code = pd.Categorical(ycol, categories=levels).codes.astype(np.int64)
+        code = _level_codes(ycol, levels)
     elif isinstance(ycol.dtype, pd.CategoricalDtype):
         levels = [c for c in ycol.cat.categories if (ycol[in_sub] == c).any()]
-        code = pd.Categorical(ycol, categories=levels).codes.astype(np.int64)
+        code = _level_codes(ycol, levels)
     else:
         # the categories observed in the subpopulation, sorted
         levels = sorted(
             pd.unique(ycol[in_sub]).tolist(),
             key=lambda v: (0, v) if isinstance(v, (int, float, np.number)) else (1, str(v)),
         )
-        code = pd.Categorical(ycol, categories=levels).codes.astype(np.int64)
+        code = _level_codes(ycol, levels)
     K = len(levels)
     if K < 3:
         raise EstimationError(
@@ -190,3 +190,8 @@ def fit_olr(design: Any, formula: str, levels: list | None = None) -> OLRResults
         n_beta=p,
         levels=levels,
     )
+
+
+def _level_codes(ycol: pd.Series, levels: list) -> np.ndarray:
+    """Each row's position in ``levels`` (-1: missing, or a value outside the subpopulation's levels)."""
+    return pd.Index(levels).get_indexer(np.asarray(ycol, dtype=object)).astype(np.int64)
