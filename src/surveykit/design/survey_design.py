@@ -265,14 +265,21 @@ class SurveyDesign(BaseDesign):
         totals are laid out per unit (with calibration residuals) and no row-level influence value is
         formed (a 14 x 5 table's 70 proportions, or a glm's coefficients on a raked survey, on a million
         rows)."""
-        cells = [self.variance_cells(b.group, b.n_groups, b.cache) for b in lin.blocks]
-        if lin.blocks and all(c is not None for c in cells):
-            D = np.hstack([self._cell_unit_totals(b, cell, used) for b, (cell, used) in zip(lin.blocks, cells)])
-            V = unit_covariance(self._structure, D)
-        else:
-            V = taylor_covariance(self._structure, [self._scores(b) for b in lin.blocks])
+        D = self._lin_unit_totals(lin)
+        if D is not None:
+            return unit_covariance(self._structure, D)
+        V = taylor_covariance(self._structure, [self._scores(b) for b in lin.blocks])
         pos = lin.positions
         return V[np.ix_(pos, pos)]
+
+    def _lin_unit_totals(self, lin: Linearization) -> np.ndarray | None:
+        """First-stage unit totals of every estimate of ``lin`` in row order (units x estimates), when the
+        variance needs nothing else (:meth:`variance_cells`); else None."""
+        cells = [self.variance_cells(b.group, b.n_groups, b.cache) for b in lin.blocks]
+        if not lin.blocks or any(c is None for c in cells):
+            return None
+        D = np.hstack([self._cell_unit_totals(b, cell, used) for b, (cell, used) in zip(lin.blocks, cells)])
+        return D[:, lin.positions]
 
     def _cell_scores(self, block: Block, cell: np.ndarray, used: np.ndarray) -> np.ndarray:
         """Totals of the block's influence values in the cells of :meth:`variance_cells`: (cells, k)."""
@@ -296,6 +303,11 @@ class SurveyDesign(BaseDesign):
         value = np.asarray(fn(theta), dtype=np.float64).ravel()
         if J is None:
             J = jacobian(fn, theta)
+        D = self._lin_unit_totals(lin)
+        if D is not None:
+            # the covariance is bilinear in the unit totals: J V J' is the covariance of the totals of J's
+            # combinations, formed without the (estimates x estimates) matrix
+            return value, unit_covariance(self._structure, D @ J.T)
         V = self.covariance_matrix(lin)
         return value, J @ V @ J.T
 
