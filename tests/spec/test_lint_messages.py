@@ -174,3 +174,43 @@ def test_the_command_line_speaks_spanish(tmp_path, capsys):
     assert main(["lint", str(path), "--language", "es", "--format", "json"]) == 1
     problem = json.loads(capsys.readouterr().out)["problems"][0]
     assert problem["code"] == "SK601" and problem["message"].startswith("el mínimo (18)")
+
+
+def test_type_checker_findings_in_spanish():
+    q = _q(
+        items=[
+            sk.IntegerQuestion(name="edad", label={"es": "Edad"}),
+            sk.SelectMultipleQuestion(name="p5", label={"es": "P5"}, choices="sino"),
+            sk.TextQuestion(name="obs", label={"es": "Obs."}, relevant="${p5} = '1' and foo(${edad})"),
+            sk.TextQuestion(name="obs2", label={"es": "Obs."}, relevant="${edad} + 1", required="quizas"),
+        ],
+        choice_lists={"sino": sk.ChoiceList(choices=[sk.Choice(code=1, label={"es": "Sí"})])},
+    )
+    got = [(p.code, p.message) for p in q.lint(language="es")]
+    assert (
+        "SK302",
+        "relevant: ${p5} es una select_multiple: pruebe una respuesta con selected(${p5}, 'code') o "
+        "cuéntelas con count-selected()",
+    ) in got
+    assert any(
+        c == "SK303" and m.startswith("relevant: función desconocida foo(); surveykit conoce abs, ") for c, m in got
+    )
+    assert (
+        "SK302",
+        "relevant: una relevancia debe ser una condición (verdadero o falso) pero esto es de tipo "
+        "número; compárelo, p. ej. ${edad} + 1 = ...",
+    ) in got
+    assert ("SK306", "required: required debe ser yes, no o una condición, no 'quizas'") in got
+
+
+def test_type_issues_carry_their_wording():
+    from surveykit.questionnaire.expression import parse_expression
+    from surveykit.questionnaire.typecheck import CheckContext, RefInfo, VType, check
+
+    ctx = CheckContext(lookup={"n": RefInfo(VType.NUMBER)}.get, role="relevant")
+    _, issues = check(parse_expression("not(${n}) and -'a' > 1").ast, ctx)
+    assert [i.message for i in issues] == [i.detail.render("en") for i in issues]
+    assert [i.detail.render("es") for i in issues] == [
+        "not() necesita un valor de tipo booleano aquí pero ${n} es de tipo número",
+        "'-' necesita un número pero 'a' es de tipo texto",
+    ]

@@ -19,6 +19,8 @@ The rules found while a file is read (``SK0xx``) are worded by the readers and h
 
 from __future__ import annotations
 
+from .typecheck_messages import TYPECHECK_PHRASES
+
 __all__ = ["MESSAGES", "PHRASES"]
 
 _Variants = tuple[tuple[str, str, str], ...]
@@ -417,7 +419,7 @@ MESSAGES: dict[str, _Variants] = {
     "SK604": (("no_questions", "the questionnaire has no questions", "el cuestionario no tiene preguntas"),),
 }
 
-#: Parts of messages worded per language: ``key: (English, Spanish)``.
+#: Parts of messages worded per language: ``key: (English, Spanish)`` (with the type checker's findings).
 PHRASES: dict[str, tuple[str, str]] = {
     # where an item is (SK101, SK202)
     "where.row": ("{sheet} row {row}", "{sheet}, fila {row}"),
@@ -482,3 +484,5 @@ PHRASES: dict[str, tuple[str, str]] = {
     "type.any": ("any", "cualquiera"),
     "type.none": ("none", "ninguno"),
 }
+assert not set(PHRASES) & set(TYPECHECK_PHRASES)  # one key, one wording
+PHRASES.update(TYPECHECK_PHRASES)

@@ -59,7 +59,7 @@ class ExpressionRules(LintContext):
                     expr.src,
                     severity=issue.severity,
                     field=field,
-                    detail=issue.message,
+                    detail=issue.detail if issue.detail is not None else issue.message,
                 )
             if role == "calculation" and e.item.result_type:
                 self._check_result_type(e, t, ptr, expr)
