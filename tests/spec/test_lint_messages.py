@@ -139,6 +139,10 @@ def test_exact_spanish_messages():
     ]
     assert all(p.message != e.message for p, e in zip(q.lint(language="es"), en))
     assert q.lint(language="fr") == en  # other languages: English
+    # the example in docs/questionnaires.md
+    docs = (Path(__file__).parents[2] / "docs" / "questionnaires.md").read_text(encoding="utf-8")
+    shown = docs.split("**Messages in Spanish.**")[1].split("```text\n")[1].split("```")[0].splitlines()
+    assert len(shown) == 2 and set(shown) <= {str(p) for p in q.lint(language="es")}
 
 
 def test_spanish_translations_and_missing_codes():
