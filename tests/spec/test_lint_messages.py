@@ -218,3 +218,12 @@ def test_type_issues_carry_their_wording():
         "not() necesita un valor de tipo booleano aquí pero ${n} es de tipo número",
         "'-' necesita un número pero 'a' es de tipo texto",
     ]
+
+
+def test_name_problems_in_spanish():
+    q = _q(items=[sk.TextQuestion(name="with", label={"es": "W"}), sk.TextQuestion(name="a" * 40, label={"es": "A"})])
+    got = [p.message for p in q.lint(language="es") if p.code == "SK102"]
+    assert got == [
+        "nombre 'with': 'with' es una palabra reservada en SPSS y Stata; cambie el nombre, p. ej. a with_",
+        f"nombre '{'a' * 40}': tiene 40 caracteres; Stata admite como máximo 32; acórtelo, p. ej. a {'a' * 32}",
+    ]

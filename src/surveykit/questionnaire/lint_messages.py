@@ -474,6 +474,27 @@ PHRASES: dict[str, tuple[str, str]] = {
         " (XLSForm: a settings column sk_title::<Language> (<code>))",
         " (XLSForm: una columna sk_title::<Idioma> (<código>) en la hoja settings)",
     ),
+    # why a name is not portable (SK102; questionnaire.names.name_problem_phrase)
+    "name.empty": ("it is empty; give every variable a name", "está vacío; dé un nombre a cada variable"),
+    "name.reserved": (
+        "'{name}' is a reserved word in {which}; rename it, e.g. to {name}_",
+        "'{name}' es una palabra reservada en {which}; cambie el nombre, p. ej. a {name}_",
+    ),
+    "name.spss_and_stata": ("SPSS and Stata", "SPSS y Stata"),
+    "name.spss": ("SPSS", "SPSS"),
+    "name.stata": ("Stata", "Stata"),
+    "name.too_long": (
+        "it has {length} characters; Stata allows at most {max}; shorten it, e.g. to {suggestion}",
+        "tiene {length} caracteres; Stata admite como máximo {max}; acórtelo, p. ej. a {suggestion}",
+    ),
+    "name.characters": (
+        "it must be ASCII letters, digits and '_' only (SPSS and Stata); rename it, e.g. to {suggestion}",
+        "solo puede tener letras ASCII, dígitos y '_' (SPSS y Stata); cambie el nombre, p. ej. a {suggestion}",
+    ),
+    "name.first_letter": (
+        "it must start with a letter (SPSS and Stata); rename it, e.g. to {suggestion}",
+        "debe empezar con una letra (SPSS y Stata); cambie el nombre, p. ej. a {suggestion}",
+    ),
     # value types (SK302)
     "type.boolean": ("boolean", "booleano"),
     "type.number": ("number", "número"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..items import Group
-from ..names import MAX_NAME_LENGTH, name_problem
+from ..names import MAX_NAME_LENGTH, name_problem_phrase
 from ..problems import pointer
 from ..typecheck import code_key
 from .context import _XML_NAME, LintContext, _Entry
@@ -14,7 +14,7 @@ from .context import _XML_NAME, LintContext, _Entry
 class NameRules(LintContext):
     def check_form_id(self) -> None:
         q = self.q
-        problem = name_problem(q.id)
+        problem = name_problem_phrase(q.id)
         if problem and not _XML_NAME.match(q.id):
             self.add("SK102", "form_id", "/id", id=q.id, problem=problem)
 
@@ -25,13 +25,13 @@ class NameRules(LintContext):
             name = e.item.name
             if e.is_question:
                 if e.item.stores_value:
-                    problem = name_problem(name)
+                    problem = name_problem_phrase(name)
                     if problem:
                         self.add("SK102", "name", e.ptr + "/name", name=name, problem=problem)
                 elif not _XML_NAME.match(name):
                     self.add("SK102", "xlsform_name", e.ptr + "/name", name=name)
             else:
-                problem = name_problem(name)
+                problem = name_problem_phrase(name)
                 if problem and not _XML_NAME.match(name):
                     variant = "group_name" if isinstance(e.item, Group) else "repeat_name"
                     self.add("SK102", variant, e.ptr + "/name", name=name, problem=problem)
@@ -62,7 +62,7 @@ class NameRules(LintContext):
                 continue
             for code in lst.codes():
                 column = f"{e.item.name}_{code_key(code)}"
-                problem = name_problem(column)
+                problem = name_problem_phrase(column)
                 ptr, name = e.ptr + "/name", e.item.name
                 if problem and len(column) > MAX_NAME_LENGTH:
                     self.add(
