@@ -227,3 +227,16 @@ def test_name_problems_in_spanish():
         "nombre 'with': 'with' es una palabra reservada en SPSS y Stata; cambie el nombre, p. ej. a with_",
         f"nombre '{'a' * 40}': tiene 40 caracteres; Stata admite como máximo 32; acórtelo, p. ej. a {'a' * 32}",
     ]
+
+
+def test_syntax_errors_in_spanish():
+    q = _q(items=[sk.IntegerQuestion(name="edad", label={"es": "Edad"}, relevant="${edad} > 3 AND 1 = 1")])
+    [p] = q.lint(language="es")
+    assert p.code == "SK301"
+    assert p.message == "expresión '${edad} > 3 AND 1 = 1': 'AND' en el carácter 13 debe ir en minúsculas"
+    assert p.in_language("en").message == "expression '${edad} > 3 AND 1 = 1': 'AND' at character 13 must be lower case"
+    q = _q(items=[sk.IntegerQuestion(name="edad", label={"es": "Edad"}, relevant="1 ..")])
+    assert q.lint(language="es")[0].message == (
+        "expresión '1 ..': '..' inesperado en el carácter 3; se esperaba ')', '*', 'div' o 'mod', '+', ',', '-', "
+        "'and', 'or', una comparación"
+    )

@@ -151,7 +151,7 @@ MESSAGES: dict[str, _Variants] = {
         ),
     ),
     # -- expressions (SK3xx) -----------------------------------------------------------------------------
-    # the parser's and the type checker's own explanations ({detail}) are English for now
+    # {detail}: the parser's or the type checker's finding, a phrase of typecheck_messages worded per language
     "SK301": (("syntax", "{detail}", "{detail}"),),
     "SK302": (
         ("type_check", "{field}: {detail}", "{field}: {detail}"),

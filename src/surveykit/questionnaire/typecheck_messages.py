@@ -1,7 +1,8 @@
-"""The wording of the expression type checker's findings (lint's SK302-SK309 and SK411), in English and Spanish.
+"""The wording of the expression parser's and type checker's findings (lint's SK301-SK309, SK411), en/es.
 
 Each entry is ``key: (English, Spanish)``, ``str.format`` templates with the same fields; the
-checker (:mod:`surveykit.questionnaire.typecheck`) names the key and the fields, and lint words the
+checker (:mod:`surveykit.questionnaire.typecheck`) and the parser name the key and the fields (their
+errors' English text is the phrase rendered in English), and lint words the
 finding in the language asked for (they are part of
 :data:`~surveykit.questionnaire.lint_messages.PHRASES`). Expression text, function names and spec
 keywords (``required``, ``select_multiple``, ``yes``/``no``) stay as written.
@@ -171,4 +172,103 @@ TYPECHECK_PHRASES: dict[str, tuple[str, str]] = {
     "type_a.codes": ("codes", "códigos"),
     "type_a.any": ("a any", "cualquiera"),
     "type_a.none": ("a none", "ninguno"),
+    # -- syntax errors (SK301; surveykit.questionnaire.parser) ------------------------------------------
+    "syntax.error": ("expression {expression!r}: {what}", "expresión {expression!r}: {what}"),
+    "syntax.nested": (
+        "it is nested more than {max} levels deep; simplify it or split it into calculate questions",
+        "tiene más de {max} niveles de anidamiento; simplifíquela o divídala en preguntas calculate",
+    ),
+    "syntax.number_digits": (
+        "the number at character {at} has {digits} digits; numbers may have at most {max} (no survey value is "
+        "that large)",
+        "el número en el carácter {at} tiene {digits} dígitos; los números pueden tener como máximo {max} "
+        "(ningún valor de encuesta es tan grande)",
+    ),
+    "syntax.too_long": (
+        "it has {length} characters, more than the {max} allowed; split it into calculate questions",
+        "tiene {length} caracteres, más de los {max} permitidos; divídala en preguntas calculate",
+    ),
+    "syntax.empty": (
+        "it is empty; write an expression or remove the entry",
+        "está vacía; escriba una expresión o quite la entrada",
+    ),
+    "syntax.open_text": (
+        "the text starting with {quote} at character {at} is never closed; add the closing {quote}",
+        "el texto que empieza con {quote} en el carácter {at} nunca se cierra; agregue el {quote} de cierre",
+    ),
+    "syntax.open_reference": (
+        "the reference '${{' at character {at} is never closed; write ${{name}}",
+        "la referencia '${{' en el carácter {at} nunca se cierra; escriba ${{name}}",
+    ),
+    "syntax.parentheses_deep": (
+        "parentheses are nested more than {max} deep; simplify it or split it into calculate questions",
+        "los paréntesis tienen más de {max} niveles de anidamiento; simplifíquela o divídala en preguntas calculate",
+    ),
+    "syntax.unmatched_close": (
+        "the ')' at character {at} has no matching '('; remove it or add '('",
+        "el ')' en el carácter {at} no tiene su '('; quítelo o agregue '('",
+    ),
+    "syntax.unclosed_open": (
+        "the '(' at character {at} is never closed; add ')'",
+        "el '(' en el carácter {at} nunca se cierra; agregue ')'",
+    ),
+    "syntax.hint_and_or": ("; write 'and' / 'or'", "; escriba 'and' / 'or'"),
+    "syntax.hint_not": ("; write not(...) or '!='", "; escriba not(...) o '!='"),
+    "syntax.hint_reference": ("; write references as ${{name}}", "; escriba las referencias como ${{name}}"),
+    "syntax.unexpected_character": (
+        "unexpected character {char!r} at character {at}{hint}",
+        "carácter inesperado {char!r} en la posición {at}{hint}",
+    ),
+    "syntax.ends_before_value": (
+        "it ends where a value was expected; complete the expression after the last operator",
+        "termina donde se esperaba un valor; complete la expresión después del último operador",
+    ),
+    "syntax.ends_early": (
+        "it ends too early; complete the expression",
+        "termina antes de tiempo; complete la expresión",
+    ),
+    "syntax.value_expected": (
+        "expected a value at character {at} but found {found!r}",
+        "se esperaba un valor en el carácter {at} pero se encontró {found!r}",
+    ),
+    "syntax.operand_missing": (
+        "expected a value at character {at} but found {found!r}; an operand is missing",
+        "se esperaba un valor en el carácter {at} pero se encontró {found!r}; falta un operando",
+    ),
+    "syntax.lower_case": (
+        "{word!r} at character {at} must be lower case",
+        "{word!r} en el carácter {at} debe ir en minúsculas",
+    ),
+    "syntax.comma": (
+        "unexpected ',' at character {at} outside a function call",
+        "',' inesperada en el carácter {at}, fuera de una llamada a función",
+    ),
+    "syntax.operator_missing": (
+        "an operator is missing before {found!r} at character {at} (e.g. 'and', '=', '+')",
+        "falta un operador antes de {found!r} en el carácter {at} (p. ej. 'and', '=', '+')",
+    ),
+    "syntax.unexpected_token": (
+        "unexpected {found!r} at character {at}; expected {expected}",
+        "{found!r} inesperado en el carácter {at}; se esperaba {expected}",
+    ),
+    # what the parser expected (the words of parser._TERMINAL_WORDS)
+    "token.$END": ("the end", "el final"),
+    "token.RPAR": ("')'", "')'"),
+    "token.LPAR": ("'('", "'('"),
+    "token.COMMA": ("','", "','"),
+    "token.AND": ("'and'", "'and'"),
+    "token.OR": ("'or'", "'or'"),
+    "token.EQ_OP": ("a comparison", "una comparación"),
+    "token.REL_OP": ("a comparison", "una comparación"),
+    "token.PLUS": ("'+'", "'+'"),
+    "token.MINUS": ("'-'", "'-'"),
+    "token.MUL_OP": ("'*', 'div' or 'mod'", "'*', 'div' o 'mod'"),
+    "token.NUMBER": ("a number", "un número"),
+    "token.STRING": ("a text in quotes", "un texto entre comillas"),
+    "token.REF": ("a reference ${{name}}", "una referencia ${{name}}"),
+    "token.DOT": ("'.'", "'.'"),
+    "token.DOTDOT": ("'..'", "'..'"),
+    "token.NAME": ("a name", "un nombre"),
+    "token.FUNC": ("a function call", "una llamada a función"),
+    "token.other": ("{name}", "{name}"),
 }

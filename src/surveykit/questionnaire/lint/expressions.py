@@ -38,7 +38,7 @@ class ExpressionRules(LintContext):
             try:
                 ast = expr.ast
             except ExpressionSyntaxError as exc:
-                self.add("SK301", "syntax", ptr, exc.offset, expr.src, detail=str(exc))
+                self.add("SK301", "syntax", ptr, exc.offset, expr.src, detail=exc.context.get("detail") or str(exc))
                 continue
             self.parsed[(e.ptr, field)] = ast
             choice_columns = None
