@@ -90,8 +90,8 @@ TYPECHECK_PHRASES: dict[str, tuple[str, str]] = {
     ),
     "tc.not_evaluated": (
         "{name}() is valid XLSForm but surveykit cannot evaluate it on data; the data checks skip this expression",
-        "{name}() es XLSForm válido pero surveykit no puede evaluarla sobre los datos; las verificaciones de "
-        "datos omiten esta expresión",
+        "{name}() es una función XLSForm válida pero surveykit no puede evaluarla sobre los datos; las "
+        "verificaciones de datos omiten esta expresión",
     ),
     "tc.arguments": ("{name}() takes {want}, got {n}", "{name}() recibe {want}, pero tiene {n}"),
     "tc.args_exact": ("{lo} arguments", "{lo} argumentos"),
