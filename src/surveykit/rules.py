@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:  # pandas is imported only when a catalogue is tabulated
     import pandas as pd
 
-__all__ = ["Rule", "RuleCatalogue", "Severity", "language_key"]
+__all__ = ["Rule", "RuleCatalogue", "Severity", "VariantRule", "language_key"]
 
 Severity = Literal["error", "warning", "info"]
 
@@ -78,6 +78,48 @@ class Rule:
         """
         template = self.es if language_key(language) == "es" else self.en
         return template.format(**fields) if fields else template
+
+
+@dataclass(frozen=True)
+class VariantRule(Rule):
+    """A :class:`Rule` whose findings are worded in more than one way: named message *variants*.
+
+    ``en``/``es`` describe the rule (for tables and docs); each variant is a message template in both
+    languages, chosen with ``text(..., variant=key)``. (The microdata checks' ``CheckRule`` is the same
+    shape.)
+
+    Attributes
+    ----------
+    variants : tuple of (key, en, es)
+        The message templates (``str.format`` fields), by key.
+
+    >>> r = VariantRule("X2", "bounds", "error", en="bounds", es="límites",
+    ...                 variants=(("swap", "min ({min}) > max ({max})", "mínimo ({min}) > máximo ({max})"),))
+    >>> r.text("es-SV", variant="swap", min=3, max=1)
+    'mínimo (3) > máximo (1)'
+    >>> r.text("en")
+    'bounds'
+    """
+
+    variants: tuple[tuple[str, str, str], ...] = ()
+
+    def template(self, language: str | None = "en", variant: str | None = None) -> str:
+        """The message template (``str.format`` fields) in ``language``, of ``variant`` or the main one."""
+        es = language_key(language) == "es"
+        if variant is None:
+            return self.es if es else self.en
+        for key, en_text, es_text in self.variants:
+            if key == variant:
+                return es_text if es else en_text
+        raise KeyError(
+            f"rule {self.code} ({self.name}) has no message variant {variant!r}; its variants are "
+            f"{[v[0] for v in self.variants]}"
+        )
+
+    def text(self, language: str | None = "en", /, *, variant: str | None = None, **fields: Any) -> str:
+        """The message in ``language`` (``es``/``en``), of ``variant`` or the main one, fields filled in."""
+        template = self.template(language, variant)
+        return template.format(**fields) if fields or variant is not None else template
 
 
 class RuleCatalogue:

@@ -43,6 +43,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("file", help="questionnaire: .yaml, .yml, .json or .xlsx (XLSForm)")
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
     p.add_argument("--warnings-ok", action="store_true", help="exit 0 when there are only warnings")
+    p.add_argument(
+        "--language",
+        default="en",
+        help="language of the messages: es (or es-SV ...) for Spanish, en for English (default en)",
+    )
     p.set_defaults(func=_lint)
     c = subparsers.add_parser(
         "convert",
@@ -55,9 +60,10 @@ def register(subparsers: Any) -> None:
     c.set_defaults(func=_convert)
 
 
-def lint_file(path: str | Path) -> list[Problem]:
+def lint_file(path: str | Path, language: str | None = "en") -> list[Problem]:
     """Every problem of the questionnaire file ``path``: those of the file itself (malformed YAML, an
-    XLSForm row that cannot be read) and, when it loads, those of :meth:`Questionnaire.lint`.
+    XLSForm row that cannot be read) and, when it loads, those of :meth:`Questionnaire.lint`, whose
+    messages are in ``language`` (``"es"``: Spanish; the reader's own problems are in English).
 
     Raises :class:`~surveykit.SpecFormatError` only when the file cannot be read at all.
 
@@ -74,7 +80,7 @@ def lint_file(path: str | Path) -> list[Problem]:
     if p.suffix.lower() in (".xlsx", ".xlsm") and p.is_file():
         q, problems = read_xlsform_lenient(p)
         if q is not None:
-            problems = problems + q.lint()
+            problems = problems + q.lint(language)
         return sort_problems(problems)
     try:
         q = load_questionnaire(p)
@@ -83,11 +89,11 @@ def lint_file(path: str | Path) -> list[Problem]:
         if found:
             return sort_problems(list(found))
         raise
-    return q.lint()
+    return q.lint(language)
 
 
 def _lint(args: argparse.Namespace) -> int:
-    problems = lint_file(args.file)
+    problems = lint_file(args.file, args.language)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     if args.format == "json":

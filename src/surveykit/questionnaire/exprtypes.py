@@ -72,12 +72,14 @@ class CheckContext:
 
 @dataclass(frozen=True)
 class TypeIssue:
-    """A problem found by the checker: lint code, severity, message and span in the source."""
+    """A problem found by the checker: lint code, severity, message (English) and span in the source;
+    ``detail`` words the message in any language (a :class:`~surveykit.questionnaire.lint_rules.Phrase`)."""
 
     code: str
     severity: Severity
     message: str
     span: tuple[int, int] = field(default=(0, 0))
+    detail: Any = field(default=None, compare=False, repr=False)
 
 
 # name -> (min args, max args or None for any number); evaluated by surveykit.questionnaire.evaluate

@@ -15,6 +15,10 @@ variables of one .sav file.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .lint_rules import Phrase
 
 __all__ = [
     "MAX_NAME_LENGTH",
@@ -24,6 +28,7 @@ __all__ = [
     "is_stata_reserved",
     "is_portable_name",
     "name_problem",
+    "name_problem_phrase",
 ]
 
 #: Stata's limit, the tightest of SPSS (64 bytes), Stata (32 characters) and XLSForm.
@@ -96,25 +101,34 @@ def name_problem(name: str) -> str | None:
     >>> name_problem("a" * 40)[:35]
     'it has 40 characters; Stata allows '
     """
+    found = name_problem_phrase(name)
+    return None if found is None else found.render("en")
+
+
+def name_problem_phrase(name: str) -> Phrase | None:
+    """Why ``name`` is not a portable variable name, worded per language (``.render("es")``), or ``None``.
+
+    >>> name_problem_phrase("with").render("es")
+    "'with' es una palabra reservada en SPSS y Stata; cambie el nombre, p. ej. a with_"
+    """
+    from .lint_rules import phrase  # the wording lives in the lint catalogue's phrases
+
     if not name:
-        return "it is empty; give every variable a name"
+        return phrase("name.empty")
     if _NAME_RE.match(name):
         lower = name.lower()
         if lower in SPSS_RESERVED or lower in _STATA_LOWER or _STATA_STR.match(lower):
             which = (
-                "SPSS and Stata"
+                "name.spss_and_stata"
                 if lower in SPSS_RESERVED and lower in _STATA_LOWER
-                else "SPSS"
+                else "name.spss"
                 if lower in SPSS_RESERVED
-                else "Stata"
+                else "name.stata"
             )
-            return f"'{name}' is a reserved word in {which}; rename it, e.g. to {name}_"
+            return phrase("name.reserved", name=name, which=phrase(which))
         return None
     if len(name) > MAX_NAME_LENGTH:
-        return (
-            f"it has {len(name)} characters; Stata allows at most {MAX_NAME_LENGTH}; "
-            f"shorten it, e.g. to {_suggest(name)}"
-        )
+        return phrase("name.too_long", length=len(name), max=MAX_NAME_LENGTH, suggestion=_suggest(name))
     if not name.isascii() or re.search(r"[^A-Za-z0-9_]", name):
-        return f"it must be ASCII letters, digits and '_' only (SPSS and Stata); rename it, e.g. to {_suggest(name)}"
-    return f"it must start with a letter (SPSS and Stata); rename it, e.g. to {_suggest(name)}"
+        return phrase("name.characters", suggestion=_suggest(name))
+    return phrase("name.first_letter", suggestion=_suggest(name))

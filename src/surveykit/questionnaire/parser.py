@@ -37,11 +37,10 @@ class _NotText(ExpressionSyntaxError, TypeError):
 
 
 class _TooDeep(Exception):
-    def __init__(self, offset: int, message: str | None = None) -> None:
+    def __init__(self, offset: int, key: str = "syntax.nested", **fields: Any) -> None:
         self.offset = offset
-        self.message = message or (
-            f"it is nested more than {MAX_DEPTH} levels deep; simplify it or split it into calculate questions"
-        )
+        self.key = key
+        self.fields = fields or {"max": MAX_DEPTH}
 
 
 #: Most digits before the decimal point of a number literal: beyond them it is no finite number.
@@ -64,9 +63,7 @@ class _ToAst(Transformer):
         if digits > MAX_NUMBER_DIGITS:
             # int() of 4,300+ digits raises, and anything past 1.8e308 is no float: refuse it here
             raise _TooDeep(
-                c[0].start_pos,
-                f"the number at character {c[0].start_pos + 1} has {digits} digits; "
-                f"numbers may have at most {MAX_NUMBER_DIGITS} (no survey value is that large)",
+                c[0].start_pos, "syntax.number_digits", at=c[0].start_pos + 1, digits=digits, max=MAX_NUMBER_DIGITS
             )
         value: int | float = float(text) if "." in text else int(text)
         return Number(value, span=_span(c[0], c[0]))
@@ -123,21 +120,22 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _syntax_error(text: str, offset: int, what: str) -> ExpressionSyntaxError:
-    return ExpressionSyntaxError(f"expression {_short(text)!r}: {what}", expression=text, offset=offset)
+def _syntax_error(text: str, offset: int, key: str, /, **fields: Any) -> ExpressionSyntaxError:
+    """The error of ``text`` at ``offset``, worded by the phrase ``key`` (English message; the phrase,
+    for other languages, in its context as ``detail``)."""
+    from .lint_rules import phrase  # the wording lives in the lint catalogue's phrases
+
+    detail = phrase("syntax.error", expression=_short(text), what=phrase(key, **fields))
+    return ExpressionSyntaxError(detail.render("en"), expression=text, offset=offset, detail=detail)
 
 
 def _precheck(text: str) -> None:
     """Find unbalanced parentheses, unclosed quotes and references, and excessive size or nesting,
     with messages a designer understands (the parser alone would only say 'unexpected token')."""
     if len(text) > MAX_LENGTH:
-        raise _syntax_error(
-            text,
-            MAX_LENGTH,
-            f"it has {len(text)} characters, more than the {MAX_LENGTH} allowed; split it into calculate questions",
-        )
+        raise _syntax_error(text, MAX_LENGTH, "syntax.too_long", length=len(text), max=MAX_LENGTH)
     if not text.strip():
-        raise _syntax_error(text, 0, "it is empty; write an expression or remove the entry")
+        raise _syntax_error(text, 0, "syntax.empty")
     opened: list[int] = []
     i, n = 0, len(text)
     while i < n:
@@ -145,35 +143,26 @@ def _precheck(text: str) -> None:
         if ch in "'\"":
             end = text.find(ch, i + 1)
             if end < 0:
-                raise _syntax_error(
-                    text, i, f"the text starting with {ch} at character {i + 1} is never closed; add the closing {ch}"
-                )
+                raise _syntax_error(text, i, "syntax.open_text", quote=ch, at=i + 1)
             i = end + 1
             continue
         if ch == "$" and text.startswith("${", i):
             end = text.find("}", i + 2)
             if end < 0:
-                raise _syntax_error(
-                    text, i, f"the reference '${{' at character {i + 1} is never closed; write ${{name}}"
-                )
+                raise _syntax_error(text, i, "syntax.open_reference", at=i + 1)
             i = end + 1
             continue
         if ch == "(":
             opened.append(i)
             if len(opened) > MAX_DEPTH:
-                raise _syntax_error(
-                    text,
-                    i,
-                    f"parentheses are nested more than {MAX_DEPTH} deep; "
-                    "simplify it or split it into calculate questions",
-                )
+                raise _syntax_error(text, i, "syntax.parentheses_deep", max=MAX_DEPTH)
         elif ch == ")":
             if not opened:
-                raise _syntax_error(text, i, f"the ')' at character {i + 1} has no matching '('; remove it or add '('")
+                raise _syntax_error(text, i, "syntax.unmatched_close", at=i + 1)
             opened.pop()
         i += 1
     if opened:
-        raise _syntax_error(text, opened[-1], f"the '(' at character {opened[-1] + 1} is never closed; add ')'")
+        raise _syntax_error(text, opened[-1], "syntax.unclosed_open", at=opened[-1] + 1)
 
 
 _TERMINAL_WORDS = {
@@ -203,40 +192,47 @@ def _describe_unexpected(text: str, exc: UnexpectedInput) -> ExpressionSyntaxErr
     if isinstance(exc, UnexpectedCharacters):
         pos = cast(int, exc.pos_in_stream)  # always set for a character error (typed optional)
         char = text[pos] if pos < len(text) else ""
-        hint = ""
+        from .lint_rules import phrase
+
+        hint = phrase("hint.none")
         if char == "&" or char == "|":
-            hint = "; write 'and' / 'or'"
+            hint = phrase("syntax.hint_and_or")
         elif char == "!":
-            hint = "; write not(...) or '!='"
+            hint = phrase("syntax.hint_not")
         elif char == "$":
-            hint = "; write references as ${name}"
-        return _syntax_error(text, pos, f"unexpected character {char!r} at character {pos + 1}{hint}")
+            hint = phrase("syntax.hint_reference")
+        return _syntax_error(text, pos, "syntax.unexpected_character", char=char, at=pos + 1, hint=hint)
     assert isinstance(exc, UnexpectedToken)
     token = exc.token
     expected = set(exc.expected)
     if token.type == "$END":
         pos = len(text.rstrip())
         if expected & _OPERAND_TERMINALS:
-            return _syntax_error(
-                text, pos, "it ends where a value was expected; complete the expression after the last operator"
-            )
-        return _syntax_error(text, pos, "it ends too early; complete the expression")
+            return _syntax_error(text, pos, "syntax.ends_before_value")
+        return _syntax_error(text, pos, "syntax.ends_early")
     pos = cast(int, token.start_pos)  # set by the lexer (typed optional)
     if expected & _OPERAND_TERMINALS and not expected & {"AND", "OR", "$END"}:
-        what = f"expected a value at character {pos + 1} but found {token.value!r}"
-        if token.type in ("AND", "OR", "EQ_OP", "REL_OP", "MUL_OP", "PLUS"):
-            what += "; an operand is missing"
-        return _syntax_error(text, pos, what)
-    if token.type == "NAME" and token.value.lower() in ("and", "or", "not", "div", "mod"):
-        return _syntax_error(text, pos, f"{token.value!r} at character {pos + 1} must be lower case")
-    if token.type == "COMMA":
-        return _syntax_error(text, pos, f"unexpected ',' at character {pos + 1} outside a function call")
-    if token.type in ("NAME", "REF", "NUMBER", "STRING", "FUNC", "LPAR", "DOT"):
-        return _syntax_error(
-            text, pos, f"an operator is missing before {token.value!r} at character {pos + 1} (e.g. 'and', '=', '+')"
+        key = (
+            "syntax.operand_missing"
+            if token.type in ("AND", "OR", "EQ_OP", "REL_OP", "MUL_OP", "PLUS")
+            else "syntax.value_expected"
         )
-    words = sorted({_TERMINAL_WORDS.get(t, t) for t in expected})
-    return _syntax_error(text, pos, f"unexpected {token.value!r} at character {pos + 1}; expected " + ", ".join(words))
+        return _syntax_error(text, pos, key, at=pos + 1, found=token.value)
+    if token.type == "NAME" and token.value.lower() in ("and", "or", "not", "div", "mod"):
+        return _syntax_error(text, pos, "syntax.lower_case", word=token.value, at=pos + 1)
+    if token.type == "COMMA":
+        return _syntax_error(text, pos, "syntax.comma", at=pos + 1)
+    if token.type in ("NAME", "REF", "NUMBER", "STRING", "FUNC", "LPAR", "DOT"):
+        return _syntax_error(text, pos, "syntax.operator_missing", found=token.value, at=pos + 1)
+    from .lint_rules import phrase
+
+    # what was expected, in the order of the English words; a terminal without a word is shown as is
+    words = {_TERMINAL_WORDS.get(t, t): t for t in expected}
+    expected_words = tuple(
+        phrase(f"token.{words[w]}") if words[w] in _TERMINAL_WORDS else phrase("token.other", name=w)
+        for w in sorted(words)
+    )
+    return _syntax_error(text, pos, "syntax.unexpected_token", found=token.value, at=pos + 1, expected=expected_words)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -245,12 +241,12 @@ def _parse_cached(text: str) -> Node:
     try:
         return cast(Node, _parser().parse(text))  # the transformer turns the tree into a Node
     except _TooDeep as deep:
-        raise _syntax_error(text, deep.offset, deep.message) from None
+        raise _syntax_error(text, deep.offset, deep.key, **deep.fields) from None
     except UnexpectedInput as exc:
         raise _describe_unexpected(text, exc) from None
     except Exception as exc:  # lark wraps errors raised in the transformer
         inner = exc.__context__ if not isinstance(exc, _TooDeep) else exc
         too_deep = inner if isinstance(inner, _TooDeep) else getattr(exc, "orig_exc", None)
         if isinstance(too_deep, _TooDeep):
-            raise _syntax_error(text, too_deep.offset, too_deep.message) from None
+            raise _syntax_error(text, too_deep.offset, too_deep.key, **too_deep.fields) from None
         raise

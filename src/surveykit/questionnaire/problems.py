@@ -17,6 +17,7 @@ column, or the YAML/JSON line -- plus the character offset inside an expression.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -118,6 +119,10 @@ class Problem:
         Where: JSON pointer, file position, character offset in the expression.
     expression
         The expression text, when the problem is inside one.
+    variant, fields
+        The catalogue's message template (a variant of rule ``code`` in
+        :data:`~surveykit.questionnaire.lint_rules.LINT_RULES`) and the values it was filled with, when
+        the message came from the catalogue: :meth:`in_language` rewords the problem from them.
     """
 
     code: str
@@ -125,6 +130,8 @@ class Problem:
     message: str
     location: Location = field(default_factory=Location)
     expression: str | None = None
+    variant: str | None = field(default=None, compare=False, repr=False)
+    fields: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(
@@ -146,6 +153,53 @@ class Problem:
         from .lint_rules import severity as rule_severity
 
         return cls(code, rule_severity(code, severity), message, location or Location(), expression)
+
+    @classmethod
+    def from_rule(
+        cls,
+        code: str,
+        variant: str,
+        location: Location | None = None,
+        expression: str | None = None,
+        /,
+        *,
+        language: str | None = "en",
+        severity: Severity | None = None,
+        **fields: Any,
+    ) -> Problem:
+        """A problem of lint rule ``code`` worded by the catalogue's message ``variant`` with ``fields``,
+        in ``language`` (``"es"``/``"es-SV"``: Spanish; anything else: English).
+
+        >>> p = Problem.from_rule("SK601", "min_max", language="es", min="18", max="5", name="edad")
+        >>> p.message
+        'el mínimo (18) es mayor que el máximo (5) en edad; intercambie los valores o corrija uno'
+        >>> p.in_language("en").message
+        'min (18) is greater than max (5) for edad; swap them or fix one'
+        """
+        from .lint_rules import lint_message
+        from .lint_rules import severity as rule_severity
+
+        return cls(
+            code,
+            rule_severity(code, severity),
+            lint_message(code, variant, language, fields),
+            location or Location(),
+            expression,
+            variant,
+            dict(fields),
+        )
+
+    def in_language(self, language: str | None) -> Problem:
+        """The same problem worded in ``language`` (itself when its message did not come from the catalogue).
+
+        >>> Problem.of("SK604", "the questionnaire has no questions").in_language("es").message
+        'the questionnaire has no questions'
+        """
+        if self.variant is None:
+            return self
+        from .lint_rules import lint_message
+
+        return replace(self, message=lint_message(self.code, self.variant, language, self.fields))
 
     def __str__(self) -> str:
         return f"{self.location}: {self.code} {self.severity}: {self.message}"

@@ -274,9 +274,10 @@ class Questionnaire(_SpecModel):
         return dependency_graph(self)
 
     # -- lint ----------------------------------------------------------------------------------
-    def lint(self) -> list[Problem]:
+    def lint(self, language: str | None = "en") -> list[Problem]:
         """Every problem of the spec at once, sorted by location (see ``docs/questionnaires.md`` for
-        the rules and their codes).
+        the rules and their codes). ``language="es"`` (or ``"es-SV"``) words the messages in Spanish;
+        anything else gives English.
 
         >>> q = Questionnaire(id="x", languages=["es"], items=[
         ...     CalculateQuestion(name="total", calculation="${total} + 1")])
@@ -284,8 +285,10 @@ class Questionnaire(_SpecModel):
         ['SK203']
         >>> print(q.lint()[0].message)
         cycle: total -> total (total.calculation refers to total); break it so no question depends on itself
+        >>> print(q.lint(language="es")[0].message.split(";")[0])
+        ciclo: total -> total (total.calculation se refiere a total)
         """
-        return service("lint")(self)
+        return service("lint")(self, language)
 
     # -- formats -------------------------------------------------------------------------------
     @classmethod

@@ -16,6 +16,7 @@ their own code); they are typed as unknown.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..rules import Severity
 from .expression import (
@@ -47,6 +48,7 @@ from .exprtypes import (
     compile_regex,
     regex_problem,
 )
+from .lint_rules import Phrase, phrase
 from .lint_rules import severity as rule_severity
 
 __all__ = [
@@ -65,6 +67,11 @@ __all__ = [
 ]
 
 
+def _type(t: VType) -> Phrase:
+    """The name of value type ``t``, worded per language."""
+    return phrase(f"type.{t.value}")
+
+
 def _describe(node: Node, t: VType) -> str:
     text = to_source(node) if not isinstance(node, String) else repr(node.value)
     if len(text) > 40:
@@ -77,9 +84,13 @@ class _Checker:
         self.ctx = ctx
         self.issues: list[TypeIssue] = []
 
-    def issue(self, node: Node, message: str, code: str = "SK302", severity: Severity | None = None) -> None:
-        """Report ``code`` with the catalogue's severity; ``severity="warning"`` where only suspicious."""
-        self.issues.append(TypeIssue(code, rule_severity(code, severity), message, node.span))
+    def issue(
+        self, node: Node, key: str, /, code: str = "SK302", severity: Severity | None = None, **fields: Any
+    ) -> None:
+        """Report ``code`` worded by the phrase ``key`` with ``fields``, with the catalogue's severity
+        (``severity="warning"`` where only suspicious)."""
+        detail = phrase(key, **fields)
+        self.issues.append(TypeIssue(code, rule_severity(code, severity), detail.render("en"), node.span, detail))
 
     # -- literals and references -----------------------------------------------------------
     def visit(self, node: Node) -> VType:
@@ -92,28 +103,23 @@ class _Checker:
             if info is None:
                 return VType.ANY
             if info.vtype is VType.NONE:
-                self.issue(node, f"${{{node.name}}} is a note and holds no value; refer to a question")
+                self.issue(node, "tc.note", name=node.name)
                 return VType.ANY
             return info.vtype
         if isinstance(node, Current):
             if self.ctx.current is None:
-                self.issue(
-                    node,
-                    f"'.' (the current answer) is only meaningful in a constraint, not in "
-                    f"a {self.ctx.role.replace('_', ' ')}; refer to the question with ${{name}}",
-                    code="SK305",
-                )
+                self.issue(node, "tc.current", code="SK305", role=phrase(f"in.{self.ctx.role}"))
                 return VType.ANY
             return self.ctx.current.vtype
         if isinstance(node, Parent):
-            self.issue(node, "'..' is only meaningful inside position(..)", code="SK305")
+            self.issue(node, "tc.parent", code="SK305")
             return VType.ANY
         if isinstance(node, Name):
             return self.visit_name(node)
         if isinstance(node, Negate):
             t = self.visit(node.operand)
             if t not in (VType.NUMBER, VType.ANY, VType.CODE):
-                self.issue(node, f"'-' needs a number but {_describe(node.operand, t)} is {t.value}")
+                self.issue(node, "tc.negate", expr=_describe(node.operand, t), type=_type(t))
             return VType.NUMBER
         if isinstance(node, Binary):
             return self.visit_binary(node)
@@ -125,17 +131,12 @@ class _Checker:
         columns = self.ctx.choice_columns
         if columns is None:
             if self.ctx.role == "required":
-                self.issue(node, f"required must be yes, no or a condition, not {node.name!r}", code="SK306")
+                self.issue(node, "tc.required", code="SK306", name=node.name)
             else:
-                self.issue(node, f"bare name {node.name!r}: refer to a question as ${{{node.name}}}", code="SK309")
+                self.issue(node, "tc.bare_name", code="SK309", name=node.name)
             return VType.ANY
         if node.name not in columns and node.name not in ("name", "label"):
-            self.issue(
-                node,
-                f"{node.name!r} is not a column of the choice list; add the column to the "
-                "choices (filters) or fix the name",
-                code="SK411",
-            )
+            self.issue(node, "tc.filter_column", code="SK411", name=node.name)
         return VType.TEXT
 
     # -- operators ---------------------------------------------------------------------------
@@ -156,11 +157,7 @@ class _Checker:
             return
         if value not in codes:
             listed = ", ".join(sorted(codes, key=lambda c: (len(c), c))[:12])
-            self.issue(
-                literal,
-                f"{value!r} is not a code of {to_source(select)} (codes: {listed}); use one of its codes",
-                code="SK308",
-            )
+            self.issue(literal, "tc.unknown_code", code="SK308", value=value, select=to_source(select), codes=listed)
 
     def visit_binary(self, node: Binary) -> VType:
         lt = self.visit(node.left)
@@ -169,42 +166,33 @@ class _Checker:
         if op in ("and", "or"):
             for side, t in ((node.left, lt), (node.right, rt)):
                 if t not in (VType.BOOLEAN, VType.ANY):
-                    self.issue(
-                        side,
-                        f"'{op}' joins conditions but {_describe(side, t)} is "
-                        f"{'a ' if t is not VType.CODES else ''}{t.value}; compare it, "
-                        f"e.g. {_describe(side, t)} = ...",
-                    )
+                    self.issue(side, "tc.joins", op=op, expr=_describe(side, t), type=phrase(f"type_a.{t.value}"))
             return VType.BOOLEAN
         if op in _ARITH:
             for side, t in ((node.left, lt), (node.right, rt)):
                 if t in (VType.TEXT, VType.BOOLEAN, VType.CODES):
-                    hint = "; use count-selected()" if t is VType.CODES else ""
-                    self.issue(side, f"'{op}' needs numbers but {_describe(side, t)} is {t.value}{hint}")
+                    hint = phrase("tc.hint_count_selected") if t is VType.CODES else phrase("hint.none")
+                    self.issue(side, "tc.arithmetic", op=op, expr=_describe(side, t), type=_type(t), hint=hint)
             return VType.NUMBER
         # comparisons; "= ''" tests whether any answer is empty
         if op in ("=", "!=") and any(isinstance(x, String) and x.value == "" for x in (node.left, node.right)):
             return VType.BOOLEAN
         for select, st, other in ((node.left, lt, node.right), (node.right, rt, node.left)):
             if st is VType.CODES and not (isinstance(other, String) and other.value == ""):
-                self.issue(
-                    node,
-                    f"{to_source(select)} is a select_multiple: test one answer with "
-                    f"selected({to_source(select)}, 'code') or count them with count-selected()",
-                )
+                self.issue(node, "tc.compare_multiple", select=to_source(select))
                 return VType.BOOLEAN
             if st is VType.CODE:
                 self._check_code_literal(select, other)
         pair = {lt, rt}
         if VType.ANY in pair or lt == rt or pair <= {VType.CODE, VType.NUMBER, VType.TEXT}:
             if op in _ORDER and (lt is VType.BOOLEAN or rt is VType.BOOLEAN):
-                self.issue(node, f"'{op}' compares numbers or dates, not conditions")
+                self.issue(node, "tc.order_conditions", op=op)
             elif (
                 op in _ORDER
                 and pair == {VType.TEXT}
                 and not (_is_numeric_literal(node.left) or _is_numeric_literal(node.right))
             ):
-                self.issue(node, f"'{op}' compares numbers or dates, but both sides are text", severity="warning")
+                self.issue(node, "tc.order_text", severity="warning", op=op)
             elif VType.TEXT in pair and VType.NUMBER in pair:
                 self._number_vs_text(node)
             return VType.BOOLEAN
@@ -214,15 +202,19 @@ class _Checker:
             return VType.BOOLEAN  # ODK dates are numbers of days
         self.issue(
             node,
-            f"'{op}' compares {_describe(node.left, lt)} ({lt.value}) with "
-            f"{_describe(node.right, rt)} ({rt.value}); compare values of the same type",
+            "tc.compare_types",
+            op=op,
+            left=_describe(node.left, lt),
+            left_type=_type(lt),
+            right=_describe(node.right, rt),
+            right_type=_type(rt),
         )
         return VType.BOOLEAN
 
     def _number_vs_text(self, node: Binary) -> None:
         for side in (node.left, node.right):
             if isinstance(side, String) and side.value != "" and not _NUMERIC_TEXT.match(side.value):
-                self.issue(side, f"a number is compared with the text {side.value!r}; write a number")
+                self.issue(side, "tc.number_vs_text", text=side.value)
             elif not isinstance(side, (String, Number)):
                 continue
 
@@ -231,35 +223,31 @@ class _Checker:
         name = node.name
         if name not in KNOWN_FUNCTIONS:
             self.issue(
-                node,
-                f"unknown function {name}(); surveykit knows " + ", ".join(sorted(EVALUATED_FUNCTIONS)),
-                code="SK303",
+                node, "tc.unknown_function", code="SK303", name=name, known=", ".join(sorted(EVALUATED_FUNCTIONS))
             )
             for a in node.args:
                 self.visit(a)
             return VType.ANY
         if name == "position" and len(node.args) == 1 and isinstance(node.args[0], Parent):
-            self.issue(
-                node,
-                "position(..) cannot be evaluated on a flat table; surveykit data checks skip this expression",
-                code="SK304",
-            )
+            self.issue(node, "tc.position", code="SK304")
             return VType.NUMBER
         if name not in EVALUATED_FUNCTIONS:
-            self.issue(
-                node,
-                f"{name}() is valid XLSForm but surveykit cannot evaluate it on data; the "
-                "data checks skip this expression",
-                code="SK304",
-            )
+            self.issue(node, "tc.not_evaluated", code="SK304", name=name)
             for a in node.args:
                 self.visit(a)  # for the problems inside the arguments
             return VType.NUMBER if name in ("count", "sum", "max", "min", "count-non-empty") else VType.ANY
         lo, hi = EVALUATED_FUNCTIONS[name]
         n = len(node.args)
         if n < lo or (hi is not None and n > hi):
-            want = f"{lo}" if lo == hi else f"{lo} or more" if hi is None else f"{lo} to {hi}"
-            self.issue(node, f"{name}() takes {want} argument{'s' if (hi or 2) != 1 else ''}, got {n}")
+            one = "_one" if hi == 1 else ""  # 'argument' in the singular
+            want = (
+                phrase(f"tc.args_exact{one}", lo=lo)
+                if lo == hi
+                else phrase("tc.args_more", lo=lo)
+                if hi is None
+                else phrase(f"tc.args_range{one}", lo=lo, hi=hi)
+            )
+            self.issue(node, "tc.arguments", name=name, want=want, n=n)
             for a in node.args:
                 self.visit(a)
             return VType.ANY
@@ -271,8 +259,10 @@ class _Checker:
 
     def _expect(self, node: Node, t: VType, allowed: tuple[VType, ...], fn: str) -> None:
         if t not in allowed and t is not VType.ANY:
-            want = " or ".join(a.value for a in allowed)
-            self.issue(node, f"{fn}() needs {want} here but {_describe(node, t)} is {t.value}")
+            want = _type(allowed[0])
+            for other in allowed[1:]:
+                want = phrase("tc.either", a=want, b=_type(other))
+            self.issue(node, "tc.expect", fn=fn, want=want, expr=_describe(node, t), type=_type(t))
 
     def _simple(self, node: Call, types: list[VType]) -> VType:
         name, args = node.name, node.args
@@ -314,18 +304,13 @@ class _Checker:
         t = self.visit(target)
         self.visit(code)
         if not isinstance(target, (Ref, Current)):
-            self.issue(target, "selected() takes a question, e.g. selected(${q}, 'code')")
+            self.issue(target, "tc.selected_question")
         elif t is VType.CODE:
-            self.issue(
-                node,
-                f"selected() is for select_multiple questions; for the select_one "
-                f"{to_source(target)} write {to_source(target)} = {to_source(code)}",
-                severity="warning",
-            )
+            self.issue(node, "tc.selected_one", severity="warning", target=to_source(target), value=to_source(code))
         elif t not in (VType.CODES, VType.ANY):
-            self.issue(target, f"selected() needs a select question but {to_source(target)} is {t.value}")
+            self.issue(target, "tc.selected_type", target=to_source(target), type=_type(t))
         if not isinstance(code, (String, Number)):
-            self.issue(code, "the code in selected() must be a literal, e.g. '1'", severity="warning")
+            self.issue(code, "tc.selected_literal", severity="warning")
         elif t in (VType.CODES, VType.CODE):
             self._check_code_literal(target, code)
         return VType.BOOLEAN
@@ -334,11 +319,7 @@ class _Checker:
         target = node.args[0]
         t = self.visit(target)
         if not isinstance(target, (Ref, Current)) or t not in (VType.CODES, VType.ANY):
-            self.issue(
-                target,
-                f"count-selected() needs a select_multiple question, e.g. "
-                f"count-selected(${{q}}); {to_source(target)} is {t.value}",
-            )
+            self.issue(target, "tc.count_selected", target=to_source(target), type=_type(t))
         return VType.NUMBER
 
     def _unify(self, node: Call, a: Node, at: VType, b: Node, bt: VType) -> VType:
@@ -349,9 +330,7 @@ class _Checker:
         if {at, bt} <= {VType.CODE, VType.NUMBER, VType.TEXT}:
             return VType.CODE if VType.CODE in (at, bt) else VType.ANY
         self.issue(
-            node,
-            f"{node.name}() mixes {at.value} ({_describe(a, at)}) and {bt.value} "
-            f"({_describe(b, bt)}); give both the same type",
+            node, "tc.mixes", name=node.name, a_type=_type(at), a=_describe(a, at), b_type=_type(bt), b=_describe(b, bt)
         )
         return VType.ANY
 
@@ -359,7 +338,7 @@ class _Checker:
         cond, yes, no = node.args
         ct = self.visit(cond)
         if ct not in (VType.BOOLEAN, VType.ANY):
-            self.issue(cond, f"the first argument of if() must be a condition but {_describe(cond, ct)} is {ct.value}")
+            self.issue(cond, "tc.if_condition", expr=_describe(cond, ct), type=_type(ct))
         return self._unify(node, yes, self.visit(yes), no, self.visit(no))
 
     def fn_coalesce(self, node: Call) -> VType:
@@ -371,18 +350,18 @@ class _Checker:
         self._expect(text, self.visit(text), (VType.TEXT, VType.CODE), "regex")
         self.visit(pattern)
         if not isinstance(pattern, String):
-            self.issue(pattern, "the pattern of regex() must be a literal text, e.g. '^[0-9]{8}$'")
+            self.issue(pattern, "tc.regex_literal")
         else:
             problem = regex_problem(pattern.value)
             if problem:
-                self.issue(pattern, problem)
+                self.issue(pattern, "tc.regex_problem", problem=problem)
         return VType.BOOLEAN
 
     def fn_date(self, node: Call) -> VType:
         arg = node.args[0]
         self._expect(arg, self.visit(arg), (VType.TEXT,), "date")
         if isinstance(arg, String) and not re.match(r"^\d{4}-\d{2}-\d{2}$", arg.value):
-            self.issue(arg, f"date() needs 'YYYY-MM-DD', got {arg.value!r}")
+            self.issue(arg, "tc.date_format", value=arg.value)
         return VType.DATE
 
 
@@ -390,12 +369,7 @@ def _is_numeric_literal(node: Node) -> bool:
     return isinstance(node, Number) or (isinstance(node, String) and bool(_NUMERIC_TEXT.match(node.value)))
 
 
-_ROLE_NEEDS = {
-    "relevant": "a relevance",
-    "constraint": "a constraint",
-    "required": "required",
-    "choice_filter": "a choice filter",
-}
+_ROLE_NEEDS = ("relevant", "constraint", "required", "choice_filter")
 
 
 def check(node: Node, ctx: CheckContext) -> tuple[VType, list[TypeIssue]]:
@@ -411,13 +385,14 @@ def check(node: Node, ctx: CheckContext) -> tuple[VType, list[TypeIssue]]:
     checker = _Checker(ctx)
     t = checker.visit(node)
     if ctx.role in _ROLE_NEEDS and t not in (VType.BOOLEAN, VType.ANY):
-        what = _ROLE_NEEDS[ctx.role]
         checker.issue(
             node,
-            f"{what} must be a condition (true or false) but this is {t.value}; "
-            f"compare it, e.g. {_describe(node, t)} = ...",
+            "tc.condition",
             code="SK306" if ctx.role == "required" else "SK302",
+            what=phrase(f"role.{ctx.role}"),
+            type=_type(t),
+            expr=_describe(node, t),
         )
     elif ctx.role == "repeat_count" and t not in (VType.NUMBER, VType.CODE, VType.ANY):
-        checker.issue(node, f"a repeat count must be a number but this is {t.value}")
+        checker.issue(node, "tc.repeat_count", type=_type(t))
     return t, checker.issues

@@ -8,7 +8,7 @@ from typing import Any
 from ...rules import Severity
 from ..expression import Expr, Node
 from ..items import Group, MissingCode, Repeat, _QuestionBase
-from ..lint_rules import LINT_RULES
+from ..lint_rules import LINT_RULES, Phrase, phrase
 from ..problems import Location, Problem
 from ..questionnaire import Questionnaire
 from ..typecheck import RefInfo, VType, code_key
@@ -77,8 +77,9 @@ class _Entry:
 class LintContext:
     """The questionnaire being linted, its items in form order, and the problems found so far."""
 
-    def __init__(self, q: Questionnaire) -> None:
+    def __init__(self, q: Questionnaire, language: str | None = "en") -> None:
         self.q = q
+        self.language = language
         self.problems: list[Problem] = []
         self.entries = [_Entry(p, item, parents, i) for i, (p, item, parents) in enumerate(q.walk())]
         self.first: dict[str, _Entry] = {}
@@ -104,23 +105,29 @@ class LintContext:
     def add(
         self,
         code: str,
-        message: str,
+        variant: str,
         ptr: str,
         offset: int | None = None,
         expression: str | None = None,
+        /,
         *,
         severity: Severity | None = None,
+        **fields: Any,
     ) -> None:
-        """Report rule ``code`` with the catalogue's severity (``severity`` only where the rule allows it)."""
-        self.problems.append(Problem.of(code, message, self.loc(ptr, offset), expression, severity=severity))
+        """Report rule ``code`` worded by its message ``variant`` with ``fields``, in the lint's language,
+        with the catalogue's severity (``severity`` only where the rule allows it)."""
+        loc = self.loc(ptr, offset)
+        self.problems.append(
+            Problem.from_rule(code, variant, loc, expression, language=self.language, severity=severity, **fields)
+        )
 
-    def where(self, entry: _Entry) -> str:
+    def where(self, entry: _Entry) -> Phrase:
         loc = self.loc(entry.ptr)
         if loc.row is not None:
-            return f"{loc.sheet} row {loc.row}"
+            return phrase("where.row", sheet=loc.sheet, row=loc.row)
         if loc.line is not None:
-            return f"line {loc.line}"
-        return entry.ptr
+            return phrase("where.line", line=loc.line)
+        return phrase("where.pointer", pointer=entry.ptr)
 
 
 def _num(x: float) -> str:

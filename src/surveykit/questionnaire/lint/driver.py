@@ -35,13 +35,18 @@ class _Linter(NameRules, ReferenceRules, ExpressionRules, CodeRules, LanguageRul
 
 
 @provides("lint")
-def lint(q: Questionnaire) -> list[Problem]:
+def lint(q: Questionnaire, language: str | None = "en") -> list[Problem]:
     """Every problem of ``q``, sorted by location (see the module docstring for the rules).
+
+    ``language``: the language of the messages, ``"es"`` (or ``"es-SV"`` ...) for Spanish, anything
+    else English; codes, names and expressions are the same in both.
 
     >>> import surveykit as sk
     >>> q = sk.Questionnaire(id="x", languages=["es"], items=[sk.TextQuestion(name="a", label={"es": "A"},
     ...                                                                           relevant="${b} = 1")])
     >>> [p.code for p in lint(q)]
     ['SK201']
+    >>> print(lint(q, language="es")[0].message)
+    relevant: ${b} no es una pregunta de este formulario; corrija el nombre o agregue la pregunta
     """
-    return _Linter(q).run()
+    return _Linter(q, language).run()

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ...errors import ExpressionSyntaxError
 from ..satisfiability import CURRENT, Domain, never_true
 from ..expression import Expr, Node, Ref, to_source
+from ..items import Group
+from ..lint_rules import phrase
 from ..typecheck import CheckContext, VType, check
 from .context import LintContext, _Entry, _range_text, _ref_info
 
@@ -34,7 +38,7 @@ class ExpressionRules(LintContext):
             try:
                 ast = expr.ast
             except ExpressionSyntaxError as exc:
-                self.add("SK301", str(exc), ptr, exc.offset, expr.src)
+                self.add("SK301", "syntax", ptr, exc.offset, expr.src, detail=exc.context.get("detail") or str(exc))
                 continue
             self.parsed[(e.ptr, field)] = ast
             choice_columns = None
@@ -47,7 +51,16 @@ class ExpressionRules(LintContext):
             ctx = CheckContext(lookup=lookup, role=role, current=current, choice_columns=choice_columns)
             t, issues = check(ast, ctx)
             for issue in issues:
-                self.add(issue.code, f"{field}: {issue.message}", ptr, issue.span[0], expr.src, severity=issue.severity)
+                self.add(
+                    issue.code,
+                    "type_check",
+                    ptr,
+                    issue.span[0],
+                    expr.src,
+                    severity=issue.severity,
+                    field=field,
+                    detail=issue.detail if issue.detail is not None else issue.message,
+                )
             if role == "calculation" and e.item.result_type:
                 self._check_result_type(e, t, ptr, expr)
             self.expressions.append((e, field, role, expr, ast, ptr))
@@ -66,11 +79,13 @@ class ExpressionRules(LintContext):
         if t not in ok and t is not VType.ANY:
             self.add(
                 "SK302",
-                f"calculation: result_type is {rt} but the calculation gives {t.value}; fix one of them",
+                "result_type",
                 ptr,
                 0,
                 expr.src,
                 severity="warning",
+                result_type=rt,
+                type=phrase(f"type.{t.value}"),
             )
 
     def _domain(self, entry: _Entry, env_key: str) -> Domain | None:
@@ -117,17 +132,10 @@ class ExpressionRules(LintContext):
         if e.item.type not in ("integer", "decimal", "select_one"):
             return
         if never_true(ast, self._env(ast, e)):
-            bounds = ""
+            bounds = phrase("bounds.none")
             if e.item.type in ("integer", "decimal") and (e.item.min is not None or e.item.max is not None):
-                bounds = f" within {_range_text(e.item.min, e.item.max)}"
-            self.add(
-                "SK310",
-                f"constraint: no answer{bounds} can satisfy {to_source(ast)!r} (e.g. a "
-                "minimum above the maximum); fix the bounds",
-                ptr,
-                0,
-                expr.src,
-            )
+                bounds = phrase("bounds.within", range=_range_text(e.item.min, e.item.max))
+            self.add("SK310", "unsatisfiable", ptr, 0, expr.src, bounds=bounds, constraint=to_source(ast))
 
     def check_reachability(self) -> None:
         dead_groups: list[_Entry] = []
@@ -140,19 +148,13 @@ class ExpressionRules(LintContext):
                 continue
             if never_true(ast, self._env(ast)):
                 self.unreachable.add(e.item.name)
-                what = (
-                    f"{e.item.type} {e.item.name!r} and the {self._count_inside(e)} questions inside it are"
-                    if not e.is_question
-                    else f"{e.item.name!r} is"
-                )
-                self.add(
-                    "SK307",
-                    f"unreachable: {what} never asked, because the relevance "
-                    f"{to_source(ast)!r} can never be true (check the codes and bounds it compares with)",
-                    f"{e.ptr}/relevant",
-                    0,
-                    e.item.relevant.src,
-                )
+                fields: dict[str, Any] = {"name": e.item.name, "relevance": to_source(ast)}
+                if e.is_question:
+                    variant = "question"
+                else:
+                    variant = "group" if isinstance(e.item, Group) else "repeat"
+                    fields["n"] = self._count_inside(e)
+                self.add("SK307", variant, f"{e.ptr}/relevant", 0, e.item.relevant.src, **fields)
                 if not e.is_question:
                     dead_groups.append(e)
 

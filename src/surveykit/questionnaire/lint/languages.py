@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ...rules import Severity
 from ..items import METADATA_TYPES, Group, Repeat
+from ..lint_rules import Phrase, phrase
 from ..problems import pointer
 from ..typecheck import code_key
 from .context import (
@@ -32,21 +33,12 @@ class LanguageRules(LintContext):
         seen: set[str] = set()
         for i, lang in enumerate(q.languages):
             if not _BCP47.match(lang):
-                self.add(
-                    "SK502",
-                    f"{lang!r} is not a BCP-47 language code; write e.g. 'es', 'en' or 'es-SV'",
-                    pointer("languages", i),
-                )
+                self.add("SK502", "not_bcp47", pointer("languages", i), lang=lang)
             if lang in seen:
-                self.add("SK502", f"language {lang!r} is listed twice; remove one", pointer("languages", i))
+                self.add("SK502", "twice", pointer("languages", i), lang=lang)
             seen.add(lang)
         if q.default_language is not None and q.default_language not in q.languages:
-            self.add(
-                "SK502",
-                f"the default language {q.default_language!r} is not among the "
-                f"languages {q.languages}; add it or choose one of them",
-                "/default_language",
-            )
+            self.add("SK502", "default", "/default_language", lang=q.default_language, languages=q.languages)
 
     def check_texts(self) -> None:
         q = self.q
@@ -56,19 +48,14 @@ class LanguageRules(LintContext):
         def check(
             ptr: str,
             texts: dict[str, str],
-            what: str,
+            what: Phrase,
             needed: bool = False,
             severity: Severity | None = None,
-            how: str = "",
+            how: Phrase = phrase("how.none"),
         ) -> None:
             for lang in texts:
                 if lang not in declared:
-                    self.add(
-                        "SK502",
-                        f"{what} has text in {lang!r}, which is not among the languages "
-                        f"{langs}; add {lang!r} to languages or fix the code",
-                        f"{ptr}/{lang}",
-                    )
+                    self.add("SK502", "undeclared", f"{ptr}/{lang}", what=what, lang=lang, languages=langs)
             present = {k for k, v in texts.items() if v and v.strip()}
             if not present and not needed:
                 return
@@ -78,72 +65,83 @@ class LanguageRules(LintContext):
                     shown = next((k for k in langs if k in present), next(iter(sorted(present)), None))
                     self.add(
                         "SK501",
-                        f"{what} has no {lang!r} text"
-                        + (f" (the {shown!r} one is {_clip(texts[shown])!r})" if shown is not None else "")
-                        + f"; write the {lang!r} translation{how}",
+                        "missing",
                         f"{ptr}/{lang}",
                         severity=severity,
+                        what=what,
+                        lang=lang,
+                        shown=phrase("shown.none")
+                        if shown is None
+                        else phrase("shown.text", lang=shown, text=_clip(texts[shown])),
+                        how=how,
                     )
 
         # XLSForm has no translated title column: a warning, with surveykit's column named
         check(
             "/title",
             q.title,
-            "the title",
+            phrase("text.title"),
             severity="warning",
-            how=" (XLSForm: a settings column sk_title::<Language> (<code>))"
+            how=phrase("how.xlsform_title")
             if q.source is not None and q.source.kind == "xlsform"
-            else "",
+            else phrase("how.none"),
         )
         for e in self.entries:
             item = e.item
-            kind = item.type if not e.is_question else f"question {item.name!r}"
-            if isinstance(item, (Group, Repeat)):
-                kind = f"{item.type} {item.name!r}"
+            owner = phrase(
+                "owner.group"
+                if isinstance(item, Group)
+                else "owner.repeat"
+                if isinstance(item, Repeat)
+                else "owner.question",
+                name=item.name,
+            )
             for field in _TEXT_FIELDS:
                 texts = getattr(item, field, None)
                 if texts is None:
                     continue
                 needs = field == "label" and e.is_question and item.type not in _NO_LABEL_NEEDED and bool(texts)
-                check(f"{e.ptr}/{field}", texts, f"the {field.replace('_', ' ')} of {kind}", needs)
+                check(
+                    f"{e.ptr}/{field}", texts, phrase("text.field", field=phrase(f"field.{field}"), owner=owner), needs
+                )
             if e.is_question and item.type not in _NO_LABEL_NEEDED and not any(v.strip() for v in item.label.values()):
-                self.add("SK505", f"question {item.name!r} has no label; write the question text", e.ptr + "/label")
+                self.add("SK505", "no_label", e.ptr + "/label", name=item.name)
             if e.is_question and item.stores_value:
                 var = item.short_label or item.label
                 for lang, text in var.items():
                     n_bytes, n_chars = len(text.encode("utf-8")), len(text)
                     if n_bytes > _SPSS_VAR_LABEL_BYTES or n_chars > _STATA_VAR_LABEL_CHARS:
-                        limit = (
-                            f"SPSS keeps {_SPSS_VAR_LABEL_BYTES} bytes"
-                            if n_bytes > _SPSS_VAR_LABEL_BYTES
-                            else f"Stata allows {_STATA_VAR_LABEL_CHARS} characters"
-                        )
+                        spss = n_bytes > _SPSS_VAR_LABEL_BYTES
                         field = "short_label" if item.short_label else "label"
                         self.add(
                             "SK503",
-                            f"the variable label of {item.name!r} ({lang}) has {n_chars} "
-                            f"characters / {n_bytes} bytes; {limit}: add a short_label for the data files",
+                            "spss" if spss else "stata",
                             f"{e.ptr}/{field}/{lang}",
+                            name=item.name,
+                            lang=lang,
+                            n_chars=n_chars,
+                            n_bytes=n_bytes,
+                            limit=_SPSS_VAR_LABEL_BYTES if spss else _STATA_VAR_LABEL_CHARS,
                         )
         for name, lst in q.choice_lists.items():
             base = pointer("choice_lists", name)
             for i, c in enumerate(lst.choices):
-                check(f"{base}/choices/{i}/label", c.label, f"choice {code_key(c.code)!r} of list {name!r}", True)
-                self._value_label_length(c.label, f"{base}/choices/{i}/label", f"choice {c.code} of {name!r}")
+                ptr = f"{base}/choices/{i}/label"
+                check(ptr, c.label, phrase("text.choice", code=code_key(c.code), name=name), True)
+                self._value_label_length(c.label, ptr, phrase("label.choice", code=c.code, name=name))
             for i, m in enumerate(lst.missing):
-                check(f"{base}/missing/{i}/label", m.label, f"missing code {m.code} of list {name!r}", True)
-                self._value_label_length(m.label, f"{base}/missing/{i}/label", f"missing code {m.code}")
+                ptr = f"{base}/missing/{i}/label"
+                check(ptr, m.label, phrase("text.list_missing", code=m.code, name=name), True)
+                self._value_label_length(m.label, ptr, phrase("label.missing", code=m.code))
         for i, m in enumerate(q.missing_codes):
-            check(f"/missing_codes/{i}/label", m.label, f"missing code {m.code} ({m.kind})", True)
-            self._value_label_length(m.label, f"/missing_codes/{i}/label", f"missing code {m.code}")
+            ptr = f"/missing_codes/{i}/label"
+            check(ptr, m.label, phrase("text.missing", code=m.code, kind=m.kind), True)
+            self._value_label_length(m.label, ptr, phrase("label.missing", code=m.code))
 
-    def _value_label_length(self, texts: dict[str, str], ptr: str, what: str) -> None:
+    def _value_label_length(self, texts: dict[str, str], ptr: str, what: Phrase) -> None:
         for lang, text in texts.items():
             n = len(text.encode("utf-8"))
             if n > _SPSS_VALUE_LABEL_BYTES:
                 self.add(
-                    "SK504",
-                    f"the label of {what} ({lang}) has {n} bytes; SPSS keeps "
-                    f"{_SPSS_VALUE_LABEL_BYTES} (it would be cut): shorten it",
-                    f"{ptr}/{lang}",
+                    "SK504", "too_long", f"{ptr}/{lang}", what=what, lang=lang, n_bytes=n, limit=_SPSS_VALUE_LABEL_BYTES
                 )

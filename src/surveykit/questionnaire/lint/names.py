@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..names import MAX_NAME_LENGTH, name_problem
+from ..items import Group
+from ..names import MAX_NAME_LENGTH, name_problem_phrase
 from ..problems import pointer
 from ..typecheck import code_key
 from .context import _XML_NAME, LintContext, _Entry
@@ -13,9 +14,9 @@ from .context import _XML_NAME, LintContext, _Entry
 class NameRules(LintContext):
     def check_form_id(self) -> None:
         q = self.q
-        problem = name_problem(q.id)
+        problem = name_problem_phrase(q.id)
         if problem and not _XML_NAME.match(q.id):
-            self.add("SK102", f"form id {q.id!r}: {problem}", "/id")
+            self.add("SK102", "form_id", "/id", id=q.id, problem=problem)
 
     def check_names(self) -> None:
         by_name: dict[str, list[_Entry]] = defaultdict(list)
@@ -24,27 +25,21 @@ class NameRules(LintContext):
             name = e.item.name
             if e.is_question:
                 if e.item.stores_value:
-                    problem = name_problem(name)
+                    problem = name_problem_phrase(name)
                     if problem:
-                        self.add("SK102", f"name {name!r}: {problem}", e.ptr + "/name")
+                        self.add("SK102", "name", e.ptr + "/name", name=name, problem=problem)
                 elif not _XML_NAME.match(name):
-                    self.add(
-                        "SK102",
-                        f"name {name!r} is not valid in XLSForm: use letters, digits and '_' and start with a letter",
-                        e.ptr + "/name",
-                    )
+                    self.add("SK102", "xlsform_name", e.ptr + "/name", name=name)
             else:
-                problem = name_problem(name)
+                problem = name_problem_phrase(name)
                 if problem and not _XML_NAME.match(name):
-                    self.add("SK102", f"{e.item.type} name {name!r}: {problem}", e.ptr + "/name")
+                    variant = "group_name" if isinstance(e.item, Group) else "repeat_name"
+                    self.add("SK102", variant, e.ptr + "/name", name=name, problem=problem)
         for name, entries in by_name.items():
             for dup in entries[1:]:
+                first = entries[0]
                 self.add(
-                    "SK101",
-                    f"the name {name!r} is already used by the {entries[0].item.type} "
-                    f"at {self.where(entries[0])}; every question, group and repeat needs its own name "
-                    "(rename one)",
-                    dup.ptr + "/name",
+                    "SK101", "duplicate", dup.ptr + "/name", name=name, type=first.item.type, where=self.where(first)
                 )
         # case-insensitive collisions (SPSS); variables only
         lower: dict[str, _Entry] = {}
@@ -54,12 +49,7 @@ class NameRules(LintContext):
             key = e.item.name.lower()
             other = lower.get(key)
             if other is not None and other.item.name != e.item.name:
-                self.add(
-                    "SK103",
-                    f"{e.item.name!r} and {other.item.name!r} differ only in case; SPSS "
-                    "treats them as the same variable: rename one",
-                    e.ptr + "/name",
-                )
+                self.add("SK103", "case", e.ptr + "/name", name=e.item.name, other=other.item.name)
             lower.setdefault(key, e)
         # select_multiple 0/1 columns
         taken = {e.item.name for e in self.entries if e.is_question and e.item.stores_value}
@@ -72,33 +62,21 @@ class NameRules(LintContext):
                 continue
             for code in lst.codes():
                 column = f"{e.item.name}_{code_key(code)}"
-                problem = name_problem(column)
-                if problem:
-                    why = (
-                        f"it has {len(column)} characters, Stata allows {MAX_NAME_LENGTH}; shorten the question name"
-                        if len(column) > MAX_NAME_LENGTH
-                        else "use codes made of letters, digits and '_'"
-                    )
+                problem = name_problem_phrase(column)
+                ptr, name = e.ptr + "/name", e.item.name
+                if problem and len(column) > MAX_NAME_LENGTH:
                     self.add(
-                        "SK104",
-                        f"the 0/1 column {column!r} of select_multiple {e.item.name!r} is not a valid name: {why}",
-                        e.ptr + "/name",
+                        "SK104", "too_long", ptr, column=column, name=name, length=len(column), max=MAX_NAME_LENGTH
                     )
-                elif column in taken or column in derived_seen:
-                    owner = "a question" if column in taken else f"a column of {derived_seen[column]!r}"
-                    self.add(
-                        "SK104",
-                        f"the 0/1 column {column!r} of select_multiple {e.item.name!r} "
-                        f"collides with {owner} of that name; rename one",
-                        e.ptr + "/name",
-                    )
+                elif problem:
+                    self.add("SK104", "bad_code", ptr, column=column, name=name)
+                elif column in taken:
+                    self.add("SK104", "collides_question", ptr, column=column, name=name)
+                elif column in derived_seen:
+                    self.add("SK104", "collides_column", ptr, column=column, name=name, other=derived_seen[column])
                 derived_seen.setdefault(column, e.item.name)
 
     def check_choice_list_names(self) -> None:
         for name in self.q.choice_lists:
             if not _XML_NAME.match(name):
-                self.add(
-                    "SK102",
-                    f"choice list name {name!r} is not valid in XLSForm: use letters, digits and '_'",
-                    pointer("choice_lists", name),
-                )
+                self.add("SK102", "list_name", pointer("choice_lists", name), name=name)

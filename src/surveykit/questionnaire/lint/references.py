@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import difflib
+from typing import Any
 
 from ...rules import Severity
 from ..dependencies import Dependency
 from ..expression import Call, Expr, Node, Ref
-from ..items import Repeat
+from ..items import Group, Repeat
+from ..lint_rules import Phrase, phrase
 from ..typecheck import REPEAT_AGGREGATES
 from .context import LintContext, _Entry
 
@@ -35,63 +37,27 @@ class ReferenceRules(LintContext):
             offset = node.span[0]
             if target is None:
                 close = difflib.get_close_matches(name, list(self.first), n=1)
-                hint = f"did you mean ${{{close[0]}}}? " if close else ""
-                self.add(
-                    "SK201",
-                    f"{field}: ${{{name}}} is not a question of this form; {hint}fix the name or add the question",
-                    ptr,
-                    offset,
-                    expr.src,
-                )
+                hint = phrase("hint.reference", name=close[0]) if close else phrase("hint.none")
+                self.add("SK201", "unknown", ptr, offset, expr.src, field=field, name=name, hint=hint)
                 continue
             if target.order > e.order and not (role == "constraint" and target is e):
                 severity: Severity | None = "warning" if role == "calculation" else None
-                inside = any(p is e.item for p in target.parents)
-                why = (
-                    f"{name!r} is inside {e.item.type} {e.item.name!r}, which cannot depend on its own questions"
-                    if inside
-                    else f"{name!r} comes later in the form ({self.where(target)}), so it is still empty here"
-                )
-                self.add(
-                    "SK202",
-                    f"{field}: ${{{name}}} refers forward: {why}; move the question before it or change the expression",
-                    ptr,
-                    offset,
-                    expr.src,
-                    severity=severity,
-                )
+                if any(p is e.item for p in target.parents):
+                    variant = "inside_group" if isinstance(e.item, Group) else "inside_repeat"
+                    where: dict[str, Any] = {"owner": e.item.name}
+                else:
+                    variant, where = "later", {"where": self.where(target)}
+                self.add("SK202", variant, ptr, offset, expr.src, severity=severity, field=field, name=name, **where)
             if in_aggregate:
                 continue
             if isinstance(target.item, Repeat):
-                self.add(
-                    "SK204",
-                    f"{field}: ${{{name}}} is a repeat; count its instances with count(${{{name}}})",
-                    ptr,
-                    offset,
-                    expr.src,
-                )
+                self.add("SK204", "repeat", ptr, offset, expr.src, field=field, name=name)
                 continue
             scope = target.repeat_path
             if scope[: len(owner_scope)] == owner_scope and len(scope) > len(owner_scope):
-                self.add(
-                    "SK204",
-                    f"{field}: ${{{name}}} is inside repeat {scope[-1]!r} (one value per "
-                    "instance) but this expression is outside it; use an aggregate such as "
-                    f"sum(${{{name}}}), count() or indexed-repeat()",
-                    ptr,
-                    offset,
-                    expr.src,
-                )
+                self.add("SK204", "inside", ptr, offset, expr.src, field=field, name=name, repeat=scope[-1])
             elif owner_scope[: len(scope)] != scope:
-                self.add(
-                    "SK204",
-                    f"{field}: ${{{name}}} belongs to repeat {scope[-1]!r}, another unit "
-                    "than this expression's; use an aggregate (sum(), indexed-repeat()) or move the "
-                    "question",
-                    ptr,
-                    offset,
-                    expr.src,
-                )
+                self.add("SK204", "other_unit", ptr, offset, expr.src, field=field, name=name, repeat=scope[-1])
 
     def check_cycles(self) -> None:
         # a constraint never decides whether a question is asked; being inside a group or repeat
@@ -105,13 +71,17 @@ class ReferenceRules(LintContext):
         for cycle in graph.cycles:
             start = cycle[0]
             path = [*cycle, start]
-            steps = []
+            steps: list[Phrase] = []
             first_edge = None
             for a, b in zip(path, path[1:]):
                 edge = next(x for x in graph.edges_from(a) if x.target == b)
                 if first_edge is None:
                     first_edge = edge
-                steps.append(f"{a} is inside {b}" if edge.kind == "inside" else f"{a}.{edge.kind} refers to {b}")
+                steps.append(
+                    phrase("step.inside", a=a, b=b)
+                    if edge.kind == "inside"
+                    else phrase("step.refers", a=a, field=edge.kind, b=b)
+                )
             text = " -> ".join(path)
             start_entry = self.first[start]
             if first_edge is not None and first_edge.kind != "inside":
@@ -122,10 +92,4 @@ class ReferenceRules(LintContext):
                 src = expr.src if isinstance(expr, Expr) else None
             else:
                 ptr, offset, src = start_entry.ptr, None, None
-            self.add(
-                "SK203",
-                f"cycle: {text} ({', '.join(steps)}); break it so no question depends on itself",
-                ptr,
-                offset,
-                src,
-            )
+            self.add("SK203", "cycle", ptr, offset, src, path=text, steps=tuple(steps))

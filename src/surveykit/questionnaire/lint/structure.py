@@ -9,14 +9,16 @@ from .context import LintContext, _num
 class StructureRules(LintContext):
     def check_has_questions(self) -> None:
         if not any(e.is_question for e in self.entries):
-            self.add("SK604", "the questionnaire has no questions", "/items")
+            self.add("SK604", "no_questions", "/items")
 
     def check_items(self) -> None:
         for e in self.entries:
             item = e.item
             if isinstance(item, (Group, Repeat)):
                 if not item.children:
-                    self.add("SK603", f"{item.type} {item.name!r} is empty; add items or remove it", e.ptr)
+                    self.add(
+                        "SK603", "empty_group" if isinstance(item, Group) else "empty_repeat", e.ptr, name=item.name
+                    )
                 continue
             if (
                 item.type in ("integer", "decimal")
@@ -24,15 +26,6 @@ class StructureRules(LintContext):
                 and item.max is not None
                 and item.min > item.max
             ):
-                self.add(
-                    "SK601",
-                    f"min ({_num(item.min)}) is greater than max ({_num(item.max)}) for "
-                    f"{item.name}; swap them or fix one",
-                    e.ptr + "/min",
-                )
+                self.add("SK601", "min_max", e.ptr + "/min", min=_num(item.min), max=_num(item.max), name=item.name)
             if isinstance(item, CalculateQuestion) and item.calculation is None:
-                self.add(
-                    "SK602",
-                    f"calculate {item.name!r} has no calculation; write one (e.g. ${{a}} + ${{b}}) or change the type",
-                    e.ptr + "/calculation",
-                )
+                self.add("SK602", "no_calculation", e.ptr + "/calculation", name=item.name)
