@@ -26,42 +26,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..rules import Rule, RuleCatalogue, language_key
+from ..rules import RuleCatalogue, VariantRule
 
 __all__ = ["CHECK_RULES", "CheckRule", "check_rule"]
 
 
 @dataclass(frozen=True)
-class CheckRule(Rule):
-    """A :class:`~surveykit.rules.Rule` with named variants of its message.
+class CheckRule(VariantRule):
+    """A :class:`~surveykit.rules.VariantRule` (named variants of its message) whose text always fills
+    its template: every check message has fields.
 
-    Attributes
-    ----------
-    variants : tuple of (key, en, es)
-        Other forms of the message, chosen with ``text(..., variant=key)``.
+    >>> CHECK_RULES.by_name("type").text("es", variant="integer", variable="edad")
+    "'edad' debe ser un número entero"
     """
 
-    variants: tuple[tuple[str, str, str], ...] = ()
-
-    def template(self, language: str | None = "en", variant: str | None = None) -> str:
-        """The message template (``str.format`` fields) in ``language``, of ``variant`` or the main one."""
-        es = language_key(language) == "es"
-        if variant is None:
-            return self.es if es else self.en
-        for key, en_text, es_text in self.variants:
-            if key == variant:
-                return es_text if es else en_text
-        raise KeyError(
-            f"rule {self.code} ({self.name}) has no message variant {variant!r}; its variants are "
-            f"{[v[0] for v in self.variants]}"
-        )
-
     def text(self, language: str | None = "en", /, *, variant: str | None = None, **fields: Any) -> str:
-        """The message in ``language`` (``es``/``en``), of ``variant`` or the main one, fields filled in.
-
-        >>> CHECK_RULES.by_name("type").text("es", variant="integer", variable="edad")
-        "'edad' debe ser un número entero"
-        """
+        """The message in ``language`` (``es``/``en``), of ``variant`` or the main one, fields filled in."""
         return self.template(language, variant).format(**fields)
 
 
