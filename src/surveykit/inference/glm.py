@@ -49,6 +49,18 @@ class Family:
     mu_eta: Callable[[np.ndarray], np.ndarray]
     variance: Callable[[np.ndarray], np.ndarray]
     mustart: Callable[[np.ndarray], np.ndarray]
+    #: ``(eta, y, w) -> (working weights, score weights)`` when the family computes them itself (faster or
+    #: more precisely than from the link functions); None: from ``linkinv``, ``mu_eta`` and ``variance``
+    working: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
+
+
+def _logit_working(eta: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Canonical logit link (mu' = V(mu)): one exp for both, mu(1 - mu) as e / (1 + e)^2 with
+    e = exp(-|eta|) so that it keeps its digits where mu is within 1e-8 of 0 or 1."""
+    e = np.exp(-np.abs(eta))
+    inv = 1.0 / (1.0 + e)
+    mu = np.where(eta >= 0, inv, e * inv)
+    return w * (e * inv * inv), w * (y - mu)
 
 
 def _expit(eta):
@@ -70,6 +82,7 @@ FAMILIES = {
         _dexpit,
         lambda m: m * (1 - m),
         lambda y: (y + 0.5) / 2.0,
+        _logit_working,
     ),
     "poisson": Family("poisson", "log", np.log, np.exp, np.exp, lambda m: m, lambda y: y + 0.1),
 }
@@ -104,13 +117,8 @@ def _symmetric(A: np.ndarray) -> np.ndarray:
 
 def _working(eta: np.ndarray, y: np.ndarray, w: np.ndarray, family: Family) -> tuple[np.ndarray, np.ndarray]:
     """IRLS working weights ``w mu'^2 / V(mu)`` and score weights ``w (y - mu) mu' / V(mu)`` at ``eta``."""
-    if family.name == "binomial":
-        # canonical link (mu' = V(mu)): one exp for both, mu(1 - mu) as e / (1 + e)^2 with e = exp(-|eta|)
-        # so that it keeps its digits where mu is within 1e-8 of 0 or 1
-        e = np.exp(-np.abs(eta))
-        inv = 1.0 / (1.0 + e)
-        mu = np.where(eta >= 0, inv, e * inv)
-        return w * (e * inv * inv), w * (y - mu)
+    if family.working is not None:
+        return family.working(eta, y, w)
     mu = family.linkinv(eta)
     d = family.mu_eta(eta)
     dv = d / family.variance(mu)
@@ -250,9 +258,7 @@ def _iterate(
                     A, _ = _irls_pass(Xu, yu, wu, family, new, scores)
             assert scores is not None
             # scores and information both used w / mean(w): the scale cancels in scores @ A^-1
-            Ainv = np.linalg.inv(A)
-            for lo in _blocks(len(yu)):
-                scores[lo : lo + _BLOCK] = scores[lo : lo + _BLOCK] @ Ainv
+            scores = _times_inverse(scores, A)
             if Xu is X:
                 return new, it, scores
             Z = np.zeros(X.shape, order="F")
@@ -307,19 +313,18 @@ def glm_influence(X: np.ndarray, y: np.ndarray, w: np.ndarray, beta: np.ndarray,
     ``z_i = w_i (y_i - mu_i) mu'_i / V(mu_i) x_i' A^-1`` with ``A = X'WX`` at ``beta``: one pass for the
     scores and ``A``, then each block of scores times ``A^-1`` (column-major, as the kernel sums columns).
     """
-    n, p = X.shape
-    Z = np.empty((n, p), order="F")
-    A = np.zeros((p, p))
+    Z = np.empty(X.shape, order="F")
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for lo in _blocks(n):
-            Xb = X[lo : lo + _BLOCK]
-            ww, score = _working(Xb @ beta, y[lo : lo + _BLOCK], w[lo : lo + _BLOCK], family)
-            A += _syrk(Xb * np.sqrt(ww)[:, None])
-            Z[lo : lo + _BLOCK] = Xb * score[:, None]
-    Ainv = np.linalg.inv(_symmetric(A))
-    for lo in _blocks(n):
-        Z[lo : lo + _BLOCK] = Z[lo : lo + _BLOCK] @ Ainv
-    return Z
+        A, _ = _irls_pass(X, y, w, family, beta, Z)
+    return _times_inverse(Z, A)
+
+
+def _times_inverse(scores: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """``scores @ A^-1`` in place, block by block (scores column-major, as the kernel sums columns)."""
+    Ainv = np.linalg.inv(A)
+    for lo in _blocks(len(scores)):
+        scores[lo : lo + _BLOCK] = scores[lo : lo + _BLOCK] @ Ainv
+    return scores
 
 
 class GLMResults(ModelResults):
