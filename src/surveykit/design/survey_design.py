@@ -265,7 +265,10 @@ class SurveyDesign(BaseDesign):
         totals are laid out per unit (with calibration residuals) and no row-level influence value is
         formed (a 14 x 5 table's 70 proportions, or a glm's coefficients on a raked survey, on a million
         rows)."""
-        D = self._lin_unit_totals(lin)
+        return self._covariance(lin, self._lin_unit_totals(lin))
+
+    def _covariance(self, lin: Linearization, D: np.ndarray | None) -> np.ndarray:
+        """:meth:`covariance_matrix` given ``lin``'s unit totals ``D`` (None: from row-level scores)."""
         if D is not None:
             return unit_covariance(self._structure, D)
         V = taylor_covariance(self._structure, [self._scores(b) for b in lin.blocks])
@@ -308,7 +311,7 @@ class SurveyDesign(BaseDesign):
             # the covariance is bilinear in the unit totals: J V J' is the covariance of the totals of J's
             # combinations, formed without the (estimates x estimates) matrix
             return value, unit_covariance(self._structure, D @ J.T)
-        V = self.covariance_matrix(lin)
+        V = self._covariance(lin, None)
         return value, J @ V @ J.T
 
     def _scores(self, block: Block) -> Scores:
