@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ReportError
-from .texts import lang_key, text
+from ..rules import language_key
+from .texts import text
 from .sheets import _SEVERITY, _category_text, _number_format
 from .workbook import _breakdown_labels, prepare_results
 
@@ -124,7 +125,7 @@ def plot_indicator(
     ['Hombre', 'Mujer (baja)']
     """
     table = prepare_results(results)
-    lang = lang_key(language or table.attrs.get("language") or "es")
+    lang = language_key(language or table.attrs.get("language") or "es")
     if breakdown is None:
         present = _breakdowns_of(table, code)
         if not present:
@@ -273,7 +274,7 @@ def plot_breakdowns(
     ['Sexo de la persona entrevistada']
     """
     table = prepare_results(results)
-    lang = lang_key(language or table.attrs.get("language") or "es")
+    lang = language_key(language or table.attrs.get("language") or "es")
     own = _breakdowns_of(table, code)
     ind = table[table["code"] == code]
     wanted = own if breakdowns is None else list(breakdowns)

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..estimation.quality import QUALITY_REASONS
 from ..estimation.quality import REASONS_ES as _QUALITY_REASONS_ES
+from ..rules import language_key
 
 __all__ = ["TEXTS", "text", "FAMILY_ORDER", "RULE_DESCRIPTIONS", "BREAKDOWN_LABELS", "REASONS_ES", "reason_text"]
 
@@ -194,13 +195,7 @@ def text(language: str, key: str) -> Any:
     >>> text("es", "estimate"), text("fr", "estimate")
     ('Estimación', 'Estimate')
     """
-    lang = language.split("-")[0].lower()
-    return TEXTS.get(lang, TEXTS["en"])[key]
-
-
-def lang_key(language: str) -> str:
-    lang = language.split("-")[0].lower()
-    return lang if lang in TEXTS else "en"
+    return TEXTS[language_key(language)][key]
 
 
 #: The reasons :func:`surveykit.quality_flags` gives, English text to Spanish (older callers; the
@@ -221,7 +216,7 @@ def reason_text(reason: str, language: str, code: str | None = None) -> str:
     """
     key = code if code else reason
     if key in QUALITY_REASONS:
-        return QUALITY_REASONS[key].text(lang_key(language))
+        return QUALITY_REASONS[key].text(language_key(language))
     return reason
 
 

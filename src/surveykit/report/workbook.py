@@ -14,7 +14,8 @@ from .estimates import estimate_results, is_estimate_table
 from .sheets import _contents_sheet, _Ctx, _data_sheet, _family_sheet, _flag_key, _sources_sheet
 from .significance import has_significance
 from .styles import FLAG_FILLS
-from .texts import BREAKDOWN_LABELS, FAMILY_ORDER, lang_key, text
+from ..rules import language_key
+from .texts import BREAKDOWN_LABELS, FAMILY_ORDER, text
 
 __all__ = ["write_workbook", "REQUIRED_COLUMNS", "FLAG_FILLS", "prepare_results"]
 
@@ -215,7 +216,7 @@ def write_workbook(
     ['Contenido', 'Victimización', 'Fuentes', 'Datos']
     """
     table = prepare_results(results)
-    lang = lang_key(language or table.attrs.get("language") or "es")
+    lang = language_key(language or table.attrs.get("language") or "es")
     unknown = [c for c in columns if c not in _COLUMNS]
     if unknown or not columns:
         raise ReportError(f"columns {unknown or list(columns)} are not table columns; use some of {list(_COLUMNS)}.")
