@@ -167,6 +167,8 @@ def test_breakdowns_come_from_the_design_file_and_compare_adds_the_tests(survey,
             "inherit_calibration: needs key",
         ),
         ("weights: [fexp\n", "is not valid YAML at line 2, column 1"),
+        ("weights: fexp\nbreakdowns: sexo\n", "breakdowns: must be a list of column names"),
+        ("weights: fexp\nbreakdowns: [sexo, 3]\n", "breakdowns: must be a list of column names"),
     ],
 )
 def test_design_file_errors_are_located(survey, files, capsys, design, message):
